@@ -1,0 +1,68 @@
+# ngx_egov_module
+#
+#   make            build build/ngx_http_egov_module.so for Debian's nginx
+#   make run        start the demo portal on http://127.0.0.1:8080
+#   make test       run the whole test suite (SANITIZE=1: under ASan+UBSan)
+#   make bench      compare with plain nginx (wrk, one interleaved run)
+#   make deps       install missing Debian packages
+#
+# NGINX_SRC=/path/to/nginx builds against another nginx source tree.
+
+NGINX_SRC ?= /usr/share/nginx/src
+NGINX_BIN ?= /usr/sbin/nginx
+BUILD     ?= build
+SANITIZE  ?=
+PROVE_JOBS ?= 2
+TESTS     ?= t/
+
+MODULE    := $(BUILD)/ngx_http_egov_module.so
+SAN_DIR   := $(BUILD)/sanitized
+SAN_NGINX := $(SAN_DIR)/sbin/nginx
+SOURCES   := config $(wildcard ngx_egov_module/*.c ngx_egov_module/*.h)
+
+# the module's build dir depends on the tree it is built against
+MODULE_DIR := $(BUILD)/nginx-$(subst /,_,$(patsubst /%,%,$(NGINX_SRC)))
+
+ifeq ($(SANITIZE),1)
+TEST_NGINX  := $(SAN_NGINX)
+TEST_MODULE :=
+TEST_DEPS   := $(SAN_NGINX)
+else
+TEST_NGINX  := $(NGINX_BIN)
+TEST_MODULE := $(abspath $(MODULE))
+TEST_DEPS   := $(MODULE)
+endif
+
+.PHONY: all module deps deps-test run test bench clean
+
+all: module
+
+module: $(MODULE)
+
+deps:
+	@tools/deps.sh build
+
+deps-test:
+	@tools/deps.sh build test
+
+$(MODULE): $(SOURCES) tools/build-module.sh | deps
+	tools/build-module.sh $(NGINX_SRC) $(MODULE_DIR) $@
+
+$(SAN_NGINX): $(SOURCES) tools/build-sanitized-nginx.sh | deps
+	tools/build-sanitized-nginx.sh $(SAN_DIR)
+
+run: $(MODULE)
+	tools/run-demo.sh $(NGINX_BIN) $(abspath $(MODULE))
+
+test: deps-test $(TEST_DEPS)
+	@tools/test-setup.sh
+	EGOV_NGINX=$(abspath $(TEST_NGINX)) EGOV_MODULE=$(TEST_MODULE) \
+	EGOV_SANITIZE=$(SANITIZE) \
+	    prove -j$(PROVE_JOBS) -r $(TESTS)
+
+bench: $(MODULE)
+	@tools/deps.sh bench
+	bench/run.sh $(NGINX_BIN) $(abspath $(MODULE))
+
+clean:
+	rm -rf $(BUILD)

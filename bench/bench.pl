@@ -1,0 +1,109 @@
+#!/usr/bin/perl
+# Compares plain nginx with nginx running ngx_egov_module, in one
+# interleaved run (A B A B ...), so that a noisy shared machine slows both
+# alike.  Prints requests/s ratios and p99 latencies; never pass/fail.
+#
+# usage: bench/bench.pl [--rounds N] [--duration S] [--connections C] [SCENARIO ...]
+# A scenario is bench/scenarios/NAME.pl, returning
+#   { title, target, path, headers => [...], baseline => CONF, module => CONF,
+#     http_config => CONF (both), setup => sub { my ($nginx) = @_; ... } }
+# "baseline" runs on the same nginx binary without the module loaded.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../t/lib";
+use Getopt::Long;
+use List::Util qw(sum);
+use EgovTest::Nginx;
+
+my ($rounds, $duration, $connections) = (5, 5, 32);
+GetOptions('rounds=i' => \$rounds, 'duration=i' => \$duration,
+           'connections=i' => \$connections) or die "bad options\n";
+
+my @names = @ARGV;
+@names = map { m{/([^/]+)\.pl$} } sort glob "$FindBin::Bin/scenarios/*.pl"
+    unless @names;
+
+my $cpus = `nproc` + 0;
+my $pin = $cpus >= 2;    # nginx on CPU 0, wrk on CPU 1
+
+printf "# ngx_egov_module benchmark: %d rounds of %ds, %d connections, 1 worker%s\n",
+    $rounds, $duration, $connections, $pin ? ', nginx and wrk on separate CPUs' : '';
+printf "# nginx: %s\n", EgovTest::Nginx::nginx_binary();
+
+for my $name (@names) {
+    my $s = do "$FindBin::Bin/scenarios/$name.pl" or die "scenario $name: $@ $!";
+    run_scenario($name, $s);
+}
+
+sub start {
+    my ($s, $which) = @_;
+    my $n = EgovTest::Nginx->new(no_module => $which eq 'baseline',
+                                 log_level => 'warn');
+    $s->{setup}->($n, $which) if $s->{setup};
+    my $main = "worker_rlimit_nofile 4096;\n" . ($pin ? "worker_cpu_affinity 01;\n" : '');
+    $n->start(main_config => $main,
+              http_config => "access_log off;\n" . ($s->{http_config} || ''),
+              config => $s->{$which},
+              workers => 1);
+    # a warm-up request so the first round does not pay for it
+    $n->request(uri => $s->{path} || '/');
+    return $n;
+}
+
+sub wrk {
+    my ($n, $s) = @_;
+    my @h = map { ('-H', $_) } @{ $s->{headers} || [] };
+    my @cmd = ('wrk', '-t1', "-c$connections", "-d${duration}s", '--latency', @h,
+               'http://127.0.0.1:' . $n->port . ($s->{path} || '/'));
+    unshift @cmd, 'taskset', '-c', '1' if $pin;
+    open my $fh, '-|', @cmd or die "wrk: $!";
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    my ($rps) = $out =~ /Requests\/sec:\s+([\d.]+)/;
+    my ($p99, $unit) = $out =~ /\s99%\s+([\d.]+)(us|ms|s)/;
+    my ($non2xx) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
+    $p99 = defined $p99 ? $p99 * { us => 0.001, ms => 1, s => 1000 }->{$unit} : 0;
+    die "wrk gave no result:\n$out" unless defined $rps;
+    return ($rps, $p99, $non2xx || 0);
+}
+
+sub median {
+    my @v = sort { $a <=> $b } @_;
+    return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
+}
+
+sub run_scenario {
+    my ($name, $s) = @_;
+    my $a = start($s, 'baseline');
+    my $b = start($s, 'module');
+
+    print "\n## $name: $s->{title}\n";
+    printf "%-6s %12s %12s %8s %10s %10s\n", 'round', 'plain r/s', 'module r/s',
+        'ratio', 'p99 plain', 'p99 mod';
+    my (@ra, @rb, @ratio, @pa, @pb);
+    for my $i (1 .. $rounds) {
+        # alternate who goes first, so drift does not favour one side
+        my @order = $i % 2 ? ([$a, \@ra, \@pa], [$b, \@rb, \@pb])
+                           : ([$b, \@rb, \@pb], [$a, \@ra, \@pa]);
+        for my $o (@order) {
+            my ($rps, $p99, $bad) = wrk($o->[0], $s);
+            warn "# $bad non-2xx/3xx responses\n" if $bad && !$s->{allow_non_2xx};
+            push @{ $o->[1] }, $rps;
+            push @{ $o->[2] }, $p99;
+        }
+        push @ratio, $rb[-1] / $ra[-1];
+        printf "%-6d %12.0f %12.0f %8.3f %8.2fms %8.2fms\n", $i, $ra[-1], $rb[-1],
+            $ratio[-1], $pa[-1], $pb[-1];
+    }
+    my $r = median(@ratio);
+    printf "median ratio %.3f (target >= %.2f: %s), p99 plain %.2fms, module %.2fms\n",
+        $r, $s->{target}, $r >= $s->{target} ? 'met' : 'NOT met',
+        median(@pa), median(@pb);
+    print "$_\n" for @{ $s->{report} ? $s->{report}->($a, $b) : [] };
+
+    $a->stop;
+    $b->stop;
+}

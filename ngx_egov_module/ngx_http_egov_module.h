@@ -1,0 +1,82 @@
+
+/*
+ * ngx_egov_module: a government portal's published rules, enforced at the
+ * edge.  Declarations shared by the modules of ngx_http_egov_module.so.
+ */
+
+
+#ifndef _NGX_HTTP_EGOV_MODULE_H_INCLUDED_
+#define _NGX_HTTP_EGOV_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_egov_lang.h"
+
+
+#define NGX_HTTP_EGOV_VERSION  "0.1.0"
+
+
+/*
+ * Counters shared by all workers (one shared memory zone, "egov_stats").
+ * A feature adds its counters here and their names in ngx_http_egov_stats.c,
+ * in the same order.
+ */
+
+typedef enum {
+    NGX_EGOV_STAT_RESPONSES = 0,       /* responses seen by header filter */
+    NGX_EGOV_STAT_HEADERS_SET,         /* security headers written */
+    NGX_EGOV_STAT_HEADERS_REMOVED,     /* leaky headers removed */
+    NGX_EGOV_STAT_HEADERS_INVALID,     /* runtime values refused */
+    NGX_EGOV_STAT_NONCES,              /* CSP nonces generated */
+
+    NGX_EGOV_STAT_MAX
+} ngx_egov_stat_e;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   help;
+} ngx_egov_stat_info_t;
+
+
+extern ngx_module_t  ngx_http_egov_module;
+extern ngx_module_t  ngx_http_egov_headers_filter_module;
+
+
+/* ngx_http_egov_stats.c */
+ngx_int_t ngx_http_egov_stats_init_conf(ngx_conf_t *cf);
+void ngx_http_egov_stat_add(ngx_egov_stat_e stat, ngx_atomic_int_t n);
+ngx_atomic_uint_t ngx_http_egov_stat_get(ngx_egov_stat_e stat);
+ngx_egov_stat_info_t *ngx_http_egov_stat_info(ngx_egov_stat_e stat);
+
+#define ngx_http_egov_stat_inc(stat)  ngx_http_egov_stat_add(stat, 1)
+
+
+/*
+ * Per-request state that must survive internal redirects (which zero
+ * r->ctx).  Each feature passes its own tag function; the state lives in a
+ * cleanup of the main request's pool, as the realip module keeps its own.
+ */
+
+void *ngx_http_egov_request_state(ngx_http_request_t *r,
+    ngx_pool_cleanup_pt tag, size_t size);
+
+
+/* ngx_http_egov_response.c: the module's own responses */
+ngx_int_t ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, ngx_str_t *body);
+ngx_uint_t ngx_http_egov_is_html(ngx_http_request_t *r);
+ngx_uint_t ngx_http_egov_prefers_json(ngx_http_request_t *r);
+ngx_egov_lang_e ngx_http_egov_request_lang(ngx_http_request_t *r,
+    ngx_egov_lang_e fallback);
+ngx_table_elt_t *ngx_http_egov_header_in(ngx_http_request_t *r,
+    u_char *lowcase, size_t len);
+
+/* ngx_http_egov_headers.c */
+ngx_int_t ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce);
+
+
+#endif /* _NGX_HTTP_EGOV_MODULE_H_INCLUDED_ */

@@ -1,0 +1,196 @@
+
+/*
+ * Helpers for the responses the module writes itself (refusal pages,
+ * endpoints) and for the questions filters ask about a response.
+ */
+
+
+#include "ngx_http_egov_module.h"
+
+
+static ngx_str_t  ngx_http_egov_no_store = ngx_string("no-store");
+
+
+ngx_int_t
+ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, ngx_str_t *body)
+{
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *cc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = *content_type;
+    r->headers_out.content_type_len = content_type->len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = body->len;
+
+    if (r->headers_out.content_length) {
+        r->headers_out.content_length->hash = 0;
+        r->headers_out.content_length = NULL;
+    }
+
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    /* the module's own answers depend on the client: never cache them */
+
+    cc = ngx_list_push(&r->headers_out.headers);
+    if (cc == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cc->hash = 1;
+    ngx_str_set(&cc->key, "Cache-Control");
+    cc->value = ngx_http_egov_no_store;
+    cc->lowcase_key = (u_char *) "cache-control";
+
+    if (body->len == 0 || r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_uint_t
+ngx_http_egov_is_html(ngx_http_request_t *r)
+{
+    ngx_str_t  *ct;
+
+    ct = &r->headers_out.content_type;
+
+    if (ct->len >= sizeof("text/html") - 1
+        && ngx_strncasecmp(ct->data, (u_char *) "text/html",
+                           sizeof("text/html") - 1) == 0
+        && (ct->len == sizeof("text/html") - 1
+            || ct->data[sizeof("text/html") - 1] == ';'
+            || ct->data[sizeof("text/html") - 1] == ' '))
+    {
+        return 1;
+    }
+
+    if (ct->len >= sizeof("application/xhtml+xml") - 1
+        && ngx_strncasecmp(ct->data, (u_char *) "application/xhtml+xml",
+                           sizeof("application/xhtml+xml") - 1) == 0)
+    {
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * True when the client asks for JSON at least as much as for HTML: API
+ * clients and scripts get a JSON refusal, browsers the page.
+ */
+
+ngx_uint_t
+ngx_http_egov_prefers_json(ngx_http_request_t *r)
+{
+    u_char           *p, *last;
+    ngx_str_t        *accept;
+    ngx_table_elt_t  *h;
+
+#if (NGX_HTTP_HEADERS)
+    h = r->headers_in.accept;
+#else
+    h = ngx_http_egov_header_in(r, (u_char *) "accept", 6);
+#endif
+
+    if (h == NULL) {
+        return 0;
+    }
+
+    accept = &h->value;
+    last = accept->data + accept->len;
+
+    p = ngx_strlcasestrn(accept->data, last, (u_char *) "application/json",
+                         sizeof("application/json") - 1 - 1);
+    if (p == NULL) {
+        return 0;
+    }
+
+    return ngx_strlcasestrn(accept->data, p, (u_char *) "text/html",
+                            sizeof("text/html") - 1 - 1) == NULL;
+}
+
+
+ngx_egov_lang_e
+ngx_http_egov_request_lang(ngx_http_request_t *r, ngx_egov_lang_e fallback)
+{
+    ngx_table_elt_t  *h;
+
+#if (NGX_HTTP_HEADERS)
+    h = r->headers_in.accept_language;
+#else
+    h = ngx_http_egov_header_in(r, (u_char *) "accept-language", 15);
+#endif
+
+    if (h == NULL) {
+        return fallback;
+    }
+
+    return ngx_egov_lang_negotiate(h->value.data, h->value.len, fallback);
+}
+
+
+/* the first request header of that name; "lowcase" is in lower case */
+
+ngx_table_elt_t *
+ngx_http_egov_header_in(ngx_http_request_t *r, u_char *lowcase, size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncmp(h[i].lowcase_key, lowcase, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}

@@ -1,0 +1,121 @@
+
+/*
+ * Counters shared by all workers of one server, in the "egov_stats" shared
+ * memory zone.  The zone is found again on reload, so counts survive
+ * "nginx -s reload" as limiter states do.
+ */
+
+
+#include "ngx_http_egov_module.h"
+
+
+#define NGX_HTTP_EGOV_STATS_SIZE  (64 * 1024)
+
+
+typedef struct {
+    ngx_atomic_t                counter[NGX_EGOV_STAT_MAX];
+} ngx_http_egov_stats_shm_t;
+
+
+static ngx_int_t ngx_http_egov_stats_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+
+static ngx_http_egov_stats_shm_t  *ngx_http_egov_stats;
+
+/* names follow Prometheus conventions; order matches ngx_egov_stat_e */
+static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
+    { ngx_string("responses_total"),
+      ngx_string("Responses seen by the module's header filter") },
+    { ngx_string("security_headers_set_total"),
+      ngx_string("Security headers written into responses") },
+    { ngx_string("leaky_headers_removed_total"),
+      ngx_string("Headers removed because they reveal software versions") },
+    { ngx_string("header_values_refused_total"),
+      ngx_string("Header values refused at run time (control characters)") },
+    { ngx_string("csp_nonces_total"),
+      ngx_string("Content-Security-Policy nonces generated") },
+};
+
+
+ngx_int_t
+ngx_http_egov_stats_init_conf(ngx_conf_t *cf)
+{
+    ngx_str_t        name = ngx_string("egov_stats");
+    ngx_shm_zone_t  *shm_zone;
+
+    shm_zone = ngx_shared_memory_add(cf, &name, NGX_HTTP_EGOV_STATS_SIZE,
+                                     &ngx_http_egov_module);
+    if (shm_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    shm_zone->init = ngx_http_egov_stats_init_zone;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_stats_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    if (data) {
+        shm_zone->data = data;
+        ngx_http_egov_stats = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        ngx_http_egov_stats = shpool->data;
+        return NGX_OK;
+    }
+
+    ngx_http_egov_stats = ngx_slab_calloc(shpool,
+                                          sizeof(ngx_http_egov_stats_shm_t));
+    if (ngx_http_egov_stats == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = ngx_http_egov_stats;
+    shm_zone->data = ngx_http_egov_stats;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_egov_stat_add(ngx_egov_stat_e stat, ngx_atomic_int_t n)
+{
+    if (ngx_http_egov_stats == NULL || stat >= NGX_EGOV_STAT_MAX) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&ngx_http_egov_stats->counter[stat], n);
+}
+
+
+ngx_atomic_uint_t
+ngx_http_egov_stat_get(ngx_egov_stat_e stat)
+{
+    if (ngx_http_egov_stats == NULL || stat >= NGX_EGOV_STAT_MAX) {
+        return 0;
+    }
+
+    return ngx_http_egov_stats->counter[stat];
+}
+
+
+ngx_egov_stat_info_t *
+ngx_http_egov_stat_info(ngx_egov_stat_e stat)
+{
+    if (stat >= NGX_EGOV_STAT_MAX) {
+        return NULL;
+    }
+
+    return &ngx_http_egov_stat_infos[stat];
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Installs the Debian packages a target needs, when some are missing.
+# usage: tools/deps.sh build|test|bench|package ...
+# Quick when nothing is missing: one dpkg-query, no apt-get.
+
+set -eu
+
+pkgs=
+for what in "$@"; do
+    case $what in
+    build)
+        pkgs="$pkgs gcc make libc6-dev nginx nginx-dev libpcre2-dev"
+        pkgs="$pkgs libssl-dev zlib1g-dev libhiredis-dev"
+        ;;
+    test)
+        pkgs="$pkgs perl libio-socket-ssl-perl redis-server openssl"
+        pkgs="$pkgs chromium ca-certificates clang libclang-rt-14-dev"
+        ;;
+    bench)
+        pkgs="$pkgs wrk"
+        ;;
+    package)
+        pkgs="$pkgs dpkg-dev"
+        ;;
+    *)
+        echo "tools/deps.sh: unknown set \"$what\"" >&2
+        exit 2
+        ;;
+    esac
+done
+
+missing=
+for p in $pkgs; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case $status in
+        *"install ok installed"*) ;;
+        *) missing="$missing $p" ;;
+    esac
+done
+
+# Node.js may come from elsewhere than Debian (NodeSource): any node >= 18
+# with npm will do for the browser tests.
+case " $* " in
+    *" test "*)
+        if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1
+        then
+            missing="$missing nodejs npm"
+        fi
+        ;;
+esac
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "tools/deps.sh: missing packages:$missing" >&2
+    echo "tools/deps.sh: run as root, or: sudo apt-get install$missing" >&2
+    exit 1
+fi
+
+echo "tools/deps.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q || apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
