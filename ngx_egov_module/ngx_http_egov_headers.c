@@ -9,8 +9,6 @@
 
 #include "ngx_http_egov_module.h"
 
-#include <openssl/rand.h>
-
 
 #define NGX_HTTP_EGOV_HDR_HTML   0x01    /* only on HTML responses */
 #define NGX_HTTP_EGOV_HDR_HTTPS  0x02    /* only on requests over TLS */
@@ -19,7 +17,6 @@
 #define NGX_HTTP_EGOV_HDR_CHECK  0x10    /* variables may bring bad bytes */
 
 #define NGX_HTTP_EGOV_NONCE_BYTES  16    /* 128 bits */
-#define NGX_HTTP_EGOV_NONCE_BATCH  64    /* nonces per RAND_bytes() call */
 
 
 typedef struct {
@@ -66,7 +63,6 @@ static ngx_int_t ngx_http_egov_trim_server(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_egov_value_is_valid(ngx_str_t *value);
 static ngx_uint_t ngx_http_egov_value_needs_check(ngx_str_t *value);
 
-static ngx_int_t ngx_http_egov_nonce_random(ngx_log_t *log, u_char *bytes);
 static ngx_int_t ngx_http_egov_nonce_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_egov_nonce_tag(void *data);
@@ -89,7 +85,6 @@ static void *ngx_http_egov_headers_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_egov_headers_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static ngx_int_t ngx_http_egov_headers_init(ngx_conf_t *cf);
-static ngx_int_t ngx_http_egov_headers_init_process(ngx_cycle_t *cycle);
 
 
 /*
@@ -249,7 +244,7 @@ ngx_module_t  ngx_http_egov_headers_filter_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_http_egov_headers_init_process,    /* init process */
+    NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -268,15 +263,6 @@ static ngx_http_variable_t  ngx_http_egov_headers_vars[] = {
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
-
-/*
- * Random bytes for nonces, drawn from OpenSSL's CSPRNG in batches: one
- * RAND_bytes() call per request costs more than the rest of the filter.
- * Each worker empties the batch at start, so no two processes share bytes.
- */
-static u_char      ngx_http_egov_nonce_pool[NGX_HTTP_EGOV_NONCE_BYTES
-                                            * NGX_HTTP_EGOV_NONCE_BATCH];
-static ngx_uint_t  ngx_http_egov_nonce_next = NGX_HTTP_EGOV_NONCE_BATCH;
 
 
 static ngx_int_t
@@ -596,7 +582,9 @@ ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce)
 
     if (st->nonce.len == 0) {
 
-        if (ngx_http_egov_nonce_random(r->connection->log, bytes) != NGX_OK) {
+        if (ngx_http_egov_random(r->connection->log, bytes, sizeof(bytes))
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
@@ -614,37 +602,6 @@ ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce)
     }
 
     *nonce = st->nonce;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_egov_nonce_random(ngx_log_t *log, u_char *bytes)
-{
-    u_char  *p;
-
-    if (ngx_http_egov_nonce_next == NGX_HTTP_EGOV_NONCE_BATCH) {
-
-        if (RAND_bytes(ngx_http_egov_nonce_pool,
-                       sizeof(ngx_http_egov_nonce_pool))
-            != 1)
-        {
-            ngx_log_error(NGX_LOG_ALERT, log, 0,
-                          "egov: RAND_bytes() failed for CSP nonces");
-            return NGX_ERROR;
-        }
-
-        ngx_http_egov_nonce_next = 0;
-    }
-
-    p = ngx_http_egov_nonce_pool
-        + ngx_http_egov_nonce_next++ * NGX_HTTP_EGOV_NONCE_BYTES;
-
-    ngx_memcpy(bytes, p, NGX_HTTP_EGOV_NONCE_BYTES);
-
-    /* a nonce handed out is not kept in memory any longer than needed */
-    ngx_explicit_memzero(p, NGX_HTTP_EGOV_NONCE_BYTES);
 
     return NGX_OK;
 }
@@ -1073,17 +1030,6 @@ ngx_http_egov_headers_merge_loc_conf(ngx_conf_t *cf, void *parent,
     conf->effective->nelts = n;
 
     return NGX_CONF_OK;
-}
-
-
-static ngx_int_t
-ngx_http_egov_headers_init_process(ngx_cycle_t *cycle)
-{
-    ngx_explicit_memzero(ngx_http_egov_nonce_pool,
-                         sizeof(ngx_http_egov_nonce_pool));
-    ngx_http_egov_nonce_next = NGX_HTTP_EGOV_NONCE_BATCH;
-
-    return NGX_OK;
 }
 
 

@@ -8,8 +8,24 @@
 
 #include "ngx_http_egov_module.h"
 
+#include <openssl/rand.h>
+
+
+#define NGX_HTTP_EGOV_RANDOM_POOL  1024
+
 
 static ngx_int_t ngx_http_egov_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_egov_init_process(ngx_cycle_t *cycle);
+
+
+/*
+ * Random bytes (CSP nonces, incident references, receipts) drawn from
+ * OpenSSL's CSPRNG in batches: one RAND_bytes() call per request costs more
+ * than a header filter.  Each worker empties the pool when it starts, so no
+ * two processes ever hand out the same bytes.
+ */
+static u_char      ngx_http_egov_random_pool[NGX_HTTP_EGOV_RANDOM_POOL];
+static ngx_uint_t  ngx_http_egov_random_used = NGX_HTTP_EGOV_RANDOM_POOL;
 
 
 static ngx_http_module_t  ngx_http_egov_module_ctx = {
@@ -34,7 +50,7 @@ ngx_module_t  ngx_http_egov_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_egov_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -73,4 +89,54 @@ ngx_http_egov_request_state(ngx_http_request_t *r, ngx_pool_cleanup_pt tag,
     cln->handler = tag;
 
     return cln->data;
+}
+
+
+ngx_int_t
+ngx_http_egov_random(ngx_log_t *log, u_char *buf, size_t n)
+{
+    size_t   chunk;
+    u_char  *p;
+
+    while (n) {
+
+        if (ngx_http_egov_random_used == NGX_HTTP_EGOV_RANDOM_POOL) {
+
+            if (RAND_bytes(ngx_http_egov_random_pool,
+                           NGX_HTTP_EGOV_RANDOM_POOL)
+                != 1)
+            {
+                ngx_log_error(NGX_LOG_ALERT, log, 0,
+                              "egov: RAND_bytes() failed");
+                return NGX_ERROR;
+            }
+
+            ngx_http_egov_random_used = 0;
+        }
+
+        chunk = ngx_min(n, NGX_HTTP_EGOV_RANDOM_POOL
+                           - ngx_http_egov_random_used);
+        p = ngx_http_egov_random_pool + ngx_http_egov_random_used;
+
+        buf = ngx_cpymem(buf, p, chunk);
+
+        /* bytes handed out are not kept in memory any longer than needed */
+        ngx_explicit_memzero(p, chunk);
+
+        ngx_http_egov_random_used += chunk;
+        n -= chunk;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_init_process(ngx_cycle_t *cycle)
+{
+    ngx_explicit_memzero(ngx_http_egov_random_pool,
+                         NGX_HTTP_EGOV_RANDOM_POOL);
+    ngx_http_egov_random_used = NGX_HTTP_EGOV_RANDOM_POOL;
+
+    return NGX_OK;
 }

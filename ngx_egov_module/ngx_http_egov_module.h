@@ -64,6 +64,9 @@ ngx_egov_stat_info_t *ngx_http_egov_stat_info(ngx_egov_stat_e stat);
 void *ngx_http_egov_request_state(ngx_http_request_t *r,
     ngx_pool_cleanup_pt tag, size_t size);
 
+/* unpredictable bytes from OpenSSL's CSPRNG, drawn in batches */
+ngx_int_t ngx_http_egov_random(ngx_log_t *log, u_char *buf, size_t n);
+
 
 /* ngx_http_egov_response.c: the module's own responses */
 ngx_int_t ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
