@@ -32,6 +32,18 @@ typedef enum {
     NGX_EGOV_STAT_HEADERS_INVALID,     /* runtime values refused */
     NGX_EGOV_STAT_NONCES,              /* CSP nonces generated */
 
+    NGX_EGOV_STAT_ALLOWLISTED,         /* requests let through unchecked */
+    NGX_EGOV_STAT_REFUSED_BLOCKLIST,   /* 403: static block list */
+    NGX_EGOV_STAT_REFUSED_DYNAMIC,     /* 403: dynamic block-list entry */
+    NGX_EGOV_STAT_REFUSED_BAN,         /* 403: banned address */
+    NGX_EGOV_STAT_REFUSED_SIGNATURE,   /* 403: scanner or probe */
+    NGX_EGOV_STAT_REFUSED_LIMIT,       /* 429: over a rate limit */
+    NGX_EGOV_STAT_DELAYED_LIMIT,       /* delayed by a rate limit */
+    NGX_EGOV_STAT_DRY_RUN,             /* would have been refused */
+    NGX_EGOV_STAT_BANS,                /* bans made by the escalator */
+    NGX_EGOV_STAT_BAN_ZONE_FULL,       /* bans or entries not recorded */
+    NGX_EGOV_STAT_LIMIT_EVICTIONS,     /* limiter keys evicted (zone full) */
+
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;
 

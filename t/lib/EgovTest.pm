@@ -31,7 +31,8 @@ package EgovTest;
 #                                    eval: an array of them, one per request
 #   raw_request                      exact bytes (eval: an array)
 #   more_headers                     "Name: value" lines (eval: one per request)
-#   client_addr: 127.0.0.7           source address; ipv6: 1 connects to [::1]
+#   client_addr: 127.0.0.7           source address; ipv6: 1 connects to [::1];
+#                                    unix: PATH connects to a unix socket
 #   use_ssl: 1                       send the requests over TLS
 #   pause: 0.2                       seconds between requests
 #   error_code                       expected status (eval: one per request)
@@ -46,6 +47,8 @@ package EgovTest;
 #   access_log  no_access_log        the same for access.log
 #   must_die                         "nginx -t" must fail; error_log then
 #                                    checks its output
+#   config_ok                        "nginx -t" must pass; error_log and
+#                                    no_error_log then check its output
 #   skip: reason                     skip this block
 #
 # $TEST_NGINX_PORT, _BACKEND_PORT, _SSL_PORT, _REDIS_PORT, _PREFIX,
@@ -185,11 +188,13 @@ sub run_tests {
             write_user_files($n, section($n, $block, 'user_files'));
         }
 
-        if (defined $s->{must_die}) {
+        if (defined $s->{must_die} || defined $s->{config_ok}) {
+            my $die = defined $s->{must_die};
             $n->stop if $n->running;
             $running_key = '';
             my ($ok, $out) = $n->test_config(%conf);
-            ok(!$ok, "$name: nginx -t fails") or diag $out;
+            ok($die ? !$ok : $ok, "$name: nginx -t " . ($die ? 'fails' : 'passes'))
+                or diag $out;
             check_lines($n, $block, 'error_log', $out, 1, $name);
             check_lines($n, $block, 'no_error_log', $out, 0, $name);
             next;
@@ -277,6 +282,7 @@ sub run_requests {
     for my $i (0 .. $#$reqs) {
         my $label = @$reqs > 1 ? "$name (request $i)" : $name;
         my %r = (ipv6 => $s->{ipv6}, ssl => $s->{use_ssl},
+                 unix => $n->expand($s->{unix}),
                  client_addr => at_index($addr, $i),
                  timeout => $s->{timeout});
 
@@ -298,23 +304,21 @@ sub run_requests {
 
         my $res = $n->request(%r);
 
+        # an undef in an eval array means "do not check this one"
         my $code = at_index($codes, $i);
         if (defined $code) {
             is($res->status, $code, "$label: status") or diag $res->{raw};
         }
-        check_headers($label, $res, at_index($hdrs, $i)) if defined $hdrs;
-        check_headers_like($label, $res, at_index($hdrs_like, $i)) if defined $hdrs_like;
-        if (defined $body) {
-            is($res->body, at_index($body, $i), "$label: body");
-        }
-        if (defined $body_like) {
-            my $re = at_index($body_like, $i);
-            like($res->body, ref $re ? $re : qr/$re/s, "$label: body like");
-        }
-        if (defined $body_unlike) {
-            my $re = at_index($body_unlike, $i);
-            unlike($res->body, ref $re ? $re : qr/$re/s, "$label: body unlike");
-        }
+        my $h = at_index($hdrs, $i);
+        check_headers($label, $res, $h) if defined $h;
+        $h = at_index($hdrs_like, $i);
+        check_headers_like($label, $res, $h) if defined $h;
+        my $want = at_index($body, $i);
+        is($res->body, $want, "$label: body") if defined $want;
+        my $re = at_index($body_like, $i);
+        like($res->body, ref $re ? $re : qr/$re/s, "$label: body like") if defined $re;
+        $re = at_index($body_unlike, $i);
+        unlike($res->body, ref $re ? $re : qr/$re/s, "$label: body unlike") if defined $re;
     }
 }
 

@@ -43,7 +43,11 @@ sub request {
     $sock{LocalHost} = $r{client_addr} if $r{client_addr};
 
     my $s;
-    if ($r{ssl}) {
+    if ($r{unix}) {
+        require IO::Socket::UNIX;
+        $s = IO::Socket::UNIX->new(Peer => $r{unix}, Type => Socket::SOCK_STREAM())
+            or die "connect to $r{unix}: $!";
+    } elsif ($r{ssl}) {
         require IO::Socket::SSL;
         $s = IO::Socket::SSL->new(%sock, SSL_verify_mode => 0,
                                   SSL_hostname => 'localhost')

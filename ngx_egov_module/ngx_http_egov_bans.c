@@ -1,0 +1,1022 @@
+
+/*
+ * The ban zone: bans, dynamic block-list entries and the violation counts
+ * that lead to bans, shared by all workers and kept across reloads.
+ *
+ * Entries are keyed by prefix (one entry per address or network); a lookup
+ * tries each prefix length in use.  Bans and entries are never evicted to
+ * make room: when the zone is full, a new one is refused with an [error]
+ * line and a counter.  Violation counts and the history of expired bans
+ * (which makes repeat bans longer) are evicted first-in first-out instead.
+ */
+
+
+#include "ngx_http_egov_protect.h"
+
+
+#define NGX_HTTP_EGOV_TRACK        0      /* counts and history only */
+
+/* prefix by which violations of IPv6 clients are counted and banned */
+#define NGX_HTTP_EGOV_BAN_V6_PREFIX  64
+
+/* a full zone is reported at most this often */
+#define NGX_HTTP_EGOV_FULL_REPORT  60000
+
+
+typedef struct {
+    ngx_rbtree_node_t           node;
+    ngx_queue_t                 queue;
+    u_char                      family;      /* 4 or 6 */
+    u_char                      prefix;
+    u_char                      kind;
+    u_char                      origin;
+    u_char                      reason_len;
+    u_char                      addr[16];
+    uint32_t                    violations;
+    uint32_t                    bans;
+    uint64_t                    window_start;
+    uint64_t                    created;
+    uint64_t                    expires;     /* 0: never (entries only) */
+    uint64_t                    forget;      /* history kept until */
+    u_char                      reason[NGX_HTTP_EGOV_REASON_LEN];
+} ngx_http_egov_ban_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t                rbtree;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 queue;       /* least recently used last */
+    ngx_atomic_t                blocking;    /* entries that refuse */
+    uint32_t                    plen[2][129];
+    uint64_t                    full_reported;
+} ngx_http_egov_ban_shctx_t;
+
+
+typedef struct {
+    ngx_http_egov_ban_shctx_t  *sh;
+    ngx_slab_pool_t            *shpool;
+} ngx_http_egov_ban_ctx_t;
+
+
+static ngx_http_egov_ban_ctx_t *ngx_http_egov_ban_ctx(void);
+static ngx_int_t ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_egov_ban_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static uint32_t ngx_http_egov_ban_hash(ngx_egov_cidr_t *cidr);
+static ngx_http_egov_ban_node_t *ngx_http_egov_ban_lookup(
+    ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr, uint32_t hash);
+static ngx_http_egov_ban_node_t *ngx_http_egov_ban_create(ngx_log_t *log,
+    ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr, uint64_t now);
+static void ngx_http_egov_ban_delete(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn);
+static void ngx_http_egov_ban_set_kind(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn, ngx_uint_t kind);
+static ngx_uint_t ngx_http_egov_ban_active(ngx_http_egov_ban_node_t *bn,
+    uint64_t now);
+static void ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx,
+    uint64_t now, ngx_uint_t n);
+static void ngx_http_egov_ban_export(ngx_http_egov_ban_node_t *bn,
+    ngx_http_egov_entry_t *e);
+static void ngx_http_egov_ban_notify(ngx_http_egov_entry_event_e event,
+    ngx_http_egov_entry_t *e);
+
+
+static ngx_str_t  ngx_http_egov_ban_zone_name = ngx_string("egov_bans");
+
+static ngx_http_egov_entry_observer_pt  ngx_http_egov_entry_observer;
+
+
+char *
+ngx_http_egov_ban_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ssize_t                             size;
+    ngx_str_t                          *value, s;
+    ngx_uint_t                          i;
+    ngx_http_egov_ban_ctx_t            *ctx;
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_egov_protect_module);
+
+    if (pmcf->ban_zone) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    size = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "size=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_ban_zone: invalid size \"%V\"",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_ban_zone: invalid parameter \"%V\"",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_ban_zone: \"size=\" is required");
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_ban_zone: size %V is too small, "
+                           "the least is %uzk", &value[1],
+                           8 * ngx_pagesize / 1024);
+        return NGX_CONF_ERROR;
+    }
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_ban_ctx_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    pmcf->ban_zone = ngx_shared_memory_add(cf, &ngx_http_egov_ban_zone_name,
+                                           size,
+                                           &ngx_http_egov_protect_module);
+    if (pmcf->ban_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (pmcf->ban_zone->data) {
+        return "is duplicate";
+    }
+
+    pmcf->ban_zone->init = ngx_http_egov_ban_init_zone;
+    pmcf->ban_zone->data = ctx;
+
+    return NGX_CONF_OK;
+}
+
+
+/* egov_ban after=N within=TIME for=TIME [factor=F] [max=TIME]; */
+
+char *
+ngx_http_egov_ban(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_protect_loc_conf_t *plcf = conf;
+
+    ngx_int_t                    n;
+    ngx_str_t                   *value, s;
+    ngx_uint_t                   i;
+    ngx_http_egov_ban_policy_t  *p;
+
+    if (plcf->ban != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    p = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_ban_policy_t));
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p->factor = 1000;
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "after=", 6) == 0) {
+            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (n <= 0) {
+                goto invalid;
+            }
+            p->after = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "factor=", 7) == 0) {
+            n = ngx_atofp(value[i].data + 7, value[i].len - 7, 3);
+            if (n < 1000 || n > 100000) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_ban: factor must be between 1 "
+                                   "and 100, not \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+            p->factor = n;
+            continue;
+        }
+
+        s.len = 0;
+
+        if (ngx_strncmp(value[i].data, "within=", 7) == 0) {
+            s.data = value[i].data + 7;
+            s.len = value[i].len - 7;
+            n = ngx_parse_time(&s, 0);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+            p->within = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "for=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+            n = ngx_parse_time(&s, 0);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+            p->duration = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "max=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+            n = ngx_parse_time(&s, 0);
+            if (n == NGX_ERROR || n == 0) {
+                goto invalid;
+            }
+            p->max = n;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (p->after == 0 || p->within == 0 || p->duration == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_ban: \"after=\", \"within=\" and \"for=\" "
+                           "are required");
+        return NGX_CONF_ERROR;
+    }
+
+    if (p->max == 0) {
+        p->max = p->duration;
+
+        if (p->factor > 1000) {
+            /* five escalations unless told otherwise */
+            for (i = 0; i < 5; i++) {
+                p->max = p->max * p->factor / 1000;
+            }
+        }
+    }
+
+    if (p->max < p->duration) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_ban: \"max=\" is shorter than \"for=\"");
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->ban = p;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "egov_ban: invalid parameter \"%V\"", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+ngx_uint_t
+ngx_http_egov_bans_configured(void)
+{
+    return ngx_http_egov_ban_ctx() != NULL;
+}
+
+
+/* is the address covered by an active ban or dynamic entry */
+
+ngx_int_t
+ngx_http_egov_bans_find(ngx_egov_cidr_t *addr, ngx_http_egov_entry_t *found)
+{
+    uint32_t                   *plen;
+    uint64_t                    now;
+    ngx_uint_t                  p, max;
+    ngx_egov_cidr_t             net;
+    ngx_http_egov_ban_ctx_t    *ctx;
+    ngx_http_egov_ban_node_t   *bn;
+
+    ctx = ngx_http_egov_ban_ctx();
+
+    if (ctx == NULL || ctx->sh->blocking == 0) {
+        return NGX_DECLINED;
+    }
+
+    now = ngx_http_egov_now_ms();
+    max = (addr->family == AF_INET) ? 32 : 128;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    plen = ctx->sh->plen[addr->family == AF_INET ? 0 : 1];
+
+    for (p = 0; p <= max; p++) {
+
+        if (plen[p] == 0) {
+            continue;
+        }
+
+        net = *addr;
+        ngx_egov_cidr_mask(&net, p);
+
+        bn = ngx_http_egov_ban_lookup(ctx, &net,
+                                      ngx_http_egov_ban_hash(&net));
+
+        if (bn == NULL || bn->kind == NGX_HTTP_EGOV_TRACK) {
+            continue;
+        }
+
+        if (!ngx_http_egov_ban_active(bn, now)) {
+            /* an expired ban: keep its history, stop refusing */
+            ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
+            continue;
+        }
+
+        if (found) {
+            ngx_http_egov_ban_export(bn, found);
+        }
+
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+        return NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * One more violation by an address (a limit refusal, a signature hit).
+ * Returns NGX_OK and fills "banned" when it was one too many.
+ */
+
+ngx_int_t
+ngx_http_egov_bans_violation(ngx_log_t *log,
+    ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr,
+    ngx_http_egov_entry_t *banned)
+{
+    uint64_t                   now, duration;
+    ngx_uint_t                 i;
+    ngx_egov_cidr_t            key;
+    ngx_http_egov_ban_ctx_t   *ctx;
+    ngx_http_egov_ban_node_t  *bn;
+
+    ctx = ngx_http_egov_ban_ctx();
+
+    if (ctx == NULL || policy == NULL) {
+        return NGX_DECLINED;
+    }
+
+    key = *addr;
+
+    if (key.family == AF_INET6) {
+        ngx_egov_cidr_mask(&key, NGX_HTTP_EGOV_BAN_V6_PREFIX);
+    }
+
+    now = ngx_http_egov_now_ms();
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    ngx_http_egov_ban_expire(ctx, now, 2);
+
+    bn = ngx_http_egov_ban_lookup(ctx, &key, ngx_http_egov_ban_hash(&key));
+
+    if (bn == NULL) {
+        bn = ngx_http_egov_ban_create(log, ctx, &key, now);
+        if (bn == NULL) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            return NGX_ERROR;
+        }
+
+    } else {
+        ngx_queue_remove(&bn->queue);
+        ngx_queue_insert_head(&ctx->sh->queue, &bn->queue);
+    }
+
+    if (ngx_http_egov_ban_active(bn, now)) {
+        /* already refused: nothing more to count */
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    if (now - bn->window_start > policy->within) {
+        bn->window_start = now;
+        bn->violations = 0;
+    }
+
+    if (++bn->violations < policy->after) {
+        bn->forget = ngx_max(bn->forget, now + policy->within);
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    /* a ban; each repeat lasts "factor" times longer, up to "max" */
+
+    duration = policy->duration;
+
+    for (i = 0; i < bn->bans && duration < policy->max; i++) {
+        duration = duration * policy->factor / 1000;
+    }
+
+    duration = ngx_min(duration, (uint64_t) policy->max);
+
+    bn->bans++;
+    bn->violations = 0;
+    bn->origin = NGX_HTTP_EGOV_ORIGIN_ESCALATOR;
+    bn->created = now;
+    bn->expires = now + duration;
+    bn->forget = bn->expires + policy->max;
+    bn->reason_len = sizeof("repeated violations") - 1;
+    ngx_memcpy(bn->reason, "repeated violations", bn->reason_len);
+
+    ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_ENTRY_BAN);
+    ngx_http_egov_ban_export(bn, banned);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_BANS);
+    ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, banned);
+
+    return NGX_OK;
+}
+
+
+/* API: add or replace an entry (a ban or a dynamic block-list entry) */
+
+ngx_int_t
+ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
+{
+    uint64_t                   now;
+    ngx_http_egov_ban_ctx_t   *ctx;
+    ngx_http_egov_ban_node_t  *bn;
+
+    ctx = ngx_http_egov_ban_ctx();
+
+    if (ctx == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (e->kind != NGX_HTTP_EGOV_ENTRY_BAN
+        && e->kind != NGX_HTTP_EGOV_ENTRY_BLOCK)
+    {
+        return NGX_ERROR;
+    }
+
+    now = ngx_http_egov_now_ms();
+
+    if (e->expires && e->expires <= now) {
+        return NGX_DECLINED;
+    }
+
+    ngx_egov_cidr_mask(&e->cidr, e->cidr.prefix);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    ngx_http_egov_ban_expire(ctx, now, 2);
+
+    bn = ngx_http_egov_ban_lookup(ctx, &e->cidr,
+                                  ngx_http_egov_ban_hash(&e->cidr));
+
+    if (bn == NULL) {
+        bn = ngx_http_egov_ban_create(log, ctx, &e->cidr, now);
+        if (bn == NULL) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            return NGX_ERROR;
+        }
+
+    } else {
+        ngx_queue_remove(&bn->queue);
+        ngx_queue_insert_head(&ctx->sh->queue, &bn->queue);
+    }
+
+    bn->origin = (u_char) e->origin;
+    bn->created = e->created ? e->created : now;
+    bn->expires = e->expires;
+    bn->forget = e->expires;
+
+    if (e->kind == NGX_HTTP_EGOV_ENTRY_BAN && e->bans > bn->bans) {
+        bn->bans = e->bans;
+    }
+
+    bn->reason_len = (u_char) ngx_min(e->reason.len,
+                                      NGX_HTTP_EGOV_REASON_LEN);
+    ngx_memcpy(bn->reason, e->reason.data, bn->reason_len);
+
+    ngx_http_egov_ban_set_kind(ctx, bn, e->kind);
+    ngx_http_egov_ban_export(bn, e);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, e);
+
+    return NGX_OK;
+}
+
+
+/* API: remove an entry; kind 0 removes whatever entry the prefix has */
+
+ngx_int_t
+ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
+    ngx_uint_t kind, ngx_uint_t origin)
+{
+    ngx_egov_cidr_t            net;
+    ngx_http_egov_entry_t      e;
+    ngx_http_egov_ban_ctx_t   *ctx;
+    ngx_http_egov_ban_node_t  *bn;
+
+    ctx = ngx_http_egov_ban_ctx();
+
+    if (ctx == NULL) {
+        return NGX_DECLINED;
+    }
+
+    net = *cidr;
+    ngx_egov_cidr_mask(&net, net.prefix);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    bn = ngx_http_egov_ban_lookup(ctx, &net, ngx_http_egov_ban_hash(&net));
+
+    if (bn == NULL || bn->kind == NGX_HTTP_EGOV_TRACK
+        || (kind && bn->kind != kind))
+    {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    ngx_http_egov_ban_export(bn, &e);
+    e.origin = origin;
+
+    /* removing forgives: the history goes too */
+    ngx_http_egov_ban_delete(ctx, bn);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_REMOVED, &e);
+
+    return NGX_OK;
+}
+
+
+/* API: the active entries of a kind (0: all), copied out */
+
+ngx_array_t *
+ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
+{
+    uint64_t                   now;
+    ngx_array_t               *list;
+    ngx_queue_t               *q;
+    ngx_http_egov_entry_t     *e;
+    ngx_http_egov_ban_ctx_t   *ctx;
+    ngx_http_egov_ban_node_t  *bn;
+
+    list = ngx_array_create(pool, 16, sizeof(ngx_http_egov_entry_t));
+    if (list == NULL) {
+        return NULL;
+    }
+
+    ctx = ngx_http_egov_ban_ctx();
+
+    if (ctx == NULL) {
+        return list;
+    }
+
+    now = ngx_http_egov_now_ms();
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (q = ngx_queue_head(&ctx->sh->queue);
+         q != ngx_queue_sentinel(&ctx->sh->queue);
+         q = ngx_queue_next(q))
+    {
+        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+        if (bn->kind == NGX_HTTP_EGOV_TRACK
+            || (kind && bn->kind != kind)
+            || !ngx_http_egov_ban_active(bn, now))
+        {
+            continue;
+        }
+
+        e = ngx_array_push(list);
+        if (e == NULL) {
+            ngx_shmtx_unlock(&ctx->shpool->mutex);
+            return NULL;
+        }
+
+        ngx_http_egov_ban_export(bn, e);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return list;
+}
+
+
+/* API: everything the protection knows about one address */
+
+ngx_int_t
+ngx_http_egov_addr_status(ngx_egov_cidr_t *addr,
+    ngx_http_egov_addr_status_t *status)
+{
+    ngx_egov_cidr_t            key;
+    ngx_http_egov_ban_ctx_t   *ctx;
+    ngx_http_egov_ban_node_t  *bn;
+
+    ngx_memzero(status, sizeof(ngx_http_egov_addr_status_t));
+
+    (void) ngx_http_egov_lists_status(addr, status);
+
+    if (ngx_http_egov_bans_find(addr, &status->entry) == NGX_OK) {
+        status->blocked = 1;
+    }
+
+    ctx = ngx_http_egov_ban_ctx();
+
+    if (ctx == NULL) {
+        return NGX_OK;
+    }
+
+    key = *addr;
+
+    if (key.family == AF_INET6) {
+        ngx_egov_cidr_mask(&key, NGX_HTTP_EGOV_BAN_V6_PREFIX);
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    bn = ngx_http_egov_ban_lookup(ctx, &key, ngx_http_egov_ban_hash(&key));
+
+    if (bn) {
+        status->violations = bn->violations;
+
+        if (!status->blocked) {
+            status->entry.bans = bn->bans;
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_egov_entry_set_observer(ngx_http_egov_entry_observer_pt observer)
+{
+    ngx_http_egov_entry_observer = observer;
+}
+
+
+static void
+ngx_http_egov_ban_notify(ngx_http_egov_entry_event_e event,
+    ngx_http_egov_entry_t *e)
+{
+    if (ngx_http_egov_entry_observer
+        && e->origin != NGX_HTTP_EGOV_ORIGIN_FLEET)
+    {
+        ngx_http_egov_entry_observer(event, e);
+    }
+}
+
+
+static ngx_http_egov_ban_ctx_t *
+ngx_http_egov_ban_ctx(void)
+{
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_protect_module);
+
+    if (pmcf == NULL || pmcf->ban_zone == NULL) {
+        return NULL;
+    }
+
+    return pmcf->ban_zone->data;
+}
+
+
+static ngx_int_t
+ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_egov_ban_ctx_t  *octx = data;
+
+    size_t                    len;
+    ngx_http_egov_ban_ctx_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    if (octx) {
+        /* a reload: the bans stay */
+        ctx->sh = octx->sh;
+        ctx->shpool = octx->shpool;
+        return NGX_OK;
+    }
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        ctx->sh = ctx->shpool->data;
+        return NGX_OK;
+    }
+
+    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_egov_ban_shctx_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(ctx->sh, sizeof(ngx_http_egov_ban_shctx_t));
+    ctx->shpool->data = ctx->sh;
+
+    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+                    ngx_http_egov_ban_rbtree_insert);
+    ngx_queue_init(&ctx->sh->queue);
+
+    len = sizeof(" in egov_ban_zone \"\"") + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx, " in egov_ban_zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    ctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_egov_ban_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t         **p;
+    ngx_http_egov_ban_node_t   *bn, *bnt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            bn = (ngx_http_egov_ban_node_t *) node;
+            bnt = (ngx_http_egov_ban_node_t *) temp;
+
+            p = (ngx_memcmp(&bn->family, &bnt->family, 2) < 0
+                 || (ngx_memcmp(&bn->family, &bnt->family, 2) == 0
+                     && ngx_memcmp(bn->addr, bnt->addr, 16) < 0))
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static uint32_t
+ngx_http_egov_ban_hash(ngx_egov_cidr_t *cidr)
+{
+    u_char  key[18];
+
+    key[0] = (cidr->family == AF_INET) ? 4 : 6;
+    key[1] = (u_char) cidr->prefix;
+    ngx_memcpy(key + 2, cidr->addr, 16);
+
+    return ngx_crc32_short(key, sizeof(key));
+}
+
+
+static ngx_http_egov_ban_node_t *
+ngx_http_egov_ban_lookup(ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr,
+    uint32_t hash)
+{
+    u_char                     family;
+    ngx_rbtree_node_t         *node, *sentinel;
+    ngx_http_egov_ban_node_t  *bn;
+
+    family = (cidr->family == AF_INET) ? 4 : 6;
+    node = ctx->sh->rbtree.root;
+    sentinel = ctx->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        bn = (ngx_http_egov_ban_node_t *) node;
+
+        if (bn->family == family && bn->prefix == cidr->prefix
+            && ngx_memcmp(bn->addr, cidr->addr, 16) == 0)
+        {
+            return bn;
+        }
+
+        /* the same hash: follow the order the insert used */
+
+        node = (ngx_memcmp(&family, &bn->family, 1) < 0
+                || (family == bn->family
+                    && ((u_char) cidr->prefix < bn->prefix
+                        || ((u_char) cidr->prefix == bn->prefix
+                            && ngx_memcmp(cidr->addr, bn->addr, 16) < 0))))
+               ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_egov_ban_node_t *
+ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
+    ngx_egov_cidr_t *cidr, uint64_t now)
+{
+    ngx_queue_t               *q;
+    ngx_uint_t                 tries;
+    ngx_http_egov_ban_node_t  *bn;
+
+    bn = ngx_slab_alloc_locked(ctx->shpool, sizeof(ngx_http_egov_ban_node_t));
+
+    /* room is made from counts and history only, never from bans */
+
+    for (tries = 0; bn == NULL && tries < 32; tries++) {
+
+        for (q = ngx_queue_last(&ctx->sh->queue);
+             q != ngx_queue_sentinel(&ctx->sh->queue);
+             q = ngx_queue_prev(q))
+        {
+            bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+            if (!ngx_http_egov_ban_active(bn, now)) {
+                break;
+            }
+        }
+
+        if (q == ngx_queue_sentinel(&ctx->sh->queue)) {
+            bn = NULL;
+            break;
+        }
+
+        ngx_http_egov_ban_delete(ctx, bn);
+
+        bn = ngx_slab_alloc_locked(ctx->shpool,
+                                   sizeof(ngx_http_egov_ban_node_t));
+    }
+
+    if (bn == NULL) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_BAN_ZONE_FULL);
+
+        if (now - ctx->sh->full_reported >= NGX_HTTP_EGOV_FULL_REPORT) {
+            ctx->sh->full_reported = now;
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "egov_ban_zone is full of active bans and entries: "
+                          "a new one was not recorded (more are counted in "
+                          "ban_zone_full_total)");
+        }
+
+        return NULL;
+    }
+
+    ngx_memzero(bn, sizeof(ngx_http_egov_ban_node_t));
+
+    bn->family = (cidr->family == AF_INET) ? 4 : 6;
+    bn->prefix = (u_char) cidr->prefix;
+    ngx_memcpy(bn->addr, cidr->addr, 16);
+    bn->window_start = now;
+    bn->created = now;
+
+    bn->node.key = ngx_http_egov_ban_hash(cidr);
+    ngx_rbtree_insert(&ctx->sh->rbtree, &bn->node);
+    ngx_queue_insert_head(&ctx->sh->queue, &bn->queue);
+
+    return bn;
+}
+
+
+static void
+ngx_http_egov_ban_delete(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn)
+{
+    ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
+
+    ngx_queue_remove(&bn->queue);
+    ngx_rbtree_delete(&ctx->sh->rbtree, &bn->node);
+    ngx_slab_free_locked(ctx->shpool, bn);
+}
+
+
+/* keeps the per-prefix counts in step with what refuses */
+
+static void
+ngx_http_egov_ban_set_kind(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn, ngx_uint_t kind)
+{
+    ngx_uint_t  f;
+
+    f = (bn->family == 4) ? 0 : 1;
+
+    if (bn->kind == NGX_HTTP_EGOV_TRACK && kind != NGX_HTTP_EGOV_TRACK) {
+        ctx->sh->plen[f][bn->prefix]++;
+        ctx->sh->blocking++;
+
+    } else if (bn->kind != NGX_HTTP_EGOV_TRACK
+               && kind == NGX_HTTP_EGOV_TRACK)
+    {
+        ctx->sh->plen[f][bn->prefix]--;
+        ctx->sh->blocking--;
+    }
+
+    bn->kind = (u_char) kind;
+}
+
+
+static ngx_uint_t
+ngx_http_egov_ban_active(ngx_http_egov_ban_node_t *bn, uint64_t now)
+{
+    return bn->kind != NGX_HTTP_EGOV_TRACK
+           && (bn->expires == 0 || bn->expires > now);
+}
+
+
+/* drops a few forgotten nodes from the cold end */
+
+static void
+ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
+    ngx_uint_t n)
+{
+    ngx_uint_t                 looked;
+    ngx_queue_t               *q, *prev;
+    ngx_http_egov_ban_node_t  *bn;
+
+    /* active entries are skipped, but only a few nodes are looked at */
+
+    looked = 0;
+    q = ngx_queue_last(&ctx->sh->queue);
+
+    while (n && looked++ < 8 && q != ngx_queue_sentinel(&ctx->sh->queue)) {
+
+        prev = ngx_queue_prev(q);
+        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+        if (!ngx_http_egov_ban_active(bn, now) && bn->forget <= now) {
+            ngx_http_egov_ban_delete(ctx, bn);
+            n--;
+        }
+
+        q = prev;
+    }
+}
+
+
+static void
+ngx_http_egov_ban_export(ngx_http_egov_ban_node_t *bn,
+    ngx_http_egov_entry_t *e)
+{
+    ngx_memzero(e, sizeof(ngx_http_egov_entry_t));
+
+    e->cidr.family = (bn->family == 4) ? AF_INET : AF_INET6;
+    e->cidr.prefix = bn->prefix;
+    ngx_memcpy(e->cidr.addr, bn->addr, 16);
+    e->kind = bn->kind;
+    e->origin = bn->origin;
+    e->created = bn->created;
+    e->expires = bn->expires;
+    e->bans = bn->bans;
+
+    ngx_memcpy(e->reason_data, bn->reason, bn->reason_len);
+    e->reason.data = e->reason_data;
+    e->reason.len = bn->reason_len;
+}

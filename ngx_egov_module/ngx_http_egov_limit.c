@@ -1,0 +1,1137 @@
+
+/*
+ * Rate limits: the generic cell rate algorithm (GCRA) per key, in shared
+ * memory zones shared by all workers and kept across reloads.  Each key
+ * keeps one number, its theoretical arrival time (TAT): a request is
+ * allowed when it comes no earlier than TAT - burst * interval.
+ */
+
+
+#include "ngx_http_egov_protect.h"
+
+
+#define NGX_HTTP_EGOV_LIMIT_MAX_KEY  65535
+
+
+typedef struct {
+    ngx_rbtree_node_t           node;
+    ngx_queue_t                 queue;
+    uint64_t                    tat;         /* microseconds, monotonic */
+    u_short                     len;
+    u_char                      data[1];
+} ngx_http_egov_limit_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t                rbtree;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 queue;       /* least recently used last */
+    ngx_uint_t                  evicting;    /* "full" already logged */
+} ngx_http_egov_limit_shctx_t;
+
+
+struct ngx_http_egov_limit_zone_s {
+    ngx_str_t                   name;
+    ngx_str_t                   key_text;    /* as configured */
+    ngx_http_complex_value_t    key;
+    uint64_t                    interval;    /* microseconds per request */
+    ngx_uint_t                  rate;        /* requests ... */
+    ngx_uint_t                  period;      /* ... per so many seconds */
+    ngx_uint_t                  ipv6_prefix;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_egov_limit_shctx_t *sh;
+    ngx_slab_pool_t            *shpool;
+};
+
+
+/* what one request did to one limit, kept to report and to roll back */
+typedef struct {
+    ngx_http_egov_limit_t      *limit;
+    ngx_str_t                   key;
+    uint32_t                    hash;
+    uint64_t                    tat;         /* after this request */
+    unsigned                    committed:1;
+    unsigned                    applies:1;
+} ngx_http_egov_limit_state_t;
+
+
+typedef struct {
+    ngx_http_egov_limit_state_t *states;
+    ngx_uint_t                   n;
+} ngx_http_egov_limit_ctx_t;
+
+
+static ngx_int_t ngx_http_egov_limit_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_egov_limit_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_egov_limit_node_t *ngx_http_egov_limit_lookup(
+    ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash);
+static ngx_int_t ngx_http_egov_limit_account(ngx_log_t *log,
+    ngx_http_egov_limit_state_t *st, uint64_t now, uint64_t *wait);
+static void ngx_http_egov_limit_rollback(ngx_http_egov_limit_state_t *st);
+static ngx_http_egov_limit_node_t *ngx_http_egov_limit_alloc(ngx_log_t *log,
+    ngx_http_egov_limit_zone_t *zone, size_t size, uint64_t now);
+static ngx_int_t ngx_http_egov_limit_key_variable(ngx_conf_t *cf,
+    ngx_str_t *key, ngx_uint_t prefix, ngx_str_t *result);
+static ngx_int_t ngx_http_egov_binary_addr_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static void ngx_http_egov_limit_ctx_tag(void *data);
+
+
+static ngx_str_t  ngx_http_egov_methods[] = {
+    ngx_string("GET"), ngx_string("HEAD"), ngx_string("POST"),
+    ngx_string("PUT"), ngx_string("DELETE"), ngx_string("MKCOL"),
+    ngx_string("COPY"), ngx_string("MOVE"), ngx_string("OPTIONS"),
+    ngx_string("PROPFIND"), ngx_string("PROPPATCH"), ngx_string("LOCK"),
+    ngx_string("UNLOCK"), ngx_string("PATCH"), ngx_string("TRACE"),
+    ngx_null_string
+};
+
+static ngx_uint_t  ngx_http_egov_method_bits[] = {
+    NGX_HTTP_GET, NGX_HTTP_HEAD, NGX_HTTP_POST, NGX_HTTP_PUT,
+    NGX_HTTP_DELETE, NGX_HTTP_MKCOL, NGX_HTTP_COPY, NGX_HTTP_MOVE,
+    NGX_HTTP_OPTIONS, NGX_HTTP_PROPFIND, NGX_HTTP_PROPPATCH, NGX_HTTP_LOCK,
+    NGX_HTTP_UNLOCK, NGX_HTTP_PATCH, NGX_HTTP_TRACE
+};
+
+
+/*
+ * egov_limit_zone name=NAME key=KEY rate=N r/s|r/m|r/h size=SIZE
+ *                 [ipv6_prefix=64];
+ * "rate=10r/s" and "rate=10 r/s" are both accepted.
+ */
+
+char *
+ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    u_char                             *p;
+    ssize_t                             size;
+    ngx_int_t                           n;
+    ngx_str_t                          *value, s, key, unit, rate;
+    ngx_uint_t                          i, j, per;
+    ngx_http_egov_limit_zone_t         *zone, **zp;
+    ngx_http_compile_complex_value_t    ccv;
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_egov_protect_module);
+
+    zone = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_limit_zone_t));
+    if (zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+    size = 0;
+    key.len = 0;
+    rate.len = 0;
+    unit.len = 0;
+    zone->ipv6_prefix = 64;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "name=", 5) == 0) {
+            zone->name.data = value[i].data + 5;
+            zone->name.len = value[i].len - 5;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
+            key.data = value[i].data + 4;
+            key.len = value[i].len - 4;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "size=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+            size = ngx_parse_size(&s);
+            if (size == NGX_ERROR || size < (ssize_t) (8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_limit_zone: invalid size \"%V\", "
+                                   "the least is %uzk", &value[i],
+                                   8 * ngx_pagesize / 1024);
+                return NGX_CONF_ERROR;
+            }
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            rate.data = value[i].data + 5;
+            rate.len = value[i].len - 5;
+
+            /* "rate=10 r/s": the unit is the next argument */
+            p = ngx_strlchr(rate.data, rate.data + rate.len, 'r');
+
+            if (p == NULL && i + 1 < cf->args->nelts) {
+                unit = value[++i];
+
+            } else if (p) {
+                unit.data = p;
+                unit.len = rate.data + rate.len - p;
+                rate.len = p - rate.data;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "ipv6_prefix=", 12) == 0) {
+            n = ngx_atoi(value[i].data + 12, value[i].len - 12);
+            if (n < 1 || n > 128) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_limit_zone: ipv6_prefix must be "
+                                   "1 to 128, not \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+            zone->ipv6_prefix = n;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit_zone: invalid parameter \"%V\"",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (zone->name.len == 0 || key.len == 0 || rate.len == 0 || size == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit_zone: \"name=\", \"key=\", \"rate=\" "
+                           "and \"size=\" are required");
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_atoi(rate.data, rate.len);
+
+    if (unit.len == 3 && ngx_strncmp(unit.data, "r/s", 3) == 0) {
+        per = 1;
+
+    } else if (unit.len == 3 && ngx_strncmp(unit.data, "r/m", 3) == 0) {
+        per = 60;
+
+    } else if (unit.len == 3 && ngx_strncmp(unit.data, "r/h", 3) == 0) {
+        per = 3600;
+
+    } else {
+        per = 0;
+    }
+
+    if (n <= 0 || per == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit_zone \"%V\": invalid rate \"%V%V\", "
+                           "expected N r/s, N r/m or N r/h",
+                           &zone->name, &rate, &unit);
+        return NGX_CONF_ERROR;
+    }
+
+    zone->rate = n;
+    zone->period = per;
+    zone->interval = (uint64_t) per * 1000000 / n;
+
+    if (zone->interval == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit_zone \"%V\": rate is too high",
+                           &zone->name);
+        return NGX_CONF_ERROR;
+    }
+
+    zp = pmcf->zones.elts;
+
+    for (j = 0; j < pmcf->zones.nelts; j++) {
+        if (zp[j]->name.len == zone->name.len
+            && ngx_strncmp(zp[j]->name.data, zone->name.data,
+                           zone->name.len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_limit_zone \"%V\" is duplicate",
+                               &zone->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    zone->key_text = key;
+
+    /* $binary_remote_addr: IPv6 clients grouped by prefix */
+
+    if (ngx_http_egov_limit_key_variable(cf, &key, zone->ipv6_prefix, &s)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &s;
+    ccv.complex_value = &zone->key;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    s.len = sizeof("egov_limit_") - 1 + zone->name.len;
+    s.data = ngx_pnalloc(cf->pool, s.len);
+    if (s.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(s.data, "egov_limit_%V", &zone->name);
+
+    zone->shm_zone = ngx_shared_memory_add(cf, &s, size,
+                                           &ngx_http_egov_protect_module);
+    if (zone->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (zone->shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit_zone \"%V\" is duplicate",
+                           &zone->name);
+        return NGX_CONF_ERROR;
+    }
+
+    zone->shm_zone->init = ngx_http_egov_limit_init_zone;
+    zone->shm_zone->data = zone;
+
+    zp = ngx_array_push(&pmcf->zones);
+    if (zp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *zp = zone;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * egov_limit zone=NAME [burst=N] [nodelay | delay=N]
+ *            [methods=GET,POST,...] [dry_run];
+ */
+
+char *
+ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_protect_loc_conf_t *plcf = conf;
+
+    u_char                             *p, *last, *comma;
+    ngx_int_t                           n;
+    ngx_str_t                          *value, name;
+    ngx_uint_t                          i, j, m, nodelay;
+    ngx_http_egov_limit_t              *limit, *limits;
+    ngx_http_egov_limit_zone_t        **zp;
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_egov_protect_module);
+
+    if (plcf->limits == NULL) {
+        plcf->limits = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_http_egov_limit_t));
+        if (plcf->limits == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    limit = ngx_array_push(plcf->limits);
+    if (limit == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(limit, sizeof(ngx_http_egov_limit_t));
+
+    value = cf->args->elts;
+    name.len = 0;
+    nodelay = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            name.data = value[i].data + 5;
+            name.len = value[i].len - 5;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (n < 0) {
+                goto invalid;
+            }
+            limit->burst = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "delay=", 6) == 0) {
+            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (n < 0) {
+                goto invalid;
+            }
+            limit->delay = n;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "nodelay") == 0) {
+            nodelay = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "dry_run") == 0) {
+            limit->dry_run = 1;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "methods=", 8) == 0) {
+            p = value[i].data + 8;
+            last = value[i].data + value[i].len;
+
+            while (p < last) {
+                comma = ngx_strlchr(p, last, ',');
+                if (comma == NULL) {
+                    comma = last;
+                }
+
+                for (m = 0; ngx_http_egov_methods[m].len; m++) {
+                    if (ngx_http_egov_methods[m].len == (size_t) (comma - p)
+                        && ngx_strncasecmp(ngx_http_egov_methods[m].data, p,
+                                           comma - p) == 0)
+                    {
+                        break;
+                    }
+                }
+
+                if (ngx_http_egov_methods[m].len == 0) {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "egov_limit: unknown method \"%*s\"",
+                                       comma - p, p);
+                    return NGX_CONF_ERROR;
+                }
+
+                limit->methods |= ngx_http_egov_method_bits[m];
+                p = comma + 1;
+            }
+
+            if (limit->methods == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit: \"zone=\" is required");
+        return NGX_CONF_ERROR;
+    }
+
+    if (nodelay && limit->delay) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit: \"nodelay\" and \"delay=\" "
+                           "cannot be used together");
+        return NGX_CONF_ERROR;
+    }
+
+    if (nodelay) {
+        limit->delay = NGX_MAX_INT32_VALUE;
+    }
+
+    zp = pmcf->zones.elts;
+
+    for (j = 0; j < pmcf->zones.nelts; j++) {
+        if (zp[j]->name.len == name.len
+            && ngx_strncmp(zp[j]->name.data, name.data, name.len) == 0)
+        {
+            limit->zone = zp[j];
+            break;
+        }
+    }
+
+    if (limit->zone == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit: unknown zone \"%V\" (declare it "
+                           "with egov_limit_zone at http level, before)",
+                           &name);
+        return NGX_CONF_ERROR;
+    }
+
+    limits = plcf->limits->elts;
+
+    for (j = 0; j + 1 < plcf->limits->nelts; j++) {
+        if (limits[j].zone == limit->zone) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_limit: zone \"%V\" is used twice "
+                               "at this level", &name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "egov_limit: invalid parameter \"%V\"", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * Every limit that applies must pass.  Each is accounted as it passes; if
+ * a later one refuses, the earlier ones are given their request back.
+ */
+
+ngx_int_t
+ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
+    ngx_http_egov_limit_status_e *status, ngx_msec_t *delay,
+    ngx_msec_t *retry_after, ngx_http_egov_limit_t **rejected)
+{
+    uint64_t                      now, wait, max_delay;
+    ngx_int_t                     rc;
+    ngx_uint_t                    i, j;
+    ngx_http_egov_limit_t        *limit;
+    ngx_http_egov_limit_ctx_t    *ctx;
+    ngx_http_egov_limit_state_t  *st;
+
+    *status = NGX_HTTP_EGOV_LIMIT_PASSED;
+    *delay = 0;
+    *retry_after = 0;
+    *rejected = NULL;
+
+    ctx = ngx_http_egov_request_state(r, ngx_http_egov_limit_ctx_tag,
+                                      sizeof(ngx_http_egov_limit_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->states = ngx_pcalloc(r->pool, limits->nelts
+                                       * sizeof(ngx_http_egov_limit_state_t));
+    if (ctx->states == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->n = limits->nelts;
+
+    limit = limits->elts;
+    now = (uint64_t) ngx_current_msec * 1000;
+    max_delay = 0;
+
+    for (i = 0; i < limits->nelts; i++) {
+        st = &ctx->states[i];
+        st->limit = &limit[i];
+
+        if (limit[i].methods && !(limit[i].methods & r->method)) {
+            continue;
+        }
+
+        if (ngx_http_complex_value(r, &limit[i].zone->key, &st->key)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        /* as limit_req: an empty key is not limited */
+
+        if (st->key.len == 0) {
+            continue;
+        }
+
+        if (st->key.len > NGX_HTTP_EGOV_LIMIT_MAX_KEY) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "egov_limit: the key of zone \"%V\" is longer "
+                          "than %d bytes, not limited",
+                          &limit[i].zone->name, NGX_HTTP_EGOV_LIMIT_MAX_KEY);
+            continue;
+        }
+
+        st->applies = 1;
+        st->hash = ngx_crc32_short(st->key.data, st->key.len);
+
+        rc = ngx_http_egov_limit_account(r->connection->log, st, now, &wait);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_BUSY) {
+
+            if (limit[i].dry_run) {
+                *status = NGX_HTTP_EGOV_LIMIT_REJECTED_DRY_RUN;
+                continue;
+            }
+
+            for (j = 0; j < i; j++) {
+                ngx_http_egov_limit_rollback(&ctx->states[j]);
+            }
+
+            *status = NGX_HTTP_EGOV_LIMIT_REJECTED;
+            *retry_after = (ngx_msec_t) ((wait + 999) / 1000);
+            *rejected = &limit[i];
+
+            return NGX_BUSY;
+        }
+
+        /* NGX_OK: wait is how long this request's slot is away */
+
+        if (wait > (uint64_t) limit[i].delay * limit[i].zone->interval) {
+            wait -= (uint64_t) limit[i].delay * limit[i].zone->interval;
+
+            if (limit[i].dry_run) {
+                if (*status == NGX_HTTP_EGOV_LIMIT_PASSED) {
+                    *status = NGX_HTTP_EGOV_LIMIT_DELAYED_DRY_RUN;
+                }
+                continue;
+            }
+
+            max_delay = ngx_max(max_delay, wait);
+        }
+    }
+
+    if (max_delay) {
+        *delay = (ngx_msec_t) ((max_delay + 999) / 1000);
+
+        if (*status == NGX_HTTP_EGOV_LIMIT_PASSED
+            || *status == NGX_HTTP_EGOV_LIMIT_DELAYED_DRY_RUN)
+        {
+            *status = NGX_HTTP_EGOV_LIMIT_DELAYED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers):
+ * each zone is a policy of burst + 1 requests per the time they take to
+ * come back at the zone's rate.
+ */
+
+ngx_int_t
+ngx_http_egov_limit_headers(ngx_http_request_t *r,
+    ngx_http_egov_limit_t *rejected)
+{
+    u_char                       *policy, *state, *pp, *ps;
+    size_t                        len;
+    uint64_t                      now, quota, window, used, remaining, reset;
+    ngx_uint_t                    i;
+    ngx_table_elt_t              *h;
+    ngx_http_egov_limit_ctx_t    *ctx;
+    ngx_http_egov_limit_state_t  *st;
+    ngx_http_egov_limit_zone_t   *zone;
+
+    ctx = ngx_http_egov_request_state(r, ngx_http_egov_limit_ctx_tag,
+                                      sizeof(ngx_http_egov_limit_ctx_t));
+    if (ctx == NULL || ctx->states == NULL) {
+        return NGX_OK;
+    }
+
+    len = 0;
+
+    for (i = 0; i < ctx->n; i++) {
+        if (ctx->states[i].applies) {
+            len += ctx->states[i].limit->zone->name.len
+                   + sizeof("\"\";q=;w=, ") - 1 + 2 * NGX_INT64_LEN;
+        }
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    policy = ngx_pnalloc(r->pool, len);
+    state = ngx_pnalloc(r->pool, len);
+    if (policy == NULL || state == NULL) {
+        return NGX_ERROR;
+    }
+
+    pp = policy;
+    ps = state;
+    now = (uint64_t) ngx_current_msec * 1000;
+
+    for (i = 0; i < ctx->n; i++) {
+        st = &ctx->states[i];
+
+        if (!st->applies) {
+            continue;
+        }
+
+        zone = st->limit->zone;
+        quota = st->limit->burst + 1;
+        window = (quota * zone->interval + 999999) / 1000000;
+
+        /* how much of the burst the key has used, in requests */
+
+        used = (st->tat > now) ? (st->tat - now + zone->interval - 1)
+                                 / zone->interval
+                               : 0;
+        remaining = (used < quota && st->limit != rejected)
+                    ? quota - used : 0;
+        reset = (st->tat > now) ? (st->tat - now + 999999) / 1000000 : 0;
+
+        if (pp != policy) {
+            *pp++ = ','; *pp++ = ' ';
+            *ps++ = ','; *ps++ = ' ';
+        }
+
+        pp = ngx_sprintf(pp, "\"%V\";q=%uL;w=%uL", &zone->name, quota,
+                         window ? window : 1);
+        ps = ngx_sprintf(ps, "\"%V\";r=%uL;t=%uL", &zone->name, remaining,
+                         reset);
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "RateLimit-Policy");
+    h->value.data = policy;
+    h->value.len = pp - policy;
+    h->lowcase_key = (u_char *) "ratelimit-policy";
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "RateLimit");
+    h->value.data = state;
+    h->value.len = ps - state;
+    h->lowcase_key = (u_char *) "ratelimit";
+
+    return NGX_OK;
+}
+
+
+ngx_str_t *
+ngx_http_egov_limit_name(ngx_http_egov_limit_t *limit)
+{
+    return &limit->zone->name;
+}
+
+
+static ngx_int_t
+ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
+    uint64_t now, uint64_t *wait)
+{
+    size_t                       size;
+    uint64_t                     tat, tau;
+    ngx_http_egov_limit_zone_t  *zone;
+    ngx_http_egov_limit_node_t  *node;
+
+    zone = st->limit->zone;
+    tau = (uint64_t) st->limit->burst * zone->interval;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    node = ngx_http_egov_limit_lookup(zone, &st->key, st->hash);
+
+    tat = (node && node->tat > now) ? node->tat : now;
+
+    if (tat > now + tau) {
+        /* refused: allowed again once TAT - tau comes */
+        *wait = tat - tau - now;
+        st->tat = tat;
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_BUSY;
+    }
+
+    *wait = tat - now;
+
+    if (node == NULL) {
+        size = offsetof(ngx_http_egov_limit_node_t, data) + st->key.len;
+
+        node = ngx_http_egov_limit_alloc(log, zone, size, now);
+        if (node == NULL) {
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+            return NGX_ERROR;
+        }
+
+        node->node.key = st->hash;
+        node->len = (u_short) st->key.len;
+        ngx_memcpy(node->data, st->key.data, st->key.len);
+
+        ngx_rbtree_insert(&zone->sh->rbtree, &node->node);
+
+    } else {
+        ngx_queue_remove(&node->queue);
+    }
+
+    ngx_queue_insert_head(&zone->sh->queue, &node->queue);
+
+    node->tat = tat + zone->interval;
+    st->tat = node->tat;
+    st->committed = 1;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_egov_limit_rollback(ngx_http_egov_limit_state_t *st)
+{
+    ngx_http_egov_limit_zone_t  *zone;
+    ngx_http_egov_limit_node_t  *node;
+
+    if (!st->committed) {
+        return;
+    }
+
+    zone = st->limit->zone;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    node = ngx_http_egov_limit_lookup(zone, &st->key, st->hash);
+
+    if (node && node->tat >= zone->interval) {
+        node->tat -= zone->interval;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    st->tat -= zone->interval;
+    st->committed = 0;
+}
+
+
+/*
+ * Room for a new key: keys whose TAT has passed hold nothing a fresh key
+ * would not, so they go first; when the zone is full, the least recently
+ * used keys are evicted (logged once per zone), never the request refused.
+ */
+
+static ngx_http_egov_limit_node_t *
+ngx_http_egov_limit_alloc(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
+    size_t size, uint64_t now)
+{
+    ngx_uint_t                   n, evicted;
+    ngx_queue_t                 *q;
+    ngx_http_egov_limit_node_t  *old, *node;
+
+    for (n = 0; n < 2 && !ngx_queue_empty(&zone->sh->queue); n++) {
+        q = ngx_queue_last(&zone->sh->queue);
+        old = ngx_queue_data(q, ngx_http_egov_limit_node_t, queue);
+
+        if (old->tat > now) {
+            break;
+        }
+
+        ngx_queue_remove(q);
+        ngx_rbtree_delete(&zone->sh->rbtree, &old->node);
+        ngx_slab_free_locked(zone->shpool, old);
+    }
+
+    evicted = 0;
+
+    for ( ;; ) {
+        node = ngx_slab_alloc_locked(zone->shpool, size);
+
+        if (node || ngx_queue_empty(&zone->sh->queue) || evicted >= 16) {
+            break;
+        }
+
+        q = ngx_queue_last(&zone->sh->queue);
+        old = ngx_queue_data(q, ngx_http_egov_limit_node_t, queue);
+
+        ngx_queue_remove(q);
+        ngx_rbtree_delete(&zone->sh->rbtree, &old->node);
+        ngx_slab_free_locked(zone->shpool, old);
+
+        evicted++;
+    }
+
+    if (evicted) {
+        ngx_http_egov_stat_add(NGX_EGOV_STAT_LIMIT_EVICTIONS, evicted);
+
+        if (!zone->sh->evicting) {
+            zone->sh->evicting = 1;
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "egov_limit_zone \"%V\" is full: the least "
+                          "recently used keys are evicted (logged once)",
+                          &zone->name);
+        }
+    }
+
+    if (node == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "egov_limit_zone \"%V\": no room for a key of %uz "
+                      "bytes", &zone->name, size);
+    }
+
+    return node;
+}
+
+
+static ngx_http_egov_limit_node_t *
+ngx_http_egov_limit_lookup(ngx_http_egov_limit_zone_t *zone, ngx_str_t *key,
+    uint32_t hash)
+{
+    ngx_int_t                    rc;
+    ngx_rbtree_node_t           *node, *sentinel;
+    ngx_http_egov_limit_node_t  *ln;
+
+    node = zone->sh->rbtree.root;
+    sentinel = zone->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        ln = (ngx_http_egov_limit_node_t *) node;
+
+        rc = ngx_memn2cmp(key->data, ln->data, key->len, (size_t) ln->len);
+
+        if (rc == 0) {
+            return ln;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_egov_limit_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t           **p;
+    ngx_http_egov_limit_node_t   *ln, *lnt;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else { /* node->key == temp->key */
+
+            ln = (ngx_http_egov_limit_node_t *) node;
+            lnt = (ngx_http_egov_limit_node_t *) temp;
+
+            p = (ngx_memn2cmp(ln->data, lnt->data, ln->len, lnt->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_int_t
+ngx_http_egov_limit_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_egov_limit_zone_t  *ozone = data;
+
+    size_t                       len;
+    ngx_http_egov_limit_zone_t  *zone;
+
+    zone = shm_zone->data;
+
+    if (ozone) {
+        if (ozone->key_text.len != zone->key_text.len
+            || ngx_strncmp(ozone->key_text.data, zone->key_text.data,
+                           zone->key_text.len) != 0)
+        {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "egov_limit_zone \"%V\" uses the \"%V\" key "
+                          "while previously it used the \"%V\" key",
+                          &zone->name, &zone->key_text, &ozone->key_text);
+            return NGX_ERROR;
+        }
+
+        zone->sh = ozone->sh;
+        zone->shpool = ozone->shpool;
+
+        return NGX_OK;
+    }
+
+    zone->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        zone->sh = zone->shpool->data;
+        return NGX_OK;
+    }
+
+    zone->sh = ngx_slab_alloc(zone->shpool,
+                              sizeof(ngx_http_egov_limit_shctx_t));
+    if (zone->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(zone->sh, sizeof(ngx_http_egov_limit_shctx_t));
+    zone->shpool->data = zone->sh;
+
+    ngx_rbtree_init(&zone->sh->rbtree, &zone->sh->sentinel,
+                    ngx_http_egov_limit_rbtree_insert);
+    ngx_queue_init(&zone->sh->queue);
+
+    len = sizeof(" in egov_limit_zone \"\"") + shm_zone->shm.name.len;
+
+    zone->shpool->log_ctx = ngx_slab_alloc(zone->shpool, len);
+    if (zone->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(zone->shpool->log_ctx, " in egov_limit_zone \"%V\"%Z",
+                &zone->name);
+
+    /* evictions say what happens; the slab's own "no memory" is noise */
+    zone->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * "$binary_remote_addr" in a key becomes "$egov_binary_remote_addr_64"
+ * (for ipv6_prefix=64): the same bytes for IPv4 clients, the first 64 bits
+ * for IPv6 ones, so one host cannot rotate through its own subnet.
+ */
+
+static ngx_int_t
+ngx_http_egov_limit_key_variable(ngx_conf_t *cf, ngx_str_t *key,
+    ngx_uint_t prefix, ngx_str_t *result)
+{
+    u_char               *p, *last, *r;
+    size_t                len;
+    ngx_str_t             name;
+    ngx_http_variable_t  *v;
+
+    static ngx_str_t  plain = ngx_string("$binary_remote_addr");
+    static ngx_str_t  braced = ngx_string("${binary_remote_addr}");
+
+    if (ngx_strlcasestrn(key->data, key->data + key->len,
+                         (u_char *) "binary_remote_addr",
+                         sizeof("binary_remote_addr") - 2) == NULL)
+    {
+        *result = *key;
+        return NGX_OK;
+    }
+
+    name.data = ngx_pnalloc(cf->pool, sizeof("egov_binary_remote_addr_128"));
+    if (name.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    name.len = ngx_sprintf(name.data, "egov_binary_remote_addr_%ui", prefix)
+               - name.data;
+
+    v = ngx_http_add_variable(cf, &name, NGX_HTTP_VAR_CHANGEABLE);
+    if (v == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->get_handler = ngx_http_egov_binary_addr_variable;
+    v->data = prefix;
+
+    /* each 19-byte "$binary_remote_addr" grows by at most 10 bytes */
+    len = 2 * key->len + 64;
+
+    result->data = ngx_pnalloc(cf->pool, len);
+    if (result->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = key->data;
+    last = key->data + key->len;
+    r = result->data;
+
+    while (p < last) {
+
+        if ((size_t) (last - p) >= braced.len
+            && ngx_strncmp(p, braced.data, braced.len) == 0)
+        {
+            r = ngx_sprintf(r, "${%V}", &name);
+            p += braced.len;
+            continue;
+        }
+
+        if ((size_t) (last - p) >= plain.len
+            && ngx_strncmp(p, plain.data, plain.len) == 0
+            && (p + plain.len == last
+                || !(isalnum(p[plain.len]) || p[plain.len] == '_')))
+        {
+            r = ngx_sprintf(r, "$%V", &name);
+            p += plain.len;
+            continue;
+        }
+
+        *r++ = *p++;
+    }
+
+    result->len = r - result->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_binary_addr_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char           *p;
+    ngx_egov_cidr_t   addr;
+
+    if (ngx_egov_cidr_from_sockaddr(r->connection->sockaddr, &addr)
+        != NGX_EGOV_CIDR_OK)
+    {
+        /* a unix-domain client: as $binary_remote_addr, no address */
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (addr.family == AF_INET6) {
+        ngx_egov_cidr_mask(&addr, (unsigned) data);
+    }
+
+    v->len = (addr.family == AF_INET) ? 4 : 16;
+
+    p = ngx_pnalloc(r->pool, v->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, addr.addr, v->len);
+
+    v->data = p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_egov_limit_ctx_tag(void *data)
+{
+    /* only marks the limit state among the pool's cleanups */
+}

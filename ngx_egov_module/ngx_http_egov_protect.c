@@ -1,0 +1,957 @@
+
+/*
+ * ngx_http_egov_protect_module: the order of the checks, where they run,
+ * what a refusal looks like, and the variables that tell about it.
+ *
+ * Everything runs in NGX_HTTP_REWRITE_PHASE, once the location is known
+ * (so its allowlist can win over everything) and before the location's own
+ * "rewrite" and "return" (so locations answered by "return" are protected,
+ * which nginx's limit_req, in the preaccess phase, cannot do).  What ran
+ * once is not repeated after an internal redirect or "rewrite ... last".
+ * See docs/protection.md.
+ */
+
+
+#include "ngx_http_egov_protect.h"
+
+
+#define NGX_HTTP_EGOV_INCIDENT_ALPHABET  "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+typedef struct {
+    ngx_http_egov_decision_e        decision;
+    ngx_http_egov_limit_status_e    limit_status;
+    ngx_str_t                       reason;
+    u_char                          incident[NGX_HTTP_EGOV_INCIDENT_LEN];
+    unsigned                        has_incident:1;
+    unsigned                        allowlisted:1;
+    unsigned                        done:1;
+} ngx_http_egov_protect_state_t;
+
+
+static ngx_int_t ngx_http_egov_protect_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_egov_protect_addr(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf,
+    ngx_http_egov_protect_state_t *st, ngx_egov_cidr_t *addr);
+static ngx_int_t ngx_http_egov_protect_limits(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf,
+    ngx_http_egov_protect_state_t *st, ngx_egov_cidr_t *addr,
+    ngx_uint_t has_addr);
+static ngx_int_t ngx_http_egov_protect_refuse(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf,
+    ngx_http_egov_protect_state_t *st, ngx_http_egov_decision_e decision,
+    ngx_str_t *what, ngx_str_t *name, ngx_uint_t status,
+    ngx_msec_t retry_after);
+static ngx_int_t ngx_http_egov_protect_dry_run(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf,
+    ngx_http_egov_protect_state_t *st, ngx_str_t *what, ngx_str_t *name);
+static ngx_int_t ngx_http_egov_protect_note(ngx_http_request_t *r,
+    ngx_http_egov_protect_state_t *st, ngx_str_t *what, ngx_str_t *name,
+    ngx_uint_t dry_run);
+static void ngx_http_egov_protect_violation(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr);
+static void ngx_http_egov_protect_log(ngx_http_request_t *r,
+    ngx_uint_t level, const char *fmt, ngx_str_t *reason,
+    ngx_http_egov_protect_state_t *st);
+static void ngx_http_egov_protect_delay(ngx_http_request_t *r);
+static ngx_http_egov_protect_state_t *ngx_http_egov_protect_state(
+    ngx_http_request_t *r);
+static void ngx_http_egov_protect_state_tag(void *data);
+
+static ngx_int_t ngx_http_egov_reason_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_egov_incident_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_egov_limit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static char *ngx_http_egov_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_limit_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+static ngx_int_t ngx_http_egov_protect_add_variables(ngx_conf_t *cf);
+static void *ngx_http_egov_protect_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_egov_protect_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_egov_protect_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static ngx_int_t ngx_http_egov_protect_init(ngx_conf_t *cf);
+
+
+static ngx_str_t  ngx_http_egov_limit_status_names[] = {
+    ngx_null_string,
+    ngx_string("PASSED"),
+    ngx_string("DELAYED"),
+    ngx_string("REJECTED"),
+    ngx_string("DELAYED_DRY_RUN"),
+    ngx_string("REJECTED_DRY_RUN")
+};
+
+
+static ngx_command_t  ngx_http_egov_protect_commands[] = {
+
+    { ngx_string("egov_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_egov_limit_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("egov_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_egov_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_limit_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_limit_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_protect_loc_conf_t, limit_status),
+      NULL },
+
+    { ngx_string("egov_limit_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_protect_loc_conf_t, limit_headers),
+      NULL },
+
+    { ngx_string("egov_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_log_level,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_protect_loc_conf_t, log_level),
+      NULL },
+
+    { ngx_string("egov_blocklist"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_egov_blocklist,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_allowlist"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_egov_allowlist,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_signatures"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_signatures,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_signature"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE3,
+      ngx_http_egov_signature,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_ban_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_ban_zone,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("egov_ban"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_egov_ban,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_block_page"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_page,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_protect_loc_conf_t, block_page),
+      NULL },
+
+    { ngx_string("egov_limit_page"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_page,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_protect_loc_conf_t, limit_page),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_egov_protect_module_ctx = {
+    ngx_http_egov_protect_add_variables,   /* preconfiguration */
+    ngx_http_egov_protect_init,            /* postconfiguration */
+
+    ngx_http_egov_protect_create_main_conf, /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_egov_protect_create_loc_conf, /* create location configuration */
+    ngx_http_egov_protect_merge_loc_conf   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_egov_protect_module = {
+    NGX_MODULE_V1,
+    &ngx_http_egov_protect_module_ctx,     /* module context */
+    ngx_http_egov_protect_commands,        /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_egov_protect_vars[] = {
+
+    { ngx_string("egov_block_reason"), NULL, ngx_http_egov_reason_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("egov_incident"), NULL, ngx_http_egov_incident_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("egov_limit_status"), NULL,
+      ngx_http_egov_limit_status_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_egov_what_blocklist = ngx_string("blocklist");
+static ngx_str_t  ngx_http_egov_what_dynamic = ngx_string("dynamic");
+static ngx_str_t  ngx_http_egov_what_ban = ngx_string("ban");
+static ngx_str_t  ngx_http_egov_what_signature = ngx_string("signature");
+static ngx_str_t  ngx_http_egov_what_limit = ngx_string("limit");
+
+
+uint64_t
+ngx_http_egov_now_ms(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+static ngx_int_t
+ngx_http_egov_protect_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                          rc;
+    ngx_uint_t                         has_addr;
+    ngx_egov_cidr_t                    addr;
+    ngx_http_egov_protect_state_t     *st;
+    ngx_http_egov_protect_loc_conf_t  *plcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_protect_module);
+
+    if (plcf->rules == NULL
+        || (plcf->rules->blocklists == NULL
+            && plcf->rules->allowlists == NULL
+            && plcf->rules->signatures == NULL
+            && plcf->limits == NULL
+            && !ngx_http_egov_bans_configured()))
+    {
+        return NGX_DECLINED;
+    }
+
+    st = ngx_http_egov_protect_state(r);
+    if (st == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (st->done || st->allowlisted) {
+        return NGX_DECLINED;
+    }
+
+    /* the address after realip; unix-domain clients have none */
+
+    has_addr = (ngx_egov_cidr_from_sockaddr(r->connection->sockaddr, &addr)
+                == NGX_EGOV_CIDR_OK);
+
+    st->done = 1;
+
+    if (has_addr) {
+        rc = ngx_http_egov_protect_addr(r, plcf, st, &addr);
+
+        if (rc != NGX_DECLINED || st->allowlisted) {
+            return rc;
+        }
+    }
+
+    if (plcf->limits == NULL) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_egov_protect_limits(r, plcf, st, &addr, has_addr);
+}
+
+
+static ngx_int_t
+ngx_http_egov_protect_addr(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
+    ngx_egov_cidr_t *addr)
+{
+    ngx_str_t                   *sig;
+    ngx_http_egov_entry_t        entry;
+    ngx_http_egov_rules_t       *rules;
+    ngx_http_egov_blocklist_t   *bl;
+
+    rules = plcf->rules;
+
+    if (ngx_http_egov_allowlisted(rules, addr)) {
+        st->allowlisted = 1;
+        st->decision = NGX_HTTP_EGOV_DECISION_ALLOWLIST;
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_ALLOWLISTED);
+        return NGX_DECLINED;
+    }
+
+    bl = ngx_http_egov_blocklisted(rules, addr);
+
+    if (bl) {
+        if (!bl->dry_run) {
+            ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_BLOCKLIST);
+            return ngx_http_egov_protect_refuse(r, plcf, st,
+                                          NGX_HTTP_EGOV_DECISION_BLOCKLIST,
+                                          &ngx_http_egov_what_blocklist,
+                                          &bl->name, NGX_HTTP_FORBIDDEN, 0);
+        }
+
+        if (ngx_http_egov_protect_dry_run(r, plcf, st,
+                                          &ngx_http_egov_what_blocklist,
+                                          &bl->name)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (ngx_http_egov_bans_find(addr, &entry) == NGX_OK) {
+
+        if (entry.kind == NGX_HTTP_EGOV_ENTRY_BAN) {
+            ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_BAN);
+            return ngx_http_egov_protect_refuse(r, plcf, st,
+                                          NGX_HTTP_EGOV_DECISION_BAN,
+                                          &ngx_http_egov_what_ban, NULL,
+                                          NGX_HTTP_FORBIDDEN, 0);
+        }
+
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_DYNAMIC);
+        return ngx_http_egov_protect_refuse(r, plcf, st,
+                                          NGX_HTTP_EGOV_DECISION_DYNAMIC,
+                                          &ngx_http_egov_what_dynamic, NULL,
+                                          NGX_HTTP_FORBIDDEN, 0);
+    }
+
+    if (rules->signatures == NULL) {
+        return NGX_DECLINED;
+    }
+
+    sig = ngx_http_egov_signatures_match(r, rules->signatures);
+
+    if (sig == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_egov_sigset_dry_run(rules->signatures)) {
+        if (ngx_http_egov_protect_dry_run(r, plcf, st,
+                                          &ngx_http_egov_what_signature, sig)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_SIGNATURE);
+    ngx_http_egov_protect_violation(r, plcf, addr);
+
+    return ngx_http_egov_protect_refuse(r, plcf, st,
+                                        NGX_HTTP_EGOV_DECISION_SIGNATURE,
+                                        &ngx_http_egov_what_signature, sig,
+                                        NGX_HTTP_FORBIDDEN, 0);
+}
+
+
+static ngx_int_t
+ngx_http_egov_protect_limits(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
+    ngx_egov_cidr_t *addr, ngx_uint_t has_addr)
+{
+    ngx_int_t                       rc;
+    ngx_msec_t                      delay, retry_after;
+    ngx_http_egov_limit_t          *rejected;
+    ngx_http_egov_limit_status_e    status;
+
+    rc = ngx_http_egov_limits_check(r, plcf->limits, &status, &delay,
+                                    &retry_after, &rejected);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    st->limit_status = status;
+
+    if (rc == NGX_BUSY) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_LIMIT);
+
+        if (has_addr) {
+            ngx_http_egov_protect_violation(r, plcf, addr);
+        }
+
+        if (ngx_http_egov_limit_headers(r, rejected) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_egov_protect_refuse(r, plcf, st,
+                                            NGX_HTTP_EGOV_DECISION_LIMIT,
+                                            &ngx_http_egov_what_limit,
+                                    ngx_http_egov_limit_name(rejected),
+                                            plcf->limit_status,
+                                            (retry_after + 999) / 1000);
+    }
+
+    if (status == NGX_HTTP_EGOV_LIMIT_REJECTED_DRY_RUN
+        || status == NGX_HTTP_EGOV_LIMIT_DELAYED_DRY_RUN)
+    {
+        if (ngx_http_egov_protect_dry_run(r, plcf, st,
+                                          &ngx_http_egov_what_limit, NULL)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (plcf->limit_headers && ngx_http_egov_limit_headers(r, NULL) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (delay == 0) {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_DELAYED_LIMIT);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "egov limit: delaying request by %M ms", delay);
+
+    /* resumed by ngx_http_egov_protect_delay(), this handler then passes */
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_egov_protect_delay;
+
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, delay);
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_egov_protect_delay(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        /* woken before the time: wait on */
+
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_egov_protect_refuse(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
+    ngx_http_egov_decision_e decision, ngx_str_t *what, ngx_str_t *name,
+    ngx_uint_t status, ngx_msec_t retry_after)
+{
+    ngx_str_t  incident;
+
+    st->decision = decision;
+    st->done = 1;
+
+    if (ngx_http_egov_protect_note(r, st, what, name, 0) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_egov_protect_log(r, plcf->log_level, "refused", &st->reason,
+                              st);
+
+    incident.data = st->incident;
+    incident.len = NGX_HTTP_EGOV_INCIDENT_LEN;
+
+    return ngx_http_egov_refuse(r, status,
+                                status == NGX_HTTP_FORBIDDEN
+                                ? plcf->block_page : plcf->limit_page,
+                                &incident, retry_after);
+}
+
+
+static ngx_int_t
+ngx_http_egov_protect_dry_run(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
+    ngx_str_t *what, ngx_str_t *name)
+{
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_DRY_RUN);
+
+    if (ngx_http_egov_protect_note(r, st, what, name, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_egov_protect_log(r, plcf->log_level,
+                              "dry run, would have refused", &st->reason, st);
+
+    return NGX_OK;
+}
+
+
+/* $egov_block_reason and $egov_incident for this decision */
+
+static ngx_int_t
+ngx_http_egov_protect_note(ngx_http_request_t *r,
+    ngx_http_egov_protect_state_t *st, ngx_str_t *what, ngx_str_t *name,
+    ngx_uint_t dry_run)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+    u_char       random[NGX_HTTP_EGOV_INCIDENT_LEN];
+
+    st->reason.data = ngx_pnalloc(r->main->pool,
+                                  sizeof("dry_run:") + what->len
+                                  + (name ? name->len + 1 : 0));
+    if (st->reason.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = st->reason.data;
+
+    if (dry_run) {
+        p = ngx_cpymem(p, "dry_run:", sizeof("dry_run:") - 1);
+    }
+
+    p = ngx_cpymem(p, what->data, what->len);
+
+    if (name) {
+        *p++ = ':';
+        p = ngx_cpymem(p, name->data, name->len);
+    }
+
+    st->reason.len = p - st->reason.data;
+
+    if (st->has_incident) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_egov_random(r->connection->log, random, sizeof(random))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < NGX_HTTP_EGOV_INCIDENT_LEN; i++) {
+        st->incident[i] = NGX_HTTP_EGOV_INCIDENT_ALPHABET[random[i] & 31];
+    }
+
+    st->has_incident = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_egov_protect_violation(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr)
+{
+    ngx_msec_t              left;
+    ngx_http_egov_entry_t   banned;
+
+    if (plcf->ban == NULL) {
+        return;
+    }
+
+    if (ngx_http_egov_bans_violation(r->connection->log, plcf->ban, addr,
+                                     &banned)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    left = (ngx_msec_t) (banned.expires - ngx_http_egov_now_ms());
+
+    ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                  "egov: a client was banned for %M s (ban number %ui of "
+                  "that address) after repeated violations",
+                  (left + 999) / 1000, banned.bans);
+}
+
+
+/*
+ * Refusals are logged without the client's address: this log copy has no
+ * handler, so nginx adds neither "client:" nor the request line.
+ */
+
+static void
+ngx_http_egov_protect_log(ngx_http_request_t *r, ngx_uint_t level,
+    const char *fmt, ngx_str_t *reason, ngx_http_egov_protect_state_t *st)
+{
+    ngx_str_t   host;
+    ngx_log_t   log;
+
+    if (r->connection->log->log_level < level) {
+        return;
+    }
+
+    log = *r->connection->log;
+    log.handler = NULL;
+    log.data = NULL;
+
+    if (r->headers_in.server.len) {
+        host = r->headers_in.server;
+
+    } else {
+        ngx_str_set(&host, "-");
+    }
+
+    ngx_log_error(level, &log, 0, "egov: %s (%V), incident %*s, host: %V",
+                  fmt, reason, (size_t) NGX_HTTP_EGOV_INCIDENT_LEN,
+                  st->incident, &host);
+}
+
+
+static ngx_http_egov_protect_state_t *
+ngx_http_egov_protect_state(ngx_http_request_t *r)
+{
+    return ngx_http_egov_request_state(r, ngx_http_egov_protect_state_tag,
+                                    sizeof(ngx_http_egov_protect_state_t));
+}
+
+
+static void
+ngx_http_egov_protect_state_tag(void *data)
+{
+    /* only marks the protection state among the pool's cleanups */
+}
+
+
+static ngx_int_t
+ngx_http_egov_reason_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_egov_protect_state_t  *st;
+
+    st = ngx_http_egov_protect_state(r);
+    if (st == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (st->reason.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = st->reason.data;
+    v->len = st->reason.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_incident_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_egov_protect_state_t  *st;
+
+    st = ngx_http_egov_protect_state(r);
+    if (st == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (!st->has_incident) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = st->incident;
+    v->len = NGX_HTTP_EGOV_INCIDENT_LEN;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_limit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_egov_protect_state_t  *st;
+
+    st = ngx_http_egov_protect_state(r);
+    if (st == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (st->limit_status == NGX_HTTP_EGOV_LIMIT_NONE) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = ngx_http_egov_limit_status_names[st->limit_status].data;
+    v->len = ngx_http_egov_limit_status_names[st->limit_status].len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_egov_log_level(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_protect_loc_conf_t *plcf = conf;
+
+    ngx_str_t  *value;
+    ngx_uint_t  i;
+
+    static ngx_conf_enum_t  levels[] = {
+        { ngx_string("info"), NGX_LOG_INFO },
+        { ngx_string("notice"), NGX_LOG_NOTICE },
+        { ngx_string("warn"), NGX_LOG_WARN },
+        { ngx_string("error"), NGX_LOG_ERR },
+        { ngx_null_string, 0 }
+    };
+
+    if (plcf->log_level != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 0; levels[i].name.len; i++) {
+        if (levels[i].name.len == value[1].len
+            && ngx_strcmp(levels[i].name.data, value[1].data) == 0)
+        {
+            plcf->log_level = levels[i].value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" directive, it must be "
+                       "\"info\", \"notice\", \"warn\" or \"error\"",
+                       &value[1], &cmd->name);
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_egov_limit_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_protect_loc_conf_t *plcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (plcf->limit_status != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n < 400 || n > 599) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit_status: \"%V\" is not a status "
+                           "between 400 and 599", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    plcf->limit_status = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_protect_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_egov_protect_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_egov_protect_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    pmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_protect_main_conf_t));
+    if (pmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&pmcf->lists, cf->pool, 4,
+                       sizeof(ngx_http_egov_list_t *))
+        != NGX_OK
+        || ngx_array_init(&pmcf->allowsets, cf->pool, 4,
+                          sizeof(ngx_egov_ipset_t *))
+           != NGX_OK
+        || ngx_array_init(&pmcf->zones, cf->pool, 4,
+                          sizeof(ngx_http_egov_limit_zone_t *))
+           != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return pmcf;
+}
+
+
+static void *
+ngx_http_egov_protect_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_egov_protect_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_protect_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->rules = NULL;
+     *     conf->blocklists = NULL;
+     *     conf->allowlists = NULL;
+     *     conf->custom_signatures = NULL;
+     *     conf->limits = NULL;
+     */
+
+    conf->signature_mode = NGX_CONF_UNSET_UINT;
+    conf->limit_status = NGX_CONF_UNSET_UINT;
+    conf->limit_headers = NGX_CONF_UNSET;
+    conf->log_level = NGX_CONF_UNSET_UINT;
+    conf->ban = NGX_CONF_UNSET_PTR;
+    conf->block_page = NGX_CONF_UNSET_PTR;
+    conf->limit_page = NGX_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_egov_protect_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_egov_protect_loc_conf_t *prev = parent;
+    ngx_http_egov_protect_loc_conf_t *conf = child;
+
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    if (ngx_http_egov_rules_merge(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->limits == NULL) {
+        conf->limits = prev->limits;
+    }
+
+    ngx_conf_merge_uint_value(conf->limit_status, prev->limit_status,
+                              NGX_HTTP_TOO_MANY_REQUESTS);
+    ngx_conf_merge_value(conf->limit_headers, prev->limit_headers, 0);
+    ngx_conf_merge_uint_value(conf->log_level, prev->log_level,
+                              NGX_LOG_WARN);
+    ngx_conf_merge_ptr_value(conf->ban, prev->ban, NULL);
+    ngx_conf_merge_ptr_value(conf->block_page, prev->block_page, NULL);
+    ngx_conf_merge_ptr_value(conf->limit_page, prev->limit_page, NULL);
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_egov_protect_module);
+
+    if (conf->ban && pmcf->ban_zone == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"egov_ban\" needs \"egov_ban_zone\" at the "
+                           "http level");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_protect_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * Handlers of a phase run in reverse order of registration: added
+     * after ngx_http_rewrite_module's, this one runs before "return".
+     */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_egov_protect_handler;
+
+    return NGX_OK;
+}
