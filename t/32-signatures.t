@@ -1,0 +1,177 @@
+#!/usr/bin/perl
+# Scanner and probe signatures: the built-in set, ordinary traffic left
+# alone, dry run, off, site-specific signatures, and invalid forms.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use EgovTest;
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: scanner user agents are refused
+--- config
+    egov_signatures on;
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request eval
+["GET /", "GET /", "GET /", "GET /", "GET /", "GET /", "GET /", "GET /"]
+--- more_headers eval
+["User-Agent: sqlmap/1.7.2#stable (https://sqlmap.org)",
+ "User-Agent: Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000001)",
+ "User-Agent: Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
+ "User-Agent: Nuclei - Open-source project (github.com/projectdiscovery/nuclei)",
+ "User-Agent: Fuzz Faster U Fool v2.1.0",
+ "User-Agent: gobuster/3.6",
+ "User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+ "User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"]
+--- error_code eval
+[403, 403, 403, 403, 403, 403, 200, 200]
+--- response_headers eval
+["X-Reason: signature:scanner-ua", undef, undef, undef, undef, undef, "!X-Reason", "!X-Reason"]
+--- error_log eval
+[qr/\[warn\] .*egov: refused \(signature:scanner-ua\), incident [0-9A-Z]{10}/]
+
+=== TEST 2: probe paths are refused, ordinary ones are not
+--- config
+    egov_signatures on;
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request eval
+["GET /.env", "GET /.env.local", "GET /app/.git/config", "GET /wp-login.php",
+ "GET /phpmyadmin/index.php", "GET /vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
+ "GET /.aws/credentials", "GET /HNAP1/",
+ "GET /.well-known/security.txt", "GET /environment", "GET /git/", "GET /services/env",
+ "GET /search?q=wp-login"]
+--- error_code eval
+[403, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 200, 200]
+--- response_headers eval
+["X-Reason: signature:probe-path", undef, undef, undef, undef, undef, undef, undef,
+ "!X-Reason", "!X-Reason", "!X-Reason", "!X-Reason", "!X-Reason"]
+
+=== TEST 3: path traversal in any encoding, and system files in the query
+--- config
+    egov_signatures on;
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request eval
+["GET /download?file=../../etc/passwd", "GET /a/b/..%2f..%2fetc/hosts",
+ "GET /a/b/%2e%2e/%2e%2e/secret", "GET /a/%252e%252e%252fb", "GET /view?f=..\\\\..\\\\win.ini",
+ "GET /read?path=%2Fetc%2Fpasswd", "GET /download?file=report..pdf", "GET /a/b/c"]
+--- error_code eval
+[403, 403, 403, 403, 403, 403, 200, 200]
+--- response_headers eval
+["X-Reason: signature:path-traversal", undef, undef, undef, undef,
+ "X-Reason: signature:sensitive-file", "!X-Reason", "!X-Reason"]
+
+=== TEST 4: dry run logs and lets through
+--- config
+    egov_signatures dry_run;
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request
+GET /.git/HEAD
+--- error_code: 200
+--- response_headers
+X-Reason: dry_run:signature:probe-path
+--- error_log eval
+[qr/\[warn\] .*egov: dry run, would have refused \(dry_run:signature:probe-path\)/]
+
+=== TEST 5: off, and off in one location
+--- config
+    egov_signatures on;
+    location /wp-admin/ { egov_signatures off; return 200 "a real WordPress"; }
+    location / { return 200 "ok"; }
+--- request eval
+["GET /wp-admin/", "GET /wp-login.php"]
+--- error_code eval
+[200, 403]
+
+=== TEST 6: site-specific signatures, on their own and with the built-in set
+--- config
+    egov_signature old-api uri "^/api/v0/";
+    egov_signature spam-bot header:X-Campaign "^bulk-";
+    egov_signature dump args "(^|&)export=all(&|$)";
+    location /with-builtin {
+        egov_signatures on;
+        egov_signature old-api uri "^/with-builtin/v0";
+        return 200 "ok";
+    }
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request eval
+["GET /api/v0/users", "GET /api/v1/users", "POST /contact", "POST /contact",
+ "GET /report?export=all", "GET /report?export=allx", "GET /.env",
+ "GET /with-builtin/.env", "GET /with-builtin/v0"]
+--- more_headers eval
+["", "", "X-Campaign: bulk-2026", "X-Campaign: newsletter", "", "", "", "", ""]
+--- error_code eval
+[403, 200, 403, 200, 403, 200, 200, 403, 403]
+--- response_headers eval
+["X-Reason: signature:old-api", undef, "X-Reason: signature:spam-bot", undef,
+ "X-Reason: signature:dump", undef, undef, undef, undef]
+
+=== TEST 7: off switches the site-specific ones off too
+--- config
+    egov_signatures off;
+    egov_signature old-api uri "^/api/v0/";
+    location / { return 200 "ok"; }
+--- request
+GET /api/v0/x
+--- error_code: 200
+
+=== TEST 8: a bad regular expression fails with PCRE2's message...
+--- config
+    egov_signature broken ua "(sqlmap|nikto";
+--- must_die
+--- error_log eval
+[qr/egov_signature "broken": pcre2_compile\(\) failed: missing closing parenthesis in "\(sqlmap\|nikto" in \S+nginx\.conf:\d+/]
+
+=== TEST 8a: ... and where in the expression it is
+--- config
+    egov_signature broken uri "^/a{2,1}/admin";
+--- must_die
+--- error_log eval
+[qr/egov_signature "broken": pcre2_compile\(\) failed: numbers out of order in \{\} quantifier in "\^\/a\{2,1\}\/admin" at "\}\/admin" in \S+nginx\.conf:\d+/]
+
+=== TEST 9: an unknown field
+--- config
+    egov_signature odd body "x";
+--- must_die
+--- error_log eval
+[qr/egov_signature "odd": the field must be "ua", "uri", "args" or "header:NAME", not "body" in \S+nginx\.conf:\d+/]
+
+=== TEST 10: the same name twice
+--- config
+    egov_signature a ua "x";
+    egov_signature a uri "y";
+--- must_die
+--- error_log eval
+[qr/duplicate egov_signature "a" in \S+nginx\.conf:\d+/]
+
+=== TEST 11: egov_signatures takes on, off or dry_run
+--- config
+    egov_signatures yes;
+--- must_die
+--- error_log eval
+[qr/invalid value "yes" in "egov_signatures" directive, it must be "on", "off" or "dry_run" in \S+nginx\.conf:\d+/]
+
+=== TEST 12: egov_signatures twice at one level
+--- config
+    egov_signatures on;
+    egov_signatures off;
+--- must_die
+--- error_log eval
+[qr/"egov_signatures" directive is duplicate in \S+nginx\.conf:\d+/]
