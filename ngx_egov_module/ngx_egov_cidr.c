@@ -13,9 +13,9 @@
 #include <string.h>
 
 
-/* sets this large get the direct index on the top 16 bits */
-#define NGX_EGOV_IPSET_INDEX_MIN  64
-#define NGX_EGOV_IPSET_BUCKETS    65536
+/* sets this large get a direct index on their top bits */
+#define NGX_EGOV_IPSET_INDEX_MIN   64
+#define NGX_EGOV_IPSET_INDEX_BITS  16     /* at most 2^16 buckets, 512 KiB */
 
 
 typedef struct {
@@ -33,13 +33,24 @@ typedef struct {
 
 
 /*
- * For bucket b (the top 16 bits of an address), the ranges that can hold an
- * address of b are those from first_end[b] (the first range ending in or
- * after b) up to first_start[b + 1] (the first range starting after b).
+ * The index has about as many buckets as the set has ranges (a power of
+ * two, up to 2^16: beyond, a larger index only trades cache misses in the
+ * ranges for cache and TLB misses in the index), keyed by the top bits.
+ * For bucket b, the ranges that can hold an address of b are those from
+ * lo (the first range ending in b or after) up to hi (the first range
+ * starting after b); both sit in one 8-byte pair, so a lookup costs one
+ * read of the index and one or two of the ranges, whatever the size.
  */
 typedef struct {
-    uint32_t       *first_end;     /* NGX_EGOV_IPSET_BUCKETS */
-    uint32_t       *first_start;   /* NGX_EGOV_IPSET_BUCKETS + 1 */
+    uint32_t        lo;
+    uint32_t        hi;
+} ngx_egov_ipset_bucket_t;
+
+
+typedef struct {
+    ngx_egov_ipset_bucket_t  *buckets;
+    size_t                    n;
+    unsigned                  shift;     /* address bits below the key */
 } ngx_egov_ipset_index_t;
 
 
@@ -507,50 +518,59 @@ ngx_egov_ipset_index(ngx_egov_ipset_index_t *index, size_t n,
     const void *ranges, int v6)
 {
     size_t                    i, b, bucket;
+    unsigned                  bits;
     const ngx_egov_range4_t  *r4;
     const ngx_egov_range6_t  *r6;
 
-    index->first_end = malloc(NGX_EGOV_IPSET_BUCKETS * sizeof(uint32_t));
-    index->first_start = malloc((NGX_EGOV_IPSET_BUCKETS + 1)
-                                * sizeof(uint32_t));
+    for (bits = 8; bits < NGX_EGOV_IPSET_INDEX_BITS && ((size_t) 1 << bits) < n;
+         bits++)
+    {
+        /* void */
+    }
 
-    if (index->first_end == NULL || index->first_start == NULL) {
+    index->n = (size_t) 1 << bits;
+    index->shift = (v6 ? 64 : 32) - bits;
+    index->buckets = malloc(index->n * sizeof(ngx_egov_ipset_bucket_t));
+
+    if (index->buckets == NULL) {
         return NGX_EGOV_CIDR_BAD;
     }
 
     r4 = ranges;
     r6 = ranges;
 
-    /* first_end[b]: the first range whose end is in bucket b or after */
+    /* lo: the first range whose end is in bucket b or after */
 
     b = 0;
 
     for (i = 0; i < n; i++) {
-        bucket = v6 ? (size_t) (r6[i].end_hi >> 48) : r4[i].end >> 16;
+        bucket = v6 ? (size_t) (r6[i].end_hi >> index->shift)
+                    : (size_t) (r4[i].end >> index->shift);
 
         while (b <= bucket) {
-            index->first_end[b++] = (uint32_t) i;
+            index->buckets[b++].lo = (uint32_t) i;
         }
     }
 
-    while (b < NGX_EGOV_IPSET_BUCKETS) {
-        index->first_end[b++] = (uint32_t) n;
+    while (b < index->n) {
+        index->buckets[b++].lo = (uint32_t) n;
     }
 
-    /* first_start[b]: the first range whose start is in bucket b or after */
+    /* hi: the first range whose start is in a bucket after b */
 
     b = 0;
 
     for (i = 0; i < n; i++) {
-        bucket = v6 ? (size_t) (r6[i].start_hi >> 48) : r4[i].start >> 16;
+        bucket = v6 ? (size_t) (r6[i].start_hi >> index->shift)
+                    : (size_t) (r4[i].start >> index->shift);
 
-        while (b <= bucket) {
-            index->first_start[b++] = (uint32_t) i;
+        while (b < bucket) {
+            index->buckets[b++].hi = (uint32_t) i;
         }
     }
 
-    while (b <= NGX_EGOV_IPSET_BUCKETS) {
-        index->first_start[b++] = (uint32_t) n;
+    while (b < index->n) {
+        index->buckets[b++].hi = (uint32_t) n;
     }
 
     return NGX_EGOV_CIDR_OK;
@@ -576,10 +596,10 @@ ngx_egov_ipset_contains(const ngx_egov_ipset_t *set,
         a = ngx_egov_get32(addr->addr);
         r4 = set->v4;
 
-        if (set->index4.first_end) {
-            b = a >> 16;
-            lo = set->index4.first_end[b];
-            hi = set->index4.first_start[b + 1];
+        if (set->index4.buckets) {
+            b = a >> set->index4.shift;
+            lo = set->index4.buckets[b].lo;
+            hi = set->index4.buckets[b].hi;
 
         } else {
             lo = 0;
@@ -610,10 +630,10 @@ ngx_egov_ipset_contains(const ngx_egov_ipset_t *set,
     alo = ngx_egov_get64(addr->addr + 8);
     r6 = set->v6;
 
-    if (set->index6.first_end) {
-        b = (size_t) (ahi >> 48);
-        lo = set->index6.first_end[b];
-        hi = set->index6.first_start[b + 1];
+    if (set->index6.buckets) {
+        b = (size_t) (ahi >> set->index6.shift);
+        lo = set->index6.buckets[b].lo;
+        hi = set->index6.buckets[b].hi;
 
     } else {
         lo = 0;
@@ -664,13 +684,7 @@ ngx_egov_ipset_memory(const ngx_egov_ipset_t *set)
            + set->cap4 * sizeof(ngx_egov_range4_t)
            + set->cap6 * sizeof(ngx_egov_range6_t);
 
-    if (set->index4.first_end) {
-        size += (2 * NGX_EGOV_IPSET_BUCKETS + 1) * sizeof(uint32_t);
-    }
-
-    if (set->index6.first_end) {
-        size += (2 * NGX_EGOV_IPSET_BUCKETS + 1) * sizeof(uint32_t);
-    }
+    size += (set->index4.n + set->index6.n) * sizeof(ngx_egov_ipset_bucket_t);
 
     return size;
 }
@@ -685,10 +699,8 @@ ngx_egov_ipset_free(ngx_egov_ipset_t *set)
 
     free(set->v4);
     free(set->v6);
-    free(set->index4.first_end);
-    free(set->index4.first_start);
-    free(set->index6.first_end);
-    free(set->index6.first_start);
+    free(set->index4.buckets);
+    free(set->index6.buckets);
     free(set);
 }
 

@@ -70,9 +70,9 @@ size_t ngx_egov_cidr_format(const ngx_egov_cidr_t *cidr, u_char *buf,
 
 /*
  * A set of prefixes, built once and then read-only: the union of the
- * prefixes as sorted, disjoint ranges, with a direct index on the top 16
- * bits once the set is large, so a lookup costs a few memory reads whether
- * the set holds ten prefixes or a million.
+ * prefixes as sorted, disjoint ranges, with a direct index on the top bits
+ * (about one range per bucket) once the set is large, so a lookup costs a
+ * few memory reads whether the set holds ten prefixes or a million.
  */
 ngx_egov_ipset_t *ngx_egov_ipset_create(void);
 int ngx_egov_ipset_add(ngx_egov_ipset_t *set, const ngx_egov_cidr_t *cidr);
