@@ -18,6 +18,9 @@ for my $example (@examples) {
     my $p = $n->prefix;
     make_path("$p/modules");
 
+    # the examples' directory as it is (lists, keys beside the files)
+    system('cp', '-R', 'conf.examples/.', "$p/conf/") == 0 or die "cp: $?";
+
     my $conf = $n->read_file(Cwd::abs_path($example));
     my $module = EgovTest::Nginx::module_path();
     if ($module) {
@@ -26,8 +29,6 @@ for my $example (@examples) {
         # the sanitized nginx has the module linked in
         $conf =~ s/^\s*load_module\s+\S*ngx_http_egov_module\.so;\s*$//m;
     }
-    # secrets and lists the examples name live beside them
-    $conf =~ s{\bconf\.examples/}{$ENV{PWD}/conf.examples/}g;
     $n->write_file('conf/nginx.conf', $conf);
 
     my ($rc, $out) = $n->run_nginx('-t');
