@@ -16,14 +16,17 @@ for my $test (sort glob 't/unit/*_test.c') {
     open my $fh, '<', $test or die "$test: $!";
     my $first = <$fh>;
     close $fh;
-    my ($sources) = $first =~ m{/\*\s*sources:\s*(.*?)\s*\*/};
+    my ($sources) = $first =~ m{/\*\s*sources:\s*(.*?)\s*(?:libs:.*)?\*/};
+    my ($libs) = $first =~ m{libs:\s*(.*?)\s*\*/};
     my @sources = split ' ', ($sources || '');
+    my @libs = split ' ', ($libs || '');
     (my $name = $test) =~ s{.*/(\w+)_test\.c$}{$1};
     my $bin = "$out/${name}_test";
 
     my @cmd = ($cc, '-std=gnu99', '-g', '-O1', '-Wall', '-Wextra', '-Werror',
                '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
-               '-Ingx_egov_module', '-It/unit', $test, @sources, '-o', $bin);
+               '-Ingx_egov_module', '-It/unit', $test, @sources, '-o', $bin,
+               @libs);
     my $build = `@cmd 2>&1`;
     is($?, 0, "$name: compiles (@sources)") or do { diag $build; next };
 

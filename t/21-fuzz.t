@@ -20,11 +20,13 @@ for my $target (sort glob 'fuzz/*_fuzz.c') {
     open my $fh, '<', $target or die "$target: $!";
     my $first = <$fh>;
     close $fh;
-    my ($sources) = $first =~ m{/\*\s*sources:\s*(.*?)\s*\*/};
+    my ($sources) = $first =~ m{/\*\s*sources:\s*(.*?)\s*(?:libs:.*)?\*/};
+    my ($libs) = $first =~ m{libs:\s*(.*?)\s*\*/};
+    $libs ||= '';
     (my $name = $target) =~ s{.*/(\w+)_fuzz\.c$}{$1};
     my $bin = "$out/${name}_fuzz";
 
-    my $build = `clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ingx_egov_module $target $sources -o $bin 2>&1`;
+    my $build = `clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ingx_egov_module $target $sources -o $bin $libs 2>&1`;
     is($?, 0, "$name: fuzz target builds") or do { diag $build; next };
 
     # new inputs go to a scratch corpus; the seeds in git stay as they are
