@@ -18,7 +18,8 @@ TESTS     ?= t/
 MODULE    := $(BUILD)/ngx_http_egov_module.so
 SAN_DIR   := $(BUILD)/sanitized
 SAN_NGINX := $(SAN_DIR)/sbin/nginx
-SOURCES   := config $(wildcard ngx_egov_module/*.c ngx_egov_module/*.h)
+SOURCES   := config $(wildcard ngx_egov_module/*.c ngx_egov_module/*.h \
+                              ngx_egov_module/banner/*)
 
 # the module's build dir depends on the tree it is built against
 MODULE_DIR := $(BUILD)/nginx-$(subst /,_,$(patsubst /%,%,$(NGINX_SRC)))

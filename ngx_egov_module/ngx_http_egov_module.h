@@ -44,6 +44,13 @@ typedef enum {
     NGX_EGOV_STAT_BAN_ZONE_FULL,       /* bans or entries not recorded */
     NGX_EGOV_STAT_LIMIT_EVICTIONS,     /* limiter keys evicted (zone full) */
 
+    NGX_EGOV_STAT_CONSENT_BANNERS,     /* banners shown */
+    NGX_EGOV_STAT_CONSENT_ACCEPT,      /* decisions: accept all */
+    NGX_EGOV_STAT_CONSENT_REJECT,      /* decisions: reject optional */
+    NGX_EGOV_STAT_CONSENT_CHOOSE,      /* decisions: chosen categories */
+    NGX_EGOV_STAT_CONSENT_HELD_BACK,   /* Set-Cookie held back */
+    NGX_EGOV_STAT_CONSENT_EXPIRED,     /* refused cookies expired */
+
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;
 

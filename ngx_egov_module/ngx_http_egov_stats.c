@@ -57,6 +57,18 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Bans or entries not recorded: ban zone full") },
     { ngx_string("limit_evictions_total"),
       ngx_string("Rate limiter keys evicted to make room") },
+    { ngx_string("consent_banners_total"),
+      ngx_string("Consent banners shown") },
+    { ngx_string("consent_accept_total"),
+      ngx_string("Consent decisions: accept all") },
+    { ngx_string("consent_reject_total"),
+      ngx_string("Consent decisions: reject optional cookies") },
+    { ngx_string("consent_choose_total"),
+      ngx_string("Consent decisions: categories chosen one by one") },
+    { ngx_string("cookies_held_back_total"),
+      ngx_string("Set-Cookie headers held back for lack of consent") },
+    { ngx_string("cookies_expired_total"),
+      ngx_string("Cookies of refused categories expired on withdrawal") },
 };
 
 

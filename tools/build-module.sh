@@ -28,7 +28,15 @@ then
     echo "$src" > "$dir/.egov-source"
 fi
 
-if [ ! -f "$dir/objs/Makefile" ] || [ "$top/config" -nt "$dir/objs/Makefile" ]
+# configure again when config or the banner's files (made into C by
+# config) changed
+stale() {
+    [ ! -f "$1/objs/Makefile" ] && return 0
+    [ -n "$(find "$top/config" "$top/ngx_egov_module/banner" \
+              -newer "$1/objs/Makefile" 2>/dev/null)" ]
+}
+
+if stale "$dir"
 then
     flags=()
     if [ -f "$src/conf_flags" ]; then

@@ -30,8 +30,15 @@ san="-fsanitize=address,undefined"
 # own conventions, not bugs this suite should report
 san="$san -fno-sanitize=alignment,nonnull-attribute"
 
-if [ ! -f "$src/objs/Makefile" ] || [ "$top/config" -nt "$src/objs/Makefile" ] \
-   || [ "$0" -nt "$src/objs/Makefile" ]
+# configure again when config, this script or the banner's files (made
+# into C by config) changed
+stale() {
+    [ ! -f "$1/objs/Makefile" ] && return 0
+    [ -n "$(find "$top/config" "$0" "$top/ngx_egov_module/banner" \
+              -newer "$1/objs/Makefile" 2>/dev/null)" ]
+}
+
+if stale "$src"
 then
     (cd "$src" && ./configure \
         --prefix="$dir" \

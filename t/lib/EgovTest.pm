@@ -40,6 +40,7 @@ package EgovTest;
 #                                    order, are exactly those given;
 #                                    "!Name": absent
 #   response_headers_like            "Name: regex": some value of Name matches
+#   response_headers_unlike          "Name: regex": no value of Name matches
 #   response_body  response_body_like  response_body_unlike
 #   error_log  no_error_log          lines (or eval: strings and qr//) that
 #                                    must / must not be in error.log (this
@@ -275,6 +276,7 @@ sub run_requests {
     my $codes = section($n, $block, 'error_code');
     my $hdrs = section($n, $block, 'response_headers');
     my $hdrs_like = section($n, $block, 'response_headers_like');
+    my $hdrs_unlike = section($n, $block, 'response_headers_unlike');
     my $body = section($n, $block, 'response_body');
     my $body_like = section($n, $block, 'response_body_like');
     my $body_unlike = section($n, $block, 'response_body_unlike');
@@ -313,6 +315,8 @@ sub run_requests {
         check_headers($label, $res, $h) if defined $h;
         $h = at_index($hdrs_like, $i);
         check_headers_like($label, $res, $h) if defined $h;
+        $h = at_index($hdrs_unlike, $i);
+        check_headers_like($label, $res, $h, 1) if defined $h;
         my $want = at_index($body, $i);
         is($res->body, $want, "$label: body") if defined $want;
         my $re = at_index($body_like, $i);
@@ -347,12 +351,14 @@ sub check_headers {
 }
 
 sub check_headers_like {
-    my ($label, $res, $spec) = @_;
+    my ($label, $res, $spec, $unlike) = @_;
     for my $line (split /\n/, $spec) {
         next if $line =~ /^\s*$/;
         my ($k, $re) = $line =~ /^([^:]+):\s?(.*)$/ or die "bad response_headers_like line: $line";
         my @got = $res->headers_all($k);
-        ok((grep { /$re/ } @got), "$label: header $k like /$re/")
+        my $found = grep { /$re/ } @got;
+        ok($unlike ? !$found : $found,
+           "$label: header $k " . ($unlike ? 'unlike' : 'like') . " /$re/")
             or diag "$k: " . join(' | ', @got);
     }
 }

@@ -1,0 +1,1280 @@
+
+/*
+ * The consent banner: templates compiled when the configuration is read,
+ * rendered per request (nonce, return path), and a streaming body filter
+ * that inserts the banner before </body> and, with egov_csp_nonce_inject,
+ * the nonce into the page's own <script> and <style> tags.
+ *
+ * The filter never buffers the page: each buffer is passed on as it comes,
+ * copied only when something is inserted into it or when it ends with the
+ * beginning of a tag the filter looks for (at most 7 bytes wait for the
+ * next buffer).
+ */
+
+
+#include "ngx_http_egov_consent.h"
+
+
+#define NGX_HTTP_EGOV_TPL_LITERAL     0
+#define NGX_HTTP_EGOV_TPL_NONCE       1
+#define NGX_HTTP_EGOV_TPL_RETURN      2
+#define NGX_HTTP_EGOV_TPL_RETURN_Q    3
+#define NGX_HTTP_EGOV_TPL_CATEGORIES  4
+#define NGX_HTTP_EGOV_TPL_CURRENT     5
+
+#define NGX_HTTP_EGOV_HOLD_MAX        8
+
+
+typedef struct {
+    ngx_uint_t                  kind;
+    ngx_str_t                   text;
+} ngx_http_egov_tpl_part_t;
+
+
+typedef struct {
+    ngx_str_t                   key;
+    ngx_str_t                   value;
+} ngx_http_egov_text_t;
+
+
+/* what a compilation knows: the level, the language, the texts */
+typedef struct {
+    ngx_conf_t                         *cf;
+    ngx_http_egov_consent_loc_conf_t   *clcf;
+    ngx_egov_lang_e                     lang;
+    ngx_array_t                        *texts[NGX_EGOV_LANG_MAX];
+    ngx_uint_t                          page;
+    ngx_str_t                           name;    /* for error messages */
+} ngx_http_egov_tpl_ctx_t;
+
+
+typedef struct {
+    ngx_str_t                   insert;      /* banner or link, rendered */
+    ngx_str_t                   nonce_attr;  /* ' nonce="..."' */
+    u_char                      hold[NGX_HTTP_EGOV_HOLD_MAX];
+    size_t                      hold_len;
+    unsigned                    inserted:1;
+} ngx_http_egov_banner_filter_t;
+
+
+static ngx_int_t ngx_http_egov_tpl_compile(ngx_http_egov_tpl_ctx_t *tc,
+    ngx_str_t *source, ngx_http_egov_tpl_t *tpl);
+static ngx_int_t ngx_http_egov_tpl_literal(ngx_http_egov_tpl_ctx_t *tc,
+    ngx_http_egov_tpl_t *tpl, u_char *data, size_t len);
+static ngx_int_t ngx_http_egov_tpl_part(ngx_http_egov_tpl_ctx_t *tc,
+    ngx_http_egov_tpl_t *tpl, ngx_uint_t kind);
+static ngx_str_t *ngx_http_egov_text(ngx_http_egov_tpl_ctx_t *tc,
+    ngx_egov_lang_e lang, u_char *key, size_t len);
+static ngx_array_t *ngx_http_egov_texts_parse(ngx_conf_t *cf,
+    ngx_str_t *source);
+static ngx_str_t *ngx_http_egov_asset(const char *name);
+static ngx_int_t ngx_http_egov_texts_fill(ngx_http_egov_tpl_ctx_t *tc);
+static ngx_int_t ngx_http_egov_categories_html(ngx_pool_t *pool,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_lang_e lang,
+    ngx_uint_t checked, ngx_str_t *out);
+static ngx_int_t ngx_http_egov_current_html(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_str_t *out);
+static size_t ngx_http_egov_html_escape(u_char *dst, u_char *src,
+    size_t len);
+
+static ngx_int_t ngx_http_egov_banner_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_egov_banner_process(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_chain_t *ngx_http_egov_banner_link(ngx_http_request_t *r,
+    u_char *data, size_t len, ngx_chain_t ***last);
+
+
+static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
+
+
+/* the texts that name the other language on the settings page */
+static ngx_str_t  ngx_http_egov_lang_names[NGX_EGOV_LANG_MAX] = {
+    ngx_string("English"),
+    ngx_string("العربية")
+};
+
+
+ngx_int_t
+ngx_http_egov_banner_compile(ngx_conf_t *cf,
+    ngx_http_egov_consent_loc_conf_t *clcf)
+{
+    ngx_str_t                 *banner, *link, *page;
+    ngx_uint_t                 lang;
+    ngx_http_egov_tpl_ctx_t    tc;
+
+    ngx_memzero(&tc, sizeof(ngx_http_egov_tpl_ctx_t));
+    tc.cf = cf;
+    tc.clcf = clcf;
+
+    tc.texts[NGX_EGOV_LANG_EN] = ngx_http_egov_texts_parse(cf,
+                                            ngx_http_egov_asset("en.txt"));
+    tc.texts[NGX_EGOV_LANG_AR] = ngx_http_egov_texts_parse(cf,
+                                            ngx_http_egov_asset("ar.txt"));
+
+    if (tc.texts[NGX_EGOV_LANG_EN] == NULL
+        || tc.texts[NGX_EGOV_LANG_AR] == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    clcf->texts = ngx_pcalloc(cf->pool, NGX_EGOV_LANG_MAX
+                                  * sizeof(ngx_http_egov_consent_texts_t));
+    if (clcf->texts == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_egov_texts_fill(&tc) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    banner = clcf->banner_file ? clcf->banner_file
+                               : ngx_http_egov_asset("banner.html");
+    link = ngx_http_egov_asset("link.html");
+    page = ngx_http_egov_asset("page.html");
+
+    for (lang = 0; lang < NGX_EGOV_LANG_MAX; lang++) {
+        tc.lang = lang;
+
+        ngx_str_set(&tc.name, "the consent banner");
+        tc.page = 0;
+
+        if (ngx_http_egov_tpl_compile(&tc, banner, &clcf->texts[lang].banner)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&tc.name, "the settings link");
+
+        if (ngx_http_egov_tpl_compile(&tc, link, &clcf->texts[lang].link)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&tc.name, "the settings page");
+        tc.page = 1;
+
+        if (ngx_http_egov_tpl_compile(&tc, page, &clcf->texts[lang].page)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * {{t:KEY}} texts, {{lang}}, {{dir}}, {{action}}, {{policy_url}}, {{css}},
+ * {{link_css}}, {{js}}, {{other_lang}}, {{other_lang_name}} and
+ * {{#policy}}...{{/policy}} are filled in now; {{nonce}}, {{return}},
+ * {{return_query}}, {{current}} (and {{categories}} on the settings page)
+ * for each request.
+ */
+
+static ngx_int_t
+ngx_http_egov_tpl_compile(ngx_http_egov_tpl_ctx_t *tc, ngx_str_t *source,
+    ngx_http_egov_tpl_t *tpl)
+{
+    u_char                     *p, *last, *open, *close, *end_policy;
+    ngx_str_t                   name, *text, value;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    clcf = tc->clcf;
+
+    if (ngx_array_init(&tpl->parts, tc->cf->pool, 8,
+                       sizeof(ngx_http_egov_tpl_part_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    tpl->literal_len = 0;
+
+    p = source->data;
+    last = source->data + source->len;
+
+    while (p < last) {
+
+        open = ngx_strlcasestrn(p, last, (u_char *) "{{", 2 - 1);
+
+        if (open == NULL) {
+            return ngx_http_egov_tpl_literal(tc, tpl, p, last - p);
+        }
+
+        if (ngx_http_egov_tpl_literal(tc, tpl, p, open - p) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        close = ngx_strlcasestrn(open + 2, last, (u_char *) "}}", 2 - 1);
+
+        if (close == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, tc->cf, 0,
+                               "%V: \"{{\" without \"}}\"", &tc->name);
+            return NGX_ERROR;
+        }
+
+        name.data = open + 2;
+        name.len = close - name.data;
+        p = close + 2;
+
+#define is(s)  (name.len == sizeof(s) - 1                                     \
+                && ngx_strncmp(name.data, s, sizeof(s) - 1) == 0)
+
+        if (name.len > 2 && name.data[0] == 't' && name.data[1] == ':') {
+            text = ngx_http_egov_text(tc, tc->lang, name.data + 2,
+                                      name.len - 2);
+            if (text == NULL) {
+                ngx_conf_log_error(NGX_LOG_EMERG, tc->cf, 0,
+                                   "%V: no text \"%V\"", &tc->name, &name);
+                return NGX_ERROR;
+            }
+
+            value = *text;
+
+        } else if (is("lang")) {
+            value.data = (u_char *) ngx_egov_lang_code(tc->lang);
+            value.len = 2;
+
+        } else if (is("other_lang")) {
+            value.data = (u_char *) ngx_egov_lang_code(tc->lang ^ 1);
+            value.len = 2;
+
+        } else if (is("other_lang_name")) {
+            value = ngx_http_egov_lang_names[tc->lang ^ 1];
+
+        } else if (is("dir")) {
+            ngx_str_set(&value, "ltr");
+            if (tc->lang == NGX_EGOV_LANG_AR) {
+                ngx_str_set(&value, "rtl");
+            }
+
+        } else if (is("action") || is("policy_url")) {
+            text = is("action") ? &clcf->path : &clcf->policy_url;
+
+            value.data = ngx_pnalloc(tc->cf->pool, text->len * 6);
+            if (value.data == NULL && text->len) {
+                return NGX_ERROR;
+            }
+
+            value.len = ngx_http_egov_html_escape(value.data, text->data,
+                                                  text->len);
+
+        } else if (is("css")) {
+            value = *ngx_http_egov_asset("banner.css");
+
+        } else if (is("link_css")) {
+            value = *ngx_http_egov_asset("link.css");
+
+        } else if (is("js")) {
+            value = *ngx_http_egov_asset("banner.js");
+
+        } else if (is("#policy")) {
+            if (clcf->policy_url.len) {
+                continue;
+            }
+
+            end_policy = ngx_strlcasestrn(p, last, (u_char *) "{{/policy}}",
+                                          sizeof("{{/policy}}") - 2);
+            if (end_policy == NULL) {
+                ngx_conf_log_error(NGX_LOG_EMERG, tc->cf, 0,
+                                   "%V: \"{{#policy}}\" without "
+                                   "\"{{/policy}}\"", &tc->name);
+                return NGX_ERROR;
+            }
+
+            p = end_policy + sizeof("{{/policy}}") - 1;
+            continue;
+
+        } else if (is("/policy")) {
+            continue;
+
+        } else if (is("nonce")) {
+            if (ngx_http_egov_tpl_part(tc, tpl, NGX_HTTP_EGOV_TPL_NONCE)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            continue;
+
+        } else if (is("return")) {
+            if (ngx_http_egov_tpl_part(tc, tpl, NGX_HTTP_EGOV_TPL_RETURN)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            continue;
+
+        } else if (is("return_query")) {
+            if (ngx_http_egov_tpl_part(tc, tpl, NGX_HTTP_EGOV_TPL_RETURN_Q)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            continue;
+
+        } else if (is("current")) {
+            if (ngx_http_egov_tpl_part(tc, tpl, NGX_HTTP_EGOV_TPL_CURRENT)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            continue;
+
+        } else if (is("categories")) {
+            if (tc->page) {
+                if (ngx_http_egov_tpl_part(tc, tpl,
+                                           NGX_HTTP_EGOV_TPL_CATEGORIES)
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+                continue;
+            }
+
+            /* the banner's switches start off: nothing is pre-ticked */
+
+            if (ngx_http_egov_categories_html(tc->cf->pool, clcf, tc->lang,
+                                              0, &value)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, tc->cf, 0,
+                               "%V: unknown placeholder \"{{%V}}\"",
+                               &tc->name, &name);
+            return NGX_ERROR;
+        }
+
+#undef is
+
+        if (ngx_http_egov_tpl_literal(tc, tpl, value.data, value.len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* literal text joins the previous literal part */
+
+static ngx_int_t
+ngx_http_egov_tpl_literal(ngx_http_egov_tpl_ctx_t *tc,
+    ngx_http_egov_tpl_t *tpl, u_char *data, size_t len)
+{
+    u_char                    *p;
+    ngx_http_egov_tpl_part_t  *part;
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    part = tpl->parts.nelts ? (ngx_http_egov_tpl_part_t *) tpl->parts.elts
+                              + tpl->parts.nelts - 1
+                            : NULL;
+
+    if (part == NULL || part->kind != NGX_HTTP_EGOV_TPL_LITERAL) {
+        part = ngx_array_push(&tpl->parts);
+        if (part == NULL) {
+            return NGX_ERROR;
+        }
+
+        part->kind = NGX_HTTP_EGOV_TPL_LITERAL;
+        part->text.len = 0;
+        part->text.data = NULL;
+    }
+
+    p = ngx_pnalloc(tc->cf->pool, part->text.len + len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (part->text.len) {
+        ngx_memcpy(p, part->text.data, part->text.len);
+    }
+
+    ngx_memcpy(p + part->text.len, data, len);
+
+    part->text.data = p;
+    part->text.len += len;
+    tpl->literal_len += len;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_tpl_part(ngx_http_egov_tpl_ctx_t *tc, ngx_http_egov_tpl_t *tpl,
+    ngx_uint_t kind)
+{
+    ngx_http_egov_tpl_part_t  *part;
+
+    part = ngx_array_push(&tpl->parts);
+    if (part == NULL) {
+        return NGX_ERROR;
+    }
+
+    part->kind = kind;
+    ngx_str_null(&part->text);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_egov_banner_render(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_http_egov_tpl_t *tpl, ngx_str_t *out)
+{
+    u_char                    *p;
+    size_t                     len;
+    ngx_str_t                  nonce, ret, ret_q, cats, current;
+    ngx_uint_t                 i;
+    ngx_http_egov_tpl_part_t  *part;
+
+    ngx_str_null(&nonce);
+    ngx_str_null(&cats);
+    ngx_str_null(&current);
+
+    if (ngx_http_egov_csp_nonce(r, &nonce) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* where the visitor is: the form brings them back there */
+
+    ret = r->unparsed_uri;
+
+    if (r->uri.len == clcf->path.len
+        && ngx_strncmp(r->uri.data, clcf->path.data, r->uri.len) == 0)
+    {
+        /* the settings page: back to where it was opened from */
+        ngx_str_set(&ret, "/");
+
+        if (ngx_http_arg(r, (u_char *) "return", 6, &ret_q) == NGX_OK) {
+            ret.data = ngx_pnalloc(r->pool, ret_q.len);
+            if (ret.data == NULL) {
+                return NGX_ERROR;
+            }
+
+            p = ret.data;
+            ngx_unescape_uri(&p, &ret_q.data, ret_q.len, NGX_UNESCAPE_URI);
+            ret.len = p - ret.data;
+
+            if (!ngx_egov_consent_return_ok(ret.data, ret.len)) {
+                ngx_str_set(&ret, "/");
+            }
+        }
+    }
+
+    if (!ngx_egov_consent_return_ok(ret.data, ret.len)) {
+        ngx_str_set(&ret, "/");
+    }
+
+    len = tpl->literal_len;
+    part = tpl->parts.elts;
+
+    ret_q.len = ret.len + 2 * ngx_escape_uri(NULL, ret.data, ret.len,
+                                             NGX_ESCAPE_ARGS);
+    ret_q.data = NULL;
+
+    for (i = 0; i < tpl->parts.nelts; i++) {
+
+        switch (part[i].kind) {
+
+        case NGX_HTTP_EGOV_TPL_NONCE:
+            len += nonce.len;
+            break;
+
+        case NGX_HTTP_EGOV_TPL_RETURN:
+            len += ret.len * 6;
+            break;
+
+        case NGX_HTTP_EGOV_TPL_RETURN_Q:
+            len += ret_q.len;
+            break;
+
+        case NGX_HTTP_EGOV_TPL_CATEGORIES:
+            if (cats.data == NULL
+                && ngx_http_egov_categories_html(r->pool, clcf, ctx->lang,
+                                                 ctx->granted, &cats)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            len += cats.len;
+            break;
+
+        case NGX_HTTP_EGOV_TPL_CURRENT:
+            if (current.data == NULL
+                && ngx_http_egov_current_html(r, clcf, ctx, &current)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            len += current.len;
+            break;
+        }
+    }
+
+    out->data = ngx_pnalloc(r->pool, len);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = out->data;
+
+    for (i = 0; i < tpl->parts.nelts; i++) {
+
+        switch (part[i].kind) {
+
+        case NGX_HTTP_EGOV_TPL_LITERAL:
+            p = ngx_cpymem(p, part[i].text.data, part[i].text.len);
+            break;
+
+        case NGX_HTTP_EGOV_TPL_NONCE:
+            p = ngx_cpymem(p, nonce.data, nonce.len);
+            break;
+
+        case NGX_HTTP_EGOV_TPL_RETURN:
+            p += ngx_http_egov_html_escape(p, ret.data, ret.len);
+            break;
+
+        case NGX_HTTP_EGOV_TPL_RETURN_Q:
+            p = (u_char *) ngx_escape_uri(p, ret.data, ret.len,
+                                          NGX_ESCAPE_ARGS);
+            break;
+
+        case NGX_HTTP_EGOV_TPL_CATEGORIES:
+            p = ngx_cpymem(p, cats.data, cats.len);
+            break;
+
+        case NGX_HTTP_EGOV_TPL_CURRENT:
+            p = ngx_cpymem(p, current.data, current.len);
+            break;
+        }
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The texts requests need (category titles and descriptions, the words of
+ * the settings page), taken from the translations once.
+ */
+
+static ngx_int_t
+ngx_http_egov_texts_fill(ngx_http_egov_tpl_ctx_t *tc)
+{
+    u_char                           key[64];
+    ngx_str_t                       *t;
+    ngx_uint_t                       i, lang;
+    ngx_http_egov_category_t        *cat;
+    ngx_http_egov_consent_texts_t   *texts;
+
+    static char  *fixed[] = {
+        "necessary.title", "necessary.text", "always", "page.none",
+        "page.unset", "legend"
+    };
+
+    texts = tc->clcf->texts;
+    cat = tc->clcf->categories ? tc->clcf->categories->elts : NULL;
+
+    for (lang = 0; lang < NGX_EGOV_LANG_MAX; lang++) {
+
+        for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+            t = ngx_http_egov_text(tc, lang, (u_char *) fixed[i],
+                                   ngx_strlen(fixed[i]));
+            if (t == NULL) {
+                ngx_conf_log_error(NGX_LOG_EMERG, tc->cf, 0,
+                                   "consent texts: \"%s\" is missing",
+                                   fixed[i]);
+                return NGX_ERROR;
+            }
+
+            texts[lang].words[i] = *t;
+        }
+
+        for (i = 0; cat && i < tc->clcf->categories->nelts; i++) {
+
+            /* a category without texts of its own: its name, and "other" */
+
+            ngx_sprintf(key, "%V.title%Z", &cat[i].name);
+            t = ngx_http_egov_text(tc, lang, key, ngx_strlen(key));
+            cat[i].title[lang] = t ? *t : cat[i].name;
+
+            ngx_sprintf(key, "%V.text%Z", &cat[i].name);
+            t = ngx_http_egov_text(tc, lang, key, ngx_strlen(key));
+
+            if (t == NULL) {
+                t = ngx_http_egov_text(tc, lang, (u_char *) "other.text",
+                                       sizeof("other.text") - 1);
+                if (t == NULL) {
+                    return NGX_ERROR;
+                }
+            }
+
+            cat[i].text[lang] = *t;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* one switch per category; "necessary" first, always on */
+
+static ngx_int_t
+ngx_http_egov_categories_html(ngx_pool_t *pool,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_lang_e lang,
+    ngx_uint_t checked, ngx_str_t *out)
+{
+    u_char                         *p;
+    size_t                          len;
+    ngx_uint_t                      i;
+    ngx_http_egov_category_t       *cat;
+    ngx_http_egov_consent_texts_t  *t;
+
+    t = &clcf->texts[lang];
+    cat = clcf->categories ? clcf->categories->elts : NULL;
+
+    len = 512 + t->words[0].len + t->words[1].len + t->words[2].len;
+
+    for (i = 0; cat && i < clcf->categories->nelts; i++) {
+        len += 256 + 3 * cat[i].name.len + cat[i].title[lang].len
+               + cat[i].text[lang].len;
+    }
+
+    out->data = ngx_pnalloc(pool, len);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(out->data,
+                    "<div class=\"egov-consent__cat\">"
+                    "<input type=\"checkbox\" id=\"egov-c-necessary\" "
+                    "checked disabled>"
+                    "<label for=\"egov-c-necessary\"><strong>%V "
+                    "(%V)</strong> %V</label></div>\n",
+                    &t->words[0], &t->words[2], &t->words[1]);
+
+    for (i = 0; cat && i < clcf->categories->nelts; i++) {
+        p = ngx_sprintf(p,
+                        "<div class=\"egov-consent__cat\">"
+                        "<input type=\"checkbox\" name=\"c\" value=\"%V\" "
+                        "id=\"egov-c-%V\"%s>"
+                        "<label for=\"egov-c-%V\"><strong>%V</strong> "
+                        "%V</label></div>\n",
+                        &cat[i].name, &cat[i].name,
+                        (checked & (1u << i)) ? " checked" : "",
+                        &cat[i].name, &cat[i].title[lang],
+                        &cat[i].text[lang]);
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+/* the settings page's "your current choice" */
+
+static ngx_int_t
+ngx_http_egov_current_html(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_str_t *out)
+{
+    u_char                         *p;
+    size_t                          len;
+    ngx_uint_t                      i;
+    ngx_http_egov_category_t       *cat;
+    ngx_http_egov_consent_texts_t  *t;
+
+    t = &clcf->texts[ctx->lang];
+
+    if (!ctx->decided && !ctx->signal) {
+        *out = t->words[4];
+        return NGX_OK;
+    }
+
+    if (ctx->granted == 0) {
+        *out = t->words[3];
+        return NGX_OK;
+    }
+
+    cat = clcf->categories->elts;
+    len = 0;
+
+    for (i = 0; i < clcf->categories->nelts; i++) {
+        len += cat[i].title[ctx->lang].len + 2;
+    }
+
+    out->data = ngx_pnalloc(r->pool, len);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = out->data;
+
+    for (i = 0; i < clcf->categories->nelts; i++) {
+        if (ctx->granted & (1u << i)) {
+            if (p != out->data) {
+                p = ngx_cpymem(p, ctx->lang == NGX_EGOV_LANG_AR ? "، " : ", ",
+                               ctx->lang == NGX_EGOV_LANG_AR ? 3 : 2);
+            }
+            p = ngx_cpymem(p, cat[i].title[ctx->lang].data,
+                           cat[i].title[ctx->lang].len);
+        }
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_str_t *
+ngx_http_egov_text(ngx_http_egov_tpl_ctx_t *tc, ngx_egov_lang_e lang,
+    u_char *key, size_t len)
+{
+    ngx_uint_t             i;
+    ngx_http_egov_text_t  *t;
+
+    t = tc->texts[lang]->elts;
+
+    for (i = 0; i < tc->texts[lang]->nelts; i++) {
+        if (t[i].key.len == len && ngx_strncmp(t[i].key.data, key, len) == 0)
+        {
+            return &t[i].value;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* "key = text" lines; "#" starts a comment line */
+
+static ngx_array_t *
+ngx_http_egov_texts_parse(ngx_conf_t *cf, ngx_str_t *source)
+{
+    u_char                *p, *last, *nl, *eq, *k, *ke, *v, *ve;
+    ngx_array_t           *texts;
+    ngx_http_egov_text_t  *t;
+
+    texts = ngx_array_create(cf->pool, 32, sizeof(ngx_http_egov_text_t));
+    if (texts == NULL) {
+        return NULL;
+    }
+
+    last = source->data + source->len;
+
+    for (p = source->data; p < last; p = nl + 1) {
+
+        nl = ngx_strlchr(p, last, '\n');
+        if (nl == NULL) {
+            nl = last;
+        }
+
+        if (*p == '#') {
+            continue;
+        }
+
+        eq = ngx_strlchr(p, nl, '=');
+        if (eq == NULL) {
+            continue;
+        }
+
+        for (k = p; k < eq && *k == ' '; k++) { /* void */ }
+        for (ke = eq; ke > k && ke[-1] == ' '; ke--) { /* void */ }
+        for (v = eq + 1; v < nl && *v == ' '; v++) { /* void */ }
+        for (ve = nl; ve > v && (ve[-1] == ' ' || ve[-1] == '\r'); ve--) {
+            /* void */
+        }
+
+        t = ngx_array_push(texts);
+        if (t == NULL) {
+            return NULL;
+        }
+
+        t->key.data = k;
+        t->key.len = ke - k;
+        t->value.data = v;
+        t->value.len = ve - v;
+    }
+
+    return texts;
+}
+
+
+static ngx_str_t *
+ngx_http_egov_asset(const char *name)
+{
+    size_t  len;
+    ngx_uint_t  i;
+
+    static ngx_str_t  none = ngx_null_string;
+
+    len = ngx_strlen(name);
+
+    for (i = 0; ngx_egov_banner_assets[i][0].len; i++) {
+        if (ngx_egov_banner_assets[i][0].len == len
+            && ngx_strncmp(ngx_egov_banner_assets[i][0].data, name, len) == 0)
+        {
+            return &ngx_egov_banner_assets[i][1];
+        }
+    }
+
+    return &none;
+}
+
+
+static size_t
+ngx_http_egov_html_escape(u_char *dst, u_char *src, size_t len)
+{
+    u_char  *d;
+
+    for (d = dst; len; len--, src++) {
+        switch (*src) {
+        case '&':
+            d = ngx_cpymem(d, "&amp;", 5);
+            break;
+        case '<':
+            d = ngx_cpymem(d, "&lt;", 4);
+            break;
+        case '>':
+            d = ngx_cpymem(d, "&gt;", 4);
+            break;
+        case '"':
+            d = ngx_cpymem(d, "&quot;", 6);
+            break;
+        case '\'':
+            d = ngx_cpymem(d, "&#39;", 5);
+            break;
+        default:
+            *d++ = *src;
+        }
+    }
+
+    return d - dst;
+}
+
+
+/* called by the header filter when something is to be inserted */
+
+ngx_int_t
+ngx_http_egov_banner_start(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx)
+{
+    u_char                            *p;
+    ngx_str_t                          nonce;
+    ngx_http_egov_tpl_t               *tpl;
+    ngx_http_egov_banner_filter_t     *f;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    f = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_banner_filter_t));
+    if (f == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->inject & (NGX_HTTP_EGOV_INJECT_BANNER|NGX_HTTP_EGOV_INJECT_LINK)) {
+        tpl = (ctx->inject & NGX_HTTP_EGOV_INJECT_BANNER)
+              ? &clcf->texts[ctx->lang].banner : &clcf->texts[ctx->lang].link;
+
+        if (ngx_http_egov_banner_render(r, clcf, ctx, tpl, &f->insert)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+    } else {
+        f->inserted = 1;
+    }
+
+    if (ctx->inject & NGX_HTTP_EGOV_INJECT_NONCE) {
+        if (ngx_http_egov_csp_nonce(r, &nonce) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        f->nonce_attr.data = ngx_pnalloc(r->pool, nonce.len + 10);
+        if (f->nonce_attr.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_sprintf(f->nonce_attr.data, " nonce=\"%V\"", &nonce);
+        f->nonce_attr.len = p - f->nonce_attr.data;
+    }
+
+    ctx->filter = f;
+
+    /* the page must be in memory to be read, sendfile or not */
+    r->filter_need_in_memory = 1;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t                      *b;
+    ngx_uint_t                      last_buf;
+    ngx_chain_t                    *cl, *out, **last, *tail;
+    ngx_http_egov_consent_ctx_t    *ctx;
+    ngx_http_egov_banner_filter_t  *f;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_egov_consent_module);
+
+    if (ctx == NULL || ctx->filter == NULL || in == NULL || r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    f = ctx->filter;
+
+    /* the banner is in and no nonce is to be added: nothing more to do */
+
+    if (f->inserted && f->nonce_attr.len == 0 && f->hold_len == 0) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    out = NULL;
+    last = &out;
+
+    for (cl = in; cl; cl = cl->next) {
+        last_buf = cl->buf->last_buf;
+
+        if (ngx_http_egov_banner_process(r, f, cl->buf, &last) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (!last_buf || (f->hold_len == 0 && f->inserted)) {
+            continue;
+        }
+
+        /* the end and no </body>: what was held, then the banner */
+
+        if (f->hold_len) {
+            if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, &last)
+                == NULL)
+            {
+                return NGX_ERROR;
+            }
+
+            f->hold_len = 0;
+        }
+
+        if (!f->inserted) {
+            if (ngx_http_egov_banner_link(r, f->insert.data, f->insert.len,
+                                          &last)
+                == NULL)
+            {
+                return NGX_ERROR;
+            }
+
+            f->inserted = 1;
+        }
+
+        /* "last" moves to the buffer that is now the last */
+
+        for (tail = out; tail; tail = tail->next) {
+            b = tail->buf;
+
+            if (tail->next == NULL) {
+                b->last_buf = 1;
+                b->last_in_chain = 1;
+                break;
+            }
+
+            if (b->last_buf) {
+                b->last_buf = 0;
+                b->last_in_chain = 0;
+
+                if (ngx_buf_size(b) == 0) {
+                    b->sync = 1;
+                }
+            }
+        }
+    }
+
+    return ngx_http_next_body_filter(r, out);
+}
+
+
+/*
+ * The first tag of interest in [p, end): "</body" while the banner is not
+ * in, "<script" and "<style" (followed by a space, "/" or ">") when nonces
+ * are added; or a possible beginning of one cut by the end of the buffer.
+ */
+
+#define NGX_HTTP_EGOV_TAG_BODY     1
+#define NGX_HTTP_EGOV_TAG_SCRIPT   2
+#define NGX_HTTP_EGOV_TAG_STYLE    3
+#define NGX_HTTP_EGOV_TAG_PARTIAL  4
+
+static ngx_uint_t
+ngx_http_egov_banner_tag(ngx_http_egov_banner_filter_t *f,
+    ngx_uint_t inserted, u_char *p, u_char *end, u_char **at)
+{
+    u_char      c, *q;
+    size_t      left, len;
+    ngx_uint_t  i;
+
+    static ngx_str_t  names[] = {
+        ngx_string("</body"), ngx_string("<script"), ngx_string("<style")
+    };
+
+    for (q = p; (q = ngx_strlchr(q, end, '<')) != NULL; q++) {
+
+        left = end - q;
+
+        for (i = 0; i < 3; i++) {
+
+            if (i == 0 ? inserted : f->nonce_attr.len == 0) {
+                continue;
+            }
+
+            len = names[i].len;
+
+            if (left < len + (i ? 1 : 0)) {
+                if (ngx_strncasecmp(q, names[i].data, ngx_min(left, len))
+                    == 0)
+                {
+                    *at = q;
+                    return NGX_HTTP_EGOV_TAG_PARTIAL;
+                }
+
+                continue;
+            }
+
+            if (ngx_strncasecmp(q, names[i].data, len) != 0) {
+                continue;
+            }
+
+            if (i) {
+                /* <scripts> is not <script> */
+                c = q[len];
+
+                if (c != ' ' && c != '>' && c != '/' && c != '\t'
+                    && c != '\r' && c != '\n' && c != '\f')
+                {
+                    continue;
+                }
+            }
+
+            *at = q;
+            return NGX_HTTP_EGOV_TAG_BODY + i;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_http_egov_banner_process(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
+{
+    u_char       *data, *p, *end, *at, *o;
+    size_t        len, size;
+    ngx_buf_t    *nb;
+    ngx_uint_t    tag, inserted, changes;
+    ngx_chain_t  *cl;
+
+    len = b->last - b->pos;
+
+    if (len == 0 && f->hold_len == 0) {
+        goto pass;
+    }
+
+    if (len && !ngx_buf_in_memory(b)) {
+        /* filter_need_in_memory was asked for: this cannot happen */
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "egov consent: a page buffer is not in memory");
+        return NGX_ERROR;
+    }
+
+    /* what was held from the previous buffer goes in front */
+
+    if (f->hold_len) {
+        data = ngx_pnalloc(r->pool, f->hold_len + len);
+        if (data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(data, f->hold, f->hold_len);
+
+        if (len) {
+            ngx_memcpy(data + f->hold_len, b->pos, len);
+        }
+
+        len += f->hold_len;
+        f->hold_len = 0;
+
+    } else {
+        data = b->pos;
+    }
+
+    end = data + len;
+
+    /* how much goes in, and what waits for the next buffer */
+
+    size = 0;
+    changes = 0;
+    inserted = f->inserted;
+    at = NULL;
+
+    for (p = data;
+         (tag = ngx_http_egov_banner_tag(f, inserted, p, end, &at)) != 0
+         && tag != NGX_HTTP_EGOV_TAG_PARTIAL;
+         p = at + 1)
+    {
+        changes++;
+
+        if (tag == NGX_HTTP_EGOV_TAG_BODY) {
+            size += f->insert.len;
+            inserted = 1;
+
+        } else {
+            size += f->nonce_attr.len;
+        }
+    }
+
+    if (tag != NGX_HTTP_EGOV_TAG_PARTIAL) {
+        at = NULL;
+    }
+
+    if (changes == 0 && at == NULL && data == b->pos) {
+        goto pass;
+    }
+
+    if (at) {
+        f->hold_len = end - at;
+        ngx_memcpy(f->hold, at, f->hold_len);
+        end = at;
+    }
+
+    nb = ngx_create_temp_buf(r->pool, (end - data) + size + 1);
+    if (nb == NULL) {
+        return NGX_ERROR;
+    }
+
+    o = nb->last;
+
+    for (p = data; p < end; /* void */ ) {
+
+        tag = ngx_http_egov_banner_tag(f, f->inserted, p, end, &at);
+
+        if (tag == 0 || tag == NGX_HTTP_EGOV_TAG_PARTIAL) {
+            o = ngx_cpymem(o, p, end - p);
+            break;
+        }
+
+        if (tag == NGX_HTTP_EGOV_TAG_BODY) {
+            o = ngx_cpymem(o, p, at - p);
+            o = ngx_cpymem(o, f->insert.data, f->insert.len);
+            f->inserted = 1;
+            p = at;
+            continue;
+        }
+
+        /* <script or <style: the nonce right after the tag's name */
+
+        at += (tag == NGX_HTTP_EGOV_TAG_SCRIPT) ? 7 : 6;
+        o = ngx_cpymem(o, p, at - p);
+        o = ngx_cpymem(o, f->nonce_attr.data, f->nonce_attr.len);
+        p = at;
+    }
+
+    nb->last = o;
+    nb->last_buf = b->last_buf;
+    nb->last_in_chain = b->last_in_chain;
+    nb->flush = b->flush;
+
+    /* the input is consumed: its owner may reuse it */
+    b->pos = b->last;
+
+    if (nb->pos == nb->last) {
+        if (!nb->last_buf && !nb->flush) {
+            return NGX_OK;
+        }
+
+        nb->temporary = 0;
+    }
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = nb;
+    cl->next = NULL;
+    **last = cl;
+    *last = &cl->next;
+
+    return NGX_OK;
+
+pass:
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+    **last = cl;
+    *last = &cl->next;
+
+    return NGX_OK;
+}
+
+
+static ngx_chain_t *
+ngx_http_egov_banner_link(ngx_http_request_t *r, u_char *data, size_t len,
+    ngx_chain_t ***last)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    b = ngx_create_temp_buf(r->pool, len ? len : 1);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->last = ngx_cpymem(b->last, data, len);
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+    **last = cl;
+    *last = &cl->next;
+
+    return cl;
+}
+
+
+ngx_int_t
+ngx_http_egov_banner_init_filter(ngx_conf_t *cf)
+{
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_egov_banner_body_filter;
+
+    return NGX_OK;
+}

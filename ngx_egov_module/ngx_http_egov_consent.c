@@ -1,0 +1,2332 @@
+
+/*
+ * ngx_http_egov_consent_module: cookie consent enforced at the edge.
+ *
+ * The visitor's choice lives in a signed cookie; Set-Cookie headers of
+ * categories not granted are removed from every response; the consent
+ * endpoint (no location needed) records a choice from the banner's form,
+ * with or without JavaScript; Global Privacy Control counts as "reject".
+ * The banner itself is ngx_http_egov_banner.c.
+ */
+
+
+#include "ngx_http_egov_consent.h"
+
+#include <openssl/rand.h>
+
+
+#define NGX_HTTP_EGOV_CONSENT_KEY_MIN   32
+#define NGX_HTTP_EGOV_CONSENT_ZONE      (512 * 1024)
+#define NGX_HTTP_EGOV_RECEIPT_ALPHABET  "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+typedef struct {
+    char                       *category;
+    char                       *regex;
+} ngx_http_egov_cookie_builtin_t;
+
+
+static ngx_int_t ngx_http_egov_consent_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_egov_consent_endpoint(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf);
+static void ngx_http_egov_consent_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_egov_consent_decide(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf);
+static ngx_int_t ngx_http_egov_consent_same_origin(ngx_http_request_t *r);
+static ngx_int_t ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_consent_t *c);
+static ngx_int_t ngx_http_egov_consent_expire(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_uint_t granted);
+static ngx_int_t ngx_http_egov_consent_add_cookie(ngx_http_request_t *r,
+    ngx_str_t *value);
+static void ngx_http_egov_consent_proof(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_consent_t *c,
+    ngx_str_t *how);
+static ngx_int_t ngx_http_egov_consent_page(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf);
+static ngx_int_t ngx_http_egov_consent_json(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx);
+static ngx_int_t ngx_http_egov_gpc_json(ngx_http_request_t *r);
+static ngx_str_t *ngx_http_egov_consent_key(void);
+static ngx_int_t ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_str_t *out);
+static ngx_table_elt_t *ngx_http_egov_consent_cookie_header(
+    ngx_http_request_t *r, ngx_uint_t i);
+
+static ngx_int_t ngx_http_egov_consent_header_filter(ngx_http_request_t *r);
+static void ngx_http_egov_consent_gate(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx);
+static ngx_uint_t ngx_http_egov_consent_injectable(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_egov_consent_deletes(ngx_str_t *set_cookie);
+static ngx_str_t *ngx_http_egov_consent_cat_name(
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_int_t cat);
+static ngx_int_t ngx_http_egov_consent_cacheable(ngx_http_request_t *r);
+
+static ngx_int_t ngx_http_egov_consent_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_egov_consent_category_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+
+static char *ngx_http_egov_consent_categories(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_egov_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_consent_key_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_egov_consent_secure(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_consent_lang(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_consent_path(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_consent_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_consent_log(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_egov_consent_map(ngx_conf_t *cf,
+    ngx_array_t *maps, ngx_str_t *regex, ngx_int_t category);
+
+static ngx_int_t ngx_http_egov_consent_add_variables(ngx_conf_t *cf);
+static void *ngx_http_egov_consent_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_egov_consent_init_main_conf(ngx_conf_t *cf,
+    void *conf);
+static void *ngx_http_egov_consent_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static ngx_int_t ngx_http_egov_consent_init(ngx_conf_t *cf);
+
+
+/*
+ * Well-known cookies, by category (docs/consent.md lists them).  They
+ * apply when the category is declared with egov_consent_categories; a
+ * cookie of a category not declared can never be consented to, and is
+ * always held back.
+ */
+
+static ngx_http_egov_cookie_builtin_t  ngx_http_egov_cookie_builtins[] = {
+
+    /* Google Analytics, Matomo/Piwik, Hotjar, Microsoft Clarity, Yandex
+     * Metrica, Adobe Analytics, Mixpanel, Segment, Amplitude */
+    { "analytics",
+      "^(?:_ga|_ga_\\w+|_gid|_gat\\w*|__utm[abcvz]|_pk_\\w+(?:\\.\\w+)*"
+      "|mtm_\\w+|_hj\\w+|_clck|_clsk|CLID|ANONCHK|SM|_ym_\\w+|s_cc|s_sq"
+      "|s_vi|AMCV_\\S+|mp_\\S+|ajs_\\w+|amp_\\w+)$" },
+
+    /* Google Ads and DoubleClick, Meta, Microsoft Advertising, LinkedIn,
+     * TikTok, HubSpot, Twitter/X */
+    { "marketing",
+      "^(?:_gcl_\\w+|IDE|DSID|test_cookie|__gads|__gpi|_fbp|_fbc|fr|MUID"
+      "|_uetsid|_uetvid|bcookie|lidc|li_\\w+|UserMatchHistory"
+      "|AnalyticsSyncHistory|_ttp|__hstc|__hssc|__hssrc|hubspotutk"
+      "|personalization_id|guest_id)$" },
+
+    { NULL, NULL }
+};
+
+
+static ngx_str_t  ngx_http_egov_gpc_path = ngx_string("/.well-known/gpc.json");
+
+
+static ngx_command_t  ngx_http_egov_consent_commands[] = {
+
+    { ngx_string("egov_consent"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("egov_consent_categories"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_egov_consent_categories,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_consent_version"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, version),
+      NULL },
+
+    { ngx_string("egov_consent_cookie_name"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, cookie_name),
+      NULL },
+
+    { ngx_string("egov_consent_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, max_age),
+      NULL },
+
+    { ngx_string("egov_consent_secure"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_secure,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_consent_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_consent_dnt"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, dnt),
+      NULL },
+
+    { ngx_string("egov_consent_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_egov_consent_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_consent_unknown"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_unknown,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_consent_lang"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_lang,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_consent_policy_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, policy_url),
+      NULL },
+
+    { ngx_string("egov_consent_path"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_path,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_csp_nonce_inject"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, nonce_inject),
+      NULL },
+
+    { ngx_string("egov_consent_banner"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, banner_file),
+      NULL },
+
+    { ngx_string("egov_consent_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_log,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_consent_inventory"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_egov_inventory,
+      0,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_egov_consent_module_ctx = {
+    ngx_http_egov_consent_add_variables,   /* preconfiguration */
+    ngx_http_egov_consent_init,            /* postconfiguration */
+
+    ngx_http_egov_consent_create_main_conf, /* create main configuration */
+    ngx_http_egov_consent_init_main_conf,  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_egov_consent_create_loc_conf, /* create location configuration */
+    ngx_http_egov_consent_merge_loc_conf   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_egov_consent_module = {
+    NGX_MODULE_V1,
+    &ngx_http_egov_consent_module_ctx,     /* module context */
+    ngx_http_egov_consent_commands,        /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_egov_consent_vars[] = {
+
+    { ngx_string("egov_consent"), NULL, ngx_http_egov_consent_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("egov_consent_"), NULL,
+      ngx_http_egov_consent_category_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+/* the visitor's consent: a valid cookie, or a privacy signal, or nothing */
+
+ngx_http_egov_consent_ctx_t *
+ngx_http_egov_consent_resolve(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf)
+{
+    size_t                        nl, vl;
+    uint64_t                      now;
+    ngx_str_t                    *key;
+    ngx_uint_t                    i, all;
+    const u_char                 *pos, *end, *n, *v;
+    ngx_table_elt_t              *h;
+    ngx_http_egov_consent_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
+
+    if (ctx && ctx->resolved) {
+        return ctx;
+    }
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->main->pool, sizeof(ngx_http_egov_consent_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ngx_http_set_ctx(r->main, ctx, ngx_http_egov_consent_module);
+    }
+
+    ctx->resolved = 1;
+    ctx->lang = (clcf->lang >= 0)
+                ? (ngx_egov_lang_e) clcf->lang
+                : ngx_http_egov_request_lang(r, NGX_EGOV_LANG_AR);
+
+    key = ngx_http_egov_consent_key();
+    now = ngx_time();
+    all = clcf->categories ? (1u << clcf->categories->nelts) - 1 : 0;
+
+    for (i = 0; key && (h = ngx_http_egov_consent_cookie_header(r, i)); i++) {
+
+        pos = h->value.data;
+        end = h->value.data + h->value.len;
+
+        while (ngx_egov_cookie_next(&pos, end, &n, &nl, &v, &vl)) {
+
+            if (nl != clcf->cookie_name.len
+                || ngx_strncmp(n, clcf->cookie_name.data, nl) != 0)
+            {
+                continue;
+            }
+
+            /* invalid, tampered, expired or outdated: no decision yet */
+
+            if (ngx_egov_consent_parse(v, vl, key->data, key->len,
+                                       &ctx->cookie)
+                != NGX_EGOV_CONSENT_OK)
+            {
+                ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                               "egov consent: invalid consent cookie");
+                continue;
+            }
+
+            if (ctx->cookie.version != clcf->version
+                || ctx->cookie.time + clcf->max_age < now
+                || ctx->cookie.time > now + 86400)
+            {
+                continue;
+            }
+
+            ctx->decided = 1;
+            ctx->granted = ctx->cookie.granted & all;
+            return ctx;
+        }
+    }
+
+    /* Global Privacy Control (and Do Not Track if asked): refuse all */
+
+    h = ngx_http_egov_header_in(r, (u_char *) "sec-gpc", 7);
+
+    if (h && h->value.len == 1 && h->value.data[0] == '1') {
+        ctx->signal = 1;
+    }
+
+    if (clcf->dnt) {
+        h = ngx_http_egov_header_in(r, (u_char *) "dnt", 3);
+
+        if (h && h->value.len == 1 && h->value.data[0] == '1') {
+            ctx->signal = 1;
+        }
+    }
+
+    return ctx;
+}
+
+
+ngx_int_t
+ngx_http_egov_consent_classify(ngx_http_egov_consent_loc_conf_t *clcf,
+    u_char *name, size_t len)
+{
+    ngx_str_t                    s;
+    ngx_uint_t                   i;
+    ngx_http_egov_cookie_map_t  *map;
+
+    if (len == clcf->cookie_name.len
+        && ngx_strncmp(name, clcf->cookie_name.data, len) == 0)
+    {
+        return NGX_HTTP_EGOV_CONSENT_NECESSARY;
+    }
+
+    if (clcf->all_maps == NULL) {
+        return NGX_HTTP_EGOV_CONSENT_UNKNOWN;
+    }
+
+    s.data = name;
+    s.len = len;
+    map = clcf->all_maps->elts;
+
+    for (i = 0; i < clcf->all_maps->nelts; i++) {
+        if (ngx_regex_exec(map[i].regex, &s, NULL, 0) >= 0) {
+            return map[i].category;
+        }
+    }
+
+    return NGX_HTTP_EGOV_CONSENT_UNKNOWN;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_handler(ngx_http_request_t *r)
+{
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    if (!clcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    if (r->uri.len == clcf->path.len
+        && ngx_strncmp(r->uri.data, clcf->path.data, r->uri.len) == 0)
+    {
+        return ngx_http_egov_consent_endpoint(r, clcf);
+    }
+
+    if (r->uri.len == ngx_http_egov_gpc_path.len
+        && ngx_strncmp(r->uri.data, ngx_http_egov_gpc_path.data,
+                       r->uri.len) == 0)
+    {
+        return ngx_http_egov_gpc_json(r);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_endpoint(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf)
+{
+    ngx_int_t                     rc;
+    ngx_table_elt_t              *h;
+    ngx_http_egov_consent_ctx_t  *ctx;
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+
+        if (ngx_http_egov_prefers_json(r)) {
+            ctx = ngx_http_egov_consent_resolve(r, clcf);
+            if (ctx == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_egov_consent_json(r, clcf, ctx);
+        }
+
+        return ngx_http_egov_consent_page(r, clcf);
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Allow");
+        ngx_str_set(&h->value, "GET, HEAD, POST");
+        h->lowcase_key = (u_char *) "allow";
+
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    /*
+     * The body is read outside the content phase: the request is counted
+     * once more by ngx_http_read_client_request_body(), which the
+     * finalization with NGX_DONE below gives back, as the content phase
+     * would.
+     */
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_egov_consent_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_egov_consent_body(ngx_http_request_t *r)
+{
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    ngx_http_finalize_request(r, ngx_http_egov_consent_decide(r, clcf));
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_decide(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf)
+{
+    u_char                       *buf, *n, *v;
+    size_t                        size, nl, vl;
+    ngx_str_t                     ret, how, empty;
+    ngx_buf_t                    *b;
+    ngx_uint_t                    i, action, granted, all;
+    ngx_chain_t                  *cl;
+    const u_char                 *pos, *end;
+    ngx_egov_consent_t            c;
+    ngx_table_elt_t              *h;
+    ngx_http_egov_category_t     *cat;
+    ngx_http_egov_consent_ctx_t  *ctx;
+    u_char                        body[4096];
+    u_char                        random[NGX_EGOV_CONSENT_RECEIPT_LEN];
+
+    static ngx_str_t  html_type = ngx_string("text/html");
+
+    if (ngx_http_egov_consent_same_origin(r) != NGX_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "egov consent: a decision posted from another site "
+                      "was refused");
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    /* the form, at most 4 KiB of it, from memory or the temporary file */
+
+    size = 0;
+
+    if (r->request_body && r->request_body->bufs) {
+        for (cl = r->request_body->bufs; cl && size < sizeof(body);
+             cl = cl->next)
+        {
+            b = cl->buf;
+
+            if (b->in_file) {
+                ssize_t  rd;
+
+                rd = ngx_read_file(b->file, body + size,
+                                   ngx_min((off_t) (sizeof(body) - size),
+                                           b->file_last - b->file_pos),
+                                   b->file_pos);
+                if (rd == NGX_ERROR) {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+
+                size += rd;
+                continue;
+            }
+
+            nl = ngx_min((size_t) (b->last - b->pos), sizeof(body) - size);
+            ngx_memcpy(body + size, b->pos, nl);
+            size += nl;
+        }
+    }
+
+    buf = ngx_pnalloc(r->pool, size ? size : 1);
+    if (buf == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    action = 0;
+    granted = 0;
+    ngx_str_set(&ret, "/");
+    all = clcf->categories ? (1u << clcf->categories->nelts) - 1 : 0;
+    cat = clcf->categories ? clcf->categories->elts : NULL;
+
+    pos = body;
+    end = body + size;
+
+    while (ngx_egov_form_next(&pos, end, buf, &n, &nl, &v, &vl)) {
+
+        if (nl == 6 && ngx_strncmp(n, "action", 6) == 0) {
+            action = (vl == 6 && ngx_strncmp(v, "accept", 6) == 0) ? 1
+                   : (vl == 6 && ngx_strncmp(v, "reject", 6) == 0) ? 2
+                   : (vl == 4 && ngx_strncmp(v, "save", 4) == 0) ? 3 : 0;
+
+        } else if (nl == 1 && n[0] == 'c') {
+            for (i = 0; cat && i < clcf->categories->nelts; i++) {
+                if (cat[i].name.len == vl
+                    && ngx_strncmp(cat[i].name.data, v, vl) == 0)
+                {
+                    granted |= 1u << i;
+                }
+            }
+
+        } else if (nl == 6 && ngx_strncmp(n, "return", 6) == 0) {
+            if (ngx_egov_consent_return_ok(v, vl)) {
+                ret.data = ngx_pnalloc(r->pool, vl);
+                if (ret.data == NULL) {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+
+                ngx_memcpy(ret.data, v, vl);
+                ret.len = vl;
+            }
+        }
+
+        /* the next pair is decoded into the buffer again */
+    }
+
+    switch (action) {
+
+    case 1:
+        granted = all;
+        ngx_str_set(&how, "accept");
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_ACCEPT);
+        break;
+
+    case 2:
+        granted = 0;
+        ngx_str_set(&how, "reject");
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_REJECT);
+        break;
+
+    case 3:
+        ngx_str_set(&how, "choose");
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_CHOOSE);
+        break;
+
+    default:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "egov consent: a decision without a valid action "
+                      "was refused");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    ngx_memzero(&c, sizeof(ngx_egov_consent_t));
+    c.version = (unsigned) clcf->version;
+    c.time = ngx_time();
+    c.granted = (unsigned) granted;
+
+    if (ngx_http_egov_random(r->connection->log, random, sizeof(random))
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < NGX_EGOV_CONSENT_RECEIPT_LEN; i++) {
+        c.receipt[i] = NGX_HTTP_EGOV_RECEIPT_ALPHABET[random[i] & 31];
+    }
+
+    if (ngx_http_egov_consent_set_cookie(r, clcf, &c) != NGX_OK
+        || ngx_http_egov_consent_expire(r, clcf, granted) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_egov_consent_proof(r, clcf, &c, &how);
+
+    /* the new choice applies to this response already */
+
+    ctx = ngx_http_egov_consent_resolve(r, clcf);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->decided = 1;
+    ctx->granted = granted;
+    ctx->cookie = c;
+
+    if (ngx_http_egov_prefers_json(r)) {
+        return ngx_http_egov_consent_json(r, clcf, ctx);
+    }
+
+    /* without JavaScript: back to the page, never anywhere else */
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Location");
+    h->value = ret;
+    h->lowcase_key = (u_char *) "location";
+    r->headers_out.location = h;
+
+    ngx_str_null(&empty);
+
+    return ngx_http_egov_send(r, NGX_HTTP_SEE_OTHER, &html_type, &empty);
+}
+
+
+/*
+ * A page of another site must not be able to consent for the visitor: the
+ * decision must come from this site (Origin, or Referer when a browser
+ * sends no Origin), by host.
+ */
+
+static ngx_int_t
+ngx_http_egov_consent_same_origin(ngx_http_request_t *r)
+{
+    u_char           *p, *last;
+    ngx_str_t        *host;
+    ngx_table_elt_t  *h;
+
+    if (r->headers_in.host == NULL) {
+        return NGX_DECLINED;
+    }
+
+    host = &r->headers_in.host->value;
+
+    h = ngx_http_egov_header_in(r, (u_char *) "origin", 6);
+
+    if (h == NULL) {
+        h = r->headers_in.referer;
+    }
+
+    if (h == NULL) {
+        return NGX_DECLINED;
+    }
+
+    p = h->value.data;
+    last = h->value.data + h->value.len;
+
+    p = ngx_strlcasestrn(p, last, (u_char *) "://", 3 - 1);
+    if (p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    p += 3;
+
+    if ((size_t) (last - p) < host->len
+        || ngx_strncasecmp(p, host->data, host->len) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p += host->len;
+
+    return (p == last || *p == '/') ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_consent_t *c)
+{
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *key, cookie;
+    ngx_uint_t   secure;
+
+    key = ngx_http_egov_consent_key();
+    if (key == NULL) {
+        return NGX_ERROR;
+    }
+
+    secure = clcf->secure;
+
+    if (secure == NGX_HTTP_EGOV_CONSENT_SECURE_AUTO) {
+#if (NGX_HTTP_SSL)
+        secure = (r->connection->ssl != NULL);
+#else
+        secure = 0;
+#endif
+    }
+
+    len = clcf->cookie_name.len + 1 + NGX_EGOV_CONSENT_VALUE_LEN + 1
+          + sizeof("; Path=/; Max-Age=; SameSite=Lax; HttpOnly; Secure") - 1
+          + NGX_TIME_T_LEN;
+
+    cookie.data = ngx_pnalloc(r->pool, len);
+    if (cookie.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(cookie.data, clcf->cookie_name.data,
+                   clcf->cookie_name.len);
+    *p++ = '=';
+
+    len = ngx_egov_consent_format(c, key->data, key->len, p,
+                                  NGX_EGOV_CONSENT_VALUE_LEN + 1);
+    if (len == 0) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(p + len, "; Path=/; Max-Age=%T; SameSite=Lax; HttpOnly%s",
+                    clcf->max_age, secure ? "; Secure" : "");
+
+    cookie.len = p - cookie.data;
+
+    return ngx_http_egov_consent_add_cookie(r, &cookie);
+}
+
+
+/* withdrawal: the optional cookies the browser still has are expired */
+
+static ngx_int_t
+ngx_http_egov_consent_expire(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_uint_t granted)
+{
+    size_t            nl, vl;
+    ngx_int_t         cat;
+    ngx_str_t         cookie;
+    ngx_uint_t        i;
+    const u_char     *pos, *end, *n, *v;
+    ngx_table_elt_t  *h;
+
+    for (i = 0; (h = ngx_http_egov_consent_cookie_header(r, i)); i++) {
+
+        pos = h->value.data;
+        end = h->value.data + h->value.len;
+
+        while (ngx_egov_cookie_next(&pos, end, &n, &nl, &v, &vl)) {
+
+            cat = ngx_http_egov_consent_classify(clcf, (u_char *) n, nl);
+
+            if (cat == NGX_HTTP_EGOV_CONSENT_NECESSARY
+                || (cat == NGX_HTTP_EGOV_CONSENT_UNKNOWN
+                    && clcf->unknown_allow)
+                || (cat >= 0 && (granted & (1u << cat))))
+            {
+                continue;
+            }
+
+            cookie.len = nl + sizeof("=; Path=/; Max-Age=0; "
+                                     "Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+                         - 1;
+            cookie.data = ngx_pnalloc(r->pool, cookie.len);
+            if (cookie.data == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_sprintf(cookie.data, "%*s=; Path=/; Max-Age=0; "
+                        "Expires=Thu, 01 Jan 1970 00:00:00 GMT", nl, n);
+
+            if (ngx_http_egov_consent_add_cookie(r, &cookie) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_EXPIRED);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_add_cookie(ngx_http_request_t *r, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Set-Cookie");
+    h->value = *value;
+    h->lowcase_key = (u_char *) "set-cookie";
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+/*
+ * Proof of consent: when, which policy version, what was chosen, how, and
+ * the receipt id the visitor's cookie also holds.  Nothing about who.
+ */
+
+static void
+ngx_http_egov_consent_proof(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_consent_t *c,
+    ngx_str_t *how)
+{
+    u_char                    *line, *p;
+    size_t                     len;
+    ngx_uint_t                 i, first;
+    ngx_http_egov_category_t  *cat;
+
+    if (clcf->proof_log == NULL) {
+        return;
+    }
+
+    len = sizeof("{\"time\":\"\",\"version\":,\"choice\":\"\",\"receipt\":\"\","
+                 "\"granted\":[],\"refused\":[]}\n") - 1
+          + sizeof("1970-09-28T12:00:00+06:00") + NGX_INT_T_LEN + how->len
+          + NGX_EGOV_CONSENT_RECEIPT_LEN;
+
+    cat = clcf->categories ? clcf->categories->elts : NULL;
+
+    for (i = 0; cat && i < clcf->categories->nelts; i++) {
+        len += cat[i].name.len + 3;
+    }
+
+    line = ngx_pnalloc(r->pool, len);
+    if (line == NULL) {
+        return;
+    }
+
+    p = ngx_sprintf(line, "{\"time\":\"%*s\",\"version\":%ui,"
+                    "\"choice\":\"%V\",\"receipt\":\"%*s\",\"granted\":[",
+                    ngx_cached_http_log_iso8601.len,
+                    ngx_cached_http_log_iso8601.data, (ngx_uint_t) c->version,
+                    how, (size_t) NGX_EGOV_CONSENT_RECEIPT_LEN, c->receipt);
+
+    for (first = 1, i = 0; cat && i < clcf->categories->nelts; i++) {
+        if (c->granted & (1u << i)) {
+            p = ngx_sprintf(p, "%s\"%V\"", first ? "" : ",", &cat[i].name);
+            first = 0;
+        }
+    }
+
+    p = ngx_cpymem(p, "],\"refused\":[", sizeof("],\"refused\":[") - 1);
+
+    for (first = 1, i = 0; cat && i < clcf->categories->nelts; i++) {
+        if (!(c->granted & (1u << i))) {
+            p = ngx_sprintf(p, "%s\"%V\"", first ? "" : ",", &cat[i].name);
+            first = 0;
+        }
+    }
+
+    p = ngx_cpymem(p, "]}\n", 3);
+
+    if (ngx_write_fd(clcf->proof_log->fd, line, p - line) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                      ngx_write_fd_n " to \"%V\" failed",
+                      &clcf->proof_log->name);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_page(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf)
+{
+    ngx_str_t                     body;
+    ngx_http_egov_consent_ctx_t  *ctx;
+
+    static ngx_str_t  type = ngx_string("text/html; charset=utf-8");
+
+    ctx = ngx_http_egov_consent_resolve(r, clcf);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* ?lang=ar or ?lang=en: the language switch of the page */
+
+    if (r->args.len >= 7) {
+        if (ngx_strlcasestrn(r->args.data, r->args.data + r->args.len,
+                             (u_char *) "lang=ar", 7 - 1))
+        {
+            ctx->lang = NGX_EGOV_LANG_AR;
+
+        } else if (ngx_strlcasestrn(r->args.data, r->args.data + r->args.len,
+                                    (u_char *) "lang=en", 7 - 1))
+        {
+            ctx->lang = NGX_EGOV_LANG_EN;
+        }
+    }
+
+    if (ngx_http_egov_banner_render(r, clcf, ctx, &clcf->texts[ctx->lang].page,
+                                    &body)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the page is all about consent: no banner nor link in it */
+    ctx->own_page = 1;
+
+    return ngx_http_egov_send(r, NGX_HTTP_OK, &type, &body);
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_json(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx)
+{
+    u_char     *p;
+    ngx_str_t   body, granted;
+
+    static ngx_str_t  type = ngx_string("application/json");
+
+    if (ngx_http_egov_consent_granted_str(r, clcf, ctx, &granted) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    body.data = ngx_pnalloc(r->pool, granted.len + 128
+                                     + NGX_EGOV_CONSENT_RECEIPT_LEN);
+    if (body.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(body.data, "{\"consent\":\"%V\",\"version\":%ui",
+                    &granted, clcf->version);
+
+    if (ctx->decided) {
+        p = ngx_sprintf(p, ",\"receipt\":\"%*s\"",
+                        (size_t) NGX_EGOV_CONSENT_RECEIPT_LEN,
+                        ctx->cookie.receipt);
+    }
+
+    p = ngx_sprintf(p, ",\"gpc\":%s}", ctx->signal ? "true" : "false");
+
+    body.len = p - body.data;
+
+    return ngx_http_egov_send(r, NGX_HTTP_OK, &type, &body);
+}
+
+
+/* https://privacycg.github.io/gpc-spec/: support is discoverable */
+
+static ngx_int_t
+ngx_http_egov_gpc_json(ngx_http_request_t *r)
+{
+    u_char                             *p;
+    ngx_str_t                           body;
+    ngx_tm_t                            tm;
+    ngx_http_egov_consent_main_conf_t  *cmcf;
+
+    static ngx_str_t  type = ngx_string("application/json");
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_egov_consent_module);
+
+    body.data = ngx_pnalloc(r->pool, 64);
+    if (body.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_gmtime(cmcf->started, &tm);
+
+    p = ngx_sprintf(body.data, "{\"gpc\":true,\"lastUpdate\":\"%4d-%02d-%02d\"}",
+                    tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday);
+
+    body.len = p - body.data;
+
+    return ngx_http_egov_send(r, NGX_HTTP_OK, &type, &body);
+}
+
+
+/* the HMAC key: from egov_consent_key, else generated in shared memory */
+
+static ngx_str_t *
+ngx_http_egov_consent_key(void)
+{
+    ngx_http_egov_consent_main_conf_t  *cmcf;
+
+    static ngx_str_t  shared;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_consent_module);
+    if (cmcf == NULL) {
+        return NULL;
+    }
+
+    if (cmcf->key.len) {
+        return &cmcf->key;
+    }
+
+    shared.data = ngx_http_egov_inventory_key(cmcf);
+    shared.len = NGX_HTTP_EGOV_CONSENT_KEY_MIN;
+
+    return shared.data ? &shared : NULL;
+}
+
+
+/* "analytics,marketing", "none" or "unset" */
+
+static ngx_int_t
+ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_str_t *out)
+{
+    u_char                    *p;
+    size_t                     len;
+    ngx_uint_t                 i;
+    ngx_http_egov_category_t  *cat;
+
+    if (!ctx->decided && !ctx->signal) {
+        ngx_str_set(out, "unset");
+        return NGX_OK;
+    }
+
+    if (ctx->granted == 0) {
+        ngx_str_set(out, "none");
+        return NGX_OK;
+    }
+
+    cat = clcf->categories->elts;
+    len = 0;
+
+    for (i = 0; i < clcf->categories->nelts; i++) {
+        len += cat[i].name.len + 1;
+    }
+
+    out->data = ngx_pnalloc(r->pool, len);
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = out->data;
+
+    for (i = 0; i < clcf->categories->nelts; i++) {
+        if (ctx->granted & (1u << i)) {
+            if (p != out->data) {
+                *p++ = ',';
+            }
+            p = ngx_cpymem(p, cat[i].name.data, cat[i].name.len);
+        }
+    }
+
+    out->len = p - out->data;
+
+    return NGX_OK;
+}
+
+
+/* the request's Cookie headers, one by one, whatever nginx's version */
+
+static ngx_table_elt_t *
+ngx_http_egov_consent_cookie_header(ngx_http_request_t *r, ngx_uint_t i)
+{
+#if (nginx_version >= 1023000)
+    ngx_table_elt_t  *h;
+
+    for (h = r->headers_in.cookie; h && i; h = h->next, i--) { /* void */ }
+
+    return h;
+#else
+    ngx_table_elt_t  **h;
+
+    if (i >= r->headers_in.cookies.nelts) {
+        return NULL;
+    }
+
+    h = r->headers_in.cookies.elts;
+
+    return h[i];
+#endif
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_egov_consent_ctx_t       *ctx;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    if (!clcf->enable) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_egov_consent_resolve(r, clcf);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_egov_consent_gate(r, clcf, ctx);
+
+    ctx->inject = 0;
+
+    if (!ctx->own_page && ngx_http_egov_consent_injectable(r)) {
+
+        if (r->headers_out.status == NGX_HTTP_OK) {
+            ctx->inject = (ctx->decided || ctx->signal)
+                          ? NGX_HTTP_EGOV_INJECT_LINK
+                          : NGX_HTTP_EGOV_INJECT_BANNER;
+        }
+
+        if (clcf->nonce_inject) {
+            ctx->inject |= NGX_HTTP_EGOV_INJECT_NONCE;
+        }
+    }
+
+    if (ctx->inject == 0) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /*
+     * The body changes: its length is unknown, ranges do not apply, and a
+     * validator would let a 304 pair an old page with a new nonce.  The
+     * page now depends on the visitor: no shared cache may keep it.
+     */
+
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    if (ngx_http_egov_consent_cacheable(r) != NGX_OK
+        || ngx_http_egov_banner_start(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->inject & NGX_HTTP_EGOV_INJECT_BANNER) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_BANNERS);
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* every Set-Cookie of a category the visitor has not granted goes */
+
+static void
+ngx_http_egov_consent_gate(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx)
+{
+    size_t                              nl;
+    ngx_int_t                           cat;
+    ngx_uint_t                          i, allowed;
+    const u_char                       *n;
+    ngx_list_part_t                    *part;
+    ngx_table_elt_t                    *h;
+    ngx_http_egov_consent_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_egov_consent_module);
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != sizeof("Set-Cookie") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Set-Cookie",
+                               sizeof("Set-Cookie") - 1) != 0
+            || !ngx_egov_set_cookie_name(h[i].value.data, h[i].value.len,
+                                         &n, &nl))
+        {
+            continue;
+        }
+
+        cat = ngx_http_egov_consent_classify(clcf, (u_char *) n, nl);
+
+        if (cat == NGX_HTTP_EGOV_CONSENT_NECESSARY
+            || ngx_http_egov_consent_deletes(&h[i].value))
+        {
+            /* removing a cookie never needs consent */
+            allowed = 1;
+
+        } else if (cat == NGX_HTTP_EGOV_CONSENT_UNKNOWN) {
+            allowed = clcf->unknown_allow;
+
+        } else {
+            allowed = (ctx->granted & (1u << cat)) != 0;
+        }
+
+        ngx_http_egov_inventory_record(cmcf, (u_char *) n, nl,
+                                       ngx_http_egov_consent_cat_name(clcf,
+                                                                      cat),
+                                       !allowed);
+
+        if (allowed) {
+            continue;
+        }
+
+        h[i].hash = 0;
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_HELD_BACK);
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "egov consent: held back cookie \"%*s\"", nl, n);
+    }
+}
+
+
+/* "Max-Age=0" or a negative one: the Set-Cookie only deletes a cookie */
+
+static ngx_uint_t
+ngx_http_egov_consent_deletes(ngx_str_t *set_cookie)
+{
+    u_char  *p, *last;
+
+    last = set_cookie->data + set_cookie->len;
+
+    for (p = set_cookie->data;
+         (p = ngx_strlcasestrn(p, last, (u_char *) "max-age=",
+                               sizeof("max-age=") - 2))
+         != NULL;
+         p++)
+    {
+        p += sizeof("max-age=") - 1;
+
+        while (p < last && *p == ' ') {
+            p++;
+        }
+
+        if (p < last && (*p == '-' || (*p == '0'
+                                       && (p + 1 == last || p[1] == ';'
+                                           || p[1] == ' '))))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_str_t *
+ngx_http_egov_consent_cat_name(ngx_http_egov_consent_loc_conf_t *clcf,
+    ngx_int_t cat)
+{
+    ngx_http_egov_category_t  *c;
+
+    static ngx_str_t  necessary = ngx_string("necessary");
+    static ngx_str_t  unclassified = ngx_string("unclassified");
+
+    if (cat == NGX_HTTP_EGOV_CONSENT_NECESSARY) {
+        return &necessary;
+    }
+
+    if (cat < 0 || clcf->categories == NULL
+        || (ngx_uint_t) cat >= clcf->categories->nelts)
+    {
+        return &unclassified;
+    }
+
+    c = clcf->categories->elts;
+
+    return &c[cat].name;
+}
+
+
+static ngx_uint_t
+ngx_http_egov_consent_injectable(ngx_http_request_t *r)
+{
+    if (r->header_only || r->method == NGX_HTTP_HEAD
+        || r->headers_out.status == NGX_HTTP_NO_CONTENT
+        || r->headers_out.status == NGX_HTTP_NOT_MODIFIED
+        || r->headers_out.status == NGX_HTTP_PARTIAL_CONTENT
+        || !ngx_http_egov_is_html(r))
+    {
+        return 0;
+    }
+
+    /* a range request is left to the range filter, untouched */
+
+    if (r->headers_in.range) {
+        return 0;
+    }
+
+    /* compressed by the upstream: not ours to rewrite */
+
+    if (r->headers_out.content_encoding
+        && r->headers_out.content_encoding->value.len
+        && r->headers_out.content_encoding->hash)
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/* "Cache-Control: private" unless the response is already not stored */
+
+static ngx_int_t
+ngx_http_egov_consent_cacheable(ngx_http_request_t *r)
+{
+    ngx_uint_t        i, vary;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *cc;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+    vary = 0;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        if (h[i].key.len == sizeof("Cache-Control") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Cache-Control",
+                               sizeof("Cache-Control") - 1) == 0)
+        {
+            if (ngx_strlcasestrn(h[i].value.data,
+                                 h[i].value.data + h[i].value.len,
+                                 (u_char *) "no-store",
+                                 sizeof("no-store") - 2))
+            {
+                return NGX_OK;
+            }
+
+            h[i].hash = 0;
+            continue;
+        }
+
+        if (h[i].key.len == sizeof("Vary") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Vary", 4) == 0
+            && ngx_strlcasestrn(h[i].value.data,
+                                h[i].value.data + h[i].value.len,
+                                (u_char *) "cookie", sizeof("cookie") - 2))
+        {
+            vary = 1;
+        }
+    }
+
+    cc = ngx_list_push(&r->headers_out.headers);
+    if (cc == NULL) {
+        return NGX_ERROR;
+    }
+
+    cc->hash = 1;
+    ngx_str_set(&cc->key, "Cache-Control");
+    ngx_str_set(&cc->value, "private, no-cache");
+    cc->lowcase_key = (u_char *) "cache-control";
+#if (nginx_version >= 1023000)
+    cc->next = NULL;
+#endif
+
+    if (vary) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Vary");
+    ngx_str_set(&h->value, "Cookie");
+    h->lowcase_key = (u_char *) "vary";
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                          s;
+    ngx_http_egov_consent_ctx_t       *ctx;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    if (!clcf->enable) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_egov_consent_resolve(r, clcf);
+    if (ctx == NULL
+        || ngx_http_egov_consent_granted_str(r, clcf, ctx, &s) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    v->data = s.data;
+    v->len = s.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* $egov_consent_analytics: "1" or "0" */
+
+static ngx_int_t
+ngx_http_egov_consent_category_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t *name = (ngx_str_t *) data;
+
+    ngx_str_t                          cat;
+    ngx_uint_t                         i;
+    ngx_http_egov_category_t          *c;
+    ngx_http_egov_consent_ctx_t       *ctx;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    cat.data = name->data + sizeof("egov_consent_") - 1;
+    cat.len = name->len - (sizeof("egov_consent_") - 1);
+
+    v->data = (u_char *) "0";
+
+    if (clcf->enable && clcf->categories) {
+        ctx = ngx_http_egov_consent_resolve(r, clcf);
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        c = clcf->categories->elts;
+
+        for (i = 0; i < clcf->categories->nelts; i++) {
+            if (c[i].name.len == cat.len
+                && ngx_strncmp(c[i].name.data, cat.data, cat.len) == 0
+                && (ctx->granted & (1u << i)))
+            {
+                v->data = (u_char *) "1";
+            }
+        }
+    }
+
+    v->len = 1;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* egov_consent_categories analytics preferences marketing; */
+
+static char *
+ngx_http_egov_consent_categories(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    u_char                    *p;
+    ngx_str_t                 *value;
+    ngx_uint_t                 i, j;
+    ngx_http_egov_category_t  *cat;
+
+    if (clcf->categories) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts - 1 > NGX_EGOV_CONSENT_MAX_CATEGORIES) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_categories: at most %d categories",
+                           NGX_EGOV_CONSENT_MAX_CATEGORIES);
+        return NGX_CONF_ERROR;
+    }
+
+    clcf->categories = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                        sizeof(ngx_http_egov_category_t));
+    if (clcf->categories == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        for (p = value[i].data; p < value[i].data + value[i].len; p++) {
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
+                  || *p == '_'))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_consent_categories: \"%V\": a name "
+                                   "has lower-case letters, digits and "
+                                   "\"_\" only", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        if (value[i].len == 0 || value[i].len > 32
+            || (value[i].len == 9
+                && ngx_strncmp(value[i].data, "necessary", 9) == 0))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_consent_categories: \"%V\" cannot be "
+                               "an optional category", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        cat = clcf->categories->elts;
+
+        for (j = 0; j < clcf->categories->nelts; j++) {
+            if (cat[j].name.len == value[i].len
+                && ngx_strncmp(cat[j].name.data, value[i].data,
+                               value[i].len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_consent_categories: \"%V\" is "
+                                   "given twice", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        cat = ngx_array_push(clcf->categories);
+        if (cat == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(cat, sizeof(ngx_http_egov_category_t));
+        cat->name = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* egov_consent_cookie CATEGORY PATTERN ...; */
+
+static char *
+ngx_http_egov_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    ngx_int_t                   category;
+    ngx_str_t                  *value;
+    ngx_uint_t                  i;
+    ngx_http_egov_category_t   *cat;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 9 && ngx_strncmp(value[1].data, "necessary", 9) == 0)
+    {
+        category = NGX_HTTP_EGOV_CONSENT_NECESSARY;
+
+    } else {
+        category = NGX_CONF_UNSET;
+        cat = clcf->categories ? clcf->categories->elts : NULL;
+
+        for (i = 0; cat && i < clcf->categories->nelts; i++) {
+            if (cat[i].name.len == value[1].len
+                && ngx_strncmp(cat[i].name.data, value[1].data,
+                               value[1].len) == 0)
+            {
+                category = i;
+            }
+        }
+
+        if (category == NGX_CONF_UNSET) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_consent_cookie: unknown category \"%V\" "
+                               "(\"necessary\" or one of "
+                               "egov_consent_categories, given before at "
+                               "this level)", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (clcf->maps == NULL) {
+        clcf->maps = ngx_array_create(cf->pool, 4,
+                                      sizeof(ngx_http_egov_cookie_map_t));
+        if (clcf->maps == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_http_egov_consent_map(cf, clcf->maps, &value[i], category)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_map(ngx_conf_t *cf, ngx_array_t *maps,
+    ngx_str_t *regex, ngx_int_t category)
+{
+    ngx_regex_compile_t          rc;
+    ngx_http_egov_cookie_map_t  *map;
+    u_char                       errstr[NGX_MAX_CONF_ERRSTR];
+
+    map = ngx_array_push(maps);
+    if (map == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+
+    rc.pattern = *regex;
+    rc.pool = cf->pool;
+    rc.err.len = NGX_MAX_CONF_ERRSTR;
+    rc.err.data = errstr;
+
+    if (ngx_regex_compile(&rc) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "egov_consent_cookie: %V",
+                           &rc.err);
+        return NGX_ERROR;
+    }
+
+#if (NGX_PCRE2)
+    (void) pcre2_jit_compile(rc.regex, PCRE2_JIT_COMPLETE);
+#endif
+
+    map->name = *regex;
+    map->regex = rc.regex;
+    map->category = category;
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_egov_consent_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_egov_consent_main_conf_t *cmcf = conf;
+
+    ssize_t           n;
+    ngx_str_t        *value, path;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    if (cmcf->key.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = path;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) < NGX_HTTP_EGOV_CONSENT_KEY_MIN
+        || ngx_file_size(&fi) > 4096)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_key \"%V\": the key file must hold "
+                           "%d to 4096 bytes (e.g. openssl rand 32 > FILE)",
+                           &path, NGX_HTTP_EGOV_CONSENT_KEY_MIN);
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    cmcf->key.len = ngx_file_size(&fi);
+    cmcf->key.data = ngx_pnalloc(cf->pool, cmcf->key.len);
+    if (cmcf->key.data == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&file, cmcf->key.data, cmcf->key.len, 0);
+
+    ngx_close_file(file.fd);
+
+    if (n != (ssize_t) cmcf->key.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    /* a key written with "echo" or "openssl rand -base64" ends a line */
+
+    while (cmcf->key.len
+           && (cmcf->key.data[cmcf->key.len - 1] == '\n'
+               || cmcf->key.data[cmcf->key.len - 1] == '\r'))
+    {
+        cmcf->key.len--;
+    }
+
+    if (cmcf->key.len < NGX_HTTP_EGOV_CONSENT_KEY_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_key \"%V\": the key must have at "
+                           "least %d bytes", &path,
+                           NGX_HTTP_EGOV_CONSENT_KEY_MIN);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_egov_consent_secure(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    ngx_str_t  *value;
+
+    if (clcf->secure != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "on") == 0) {
+        clcf->secure = 1;
+
+    } else if (ngx_strcmp(value[1].data, "off") == 0) {
+        clcf->secure = 0;
+
+    } else if (ngx_strcmp(value[1].data, "auto") == 0) {
+        clcf->secure = NGX_HTTP_EGOV_CONSENT_SECURE_AUTO;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be \"on\", \"off\" or \"auto\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_egov_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    ngx_str_t  *value;
+
+    if (clcf->unknown_allow != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "allow") == 0) {
+        clcf->unknown_allow = 1;
+
+    } else if (ngx_strcmp(value[1].data, "deny") == 0) {
+        clcf->unknown_allow = 0;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be \"allow\" or \"deny\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_egov_consent_lang(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    ngx_str_t  *value;
+
+    if (clcf->lang != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "auto") == 0) {
+        clcf->lang = -1;
+
+    } else if (ngx_strcmp(value[1].data, "ar") == 0) {
+        clcf->lang = NGX_EGOV_LANG_AR;
+
+    } else if (ngx_strcmp(value[1].data, "en") == 0) {
+        clcf->lang = NGX_EGOV_LANG_EN;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be \"auto\", \"ar\" or \"en\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_egov_consent_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    ngx_str_t  *value;
+
+    if (clcf->path.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (!ngx_egov_consent_return_ok(value[1].data, value[1].len)
+        || ngx_strlchr(value[1].data, value[1].data + value[1].len, '?')
+        || ngx_strlchr(value[1].data, value[1].data + value[1].len, '"')
+        || ngx_strlchr(value[1].data, value[1].data + value[1].len, '<'))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_path: \"%V\" is not a plain path "
+                           "starting with \"/\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    clcf->path = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/* egov_consent_banner FILE: the operator's template, read once */
+
+static char *
+ngx_http_egov_consent_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ssize_t           n;
+    ngx_str_t        *value, path, **field, *content;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    field = (ngx_str_t **) (p + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = path;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) == 0 || ngx_file_size(&fi) > 256 * 1024)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": a template must have 1 byte to 256 KiB",
+                           &path);
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    content = ngx_palloc(cf->pool, sizeof(ngx_str_t));
+    if (content == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    content->len = ngx_file_size(&fi);
+    content->data = ngx_pnalloc(cf->pool, content->len);
+    if (content->data == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&file, content->data, content->len, 0);
+
+    ngx_close_file(file.fd);
+
+    if (n != (ssize_t) content->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    *field = content;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_egov_consent_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    ngx_str_t  *value;
+
+    if (clcf->proof_log != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        clcf->proof_log = NULL;
+        return NGX_CONF_OK;
+    }
+
+    clcf->proof_log = ngx_conf_open_file(cf->cycle, &value[1]);
+    if (clcf->proof_log == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_egov_consent_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_egov_consent_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_egov_consent_main_conf_t  *cmcf;
+
+    cmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_consent_main_conf_t));
+    if (cmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     cmcf->key = { 0, NULL };
+     *     cmcf->zone = NULL;
+     *     cmcf->builtin = NULL;
+     */
+
+    return cmcf;
+}
+
+
+static char *
+ngx_http_egov_consent_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_egov_consent_main_conf_t *cmcf = conf;
+
+    ngx_str_t                        name, regex;
+    ngx_http_egov_cookie_builtin_t  *b;
+
+    static ngx_str_t  zone_name = ngx_string("egov_consent");
+
+    cmcf->started = ngx_time();
+
+    /* the generated key and the inventory, shared by all workers */
+
+    cmcf->zone = ngx_shared_memory_add(cf, &zone_name,
+                                       NGX_HTTP_EGOV_CONSENT_ZONE,
+                                       &ngx_http_egov_consent_module);
+    if (cmcf->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cmcf->zone->init = ngx_http_egov_inventory_init_zone;
+
+    cmcf->builtin = ngx_array_create(cf->pool, 2,
+                                     sizeof(ngx_http_egov_cookie_map_t));
+    if (cmcf->builtin == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (b = ngx_http_egov_cookie_builtins; b->category; b++) {
+        regex.data = (u_char *) b->regex;
+        regex.len = ngx_strlen(b->regex);
+
+        /* the category index is found per level, by name, at merge time */
+        if (ngx_http_egov_consent_map(cf, cmcf->builtin, &regex,
+                                      NGX_HTTP_EGOV_CONSENT_UNKNOWN)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        name.data = (u_char *) b->category;
+        name.len = ngx_strlen(b->category);
+
+        ((ngx_http_egov_cookie_map_t *) cmcf->builtin->elts)
+            [cmcf->builtin->nelts - 1].name = name;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_egov_consent_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_egov_consent_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_consent_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->categories = NULL;
+     *     conf->cookie_name = { 0, NULL };
+     *     conf->maps = NULL;
+     *     conf->all_maps = NULL;
+     *     conf->policy_url = { 0, NULL };
+     *     conf->path = { 0, NULL };
+     *     conf->texts = NULL;
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->version = NGX_CONF_UNSET_UINT;
+    conf->max_age = NGX_CONF_UNSET;
+    conf->secure = NGX_CONF_UNSET_UINT;
+    conf->dnt = NGX_CONF_UNSET;
+    conf->unknown_allow = NGX_CONF_UNSET;
+    conf->lang = NGX_CONF_UNSET;
+    conf->nonce_inject = NGX_CONF_UNSET;
+    conf->banner_file = NGX_CONF_UNSET_PTR;
+    conf->proof_log = NGX_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_egov_consent_loc_conf_t *prev = parent;
+    ngx_http_egov_consent_loc_conf_t *conf = child;
+
+    ngx_uint_t                          i, j, same;
+    ngx_http_egov_category_t           *cat;
+    ngx_http_egov_cookie_map_t         *map, *b;
+    ngx_http_egov_consent_main_conf_t  *cmcf;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_uint_value(conf->version, prev->version, 1);
+    ngx_conf_merge_str_value(conf->cookie_name, prev->cookie_name,
+                             "egov_consent");
+    ngx_conf_merge_sec_value(conf->max_age, prev->max_age, 182 * 86400);
+    ngx_conf_merge_uint_value(conf->secure, prev->secure,
+                              NGX_HTTP_EGOV_CONSENT_SECURE_AUTO);
+    ngx_conf_merge_value(conf->dnt, prev->dnt, 0);
+    ngx_conf_merge_value(conf->unknown_allow, prev->unknown_allow, 1);
+    ngx_conf_merge_value(conf->lang, prev->lang, -1);
+    ngx_conf_merge_str_value(conf->policy_url, prev->policy_url, "");
+    ngx_conf_merge_str_value(conf->path, prev->path, "/.egov/consent");
+    ngx_conf_merge_value(conf->nonce_inject, prev->nonce_inject, 0);
+    ngx_conf_merge_ptr_value(conf->banner_file, prev->banner_file, NULL);
+    ngx_conf_merge_ptr_value(conf->proof_log, prev->proof_log, NULL);
+
+    same = 1;
+
+    if (conf->categories == NULL) {
+        conf->categories = prev->categories;
+
+    } else {
+        same = 0;
+    }
+
+    if (conf->maps == NULL) {
+        conf->maps = prev->maps;
+
+    } else {
+        same = 0;
+    }
+
+    if (same && prev->all_maps) {
+        conf->all_maps = prev->all_maps;
+
+    } else {
+        /* the level's own mappings first, then the built-in ones */
+
+        cmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                ngx_http_egov_consent_module);
+
+        conf->all_maps = ngx_array_create(cf->pool, 4,
+                                          sizeof(ngx_http_egov_cookie_map_t));
+        if (conf->all_maps == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->maps) {
+            map = ngx_array_push_n(conf->all_maps, conf->maps->nelts);
+            if (map == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            ngx_memcpy(map, conf->maps->elts,
+                       conf->maps->nelts * sizeof(ngx_http_egov_cookie_map_t));
+        }
+
+        b = cmcf->builtin->elts;
+        cat = conf->categories ? conf->categories->elts : NULL;
+
+        for (i = 0; i < cmcf->builtin->nelts; i++) {
+            map = ngx_array_push(conf->all_maps);
+            if (map == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            *map = b[i];
+
+            /* a category not declared can never be granted */
+            map->category = NGX_EGOV_CONSENT_MAX_CATEGORIES;
+
+            for (j = 0; cat && j < conf->categories->nelts; j++) {
+                if (cat[j].name.len == b[i].name.len
+                    && ngx_strncmp(cat[j].name.data, b[i].name.data,
+                                   b[i].name.len) == 0)
+                {
+                    map->category = j;
+                }
+            }
+        }
+    }
+
+    if (!conf->enable) {
+        return NGX_CONF_OK;
+    }
+
+    if (prev->texts && same && conf->banner_file == prev->banner_file
+        && conf->path.data == prev->path.data
+        && conf->policy_url.data == prev->policy_url.data)
+    {
+        conf->texts = prev->texts;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_http_egov_banner_compile(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /* the endpoint answers in the rewrite phase: no location is needed */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_egov_consent_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_egov_consent_header_filter;
+
+    return ngx_http_egov_banner_init_filter(cf);
+}

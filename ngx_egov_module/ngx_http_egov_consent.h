@@ -1,0 +1,129 @@
+
+/*
+ * Cookie consent: what the consent module's files share.
+ */
+
+
+#ifndef _NGX_HTTP_EGOV_CONSENT_H_INCLUDED_
+#define _NGX_HTTP_EGOV_CONSENT_H_INCLUDED_
+
+
+#include "ngx_http_egov_module.h"
+#include "ngx_egov_consent_cookie.h"
+
+
+#define NGX_HTTP_EGOV_CONSENT_NECESSARY  -1     /* never held back */
+#define NGX_HTTP_EGOV_CONSENT_UNKNOWN    -2     /* no mapping names it */
+
+#define NGX_HTTP_EGOV_CONSENT_SECURE_AUTO  2
+
+/* what the body filter inserts */
+#define NGX_HTTP_EGOV_INJECT_BANNER  0x01
+#define NGX_HTTP_EGOV_INJECT_LINK    0x02
+#define NGX_HTTP_EGOV_INJECT_NONCE   0x04
+
+
+/* a template compiled into literal parts and per-request placeholders */
+typedef struct {
+    ngx_array_t                 parts;       /* ngx_http_egov_tpl_part_t */
+    size_t                      literal_len;
+} ngx_http_egov_tpl_t;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_regex_t                *regex;
+    ngx_int_t                   category;    /* index, or NECESSARY */
+} ngx_http_egov_cookie_map_t;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   title[NGX_EGOV_LANG_MAX];
+    ngx_str_t                   text[NGX_EGOV_LANG_MAX];
+} ngx_http_egov_category_t;
+
+
+/* the banner, link and page of one language, ready for requests */
+typedef struct {
+    ngx_http_egov_tpl_t         banner;
+    ngx_http_egov_tpl_t         link;
+    ngx_http_egov_tpl_t         page;
+    ngx_str_t                   words[6];    /* see ngx_http_egov_banner.c */
+} ngx_http_egov_consent_texts_t;
+
+
+typedef struct {
+    ngx_flag_t                  enable;
+    ngx_array_t                *categories;  /* ngx_http_egov_category_t */
+    ngx_uint_t                  version;
+    ngx_str_t                   cookie_name;
+    time_t                      max_age;
+    ngx_uint_t                  secure;
+    ngx_flag_t                  dnt;
+    ngx_array_t                *maps;        /* egov_consent_cookie, own */
+    ngx_array_t                *all_maps;    /* own + built-in, merged */
+    ngx_flag_t                  unknown_allow;
+    ngx_int_t                   lang;        /* -1: auto */
+    ngx_str_t                   policy_url;
+    ngx_str_t                   path;
+    ngx_flag_t                  nonce_inject;
+    ngx_str_t                  *banner_file; /* egov_consent_banner */
+    ngx_open_file_t            *proof_log;
+    ngx_http_egov_consent_texts_t  *texts;   /* [NGX_EGOV_LANG_MAX] */
+} ngx_http_egov_consent_loc_conf_t;
+
+
+typedef struct {
+    ngx_str_t                   key;         /* HMAC key */
+    ngx_shm_zone_t             *zone;        /* key (if generated), inventory */
+    ngx_array_t                *builtin;     /* ngx_http_egov_cookie_map_t */
+    time_t                      started;     /* for gpc.json's lastUpdate */
+} ngx_http_egov_consent_main_conf_t;
+
+
+/* the visitor's consent, worked out once per request */
+typedef struct {
+    unsigned                    resolved:1;
+    unsigned                    decided:1;   /* a valid consent cookie */
+    unsigned                    signal:1;    /* Sec-GPC (or DNT) refused */
+    unsigned                    own_page:1;  /* the settings page itself */
+    ngx_uint_t                  granted;     /* bits of categories */
+    ngx_egov_consent_t          cookie;
+    ngx_uint_t                  inject;      /* NGX_HTTP_EGOV_INJECT_* */
+    ngx_egov_lang_e             lang;
+    void                       *filter;      /* the body filter's state */
+} ngx_http_egov_consent_ctx_t;
+
+
+extern ngx_module_t  ngx_http_egov_consent_module;
+extern ngx_str_t     ngx_egov_banner_assets[][2];
+
+
+/* ngx_http_egov_consent.c */
+ngx_http_egov_consent_ctx_t *ngx_http_egov_consent_resolve(
+    ngx_http_request_t *r, ngx_http_egov_consent_loc_conf_t *clcf);
+ngx_int_t ngx_http_egov_consent_classify(
+    ngx_http_egov_consent_loc_conf_t *clcf, u_char *name, size_t len);
+
+/* ngx_http_egov_banner.c */
+ngx_int_t ngx_http_egov_banner_compile(ngx_conf_t *cf,
+    ngx_http_egov_consent_loc_conf_t *clcf);
+ngx_int_t ngx_http_egov_banner_render(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_http_egov_tpl_t *tpl, ngx_str_t *out);
+ngx_int_t ngx_http_egov_banner_init_filter(ngx_conf_t *cf);
+ngx_int_t ngx_http_egov_banner_start(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx);
+
+/* ngx_http_egov_inventory.c */
+ngx_int_t ngx_http_egov_inventory_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+void ngx_http_egov_inventory_record(ngx_http_egov_consent_main_conf_t *cmcf,
+    u_char *name, size_t len, ngx_str_t *category, ngx_uint_t held);
+u_char *ngx_http_egov_inventory_key(ngx_http_egov_consent_main_conf_t *cmcf);
+char *ngx_http_egov_inventory(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+#endif /* _NGX_HTTP_EGOV_CONSENT_H_INCLUDED_ */

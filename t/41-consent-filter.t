@@ -1,0 +1,228 @@
+#!/usr/bin/perl
+# Cookies held back until consent (an upstream setting several), and the
+# banner's streaming insertion: split buffers, chunked upstreams, pages
+# without </body>, what is left alone, caching headers, gzip after
+# insertion, nonces added to the page's own tags; the inventory.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use EgovTest;
+use EgovTest::Consent qw(consent_cookie);
+
+$main::analytics = consent_cookie(granted => 1);
+$main::all = consent_cookie(granted => 7);
+
+sub main::resp {
+    my ($head, @body) = @_;
+    return ["HTTP/1.1 200 OK\r\n$head\r\nConnection: close\r\n\r\n", @body];
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: without consent only necessary and unknown cookies pass
+--- user_files
+>>> consent.key
+test-key-0123456789abcdef-0123456
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    egov_consent on;
+    egov_consent_categories analytics preferences marketing;
+    egov_consent_key ../html/consent.key;
+    egov_consent_cookie preferences ^ui_(lang|size)$;
+    egov_consent_cookie necessary ^csrf_token$;
+--- config
+    location / { proxy_pass http://app; }
+    location = /inventory { egov_consent_inventory; }
+--- backend eval
+{ '/app' => main::resp("Content-Type: text/plain\r\n"
+    . "Set-Cookie: _ga=GA1.2.1; Path=/; Max-Age=63072000\r\n"
+    . "Set-Cookie: _ga_ABC123=GS1.1; Path=/\r\n"
+    . "Set-Cookie: _gid=GA1.2.2; Path=/\r\n"
+    . "Set-Cookie: _pk_id.1.1fff=abc; Path=/\r\n"
+    . "Set-Cookie: _hjSessionUser_123=x; Path=/\r\n"
+    . "Set-Cookie: _fbp=fb.1.2; Path=/\r\n"
+    . "Set-Cookie: _clck=x; Path=/\r\n"
+    . "Set-Cookie: ui_lang=ar; Path=/\r\n"
+    . "Set-Cookie: csrf_token=t; Path=/; HttpOnly\r\n"
+    . "Set-Cookie: JSESSIONID=s; Path=/; HttpOnly\r\n"
+    . "Content-Length: 2", "ok") }
+--- request eval
+["GET /app", "GET /app", "GET /app"]
+--- more_headers eval
+["", "Cookie: egov_consent=$main::analytics", "Cookie: egov_consent=$main::all"]
+--- response_headers eval
+["Set-Cookie: csrf_token=t; Path=/; HttpOnly\nSet-Cookie: JSESSIONID=s; Path=/; HttpOnly",
+ "Set-Cookie: _ga=GA1.2.1; Path=/; Max-Age=63072000\nSet-Cookie: _ga_ABC123=GS1.1; Path=/\nSet-Cookie: _gid=GA1.2.2; Path=/\nSet-Cookie: _pk_id.1.1fff=abc; Path=/\nSet-Cookie: _hjSessionUser_123=x; Path=/\nSet-Cookie: _clck=x; Path=/\nSet-Cookie: csrf_token=t; Path=/; HttpOnly\nSet-Cookie: JSESSIONID=s; Path=/; HttpOnly",
+ "Set-Cookie: _ga=GA1.2.1; Path=/; Max-Age=63072000\nSet-Cookie: _ga_ABC123=GS1.1; Path=/\nSet-Cookie: _gid=GA1.2.2; Path=/\nSet-Cookie: _pk_id.1.1fff=abc; Path=/\nSet-Cookie: _hjSessionUser_123=x; Path=/\nSet-Cookie: _fbp=fb.1.2; Path=/\nSet-Cookie: _clck=x; Path=/\nSet-Cookie: ui_lang=ar; Path=/\nSet-Cookie: csrf_token=t; Path=/; HttpOnly\nSet-Cookie: JSESSIONID=s; Path=/; HttpOnly"]
+--- response_body eval
+["ok", "ok", "ok"]
+--- error_log
+egov consent: held back cookie "_fbp"
+--- no_error_log eval
+[qr/held back cookie[^\n]*GA1\.2\.1/]
+
+=== TEST 2: the inventory shows what the portal really sets
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    egov_consent on;
+    egov_consent_categories analytics preferences marketing;
+    egov_consent_key ../html/consent.key;
+    egov_consent_cookie preferences ^ui_(lang|size)$;
+    egov_consent_cookie necessary ^csrf_token$;
+--- config
+    location / { proxy_pass http://app; }
+    location = /inventory { egov_consent_inventory; }
+--- request
+GET /inventory
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body_like: ^\{"cookies":\[\{"name":"JSESSIONID","category":"unclassified","set":3,"held_back":0\},\{"name":"_clck","category":"analytics","set":3,"held_back":1\},.*\{"name":"_fbp","category":"marketing","set":3,"held_back":2\},.*\{"name":"csrf_token","category":"necessary","set":3,"held_back":0\},\{"name":"ui_lang","category":"preferences","set":3,"held_back":2\}\],"names":10,"dropped":0\}$
+
+=== TEST 3: egov_consent_unknown deny holds back unmapped cookies too
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_consent_unknown deny;
+--- config
+    location / {
+        add_header Set-Cookie "session=1; Path=/";
+        add_header Set-Cookie "egov_consent=old; Path=/";
+        add_header Set-Cookie "_ga=; Path=/; Max-Age=0";
+        return 200 "ok";
+    }
+--- request
+GET /
+--- response_headers
+Set-Cookie: egov_consent=old; Path=/
+Set-Cookie: _ga=; Path=/; Max-Age=0
+
+=== TEST 4: the banner goes before </body>, once, in a static page
+--- user_files
+>>> page.html
+<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main></body></html>
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_security_headers on;
+--- request
+GET /page.html
+--- error_code: 200
+--- response_headers
+!Content-Length
+!ETag
+!Last-Modified
+!Accept-Ranges
+Cache-Control: private, no-cache
+Vary: Cookie
+Transfer-Encoding: chunked
+--- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<style nonce="[^"]+">.*</script>\n</div>\n</body></html>\n$
+
+=== TEST 5: the banner's nonce is the CSP's
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_security_headers on;
+--- request
+GET /page.html
+--- response_headers_like
+Content-Security-Policy: script-src 'self' 'nonce-
+--- response_body_like eval
+qr/<style nonce="([^"]+)">.*<script nonce="\1">/s
+
+=== TEST 6: the upstream sends </body> cut across buffers, chunked
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    egov_consent on;
+    egov_consent_categories analytics;
+--- config
+    location / { proxy_pass http://app; proxy_buffering off; }
+--- backend eval
+{ '/split' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+  "1a\r\n<html><body><p>one</p></bo\r\n", 0.15,
+  "3\r\ndy>\r\n", 0.15, "7\r\n</html>\r\n", "0\r\n\r\n"],
+  '/split2' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+  "d\r\n<html><body><\r\n", 0.15, "1\r\n/\r\n", 0.15, "2\r\nBO\r\n", 0.15, "d\r\nDY></html>xyz\r\n", "0\r\n\r\n"],
+  '/noend' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 19\r\nConnection: close\r\n\r\n",
+  "<p>a fragment</p>\n<", 0.1] }
+--- request eval
+["GET /split", "GET /split2", "GET /noend"]
+--- response_body_like eval
+[qr{^<html><body><p>one</p><div id="egov-consent"[^>]*>.*</div>\n</body></html>$}s,
+ qr{^<html><body><div id="egov-consent"[^>]*>.*</div>\n</BODY></html>xyz$}s,
+ qr{^<p>a fragment</p>\n<<div id="egov-consent"[^>]*>.*</div>\n$}s]
+--- response_body_unlike eval
+[qr/id="egov-consent".*id="egov-consent"/s, qr/id="egov-consent".*id="egov-consent"/s, undef]
+
+=== TEST 7: left alone: not HTML, HEAD, 204, 304, ranges, compressed bodies, errors
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    egov_consent on;
+    egov_consent_categories analytics;
+    if_modified_since before;
+--- config
+    location /app { proxy_pass http://app; }
+    location /empty { return 204; }
+    location /text { return 200 "<body></body>"; }
+--- backend eval
+{ '/app/gz' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: 13\r\nConnection: close\r\n\r\n</body>GZIP!"] }
+--- request eval
+["GET /text", "HEAD /page.html", "GET /empty", "GET /page.html", "GET /page.html", "GET /app/gz", "GET /nothing"]
+--- more_headers eval
+["", "", "", "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT", "Range: bytes=0-9", "", ""]
+--- error_code eval
+[200, 200, 204, 304, 206, 200, 404]
+--- response_body_unlike eval
+[qr/egov-consent/, undef, undef, undef, qr/egov-consent/, qr/egov-consent/, qr/egov-consent/]
+--- response_headers eval
+["", "Content-Length: 115", "", "", "Content-Range: bytes 0-9/115", "Content-Length: 13", ""]
+
+=== TEST 8: a visitor who has decided gets the small settings link instead
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_consent_key ../html/consent.key;
+--- request eval
+["GET /page.html", "GET /page.html"]
+--- more_headers eval
+["Cookie: egov_consent=$main::analytics\nAccept-Language: en", "Sec-GPC: 1\nAccept-Language: en"]
+--- response_body_like eval
+[qr{<div class="egov-consent-link" lang="en" dir="ltr" data-nosnippet>\n<style nonce="[^"]+">.*<a href="/\.egov/consent\?return=/page\.html">Cookie settings</a>\n</div>\n</body>}s,
+ qr{<a href="/\.egov/consent\?return=/page\.html">Cookie settings</a>}]
+--- response_body_unlike eval
+[qr/id="egov-consent"/, qr/id="egov-consent"/]
+
+=== TEST 10: egov_csp_nonce_inject gives the page's own tags the nonce
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_security_headers on;
+--- config
+    location / { egov_csp_nonce_inject on; proxy_pass http://app; proxy_buffering off; }
+--- backend eval
+{ '/page' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n",
+  "<html><head><script>a()</script><SCRIPT type=\"module\" src=x></SCRIPT><style>p{}</style><scripts>x</scripts><scr", 0.15,
+  "ipt defer>b()</script><style\n>q{}</style><script/></head><body></body></html>"] }
+--- request
+GET /page
+--- response_body_like eval
+qr{^<html><head><script nonce="([^"]+)">a\(\)</script><SCRIPT nonce="\1" type="module" src=x></SCRIPT><style nonce="\1">p\{\}</style><scripts>x</scripts><script nonce="\1" defer>b\(\)</script><style nonce="\1"\n>q\{\}</style><script nonce="\1"/></head><body><div id="egov-consent"}s
+--- response_headers_like
+Content-Security-Policy: 'nonce-
+
+=== TEST 11: consent off at a location: nothing happens there
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+--- config
+    location /plain { egov_consent off; alias $TEST_NGINX_HTML_DIR/page.html; add_header Set-Cookie "_ga=1"; }
+--- request
+GET /plain
+--- response_body_unlike: egov-consent
+--- response_headers
+Set-Cookie: _ga=1
+Content-Length: 115
