@@ -84,6 +84,10 @@ static ngx_int_t ngx_http_egov_banner_process(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_chain_t *ngx_http_egov_banner_link(ngx_http_request_t *r,
     u_char *data, size_t len, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_pass(ngx_http_request_t *r,
+    ngx_buf_t *b, ngx_chain_t ***last);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
@@ -920,8 +924,15 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
 
     ctx->filter = f;
 
-    /* the page must be in memory to be read, sendfile or not */
-    r->filter_need_in_memory = 1;
+    /*
+     * Nonces go into every tag: the whole page must be read.  The banner
+     * alone goes near the end: a file (a static page) is sent as it is,
+     * by sendfile, all but the end, which is read to find </body>.
+     */
+
+    if (f->nonce_attr.len) {
+        r->filter_need_in_memory = 1;
+    }
 
     return NGX_OK;
 }
@@ -1099,11 +1110,8 @@ ngx_http_egov_banner_process(ngx_http_request_t *r,
         goto pass;
     }
 
-    if (len && !ngx_buf_in_memory(b)) {
-        /* filter_need_in_memory was asked for: this cannot happen */
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "egov consent: a page buffer is not in memory");
-        return NGX_ERROR;
+    if (!ngx_buf_in_memory(b)) {
+        return ngx_http_egov_banner_file(r, f, b, last);
     }
 
     /* what was held from the previous buffer goes in front */
@@ -1227,6 +1235,113 @@ ngx_http_egov_banner_process(ngx_http_request_t *r,
     return NGX_OK;
 
 pass:
+
+    return ngx_http_egov_banner_pass(r, b, last);
+}
+
+
+/*
+ * A page in a file: only the last 4 KiB are read, where </body> is; the
+ * rest goes on as a file buffer (sendfile).  Earlier file buffers pass
+ * untouched (a proxied page buffered to disk comes in several).
+ */
+
+#define NGX_HTTP_EGOV_FILE_TAIL  4096
+
+static ngx_int_t
+ngx_http_egov_banner_file(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
+{
+    u_char     *tail, *p;
+    off_t       size, start;
+    ssize_t     n;
+    ngx_buf_t  *mb;
+
+    if (f->hold_len) {
+        /* a tag cut between memory and a file: it was not one of ours */
+        if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last) == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        f->hold_len = 0;
+    }
+
+    if (f->inserted || !b->last_buf || !b->in_file) {
+        return ngx_http_egov_banner_pass(r, b, last);
+    }
+
+    size = ngx_min(b->file_last - b->file_pos, NGX_HTTP_EGOV_FILE_TAIL);
+    start = b->file_last - size;
+
+    tail = ngx_pnalloc(r->pool, size + f->insert.len);
+    if (tail == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_read_file(b->file, tail, (size_t) size, start);
+
+    if (n != size) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "egov consent: could not read the end of \"%V\"",
+                      &b->file->name);
+        return NGX_ERROR;
+    }
+
+    /* the last "</body" of the page, if any */
+
+    for (p = tail + size - 6; p >= tail; p--) {
+        if (*p == '<' && ngx_strncasecmp(p, (u_char *) "</body", 6) == 0) {
+            break;
+        }
+    }
+
+    if (p < tail) {
+        p = tail + size;
+    }
+
+    /* the file up to there, then the banner and what followed */
+
+    b->file_last = start + (p - tail);
+    b->last_buf = 0;
+    b->last_in_chain = 0;
+
+    if (b->file_last == b->file_pos) {
+        b->in_file = 0;
+        b->sync = 1;
+    }
+
+    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    mb = ngx_calloc_buf(r->pool);
+    if (mb == NULL) {
+        return NGX_ERROR;
+    }
+
+    mb->pos = ngx_pnalloc(r->pool, f->insert.len + (tail + size - p));
+    if (mb->pos == NULL) {
+        return NGX_ERROR;
+    }
+
+    mb->last = ngx_cpymem(mb->pos, f->insert.data, f->insert.len);
+    mb->last = ngx_cpymem(mb->last, p, tail + size - p);
+    mb->memory = 1;
+    mb->last_buf = 1;
+    mb->last_in_chain = 1;
+
+    f->inserted = 1;
+
+    return ngx_http_egov_banner_pass(r, mb, last);
+}
+
+
+static ngx_int_t
+ngx_http_egov_banner_pass(ngx_http_request_t *r, ngx_buf_t *b,
+    ngx_chain_t ***last)
+{
+    ngx_chain_t  *cl;
 
     cl = ngx_alloc_chain_link(r->pool);
     if (cl == NULL) {
