@@ -32,6 +32,16 @@ typedef enum {
     NGX_EGOV_STAT_HEADERS_INVALID,     /* runtime values refused */
     NGX_EGOV_STAT_NONCES,              /* CSP nonces generated */
 
+    NGX_EGOV_STAT_REDIS_COMMANDS,      /* commands sent to Redis */
+    NGX_EGOV_STAT_REDIS_REPLIES,       /* replies, error replies included */
+    NGX_EGOV_STAT_REDIS_ERRORS,        /* error replies, lost commands */
+    NGX_EGOV_STAT_REDIS_TIMEOUTS,      /* no reply within the timeout */
+    NGX_EGOV_STAT_REDIS_REJECTED,      /* refused at once: circuit open */
+    NGX_EGOV_STAT_REDIS_RECONNECTS,    /* connect attempts after a failure */
+    NGX_EGOV_STAT_REDIS_CIRCUIT_OPENS, /* the breaker opened */
+    NGX_EGOV_STAT_REDIS_MESSAGES,      /* pub/sub messages received */
+    NGX_EGOV_STAT_REDIS_FAILOVERS,     /* master moves followed */
+
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;
 
@@ -44,6 +54,7 @@ typedef struct {
 
 extern ngx_module_t  ngx_http_egov_module;
 extern ngx_module_t  ngx_http_egov_headers_filter_module;
+extern ngx_module_t  ngx_http_egov_redis_module;
 
 
 /* ngx_http_egov_stats.c */
