@@ -99,6 +99,7 @@ typedef struct {
     size_t                          len;
     ngx_egov_redis_script_t        *script;
     uint64_t                        start;      /* microseconds */
+    ngx_msec_t                      timeout;
     ngx_egov_redis_status_e         status;     /* of a posted failure */
     unsigned                        in_redis:1; /* hiredis will call back */
     unsigned                        waiting:1;  /* for the connection */
@@ -1223,7 +1224,7 @@ ngx_egov_redis_sub_handshake(ngx_egov_redis_link_t *link)
     ac = link->ac;
     conf = w->conf;
 
-    /* a regular reply comes before any pub/sub message: AUTH goes first */
+    /* regular replies come before any pub/sub message: these go first */
 
     if (conf->password.len) {
         (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,
@@ -1231,6 +1232,10 @@ ngx_egov_redis_sub_handshake(ngx_egov_redis_link_t *link)
                                  "AUTH %b", conf->password.data,
                                  conf->password.len);
     }
+
+    (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,
+                             ngx_egov_redis_step(NAME),
+                             "CLIENT SETNAME %b", w->name.data, w->name.len);
 
     (void) redisAsyncCommand(ac, ngx_egov_redis_message, &w->control,
                              "SUBSCRIBE %b", w->control.channel.data,
@@ -1819,6 +1824,8 @@ ngx_egov_redis_submit(ngx_egov_redis_script_t *script, ngx_msec_t timeout,
         timeout = w->conf->timeout;
     }
 
+    c->timeout = timeout;
+
     if (ngx_egov_redis_ready()) {
 
         if (ngx_egov_redis_send(c) != NGX_OK) {
@@ -1909,7 +1916,6 @@ ngx_egov_redis_cmd_failed(ngx_event_t *ev)
 static void
 ngx_egov_redis_cmd_timeout(ngx_event_t *ev)
 {
-    ngx_msec_t             timeout;
     ngx_egov_redis_cmd_t  *c;
 
     c = ev->data;
@@ -1922,8 +1928,7 @@ ngx_egov_redis_cmd_timeout(ngx_event_t *ev)
         c->waiting = 0;
 
     } else if (c->in_redis) {
-        timeout = (ngx_msec_t) ((ngx_egov_redis_now_us() - c->start) / 1000);
-        ngx_egov_redis_stalled(timeout);
+        ngx_egov_redis_stalled(c->timeout);
     }
 
     if (c->handler) {

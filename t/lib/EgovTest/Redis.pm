@@ -29,6 +29,8 @@ sub new {
     my ($class, %args) = @_;
     my $dir = tempdir('egov-redis-XXXXXX', TMPDIR => 1,
                       CLEANUP => !$ENV{EGOV_KEEP});
+    # nginx's workers (user "nobody" when started by root) reach the socket
+    chmod 0755, $dir if $args{unix};
     return bless { port => EgovTest::Nginx::free_port(), dir => $dir,
                    %args }, $class;
 }
