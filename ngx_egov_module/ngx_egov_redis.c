@@ -594,7 +594,11 @@ ngx_egov_redis_read_handler(ngx_event_t *rev)
     link = c->data;
 
     if (c->close) {
-        /* worker_shutdown_timeout closes every connection */
+        /* worker_shutdown_timeout closes every connection: so do we, all
+         * of them, quietly, and for good */
+        ngx_egov_redis->exiting = 1;
+        ngx_egov_redis->state = NGX_EGOV_REDIS_STATE_OFF;
+
         ngx_egov_redis_close(link, "worker shutdown");
         return;
     }
