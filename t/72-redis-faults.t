@@ -186,6 +186,35 @@ is(scalar(egov_lines(substr($n->error_log, $mark), 'error')), 1,
 $n->stop;
 check_log_clean($n);
 $later->stop;
+
+# a Redis that accepts the connection but answers nothing yet: requests
+# wait for the first connection (within their timeout), and are answered
+# when it is ready
+
+$redis->freeze;
+$mark = length $n->error_log;
+$n->start(http_config => "egov_redis 127.0.0.1:$port timeout=2s"
+                         . " connect_timeout=3s;",
+          config => <<'END');
+        location /health { egov_redis_health; }
+        location /fast { egov_redis_health timeout=100ms; }
+END
+
+($status, $json) = health($n, '/fast');
+is($status, 503, 'first connection under way: 503 after 100ms');
+is($json->{redis}, 'connecting', 'connecting');
+$s = send_request($n, '/health');
+sleep 0.3;
+$redis->thaw;
+$res = read_response($s);
+is($res->status, 200, 'a request that waited for the first connection: 200');
+like($res->body, qr/"redis":"up"/, 'up');
+$log = substr($n->error_log, $mark);
+is(scalar(egov_lines($log, 'error')), 0, 'no error line: it was slow, not down')
+    or diag join "\n", egov_lines($log, 'error');
+
+$n->stop;
+check_log_clean($n);
 $redis->stop;
 
 done_testing();
