@@ -106,7 +106,7 @@ ngx_egov_redis_init_process(ngx_cycle_t *cycle, ngx_egov_redis_conf_t *conf)
     w->ping.log = w->log;
     w->ping.cancelable = 1;
 
-    /* "CLIENT LIST" on the Redis side tells which server and worker */
+    /* the name CLIENT SETNAME gives: egov-HOSTNAME-PID */
 
     w->name.data = ngx_pnalloc(cycle->pool,
                                cycle->hostname.len + sizeof("egov--")
@@ -213,12 +213,7 @@ ngx_egov_redis_cmd_handshake(ngx_egov_redis_link_t *link)
 
     /* all pipelined: one round trip, answered in order */
 
-    if (conf->password.len) {
-        (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,
-                                 ngx_egov_redis_step(AUTH),
-                                 "AUTH %b", conf->password.data,
-                                 conf->password.len);
-    }
+    ngx_egov_redis_auth(link, &conf->password);
 
     if (conf->db) {
         (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,
@@ -226,10 +221,7 @@ ngx_egov_redis_cmd_handshake(ngx_egov_redis_link_t *link)
                                  "SELECT %d", (int) conf->db);
     }
 
-    (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,
-                             ngx_egov_redis_step(NAME),
-                             "CLIENT SETNAME %b", ngx_egov_redis->name.data,
-                             ngx_egov_redis->name.len);
+    ngx_egov_redis_set_name(link);
 
     if (conf->use_sentinel) {
         (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,

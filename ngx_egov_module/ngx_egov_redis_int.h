@@ -141,6 +141,8 @@ void ngx_egov_redis_link_error(ngx_egov_redis_link_t *link, const char *what,
 void ngx_egov_redis_link_ready(ngx_egov_redis_link_t *link);
 void ngx_egov_redis_handshake_reply(redisAsyncContext *ac, void *r,
     void *privdata);
+void ngx_egov_redis_auth(ngx_egov_redis_link_t *link, ngx_str_t *password);
+void ngx_egov_redis_set_name(ngx_egov_redis_link_t *link);
 void ngx_egov_redis_script_loaded(redisAsyncContext *ac, void *r,
     void *privdata);
 

@@ -444,6 +444,31 @@ ngx_egov_redis_handshake_reply(redisAsyncContext *ac, void *r,
 }
 
 
+/* handshake commands more than one link sends */
+
+void
+ngx_egov_redis_auth(ngx_egov_redis_link_t *link, ngx_str_t *password)
+{
+    if (password->len) {
+        (void) redisAsyncCommand(link->ac, ngx_egov_redis_handshake_reply,
+                                 ngx_egov_redis_step(AUTH), "AUTH %b",
+                                 password->data, password->len);
+    }
+}
+
+
+void
+ngx_egov_redis_set_name(ngx_egov_redis_link_t *link)
+{
+    /* "CLIENT LIST" on the Redis side tells which server and worker */
+
+    (void) redisAsyncCommand(link->ac, ngx_egov_redis_handshake_reply,
+                             ngx_egov_redis_step(NAME), "CLIENT SETNAME %b",
+                             ngx_egov_redis->name.data,
+                             ngx_egov_redis->name.len);
+}
+
+
 void
 ngx_egov_redis_script_loaded(redisAsyncContext *ac, void *r, void *privdata)
 {

@@ -68,16 +68,8 @@ ngx_egov_redis_sub_handshake(ngx_egov_redis_link_t *link)
 
     /* regular replies come before any pub/sub message: these go first */
 
-    if (conf->password.len) {
-        (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,
-                                 ngx_egov_redis_step(AUTH),
-                                 "AUTH %b", conf->password.data,
-                                 conf->password.len);
-    }
-
-    (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,
-                             ngx_egov_redis_step(NAME),
-                             "CLIENT SETNAME %b", w->name.data, w->name.len);
+    ngx_egov_redis_auth(link, &conf->password);
+    ngx_egov_redis_set_name(link);
 
     (void) redisAsyncCommand(ac, ngx_egov_redis_message, NULL,
                              "SUBSCRIBE %b", w->control.channel.data,
