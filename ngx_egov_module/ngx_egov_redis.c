@@ -200,6 +200,8 @@ ngx_egov_redis_exit_process(ngx_cycle_t *cycle)
 }
 
 
+/* the command link */
+
 static void
 ngx_egov_redis_cmd_handshake(ngx_egov_redis_link_t *link)
 {
@@ -353,6 +355,8 @@ ngx_egov_redis_cmd_down(ngx_egov_redis_link_t *link,
 }
 
 
+/* the breaker opens: one error line, the waiting commands fail */
+
 void
 ngx_egov_redis_went_down(u_char *reason)
 {
@@ -387,6 +391,9 @@ ngx_egov_redis_went_down(u_char *reason)
     ngx_egov_redis_fail_waiting(NGX_EGOV_REDIS_NOT_CONNECTED);
 }
 
+
+/* a command went unanswered past its timeout: fail fast until Redis
+ * answers anything, or drop the link if it stays silent */
 
 static void
 ngx_egov_redis_stalled(ngx_msec_t timeout)
@@ -498,6 +505,12 @@ ngx_egov_redis_ping_handler(ngx_event_t *ev)
 }
 
 
+/*
+ * Features are told each time the fleet layer becomes usable again, with
+ * commands and every subscription: what happened meanwhile may have been
+ * missed, so they resynchronize.
+ */
+
 void
 ngx_egov_redis_synced(void)
 {
@@ -525,6 +538,8 @@ ngx_egov_redis_synced(void)
     }
 }
 
+
+/* commands */
 
 ngx_int_t
 ngx_egov_redis_command(ngx_msec_t timeout, ngx_egov_redis_handler_pt handler,
@@ -694,6 +709,8 @@ ngx_egov_redis_send(ngx_egov_redis_cmd_t *c)
 }
 
 
+/* the handler never runs inside the caller: posted to this loop turn */
+
 static void
 ngx_egov_redis_fail_soon(ngx_egov_redis_cmd_t *c,
     ngx_egov_redis_status_e status)
@@ -805,6 +822,8 @@ ngx_egov_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
     ngx_egov_redis_cmd_free(c);
 }
 
+
+/* Redis lost its script cache (restart, SCRIPT FLUSH): load, call again */
 
 static ngx_int_t
 ngx_egov_redis_script_retry(redisAsyncContext *ac, ngx_egov_redis_cmd_t *c)
@@ -928,6 +947,8 @@ ngx_egov_redis_now_us(void)
     return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+
+/* what features and the status page ask */
 
 ngx_uint_t
 ngx_egov_redis_ready(void)

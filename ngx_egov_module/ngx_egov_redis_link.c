@@ -131,6 +131,8 @@ failed:
 }
 
 
+/* frees the context: now, or when the hiredis callback running returns */
+
 void
 ngx_egov_redis_close(ngx_egov_redis_link_t *link, const char *reason)
 {
@@ -197,6 +199,8 @@ ngx_egov_redis_backoff(ngx_egov_redis_link_t *link)
 }
 
 
+/* a handshake reply that makes the link unusable: say why, and close */
+
 void
 ngx_egov_redis_link_error(ngx_egov_redis_link_t *link, const char *what,
     redisReply *reply)
@@ -253,6 +257,13 @@ ngx_egov_redis_write_handler(ngx_event_t *wev)
 }
 
 
+/*
+ * Level-triggered: hiredis reads at most 16 KiB per call and relies on
+ * being called again while data is left.  The hooks are idempotent, as
+ * hiredis wants; an nginx failure to add an event is logged by nginx, and
+ * the connect or command timers then close the link.
+ */
+
 static void
 ngx_egov_redis_add_read(void *privdata)
 {
@@ -300,6 +311,12 @@ ngx_egov_redis_del_write(void *privdata)
     }
 }
 
+
+/*
+ * hiredis is freeing the context: pending callbacks have run (with NULL
+ * replies), and the socket is closed right after we return.  The
+ * connection goes back to nginx without closing anything.
+ */
 
 static void
 ngx_egov_redis_cleanup(void *privdata)

@@ -256,6 +256,9 @@ ngx_egov_redis_message(redisAsyncContext *ac, void *r, void *privdata)
 }
 
 
+/* "resync" on <prefix>control: features reload their state from Redis,
+ * e.g. after an operator changed it there by hand */
+
 static void
 ngx_egov_redis_control(ngx_str_t *channel, ngx_str_t *message, void *data)
 {
