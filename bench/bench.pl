@@ -6,9 +6,9 @@
 # usage: bench/bench.pl [--rounds N] [--duration S] [--connections C] [SCENARIO ...]
 # A scenario is bench/scenarios/NAME.pl, returning
 #   { title, target, path, headers => [...], baseline => CONF, module => CONF,
-#     http_config => CONF (both), module_http => CONF (module side only),
+#     http_config => CONF (both), http_baseline / http_module => CONF (one),
 #     setup => sub { my ($nginx, $which) = @_; ... },
-#     report => sub { my ($baseline, $module) = @_; [lines] } }
+#     report => sub { my ($plain, $module) = @_; [ lines ] } }
 # "baseline" runs on the same nginx binary without the module loaded.
 
 use strict;
@@ -47,7 +47,7 @@ sub start {
     my $main = "worker_rlimit_nofile 4096;\n" . ($pin ? "worker_cpu_affinity 01;\n" : '');
     $n->start(main_config => $main,
               http_config => "access_log off;\n" . ($s->{http_config} || '')
-                             . ($which eq 'module' ? $s->{module_http} || '' : ''),
+                             . ($s->{"http_$which"} || ''),
               config => $s->{$which},
               workers => 1);
     # a warm-up request so the first round does not pay for it

@@ -50,6 +50,15 @@ typedef enum {
     NGX_EGOV_STAT_CONSENT_CHOOSE,      /* decisions: chosen categories */
     NGX_EGOV_STAT_CONSENT_HELD_BACK,   /* Set-Cookie held back */
     NGX_EGOV_STAT_CONSENT_EXPIRED,     /* refused cookies expired */
+    NGX_EGOV_STAT_REDIS_COMMANDS,      /* commands sent to Redis */
+    NGX_EGOV_STAT_REDIS_REPLIES,       /* replies, error replies included */
+    NGX_EGOV_STAT_REDIS_ERRORS,        /* error replies, lost commands */
+    NGX_EGOV_STAT_REDIS_TIMEOUTS,      /* no reply within the timeout */
+    NGX_EGOV_STAT_REDIS_REJECTED,      /* refused at once: circuit open */
+    NGX_EGOV_STAT_REDIS_RECONNECTS,    /* connect attempts after a failure */
+    NGX_EGOV_STAT_REDIS_CIRCUIT_OPENS, /* the breaker opened */
+    NGX_EGOV_STAT_REDIS_MESSAGES,      /* pub/sub messages received */
+    NGX_EGOV_STAT_REDIS_FAILOVERS,     /* master moves followed */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;
@@ -63,6 +72,7 @@ typedef struct {
 
 extern ngx_module_t  ngx_http_egov_module;
 extern ngx_module_t  ngx_http_egov_headers_filter_module;
+extern ngx_module_t  ngx_http_egov_redis_module;
 
 
 /* ngx_http_egov_stats.c */

@@ -69,6 +69,25 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Set-Cookie headers held back for lack of consent") },
     { ngx_string("cookies_expired_total"),
       ngx_string("Cookies of refused categories expired on withdrawal") },
+
+    { ngx_string("redis_commands_total"),
+      ngx_string("Commands sent to Redis") },
+    { ngx_string("redis_replies_total"),
+      ngx_string("Replies received from Redis, error replies included") },
+    { ngx_string("redis_errors_total"),
+      ngx_string("Redis error replies and commands lost with a connection") },
+    { ngx_string("redis_timeouts_total"),
+      ngx_string("Redis commands not answered within their timeout") },
+    { ngx_string("redis_rejected_total"),
+      ngx_string("Redis commands refused at once (circuit open, no link)") },
+    { ngx_string("redis_reconnects_total"),
+      ngx_string("Attempts to connect to Redis again after a failure") },
+    { ngx_string("redis_circuit_opens_total"),
+      ngx_string("Times the Redis circuit breaker opened") },
+    { ngx_string("redis_messages_total"),
+      ngx_string("Pub/sub messages received from Redis") },
+    { ngx_string("redis_failovers_total"),
+      ngx_string("Redis master changes followed through Sentinel") },
 };
 
 

@@ -14,7 +14,7 @@ my $page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         $n->write_file('html/page.html', $page);
     },
     baseline => 'location / { }',
-    module_http => 'egov_consent on;
+    http_module => 'egov_consent on;
                     egov_consent_categories analytics preferences marketing;',
     module   => 'location / { }',
     report   => sub { ["page: " . length($page) . " bytes"] },

@@ -11,7 +11,7 @@ use EgovBenchLists;
         EgovBenchLists::write_list($n, 'big.netset', 1_000_000) if $which eq 'module';
     },
     baseline => 'location / { return 200 "ok\n"; }',
-    module_http => 'egov_limit_zone name=bench key=$binary_remote_addr
+    http_module => 'egov_limit_zone name=bench key=$binary_remote_addr
                                    rate=1000000r/s size=1m;',
     module   => 'location / {
                      egov_blocklist ../html/big.netset;

@@ -1,0 +1,520 @@
+
+/*
+ * hiredis's asynchronous API on the nginx event loop: a link is one
+ * hiredis context whose socket is an ngx_connection_t with level-triggered
+ * events (hiredis reads 16 KiB at a time and expects to be called again
+ * while data is left), a connect timer (hiredis 0.14 has none), a
+ * handshake, and a retry delay with backoff.
+ *
+ * hiredis owns the socket: it closes it when it frees the context, and
+ * calls our cleanup hook just before, which gives the ngx_connection_t
+ * back without closing anything.  A context may be freed inside
+ * redisAsyncHandleRead()/Write(), so nothing is touched after those calls.
+ */
+
+
+#include "ngx_egov_redis_int.h"
+
+
+static void ngx_egov_redis_link_timer(ngx_event_t *ev);
+static void ngx_egov_redis_read_handler(ngx_event_t *rev);
+static void ngx_egov_redis_write_handler(ngx_event_t *wev);
+static void ngx_egov_redis_add_read(void *privdata);
+static void ngx_egov_redis_del_read(void *privdata);
+static void ngx_egov_redis_add_write(void *privdata);
+static void ngx_egov_redis_del_write(void *privdata);
+static void ngx_egov_redis_cleanup(void *privdata);
+static void ngx_egov_redis_on_connect(const redisAsyncContext *ac,
+    int status);
+
+
+void
+ngx_egov_redis_link_init(ngx_egov_redis_link_t *link, const char *role,
+    ngx_log_t *log)
+{
+    link->role = role;
+
+    link->timer.handler = ngx_egov_redis_link_timer;
+    link->timer.data = link;
+    link->timer.log = log;
+    link->timer.cancelable = 1;
+}
+
+
+void
+ngx_egov_redis_connect(ngx_egov_redis_link_t *link)
+{
+    ngx_connection_t         *c;
+    redisAsyncContext        *ac;
+    ngx_egov_redis_addr_t    *addr;
+    ngx_egov_redis_worker_t  *w;
+
+    w = ngx_egov_redis;
+    addr = link->addr;
+
+    if (link->ac || w->exiting || addr == NULL) {
+        return;
+    }
+
+    if (link->timer.timer_set) {
+        ngx_del_timer(&link->timer);
+    }
+
+    link->error[0] = '\0';
+    link->state = NGX_EGOV_REDIS_LINK_HANDSHAKE;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_EVENT, w->log, 0,
+                   "egov %s: connecting to %s", link->role, addr->text);
+
+    /* numeric addresses only (resolved when the configuration was read):
+     * hiredis's getaddrinfo() then has nothing to look up */
+
+    if (addr->port) {
+        ac = redisAsyncConnect(addr->host, addr->port);
+
+    } else {
+        ac = redisAsyncConnectUnix(addr->host);
+    }
+
+    if (ac == NULL) {
+        ngx_cpystrn(link->error, (u_char *) "out of memory",
+                    sizeof(link->error));
+        goto failed;
+    }
+
+    if (ac->err) {
+        ngx_cpystrn(link->error, (u_char *) ac->errstr, sizeof(link->error));
+        redisAsyncFree(ac);
+        goto failed;
+    }
+
+    c = ngx_get_connection(ac->c.fd, w->log);
+    if (c == NULL) {
+        ngx_cpystrn(link->error, (u_char *) "no free connection",
+                    sizeof(link->error));
+        redisAsyncFree(ac);
+        goto failed;
+    }
+
+    c->data = link;
+    c->read->handler = ngx_egov_redis_read_handler;
+    c->write->handler = ngx_egov_redis_write_handler;
+    c->read->log = w->log;
+    c->write->log = w->log;
+    c->number = ngx_atomic_fetch_add(ngx_connection_counter, 1);
+
+    link->ac = ac;
+    link->conn = c;
+    link->closing = 0;
+
+    ac->data = link;
+    ac->ev.data = link;
+    ac->ev.addRead = ngx_egov_redis_add_read;
+    ac->ev.delRead = ngx_egov_redis_del_read;
+    ac->ev.addWrite = ngx_egov_redis_add_write;
+    ac->ev.delWrite = ngx_egov_redis_del_write;
+    ac->ev.cleanup = ngx_egov_redis_cleanup;
+
+    /* only now: setting it asks the hooks for the first write event */
+    (void) redisAsyncSetConnectCallback(ac, ngx_egov_redis_on_connect);
+
+    ngx_add_timer(&link->timer, w->conf->connect_timeout);
+
+    link->handshake(link);
+
+    return;
+
+failed:
+
+    link->state = NGX_EGOV_REDIS_LINK_IDLE;
+    link->down(link, NGX_EGOV_REDIS_LINK_HANDSHAKE);
+}
+
+
+/* frees the context: now, or when the hiredis callback running returns */
+
+void
+ngx_egov_redis_close(ngx_egov_redis_link_t *link, const char *reason)
+{
+    if (link->ac == NULL || link->closing) {
+        return;
+    }
+
+    ngx_cpystrn(link->error, (u_char *) reason, sizeof(link->error));
+    link->closing = 1;
+
+    redisAsyncFree(link->ac);
+}
+
+
+static void
+ngx_egov_redis_link_timer(ngx_event_t *ev)
+{
+    ngx_egov_redis_link_t  *link;
+
+    link = ev->data;
+
+    if (link->state == NGX_EGOV_REDIS_LINK_HANDSHAKE) {
+        ngx_snprintf(link->error, sizeof(link->error) - 1,
+                     "no answer within connect_timeout (%Mms)%Z",
+                     ngx_egov_redis->conf->connect_timeout);
+        ngx_egov_redis_close(link, (char *) link->error);
+        return;
+    }
+
+    if (ngx_exiting || ngx_terminate || ngx_egov_redis->exiting) {
+        return;
+    }
+
+    link->retry(link);
+}
+
+
+void
+ngx_egov_redis_schedule(ngx_egov_redis_link_t *link, ngx_msec_t delay)
+{
+    if (link->timer.timer_set) {
+        ngx_del_timer(&link->timer);
+    }
+
+    ngx_add_timer(&link->timer, delay);
+}
+
+
+ngx_msec_t
+ngx_egov_redis_backoff(ngx_egov_redis_link_t *link)
+{
+    ngx_msec_t  delay;
+
+    delay = link->backoff ? link->backoff * 2 : NGX_EGOV_REDIS_BACKOFF_MIN;
+
+    if (delay > NGX_EGOV_REDIS_BACKOFF_MAX) {
+        delay = NGX_EGOV_REDIS_BACKOFF_MAX;
+    }
+
+    link->backoff = delay;
+
+    /* servers and workers that lost Redis together do not retry in step */
+    return delay - delay / 4 + (ngx_msec_t) ngx_random() % (delay / 2 + 1);
+}
+
+
+/* a handshake reply that makes the link unusable: say why, and close */
+
+void
+ngx_egov_redis_link_error(ngx_egov_redis_link_t *link, const char *what,
+    redisReply *reply)
+{
+    size_t  len;
+
+    len = 0;
+
+    if (reply && reply->str) {
+        len = ngx_min(reply->len, sizeof(link->error) - 64);
+    }
+
+    ngx_snprintf(link->error, sizeof(link->error) - 1, "%s%s%*s%Z",
+                 what, len ? ": " : "", len, reply ? reply->str : "");
+
+    ngx_egov_redis_close(link, (char *) link->error);
+}
+
+
+static void
+ngx_egov_redis_read_handler(ngx_event_t *rev)
+{
+    ngx_connection_t       *c;
+    ngx_egov_redis_link_t  *link;
+
+    c = rev->data;
+    link = c->data;
+
+    if (c->close) {
+        /* worker_shutdown_timeout closes every connection: so do we, all
+         * of them, quietly, and for good */
+        ngx_egov_redis->exiting = 1;
+        ngx_egov_redis->state = NGX_EGOV_REDIS_STATE_OFF;
+
+        ngx_egov_redis_close(link, "worker shutdown");
+        return;
+    }
+
+    /* may free the context and the connection: touch nothing after */
+    redisAsyncHandleRead(link->ac);
+}
+
+
+static void
+ngx_egov_redis_write_handler(ngx_event_t *wev)
+{
+    ngx_connection_t       *c;
+    ngx_egov_redis_link_t  *link;
+
+    c = wev->data;
+    link = c->data;
+
+    redisAsyncHandleWrite(link->ac);
+}
+
+
+/*
+ * Level-triggered: hiredis reads at most 16 KiB per call and relies on
+ * being called again while data is left.  The hooks are idempotent, as
+ * hiredis wants; an nginx failure to add an event is logged by nginx, and
+ * the connect or command timers then close the link.
+ */
+
+static void
+ngx_egov_redis_add_read(void *privdata)
+{
+    ngx_egov_redis_link_t *link = privdata;
+
+    if (!link->conn->read->active) {
+        (void) ngx_add_event(link->conn->read, NGX_READ_EVENT,
+                             NGX_LEVEL_EVENT);
+    }
+}
+
+
+static void
+ngx_egov_redis_del_read(void *privdata)
+{
+    ngx_egov_redis_link_t *link = privdata;
+
+    if (link->conn->read->active) {
+        (void) ngx_del_event(link->conn->read, NGX_READ_EVENT,
+                             NGX_LEVEL_EVENT);
+    }
+}
+
+
+static void
+ngx_egov_redis_add_write(void *privdata)
+{
+    ngx_egov_redis_link_t *link = privdata;
+
+    if (!link->conn->write->active) {
+        (void) ngx_add_event(link->conn->write, NGX_WRITE_EVENT,
+                             NGX_LEVEL_EVENT);
+    }
+}
+
+
+static void
+ngx_egov_redis_del_write(void *privdata)
+{
+    ngx_egov_redis_link_t *link = privdata;
+
+    if (link->conn->write->active) {
+        (void) ngx_del_event(link->conn->write, NGX_WRITE_EVENT,
+                             NGX_LEVEL_EVENT);
+    }
+}
+
+
+/*
+ * hiredis is freeing the context: pending callbacks have run (with NULL
+ * replies), and the socket is closed right after we return.  The
+ * connection goes back to nginx without closing anything.
+ */
+
+static void
+ngx_egov_redis_cleanup(void *privdata)
+{
+    ngx_egov_redis_link_t *link = privdata;
+
+    ngx_connection_t             *c;
+    redisAsyncContext            *ac;
+    ngx_egov_redis_link_state_e   prev;
+
+    c = link->conn;
+    ac = link->ac;
+
+    if (!link->closing) {
+        /* hiredis gave up by itself: an I/O error, EOF, a protocol error */
+        ngx_cpystrn(link->error,
+                    (u_char *) ((ac && ac->err && ac->errstr)
+                                ? ac->errstr : "connection closed"),
+                    sizeof(link->error));
+    }
+
+    if (c) {
+        if (ngx_del_conn) {
+            (void) ngx_del_conn(c, NGX_CLOSE_EVENT);
+
+        } else {
+            if (c->read->active) {
+                (void) ngx_del_event(c->read, NGX_READ_EVENT,
+                                     NGX_CLOSE_EVENT);
+            }
+
+            if (c->write->active) {
+                (void) ngx_del_event(c->write, NGX_WRITE_EVENT,
+                                     NGX_CLOSE_EVENT);
+            }
+        }
+
+        if (c->read->posted) {
+            ngx_delete_posted_event(c->read);
+        }
+
+        if (c->write->posted) {
+            ngx_delete_posted_event(c->write);
+        }
+
+        c->read->closed = 1;
+        c->write->closed = 1;
+
+        ngx_free_connection(c);
+
+        /* hiredis closes the socket; nginx must not, nor see it as open */
+        c->fd = (ngx_socket_t) -1;
+    }
+
+    prev = link->state;
+
+    link->ac = NULL;
+    link->conn = NULL;
+    link->closing = 0;
+    link->state = NGX_EGOV_REDIS_LINK_IDLE;
+
+    if (link->timer.timer_set) {
+        ngx_del_timer(&link->timer);
+    }
+
+    link->down(link, prev);
+}
+
+
+static void
+ngx_egov_redis_on_connect(const redisAsyncContext *ac, int status)
+{
+    ngx_egov_redis_link_t  *link;
+
+    /* a failed connect is seen by the cleanup hook: nothing to do here */
+
+    link = ac->data;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_EVENT, ngx_cycle->log, 0,
+                   "egov %s: tcp connect to %s: %s", link->role,
+                   link->addr->text, status == REDIS_OK ? "ok" : "failed");
+}
+
+
+void
+ngx_egov_redis_handshake_reply(redisAsyncContext *ac, void *r,
+    void *privdata)
+{
+    redisReply             *reply = r;
+    uintptr_t               step;
+    ngx_egov_redis_link_t  *link;
+
+    static const char  *what[] = { "", "AUTH", "SELECT", "CLIENT SETNAME",
+                                   "ROLE", "PING",
+                                   "SENTINEL get-master-addr-by-name" };
+
+    link = ac->data;
+    step = (uintptr_t) privdata;
+
+    if (reply == NULL || link->ac != ac || link->closing) {
+        return;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+
+        if (step == NGX_EGOV_REDIS_STEP_NAME) {
+            /* only a convenience for the Redis operator */
+            return;
+        }
+
+        ngx_egov_redis_link_error(link, what[step], reply);
+        return;
+    }
+
+    switch (step) {
+
+    case NGX_EGOV_REDIS_STEP_ROLE:
+
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0
+            || reply->element[0]->type != REDIS_REPLY_STRING
+            || reply->element[0]->len != 6
+            || ngx_strncmp(reply->element[0]->str, "master", 6) != 0)
+        {
+            ngx_egov_redis_link_error(link,
+                "not a master (ROLE), the sentinels will be asked again",
+                NULL);
+        }
+
+        break;
+
+    case NGX_EGOV_REDIS_STEP_PING:
+        ngx_egov_redis_link_ready(link);
+        break;
+
+    case NGX_EGOV_REDIS_STEP_MASTER:
+        ngx_egov_redis_master_reply(link, reply);
+        break;
+
+    default:
+        break;
+    }
+}
+
+
+/* handshake commands more than one link sends */
+
+void
+ngx_egov_redis_auth(ngx_egov_redis_link_t *link, ngx_str_t *password)
+{
+    if (password->len) {
+        (void) redisAsyncCommand(link->ac, ngx_egov_redis_handshake_reply,
+                                 ngx_egov_redis_step(AUTH), "AUTH %b",
+                                 password->data, password->len);
+    }
+}
+
+
+void
+ngx_egov_redis_set_name(ngx_egov_redis_link_t *link)
+{
+    /* "CLIENT LIST" on the Redis side tells which server and worker */
+
+    (void) redisAsyncCommand(link->ac, ngx_egov_redis_handshake_reply,
+                             ngx_egov_redis_step(NAME), "CLIENT SETNAME %b",
+                             ngx_egov_redis->name.data,
+                             ngx_egov_redis->name.len);
+}
+
+
+void
+ngx_egov_redis_script_loaded(redisAsyncContext *ac, void *r, void *privdata)
+{
+    redisReply               *reply = r;
+    ngx_egov_redis_script_t  *script = privdata;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ERROR) {
+        return;
+    }
+
+    /* a script the module ships does not compile: a bug, said loudly */
+
+    ngx_log_error(NGX_LOG_ERR, ngx_egov_redis->log, 0,
+                  "egov redis: SCRIPT LOAD of script %*s failed: %*s",
+                  (size_t) 12, script->sha, ngx_min(reply->len, 200),
+                  reply->str);
+}
+
+
+void
+ngx_egov_redis_link_ready(ngx_egov_redis_link_t *link)
+{
+    if (link->timer.timer_set) {
+        ngx_del_timer(&link->timer);
+    }
+
+    link->state = NGX_EGOV_REDIS_LINK_READY;
+    link->backoff = 0;
+    link->error[0] = '\0';
+
+    link->ready(link);
+}
