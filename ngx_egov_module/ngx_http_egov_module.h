@@ -59,6 +59,9 @@ typedef enum {
     NGX_EGOV_STAT_REDIS_CIRCUIT_OPENS, /* the breaker opened */
     NGX_EGOV_STAT_REDIS_MESSAGES,      /* pub/sub messages received */
     NGX_EGOV_STAT_REDIS_FAILOVERS,     /* master moves followed */
+    NGX_EGOV_STAT_FLEET_SENT,          /* entry changes sent to the fleet */
+    NGX_EGOV_STAT_FLEET_APPLIED,       /* fleet entry changes applied here */
+    NGX_EGOV_STAT_FLEET_INVALID,       /* malformed fleet messages, fields */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

@@ -88,6 +88,12 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Pub/sub messages received from Redis") },
     { ngx_string("redis_failovers_total"),
       ngx_string("Redis master changes followed through Sentinel") },
+    { ngx_string("fleet_entries_sent_total"),
+      ngx_string("Ban and block-list entry changes sent to the fleet") },
+    { ngx_string("fleet_entries_applied_total"),
+      ngx_string("Ban and block-list entry changes of the fleet applied") },
+    { ngx_string("fleet_entries_invalid_total"),
+      ngx_string("Malformed fleet messages and shared entries ignored") },
 };
 
 

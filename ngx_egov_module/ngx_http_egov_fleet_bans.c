@@ -1,0 +1,710 @@
+
+/*
+ * Bans and dynamic block-list entries shared by the servers of a fleet.
+ *
+ * Redis holds them in one hash, PREFIX "entries": the field is the prefix
+ * ("192.0.2.1/32"), the value "KIND CREATED EXPIRES BANS REASON" (times in
+ * epoch milliseconds, EXPIRES 0 for never).  A change made on a server (the
+ * escalator, the admin API) is written there and published on the channel
+ * of the same name as "+ FIELD VALUE" or "- FIELD KIND"; every server
+ * applies the messages to its own ban zone, so requests read local shared
+ * memory only and never wait for Redis.
+ *
+ * Worker 0 of each server reconciles after every (re)connection and every
+ * minute: what Redis holds is applied, fleet entries Redis no longer holds
+ * are removed, entries made here while Redis was away are written, and
+ * expired fields are deleted.  Pub/sub gives at most once delivery; the
+ * reconciliation bounds what a lost message costs.
+ */
+
+
+#include "ngx_http_egov_protect.h"
+#include "ngx_egov_redis.h"
+
+
+#define NGX_HTTP_EGOV_FLEET_TICK        1000
+#define NGX_HTTP_EGOV_FLEET_RESYNC      60      /* ticks */
+
+/* "+ FIELD KIND CREATED EXPIRES BANS REASON" */
+#define NGX_HTTP_EGOV_FLEET_VALUE_LEN                                        \
+    (4 * (NGX_INT64_LEN + 1) + NGX_HTTP_EGOV_REASON_LEN)
+#define NGX_HTTP_EGOV_FLEET_MSG_LEN                                          \
+    (2 + NGX_EGOV_CIDR_TEXT_LEN + 1 + NGX_HTTP_EGOV_FLEET_VALUE_LEN)
+
+
+typedef struct {
+    ngx_flag_t                  enabled;
+    ngx_str_t                   key;         /* the hash and the channel */
+} ngx_http_egov_fleet_main_conf_t;
+
+
+typedef struct {
+    ngx_http_egov_entry_t      *entry;
+    ngx_uint_t                  seen;        /* Redis holds it too */
+} ngx_http_egov_fleet_local_t;
+
+
+static void *ngx_http_egov_fleet_create_main_conf(ngx_conf_t *cf);
+static ngx_int_t ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle);
+static void ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
+    ngx_http_egov_entry_t *e);
+static void ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
+    ngx_http_egov_entry_t *e, ngx_uint_t added);
+static void ngx_http_egov_fleet_message(ngx_str_t *channel,
+    ngx_str_t *message, void *data);
+static void ngx_http_egov_fleet_connected(void *data);
+static void ngx_http_egov_fleet_tick(ngx_event_t *ev);
+static void ngx_http_egov_fleet_resync(ngx_http_egov_fleet_main_conf_t *fmcf);
+static void ngx_http_egov_fleet_resync_reply(ngx_egov_redis_status_e status,
+    redisReply *reply, void *data);
+static void ngx_http_egov_fleet_reconcile(
+    ngx_http_egov_fleet_main_conf_t *fmcf, redisReply *reply,
+    ngx_pool_t *pool);
+static ngx_http_egov_fleet_local_t *ngx_http_egov_fleet_find(
+    ngx_http_egov_fleet_local_t *local, ngx_uint_t n, ngx_egov_cidr_t *cidr);
+static int ngx_libc_cdecl ngx_http_egov_fleet_cmp(const void *one,
+    const void *two);
+static ngx_int_t ngx_http_egov_fleet_parse(u_char *p, u_char *last,
+    ngx_http_egov_entry_t *e);
+static u_char *ngx_http_egov_fleet_value(u_char *p, ngx_http_egov_entry_t *e);
+static u_char *ngx_http_egov_fleet_number(u_char *p, u_char *last,
+    uint64_t *n);
+static ngx_http_egov_fleet_main_conf_t *ngx_http_egov_fleet_conf(void);
+
+
+static ngx_http_module_t  ngx_http_egov_fleet_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_egov_fleet_postconfiguration, /* postconfiguration */
+
+    ngx_http_egov_fleet_create_main_conf,  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_egov_fleet_module = {
+    NGX_MODULE_V1,
+    &ngx_http_egov_fleet_module_ctx,       /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_egov_fleet_init_process,      /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_http_egov_fleet_name = ngx_string("entries");
+
+static ngx_event_t  ngx_http_egov_fleet_timer;
+static ngx_uint_t   ngx_http_egov_fleet_ticks;
+static ngx_uint_t   ngx_http_egov_fleet_busy;
+
+/* when this worker last saw Redis usable: entries made since are written */
+static uint64_t     ngx_http_egov_fleet_seen_up;
+
+
+static void *
+ngx_http_egov_fleet_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_fleet_main_conf_t));
+}
+
+
+/* shared only when the server has both a ban zone and Redis */
+
+static ngx_int_t
+ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_egov_fleet_main_conf_t    *fmcf;
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_egov_fleet_module);
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_egov_protect_module);
+
+    if (pmcf->ban_zone == NULL || !ngx_egov_redis_enabled(cf)) {
+        return NGX_OK;
+    }
+
+    if (ngx_egov_redis_conf_key(cf, &ngx_http_egov_fleet_name, &fmcf->key)
+        != NGX_OK
+        || ngx_egov_redis_subscribe(cf, &ngx_http_egov_fleet_name,
+                                    ngx_http_egov_fleet_message, fmcf)
+           != NGX_OK
+        || ngx_egov_redis_on_connected(cf, ngx_http_egov_fleet_connected,
+                                       fmcf)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    fmcf->enabled = 1;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_egov_fleet_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_egov_fleet_conf();
+
+    if (fmcf == NULL || !fmcf->enabled) {
+        ngx_http_egov_entry_set_observer(NULL);
+        return NGX_OK;
+    }
+
+    ngx_http_egov_entry_set_observer(ngx_http_egov_fleet_observe);
+
+    if (ngx_worker != 0) {
+        return NGX_OK;
+    }
+
+    ngx_http_egov_fleet_seen_up = 0;
+    ngx_http_egov_fleet_ticks = 0;
+    ngx_http_egov_fleet_busy = 0;
+
+    ngx_memzero(&ngx_http_egov_fleet_timer, sizeof(ngx_event_t));
+    ngx_http_egov_fleet_timer.handler = ngx_http_egov_fleet_tick;
+    ngx_http_egov_fleet_timer.data = fmcf;
+    ngx_http_egov_fleet_timer.log = cycle->log;
+    ngx_http_egov_fleet_timer.cancelable = 1;
+
+    ngx_add_timer(&ngx_http_egov_fleet_timer, NGX_HTTP_EGOV_FLEET_TICK);
+
+    return NGX_OK;
+}
+
+
+/* a change made on this server, in any worker: tell the fleet */
+
+static void
+ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
+    ngx_http_egov_entry_t *e)
+{
+    ngx_http_egov_fleet_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_egov_fleet_conf();
+
+    if (fmcf == NULL || !fmcf->enabled) {
+        return;
+    }
+
+    /* while Redis is away, the reconciliation writes it later */
+
+    if (!ngx_egov_redis_ready()) {
+        return;
+    }
+
+    ngx_http_egov_fleet_publish(fmcf, e, event == NGX_HTTP_EGOV_ENTRY_ADDED);
+}
+
+
+static void
+ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
+    ngx_http_egov_entry_t *e, ngx_uint_t added)
+{
+    u_char       *p, *value;
+    size_t        lens[4];
+    const char   *argv[4];
+    u_char        msg[NGX_HTTP_EGOV_FLEET_MSG_LEN];
+
+    p = ngx_cpymem(msg, added ? "+ " : "- ", 2);
+    p += ngx_egov_cidr_format(&e->cidr, p, NGX_EGOV_CIDR_TEXT_LEN + 1);
+
+    argv[1] = (const char *) fmcf->key.data;
+    lens[1] = fmcf->key.len;
+    argv[2] = (const char *) msg + 2;
+    lens[2] = p - msg - 2;
+
+    *p++ = ' ';
+    value = p;
+
+    if (added) {
+        p = ngx_http_egov_fleet_value(p, e);
+
+        argv[0] = "HSET";
+        lens[0] = sizeof("HSET") - 1;
+        argv[3] = (const char *) value;
+        lens[3] = p - value;
+
+        (void) ngx_egov_redis_command_argv(0, NULL, NULL, 4, argv, lens);
+
+    } else {
+        p = ngx_sprintf(p, "%ui", e->kind);
+
+        argv[0] = "HDEL";
+        lens[0] = sizeof("HDEL") - 1;
+
+        (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+    }
+
+    argv[0] = "PUBLISH";
+    lens[0] = sizeof("PUBLISH") - 1;
+    argv[2] = (const char *) msg;
+    lens[2] = p - msg;
+
+    if (ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens) == NGX_OK) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_SENT);
+    }
+}
+
+
+/* a message from the fleet (this server's own included: applying is
+ * idempotent); worker 0 applies it to the zone all workers share */
+
+static void
+ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
+    void *data)
+{
+    u_char                 *p, *last, *field;
+    ngx_http_egov_entry_t   e;
+
+    if (ngx_worker != 0) {
+        return;
+    }
+
+    p = message->data;
+    last = p + message->len;
+
+    if (message->len < 4 || p[1] != ' ') {
+        goto bad;
+    }
+
+    field = p + 2;
+
+    for (p = field; p < last && *p != ' '; p++) { /* void */ }
+
+    if (p == last
+        || ngx_egov_cidr_parse(field, p - field, &e.cidr) != NGX_EGOV_CIDR_OK)
+    {
+        goto bad;
+    }
+
+    if (message->data[0] == '-') {
+        uint64_t  kind;
+
+        if (ngx_http_egov_fleet_number(p + 1, last, &kind) != last) {
+            goto bad;
+        }
+
+        if (ngx_http_egov_entry_remove(ngx_cycle->log, &e.cidr,
+                                       (ngx_uint_t) kind,
+                                       NGX_HTTP_EGOV_ORIGIN_FLEET)
+            == NGX_OK)
+        {
+            ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_APPLIED);
+        }
+
+        return;
+    }
+
+    if (message->data[0] != '+'
+        || ngx_http_egov_fleet_parse(p + 1, last, &e) != NGX_OK)
+    {
+        goto bad;
+    }
+
+    if (ngx_http_egov_entry_add(ngx_cycle->log, &e) == NGX_OK) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_APPLIED);
+    }
+
+    return;
+
+bad:
+
+    /* the text may hold an address: not logged */
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_INVALID);
+
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "egov fleet: ignored a malformed message of %uz bytes "
+                  "on \"%V\"", message->len, channel);
+}
+
+
+static void
+ngx_http_egov_fleet_connected(void *data)
+{
+    ngx_http_egov_fleet_main_conf_t  *fmcf = data;
+
+    if (ngx_worker != 0) {
+        return;
+    }
+
+    ngx_http_egov_fleet_resync(fmcf);
+}
+
+
+static void
+ngx_http_egov_fleet_tick(ngx_event_t *ev)
+{
+    ngx_http_egov_fleet_main_conf_t  *fmcf = ev->data;
+
+    if (ngx_exiting) {
+        return;
+    }
+
+    if (ngx_egov_redis_ready()) {
+        ngx_http_egov_fleet_seen_up = ngx_http_egov_now_ms();
+
+        if (++ngx_http_egov_fleet_ticks >= NGX_HTTP_EGOV_FLEET_RESYNC) {
+            ngx_http_egov_fleet_ticks = 0;
+            ngx_http_egov_fleet_resync(fmcf);
+        }
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_EGOV_FLEET_TICK);
+}
+
+
+static void
+ngx_http_egov_fleet_resync(ngx_http_egov_fleet_main_conf_t *fmcf)
+{
+    if (ngx_http_egov_fleet_busy) {
+        return;
+    }
+
+    if (ngx_egov_redis_command(0, ngx_http_egov_fleet_resync_reply, fmcf,
+                               "HGETALL %b", fmcf->key.data,
+                               fmcf->key.len)
+        == NGX_OK)
+    {
+        ngx_http_egov_fleet_busy = 1;
+    }
+}
+
+
+static void
+ngx_http_egov_fleet_resync_reply(ngx_egov_redis_status_e status,
+    redisReply *reply, void *data)
+{
+    ngx_http_egov_fleet_main_conf_t *fmcf = data;
+
+    ngx_pool_t  *pool;
+
+    ngx_http_egov_fleet_busy = 0;
+
+    if (status != NGX_EGOV_REDIS_OK) {
+        /* the next connection or tick tries again */
+        ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                      "egov fleet: reading the shared entries failed: %s",
+                      ngx_egov_redis_status_text(status));
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "egov fleet: \"%V\" in Redis is not a hash", &fmcf->key);
+        return;
+    }
+
+    pool = ngx_create_pool(4096, ngx_cycle->log);
+    if (pool == NULL) {
+        return;
+    }
+
+    ngx_http_egov_fleet_reconcile(fmcf, reply, pool);
+
+    ngx_destroy_pool(pool);
+}
+
+
+static void
+ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
+    redisReply *reply, ngx_pool_t *pool)
+{
+    size_t                        i, lens[3];
+    uint64_t                      now, since;
+    ngx_uint_t                    n, applied, removed, written, invalid;
+    const char                   *argv[3];
+    redisReply                   *field, *value;
+    ngx_array_t                  *entries;
+    ngx_http_egov_entry_t         e, *le;
+    ngx_http_egov_fleet_local_t  *local, *l;
+
+    entries = ngx_http_egov_entry_list(pool, 0);
+    if (entries == NULL) {
+        return;
+    }
+
+    n = entries->nelts;
+    le = entries->elts;
+
+    local = ngx_palloc(pool, (n + 1) * sizeof(ngx_http_egov_fleet_local_t));
+    if (local == NULL) {
+        return;
+    }
+
+    for (i = 0; i < n; i++) {
+        local[i].entry = &le[i];
+        local[i].seen = 0;
+    }
+
+    ngx_qsort(local, n, sizeof(ngx_http_egov_fleet_local_t),
+              ngx_http_egov_fleet_cmp);
+
+    now = ngx_http_egov_now_ms();
+    applied = 0;
+    removed = 0;
+    written = 0;
+    invalid = 0;
+
+    argv[0] = "HDEL";
+    lens[0] = sizeof("HDEL") - 1;
+    argv[1] = (const char *) fmcf->key.data;
+    lens[1] = fmcf->key.len;
+
+    for (i = 0; i < reply->elements; i += 2) {
+        field = reply->element[i];
+        value = reply->element[i + 1];
+
+        if (field->type != REDIS_REPLY_STRING
+            || value->type != REDIS_REPLY_STRING
+            || ngx_egov_cidr_parse((u_char *) field->str, field->len,
+                                   &e.cidr)
+               != NGX_EGOV_CIDR_OK
+            || ngx_http_egov_fleet_parse((u_char *) value->str,
+                                         (u_char *) value->str + value->len,
+                                         &e)
+               != NGX_OK)
+        {
+            invalid++;
+            continue;
+        }
+
+        if (e.expires && e.expires <= now) {
+            /* whoever sees it first deletes it */
+            argv[2] = field->str;
+            lens[2] = field->len;
+            (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+            continue;
+        }
+
+        l = ngx_http_egov_fleet_find(local, n, &e.cidr);
+
+        if (l) {
+            l->seen = 1;
+
+            if (l->entry->kind == e.kind && l->entry->expires == e.expires) {
+                continue;
+            }
+        }
+
+        if (ngx_http_egov_entry_add(ngx_cycle->log, &e) == NGX_OK) {
+            applied++;
+        }
+    }
+
+    /*
+     * What this server holds and Redis does not: entries made here while
+     * Redis was away go to the fleet; the others were removed meanwhile by
+     * another server, whose message this server missed.
+     */
+
+    since = ngx_http_egov_fleet_seen_up;
+    since = (since > NGX_HTTP_EGOV_FLEET_TICK)
+            ? since - NGX_HTTP_EGOV_FLEET_TICK : 0;
+
+    for (i = 0; i < n; i++) {
+        l = &local[i];
+
+        if (l->seen) {
+            continue;
+        }
+
+        if (l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
+            && l->entry->created >= since)
+        {
+            ngx_http_egov_fleet_publish(fmcf, l->entry, 1);
+            written++;
+            continue;
+        }
+
+        if (ngx_http_egov_entry_remove(ngx_cycle->log, &l->entry->cidr,
+                                       l->entry->kind,
+                                       NGX_HTTP_EGOV_ORIGIN_FLEET)
+            == NGX_OK)
+        {
+            removed++;
+        }
+    }
+
+    ngx_http_egov_fleet_seen_up = now;
+
+    ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_APPLIED, applied + removed);
+    ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_INVALID, invalid);
+
+    if (invalid) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "egov fleet: %ui malformed fields in \"%V\" ignored",
+                      invalid, &fmcf->key);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                  "egov fleet: %uz shared entries: %ui applied, %ui removed "
+                  "here, %ui written from here",
+                  reply->elements / 2, applied, removed, written);
+}
+
+
+static ngx_http_egov_fleet_local_t *
+ngx_http_egov_fleet_find(ngx_http_egov_fleet_local_t *local, ngx_uint_t n,
+    ngx_egov_cidr_t *cidr)
+{
+    int                           rc;
+    ngx_uint_t                    lo, hi, mid;
+    ngx_http_egov_entry_t         key;
+    ngx_http_egov_fleet_local_t   probe;
+
+    key.cidr = *cidr;
+    probe.entry = &key;
+
+    lo = 0;
+    hi = n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        rc = ngx_http_egov_fleet_cmp(&probe, &local[mid]);
+
+        if (rc == 0) {
+            return &local[mid];
+        }
+
+        if (rc < 0) {
+            hi = mid;
+
+        } else {
+            lo = mid + 1;
+        }
+    }
+
+    return NULL;
+}
+
+
+static int ngx_libc_cdecl
+ngx_http_egov_fleet_cmp(const void *one, const void *two)
+{
+    const ngx_egov_cidr_t  *a, *b;
+
+    a = &((const ngx_http_egov_fleet_local_t *) one)->entry->cidr;
+    b = &((const ngx_http_egov_fleet_local_t *) two)->entry->cidr;
+
+    if (a->family != b->family) {
+        return a->family < b->family ? -1 : 1;
+    }
+
+    if (a->prefix != b->prefix) {
+        return a->prefix < b->prefix ? -1 : 1;
+    }
+
+    return ngx_memcmp(a->addr, b->addr, 16);
+}
+
+
+/* "KIND CREATED EXPIRES BANS REASON"; the reason may be empty */
+
+static ngx_int_t
+ngx_http_egov_fleet_parse(u_char *p, u_char *last, ngx_http_egov_entry_t *e)
+{
+    uint64_t  kind, bans;
+
+    p = ngx_http_egov_fleet_number(p, last, &kind);
+
+    if (p == NULL || p == last
+        || (kind != NGX_HTTP_EGOV_ENTRY_BAN
+            && kind != NGX_HTTP_EGOV_ENTRY_BLOCK))
+    {
+        return NGX_ERROR;
+    }
+
+    p = ngx_http_egov_fleet_number(p + 1, last, &e->created);
+    if (p == NULL || p == last) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_http_egov_fleet_number(p + 1, last, &e->expires);
+    if (p == NULL || p == last) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_http_egov_fleet_number(p + 1, last, &bans);
+    if (p == NULL || bans > 1000) {
+        return NGX_ERROR;
+    }
+
+    if (p < last) {
+        p++;
+    }
+
+    e->kind = (ngx_uint_t) kind;
+    e->bans = (ngx_uint_t) bans;
+    e->origin = NGX_HTTP_EGOV_ORIGIN_FLEET;
+    e->reason.len = ngx_min((size_t) (last - p), NGX_HTTP_EGOV_REASON_LEN);
+    e->reason.data = e->reason_data;
+    ngx_memcpy(e->reason_data, p, e->reason.len);
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_egov_fleet_value(u_char *p, ngx_http_egov_entry_t *e)
+{
+    size_t  len;
+
+    len = ngx_min(e->reason.len, NGX_HTTP_EGOV_REASON_LEN);
+
+    p = ngx_sprintf(p, "%ui %uL %uL %ui ", e->kind, e->created, e->expires,
+                    ngx_min(e->bans, 1000));
+
+    return ngx_cpymem(p, e->reason.data, len);
+}
+
+
+/* a decimal number up to the next space or the end; NULL if malformed */
+
+static u_char *
+ngx_http_egov_fleet_number(u_char *p, u_char *last, uint64_t *n)
+{
+    u_char  *start;
+
+    *n = 0;
+    start = p;
+
+    while (p < last && *p >= '0' && *p <= '9') {
+        if (*n > (UINT64_MAX - 9) / 10) {
+            return NULL;
+        }
+
+        *n = *n * 10 + (*p++ - '0');
+    }
+
+    if (p == start || (p < last && *p != ' ')) {
+        return NULL;
+    }
+
+    return p;
+}
+
+
+static ngx_http_egov_fleet_main_conf_t *
+ngx_http_egov_fleet_conf(void)
+{
+    return ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_fleet_module);
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/perl
+# Bans and dynamic block-list entries shared by a fleet: two nginx servers,
+# one Redis.  A ban made on one server holds on the other within a second;
+# entries added or removed through Redis reach both; entries made while
+# Redis was away reach the fleet when it is back; expired entries are
+# cleaned up; malformed messages are ignored with a log line.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Time::HiRes qw(sleep time);
+use EgovTest;
+use EgovTest::Fleet;
+use EgovTest::Nginx;
+use EgovTest::Redis;
+
+my $redis = EgovTest::Redis->new;
+$redis->start;
+my $port = $redis->port;
+
+my $http = <<"END";
+    egov_redis 127.0.0.1:$port timeout=300ms prefix=t75:;
+    egov_ban_zone size=1m;
+    egov_ban after=2 within=10s for=3s factor=2 max=1m;
+END
+my $config = <<'END';
+    egov_signatures on;
+    add_header X-Reason $egov_block_reason always;
+    location /health { egov_allowlist 127.0.0.1; egov_redis_health; }
+    location / { return 200 "ok\n"; }
+END
+
+my @servers = map { EgovTest::Nginx->new(workers => 2) } 1 .. 2;
+$_->start(http_config => $http, config => $config) for @servers;
+my ($a, $b) = @servers;
+
+for my $n (@servers) {
+    ok(wait_until(sub { (health($n))[0] == 200 }), 'server up with Redis');
+}
+ok(wait_until(sub {
+       $redis->command('PUBSUB', 'NUMSUB', 't75:entries')->[1] == 4 }),
+   'every worker of both servers listens to t75:entries');
+
+sub get {
+    my ($n, $addr, $uri) = @_;
+    return $n->request(uri => $uri || '/', client_addr => $addr);
+}
+
+# a ban made by server A's escalator holds on server B
+
+my $bad = '127.0.0.21';
+is(get($b, $bad)->status, 200, 'B serves the address before');
+is(get($a, $bad, '/.env')->status, 403, 'A: first probe refused');
+is(get($a, $bad, '/.git/config')->status, 403, 'A: second probe refused');
+my $banned_at = time;
+is(get($a, $bad)->status, 403, 'A banned the address');
+
+my $on_b = wait_until(sub { get($b, $bad)->status == 403 }, 2);
+my $took = time - $banned_at;
+ok($on_b, 'B refuses it too');
+ok($took < 1, sprintf('within one second (%.3f s)', $took));
+is(get($b, $bad)->header('X-Reason'), 'ban', 'as a ban');
+is(get($b, '127.0.0.22')->status, 200, 'another address is served by B');
+
+my $value = $redis->command('HGET', 't75:entries', $bad);
+like($value, qr/^1 \d{13} \d{13} 1 repeated violations$/,
+     'Redis holds the ban: kind, created, expires, ban count, reason');
+my ($created, $expires) = $value =~ /^1 (\d+) (\d+)/;
+ok(abs(($expires - $created) - 3000) < 5, 'with its expiry (3 s)');
+
+# it expires everywhere on its own
+sleep($banned_at + 3.3 - time) if time < $banned_at + 3.3;
+is(get($a, $bad)->status, 200, 'A: the ban expired');
+is(get($b, $bad)->status, 200, 'B: the ban expired');
+
+# an entry added through Redis (as egovctl on any server would) reaches both
+
+my $far = time * 1000 + 600_000;
+$far = int $far;
+$redis->command('HSET', 't75:entries', '127.0.0.30/31',
+                "2 1700000000000 $far 0 incident 42");
+$redis->command('PUBLISH', 't75:entries',
+                "+ 127.0.0.30/31 2 1700000000000 $far 0 incident 42");
+ok(wait_until(sub { get($a, '127.0.0.31')->status == 403 }, 1),
+   'A applies a published block-list entry');
+ok(wait_until(sub { get($b, '127.0.0.30')->status == 403 }, 1),
+   'B too, for the whole prefix');
+is(get($b, '127.0.0.30')->header('X-Reason'), 'dynamic',
+   'as a dynamic block-list entry');
+is(get($b, '127.0.0.32')->status, 200, 'outside the prefix: served');
+
+$redis->command('HDEL', 't75:entries', '127.0.0.30/31');
+$redis->command('PUBLISH', 't75:entries', '- 127.0.0.30/31 2');
+ok(wait_until(sub { get($a, '127.0.0.31')->status == 200
+                    && get($b, '127.0.0.30')->status == 200 }, 1),
+   'a published removal reaches both');
+
+# malformed messages: ignored, logged without their content
+
+my $mark = length $a->error_log;
+for my $m ('+ 127.0.0.40/32 9 1 2 0 x', '+ 300.0.0.1/32 2 1 0 0 x',
+           '- 127.0.0.40/32', 'garbage', '+ 127.0.0.40/32 2 1 zz 0 x')
+{
+    $redis->command('PUBLISH', 't75:entries', $m);
+}
+ok(wait_until(sub { count_lines(substr($a->error_log, $mark),
+                    qr/egov fleet: ignored a malformed message/) == 5 }, 2),
+   'five malformed messages, five warnings on A');
+my $log = substr($a->error_log, $mark);
+like($log, qr/\[warn\] .*egov fleet: ignored a malformed message of 25 bytes on "t75:entries"/,
+     'the warning says how long and where');
+unlike($log, qr/127\.0\.0\.40|300\.0\.0\.1/, 'never the content');
+is(get($a, '127.0.0.40')->status, 200, 'nothing applied');
+
+# Redis away: a ban made meanwhile reaches the fleet when it is back, and
+# an entry removed from Redis meanwhile goes from the servers
+
+$far = int(time * 1000 + 600_000);
+$redis->command('HSET', 't75:entries', '127.0.0.50/32',
+                "2 1700000000000 $far 0 stale");
+$redis->command('PUBLISH', 't75:entries',
+                "+ 127.0.0.50/32 2 1700000000000 $far 0 stale");
+ok(wait_until(sub { get($b, '127.0.0.50')->status == 403 }, 1),
+   'an entry all servers hold');
+
+$redis->stop;
+ok(wait_until(sub { (health($a))[0] == 503 && (health($b))[0] == 503 }, 3),
+   'Redis stopped: both servers know');
+
+my $late = '127.0.0.23';
+get($a, $late, '/.env');
+get($a, $late, '/.env');
+is(get($a, $late)->status, 403, 'A bans while Redis is away');
+is(get($b, $late)->status, 200, 'B cannot know yet');
+is(get($b, '127.0.0.50')->status, 403, 'the shared entry holds without Redis');
+
+$redis->start;     # empty: the entry of 127.0.0.50 is gone from Redis
+ok(wait_until(sub { (health($a))[0] == 200 && (health($b))[0] == 200 }, 6),
+   'Redis back');
+ok(wait_until(sub { get($b, $late)->status == 403 }, 2),
+   'B refuses the address A banned meanwhile');
+like($redis->command('HGET', 't75:entries', $late) // '',
+     qr/^1 \d+ \d+ 1 repeated violations$/, 'Redis holds it again');
+ok(wait_until(sub { get($a, '127.0.0.50')->status == 200
+                    && get($b, '127.0.0.50')->status == 200 }, 2),
+   'the entry Redis no longer holds is gone from both');
+like($a->error_log,
+     qr/\[info\] .*egov fleet: \d+ shared entries: \d+ applied, \d+ removed here, 1 written from here/,
+     'A says what it reconciled');
+
+# expired fields are deleted by the reconciliation
+
+$redis->command('HSET', 't75:entries', '127.0.0.60/32',
+                '2 1700000000000 1700000001000 0 old');
+$redis->command('HSET', 't75:entries', '127.0.0.61',
+                '1 1700000000000 0 0 never expires');
+$redis->command('HSET', 't75:entries', 'not-an-address',
+                '2 1700000000000 0 0 x');
+$mark = length $b->error_log;
+$b->reload;
+ok(wait_until(sub {
+       !defined $redis->command('HGET', 't75:entries', '127.0.0.60/32') }, 5),
+   'an expired field is deleted after B reconnects');
+ok(wait_until(sub { substr($b->error_log, $mark)
+                    =~ /\[warn\] .*egov fleet: 1 malformed fields in "t75:entries" ignored/ }, 3),
+   'a malformed field is reported') or diag substr($b->error_log, $mark);
+is(get($b, $late)->status, 403, 'B still refuses the banned address');
+is(get($b, '127.0.0.61')->status, 403, 'an entry without expiry applies');
+is(get($a, '127.0.0.61')->status, 200,
+   'A has not reconciled yet (once a minute) and no message was sent');
+
+for my $n (@servers) {
+    $n->stop;
+    check_log_clean($n);
+}
+$redis->stop;
+
+done_testing();
