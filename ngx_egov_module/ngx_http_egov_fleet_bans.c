@@ -1,6 +1,8 @@
 
 /*
- * Bans and dynamic block-list entries shared by the servers of a fleet.
+ * The fleet module: bans and dynamic block-list entries shared by the
+ * servers of a fleet (this file), and the start of fleet-wide rate limits
+ * (ngx_http_egov_limit_fleet.c).
  *
  * Redis holds them in one hash, PREFIX "entries": the field is the prefix
  * ("192.0.2.1/32"), the value "KIND CREATED EXPIRES BANS REASON" (times in
@@ -18,7 +20,7 @@
  */
 
 
-#include "ngx_http_egov_protect.h"
+#include "ngx_http_egov_limit.h"
 #include "ngx_egov_redis.h"
 
 
@@ -133,6 +135,10 @@ ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf)
     pmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_egov_protect_module);
 
+    if (ngx_http_egov_limit_fleet_init(cf, &pmcf->zones) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (pmcf->ban_zone == NULL || !ngx_egov_redis_enabled(cf)) {
         return NGX_OK;
     }
@@ -158,7 +164,17 @@ ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle)
 {
-    ngx_http_egov_fleet_main_conf_t  *fmcf;
+    ngx_http_egov_fleet_main_conf_t    *fmcf;
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_egov_protect_module);
+
+    if (pmcf && ngx_http_egov_limit_fleet_start(cycle, &pmcf->zones)
+                != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     fmcf = ngx_http_egov_fleet_conf();
 

@@ -7,41 +7,7 @@
  */
 
 
-#include "ngx_http_egov_protect.h"
-
-
-#define NGX_HTTP_EGOV_LIMIT_MAX_KEY  65535
-
-
-typedef struct {
-    ngx_rbtree_node_t           node;
-    ngx_queue_t                 queue;
-    uint64_t                    tat;         /* microseconds, monotonic */
-    u_short                     len;
-    u_char                      data[1];
-} ngx_http_egov_limit_node_t;
-
-
-typedef struct {
-    ngx_rbtree_t                rbtree;
-    ngx_rbtree_node_t           sentinel;
-    ngx_queue_t                 queue;       /* least recently used last */
-    ngx_uint_t                  evicting;    /* "full" already logged */
-} ngx_http_egov_limit_shctx_t;
-
-
-struct ngx_http_egov_limit_zone_s {
-    ngx_str_t                   name;
-    ngx_str_t                   key_text;    /* as configured */
-    ngx_http_complex_value_t    key;
-    uint64_t                    interval;    /* microseconds per request */
-    ngx_uint_t                  rate;        /* requests ... */
-    ngx_uint_t                  period;      /* ... per so many seconds */
-    ngx_uint_t                  ipv6_prefix;
-    ngx_shm_zone_t             *shm_zone;
-    ngx_http_egov_limit_shctx_t *sh;
-    ngx_slab_pool_t            *shpool;
-};
+#include "ngx_http_egov_limit.h"
 
 
 /* what one request did to one limit, kept to report and to roll back */
@@ -65,11 +31,11 @@ static ngx_int_t ngx_http_egov_limit_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_egov_limit_rbtree_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static ngx_http_egov_limit_node_t *ngx_http_egov_limit_lookup(
-    ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash);
 static ngx_int_t ngx_http_egov_limit_account(ngx_log_t *log,
     ngx_http_egov_limit_state_t *st, uint64_t now, uint64_t *wait);
 static void ngx_http_egov_limit_rollback(ngx_http_egov_limit_state_t *st);
+static void ngx_http_egov_limit_free(ngx_http_egov_limit_zone_t *zone,
+    ngx_http_egov_limit_node_t *node);
 static ngx_http_egov_limit_node_t *ngx_http_egov_limit_alloc(ngx_log_t *log,
     ngx_http_egov_limit_zone_t *zone, size_t size, uint64_t now);
 static ngx_int_t ngx_http_egov_limit_key_variable(ngx_conf_t *cf,
@@ -176,6 +142,41 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strcmp(value[i].data, "scope=fleet") == 0) {
+            zone->fleet = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "scope=local") == 0) {
+            zone->fleet = 0;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "sync=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            if (s.len == 6 && ngx_strncmp(s.data, "strict", 6) == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_limit_zone: \"sync=strict\" is not "
+                                   "supported yet, use \"sync=TIME\"");
+                return NGX_CONF_ERROR;
+            }
+
+            zone->sync = ngx_parse_time(&s, 0);
+
+            if (zone->sync == (ngx_msec_t) NGX_ERROR || zone->sync < 10
+                || zone->sync > 60000)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_limit_zone: invalid \"%V\", "
+                                   "expected 10ms to 60s", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "ipv6_prefix=", 12) == 0) {
             n = ngx_atoi(value[i].data + 12, value[i].len - 12);
             if (n < 1 || n > 128) {
@@ -200,6 +201,20 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "and \"size=\" are required");
         return NGX_CONF_ERROR;
     }
+
+    if (zone->sync && !zone->fleet) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_limit_zone: \"sync=\" needs "
+                           "\"scope=fleet\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (zone->fleet && zone->sync == 0) {
+        zone->sync = 250;
+    }
+
+    zone->file = cf->conf_file->file.name.data;
+    zone->line = cf->conf_file->line;
 
     n = ngx_atoi(rate.data, rate.len);
 
@@ -752,6 +767,9 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
         }
 
         node->node.key = st->hash;
+        node->pending = 0;
+        node->synced = 0;
+        node->fleet_total = 0;
         node->len = (u_short) st->key.len;
         ngx_memcpy(node->data, st->key.data, st->key.len);
 
@@ -766,6 +784,12 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
     node->tat = tat + zone->interval;
     st->tat = node->tat;
     st->committed = 1;
+
+    /* the fleet learns of it at the next sync */
+
+    if (zone->fleet && node->pending++ == 0) {
+        ngx_queue_insert_tail(&zone->sh->dirty, &node->dirty);
+    }
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
@@ -791,6 +815,10 @@ ngx_http_egov_limit_rollback(ngx_http_egov_limit_state_t *st)
 
     if (node && node->tat >= zone->interval) {
         node->tat -= zone->interval;
+
+        if (node->pending && --node->pending == 0) {
+            ngx_queue_remove(&node->dirty);
+        }
     }
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
@@ -822,9 +850,7 @@ ngx_http_egov_limit_alloc(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
             break;
         }
 
-        ngx_queue_remove(q);
-        ngx_rbtree_delete(&zone->sh->rbtree, &old->node);
-        ngx_slab_free_locked(zone->shpool, old);
+        ngx_http_egov_limit_free(zone, old);
     }
 
     evicted = 0;
@@ -839,9 +865,7 @@ ngx_http_egov_limit_alloc(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
         q = ngx_queue_last(&zone->sh->queue);
         old = ngx_queue_data(q, ngx_http_egov_limit_node_t, queue);
 
-        ngx_queue_remove(q);
-        ngx_rbtree_delete(&zone->sh->rbtree, &old->node);
-        ngx_slab_free_locked(zone->shpool, old);
+        ngx_http_egov_limit_free(zone, old);
 
         evicted++;
     }
@@ -868,7 +892,22 @@ ngx_http_egov_limit_alloc(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
 }
 
 
-static ngx_http_egov_limit_node_t *
+static void
+ngx_http_egov_limit_free(ngx_http_egov_limit_zone_t *zone,
+    ngx_http_egov_limit_node_t *node)
+{
+    ngx_queue_remove(&node->queue);
+
+    if (node->pending) {
+        ngx_queue_remove(&node->dirty);
+    }
+
+    ngx_rbtree_delete(&zone->sh->rbtree, &node->node);
+    ngx_slab_free_locked(zone->shpool, node);
+}
+
+
+ngx_http_egov_limit_node_t *
 ngx_http_egov_limit_lookup(ngx_http_egov_limit_zone_t *zone, ngx_str_t *key,
     uint32_t hash)
 {
@@ -992,6 +1031,7 @@ ngx_http_egov_limit_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&zone->sh->rbtree, &zone->sh->sentinel,
                     ngx_http_egov_limit_rbtree_insert);
     ngx_queue_init(&zone->sh->queue);
+    ngx_queue_init(&zone->sh->dirty);
 
     len = sizeof(" in egov_limit_zone \"\"") + shm_zone->shm.name.len;
 

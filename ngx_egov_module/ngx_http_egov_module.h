@@ -62,6 +62,8 @@ typedef enum {
     NGX_EGOV_STAT_FLEET_SENT,          /* entry changes sent to the fleet */
     NGX_EGOV_STAT_FLEET_APPLIED,       /* fleet entry changes applied here */
     NGX_EGOV_STAT_FLEET_INVALID,       /* malformed fleet messages, fields */
+    NGX_EGOV_STAT_FLEET_LIMIT_SYNCED,  /* limiter key counts sent */
+    NGX_EGOV_STAT_FLEET_LIMIT_OTHERS,  /* requests other servers accepted */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

@@ -94,6 +94,10 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Ban and block-list entry changes of the fleet applied") },
     { ngx_string("fleet_entries_invalid_total"),
       ngx_string("Malformed fleet messages and shared entries ignored") },
+    { ngx_string("fleet_limit_synced_total"),
+      ngx_string("Fleet limiter key counts sent to Redis") },
+    { ngx_string("fleet_limit_others_total"),
+      ngx_string("Requests other servers accepted, learnt from Redis") },
 };
 
 

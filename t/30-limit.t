@@ -297,10 +297,42 @@ Accept: application/json
 
 === TEST 23: unknown parameter of a zone
 --- http_config
-    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m scope=fleet;
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m scope=galaxy;
 --- must_die
 --- error_log eval
-[qr/egov_limit_zone: invalid parameter "scope=fleet" in \S+nginx.conf:\d+/]
+[qr/egov_limit_zone: invalid parameter "scope=galaxy" in \S+nginx.conf:\d+/]
+
+=== TEST 23a: a fleet zone without egov_redis
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m
+                    scope=fleet;
+--- must_die
+--- error_log eval
+[qr/egov_limit_zone "one": "scope=fleet" needs egov_redis at the http level in \S+nginx.conf:\d+/]
+
+=== TEST 23b: sync= without scope=fleet
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m
+                    sync=100ms;
+--- must_die
+--- error_log eval
+[qr/egov_limit_zone: "sync=" needs "scope=fleet" in \S+nginx.conf:\d+/]
+
+=== TEST 23c: sync= out of range
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m
+                    scope=fleet sync=5ms;
+--- must_die
+--- error_log eval
+[qr/egov_limit_zone: invalid "sync=5ms", expected 10ms to 60s in \S+nginx.conf:\d+/]
+
+=== TEST 23d: sync=strict is refused, not silently approximated
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m
+                    scope=fleet sync=strict;
+--- must_die
+--- error_log eval
+[qr/egov_limit_zone: "sync=strict" is not supported yet, use "sync=TIME" in \S+nginx.conf:\d+/]
 
 === TEST 24: ipv6_prefix out of range
 --- http_config

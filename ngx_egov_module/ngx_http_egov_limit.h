@@ -1,0 +1,70 @@
+
+/*
+ * Rate limit zones, as the limiter (ngx_http_egov_limit.c) and the fleet
+ * sync (ngx_http_egov_limit_fleet.c) share them.
+ */
+
+
+#ifndef _NGX_HTTP_EGOV_LIMIT_H_INCLUDED_
+#define _NGX_HTTP_EGOV_LIMIT_H_INCLUDED_
+
+
+#include "ngx_http_egov_protect.h"
+
+
+#define NGX_HTTP_EGOV_LIMIT_MAX_KEY  65535
+
+
+typedef struct {
+    ngx_rbtree_node_t           node;
+    ngx_queue_t                 queue;
+    uint64_t                    tat;         /* microseconds, monotonic */
+    ngx_queue_t                 dirty;       /* pending > 0: to sync */
+    uint64_t                    fleet_total; /* the fleet's count, last */
+    uint32_t                    pending;     /* accepted since last sync */
+    unsigned                    synced:1;    /* fleet_total is known */
+    u_short                     len;
+    u_char                      data[1];
+} ngx_http_egov_limit_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t                rbtree;
+    ngx_rbtree_node_t           sentinel;
+    ngx_queue_t                 queue;       /* least recently used last */
+    ngx_uint_t                  evicting;    /* "full" already logged */
+    ngx_queue_t                 dirty;       /* keys with pending counts */
+} ngx_http_egov_limit_shctx_t;
+
+
+struct ngx_http_egov_limit_zone_s {
+    ngx_str_t                   name;
+    ngx_str_t                   key_text;    /* as configured */
+    ngx_http_complex_value_t    key;
+    uint64_t                    interval;    /* microseconds per request */
+    ngx_uint_t                  rate;        /* requests ... */
+    ngx_uint_t                  period;      /* ... per so many seconds */
+    ngx_uint_t                  ipv6_prefix;
+    ngx_uint_t                  fleet;       /* scope=fleet */
+    ngx_msec_t                  sync;        /* sync=TIME */
+    ngx_str_t                   redis_key;   /* "PREFIXlim:NAME:" */
+    u_char                     *file;        /* where it is configured */
+    ngx_uint_t                  line;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_egov_limit_shctx_t *sh;
+    ngx_slab_pool_t            *shpool;
+};
+
+
+
+ngx_http_egov_limit_node_t *ngx_http_egov_limit_lookup(
+    ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash);
+
+/* ngx_http_egov_limit_fleet.c */
+ngx_int_t ngx_http_egov_limit_fleet_init(ngx_conf_t *cf,
+    ngx_array_t *zones);
+ngx_int_t ngx_http_egov_limit_fleet_start(ngx_cycle_t *cycle,
+    ngx_array_t *zones);
+
+
+#endif /* _NGX_HTTP_EGOV_LIMIT_H_INCLUDED_ */

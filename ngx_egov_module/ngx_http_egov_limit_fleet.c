@@ -1,0 +1,328 @@
+
+/*
+ * Fleet-wide rate limits (egov_limit_zone ... scope=fleet sync=TIME).
+ *
+ * Each server decides every request from its own shared memory, as for a
+ * local zone, and counts the requests it accepted per key.  Every TIME,
+ * worker 0 sends the counts of the keys that changed to Redis (INCRBY on
+ * one counter per key, pipelined) and gets the fleet's total back; what
+ * the other servers accepted meanwhile is added to the key's theoretical
+ * arrival time, as if those requests had come here.  So every server
+ * refuses a key the fleet as a whole has used up, with no network wait on
+ * the request path.  Accuracy: the other servers' requests are learnt at
+ * most TIME late (plus a round trip), so a flood starting on several
+ * servers at once may pass up to TIME x rate x (servers - 1) requests too
+ * many before it is held to the rate.  When Redis is away, each server
+ * limits alone (the counts of that time are dropped, not sent late: a late
+ * burst of counts would refuse innocent requests after recovery).
+ */
+
+
+#include "ngx_http_egov_limit.h"
+#include "ngx_egov_redis.h"
+
+
+#define NGX_HTTP_EGOV_FLEET_BATCH    4096      /* keys per zone and sync */
+#define NGX_HTTP_EGOV_FLEET_TTL      60000     /* ms a silent key is kept */
+#define NGX_HTTP_EGOV_FLEET_MAX_OTHERS  1000000   /* keeps TAT sane */
+
+
+typedef struct {
+    ngx_http_egov_limit_zone_t *zone;
+    ngx_event_t                 event;
+} ngx_http_egov_limit_sync_t;
+
+
+typedef struct {
+    ngx_http_egov_limit_zone_t *zone;
+    uint32_t                    hash;
+    uint32_t                    count;
+    ngx_str_t                   key;
+} ngx_http_egov_limit_sent_t;
+
+
+static void ngx_http_egov_limit_sync_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_egov_limit_sync_zone(
+    ngx_http_egov_limit_zone_t *zone);
+static void ngx_http_egov_limit_send(ngx_http_egov_limit_sent_t *sent);
+static void ngx_http_egov_limit_total(ngx_egov_redis_status_e status,
+    redisReply *reply, void *data);
+
+
+/* postconfiguration: scope=fleet needs egov_redis */
+
+ngx_int_t
+ngx_http_egov_limit_fleet_init(ngx_conf_t *cf, ngx_array_t *zones)
+{
+    u_char                       *p;
+    ngx_str_t                     name;
+    ngx_uint_t                    i;
+    ngx_http_egov_limit_zone_t  **zone;
+
+    zone = zones->elts;
+
+    for (i = 0; i < zones->nelts; i++) {
+
+        if (!zone[i]->fleet) {
+            continue;
+        }
+
+        if (!ngx_egov_redis_enabled(cf)) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "egov_limit_zone \"%V\": \"scope=fleet\" needs "
+                          "egov_redis at the http level in %s:%ui",
+                          &zone[i]->name, zone[i]->file, zone[i]->line);
+            return NGX_ERROR;
+        }
+
+        name.len = sizeof("lim::") - 1 + zone[i]->name.len;
+        name.data = ngx_pnalloc(cf->pool, name.len);
+        if (name.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_cpymem(name.data, "lim:", 4);
+        p = ngx_cpymem(p, zone[i]->name.data, zone[i]->name.len);
+        *p = ':';
+
+        if (ngx_egov_redis_conf_key(cf, &name, &zone[i]->redis_key)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* init_process: worker 0 syncs every fleet zone of the server */
+
+ngx_int_t
+ngx_http_egov_limit_fleet_start(ngx_cycle_t *cycle, ngx_array_t *zones)
+{
+    ngx_uint_t                    i;
+    ngx_http_egov_limit_sync_t   *sync;
+    ngx_http_egov_limit_zone_t  **zone;
+
+    if (ngx_worker != 0) {
+        return NGX_OK;
+    }
+
+    zone = zones->elts;
+
+    for (i = 0; i < zones->nelts; i++) {
+
+        if (!zone[i]->fleet) {
+            continue;
+        }
+
+        sync = ngx_pcalloc(cycle->pool, sizeof(ngx_http_egov_limit_sync_t));
+        if (sync == NULL) {
+            return NGX_ERROR;
+        }
+
+        sync->zone = zone[i];
+        sync->event.handler = ngx_http_egov_limit_sync_handler;
+        sync->event.data = sync;
+        sync->event.log = cycle->log;
+        sync->event.cancelable = 1;
+
+        ngx_add_timer(&sync->event, zone[i]->sync);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_egov_limit_sync_handler(ngx_event_t *ev)
+{
+    ngx_http_egov_limit_sync_t  *sync = ev->data;
+
+    if (ngx_exiting) {
+        return;
+    }
+
+    if (ngx_http_egov_limit_sync_zone(sync->zone) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "egov_limit_zone \"%V\": fleet sync out of memory",
+                      &sync->zone->name);
+    }
+
+    ngx_add_timer(ev, sync->zone->sync);
+}
+
+
+/*
+ * Takes the pending counts out of the zone (under its lock, copies only)
+ * and sends them after unlocking.
+ */
+
+static ngx_int_t
+ngx_http_egov_limit_sync_zone(ngx_http_egov_limit_zone_t *zone)
+{
+    ngx_uint_t                    i, n, send;
+    ngx_queue_t                  *q;
+    ngx_http_egov_limit_node_t   *node;
+    ngx_http_egov_limit_sent_t  **batch, *sent;
+
+    batch = ngx_alloc(NGX_HTTP_EGOV_FLEET_BATCH * sizeof(void *),
+                      ngx_cycle->log);
+    if (batch == NULL) {
+        return NGX_ERROR;
+    }
+
+    send = ngx_egov_redis_ready();
+    n = 0;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    while (n < NGX_HTTP_EGOV_FLEET_BATCH && !ngx_queue_empty(&zone->sh->dirty))
+    {
+        q = ngx_queue_head(&zone->sh->dirty);
+        node = ngx_queue_data(q, ngx_http_egov_limit_node_t, dirty);
+
+        ngx_queue_remove(q);
+
+        if (send) {
+            sent = ngx_alloc(sizeof(ngx_http_egov_limit_sent_t) + node->len,
+                             ngx_cycle->log);
+            if (sent == NULL) {
+                ngx_queue_insert_head(&zone->sh->dirty, q);
+                break;
+            }
+
+            sent->zone = zone;
+            sent->hash = (uint32_t) node->node.key;
+            sent->count = node->pending;
+            sent->key.len = node->len;
+            sent->key.data = (u_char *) (sent + 1);
+            ngx_memcpy(sent->key.data, node->data, node->len);
+
+            batch[n++] = sent;
+        }
+
+        node->pending = 0;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_egov_limit_send(batch[i]);
+    }
+
+    ngx_free(batch);
+
+    if (n) {
+        ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_LIMIT_SYNCED, n);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_egov_limit_send(ngx_http_egov_limit_sent_t *sent)
+{
+    u_char       *key;
+    size_t        lens[3], len;
+    const char   *argv[3];
+    ngx_str_t    *prefix;
+    u_char        count[NGX_INT32_LEN], ttl[NGX_INT32_LEN];
+
+    prefix = &sent->zone->redis_key;
+    len = prefix->len + sent->key.len;
+
+    key = ngx_alloc(len, ngx_cycle->log);
+    if (key == NULL) {
+        ngx_free(sent);
+        return;
+    }
+
+    ngx_memcpy(ngx_cpymem(key, prefix->data, prefix->len), sent->key.data,
+               sent->key.len);
+
+    argv[0] = "INCRBY";
+    lens[0] = sizeof("INCRBY") - 1;
+    argv[1] = (const char *) key;
+    lens[1] = len;
+    argv[2] = (const char *) count;
+    lens[2] = ngx_sprintf(count, "%uD", sent->count) - count;
+
+    if (ngx_egov_redis_command_argv(0, ngx_http_egov_limit_total, sent,
+                                    3, argv, lens)
+        != NGX_OK)
+    {
+        ngx_free(sent);
+        ngx_free(key);
+        return;
+    }
+
+    argv[0] = "PEXPIRE";
+    lens[0] = sizeof("PEXPIRE") - 1;
+    argv[2] = (const char *) ttl;
+    lens[2] = ngx_sprintf(ttl, "%ui", (ngx_uint_t) NGX_HTTP_EGOV_FLEET_TTL
+                                      + sent->zone->period * 1000)
+              - ttl;
+
+    (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+
+    ngx_free(key);
+}
+
+
+/* the fleet's total for the key: what the others accepted is added */
+
+static void
+ngx_http_egov_limit_total(ngx_egov_redis_status_e status, redisReply *reply,
+    void *data)
+{
+    ngx_http_egov_limit_sent_t *sent = data;
+
+    uint64_t                     total, others, now;
+    ngx_http_egov_limit_zone_t  *zone;
+    ngx_http_egov_limit_node_t  *node;
+
+    zone = sent->zone;
+
+    if (status != NGX_EGOV_REDIS_OK || reply->type != REDIS_REPLY_INTEGER
+        || reply->integer < 0)
+    {
+        ngx_free(sent);
+        return;
+    }
+
+    total = (uint64_t) reply->integer;
+    others = 0;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    node = ngx_http_egov_limit_lookup(zone, &sent->key, sent->hash);
+
+    if (node) {
+
+        /* the first reply, or Redis forgot the key: a new base */
+
+        if (node->synced && total >= node->fleet_total + sent->count) {
+            others = total - node->fleet_total - sent->count;
+            others = ngx_min(others, NGX_HTTP_EGOV_FLEET_MAX_OTHERS);
+        }
+
+        node->fleet_total = total;
+        node->synced = 1;
+
+        if (others) {
+            now = (uint64_t) ngx_current_msec * 1000;
+            node->tat = ngx_max(node->tat, now) + others * zone->interval;
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (others) {
+        ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_LIMIT_OTHERS, others);
+    }
+
+    ngx_free(sent);
+}

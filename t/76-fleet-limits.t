@@ -1,0 +1,108 @@
+#!/usr/bin/perl
+# Fleet-wide rate limits (scope=fleet sync=TIME): two nginx servers, one
+# Redis.  A flood spread over both servers is held to the zone's rate
+# within 10%, where a local zone lets each server pass the rate; Redis
+# holds the fleet's count per key; with Redis gone each server limits
+# alone, and after it returns the fleet limit holds again.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Time::HiRes qw(sleep time);
+use EgovTest;
+use EgovTest::Fleet;
+use EgovTest::Nginx;
+use EgovTest::Redis;
+
+my $redis = EgovTest::Redis->new;
+$redis->start;
+my $port = $redis->port;
+
+my $rate = 20;
+my $http = <<"END";
+    egov_redis 127.0.0.1:$port timeout=300ms prefix=t76:;
+    egov_limit_zone name=fleet key=\$binary_remote_addr rate=${rate}r/s
+                    size=1m scope=fleet sync=50ms;
+    egov_limit_zone name=local key=\$binary_remote_addr rate=${rate}r/s
+                    size=1m;
+END
+my $config = <<'END';
+    location /health { egov_redis_health; }
+    location /fleet { egov_limit zone=fleet nodelay; return 200 "ok\n"; }
+    location /local { egov_limit zone=local nodelay; return 200 "ok\n"; }
+END
+
+my @servers = map { EgovTest::Nginx->new(workers => 2) } 1 .. 2;
+$_->start(http_config => $http, config => $config) for @servers;
+
+for my $n (@servers) {
+    ok(wait_until(sub { (health($n))[0] == 200 }), 'server up with Redis');
+}
+
+# requests alternating between the servers, as fast as one client can,
+# for "seconds"; returns (passed, refused)
+sub flood {
+    my ($uri, $addr, $seconds) = @_;
+    my ($pass, $refuse) = (0, 0);
+    my $end = time + $seconds;
+    my $i = 0;
+    while (time < $end) {
+        my $r = $servers[$i++ % 2]->request(uri => $uri, client_addr => $addr);
+        if ($r->status == 200) { $pass++ }
+        elsif ($r->status == 429) { $refuse++ }
+        else { die 'unexpected status ' . $r->status }
+    }
+    return ($pass, $refuse);
+}
+
+my $seconds = 4;
+my $ideal = $rate * $seconds;
+
+my ($pass, $refuse) = flood('/local', '127.0.0.41', $seconds);
+diag "local zone: $pass passed, $refuse refused in ${seconds}s";
+ok($pass > 1.6 * $ideal,
+   "a local zone lets each server pass the rate ($pass > " . 1.6 * $ideal . ')');
+
+($pass, $refuse) = flood('/fleet', '127.0.0.42', $seconds);
+diag "fleet zone: $pass passed, $refuse refused in ${seconds}s";
+ok($refuse > $pass, 'the flood is refused');
+ok($pass <= 1.1 * $ideal + 1,
+   "the fleet passes the rate within 10% ($pass <= " . (1.1 * $ideal + 1) . ')');
+ok($pass >= 0.9 * $ideal,
+   "and does not refuse more than it should ($pass >= " . 0.9 * $ideal . ')');
+
+sleep 0.2;    # the last sync
+my $count = $redis->command('GET', "t76:lim:fleet:" . pack('C4', 127, 0, 0, 42));
+ok(defined $count && abs($count - $pass) <= 2,
+   "Redis holds the fleet's count of the key ($count, $pass passed)");
+my $ttl = $redis->command('PTTL', "t76:lim:fleet:" . pack('C4', 127, 0, 0, 42));
+ok($ttl > 55_000 && $ttl <= 61_000, "with an expiry ($ttl ms)");
+is($redis->command('EXISTS', "t76:lim:local:" . pack('C4', 127, 0, 0, 41)), 0,
+   'a local zone sends nothing');
+
+# Redis gone: each server limits alone
+
+$redis->stop;
+ok(wait_until(sub { (health($servers[0]))[0] == 503
+                    && (health($servers[1]))[0] == 503 }, 3), 'Redis stopped');
+($pass, $refuse) = flood('/fleet', '127.0.0.43', 2);
+diag "without Redis: $pass passed, $refuse refused in 2s";
+ok($pass > 1.6 * $rate * 2 && $pass <= 2 * ($rate * 2 + 1) + 2,
+   "each server limits alone ($pass)");
+
+$redis->start;
+ok(wait_until(sub { (health($servers[0]))[0] == 200
+                    && (health($servers[1]))[0] == 200 }, 6), 'Redis back');
+($pass, $refuse) = flood('/fleet', '127.0.0.44', 3);
+diag "after recovery: $pass passed, $refuse refused in 3s";
+ok($pass <= 1.1 * $rate * 3 + 1 && $pass >= 0.9 * $rate * 3,
+   "the fleet limit holds again ($pass)");
+
+for my $n (@servers) {
+    $n->stop;
+    check_log_clean($n);
+}
+$redis->stop;
+
+done_testing();
