@@ -108,7 +108,14 @@ ngx_module_t  ngx_http_egov_fleet_module = {
 
 static ngx_str_t  ngx_http_egov_fleet_name = ngx_string("entries");
 
+/*
+ * nginx's timer debug lines read ev->data as a connection: timers of ours
+ * point at this one, whose fd says "none"
+ */
+ngx_connection_t    ngx_http_egov_fleet_timer_conn;
+
 static ngx_event_t  ngx_http_egov_fleet_timer;
+static ngx_http_egov_fleet_main_conf_t  *ngx_http_egov_fleet_mcf;
 static ngx_uint_t   ngx_http_egov_fleet_ticks;
 static ngx_uint_t   ngx_http_egov_fleet_busy;
 
@@ -167,6 +174,8 @@ ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle)
     ngx_http_egov_fleet_main_conf_t    *fmcf;
     ngx_http_egov_protect_main_conf_t  *pmcf;
 
+    ngx_http_egov_fleet_timer_conn.fd = (ngx_socket_t) -1;
+
     pmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_egov_protect_module);
 
@@ -194,8 +203,10 @@ ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle)
     ngx_http_egov_fleet_busy = 0;
 
     ngx_memzero(&ngx_http_egov_fleet_timer, sizeof(ngx_event_t));
+    ngx_http_egov_fleet_mcf = fmcf;
+
     ngx_http_egov_fleet_timer.handler = ngx_http_egov_fleet_tick;
-    ngx_http_egov_fleet_timer.data = fmcf;
+    ngx_http_egov_fleet_timer.data = &ngx_http_egov_fleet_timer_conn;
     ngx_http_egov_fleet_timer.log = cycle->log;
     ngx_http_egov_fleet_timer.cancelable = 1;
 
@@ -368,7 +379,7 @@ ngx_http_egov_fleet_connected(void *data)
 static void
 ngx_http_egov_fleet_tick(ngx_event_t *ev)
 {
-    ngx_http_egov_fleet_main_conf_t  *fmcf = ev->data;
+    ngx_http_egov_fleet_main_conf_t  *fmcf = ngx_http_egov_fleet_mcf;
 
     if (ngx_exiting) {
         return;

@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_egov_limit.h"
+#include "ngx_egov_redis.h"
 
 
 /* what one request did to one limit, kept to report and to roll back */
@@ -75,7 +76,7 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ssize_t                             size;
     ngx_int_t                           n;
     ngx_str_t                          *value, s, key, unit, rate;
-    ngx_uint_t                          i, j, per;
+    ngx_uint_t                          i, j, per, on_error;
     ngx_http_egov_limit_zone_t         *zone, **zp;
     ngx_http_compile_complex_value_t    ccv;
     ngx_http_egov_protect_main_conf_t  *pmcf;
@@ -94,6 +95,7 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rate.len = 0;
     unit.len = 0;
     zone->ipv6_prefix = 64;
+    on_error = 0;
 
     for (i = 1; i < cf->args->nelts; i++) {
 
@@ -157,10 +159,9 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             s.len = value[i].len - 5;
 
             if (s.len == 6 && ngx_strncmp(s.data, "strict", 6) == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "egov_limit_zone: \"sync=strict\" is not "
-                                   "supported yet, use \"sync=TIME\"");
-                return NGX_CONF_ERROR;
+                zone->strict = 1;
+                zone->sync = NGX_CONF_UNSET_MSEC;
+                continue;
             }
 
             zone->sync = ngx_parse_time(&s, 0);
@@ -174,6 +175,31 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
 
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "on_redis_error=", 15) == 0) {
+            s.data = value[i].data + 15;
+            s.len = value[i].len - 15;
+
+            if (s.len == 5 && ngx_strncmp(s.data, "local", 5) == 0) {
+                zone->on_error = NGX_HTTP_EGOV_ON_ERROR_LOCAL;
+
+            } else if (s.len == 5 && ngx_strncmp(s.data, "allow", 5) == 0) {
+                zone->on_error = NGX_HTTP_EGOV_ON_ERROR_ALLOW;
+
+            } else if (s.len == 4 && ngx_strncmp(s.data, "deny", 4) == 0) {
+                zone->on_error = NGX_HTTP_EGOV_ON_ERROR_DENY;
+
+            } else {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_limit_zone: invalid \"%V\", "
+                                   "expected local, allow or deny",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            on_error = 1;
             continue;
         }
 
@@ -202,14 +228,17 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (zone->sync && !zone->fleet) {
+    if ((zone->sync || on_error) && !zone->fleet) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_limit_zone: \"sync=\" needs "
-                           "\"scope=fleet\"");
+                           "egov_limit_zone: \"%s\" needs \"scope=fleet\"",
+                           zone->sync ? "sync=" : "on_redis_error=");
         return NGX_CONF_ERROR;
     }
 
-    if (zone->fleet && zone->sync == 0) {
+    if (zone->strict) {
+        zone->sync = 0;
+
+    } else if (zone->fleet && zone->sync == 0) {
         zone->sync = 250;
     }
 
@@ -540,6 +569,33 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
             continue;
         }
 
+        /* sync=strict: decided by Redis, ngx_http_egov_limits_strict() */
+
+        if (limit[i].zone->strict) {
+            continue;
+        }
+
+        if (limit[i].zone->fleet
+            && limit[i].zone->on_error != NGX_HTTP_EGOV_ON_ERROR_LOCAL
+            && !ngx_egov_redis_ready())
+        {
+            if (limit[i].zone->on_error == NGX_HTTP_EGOV_ON_ERROR_ALLOW) {
+                continue;
+            }
+
+            /* "deny": refused while the fleet's count is unknown */
+
+            for (j = 0; j < i; j++) {
+                ngx_http_egov_limit_rollback(&ctx->states[j]);
+            }
+
+            *status = NGX_HTTP_EGOV_LIMIT_REJECTED;
+            *retry_after = 1000;
+            *rejected = &limit[i];
+
+            return NGX_ABORT;
+        }
+
         if (ngx_http_complex_value(r, &limit[i].zone->key, &st->key)
             != NGX_OK)
         {
@@ -787,13 +843,32 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
 
     /* the fleet learns of it at the next sync */
 
-    if (zone->fleet && node->pending++ == 0) {
+    if (zone->sync && node->pending++ == 0) {
         ngx_queue_insert_tail(&zone->sh->dirty, &node->dirty);
     }
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
     return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_egov_limit_local(ngx_http_request_t *r, ngx_http_egov_limit_t *limit,
+    ngx_str_t *key, uint64_t *wait)
+{
+    ngx_http_egov_limit_state_t  st;
+
+    ngx_memzero(&st, sizeof(ngx_http_egov_limit_state_t));
+
+    st.limit = limit;
+    st.key = *key;
+    st.hash = ngx_crc32_short(key->data, key->len);
+    st.applies = 1;
+
+    return ngx_http_egov_limit_account(r->connection->log, &st,
+                                       (uint64_t) ngx_current_msec * 1000,
+                                       wait);
 }
 
 

@@ -14,6 +14,11 @@
 
 #define NGX_HTTP_EGOV_LIMIT_MAX_KEY  65535
 
+/* on_redis_error= */
+#define NGX_HTTP_EGOV_ON_ERROR_LOCAL  0
+#define NGX_HTTP_EGOV_ON_ERROR_ALLOW  1
+#define NGX_HTTP_EGOV_ON_ERROR_DENY   2
+
 
 typedef struct {
     ngx_rbtree_node_t           node;
@@ -47,6 +52,9 @@ struct ngx_http_egov_limit_zone_s {
     ngx_uint_t                  ipv6_prefix;
     ngx_uint_t                  fleet;       /* scope=fleet */
     ngx_msec_t                  sync;        /* sync=TIME */
+    ngx_uint_t                  strict;      /* sync=strict */
+    ngx_uint_t                  on_error;    /* on_redis_error= */
+    void                       *script;      /* strict: the GCRA script */
     ngx_str_t                   redis_key;   /* "PREFIXlim:NAME:" */
     u_char                     *file;        /* where it is configured */
     ngx_uint_t                  line;
@@ -59,6 +67,13 @@ struct ngx_http_egov_limit_zone_s {
 
 ngx_http_egov_limit_node_t *ngx_http_egov_limit_lookup(
     ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash);
+
+/* one limit by the server's own zone (a strict zone's fallback) */
+ngx_int_t ngx_http_egov_limit_local(ngx_http_request_t *r,
+    ngx_http_egov_limit_t *limit, ngx_str_t *key, uint64_t *wait);
+
+/* ngx_http_egov_fleet_bans.c: what our timers' ev->data points at */
+extern ngx_connection_t  ngx_http_egov_fleet_timer_conn;
 
 /* ngx_http_egov_limit_fleet.c */
 ngx_int_t ngx_http_egov_limit_fleet_init(ngx_conf_t *cf,

@@ -38,6 +38,7 @@ typedef enum {
     NGX_EGOV_STAT_REFUSED_BAN,         /* 403: banned address */
     NGX_EGOV_STAT_REFUSED_SIGNATURE,   /* 403: scanner or probe */
     NGX_EGOV_STAT_REFUSED_LIMIT,       /* 429: over a rate limit */
+    NGX_EGOV_STAT_REFUSED_UNAVAILABLE, /* 503: fleet count unknown, deny */
     NGX_EGOV_STAT_DELAYED_LIMIT,       /* delayed by a rate limit */
     NGX_EGOV_STAT_DRY_RUN,             /* would have been refused */
     NGX_EGOV_STAT_BANS,                /* bans made by the escalator */
@@ -64,6 +65,8 @@ typedef enum {
     NGX_EGOV_STAT_FLEET_INVALID,       /* malformed fleet messages, fields */
     NGX_EGOV_STAT_FLEET_LIMIT_SYNCED,  /* limiter key counts sent */
     NGX_EGOV_STAT_FLEET_LIMIT_OTHERS,  /* requests other servers accepted */
+    NGX_EGOV_STAT_FLEET_LIMIT_STRICT,  /* strict checks Redis answered */
+    NGX_EGOV_STAT_FLEET_LIMIT_FALLBACKS, /* strict checks Redis failed */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

@@ -23,9 +23,12 @@ static ngx_int_t ngx_http_egov_render(ngx_http_request_t *r,
     ngx_msec_t retry_after, ngx_uint_t status);
 
 
-/* [kind][lang]: kind 0 is 403, kind 1 is 429; the sources are UTF-8 */
+/*
+ * [kind][lang]: kind 0 is 403, kind 1 is 429 (egov_limit_status), kind 2
+ * is 503 (a fleet limit cannot be checked); the sources are UTF-8
+ */
 
-static ngx_http_egov_page_text_t  ngx_http_egov_page_texts[2][2] = {
+static ngx_http_egov_page_text_t  ngx_http_egov_page_texts[3][2] = {
     {
         { "Access refused",
           "<p>This service cannot be reached from your internet connection "
@@ -46,7 +49,19 @@ static ngx_http_egov_page_text_t  ngx_http_egov_page_texts[2][2] = {
         { "طلبات كثيرة جداً",
           "<p>أرسل اتصالك بالإنترنت طلبات كثيرة في وقت قصير.</p>\n"
           "<p>يرجى الانتظار {{retry_after}} ثانية ثم المحاولة مرة أخرى.</p>" }
+    },
+    {
+        { "Service temporarily unavailable",
+          "<p>This service cannot take your request at the moment.</p>\n"
+          "<p>Please wait {{retry_after}} seconds, then try again.</p>" },
+        { "الخدمة غير متاحة مؤقتاً",
+          "<p>لا يمكن لهذه الخدمة تلبية طلبك في الوقت الحالي.</p>\n"
+          "<p>يرجى الانتظار {{retry_after}} ثانية ثم المحاولة مرة أخرى.</p>" }
     }
+};
+
+static char  *ngx_http_egov_page_error[3] = {
+    "forbidden", "too_many_requests", "service_unavailable"
 };
 
 static char  *ngx_http_egov_page_reference[2] = {
@@ -147,9 +162,10 @@ ngx_http_egov_refuse(ngx_http_request_t *r, ngx_uint_t status,
     ngx_table_elt_t            *h;
     ngx_http_egov_page_text_t  *t;
 
-    kind = (status == NGX_HTTP_FORBIDDEN) ? 0 : 1;
+    kind = (status == NGX_HTTP_FORBIDDEN) ? 0
+           : (status == NGX_HTTP_SERVICE_UNAVAILABLE) ? 2 : 1;
 
-    if (kind == 1) {
+    if (kind) {
         h = ngx_list_push(&r->headers_out.headers);
         if (h == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -172,7 +188,7 @@ ngx_http_egov_refuse(ngx_http_request_t *r, ngx_uint_t status,
     if (ngx_http_egov_prefers_json(r)) {
         t = &ngx_http_egov_page_texts[kind][NGX_EGOV_LANG_EN];
 
-        len = sizeof("{\"status\":,\"error\":\"too_many_requests\","
+        len = sizeof("{\"status\":,\"error\":\"service_unavailable\","
                      "\"message\":\"\",\"incident\":\"\","
                      "\"retry_after\":}") - 1
               + NGX_INT_T_LEN * 2 + ngx_strlen(t->title) + incident->len;
@@ -184,7 +200,7 @@ ngx_http_egov_refuse(ngx_http_request_t *r, ngx_uint_t status,
 
         p = ngx_sprintf(body.data, "{\"status\":%ui,\"error\":\"%s\","
                         "\"message\":\"%s\",\"incident\":\"%V\"",
-                        status, kind ? "too_many_requests" : "forbidden",
+                        status, ngx_http_egov_page_error[kind],
                         t->title, incident);
 
         if (kind) {

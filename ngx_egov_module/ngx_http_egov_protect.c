@@ -26,6 +26,7 @@ typedef struct {
     unsigned                        has_incident:1;
     unsigned                        allowlisted:1;
     unsigned                        done:1;
+    unsigned                        waiting:1;   /* for Redis: strict */
 } ngx_http_egov_protect_state_t;
 
 
@@ -53,6 +54,11 @@ static void ngx_http_egov_protect_violation(ngx_http_request_t *r,
 static void ngx_http_egov_protect_log(ngx_http_request_t *r,
     ngx_uint_t level, const char *fmt, ngx_str_t *reason,
     ngx_http_egov_protect_state_t *st);
+static ngx_int_t ngx_http_egov_protect_limited(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
+    ngx_egov_cidr_t *addr, ngx_uint_t has_addr,
+    ngx_http_egov_limit_t *rejected, ngx_msec_t retry_after,
+    ngx_uint_t unavailable);
 static void ngx_http_egov_protect_delay(ngx_http_request_t *r);
 static ngx_http_egov_protect_state_t *ngx_http_egov_protect_state(
     ngx_http_request_t *r);
@@ -279,7 +285,7 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (st->done || st->allowlisted) {
+    if (st->allowlisted || (st->done && !st->waiting)) {
         return NGX_DECLINED;
     }
 
@@ -287,6 +293,12 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
 
     has_addr = (ngx_egov_cidr_from_sockaddr(r->connection->sockaddr, &addr)
                 == NGX_EGOV_CIDR_OK);
+
+    if (st->waiting) {
+        /* Redis answered a strict limit: go on with the limits */
+        st->waiting = 0;
+        return ngx_http_egov_protect_limits(r, plcf, st, &addr, has_addr);
+    }
 
     st->done = 1;
 
@@ -399,9 +411,30 @@ ngx_http_egov_protect_limits(ngx_http_request_t *r,
     ngx_egov_cidr_t *addr, ngx_uint_t has_addr)
 {
     ngx_int_t                       rc;
+    ngx_uint_t                      strict;
     ngx_msec_t                      delay, retry_after;
     ngx_http_egov_limit_t          *rejected;
     ngx_http_egov_limit_status_e    status;
+
+    rc = ngx_http_egov_limits_strict(r, plcf->limits, &strict, &retry_after,
+                                     &rejected);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DONE) {
+        st->waiting = 1;
+        return NGX_DONE;
+    }
+
+    if (strict == NGX_HTTP_EGOV_STRICT_REFUSED
+        || strict == NGX_HTTP_EGOV_STRICT_UNAVAILABLE)
+    {
+        st->limit_status = NGX_HTTP_EGOV_LIMIT_REJECTED;
+        return ngx_http_egov_protect_limited(r, plcf, st, addr, has_addr,
+                       rejected, retry_after,
+                       strict == NGX_HTTP_EGOV_STRICT_UNAVAILABLE);
+    }
 
     rc = ngx_http_egov_limits_check(r, plcf->limits, &status, &delay,
                                     &retry_after, &rejected);
@@ -409,25 +442,18 @@ ngx_http_egov_protect_limits(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (strict == NGX_HTTP_EGOV_STRICT_DRY_RUN
+        && status == NGX_HTTP_EGOV_LIMIT_PASSED)
+    {
+        status = NGX_HTTP_EGOV_LIMIT_REJECTED_DRY_RUN;
+    }
+
     st->limit_status = status;
 
-    if (rc == NGX_BUSY) {
-        ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_LIMIT);
-
-        if (has_addr) {
-            ngx_http_egov_protect_violation(r, plcf, addr);
-        }
-
-        if (ngx_http_egov_limit_headers(r, rejected) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_egov_protect_refuse(r, plcf, st,
-                                            NGX_HTTP_EGOV_DECISION_LIMIT,
-                                            &ngx_http_egov_what_limit,
-                                    ngx_http_egov_limit_name(rejected),
-                                            plcf->limit_status,
-                                            (retry_after + 999) / 1000);
+    if (rc == NGX_BUSY || rc == NGX_ABORT) {
+        return ngx_http_egov_protect_limited(r, plcf, st, addr, has_addr,
+                                             rejected, retry_after,
+                                             rc == NGX_ABORT);
     }
 
     if (status == NGX_HTTP_EGOV_LIMIT_REJECTED_DRY_RUN
@@ -464,6 +490,48 @@ ngx_http_egov_protect_limits(ngx_http_request_t *r,
     ngx_add_timer(r->connection->write, delay);
 
     return NGX_DONE;
+}
+
+
+/*
+ * Over a limit: 429 (egov_limit_status) with Retry-After; or 503 when the
+ * fleet's count is unknown and the zone says on_redis_error=deny.
+ */
+
+static ngx_int_t
+ngx_http_egov_protect_limited(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
+    ngx_egov_cidr_t *addr, ngx_uint_t has_addr,
+    ngx_http_egov_limit_t *rejected, ngx_msec_t retry_after,
+    ngx_uint_t unavailable)
+{
+    if (unavailable) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_UNAVAILABLE);
+
+        return ngx_http_egov_protect_refuse(r, plcf, st,
+                                            NGX_HTTP_EGOV_DECISION_LIMIT,
+                                            &ngx_http_egov_what_limit,
+                                    ngx_http_egov_limit_name(rejected),
+                                            NGX_HTTP_SERVICE_UNAVAILABLE,
+                                            (retry_after + 999) / 1000);
+    }
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_LIMIT);
+
+    if (has_addr) {
+        ngx_http_egov_protect_violation(r, plcf, addr);
+    }
+
+    if (ngx_http_egov_limit_headers(r, rejected) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_egov_protect_refuse(r, plcf, st,
+                                        NGX_HTTP_EGOV_DECISION_LIMIT,
+                                        &ngx_http_egov_what_limit,
+                                        ngx_http_egov_limit_name(rejected),
+                                        plcf->limit_status,
+                                        (retry_after + 999) / 1000);
 }
 
 

@@ -200,6 +200,16 @@ ngx_int_t ngx_http_egov_limit_headers(ngx_http_request_t *r,
     ngx_http_egov_limit_t *rejected);
 ngx_str_t *ngx_http_egov_limit_name(ngx_http_egov_limit_t *limit);
 
+/* ngx_http_egov_limit_fleet.c: sync=strict limits, one round trip each */
+#define NGX_HTTP_EGOV_STRICT_PASSED       0
+#define NGX_HTTP_EGOV_STRICT_REFUSED      1
+#define NGX_HTTP_EGOV_STRICT_UNAVAILABLE  2   /* Redis failed, "deny" */
+#define NGX_HTTP_EGOV_STRICT_DRY_RUN      3   /* passed; a dry run refused */
+
+ngx_int_t ngx_http_egov_limits_strict(ngx_http_request_t *r,
+    ngx_array_t *limits, ngx_uint_t *result, ngx_msec_t *retry_after,
+    ngx_http_egov_limit_t **rejected);
+
 /* ngx_http_egov_bans.c */
 char *ngx_http_egov_ban_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -47,6 +47,8 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Requests refused: scanner or probe signature") },
     { ngx_string("refused_limit_total"),
       ngx_string("Requests refused: over a rate limit") },
+    { ngx_string("refused_unavailable_total"),
+      ngx_string("Requests refused: fleet limit unknown, on_redis_error=deny") },
     { ngx_string("delayed_limit_total"),
       ngx_string("Requests delayed by a rate limit") },
     { ngx_string("dry_run_total"),
@@ -98,6 +100,10 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Fleet limiter key counts sent to Redis") },
     { ngx_string("fleet_limit_others_total"),
       ngx_string("Requests other servers accepted, learnt from Redis") },
+    { ngx_string("fleet_limit_strict_total"),
+      ngx_string("Strict fleet limit checks answered by Redis") },
+    { ngx_string("fleet_limit_fallbacks_total"),
+      ngx_string("Strict fleet limit checks decided by on_redis_error") },
 };
 
 

@@ -326,13 +326,29 @@ Accept: application/json
 --- error_log eval
 [qr/egov_limit_zone: invalid "sync=5ms", expected 10ms to 60s in \S+nginx.conf:\d+/]
 
-=== TEST 23d: sync=strict is refused, not silently approximated
+=== TEST 23d: on_redis_error= without scope=fleet
 --- http_config
     egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m
-                    scope=fleet sync=strict;
+                    on_redis_error=deny;
 --- must_die
 --- error_log eval
-[qr/egov_limit_zone: "sync=strict" is not supported yet, use "sync=TIME" in \S+nginx.conf:\d+/]
+[qr/egov_limit_zone: "on_redis_error=" needs "scope=fleet" in \S+nginx.conf:\d+/]
+
+=== TEST 23e: a bad on_redis_error=
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m
+                    scope=fleet on_redis_error=maybe;
+--- must_die
+--- error_log eval
+[qr/egov_limit_zone: invalid "on_redis_error=maybe", expected local, allow or deny in \S+nginx.conf:\d+/]
+
+=== TEST 23f: sync=strict without scope=fleet
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m
+                    sync=strict;
+--- must_die
+--- error_log eval
+[qr/egov_limit_zone: "sync=" needs "scope=fleet" in \S+nginx.conf:\d+/]
 
 === TEST 24: ipv6_prefix out of range
 --- http_config

@@ -1,0 +1,152 @@
+#!/usr/bin/perl
+# Strict fleet limits (scope=fleet sync=strict): one GCRA script in Redis
+# per request, so two servers share one exact state; when Redis is gone or
+# frozen, on_redis_error= decides (local, allow, deny) and requests are
+# answered within the timeout; a sync=TIME zone with on_redis_error=deny
+# refuses with 503 while the fleet's count is unknown.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use Time::HiRes qw(sleep time);
+use EgovTest;
+use EgovTest::Fleet;
+use EgovTest::Nginx;
+use EgovTest::Redis;
+
+my $redis = EgovTest::Redis->new;
+$redis->start;
+my $port = $redis->port;
+
+my $http = <<"END";
+    egov_redis 127.0.0.1:$port timeout=300ms prefix=t77:;
+    egov_limit_zone name=login key=\$binary_remote_addr rate=6r/m size=1m
+                    scope=fleet sync=strict;
+    egov_limit_zone name=open key=\$binary_remote_addr rate=6r/m size=1m
+                    scope=fleet sync=strict on_redis_error=allow;
+    egov_limit_zone name=shut key=\$binary_remote_addr rate=6r/m size=1m
+                    scope=fleet sync=strict on_redis_error=deny;
+    egov_limit_zone name=synced key=\$binary_remote_addr rate=6r/m size=1m
+                    scope=fleet sync=100ms on_redis_error=deny;
+END
+my $config = <<'END';
+    add_header X-Limit $egov_limit_status always;
+    location /health { egov_redis_health; }
+    location /login { egov_limit zone=login burst=2; return 200 "ok\n"; }
+    location /open { egov_limit zone=open burst=2; return 200 "ok\n"; }
+    location /shut { egov_limit zone=shut burst=2; return 200 "ok\n"; }
+    location /synced { egov_limit zone=synced burst=100; return 200 "ok\n"; }
+    location /dry {
+        egov_limit zone=login burst=2 dry_run;
+        return 200 "dry\n";
+    }
+END
+
+my @servers = map { EgovTest::Nginx->new(workers => 2) } 1 .. 2;
+$_->start(http_config => $http, config => $config) for @servers;
+my ($a, $b) = @servers;
+
+for my $n (@servers) {
+    ok(wait_until(sub { (health($n))[0] == 200 }), 'server up with Redis');
+}
+
+sub statuses {
+    my ($uri, $addr, $count) = @_;
+    my @s;
+    for my $i (0 .. $count - 1) {
+        push @s, $servers[$i % 2]->request(uri => $uri, client_addr => $addr)
+                                 ->status;
+    }
+    return join ' ', @s;
+}
+
+# exact across the fleet: burst 2 means three requests, whichever server
+
+is(statuses('/login', '127.0.0.51', 8), '200 200 200 429 429 429 429 429',
+   'three requests pass across both servers, then 429 on both');
+my $r = $b->request(uri => '/login', client_addr => '127.0.0.51');
+is($r->status, 429, 'still refused');
+like($r->header('Retry-After'), qr/^(9|10)$/, 'Retry-After: the next slot (10 s)');
+is($r->header('X-Limit'), 'REJECTED', '$egov_limit_status');
+my $tat = $redis->command('GET', 't77:lim:login:' . pack('C4', 127, 0, 0, 51));
+like($tat, qr/^\d{16}$/, "Redis holds the key's arrival time, in microseconds");
+my $pttl = $redis->command('PTTL', 't77:lim:login:' . pack('C4', 127, 0, 0, 51));
+ok($pttl > 20_000 && $pttl <= 31_000, "and expires when it is no use ($pttl ms)");
+is(statuses('/login', '127.0.0.52', 1), '200', 'another address has its own');
+
+$r = $a->request(uri => '/dry', client_addr => '127.0.0.51');
+is($r->status, 200, 'a dry-run strict limit lets the request through');
+is($r->header('X-Limit'), 'REJECTED_DRY_RUN', 'and says it would refuse');
+
+# Redis gone: on_redis_error decides at once (the circuit is open)
+
+$redis->stop;
+ok(wait_until(sub { (health($a))[0] == 503 && (health($b))[0] == 503 }, 3),
+   'Redis stopped');
+
+my ($took, $res) = timed(sub {
+    $a->request(uri => '/login', client_addr => '127.0.0.53') });
+is($res->status, 200, 'local: the server limits alone');
+ok($took < 0.25, sprintf('at once (%.3f s)', $took));
+# A has passed one already: A, B, A, B, A, B
+is(statuses('/login', '127.0.0.53', 6), '200 200 200 200 429 200',
+   'local: each server by its own state (three each)');
+is(statuses('/open', '127.0.0.54', 6), '200 200 200 200 200 200',
+   'allow: not limited while Redis is away');
+$res = $a->request(uri => '/shut', client_addr => '127.0.0.55',
+                   headers => [['Accept', 'application/json']]);
+is($res->status, 503, 'deny: 503');
+is($res->header('Retry-After'), '1', 'with Retry-After: 1');
+my $json = eval { decode_json($res->body) } || {};
+is($json->{error}, 'service_unavailable', 'JSON: service_unavailable');
+is($json->{status}, 503, 'JSON: the status');
+$res = $a->request(uri => '/shut', client_addr => '127.0.0.55',
+                   headers => [['Accept-Language', 'ar']]);
+like($res->body, qr/الخدمة غير متاحة مؤقتاً/, 'the page in Arabic');
+like($res->body, qr/Service temporarily unavailable/, 'and in English');
+is($a->request(uri => '/synced', client_addr => '127.0.0.56')->status, 503,
+   'a sync=TIME zone with on_redis_error=deny: 503 too');
+
+# Redis frozen: the request waits at most the timeout, then the fallback
+
+$redis->start;
+ok(wait_until(sub { (health($a))[0] == 200 && (health($b))[0] == 200 }, 6),
+   'Redis back');
+is(statuses('/login', '127.0.0.57', 4), '200 200 200 429',
+   'exact again across the fleet');
+is($a->request(uri => '/synced', client_addr => '127.0.0.56')->status, 200,
+   'the sync=TIME zone serves again');
+
+$redis->freeze;
+($took, $res) = timed(sub {
+    $a->request(uri => '/shut', client_addr => '127.0.0.58') });
+is($res->status, 503, 'frozen Redis, deny: 503');
+ok($took >= 0.25 && $took < 0.9,
+   sprintf('after the 300ms timeout (%.3f s)', $took));
+($took, $res) = timed(sub {
+    $a->request(uri => '/open', client_addr => '127.0.0.58') });
+is($res->status, 200, 'allow: 200');
+ok($took < 0.25, sprintf('the circuit is open: at once (%.3f s)', $took));
+$redis->thaw;
+
+ok(wait_until(sub { (health($a))[0] == 200 }, 6), 'Redis answers again');
+
+# a client that leaves while its request waits for Redis
+
+$redis->freeze;
+my $s = send_request($a, '/login');
+sleep 0.05;
+close $s;
+sleep 0.4;
+$redis->thaw;
+ok(wait_until(sub { (health($a))[0] == 200 }, 6), 'and again');
+
+for my $n (@servers) {
+    $n->stop;
+    check_log_clean($n);
+}
+$redis->stop;
+
+done_testing();
