@@ -1,0 +1,22 @@
+# Issue 7: a fleet-wide limit in strict mode (one GCRA script in Redis per
+# request, the request waits for it) vs plain nginx; target 0.7.  The rate
+# is high enough that nothing is refused: this measures the round trip.
+use lib "$FindBin::Bin/lib";
+use EgovBenchRedis;
+{
+    title    => 'fleet limit, sync=strict (one Redis script per request)',
+    target   => 0.7,
+    path     => '/',
+    setup    => sub { EgovBenchRedis::setup($_[0]) },
+    baseline => 'location / { return 200 "ok\n"; }',
+    http_module => 'egov_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+                    egov_limit_zone name=bench key=$binary_remote_addr
+                                    rate=1000000r/s size=1m scope=fleet
+                                    sync=strict;',
+    module   => 'location / {
+                     egov_limit zone=bench burst=1000000;
+                     return 200 "ok\n";
+                 }
+                 location /health { egov_redis_health; }',
+    report   => sub { EgovBenchRedis::report($_[1]) },
+};
