@@ -11,6 +11,7 @@
 
 
 #include "ngx_http_egov_consent.h"
+#include "ngx_egov_redis.h"
 
 #include <openssl/rand.h>
 
@@ -238,7 +239,7 @@ static ngx_command_t  ngx_http_egov_consent_commands[] = {
       NULL },
 
     { ngx_string("egov_consent_log"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
       ngx_http_egov_consent_log,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -906,7 +907,7 @@ ngx_http_egov_consent_proof(ngx_http_request_t *r,
     ngx_uint_t                 i, first;
     ngx_http_egov_category_t  *cat;
 
-    if (clcf->proof_log == NULL) {
+    if (clcf->proof_log == NULL && clcf->proof_redis == 0) {
         return;
     }
 
@@ -949,6 +950,12 @@ ngx_http_egov_consent_proof(ngx_http_request_t *r,
     }
 
     p = ngx_cpymem(p, "]}\n", 3);
+
+    if (clcf->proof_redis) {
+        ngx_http_egov_consent_proof_redis(r, clcf->proof_redis, line,
+                                          p - line - 1);
+        return;
+    }
 
     if (ngx_write_fd(clcf->proof_log->fd, line, p - line) == -1) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
@@ -2042,6 +2049,7 @@ ngx_http_egov_consent_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_egov_consent_loc_conf_t *clcf = conf;
 
+    ngx_int_t   n;
     ngx_str_t  *value;
 
     if (clcf->proof_log != NGX_CONF_UNSET_PTR) {
@@ -2050,9 +2058,41 @@ ngx_http_egov_consent_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (ngx_strcmp(value[1].data, "off") == 0) {
+    clcf->proof_redis = 0;
+
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
         clcf->proof_log = NULL;
         return NGX_CONF_OK;
+    }
+
+    /* "redis [maxlen=N]": a Redis stream the fleet shares */
+
+    if (ngx_strcmp(value[1].data, "redis") == 0) {
+        clcf->proof_log = NULL;
+        clcf->proof_redis = 100000;
+
+        if (cf->args->nelts == 3) {
+            if (ngx_strncmp(value[2].data, "maxlen=", 7) != 0) {
+                return "has an invalid parameter, expected \"maxlen=N\"";
+            }
+
+            n = ngx_atoi(value[2].data + 7, value[2].len - 7);
+            if (n < 100) {
+                return "has an invalid \"maxlen=\", expected 100 or more";
+            }
+
+            clcf->proof_redis = n;
+        }
+
+        if (!ngx_egov_redis_enabled(cf)) {
+            return "redis needs egov_redis at the http level, given before";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (cf->args->nelts == 3) {
+        return "takes one file, \"off\" or \"redis [maxlen=N]\"";
     }
 
     clcf->proof_log = ngx_conf_open_file(cf->cycle, &value[1]);
@@ -2220,6 +2260,11 @@ ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_str_value(conf->path, prev->path, "/.egov/consent");
     ngx_conf_merge_value(conf->nonce_inject, prev->nonce_inject, 0);
     ngx_conf_merge_ptr_value(conf->banner_file, prev->banner_file, NULL);
+    if (conf->proof_log == NGX_CONF_UNSET_PTR) {
+        conf->proof_log = prev->proof_log;
+        conf->proof_redis = prev->proof_redis;
+    }
+
     ngx_conf_merge_ptr_value(conf->proof_log, prev->proof_log, NULL);
 
     same = 1;

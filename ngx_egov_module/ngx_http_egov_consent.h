@@ -70,6 +70,7 @@ typedef struct {
     ngx_flag_t                  nonce_inject;
     ngx_str_t                  *banner_file; /* egov_consent_banner */
     ngx_open_file_t            *proof_log;
+    ngx_uint_t                  proof_redis; /* stream length; 0: none */
     ngx_http_egov_consent_texts_t  *texts;   /* [NGX_EGOV_LANG_MAX] */
 } ngx_http_egov_consent_loc_conf_t;
 
@@ -125,5 +126,9 @@ u_char *ngx_http_egov_inventory_key(ngx_http_egov_consent_main_conf_t *cmcf);
 char *ngx_http_egov_inventory(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
+
+/* ngx_http_egov_consent_proof.c: proofs to a Redis stream */
+void ngx_http_egov_consent_proof_redis(ngx_http_request_t *r,
+    ngx_uint_t maxlen, u_char *proof, size_t len);
 
 #endif /* _NGX_HTTP_EGOV_CONSENT_H_INCLUDED_ */

@@ -51,6 +51,8 @@ typedef enum {
     NGX_EGOV_STAT_CONSENT_CHOOSE,      /* decisions: chosen categories */
     NGX_EGOV_STAT_CONSENT_HELD_BACK,   /* Set-Cookie held back */
     NGX_EGOV_STAT_CONSENT_EXPIRED,     /* refused cookies expired */
+    NGX_EGOV_STAT_CONSENT_PROOFS,      /* proofs Redis took */
+    NGX_EGOV_STAT_CONSENT_PROOFS_LOST, /* proofs Redis did not take */
     NGX_EGOV_STAT_REDIS_COMMANDS,      /* commands sent to Redis */
     NGX_EGOV_STAT_REDIS_REPLIES,       /* replies, error replies included */
     NGX_EGOV_STAT_REDIS_ERRORS,        /* error replies, lost commands */

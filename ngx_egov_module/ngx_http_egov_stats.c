@@ -71,6 +71,10 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Set-Cookie headers held back for lack of consent") },
     { ngx_string("cookies_expired_total"),
       ngx_string("Cookies of refused categories expired on withdrawal") },
+    { ngx_string("consent_proofs_total"),
+      ngx_string("Proof-of-consent records Redis took") },
+    { ngx_string("consent_proofs_lost_total"),
+      ngx_string("Proof-of-consent records Redis did not take") },
 
     { ngx_string("redis_commands_total"),
       ngx_string("Commands sent to Redis") },
