@@ -1065,7 +1065,8 @@ ngx_http_egov_gpc_json(ngx_http_request_t *r)
 
     ngx_gmtime(cmcf->started, &tm);
 
-    p = ngx_sprintf(body.data, "{\"gpc\":true,\"lastUpdate\":\"%4d-%02d-%02d\"}",
+    p = ngx_sprintf(body.data,
+                    "{\"gpc\":true,\"lastUpdate\":\"%4d-%02d-%02d\"}",
                     tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday);
 
     body.len = p - body.data;

@@ -31,7 +31,7 @@ typedef struct {
 typedef struct {
     u_char                      key[32];
     ngx_atomic_t                names;
-    ngx_atomic_t                dropped;     /* names the table had no room for */
+    ngx_atomic_t                dropped;     /* names there was no room for */
     ngx_http_egov_inventory_entry_t  slots[NGX_HTTP_EGOV_INVENTORY_SLOTS];
 } ngx_http_egov_inventory_shm_t;
 

@@ -48,7 +48,7 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
     { ngx_string("refused_limit_total"),
       ngx_string("Requests refused: over a rate limit") },
     { ngx_string("refused_unavailable_total"),
-      ngx_string("Requests refused: fleet limit unknown, on_redis_error=deny") },
+      ngx_string("Requests refused: fleet limit unknown (on_redis_error)") },
     { ngx_string("delayed_limit_total"),
       ngx_string("Requests delayed by a rate limit") },
     { ngx_string("dry_run_total"),

@@ -31,13 +31,8 @@ my $config = <<'END';
     location / { return 200 "ok\n"; }
 END
 
-my @servers = map { EgovTest::Nginx->new(workers => 2) } 1 .. 2;
-$_->start(http_config => $http, config => $config) for @servers;
+my @servers = start_fleet($http, $config);
 my ($a, $b) = @servers;
-
-for my $n (@servers) {
-    ok(wait_until(sub { (health($n))[0] == 200 }), 'server up with Redis');
-}
 ok(wait_until(sub {
        $redis->command('PUBSUB', 'NUMSUB', 't75:entries')->[1] == 4 }),
    'every worker of both servers listens to t75:entries');

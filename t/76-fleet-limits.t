@@ -33,12 +33,7 @@ my $config = <<'END';
     location /local { egov_limit zone=local nodelay; return 200 "ok\n"; }
 END
 
-my @servers = map { EgovTest::Nginx->new(workers => 2) } 1 .. 2;
-$_->start(http_config => $http, config => $config) for @servers;
-
-for my $n (@servers) {
-    ok(wait_until(sub { (health($n))[0] == 200 }), 'server up with Redis');
-}
+my @servers = start_fleet($http, $config);
 
 # requests alternating between the servers, as fast as one client can,
 # for "seconds"; returns (passed, refused)

@@ -44,13 +44,8 @@ my $config = <<'END';
     }
 END
 
-my @servers = map { EgovTest::Nginx->new(workers => 2) } 1 .. 2;
-$_->start(http_config => $http, config => $config) for @servers;
+my @servers = start_fleet($http, $config);
 my ($a, $b) = @servers;
-
-for my $n (@servers) {
-    ok(wait_until(sub { (health($n))[0] == 200 }), 'server up with Redis');
-}
 
 sub statuses {
     my ($uri, $addr, $count) = @_;

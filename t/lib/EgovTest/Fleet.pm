@@ -16,7 +16,7 @@ use Time::HiRes qw(sleep time);
 use EgovTest::HTTP;
 
 our @EXPORT = qw(health wait_until count_lines send_request read_response
-                 timed egov_lines);
+                 timed egov_lines start_fleet);
 
 # (status, decoded JSON or undef, response)
 sub health {
@@ -35,6 +35,21 @@ sub wait_until {
         return $v if $v || time > $deadline;
         sleep 0.05;
     }
+}
+
+# two servers of a fleet (two workers each) with one configuration, up and
+# using Redis; the config must have "location /health { egov_redis_health; }"
+sub start_fleet {
+    my ($http, $config) = @_;
+    require EgovTest::Nginx;
+    require Test::More;
+    my @servers = map { EgovTest::Nginx->new(workers => 2) } 1 .. 2;
+    $_->start(http_config => $http, config => $config) for @servers;
+    for my $n (@servers) {
+        Test::More::ok(wait_until(sub { (health($n))[0] == 200 }),
+                       'server up with Redis');
+    }
+    return @servers;
 }
 
 sub count_lines {
