@@ -1,0 +1,600 @@
+
+/*
+ * Query strings, Referer and User-Agent, made fit for an anonymized log.
+ */
+
+
+#include <string.h>
+#include <strings.h>
+
+#include "ngx_egov_anon_text.h"
+
+
+static size_t ngx_egov_anon_decode(const u_char *src, size_t len,
+    u_char *dst);
+static int ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
+    u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra);
+static int ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
+    u_char *scratch);
+static int ngx_egov_anon_has_email(const u_char *p, size_t len);
+static int ngx_egov_anon_has_digits(const u_char *p, size_t len);
+static const u_char *ngx_egov_anon_find(const u_char *p, size_t len,
+    const char *what);
+static int ngx_egov_anon_find_nocase(const u_char *p, size_t len,
+    const char *what);
+static size_t ngx_egov_anon_version(const u_char *p, const u_char *end,
+    u_char *out);
+
+
+/* normalized: lower case, letters and digits only */
+
+static const char  *ngx_egov_anon_names[] = {
+    "password", "passwd", "pwd", "pass", "passphrase", "pin", "otp",
+    "token", "accesstoken", "refreshtoken", "idtoken", "authtoken",
+    "auth", "authorization", "apikey", "key", "secret", "clientsecret",
+    "session", "sessionid", "sid", "jsessionid", "phpsessid", "code",
+    "email", "mail", "emailaddress", "phone", "phonenumber", "mobile",
+    "mobilenumber", "tel", "telephone", "msisdn", "whatsapp",
+    "civilid", "civilnumber", "civilno", "nationalid", "nationalnumber",
+    "nid", "idnumber", "idno", "identity", "ssn", "passport",
+    "passportnumber", "iban", "account", "accountnumber", "card",
+    "cardnumber", "cc", "ccnumber", "cvv", "cvc", "dob", "dateofbirth",
+    "birthdate", "birthday", "name", "firstname", "lastname", "fullname",
+    "surname", "username", "user", "login", "address", "street",
+    NULL
+};
+
+/* a name containing one of these is sensitive whatever else it says */
+
+static const char  *ngx_egov_anon_words[] = {
+    "password", "passwd", "token", "secret", "email", "phone", "mobile",
+    "passport", "national", "civil", "apikey", "session", NULL
+};
+
+
+size_t
+ngx_egov_anon_query_size(const u_char *args, size_t len)
+{
+    size_t  i, n;
+
+    for (i = 0, n = 1; i < len; i++) {
+        if (args[i] == '&' || args[i] == ';') {
+            n++;
+        }
+    }
+
+    return len + n * NGX_EGOV_ANON_MARKER_LEN;
+}
+
+
+size_t
+ngx_egov_anon_query(const u_char *args, size_t len, u_char *out,
+    u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra)
+{
+    int            rc;
+    u_char        *o;
+    const u_char  *p, *q, *end, *eq;
+
+    o = out;
+    p = args;
+    end = args + len;
+
+    while (p <= end) {
+
+        for (q = p; q < end && *q != '&' && *q != ';'; q++) { /* void */ }
+
+        eq = memchr(p, '=', q - p);
+
+        rc = eq ? ngx_egov_anon_name_sensitive(p, eq - p, scratch, extra,
+                                               nextra)
+                : 0;
+
+        if (rc == 2) {
+            /* the name is personal data: nothing of it stays */
+            memcpy(o, NGX_EGOV_ANON_MARKER, NGX_EGOV_ANON_MARKER_LEN);
+            o += NGX_EGOV_ANON_MARKER_LEN;
+
+        } else if (eq
+                   && (rc
+                       || ngx_egov_anon_value_sensitive(eq + 1, q - eq - 1,
+                                                        scratch)))
+        {
+            memcpy(o, p, eq + 1 - p);
+            o += eq + 1 - p;
+            memcpy(o, NGX_EGOV_ANON_MARKER, NGX_EGOV_ANON_MARKER_LEN);
+            o += NGX_EGOV_ANON_MARKER_LEN;
+
+        } else if (eq == NULL && q > p
+                   && ngx_egov_anon_value_sensitive(p, q - p, scratch))
+        {
+            /* a bare "?someone@example.com" */
+            memcpy(o, NGX_EGOV_ANON_MARKER, NGX_EGOV_ANON_MARKER_LEN);
+            o += NGX_EGOV_ANON_MARKER_LEN;
+
+        } else {
+            memcpy(o, p, q - p);
+            o += q - p;
+        }
+
+        if (q == end) {
+            break;
+        }
+
+        *o++ = *q;
+        p = q + 1;
+    }
+
+    return o - out;
+}
+
+
+size_t
+ngx_egov_anon_normalize(u_char *name, size_t len)
+{
+    size_t  i, n;
+    u_char  c;
+
+    for (i = 0, n = 0; i < len; i++) {
+        c = name[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            name[n++] = (u_char) (c | 0x20);
+
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            name[n++] = c;
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * Percent-encoding and "+" decoded, twice if the result still has "%", so
+ * that "%2540" is "@" too; a malformed "%" stays as it is.
+ */
+
+static size_t
+ngx_egov_anon_decode(const u_char *src, size_t len, u_char *dst)
+{
+    int           pass;
+    size_t        i, n;
+    u_char        c, h, l;
+    const u_char  *s;
+
+    s = src;
+
+    for (pass = 0; pass < 2; pass++) {
+
+        for (i = 0, n = 0; i < len; i++) {
+            c = s[i];
+
+            if (c == '+') {
+                dst[n++] = ' ';
+                continue;
+            }
+
+            if (c == '%' && i + 2 < len) {
+                h = s[i + 1];
+                l = s[i + 2];
+
+                h = (h >= '0' && h <= '9') ? h - '0'
+                    : ((h | 0x20) >= 'a' && (h | 0x20) <= 'f')
+                      ? (h | 0x20) - 'a' + 10 : 0xff;
+                l = (l >= '0' && l <= '9') ? l - '0'
+                    : ((l | 0x20) >= 'a' && (l | 0x20) <= 'f')
+                      ? (l | 0x20) - 'a' + 10 : 0xff;
+
+                if (h != 0xff && l != 0xff) {
+                    dst[n++] = (u_char) (h * 16 + l);
+                    i += 2;
+                    continue;
+                }
+            }
+
+            dst[n++] = c;
+        }
+
+        if (memchr(dst, '%', n) == NULL) {
+            return n;
+        }
+
+        /* again, in place: decoding never makes it longer */
+        s = dst;
+        len = n;
+    }
+
+    return len;
+}
+
+
+static int
+ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
+    u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra)
+{
+    size_t  i, n, w;
+
+    n = ngx_egov_anon_decode(name, len, scratch);
+
+    /* the name itself may be an address: "?me@example.com=1" */
+
+    if (ngx_egov_anon_has_email(scratch, n)
+        || ngx_egov_anon_has_digits(scratch, n))
+    {
+        return 2;
+    }
+
+    n = ngx_egov_anon_normalize(scratch, n);
+
+    if (n == 0) {
+        return 0;
+    }
+
+    for (i = 0; ngx_egov_anon_names[i]; i++) {
+        if (strlen(ngx_egov_anon_names[i]) == n
+            && memcmp(ngx_egov_anon_names[i], scratch, n) == 0)
+        {
+            return 1;
+        }
+    }
+
+    for (i = 0; i < nextra; i++) {
+        if (extra[i].len == n && memcmp(extra[i].data, scratch, n) == 0) {
+            return 1;
+        }
+    }
+
+    for (i = 0; ngx_egov_anon_words[i]; i++) {
+        w = strlen(ngx_egov_anon_words[i]);
+
+        if (w <= n
+            && ngx_egov_anon_find(scratch, n, ngx_egov_anon_words[i]))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
+    u_char *scratch)
+{
+    size_t  n;
+
+    n = ngx_egov_anon_decode(value, len, scratch);
+
+    return ngx_egov_anon_has_email(scratch, n)
+           || ngx_egov_anon_has_digits(scratch, n);
+}
+
+
+/* "x@y.z": something before "@", a dot after it with something after */
+
+static int
+ngx_egov_anon_has_email(const u_char *p, size_t len)
+{
+    size_t  i, j;
+    u_char  c;
+
+    for (i = 1; i + 3 < len; i++) {
+        if (p[i] != '@') {
+            continue;
+        }
+
+        c = p[i - 1];
+
+        if (c == ' ' || c == '/' || c == ':' || c == '@') {
+            continue;
+        }
+
+        for (j = i + 2; j + 1 < len; j++) {
+            c = p[j];
+
+            if (c == ' ' || c == '/' || c == '@' || c == '&') {
+                break;
+            }
+
+            if (c == '.' && p[j - 1] != '@') {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * A run of NGX_EGOV_ANON_DIGITS digits, single spaces, dashes, dots or
+ * parentheses allowed between them ("+968 9123-4567", "(968) 91234567");
+ * a date "2024-11-24" alone is not one.
+ */
+
+static int
+ngx_egov_anon_has_digits(const u_char *p, size_t len)
+{
+    int     sep;
+    size_t  i, digits, groups, group[3];
+    u_char  c;
+
+    digits = 0;
+    groups = 0;
+    sep = 0;
+
+    for (i = 0; i <= len; i++) {
+        c = (i < len) ? p[i] : '\0';
+
+        if (c >= '0' && c <= '9') {
+            if (digits == 0 || sep) {
+                if (groups < 3) {
+                    group[groups] = 0;
+                }
+
+                groups++;
+            }
+
+            if (groups <= 3) {
+                group[groups - 1]++;
+            }
+
+            digits++;
+            sep = 0;
+            continue;
+        }
+
+        if (digits && !sep
+            && (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'))
+        {
+            sep = 1;
+            continue;
+        }
+
+        /* the run ends */
+
+        if (digits >= NGX_EGOV_ANON_DIGITS
+            && !(groups == 3 && group[0] == 4 && group[1] == 2
+                 && group[2] == 2))
+        {
+            return 1;
+        }
+
+        digits = 0;
+        groups = 0;
+        sep = 0;
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_egov_anon_find_nocase(const u_char *p, size_t len, const char *what)
+{
+    size_t  i, n;
+
+    n = strlen(what);
+
+    for (i = 0; i + n <= len; i++) {
+        if (strncasecmp((const char *) p + i, what, n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static const u_char *
+ngx_egov_anon_find(const u_char *p, size_t len, const char *what)
+{
+    size_t  i, n;
+
+    n = strlen(what);
+
+    for (i = 0; i + n <= len; i++) {
+        if (memcmp(p + i, what, n) == 0) {
+            return p + i;
+        }
+    }
+
+    return NULL;
+}
+
+
+size_t
+ngx_egov_anon_origin(const u_char *url, size_t len, u_char *out)
+{
+    size_t         i, scheme;
+    u_char        *o, c;
+    const u_char  *host, *end, *at;
+
+    if (len >= 7 && strncasecmp((const char *) url, "http://", 7) == 0) {
+        scheme = 4;
+
+    } else if (len >= 8 && strncasecmp((const char *) url, "https://", 8) == 0)
+    {
+        scheme = 5;
+
+    } else {
+        return 0;
+    }
+
+    host = url + scheme + 3;
+
+    for (end = host; end < url + len; end++) {
+        if (*end == '/' || *end == '?' || *end == '#') {
+            break;
+        }
+    }
+
+    /* no "user:password@" */
+
+    for (at = end; at > host && at[-1] != '@'; at--) { /* void */ }
+
+    if (at > host) {
+        host = at;
+    }
+
+    if (host == end) {
+        return 0;
+    }
+
+    o = out;
+
+    for (i = 0; i < scheme; i++) {
+        *o++ = (u_char) (url[i] | 0x20);
+    }
+
+    o = memcpy(o, "://", 3);
+    o += 3;
+
+    for ( /* void */ ; host < end; host++) {
+        c = *host;
+
+        if (c >= 'A' && c <= 'Z') {
+            c |= 0x20;
+
+        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                     || c == '-' || c == '.' || c == ':' || c == '['
+                     || c == ']' || c == '_'))
+        {
+            return 0;
+        }
+
+        *o++ = c;
+    }
+
+    return o - out;
+}
+
+
+typedef struct {
+    const char     *token;        /* what the User-Agent holds */
+    const char     *name;         /* what the log says */
+    const char     *version;      /* where the version follows */
+} ngx_egov_anon_browser_t;
+
+
+/* first match wins: the ones that also say "Chrome" or "Safari" first */
+
+static ngx_egov_anon_browser_t  ngx_egov_anon_browsers[] = {
+    { "Edg/", "Edge", "Edg/" },
+    { "Edge/", "Edge", "Edge/" },
+    { "EdgA/", "Edge", "EdgA/" },
+    { "EdgiOS/", "Edge", "EdgiOS/" },
+    { "OPR/", "Opera", "OPR/" },
+    { "SamsungBrowser/", "Samsung Internet", "SamsungBrowser/" },
+    { "YaBrowser/", "Yandex", "YaBrowser/" },
+    { "FxiOS/", "Firefox", "FxiOS/" },
+    { "Firefox/", "Firefox", "Firefox/" },
+    { "CriOS/", "Chrome", "CriOS/" },
+    { "Chromium/", "Chromium", "Chromium/" },
+    { "Chrome/", "Chrome", "Chrome/" },
+    { "Version/", "Safari", "Version/" },
+    { "MSIE ", "Internet Explorer", "MSIE " },
+    { "Trident/", "Internet Explorer", "rv:" },
+    { "curl/", "curl", "curl/" },
+    { "Wget/", "Wget", "Wget/" },
+    { "python-requests/", "python-requests", "python-requests/" },
+    { NULL, NULL, NULL }
+};
+
+
+static const char  *ngx_egov_anon_systems[][2] = {
+    { "Windows", "Windows" },
+    { "Android", "Android" },
+    { "iPhone", "iOS" },
+    { "iPad", "iOS" },
+    { "iPod", "iOS" },
+    { "CrOS", "ChromeOS" },
+    { "Macintosh", "macOS" },
+    { "Mac OS X", "macOS" },
+    { "Linux", "Linux" },
+    { NULL, NULL }
+};
+
+
+size_t
+ngx_egov_anon_ua(const u_char *ua, size_t len, u_char *out)
+{
+    size_t                    i, n;
+    u_char                   *o;
+    const u_char             *p, *v;
+    const char               *os;
+    ngx_egov_anon_browser_t  *b;
+
+    o = out;
+
+    for (b = ngx_egov_anon_browsers; b->token; b++) {
+        if (ngx_egov_anon_find(ua, len, b->token)) {
+            break;
+        }
+    }
+
+    if (b->token == NULL) {
+        /* crawlers say so, in any case */
+
+        if (ngx_egov_anon_find_nocase(ua, len, "bot")
+            || ngx_egov_anon_find_nocase(ua, len, "spider")
+            || ngx_egov_anon_find_nocase(ua, len, "crawler"))
+        {
+            memcpy(o, "Bot", 3);
+            o += 3;
+
+        } else {
+            memcpy(o, "Other", 5);
+            o += 5;
+        }
+
+    } else {
+        n = strlen(b->name);
+        memcpy(o, b->name, n);
+        o += n;
+
+        p = ngx_egov_anon_find(ua, len, b->version);
+
+        if (p) {
+            v = p + strlen(b->version);
+
+            if (v < ua + len && *v >= '0' && *v <= '9') {
+                *o++ = ' ';
+                o += ngx_egov_anon_version(v, ua + len, o);
+            }
+        }
+    }
+
+    os = "Other";
+
+    for (i = 0; ngx_egov_anon_systems[i][0]; i++) {
+        if (ngx_egov_anon_find(ua, len, ngx_egov_anon_systems[i][0])) {
+            os = ngx_egov_anon_systems[i][1];
+            break;
+        }
+    }
+
+    memcpy(o, " / ", 3);
+    o += 3;
+    n = strlen(os);
+    memcpy(o, os, n);
+    o += n;
+
+    return o - out;
+}
+
+
+/* the major version: at most 5 digits */
+
+static size_t
+ngx_egov_anon_version(const u_char *p, const u_char *end, u_char *out)
+{
+    size_t  n;
+
+    for (n = 0; p < end && n < 5 && *p >= '0' && *p <= '9'; n++) {
+        out[n] = *p++;
+    }
+
+    return n;
+}

@@ -1,0 +1,177 @@
+/* sources: ngx_egov_module/ngx_egov_anon_text.c */
+
+#define _GNU_SOURCE
+
+/*
+ * Query redaction (names, values, encodings, repeated and bare arguments,
+ * malformed percent-encoding, long strings), Referer origins, User-Agent
+ * families.
+ */
+
+#include <stdlib.h>
+#include "tap.h"
+#include "ngx_egov_anon_text.h"
+
+
+static ngx_egov_anon_name_t  extra[] = {
+    { (const u_char *) "casenumber", 10 }
+};
+
+
+static int
+query_is(const char *in, const char *want)
+{
+    size_t   len, n;
+    u_char  *out, *scratch;
+    int      rc;
+
+    len = strlen(in);
+    out = malloc(ngx_egov_anon_query_size((const u_char *) in, len) + 1);
+    scratch = malloc(len + 1);
+
+    n = ngx_egov_anon_query((const u_char *) in, len, out, scratch, extra, 1);
+    out[n] = '\0';
+
+    rc = strcmp((char *) out, want) == 0;
+    if (!rc) {
+        printf("# %s\n#   got  %s\n#   want %s\n", in, out, want);
+    }
+
+    free(out);
+    free(scratch);
+    return rc;
+}
+
+
+static int
+origin_is(const char *in, const char *want)
+{
+    u_char  out[256];
+    size_t  n;
+
+    n = ngx_egov_anon_origin((const u_char *) in, strlen(in), out);
+    out[n] = '\0';
+
+    if (strcmp((char *) out, want) != 0) {
+        printf("# %s: got \"%s\" want \"%s\"\n", in, out, want);
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static int
+ua_is(const char *in, const char *want)
+{
+    u_char  out[NGX_EGOV_ANON_UA_LEN + 1];
+    size_t  n;
+
+    n = ngx_egov_anon_ua((const u_char *) in, strlen(in), out);
+    out[n] = '\0';
+
+    if (n > NGX_EGOV_ANON_UA_LEN || strcmp((char *) out, want) != 0) {
+        printf("# %s: got \"%s\" want \"%s\"\n", in, out, want);
+        return 0;
+    }
+
+    return 1;
+}
+
+
+int
+main(void)
+{
+    char   *big;
+    size_t  i;
+
+    ok(query_is("a=1&b=2", "a=1&b=2"), "nothing sensitive: unchanged");
+    ok(query_is("", ""), "empty");
+    ok(query_is("password=hunter2&page=3", "password=[redacted]&page=3"),
+       "a sensitive name");
+    ok(query_is("Pass_Word=x&ACCESS-TOKEN=y", "Pass_Word=[redacted]&ACCESS-TOKEN=[redacted]"),
+       "names in any case and spelling");
+    ok(query_is("pass%77ord=x", "pass%77ord=[redacted]"), "an encoded name");
+    ok(query_is("user_email_address=x", "user_email_address=[redacted]"),
+       "a name containing a sensitive word");
+    ok(query_is("casenumber=77&case=1", "casenumber=[redacted]&case=1"),
+       "egov_anon_redact_args names");
+    ok(query_is("q=me@example.com", "q=[redacted]"), "an e-mail value");
+    ok(query_is("q=me%40example.com", "q=[redacted]"), "percent-encoded");
+    ok(query_is("q=me%2540example.com", "q=[redacted]"), "encoded twice");
+    ok(query_is("q=a+me@example.com+b", "q=[redacted]"), "with + for spaces");
+    ok(query_is("q=96891234567", "q=[redacted]"), "a long digit run");
+    ok(query_is("q=%2B968+9123-4567", "q=[redacted]"), "a phone number with separators");
+    ok(query_is("q=(968)%2091234567", "q=[redacted]"), "with parentheses");
+    ok(query_is("page=1234567&year=2024", "page=1234567&year=2024"),
+       "seven digits are not an ID");
+    ok(query_is("from=2024-11-24&to=2024-12-01", "from=2024-11-24&to=2024-12-01"),
+       "dates are not IDs");
+    ok(query_is("q=a&q=me@x.org&q=b", "q=a&q=[redacted]&q=b"), "repeated arguments");
+    ok(query_is("me@example.com", "[redacted]"), "a bare value");
+    ok(query_is("me@example.com=1&a=2", "[redacted]&a=2"),
+       "a name that is an address: nothing of it stays");
+    ok(query_is("me%40example.com=1", "[redacted]"), "encoded too");
+    ok(query_is("a=1;token=x;b", "a=1;token=[redacted];b"), "; separators");
+    ok(query_is("q=%zz%4&x=%", "q=%zz%4&x=%"), "malformed percent-encoding kept");
+    ok(query_is("&&=&a", "&&=&a"), "empty pieces");
+    ok(query_is("q=@.&r=a@b", "q=@.&r=a@b"), "not e-mail addresses");
+
+    big = malloc(1 << 20);
+    for (i = 0; i + 20 < (1 << 20); i += 20) {
+        memcpy(big + i, "x=1&email=a@b.cc&y=", 19);
+        big[i + 19] = '&';
+    }
+    big[i] = '\0';
+    {
+        size_t   len = strlen(big), n;
+        u_char  *out = malloc(ngx_egov_anon_query_size((u_char *) big, len));
+        u_char  *scratch = malloc(len);
+
+        n = ngx_egov_anon_query((u_char *) big, len, out, scratch, NULL, 0);
+        ok(n <= ngx_egov_anon_query_size((u_char *) big, len)
+           && memmem(out, n, "a@b", 3) == NULL,
+           "a 1 MiB query string: bounded, nothing left");
+        free(out);
+        free(scratch);
+    }
+    free(big);
+
+    ok(origin_is("https://www.example.com/path?q=1#f", "https://www.example.com"),
+       "the origin only");
+    ok(origin_is("HTTP://User:Pw@Example.COM:8080/x", "http://example.com:8080"),
+       "no user, lower case");
+    ok(origin_is("https://[2001:db8::1]:443/", "https://[2001:db8::1]:443"), "IPv6 host");
+    ok(origin_is("https://a.example?x", "https://a.example"), "query right after the host");
+    ok(origin_is("ftp://example.com/", ""), "not http(s)");
+    ok(origin_is("https:///path", ""), "no host");
+    ok(origin_is("https://exa mple.com/", ""), "a bad host");
+    ok(origin_is("android-app://com.example", ""), "an app");
+
+    ok(ua_is("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+             "(KHTML, like Gecko) Chrome/120.0.6099.130 Safari/537.36",
+             "Chrome 120 / Windows"), "Chrome on Windows");
+    ok(ua_is("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+             "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+             "Edge 120 / Windows"), "Edge");
+    ok(ua_is("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+             "Firefox 121 / Linux"), "Firefox on Linux");
+    ok(ua_is("Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+             "Safari 17 / iOS"), "Safari on an iPhone");
+    ok(ua_is("Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like "
+             "Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+             "Samsung Internet 23 / Android"), "Samsung on Android");
+    ok(ua_is("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+             "(KHTML, like Gecko) Version/17.1 Safari/605.1.15", "Safari 17 / macOS"),
+       "Safari on a Mac");
+    ok(ua_is("Mozilla/5.0 (Windows NT 10.0; Trident/7.0; rv:11.0) like Gecko",
+             "Internet Explorer 11 / Windows"), "IE 11");
+    ok(ua_is("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+             "Bot / Other"), "a crawler");
+    ok(ua_is("curl/8.4.0", "curl 8 / Other"), "curl");
+    ok(ua_is("", "Other / Other"), "empty");
+    ok(ua_is("Chrome/99999999999999", "Chrome 99999 / Other"), "a long version is cut");
+
+    return done_testing();
+}
