@@ -1,0 +1,1090 @@
+
+/*
+ * Anonymized access logging: variables for log_format that never carry a
+ * raw client address, nor personal data of query strings, Referer or
+ * User-Agent.  Computed when a log line (or anything else) asks, once per
+ * request (nginx caches variable values).
+ *
+ * $egov_anon_addr follows egov_anon_addr: truncate (a network, not a
+ * host), hash (a keyed hash), prefix (Crypto-PAn).  The keys of hash and
+ * prefix change every egov_anon_key_rotation: the same address maps to the
+ * same value within a period, to unrelated values across periods.  Each
+ * period's key is derived from a secret (egov_anon_secret, or one made at
+ * start and kept in shared memory, so all workers and reloads agree), or
+ * agreed on by the fleet through Redis.
+ */
+
+
+#include "ngx_http_egov_anon.h"
+#include "ngx_egov_cidr.h"
+
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+
+typedef struct {
+    time_t                      period;
+    ngx_atomic_uint_t           generation;
+    ngx_uint_t                  ready;
+    u_char                      key[NGX_HTTP_EGOV_ANON_KEY_LEN];
+    ngx_egov_cryptopan_t        cryptopan;
+} ngx_http_egov_anon_keys_t;
+
+
+static ngx_int_t ngx_http_egov_anon_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_egov_anon_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_egov_anon_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_egov_anon_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_egov_anon_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_egov_anon_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_egov_anon_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_egov_anon_init_process(ngx_cycle_t *cycle);
+static void ngx_http_egov_anon_exit_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_egov_anon_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static char *ngx_http_egov_anon_addr_mode(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_anon_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_anon_redact_args(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_http_egov_anon_keys_t *ngx_http_egov_anon_keys(void);
+static ngx_int_t ngx_http_egov_anon_addr_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_egov_anon_referer_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_egov_anon_ua_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static size_t ngx_http_egov_anon_xff_token(
+    ngx_http_egov_anon_loc_conf_t *alcf, u_char *start, size_t n,
+    u_char *out);
+static size_t ngx_http_egov_anon_cidr(ngx_http_egov_anon_loc_conf_t *alcf,
+    ngx_egov_cidr_t *addr, u_char *out);
+static void ngx_http_egov_anon_value(ngx_http_variable_value_t *v, u_char *p,
+    size_t len);
+
+
+static ngx_command_t  ngx_http_egov_anon_commands[] = {
+
+    { ngx_string("egov_anon_addr"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_egov_anon_addr_mode,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_anon_key_rotation"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_egov_anon_main_conf_t, rotation),
+      NULL },
+
+    { ngx_string("egov_anon_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_anon_secret,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_anon_redact_args"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_egov_anon_redact_args,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_anon_error_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_anon_loc_conf_t, error_log),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_egov_anon_module_ctx = {
+    ngx_http_egov_anon_add_variables,      /* preconfiguration */
+    ngx_http_egov_anon_postconfiguration,  /* postconfiguration */
+
+    ngx_http_egov_anon_create_main_conf,   /* create main configuration */
+    ngx_http_egov_anon_init_main_conf,     /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_egov_anon_create_loc_conf,    /* create location configuration */
+    ngx_http_egov_anon_merge_loc_conf      /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_egov_anon_module = {
+    NGX_MODULE_V1,
+    &ngx_http_egov_anon_module_ctx,        /* module context */
+    ngx_http_egov_anon_commands,           /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    ngx_http_egov_anon_init_module,        /* init module */
+    ngx_http_egov_anon_init_process,       /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_egov_anon_exit_process,       /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_egov_anon_vars[] = {
+
+    { ngx_string("egov_anon_addr"), NULL, ngx_http_egov_anon_addr_variable,
+      0, 0, 0 },
+
+    { ngx_string("egov_anon_xff"), NULL, ngx_http_egov_anon_xff_variable,
+      0, 0, 0 },
+
+    { ngx_string("egov_anon_uri"), NULL, ngx_http_egov_anon_uri_variable,
+      0, 0, 0 },
+
+    { ngx_string("egov_anon_args"), NULL, ngx_http_egov_anon_uri_variable,
+      1, 0, 0 },
+
+    { ngx_string("egov_anon_referer"), NULL,
+      ngx_http_egov_anon_referer_variable, 0, 0, 0 },
+
+    { ngx_string("egov_anon_ua"), NULL, ngx_http_egov_anon_ua_variable,
+      0, 0, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_egov_anon_zone_name = ngx_string("egov_anon");
+
+ngx_uint_t  ngx_http_egov_anon_error_log_used;
+
+/* this worker's key of the current period */
+static ngx_http_egov_anon_keys_t  ngx_http_egov_anon_cache;
+
+
+static ngx_int_t
+ngx_http_egov_anon_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_egov_anon_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_anon_postconfiguration(ngx_conf_t *cf)
+{
+    if (ngx_http_egov_anon_log_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_egov_anon_fleet_init(cf);
+}
+
+
+static void *
+ngx_http_egov_anon_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_egov_anon_main_conf_t  *amcf;
+
+    /* a new configuration: its merges say again */
+    ngx_http_egov_anon_error_log_used = 0;
+
+    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_anon_main_conf_t));
+    if (amcf == NULL) {
+        return NULL;
+    }
+
+    amcf->rotation = NGX_CONF_UNSET;
+
+    return amcf;
+}
+
+
+static char *
+ngx_http_egov_anon_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_egov_anon_main_conf_t *amcf = conf;
+
+    ngx_conf_init_value(amcf->rotation, 86400);
+
+    if (amcf->rotation < 1) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "egov_anon_key_rotation must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
+
+    amcf->zone = ngx_shared_memory_add(cf, &ngx_http_egov_anon_zone_name,
+                                       8 * ngx_pagesize,
+                                       &ngx_http_egov_anon_module);
+    if (amcf->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    amcf->zone->init = ngx_http_egov_anon_init_zone;
+    amcf->zone->data = amcf;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_egov_anon_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_egov_anon_loc_conf_t  *alcf;
+
+    alcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_anon_loc_conf_t));
+    if (alcf == NULL) {
+        return NULL;
+    }
+
+    alcf->mode = NGX_CONF_UNSET_UINT;
+    alcf->v4 = NGX_CONF_UNSET_UINT;
+    alcf->v6 = NGX_CONF_UNSET_UINT;
+    alcf->redact = NGX_CONF_UNSET_PTR;
+    alcf->error_log = NGX_CONF_UNSET;
+
+    return alcf;
+}
+
+
+static char *
+ngx_http_egov_anon_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_egov_anon_loc_conf_t *prev = parent;
+    ngx_http_egov_anon_loc_conf_t *conf = child;
+
+    if (conf->mode == NGX_CONF_UNSET_UINT) {
+        conf->mode = prev->mode;
+        conf->v4 = prev->v4;
+        conf->v6 = prev->v6;
+    }
+
+    ngx_conf_merge_uint_value(conf->mode, prev->mode,
+                              NGX_HTTP_EGOV_ANON_TRUNCATE);
+    ngx_conf_merge_uint_value(conf->v4, prev->v4, 24);
+    ngx_conf_merge_uint_value(conf->v6, prev->v6, 48);
+    ngx_conf_merge_ptr_value(conf->redact, prev->redact, NULL);
+    ngx_conf_merge_value(conf->error_log, prev->error_log, 0);
+
+    if (conf->error_log) {
+        ngx_http_egov_anon_error_log_used = 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* the error log side needs the listening sockets of the new cycle */
+
+static ngx_int_t
+ngx_http_egov_anon_init_module(ngx_cycle_t *cycle)
+{
+    return ngx_http_egov_anon_log_listening(cycle);
+}
+
+
+static ngx_int_t
+ngx_http_egov_anon_init_process(ngx_cycle_t *cycle)
+{
+    ngx_memzero(&ngx_http_egov_anon_cache, sizeof(ngx_http_egov_anon_keys_t));
+
+    return ngx_http_egov_anon_fleet_start(cycle);
+}
+
+
+static void
+ngx_http_egov_anon_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_egov_cryptopan_free(&ngx_http_egov_anon_cache.cryptopan);
+}
+
+
+/*
+ * The secret a server makes for itself lives as long as the zone: across
+ * reloads, so the mapping does not change with the configuration.
+ */
+
+static ngx_int_t
+ngx_http_egov_anon_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_egov_anon_main_conf_t  *oamcf = data;
+
+    ngx_http_egov_anon_main_conf_t  *amcf;
+
+    amcf = shm_zone->data;
+    amcf->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (oamcf) {
+        amcf->sh = oamcf->sh;
+
+    } else if (shm_zone->shm.exists) {
+        amcf->sh = amcf->shpool->data;
+
+    } else {
+        amcf->sh = ngx_slab_calloc(amcf->shpool,
+                                   sizeof(ngx_http_egov_anon_sh_t));
+        if (amcf->sh == NULL) {
+            return NGX_ERROR;
+        }
+
+        amcf->shpool->data = amcf->sh;
+
+        if (RAND_bytes(amcf->sh->secret, NGX_HTTP_EGOV_ANON_KEY_LEN) != 1) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "egov_anon: RAND_bytes() failed");
+            return NGX_ERROR;
+        }
+    }
+
+    /* a secret from a file wins, and follows the file across reloads */
+
+    if (amcf->secret.len) {
+        (void) HMAC(EVP_sha256(), amcf->secret.data, (int) amcf->secret.len,
+                    (u_char *) "egov-anon-secret", 16, amcf->sh->secret,
+                    NULL);
+    }
+
+    return NGX_OK;
+}
+
+
+/* egov_anon_addr truncate [v4=BITS] [v6=BITS] | hash | prefix; */
+
+static char *
+ngx_http_egov_anon_addr_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_anon_loc_conf_t *alcf = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (alcf->mode != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    alcf->v4 = 24;
+    alcf->v6 = 48;
+
+    if (ngx_strcmp(value[1].data, "hash") == 0) {
+        alcf->mode = NGX_HTTP_EGOV_ANON_HASH;
+
+    } else if (ngx_strcmp(value[1].data, "prefix") == 0) {
+        alcf->mode = NGX_HTTP_EGOV_ANON_PREFIX;
+
+    } else if (ngx_strcmp(value[1].data, "truncate") == 0) {
+        alcf->mode = NGX_HTTP_EGOV_ANON_TRUNCATE;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_anon_addr: unknown mode \"%V\", expected "
+                           "truncate, hash or prefix", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (alcf->mode != NGX_HTTP_EGOV_ANON_TRUNCATE) {
+            goto invalid;
+        }
+
+        if (ngx_strncmp(value[i].data, "v4=", 3) == 0) {
+            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
+            if (n < 0 || n > 32) {
+                goto invalid;
+            }
+            alcf->v4 = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "v6=", 3) == 0) {
+            n = ngx_atoi(value[i].data + 3, value[i].len - 3);
+            if (n < 0 || n > 128) {
+                goto invalid;
+            }
+            alcf->v6 = n;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (alcf->v4 == 32 || alcf->v6 == 128) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_anon_addr: truncate keeping every bit "
+                           "(v4=32 or v6=128) would log raw addresses");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "egov_anon_addr: invalid parameter \"%V\" (truncate "
+                       "takes v4=0..31 and v6=0..127; hash and prefix take "
+                       "none)", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_egov_anon_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_anon_main_conf_t *amcf = conf;
+
+    ssize_t           n;
+    ngx_str_t        *value, path;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    if (amcf->secret.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = path;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) < 16 || ngx_file_size(&fi) > 4096)
+    {
+        ngx_close_file(file.fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_anon_secret \"%V\": the file must hold 16 "
+                           "to 4096 bytes", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    amcf->secret.len = ngx_file_size(&fi);
+    amcf->secret.data = ngx_pnalloc(cf->pool, amcf->secret.len);
+    if (amcf->secret.data == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&file, amcf->secret.data, amcf->secret.len, 0);
+
+    ngx_close_file(file.fd);
+
+    if (n != (ssize_t) amcf->secret.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    /* a trailing newline is the editor's, not the secret's */
+
+    while (amcf->secret.len
+           && (amcf->secret.data[amcf->secret.len - 1] == '\n'
+               || amcf->secret.data[amcf->secret.len - 1] == '\r'))
+    {
+        amcf->secret.len--;
+    }
+
+    if (amcf->secret.len < 16) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_anon_secret \"%V\": the secret must have "
+                           "at least 16 bytes", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_egov_anon_redact_args(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_egov_anon_loc_conf_t *alcf = conf;
+
+    u_char                *p;
+    ngx_str_t             *value;
+    ngx_uint_t             i;
+    ngx_egov_anon_name_t  *name;
+
+    if (alcf->redact == NGX_CONF_UNSET_PTR) {
+        alcf->redact = ngx_array_create(cf->pool, 4,
+                                        sizeof(ngx_egov_anon_name_t));
+        if (alcf->redact == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        p = ngx_pnalloc(cf->pool, value[i].len);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(p, value[i].data, value[i].len);
+
+        name = ngx_array_push(alcf->redact);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        name->data = p;
+        name->len = ngx_egov_anon_normalize(p, value[i].len);
+
+        if (name->len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_anon_redact_args: \"%V\" has no letter "
+                               "or digit", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+time_t
+ngx_http_egov_anon_period(time_t now)
+{
+    ngx_http_egov_anon_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_anon_module);
+
+    return now / amcf->rotation;
+}
+
+
+void
+ngx_http_egov_anon_set_period_key(time_t period, u_char *key)
+{
+    ngx_http_egov_anon_fleet_key_t  *k;
+    ngx_http_egov_anon_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_anon_module);
+    if (amcf == NULL || amcf->sh == NULL) {
+        return;
+    }
+
+    k = &amcf->sh->keys[period % 2];
+
+    ngx_shmtx_lock(&amcf->shpool->mutex);
+
+    if (!k->set || k->period != period
+        || ngx_memcmp(k->key, key, NGX_HTTP_EGOV_ANON_KEY_LEN) != 0)
+    {
+        k->period = period;
+        k->set = 1;
+        ngx_memcpy(k->key, key, NGX_HTTP_EGOV_ANON_KEY_LEN);
+        (void) ngx_atomic_fetch_add(&amcf->sh->generation, 1);
+    }
+
+    ngx_shmtx_unlock(&amcf->shpool->mutex);
+}
+
+
+ngx_uint_t
+ngx_http_egov_anon_has_period_key(time_t period)
+{
+    ngx_uint_t                       set;
+    ngx_http_egov_anon_fleet_key_t  *k;
+    ngx_http_egov_anon_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_anon_module);
+    if (amcf == NULL || amcf->sh == NULL) {
+        return 0;
+    }
+
+    k = &amcf->sh->keys[period % 2];
+
+    ngx_shmtx_lock(&amcf->shpool->mutex);
+    set = k->set && k->period == period;
+    ngx_shmtx_unlock(&amcf->shpool->mutex);
+
+    return set;
+}
+
+
+/*
+ * The current period's key: the fleet's if it has one, else derived from
+ * the secret; made again when the period or the fleet's keys change.
+ */
+
+static ngx_http_egov_anon_keys_t *
+ngx_http_egov_anon_keys(void)
+{
+    time_t                           period;
+    u_char                           data[NGX_INT64_LEN + 16], *p;
+    ngx_uint_t                       fleet;
+    ngx_atomic_uint_t                generation;
+    ngx_http_egov_anon_keys_t       *c;
+    ngx_http_egov_anon_fleet_key_t  *k;
+    ngx_http_egov_anon_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_anon_module);
+    c = &ngx_http_egov_anon_cache;
+
+    period = ngx_time() / amcf->rotation;
+    generation = amcf->sh->generation;
+
+    if (c->ready && c->period == period && c->generation == generation) {
+        return c;
+    }
+
+    k = &amcf->sh->keys[period % 2];
+    fleet = 0;
+
+    ngx_shmtx_lock(&amcf->shpool->mutex);
+
+    if (k->set && k->period == period) {
+        ngx_memcpy(c->key, k->key, NGX_HTTP_EGOV_ANON_KEY_LEN);
+        fleet = 1;
+    }
+
+    ngx_shmtx_unlock(&amcf->shpool->mutex);
+
+    if (!fleet) {
+        p = ngx_sprintf(data, "egov-anon:%T", period);
+
+        if (HMAC(EVP_sha256(), amcf->sh->secret, NGX_HTTP_EGOV_ANON_KEY_LEN,
+                 data, p - data, c->key, NULL)
+            == NULL)
+        {
+            return NULL;
+        }
+    }
+
+    ngx_egov_cryptopan_free(&c->cryptopan);
+
+    if (ngx_egov_cryptopan_init(&c->cryptopan, c->key) != 0) {
+        c->ready = 0;
+        return NULL;
+    }
+
+    c->period = period;
+    c->generation = generation;
+    c->ready = 1;
+
+    return c;
+}
+
+
+/* the anonymized text of an address; NGX_SOCKADDR_STRLEN bytes at most */
+
+size_t
+ngx_http_egov_anon_addr(ngx_http_egov_anon_loc_conf_t *alcf,
+    struct sockaddr *sa, u_char *out)
+{
+    ngx_egov_cidr_t  addr;
+
+    if (sa->sa_family == AF_UNIX) {
+        return ngx_cpymem(out, "unix", 4) - out;
+    }
+
+    if (ngx_egov_cidr_from_sockaddr(sa, &addr) != NGX_EGOV_CIDR_OK) {
+        return ngx_cpymem(out, "-", 1) - out;
+    }
+
+    return ngx_http_egov_anon_cidr(alcf, &addr, out);
+}
+
+
+static size_t
+ngx_http_egov_anon_cidr(ngx_http_egov_anon_loc_conf_t *alcf,
+    ngx_egov_cidr_t *addr, u_char *out)
+{
+    int                         rc;
+    u_char                      data[17], mac[EVP_MAX_MD_SIZE];
+    ngx_http_egov_anon_keys_t  *keys;
+
+    switch (alcf->mode) {
+
+    case NGX_HTTP_EGOV_ANON_HASH:
+        keys = ngx_http_egov_anon_keys();
+        if (keys == NULL) {
+            return ngx_cpymem(out, "-", 1) - out;
+        }
+
+        data[0] = (u_char) addr->family;
+        ngx_memcpy(data + 1, addr->addr, 16);
+
+        if (HMAC(EVP_sha256(), keys->key, NGX_HTTP_EGOV_ANON_KEY_LEN, data,
+                 (addr->family == AF_INET) ? 5 : 17, mac, NULL)
+            == NULL)
+        {
+            return ngx_cpymem(out, "-", 1) - out;
+        }
+
+        return ngx_hex_dump(out, mac, NGX_HTTP_EGOV_ANON_HASH_LEN) - out;
+
+    case NGX_HTTP_EGOV_ANON_PREFIX:
+        keys = ngx_http_egov_anon_keys();
+        if (keys == NULL) {
+            return ngx_cpymem(out, "-", 1) - out;
+        }
+
+        rc = (addr->family == AF_INET)
+             ? ngx_egov_cryptopan_ipv4(&keys->cryptopan, addr->addr)
+             : ngx_egov_cryptopan_ipv6(&keys->cryptopan, addr->addr);
+
+        if (rc != 0) {
+            return ngx_cpymem(out, "-", 1) - out;
+        }
+
+        break;
+
+    default: /* NGX_HTTP_EGOV_ANON_TRUNCATE */
+        ngx_egov_cidr_mask(addr, (addr->family == AF_INET) ? alcf->v4
+                                                           : alcf->v6);
+        addr->prefix = (addr->family == AF_INET) ? 32 : 128;
+    }
+
+    return ngx_egov_cidr_format(addr, out, NGX_SOCKADDR_STRLEN);
+}
+
+
+static ngx_int_t
+ngx_http_egov_anon_addr_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                         *p;
+    ngx_http_egov_anon_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
+
+    p = ngx_pnalloc(r->pool, NGX_SOCKADDR_STRLEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_egov_anon_value(v, p,
+                  ngx_http_egov_anon_addr(alcf, r->connection->sockaddr, p));
+
+    return NGX_OK;
+}
+
+
+/*
+ * X-Forwarded-For, each address anonymized; what is not an address
+ * ("unknown", garbage) becomes "-", never its text.
+ */
+
+static ngx_int_t
+ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                         *p, *start, *s, *e, *out;
+    size_t                          tokens;
+    ngx_uint_t                      i, k;
+    ngx_array_t                     values;
+    ngx_str_t                      *value;
+    ngx_list_part_t                *part;
+    ngx_table_elt_t                *h;
+    ngx_http_egov_anon_loc_conf_t  *alcf;
+
+    if (ngx_array_init(&values, r->pool, 2, sizeof(ngx_str_t)) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* every X-Forwarded-For header, and how many addresses they hold */
+
+    tokens = 0;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != sizeof("X-Forwarded-For") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "X-Forwarded-For",
+                               sizeof("X-Forwarded-For") - 1) != 0)
+        {
+            continue;
+        }
+
+        value = ngx_array_push(&values);
+        if (value == NULL) {
+            return NGX_ERROR;
+        }
+
+        *value = h[i].value;
+
+        for (k = 0, tokens++; k < value->len; k++) {
+            tokens += (value->data[k] == ',');
+        }
+    }
+
+    if (tokens == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    out = ngx_pnalloc(r->pool, tokens * (NGX_SOCKADDR_STRLEN + 2));
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
+    value = values.elts;
+    p = out;
+
+    for (i = 0; i < values.nelts; i++) {
+        start = value[i].data;
+        e = start + value[i].len;
+
+        for ( ;; ) {
+            for (s = start; s < e && *s != ','; s++) { /* void */ }
+
+            if (p != out) {
+                *p++ = ',';
+                *p++ = ' ';
+            }
+
+            p += ngx_http_egov_anon_xff_token(alcf, start, s - start, p);
+
+            if (s == e) {
+                break;
+            }
+
+            start = s + 1;
+        }
+    }
+
+    ngx_http_egov_anon_value(v, out, p - out);
+
+    return NGX_OK;
+}
+
+
+/* one X-Forwarded-For token: "v4", "v4:port", "v6", "[v6]:port" */
+
+static size_t
+ngx_http_egov_anon_xff_token(ngx_http_egov_anon_loc_conf_t *alcf,
+    u_char *start, size_t n, u_char *out)
+{
+    u_char           *colon, *end;
+    ngx_egov_cidr_t   addr;
+
+    while (n && *start == ' ') {
+        start++;
+        n--;
+    }
+
+    while (n && start[n - 1] == ' ') {
+        n--;
+    }
+
+    end = start + n;
+
+    if (n && start[0] == '[') {
+        colon = ngx_strlchr(start, end, ']');
+        start++;
+        n = (colon ? colon : end) - start;
+
+    } else if (n && ngx_strlchr(start, end, '.')) {
+        /* "192.0.2.1:8080", not "::ffff:192.0.2.1" */
+        colon = ngx_strlchr(start, end, ':');
+
+        if (colon && ngx_strlchr(colon + 1, end, ':') == NULL) {
+            n = colon - start;
+        }
+    }
+
+    if (n == 0
+        || ngx_egov_cidr_parse(start, n, &addr) != NGX_EGOV_CIDR_OK
+        || (addr.prefix != 32 && addr.prefix != 128))
+    {
+        /* not an address ("unknown", garbage): nothing of its text */
+        *out = '-';
+        return 1;
+    }
+
+    return ngx_http_egov_anon_cidr(alcf, &addr, out);
+}
+
+
+/* data 0: $egov_anon_uri (as sent, the query redacted); 1: $egov_anon_args */
+
+static ngx_int_t
+ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                         *out, *scratch, *p, *q;
+    size_t                          len, nextra;
+    ngx_str_t                       uri, args;
+    ngx_egov_anon_name_t           *extra;
+    ngx_http_egov_anon_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
+
+    uri = r->unparsed_uri.len ? r->unparsed_uri : r->uri;
+
+    q = ngx_strlchr(uri.data, uri.data + uri.len, '?');
+
+    if (data == 1) {
+        if (q == NULL) {
+            args = r->args;
+
+        } else {
+            args.data = q + 1;
+            args.len = uri.data + uri.len - args.data;
+        }
+
+        uri.len = 0;
+
+    } else if (q) {
+        args.data = q + 1;
+        args.len = uri.data + uri.len - args.data;
+        uri.len = q + 1 - uri.data;
+
+    } else {
+        args.len = 0;
+    }
+
+    if (args.len == 0) {
+        if (data == 1) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        ngx_http_egov_anon_value(v, uri.data, uri.len);
+        return NGX_OK;
+    }
+
+    len = ngx_egov_anon_query_size(args.data, args.len);
+
+    out = ngx_pnalloc(r->pool, uri.len + len);
+    scratch = ngx_pnalloc(r->pool, args.len);
+    if (out == NULL || scratch == NULL) {
+        return NGX_ERROR;
+    }
+
+    extra = alcf->redact ? alcf->redact->elts : NULL;
+    nextra = alcf->redact ? alcf->redact->nelts : 0;
+
+    p = ngx_cpymem(out, uri.data, uri.len);
+    p += ngx_egov_anon_query(args.data, args.len, p, scratch, extra, nextra);
+
+    ngx_http_egov_anon_value(v, out, p - out);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_anon_referer_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char           *p;
+    size_t            n;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.referer;
+
+    if (h == NULL || h->value.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, h->value.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_egov_anon_origin(h->value.data, h->value.len, p);
+
+    if (n == 0) {
+        /* not an http(s) URL: nothing of it */
+        ngx_http_egov_anon_value(v, (u_char *) "-", 1);
+        return NGX_OK;
+    }
+
+    ngx_http_egov_anon_value(v, p, n);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_anon_ua_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.user_agent;
+
+    if (h == NULL || h->value.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_EGOV_ANON_UA_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_egov_anon_value(v, p,
+                             ngx_egov_anon_ua(h->value.data, h->value.len, p));
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_egov_anon_value(ngx_http_variable_value_t *v, u_char *p, size_t len)
+{
+    v->data = p;
+    v->len = len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+}

@@ -1,0 +1,330 @@
+
+/*
+ * egov_anon_error_log on: nginx's error_log lines without client
+ * addresses or personal data of request lines.
+ *
+ * nginx ends a connection's error lines with ", client: ADDR" from the log
+ * context's connection, then, for a request, r->log_handler adds the
+ * server, the request line, the upstream, the host and the referrer.  So:
+ *   - the log context points at a shadow connection whose addr_text is the
+ *     anonymized address (installed when the connection is set up, and
+ *     kept up to date per request, after realip, in the post-read, rewrite
+ *     and access phases);
+ *   - r->log_handler is ours: the request line and the upstream's URI with
+ *     their query redacted, the referrer cut to its origin.
+ * Lines written before a request is read follow the http level's setting.
+ */
+
+
+#include "ngx_http_egov_anon.h"
+
+
+static void ngx_http_egov_anon_init_connection(ngx_connection_t *c);
+static void ngx_http_egov_anon_shadow(ngx_connection_t *c,
+    ngx_http_egov_anon_loc_conf_t *alcf, ngx_uint_t on);
+static ngx_int_t ngx_http_egov_anon_log_phase(ngx_http_request_t *r);
+static u_char *ngx_http_egov_anon_log_request(ngx_http_request_t *r,
+    ngx_http_request_t *sr, u_char *buf, size_t len);
+static u_char *ngx_http_egov_anon_log_uri(u_char *buf, size_t len,
+    const char *fmt, ngx_str_t *pre, ngx_str_t *line,
+    ngx_http_egov_anon_loc_conf_t *alcf);
+
+
+static ngx_connection_handler_pt  ngx_http_egov_anon_orig_init;
+static ngx_http_log_handler_pt    ngx_http_egov_anon_orig_log;
+static ngx_http_egov_anon_loc_conf_t  *ngx_http_egov_anon_http_conf;
+
+
+/* postconfiguration: phase handlers, if any level switched it on */
+
+ngx_int_t
+ngx_http_egov_anon_log_init(ngx_conf_t *cf)
+{
+    ngx_uint_t                  i;
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    static ngx_uint_t  phases[] = {
+        NGX_HTTP_POST_READ_PHASE, NGX_HTTP_REWRITE_PHASE,
+        NGX_HTTP_ACCESS_PHASE
+    };
+
+    if (!ngx_http_egov_anon_error_log_used) {
+        return NGX_OK;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+        h = ngx_array_push(&cmcf->phases[phases[i]].handlers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        *h = ngx_http_egov_anon_log_phase;
+    }
+
+    return NGX_OK;
+}
+
+
+/* init_module: connections of the new cycle get the shadow from the start */
+
+ngx_int_t
+ngx_http_egov_anon_log_listening(ngx_cycle_t *cycle)
+{
+    ngx_uint_t            i;
+    ngx_listening_t      *ls;
+    ngx_http_conf_ctx_t  *ctx;
+
+    ngx_http_egov_anon_http_conf = NULL;
+
+    ctx = (ngx_http_conf_ctx_t *) cycle->conf_ctx[ngx_http_module.index];
+
+    if (ctx == NULL || !ngx_http_egov_anon_error_log_used) {
+        return NGX_OK;
+    }
+
+    ngx_http_egov_anon_http_conf =
+                         ctx->loc_conf[ngx_http_egov_anon_module.ctx_index];
+
+    if (!ngx_http_egov_anon_http_conf->error_log) {
+        return NGX_OK;
+    }
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+
+        if (ls[i].handler == ngx_http_egov_anon_init_connection) {
+            continue;
+        }
+
+        if (ls[i].handler != ngx_http_init_connection) {
+            /* not ours to change (another module's listener) */
+            continue;
+        }
+
+        ngx_http_egov_anon_orig_init = ls[i].handler;
+        ls[i].handler = ngx_http_egov_anon_init_connection;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_egov_anon_init_connection(ngx_connection_t *c)
+{
+    ngx_http_egov_anon_orig_init(c);
+
+    /* it may have failed, and closed the connection */
+
+    if (c->destroyed || c->fd == (ngx_socket_t) -1 || c->log == NULL
+        || c->log->handler == NULL || ngx_http_egov_anon_http_conf == NULL)
+    {
+        return;
+    }
+
+    ngx_http_egov_anon_shadow(c, ngx_http_egov_anon_http_conf, 1);
+}
+
+
+/*
+ * The log context's connection becomes a shadow of "c" whose address text
+ * is anonymized ("on"), or the raw one again ("off").
+ */
+
+static void
+ngx_http_egov_anon_shadow(ngx_connection_t *c,
+    ngx_http_egov_anon_loc_conf_t *alcf, ngx_uint_t on)
+{
+    ngx_connection_t    *shadow;
+    ngx_http_log_ctx_t  *ctx;
+
+    ctx = c->log->data;
+
+    if (ctx == NULL) {
+        return;
+    }
+
+    shadow = ctx->connection;
+
+    if (shadow == c) {
+        if (!on) {
+            return;
+        }
+
+        shadow = ngx_pcalloc(c->pool,
+                             sizeof(ngx_connection_t) + NGX_SOCKADDR_STRLEN);
+        if (shadow == NULL) {
+            return;
+        }
+
+        shadow->listening = c->listening;
+        shadow->addr_text.data = (u_char *) (shadow + 1);
+        ctx->connection = shadow;
+    }
+
+    if (on) {
+        shadow->addr_text.len = ngx_http_egov_anon_addr(alcf, c->sockaddr,
+                                                  shadow->addr_text.data);
+
+    } else {
+        shadow->addr_text = c->addr_text;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_egov_anon_log_phase(ngx_http_request_t *r)
+{
+    ngx_http_egov_anon_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
+
+    if (r->log_handler != ngx_http_egov_anon_log_request) {
+        if (!alcf->error_log) {
+            return NGX_DECLINED;
+        }
+
+        ngx_http_egov_anon_orig_log = r->log_handler;
+    }
+
+    ngx_http_egov_anon_shadow(r->connection, alcf, alcf->error_log);
+
+    r->log_handler = alcf->error_log ? ngx_http_egov_anon_log_request
+                                     : ngx_http_egov_anon_orig_log;
+
+    return NGX_DECLINED;
+}
+
+
+/* as nginx's own, with the request line, upstream and referrer cleaned */
+
+static u_char *
+ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
+    u_char *buf, size_t len)
+{
+    u_char                         *p, *o;
+    size_t                          n;
+    ngx_str_t                       pre;
+    ngx_http_upstream_t            *u;
+    ngx_http_core_srv_conf_t       *cscf;
+    ngx_http_egov_anon_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+    p = ngx_snprintf(buf, len, ", server: %V", &cscf->server_name);
+    len -= p - buf;
+    buf = p;
+
+    if (r->request_line.len) {
+        pre.len = 0;
+        p = ngx_http_egov_anon_log_uri(buf, len, ", request: \"%V%*s\"", &pre,
+                                       &r->request_line, alcf);
+        len -= p - buf;
+        buf = p;
+    }
+
+    if (r != sr) {
+        p = ngx_snprintf(buf, len, ", subrequest: \"%V\"", &sr->uri);
+        len -= p - buf;
+        buf = p;
+    }
+
+    u = sr->upstream;
+
+    if (u && u->peer.name) {
+        n = u->schema.len + u->peer.name->len;
+
+        o = ngx_pnalloc(r->pool, n);
+        if (o) {
+            pre.data = o;
+            pre.len = ngx_cpymem(ngx_cpymem(o, u->schema.data, u->schema.len),
+                                 u->peer.name->data, u->peer.name->len)
+                      - o;
+
+            p = ngx_http_egov_anon_log_uri(buf, len, ", upstream: \"%V%*s\"",
+                                           &pre, &u->uri, alcf);
+            len -= p - buf;
+            buf = p;
+        }
+    }
+
+    if (r->headers_in.host) {
+        p = ngx_snprintf(buf, len, ", host: \"%V\"",
+                         &r->headers_in.host->value);
+        len -= p - buf;
+        buf = p;
+    }
+
+    if (r->headers_in.referer) {
+        o = ngx_pnalloc(r->pool, r->headers_in.referer->value.len);
+
+        if (o) {
+            n = ngx_egov_anon_origin(r->headers_in.referer->value.data,
+                                     r->headers_in.referer->value.len, o);
+            if (n) {
+                p = ngx_snprintf(buf, len, ", referrer: \"%*s\"", n, o);
+                len -= p - buf;
+                buf = p;
+            }
+        }
+    }
+
+    return buf;
+}
+
+
+/* "fmt" gets "pre" and the line with the query of its URI redacted */
+
+static u_char *
+ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
+    ngx_str_t *pre, ngx_str_t *line, ngx_http_egov_anon_loc_conf_t *alcf)
+{
+    u_char                *q, *end, *sp, *out, *scratch, *p;
+    size_t                 n, nextra;
+    ngx_egov_anon_name_t  *extra;
+
+    end = line->data + line->len;
+    q = ngx_strlchr(line->data, end, '?');
+
+    if (q == NULL) {
+        return ngx_snprintf(buf, len, fmt, pre, line->len, line->data);
+    }
+
+    /* the query ends at the next space: " HTTP/1.1" of a request line */
+
+    for (sp = q; sp < end && *sp != ' '; sp++) { /* void */ }
+
+    n = ngx_egov_anon_query_size(q + 1, sp - q - 1);
+
+    out = ngx_alloc(line->len + n, ngx_cycle->log);
+    scratch = ngx_alloc(line->len + 1, ngx_cycle->log);
+
+    if (out == NULL || scratch == NULL) {
+        if (out) {
+            ngx_free(out);
+        }
+
+        return ngx_snprintf(buf, len, fmt, pre,
+                            sizeof(NGX_EGOV_ANON_MARKER) - 1,
+                            NGX_EGOV_ANON_MARKER);
+    }
+
+    extra = alcf->redact ? alcf->redact->elts : NULL;
+    nextra = alcf->redact ? alcf->redact->nelts : 0;
+
+    p = ngx_cpymem(out, line->data, q + 1 - line->data);
+    p += ngx_egov_anon_query(q + 1, sp - q - 1, p, scratch, extra, nextra);
+    p = ngx_cpymem(p, sp, end - sp);
+
+    buf = ngx_snprintf(buf, len, fmt, pre, (size_t) (p - out), out);
+
+    ngx_free(out);
+    ngx_free(scratch);
+
+    return buf;
+}
