@@ -38,13 +38,15 @@ sub wait_until {
 }
 
 # two servers of a fleet (two workers each) with one configuration, up and
-# using Redis; the config must have "location /health { egov_redis_health; }"
+# using Redis (unless "without_redis"); the config must have
+# "location /health { egov_redis_health; }"
 sub start_fleet {
-    my ($http, $config) = @_;
+    my ($http, $config, %o) = @_;
     require EgovTest::Nginx;
     require Test::More;
     my @servers = map { EgovTest::Nginx->new(workers => 2) } 1 .. 2;
     $_->start(http_config => $http, config => $config) for @servers;
+    return @servers if $o{without_redis};
     for my $n (@servers) {
         Test::More::ok(wait_until(sub { (health($n))[0] == 200 }),
                        'server up with Redis');

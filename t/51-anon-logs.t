@@ -1,0 +1,142 @@
+#!/usr/bin/perl
+# The promise made checkable: traffic from many addresses (127.x.y.z, ::1,
+# and clients behind a trusted proxy through X-Forwarded-For and realip)
+# leaves no raw address, e-mail address or redacted value in the access log
+# while the counts per anonymized address still add up; with
+# egov_anon_error_log on, nginx's error_log lines after 404s, rate-limit
+# refusals (nginx's limit_req and egov_limit) and upstream errors carry the
+# anonymized address and the redacted request line instead.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use EgovTest;
+use EgovTest::Nginx;
+
+my $n = EgovTest::Nginx->new(log_level => 'info');
+$n->start(http_config => <<'END', config => <<'END2');
+    log_format egov_anonymized '$egov_anon_addr - [$time_local] '
+                               '"$request_method $egov_anon_uri" $status '
+                               '"$egov_anon_referer" "$egov_anon_ua" '
+                               '"$egov_anon_xff"';
+    egov_anon_addr hash;
+    egov_anon_error_log on;
+    set_real_ip_from 127.0.0.2;
+    real_ip_header X-Forwarded-For;
+    limit_req_zone $binary_remote_addr zone=nginx_limit:1m rate=1r/m;
+    egov_limit_zone name=egov key=$binary_remote_addr rate=1r/m size=1m;
+END
+    access_log logs/anon.log egov_anonymized;
+    location / { return 200 "ok\n"; }
+    location /missing { root html/nothing-here; }
+    location /nginx-limited { limit_req zone=nginx_limit; try_files $uri =204; }
+    location /egov-limited { egov_limit zone=egov; return 200; }
+    location /up { proxy_pass http://127.0.0.1:1; }
+END2
+
+my %sent;        # raw address => requests
+my @raw;
+
+# 40 loopback clients, 3 requests each, with personal data in the query
+for my $i (1 .. 40) {
+    my $addr = sprintf '127.%d.%d.%d', 3 + $i % 5, $i, 10 + $i;
+    push @raw, $addr;
+    for my $k (1 .. 3) {
+        my $r = $n->request(uri => "/?email=user$i%40example.com&k=$k",
+                            client_addr => $addr,
+                            headers => [['Referer',
+                                         "https://mail.example.org/u/$i?x=1"]]);
+        is($r->status, 200, "client $i request $k") if $k == 1 && $i <= 2;
+        $sent{$addr}++;
+    }
+}
+
+# clients behind the trusted proxy 127.0.0.2
+for my $i (1 .. 10) {
+    my $addr = "203.0.113.$i";
+    push @raw, $addr;
+    for (1 .. 2) {
+        $n->request(uri => "/?phone=%2B968912345$i", client_addr => '127.0.0.2',
+                    headers => [['X-Forwarded-For', "198.51.100.$i, $addr"]]);
+        $sent{$addr}++;
+    }
+}
+
+SKIP: {
+    skip 'no IPv6 loopback', 1 unless EgovTest::Nginx::have_ipv6();
+    $n->request(uri => '/?token=secret-token-value', ipv6 => 1) for 1 .. 2;
+    $sent{'::1'} += 2;
+}
+
+# errors: 404s, limit refusals, upstream errors, from their own clients
+is($n->request(uri => '/missing/file?email=me%40example.com',
+               client_addr => '127.9.9.9')->status, 404, 'a 404');
+$n->request(uri => '/nginx-limited?id=96891234567', client_addr => '127.9.9.8')
+    for 1 .. 2;
+$n->request(uri => '/egov-limited?id=96891234567', client_addr => '127.9.9.7')
+    for 1 .. 2;
+is($n->request(uri => '/up?mail=a%40b.cc', client_addr => '127.9.9.6',
+               headers => [['Referer', 'https://search.example/?q=my+name']])
+     ->status, 502, 'an upstream error');
+push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6';
+
+sleep 1;
+my $access = $n->read_file('logs/anon.log');
+my $error = $n->error_log;
+
+# the access log: nothing raw, counts add up
+
+for my $addr (@raw) {
+    unlike($access, qr/(?<![\d.])\Q$addr\E(?![\d])/, "access log: no $addr")
+        if $addr =~ /\.(1|2|10)$/ || $addr =~ /^127\.9/;
+}
+my @leaks = grep { index($access, $_) >= 0 } @raw;
+is(scalar @leaks, 0, 'access log: none of the ' . scalar(@raw)
+   . ' raw client addresses') or diag "@leaks";
+unlike($access, qr/example\.com|%40|968912345|secret-token-value|\/u\/\d/,
+       'access log: no e-mail address, phone number, token or referring path');
+unlike($access, qr/198\.51\.100\.\d+\b(?!\.)/, 'access log: nor the proxies in X-Forwarded-For');
+like($access, qr/"https:\/\/mail\.example\.org"/, 'the referring site is kept');
+
+my %count;
+$count{$1}++ while $access =~ /^([0-9a-f]{16}) - .*"GET \/\?/mg;
+my @got = sort { $a <=> $b } values %count;
+my @want = sort { $a <=> $b } values %sent;
+is_deeply(\@got, \@want,
+          'one anonymized address per client, with its number of requests')
+    or diag explain [\@got, \@want];
+
+# the error log: anonymized addresses, redacted request lines
+
+like($error, qr/\[error\] .*open\(\) "\S+nothing-here\/missing\/file" failed .*, client: [0-9a-f]{16}, server: localhost, request: "GET \/missing\/file\?email=\[redacted\] HTTP\/1\.1"/,
+     '404: the anonymized address and the redacted request line');
+like($error, qr/\[error\] .*limiting requests, excess: .* by zone "nginx_limit", client: [0-9a-f]{16}, server: localhost, request: "GET \/nginx-limited\?id=\[redacted\] HTTP\/1\.1"/,
+     "nginx's limit_req refusal too");
+like($error, qr/connect\(\) failed \(111: Connection refused\) while connecting to upstream, client: [0-9a-f]{16}, server: localhost, request: "GET \/up\?mail=\[redacted\] HTTP\/1\.1", upstream: "http:\/\/127\.0\.0\.1:1\/up\?mail=\[redacted\]", host: "localhost", referrer: "https:\/\/search\.example"/,
+     'an upstream error: address, request line, upstream URI and referrer cleaned');
+@leaks = grep { index($error, $_) >= 0 } @raw;
+is(scalar @leaks, 0, 'error log: none of the raw client addresses') or diag "@leaks";
+unlike($error, qr/%40|a\@b|968912345|my\+name/, 'error log: no personal data of requests');
+
+$n->stop;
+check_log_clean($n);
+
+# off in a location: nginx's own lines, as an operator debugging asks
+
+my $d = EgovTest::Nginx->new;
+$d->start(http_config => 'egov_anon_error_log on;', config => <<'END');
+    location /debug { egov_anon_error_log off; root html/nothing; }
+    location /private { root html/nothing; }
+END
+$d->request(uri => '/debug/x?e=me%40example.com', client_addr => '127.8.8.8');
+$d->request(uri => '/private/x?e=me%40example.com', client_addr => '127.8.8.9');
+$error = $d->error_log;
+like($error, qr/client: 127\.8\.8\.8, server: localhost, request: "GET \/debug\/x\?e=me%40example\.com HTTP\/1\.1"/,
+     'egov_anon_error_log off in a location: the raw line');
+like($error, qr/client: 127\.8\.8\.0, server: localhost, request: "GET \/private\/x\?e=\[redacted\] HTTP\/1\.1"/,
+     'on elsewhere: truncated (the default mode), redacted');
+$d->stop;
+check_log_clean($d);
+
+done_testing();
