@@ -4,6 +4,9 @@
  */
 
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE              /* memmem() */
+#endif
 #include <string.h>
 #include <strings.h>
 
@@ -231,7 +234,8 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
     }
 
     for (i = 0; ngx_egov_anon_names[i]; i++) {
-        if (strlen(ngx_egov_anon_names[i]) == n
+        if (ngx_egov_anon_names[i][0] == scratch[0]
+            && strlen(ngx_egov_anon_names[i]) == n
             && memcmp(ngx_egov_anon_names[i], scratch, n) == 0)
         {
             return 1;
@@ -390,17 +394,7 @@ ngx_egov_anon_find_nocase(const u_char *p, size_t len, const char *what)
 static const u_char *
 ngx_egov_anon_find(const u_char *p, size_t len, const char *what)
 {
-    size_t  i, n;
-
-    n = strlen(what);
-
-    for (i = 0; i + n <= len; i++) {
-        if (memcmp(p + i, what, n) == 0) {
-            return p + i;
-        }
-    }
-
-    return NULL;
+    return memmem(p, len, what, strlen(what));
 }
 
 

@@ -65,20 +65,25 @@ ngx_egov_cryptopan_ipv6(ngx_egov_cryptopan_t *cp, unsigned char addr[16])
 }
 
 
+/*
+ * The blocks depend on the address only, not on each other's results, so
+ * all of them are encrypted in one ECB call (AES-NI pipelines them).
+ */
+
 static int
 ngx_egov_cryptopan_run(ngx_egov_cryptopan_t *cp, unsigned char *addr,
     unsigned bits)
 {
     int            len;
     unsigned       i, byte, bit;
-    unsigned char  block[16], out[16], flip[16];
-
-    memset(flip, 0, sizeof(flip));
+    unsigned char  flip[16], *block;
+    unsigned char  in[128 * 16], out[128 * 16];
 
     for (i = 0; i < bits; i++) {
 
         /* the address's first i bits, then the pad's */
 
+        block = in + 16 * i;
         memcpy(block, cp->pad, 16);
 
         byte = i / 8;
@@ -91,14 +96,18 @@ ngx_egov_cryptopan_run(ngx_egov_cryptopan_t *cp, unsigned char *addr,
                 ((addr[byte] & (0xff << (8 - bit)))
                  | (cp->pad[byte] & (0xff >> bit)));
         }
+    }
 
-        if (EVP_EncryptUpdate(cp->aes, out, &len, block, 16) != 1
-            || len != 16)
-        {
-            return -1;
-        }
+    if (EVP_EncryptUpdate(cp->aes, out, &len, in, (int) (16 * bits)) != 1
+        || len != (int) (16 * bits))
+    {
+        return -1;
+    }
 
-        flip[byte] |= (unsigned char) ((out[0] >> 7) << (7 - bit));
+    memset(flip, 0, sizeof(flip));
+
+    for (i = 0; i < bits; i++) {
+        flip[i / 8] |= (unsigned char) ((out[16 * i] >> 7) << (7 - i % 8));
     }
 
     for (i = 0; i < bits / 8; i++) {

@@ -65,6 +65,8 @@ static size_t ngx_http_egov_anon_xff_token(
     u_char *out);
 static size_t ngx_http_egov_anon_cidr(ngx_http_egov_anon_loc_conf_t *alcf,
     ngx_egov_cidr_t *addr, u_char *out);
+static size_t ngx_http_egov_anon_compute(
+    ngx_http_egov_anon_loc_conf_t *alcf, ngx_egov_cidr_t *addr, u_char *out);
 static void ngx_http_egov_anon_value(ngx_http_variable_value_t *v, u_char *p,
     size_t len);
 
@@ -164,6 +166,35 @@ static ngx_http_variable_t  ngx_http_egov_anon_vars[] = {
       ngx_http_null_variable
 };
 
+
+/*
+ * Small per-worker caches: visitors send the same User-Agent with every
+ * request, and many requests from one address; parsing and 32 AES blocks
+ * are worth remembering.  Direct-mapped, overwritten on collision.
+ */
+
+#define NGX_HTTP_EGOV_ANON_CACHE     256
+#define NGX_HTTP_EGOV_ANON_UA_MAX    256
+
+typedef struct {
+    uint32_t                    hash;
+    u_short                     len;
+    u_char                      out_len;
+    u_char                      ua[NGX_HTTP_EGOV_ANON_UA_MAX];
+    u_char                      out[NGX_EGOV_ANON_UA_LEN];
+} ngx_http_egov_anon_ua_cache_t;
+
+typedef struct {
+    ngx_atomic_uint_t           generation;  /* of the keys used */
+    time_t                      period;
+    ngx_uint_t                  mode;
+    ngx_egov_cidr_t             addr;
+    u_char                      out_len;
+    u_char                      out[NGX_SOCKADDR_STRLEN];
+} ngx_http_egov_anon_addr_cache_t;
+
+static ngx_http_egov_anon_ua_cache_t    *ngx_http_egov_anon_ua_cache;
+static ngx_http_egov_anon_addr_cache_t  *ngx_http_egov_anon_addr_cache;
 
 static ngx_str_t  ngx_http_egov_anon_zone_name = ngx_string("egov_anon");
 
@@ -310,6 +341,15 @@ ngx_http_egov_anon_init_process(ngx_cycle_t *cycle)
 {
     ngx_memzero(&ngx_http_egov_anon_cache, sizeof(ngx_http_egov_anon_keys_t));
 
+    /* without them, every value is computed: slower, not wrong */
+
+    ngx_http_egov_anon_ua_cache = ngx_calloc(NGX_HTTP_EGOV_ANON_CACHE
+                                     * sizeof(ngx_http_egov_anon_ua_cache_t),
+                                     cycle->log);
+    ngx_http_egov_anon_addr_cache = ngx_calloc(NGX_HTTP_EGOV_ANON_CACHE
+                                   * sizeof(ngx_http_egov_anon_addr_cache_t),
+                                   cycle->log);
+
     return ngx_http_egov_anon_fleet_start(cycle);
 }
 
@@ -318,6 +358,16 @@ static void
 ngx_http_egov_anon_exit_process(ngx_cycle_t *cycle)
 {
     ngx_egov_cryptopan_free(&ngx_http_egov_anon_cache.cryptopan);
+
+    if (ngx_http_egov_anon_ua_cache) {
+        ngx_free(ngx_http_egov_anon_ua_cache);
+        ngx_http_egov_anon_ua_cache = NULL;
+    }
+
+    if (ngx_http_egov_anon_addr_cache) {
+        ngx_free(ngx_http_egov_anon_addr_cache);
+        ngx_http_egov_anon_addr_cache = NULL;
+    }
 }
 
 
@@ -732,6 +782,50 @@ static size_t
 ngx_http_egov_anon_cidr(ngx_http_egov_anon_loc_conf_t *alcf,
     ngx_egov_cidr_t *addr, u_char *out)
 {
+    size_t                            n;
+    uint32_t                          hash;
+    ngx_http_egov_anon_keys_t        *keys;
+    ngx_http_egov_anon_addr_cache_t  *c;
+
+    if (alcf->mode == NGX_HTTP_EGOV_ANON_TRUNCATE
+        || ngx_http_egov_anon_addr_cache == NULL)
+    {
+        return ngx_http_egov_anon_compute(alcf, addr, out);
+    }
+
+    keys = ngx_http_egov_anon_keys();
+    if (keys == NULL) {
+        return ngx_cpymem(out, "-", 1) - out;
+    }
+
+    hash = ngx_murmur_hash2(addr->addr, 16) ^ (uint32_t) addr->family;
+    c = &ngx_http_egov_anon_addr_cache[hash % NGX_HTTP_EGOV_ANON_CACHE];
+
+    if (c->out_len && c->mode == alcf->mode && c->period == keys->period
+        && c->generation == keys->generation
+        && c->addr.family == addr->family
+        && ngx_memcmp(c->addr.addr, addr->addr, 16) == 0)
+    {
+        return ngx_cpymem(out, c->out, c->out_len) - out;
+    }
+
+    c->addr = *addr;
+    n = ngx_http_egov_anon_compute(alcf, addr, out);
+
+    c->mode = alcf->mode;
+    c->period = keys->period;
+    c->generation = keys->generation;
+    c->out_len = (u_char) n;
+    ngx_memcpy(c->out, out, n);
+
+    return n;
+}
+
+
+static size_t
+ngx_http_egov_anon_compute(ngx_http_egov_anon_loc_conf_t *alcf,
+    ngx_egov_cidr_t *addr, u_char *out)
+{
     int                         rc;
     u_char                      data[17], mac[EVP_MAX_MD_SIZE];
     ngx_http_egov_anon_keys_t  *keys;
@@ -1057,8 +1151,10 @@ static ngx_int_t
 ngx_http_egov_anon_ua_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char           *p;
-    ngx_table_elt_t  *h;
+    u_char                         *p;
+    uint32_t                        hash;
+    ngx_table_elt_t                *h;
+    ngx_http_egov_anon_ua_cache_t  *c;
 
     h = r->headers_in.user_agent;
 
@@ -1072,8 +1168,29 @@ ngx_http_egov_anon_ua_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_http_egov_anon_value(v, p,
-                             ngx_egov_anon_ua(h->value.data, h->value.len, p));
+    if (ngx_http_egov_anon_ua_cache == NULL
+        || h->value.len > NGX_HTTP_EGOV_ANON_UA_MAX)
+    {
+        ngx_http_egov_anon_value(v, p, ngx_egov_anon_ua(h->value.data,
+                                                        h->value.len, p));
+        return NGX_OK;
+    }
+
+    hash = ngx_murmur_hash2(h->value.data, h->value.len);
+    c = &ngx_http_egov_anon_ua_cache[hash % NGX_HTTP_EGOV_ANON_CACHE];
+
+    if (c->out_len == 0 || c->hash != hash || c->len != h->value.len
+        || ngx_memcmp(c->ua, h->value.data, h->value.len) != 0)
+    {
+        c->hash = hash;
+        c->len = (u_short) h->value.len;
+        ngx_memcpy(c->ua, h->value.data, h->value.len);
+        c->out_len = (u_char) ngx_egov_anon_ua(h->value.data, h->value.len,
+                                               c->out);
+    }
+
+    ngx_memcpy(p, c->out, c->out_len);
+    ngx_http_egov_anon_value(v, p, c->out_len);
 
     return NGX_OK;
 }
