@@ -1,0 +1,138 @@
+#!/usr/bin/perl
+# egov_status: the counters match the traffic this test sent; JSON by
+# default; Prometheus text (by ?format= or Accept) that a strict parser of
+# the exposition format accepts; the bilingual HTML view in Chromium with
+# axe-core; only GET and HEAD.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use EgovTest;
+use EgovTest::Axe;
+use EgovTest::Browser;
+use EgovTest::Nginx;
+
+my $n = EgovTest::Nginx->new;
+$n->write_file('html/page.html',
+               "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+               . "<title>p</title></head><body><main><h1>p</h1></main></body></html>\n");
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_security_headers on;
+    egov_ban_zone size=1m;
+    egov_limit_zone name=tight key=$binary_remote_addr rate=1r/m size=1m;
+    egov_consent on;
+    egov_consent_categories analytics;
+END
+    egov_signatures on;
+    location = /page.html { add_header Set-Cookie "_ga=1; Path=/"; }
+    location /limited { egov_limit zone=tight; return 200 "ok\n"; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+END2
+
+sub get { $n->request(uri => $_[0], client_addr => $_[1] || '127.0.0.50', @_[2 .. $#_]) }
+
+# the traffic: 2 pages with the banner (2 cookies held back), 3 scanner
+# probes, 1 request over the limit
+is(get('/page.html')->status, 200, 'a page') for 1 .. 2;
+is(get('/.env', '127.0.0.51')->status, 403, 'a probe') for 1 .. 3;
+is(get('/limited', '127.0.0.52')->status, 200, 'under the limit');
+is(get('/limited', '127.0.0.52')->status, 429, 'over the limit');
+
+my $res = get('/status', '127.0.0.1');
+is($res->status, 200, 'status: 200');
+like($res->header('Content-Type'), qr{^application/json}, 'JSON by default');
+is($res->header('Cache-Control'), 'no-store', 'not cached');
+my $s = decode_json($res->body);
+my $c = $s->{counters};
+is($c->{refused_signature_total}, 3, 'three probes refused');
+is($c->{refused_limit_total}, 1, 'one request over the limit');
+is($c->{consent_banners_total}, 2, 'two banners shown');
+is($c->{cookies_held_back_total}, 2, 'two cookies held back');
+is($c->{refused_blocklist_total}, 0, 'no block list refusal');
+is($s->{limit_zones}[0]{name}, 'tight', 'the limit zone');
+is($s->{limit_zones}[0]{rate}, 1, 'its rate');
+is($s->{limit_zones}[0]{per}, 60, 'per minute');
+is($s->{limit_zones}[0]{scope}, 'local', 'this server only');
+ok($s->{limit_zones}[0]{use_percent} >= 0 && $s->{limit_zones}[0]{use_percent} <= 100,
+   'its memory use');
+is($s->{redis}{state}, 'off', 'no Redis configured');
+
+# Prometheus
+
+sub prometheus_ok {
+    my ($text, $label) = @_;
+    my (%type, %help, @errors, $samples);
+    push @errors, 'no trailing newline' unless $text =~ /\n\z/;
+    my $name_re = qr/[a-zA-Z_:][a-zA-Z0-9_:]*/;
+    my $value_re = qr/-?(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|\+Inf|-Inf)/;
+    for my $line (split /\n/, $text) {
+        if ($line =~ /^# HELP ($name_re) (.*)$/) {
+            push @errors, "HELP twice for $1" if $help{$1}++;
+            push @errors, "HELP after samples of $1" if $type{$1} && $type{$1} eq 'seen';
+        } elsif ($line =~ /^# TYPE ($name_re) (counter|gauge|histogram|summary|untyped)$/) {
+            push @errors, "TYPE twice for $1" if $type{$1};
+            $type{$1} = $2;
+            push @errors, "counter $1 does not end in _total" if $2 eq 'counter' && $1 !~ /_total$/;
+        } elsif ($line =~ /^#/) {
+            push @errors, "bad comment: $line";
+        } elsif ($line =~ /^($name_re)(\{(?:$name_re="(?:[^"\\\n]|\\.)*"(?:,$name_re="(?:[^"\\\n]|\\.)*")*)?\})? ($value_re)(?: -?\d+)?$/) {
+            push @errors, "sample of $1 without TYPE before it" unless $type{$1};
+            $samples++;
+        } else {
+            push @errors, "bad line: $line";
+        }
+    }
+    is(scalar @errors, 0, "$label: a strict exposition-format parser accepts it")
+        or diag join "\n", @errors[0 .. ($#errors > 9 ? 9 : $#errors)];
+    return $samples;
+}
+
+$res = get('/status?format=prometheus', '127.0.0.1');
+is($res->status, 200, 'prometheus: 200');
+is($res->header('Content-Type'), 'text/plain; version=0.0.4; charset=utf-8',
+   'the exposition format content type');
+ok(prometheus_ok($res->body, '?format=prometheus') > 30, 'with every counter');
+like($res->body, qr/^egov_refused_signature_total 3$/m, 'the probes');
+like($res->body, qr/^egov_limit_zone_use_ratio\{zone="tight"\} \d\.\d\d$/m, 'the zone');
+unlike($res->body, qr/egov_redis_up/, 'no Redis gauge without Redis');
+
+$res = get('/status', '127.0.0.1',
+           headers => [['Accept', 'text/plain; version=0.0.4; q=1, */*; q=0.1']]);
+like($res->header('Content-Type'), qr{^text/plain; version=0\.0\.4}, 'Prometheus by Accept');
+prometheus_ok($res->body, 'by Accept');
+
+is(get('/status?format=json', '127.0.0.1')->header('Content-Type'), 'application/json',
+   '?format=json');
+
+# HTML
+
+$res = get('/status?format=html', '127.0.0.1');
+is($res->status, 200, 'html: 200');
+like($res->header('Content-Type'), qr{^text/html}, 'html');
+like($res->body, qr/<td>scanner or probe<\/td><td lang="ar" dir="rtl">أداة فحص<\/td><td class="n">3<\/td>/,
+     'refusals by reason, in both languages');
+like($res->body, qr/Consent banners shown.*<td class="n">2<\/td>/s, 'banners shown');
+like($res->body, qr/<style nonce="[^"]+">/, 'its style carries the CSP nonce');
+
+is(get('/status', '127.0.0.1', method => 'POST')->status, 405, 'POST: 405');
+is(get('/status', '127.0.0.1', method => 'HEAD')->status, 200, 'HEAD: 200');
+
+SKIP: {
+    skip EgovTest::Browser::why_not(), 3 unless EgovTest::Browser::available();
+    EgovTest::Axe::check_page('http://127.0.0.1:' . $n->port . '/status?format=html',
+                              'en', 'the status page', status => 200);
+}
+
+$n->stop;
+check_log_clean($n);
+
+# egov_status takes no argument and only in locations
+my $t = EgovTest::Nginx->new;
+my ($ok, $out) = $t->test_config(config => 'location /s { egov_status on; }');
+ok(!$ok, 'egov_status with an argument is refused');
+like($out, qr/invalid number of arguments in "egov_status" directive in \S+nginx\.conf:\d+/,
+     '... saying why, where');
+
+done_testing();

@@ -1,0 +1,187 @@
+#!/usr/bin/perl
+# The admin API: every route with good and bad input, without a token and
+# with a wrong one; changes take effect on requests at once, are audited
+# (who, what, when, result; never the token); bad JSON, bad addresses,
+# oversized bodies and wrong methods change nothing; nginx -t refuses an
+# admin location without a token.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use EgovTest;
+use EgovTest::Nginx;
+
+my $n = EgovTest::Nginx->new;
+$n->write_file('conf/admin.tokens', <<'END');
+# security team
+alice:alice-token-0123456789abcdef
+bob:bob-token-0123456789abcdef00
+END
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_ban_zone size=1m;
+    egov_admin_token admin.tokens;
+    egov_admin_audit_log logs/audit.log;
+END
+    location / { return 200 "ok\n"; }
+    location /egov-admin/ {
+        egov_admin;
+        client_max_body_size 64k;
+    }
+END2
+
+my $alice = 'alice-token-0123456789abcdef';
+
+sub api {
+    my ($method, $path, %o) = @_;
+    my @h = (['Content-Type', 'application/json']);
+    push @h, ['Authorization', "Bearer $o{token}"] if defined $o{token};
+    my $res = $n->request(method => $method, uri => "/egov-admin/$path",
+                          body => $o{body}, headers => \@h);
+    my $json = eval { decode_json($res->body) };
+    return ($res->status, $json, $res);
+}
+
+my ($status, $json, $res);
+
+# authentication
+
+($status, $json, $res) = api('GET', 'entries');
+is($status, 401, 'no token: 401');
+is($res->header('WWW-Authenticate'), 'Bearer realm="egov admin"', 'WWW-Authenticate');
+is($json->{error}, 'a valid bearer token is needed', 'a JSON error');
+($status) = api('GET', 'entries', token => 'alice-token-0123456789abcdeX');
+is($status, 401, 'a wrong token: 401');
+($status) = api('GET', 'entries', token => '');
+is($status, 401, 'an empty token: 401');
+($status, $json) = api('GET', 'entries', token => $alice);
+is($status, 200, 'a good token: 200');
+is_deeply($json, { entries => [] }, 'no entries yet');
+
+# add: a ban and a block
+
+($status, $json) = api('POST', 'entries', token => $alice,
+    body => '{"address":"127.0.0.60","kind":"ban","ttl":600,"reason":"scanning"}');
+is($status, 201, 'a ban: 201');
+is($json->{address}, '127.0.0.60', 'its address');
+is($json->{kind}, 'ban', 'its kind');
+is($json->{origin}, 'admin', 'made by the admin API');
+is($json->{expires} - $json->{created}, 600, 'its ttl');
+is($json->{reason}, 'scanning', 'its reason');
+is($n->request(uri => '/', client_addr => '127.0.0.60')->status, 403,
+   'the address is refused at once');
+
+($status, $json) = api('POST', 'entries', token => 'bob-token-0123456789abcdef00',
+    body => '{"address":"127.0.0.64/30","kind":"block","reason":"abuse report \u0031"}');
+is($status, 201, 'a block of a prefix, forever: 201');
+is($json->{expires}, 0, 'no expiry');
+is($json->{reason}, 'abuse report 1', 'an escaped reason, decoded');
+is($n->request(uri => '/', client_addr => '127.0.0.66')->status, 403,
+   'an address of the prefix is refused');
+
+($status, $json) = api('GET', 'entries', token => $alice);
+is(scalar @{ $json->{entries} }, 2, 'two entries listed');
+($status, $json) = api('GET', 'entries?kind=block', token => $alice);
+is(scalar @{ $json->{entries} }, 1, 'one block');
+is($json->{entries}[0]{address}, '127.0.0.64/30', 'the prefix');
+
+# one address's status
+
+($status, $json) = api('GET', 'address?address=127.0.0.60', token => $alice);
+is($status, 200, 'status of an address: 200');
+is($json->{entry}{kind}, 'ban', 'banned');
+is($json->{allowlisted}, JSON::PP::false, 'not allowlisted');
+($status, $json) = api('GET', 'address?address=127.0.0.99', token => $alice);
+is($json->{entry}, undef, 'another address: no entry');
+
+# bad input changes nothing
+
+my @bad = (
+    ['{"address":"127.0.0.70"', 'bad JSON at byte 23: "," or the end of the object or array was expected', 'truncated JSON'],
+    ['["127.0.0.70"]', 'a JSON object is needed', 'an array'],
+    ['{"address":"300.0.0.1"}', '"address" must be an IPv4 or IPv6 address or prefix', 'a bad address'],
+    ['{"address":"127.0.0.0/33"}', '"address" must be an IPv4 or IPv6 address or prefix', 'a bad prefix'],
+    ['{"address":"127.0.0.70","kind":"jail"}', '"kind" must be "ban" or "block"', 'a bad kind'],
+    ['{"address":"127.0.0.70","ttl":-5}', '"ttl" must be whole seconds up to 366 days (0, forever, for blocks only)', 'a negative ttl'],
+    ['{"address":"127.0.0.70","ttl":0}', '"ttl" must be whole seconds up to 366 days (0, forever, for blocks only)', 'a ban forever'],
+    ['{"address":"127.0.0.70","reason":"' . ('x' x 65) . '"}', '"reason" must be a string of at most 64 ASCII characters', 'a long reason'],
+    ["{\"address\":\"127.0.0.70\",\"reason\":\"a\nb\"}", 'bad JSON at byte 35: a control character in a string', 'a raw newline'],
+    ['{"address":"127.0.0.70","reason":"a\\u0007"}', '"reason" must be printable ASCII', 'a control character'],
+    ['', 'a JSON body is needed', 'no body'],
+);
+for my $case (@bad) {
+    my ($body, $error, $label) = @$case;
+    ($status, $json) = api('POST', 'entries', token => $alice, body => $body);
+    is($status, 400, "$label: 400");
+    is($json->{error}, $error, "$label: says why") or diag explain $json;
+}
+($status, $json) = api('POST', 'entries', token => $alice,
+                       body => '{"address":"127.0.0.70","reason":"' . ('y' x 20000) . '"}');
+is($status, 413, 'a body over 16 KiB: 413');
+is($n->request(uri => '/', client_addr => '127.0.0.70')->status, 200,
+   'none of them banned anyone');
+($status, $json) = api('GET', 'entries', token => $alice);
+is(scalar @{ $json->{entries} }, 2, 'still two entries');
+
+($status) = api('PUT', 'entries', token => $alice, body => '{}');
+is($status, 405, 'PUT: 405');
+($status) = api('GET', 'nowhere', token => $alice);
+is($status, 404, 'an unknown route: 404');
+($status, $json) = api('GET', 'address', token => $alice);
+is($status, 400, 'status without an address: 400');
+($status, $json) = api('GET', 'address?address=127.0.0.0/24', token => $alice);
+is($json->{error}, '"address" must be one IPv4 or IPv6 address', 'a prefix is not one address');
+
+# remove
+
+($status, $json) = api('DELETE', 'entries?address=127.0.0.64%2F30', token => $alice);
+is($status, 200, 'remove the block: 200');
+is($n->request(uri => '/', client_addr => '127.0.0.66')->status, 200,
+   'the prefix is served again');
+($status, $json) = api('DELETE', 'entries?address=127.0.0.64%2F30', token => $alice);
+is($status, 404, 'removing it again: 404');
+($status) = api('DELETE', 'entries?address=banana', token => $alice);
+is($status, 400, 'removing a bad address: 400');
+($status) = api('DELETE', 'entries?address=127.0.0.60&kind=block', token => $alice);
+is($status, 404, 'removing a ban as a block: 404');
+is($n->request(uri => '/', client_addr => '127.0.0.60')->status, 403, 'the ban holds');
+
+# the audit log
+
+my @audit = map { decode_json($_) } split /\n/, $n->read_file('logs/audit.log');
+is(scalar @audit, 5, 'five changes audited (adds, removes, refused removes)');
+is($audit[0]{who}, 'alice', 'who: the token\'s name');
+is($audit[0]{action}, 'add', 'what');
+is($audit[0]{address}, '127.0.0.60', 'which address');
+is($audit[0]{ttl}, 600, 'for how long');
+is($audit[0]{result}, 'ok', 'the result');
+like($audit[0]{time}, qr/^\d{4}-\d\d-\d\dT/, 'when');
+is($audit[1]{who}, 'bob', 'the second token');
+is($audit[3]{result}, 'not found', 'a refused removal is audited too');
+# (the test's error_log is at debug level, where nginx logs every header)
+unlike($n->read_file('logs/audit.log')
+       . join("\n", grep { !/\[debug\]/ } split /\n/, $n->error_log),
+       qr/token-0123/, 'the tokens are never logged');
+
+$n->stop;
+check_log_clean($n);
+
+# configuration errors
+
+my @invalid = (
+    ['location /a { egov_admin; }', qr/egov_admin in \S+nginx\.conf:\d+ needs egov_admin_token/],
+    ['egov_admin_token /nonexistent; location /a { egov_admin; }', qr{open\(\) "/nonexistent" failed}],
+    ['egov_admin_token short.tokens; location /a { egov_admin; }',
+     qr/egov_admin_token "\S+short\.tokens", line 1: a token must have at least 16 characters and a name/],
+);
+for my $case (@invalid) {
+    my ($conf, $re) = @$case;
+    my $t = EgovTest::Nginx->new;
+    $t->write_file('conf/short.tokens', "x:short\n");
+    my ($ok, $out) = $t->test_config(config => $conf);
+    ok(!$ok, "nginx -t refuses: $conf");
+    like($out, $re, '... saying why') or diag $out;
+}
+
+done_testing();
