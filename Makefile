@@ -16,6 +16,9 @@ PROVE_JOBS ?= 2
 TESTS     ?= t/
 
 MODULE    := $(BUILD)/ngx_http_egov_module.so
+EGOVCTL   := $(BUILD)/egovctl
+EGOVCTL_SRCS := tools/egovctl/egovctl.c ngx_egov_module/ngx_egov_json.c \
+                ngx_egov_module/ngx_egov_cidr.c
 SAN_DIR   := $(BUILD)/sanitized
 SAN_NGINX := $(SAN_DIR)/sbin/nginx
 SOURCES   := config $(wildcard ngx_egov_module/*.c ngx_egov_module/*.h \
@@ -34,11 +37,19 @@ TEST_MODULE := $(abspath $(MODULE))
 TEST_DEPS   := $(MODULE)
 endif
 
-.PHONY: all module deps deps-test run test bench clean
+.PHONY: all module egovctl deps deps-test run test bench clean
 
-all: module
+all: module egovctl
 
 module: $(MODULE)
+
+egovctl: $(EGOVCTL)
+
+$(EGOVCTL): $(EGOVCTL_SRCS) ngx_egov_module/ngx_egov_json.h \
+            ngx_egov_module/ngx_egov_cidr.h | deps
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -g -Wall -Wextra -Werror -Ingx_egov_module \
+	    $(EGOVCTL_SRCS) -o $@
 
 deps:
 	@tools/deps.sh build
@@ -55,9 +66,10 @@ $(SAN_NGINX): $(SOURCES) tools/build-sanitized-nginx.sh | deps
 run: $(MODULE)
 	tools/run-demo.sh $(NGINX_BIN) $(abspath $(MODULE))
 
-test: deps-test $(TEST_DEPS)
+test: deps-test $(TEST_DEPS) $(EGOVCTL)
 	@tools/test-setup.sh
 	EGOV_NGINX=$(abspath $(TEST_NGINX)) EGOV_MODULE=$(TEST_MODULE) \
+	EGOVCTL=$(abspath $(EGOVCTL)) \
 	EGOV_SANITIZE=$(SANITIZE) \
 	    prove -j$(PROVE_JOBS) -r $(TESTS)
 

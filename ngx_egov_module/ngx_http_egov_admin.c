@@ -8,6 +8,7 @@
  *                                           "ttl":SECONDS,"reason":"..."}
  *   DELETE .../entries?address=CIDR[&kind=ban|block]
  *   GET    .../address?address=IP          one address's status
+ *   GET    .../stats                       the counters (as egov_status)
  *
  * Every request needs "Authorization: Bearer TOKEN", TOKEN one of
  * egov_admin_token's file (lines "name:token", or one token named
@@ -173,6 +174,29 @@ ngx_http_egov_admin_handler(ngx_http_request_t *r)
                && ngx_strncmp(r->uri.data + r->uri.len - 8, "/entries", 8)
                   == 0);
 
+    if (r->uri.len >= 6
+        && ngx_strncmp(r->uri.data + r->uri.len - 6, "/stats", 6) == 0)
+    {
+        ngx_str_t  body;
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            return ngx_http_egov_admin_error(r, NGX_HTTP_NOT_ALLOWED,
+                                             "use GET");
+        }
+
+        if (ngx_http_egov_status_json_body(r, &body) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_egov_admin_json(r, NGX_HTTP_OK, body.data,
+                                        body.len);
+    }
+
     if (!entries
         && !(r->uri.len >= 8
              && ngx_strncmp(r->uri.data + r->uri.len - 8, "/address", 8)
@@ -180,8 +204,8 @@ ngx_http_egov_admin_handler(ngx_http_request_t *r)
     {
         (void) ngx_http_discard_request_body(r);
         return ngx_http_egov_admin_error(r, NGX_HTTP_NOT_FOUND,
-                                         "no such route: use .../entries "
-                                         "or .../address");
+                                         "no such route: use .../entries, "
+                                         ".../address or .../stats");
     }
 
     if (entries && r->method == NGX_HTTP_POST) {

@@ -120,5 +120,9 @@ ngx_table_elt_t *ngx_http_egov_header_in(ngx_http_request_t *r,
 /* ngx_http_egov_headers.c */
 ngx_int_t ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce);
 
+/* ngx_http_egov_status.c: the status as JSON (egov_status, admin API) */
+ngx_int_t ngx_http_egov_status_json_body(ngx_http_request_t *r,
+    ngx_str_t *out);
+
 
 #endif /* _NGX_HTTP_EGOV_MODULE_H_INCLUDED_ */

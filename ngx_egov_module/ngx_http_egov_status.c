@@ -161,6 +161,21 @@ ngx_http_egov_status_handler(ngx_http_request_t *r)
 }
 
 
+/* the JSON view, for the admin API's .../stats (egovctl stats) */
+
+ngx_int_t
+ngx_http_egov_status_json_body(ngx_http_request_t *r, ngx_str_t *out)
+{
+    ngx_http_egov_status_t  st;
+
+    if (ngx_http_egov_status_gather(r, &st) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_egov_status_json(r, &st, out);
+}
+
+
 static ngx_uint_t
 ngx_http_egov_status_format(ngx_http_request_t *r)
 {

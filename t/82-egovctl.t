@@ -1,0 +1,151 @@
+#!/usr/bin/perl
+# egovctl against a running server: every command, human and --json
+# output, the exit codes scripts rely on, --help for each command, the
+# address and token from flags, environment or a config file.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP;
+use EgovTest;
+use EgovTest::Nginx;
+
+my $egovctl = $ENV{EGOVCTL} || 'build/egovctl';
+-x $egovctl or plan skip_all => "$egovctl not built (make egovctl)";
+
+my $n = EgovTest::Nginx->new;
+$n->write_file('conf/admin.tokens', "ops:ops-token-0123456789abcdef\n");
+$n->write_file('conf/wrong.tokens', "ops:not-the-token-0123456789\n");
+$n->write_file('conf/list.netset', <<'END');
+# FireHOL-style list
+127.0.0.80
+127.0.0.84/30 ; a Spamhaus-style comment
+not-an-address
+2001:db8::/32
+END
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_ban_zone size=1m;
+    egov_admin_token admin.tokens;
+END
+    location / { return 200 "ok\n"; }
+    location /api/ { egov_admin; }
+END2
+
+my $p = $n->prefix;
+my $url = 'http://127.0.0.1:' . $n->port . '/api/';
+
+sub ctl {
+    my (@args) = @_;
+    my $cmd = join ' ', map { "'$_'" } $egovctl, @args;
+    my $out = `$cmd 2>&1`;
+    return ($? >> 8, $out);
+}
+
+my @auth = ('--url', $url, '--token-file', "$p/conf/admin.tokens");
+my ($rc, $out);
+
+($rc, $out) = ctl(@auth, 'ban', '127.0.0.70', '--ttl', '120', '--reason', 'scan');
+is($rc, 0, 'ban: exit 0') or diag $out;
+like($out, qr/^127\.0\.0\.70\s+ban\s+expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+admin\s+scan$/m,
+     'ban: says what it did');
+is($n->request(uri => '/', client_addr => '127.0.0.70')->status, 403,
+   'the server refuses the address');
+
+($rc, $out) = ctl(@auth, '--json', 'ban', '127.0.0.72/31', '--kind', 'block');
+is($rc, 0, 'block with --json: exit 0');
+my $j = decode_json($out);
+is($j->{kind}, 'block', '--json: the entry as the API gives it');
+is($j->{expires}, 0, 'a block forever');
+
+($rc, $out) = ctl(@auth, 'list');
+is($rc, 0, 'list: exit 0');
+like($out, qr/^127\.0\.0\.70 .*ban/m, 'list: the ban');
+like($out, qr/^127\.0\.0\.72\/31 .*block\s+expires never/m, 'list: the block');
+($rc, $out) = ctl(@auth, 'list', '--kind', 'block', '--json');
+is(scalar @{ decode_json($out)->{entries} }, 1, 'list --kind block --json');
+
+($rc, $out) = ctl(@auth, 'status', '127.0.0.73');
+is($rc, 0, 'status: exit 0');
+like($out, qr/^entry:\s+127\.0\.0\.72\/31 .*block/m, 'status: covered by the block');
+like($out, qr/^allowlisted:\s+false$/m, 'status: not allowlisted');
+
+# import: dry run, then for real
+($rc, $out) = ctl(@auth, 'import', "$p/conf/list.netset", '--dry-run');
+is($rc, 0, 'import --dry-run: exit 0');
+like($out, qr/list\.netset:4: not an address or prefix, skipped/, 'a bad line is reported with its line');
+like($out, qr/^would add 127\.0\.0\.80$/m, 'would add an address');
+like($out, qr/^would add 2001:db8::\/32$/m, 'would add an IPv6 prefix');
+like($out, qr/^would add 3, unchanged 0, invalid lines 1$/m, 'the summary');
+($rc, $out) = ctl(@auth, 'list', '--json');
+is(scalar @{ decode_json($out)->{entries} }, 2, 'a dry run changes nothing');
+
+($rc, $out) = ctl(@auth, 'import', "$p/conf/list.netset");
+is($rc, 0, 'import: exit 0');
+like($out, qr/^added 3, unchanged 0, invalid lines 1$/m, 'import: the summary');
+is($n->request(uri => '/', client_addr => '127.0.0.85')->status, 403,
+   'an imported prefix is refused');
+($rc, $out) = ctl(@auth, '--json', 'import', "$p/conf/list.netset", '--dry-run');
+is_deeply(decode_json((split /\n/, $out)[-1]),
+          { would_add => 0, unchanged => 3, invalid => 1, failed => 0 },
+          'importing again: nothing to add (--json)');
+
+($rc, $out) = ctl(@auth, 'unban', '127.0.0.70');
+is($rc, 0, 'unban: exit 0');
+is($out, "removed 127.0.0.70\n", 'unban: says so');
+is($n->request(uri => '/', client_addr => '127.0.0.70')->status, 200, 'served again');
+
+($rc, $out) = ctl(@auth, 'stats');
+is($rc, 0, 'stats: exit 0');
+like($out, qr/^refused_dynamic_total\s+\d+$/m, 'stats: the counters');
+like($out, qr/^refused_ban_total\s+1$/m, 'stats: the ban refused one request');
+
+# exit codes
+($rc, $out) = ctl(@auth, 'unban', '127.0.0.70');
+is($rc, 5, 'unban of nothing: exit 5 (not found)');
+like($out, qr/egovctl: 404: no such entry/, '... and says why');
+($rc, $out) = ctl(@auth, 'ban', '300.1.1.1');
+is($rc, 4, 'a bad address: exit 4 (refused)');
+like($out, qr/egovctl: 400: "address" must be an IPv4 or IPv6 address or prefix/, '... and says why');
+($rc, $out) = ctl('--url', $url, '--token-file', "$p/conf/wrong.tokens", 'list');
+is($rc, 3, 'a wrong token: exit 3');
+($rc, $out) = ctl('--url', 'http://127.0.0.1:1/api/', '--token-file',
+                  "$p/conf/admin.tokens", 'list');
+is($rc, 2, 'nothing listening: exit 2');
+like($out, qr/egovctl: cannot connect to 127\.0\.0\.1:1/, '... and says why');
+($rc, $out) = ctl(@auth, 'frobnicate');
+is($rc, 1, 'an unknown command: exit 1');
+($rc, $out) = ctl(@auth, 'ban');
+is($rc, 1, 'a missing argument: exit 1');
+($rc, $out) = ctl(@auth, 'ban', '127.0.0.1', '--ttl', 'soon');
+is($rc, 1, 'a bad option value: exit 1');
+
+# help
+($rc, $out) = ctl('--help');
+is($rc, 0, '--help: exit 0');
+like($out, qr/^Exit codes: 0 done/m, '--help lists the exit codes');
+for my $c (qw(ban unban list status import stats)) {
+    ($rc, $out) = ctl($c, '--help');
+    is($rc, 0, "$c --help: exit 0");
+    like($out, qr/^usage: egovctl $c/, "$c --help: its usage");
+}
+
+# environment and config file
+{
+    local $ENV{EGOV_ADMIN_URL} = $url;
+    local $ENV{EGOV_ADMIN_TOKEN_FILE} = "$p/conf/admin.tokens";
+    ($rc, $out) = ctl('list', '--json');
+    is($rc, 0, 'address and token from the environment');
+}
+{
+    $n->write_file('conf/egovctl.conf',
+                   "# egovctl\nurl = $url\ntoken_file = $p/conf/admin.tokens\n");
+    local $ENV{EGOVCTL_CONFIG} = "$p/conf/egovctl.conf";
+    ($rc, $out) = ctl('list', '--json');
+    is($rc, 0, 'address and token from the config file');
+}
+
+$n->stop;
+check_log_clean($n);
+
+done_testing();

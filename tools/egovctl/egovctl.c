@@ -1,0 +1,978 @@
+/*
+ * egovctl: the security team's command line for ngx_egov_module's admin
+ * API (egov_admin).  Plain C, no nginx headers: HTTP/1.0 over TCP or a
+ * unix socket, the module's own JSON parser and address parser.
+ *
+ * Exit codes (scripts rely on them):
+ *   0 done   1 usage   2 cannot reach the API   3 token refused
+ *   4 request refused (bad input)   5 not found   6 server error
+ */
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ngx_egov_cidr.h"
+#include "ngx_egov_json.h"
+
+
+#define EXIT_USAGE      1
+#define EXIT_CONNECT    2
+#define EXIT_AUTH       3
+#define EXIT_REFUSED    4
+#define EXIT_NOT_FOUND  5
+#define EXIT_SERVER     6
+
+#define MAX_NODES       65536
+
+
+typedef struct {
+    char           *url;           /* http://host:port/prefix/ */
+    char           *token_file;
+    char           *token;
+    int             json;
+    int             dry_run;
+    char           *kind;
+    long            ttl;
+    char           *reason;
+} options_t;
+
+
+typedef struct {
+    int             status;
+    char           *body;
+    size_t          len;
+} response_t;
+
+
+static options_t  opt;
+
+
+static void
+die(int code, const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    fprintf(stderr, "egovctl: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+
+    exit(code);
+}
+
+
+static void
+usage(const char *command, int code)
+{
+    FILE  *f = code ? stderr : stdout;
+
+    if (command == NULL) {
+        fprintf(f,
+"usage: egovctl [--url URL] [--token-file FILE] [--json] COMMAND ...\n"
+"\n"
+"Commands (egovctl COMMAND --help for each):\n"
+"  ban ADDRESS|CIDR    ban, or with --kind block add a block-list entry\n"
+"  unban ADDRESS|CIDR  remove a ban or entry\n"
+"  list                the active bans and entries\n"
+"  status ADDRESS      is it allowlisted, listed, banned, and why\n"
+"  import FILE         add every address of a FireHOL or Spamhaus list\n"
+"  stats               the module's counters\n"
+"\n"
+"The API's address and token: --url and --token-file, or EGOV_ADMIN_URL\n"
+"and EGOV_ADMIN_TOKEN_FILE, or \"url =\" and \"token_file =\" lines in\n"
+"$EGOVCTL_CONFIG (default /etc/egovctl.conf).  URL: http://HOST:PORT/PATH/\n"
+"or unix:/SOCKET:/PATH/, PATH the egov_admin location.\n"
+"\n"
+"Exit codes: 0 done, 1 usage, 2 cannot reach the API, 3 token refused,\n"
+"4 request refused, 5 not found, 6 server error.\n");
+
+    } else if (strcmp(command, "ban") == 0) {
+        fprintf(f,
+"usage: egovctl ban ADDRESS|CIDR [--kind ban|block] [--ttl SECONDS]\n"
+"                                [--reason TEXT]\n"
+"A ban lasts --ttl seconds (default 3600); a block (--kind block) lasts\n"
+"forever unless --ttl is given.  Every server of a fleet applies it.\n");
+
+    } else if (strcmp(command, "unban") == 0) {
+        fprintf(f,
+"usage: egovctl unban ADDRESS|CIDR [--kind ban|block]\n"
+"Removes the ban or entry of exactly that address or prefix.\n");
+
+    } else if (strcmp(command, "list") == 0) {
+        fprintf(f, "usage: egovctl list [--kind ban|block]\n");
+
+    } else if (strcmp(command, "status") == 0) {
+        fprintf(f, "usage: egovctl status ADDRESS\n");
+
+    } else if (strcmp(command, "import") == 0) {
+        fprintf(f,
+"usage: egovctl import FILE [--kind block|ban] [--ttl SECONDS]\n"
+"                           [--reason TEXT] [--dry-run]\n"
+"FILE: one address or prefix per line, \"#\" and \";\" comments (FireHOL\n"
+".netset, Spamhaus DROP).  --dry-run reports what would change.\n"
+"Default kind: block.\n");
+
+    } else if (strcmp(command, "stats") == 0) {
+        fprintf(f, "usage: egovctl stats\n");
+
+    } else {
+        fprintf(f, "egovctl: unknown command \"%s\"\n", command);
+        code = EXIT_USAGE;
+    }
+
+    exit(code);
+}
+
+
+static char *
+trim(char *s)
+{
+    char  *e;
+
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+
+    e = s + strlen(s);
+
+    while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' '
+                     || e[-1] == '\t'))
+    {
+        *--e = '\0';
+    }
+
+    return s;
+}
+
+
+static void
+read_config(void)
+{
+    FILE        *f;
+    char         line[1024], *p, *v;
+    const char  *path;
+
+    if (opt.url == NULL) {
+        opt.url = getenv("EGOV_ADMIN_URL");
+    }
+
+    if (opt.token_file == NULL) {
+        opt.token_file = getenv("EGOV_ADMIN_TOKEN_FILE");
+    }
+
+    path = getenv("EGOVCTL_CONFIG");
+    f = fopen(path ? path : "/etc/egovctl.conf", "r");
+
+    if (f == NULL) {
+        return;
+    }
+
+    while (fgets(line, sizeof(line), f)) {
+        p = trim(line);
+
+        if (*p == '#' || (v = strchr(p, '=')) == NULL) {
+            continue;
+        }
+
+        *v++ = '\0';
+        p = trim(p);
+        v = trim(v);
+
+        if (strcmp(p, "url") == 0 && opt.url == NULL) {
+            opt.url = strdup(v);
+
+        } else if (strcmp(p, "token_file") == 0 && opt.token_file == NULL) {
+            opt.token_file = strdup(v);
+        }
+    }
+
+    fclose(f);
+}
+
+
+/* the first token of the file: "name:token" or a bare token */
+
+static void
+read_token(void)
+{
+    FILE  *f;
+    char   line[4096], *p, *colon;
+
+    if (opt.token_file == NULL) {
+        die(EXIT_USAGE, "no token file: --token-file, EGOV_ADMIN_TOKEN_FILE "
+            "or token_file in the config file");
+    }
+
+    f = fopen(opt.token_file, "r");
+    if (f == NULL) {
+        die(EXIT_USAGE, "cannot open %s: %s", opt.token_file,
+            strerror(errno));
+    }
+
+    while (fgets(line, sizeof(line), f)) {
+        p = trim(line);
+
+        if (*p == '\0' || *p == '#') {
+            continue;
+        }
+
+        colon = strchr(p, ':');
+        opt.token = strdup(colon ? colon + 1 : p);
+        break;
+    }
+
+    fclose(f);
+
+    if (opt.token == NULL) {
+        die(EXIT_USAGE, "%s has no token", opt.token_file);
+    }
+}
+
+
+static int
+connect_api(char **path)
+{
+    int                  fd;
+    char                *u, *host, *port, *slash, *colon;
+    struct addrinfo      hints, *ai, *a;
+    struct sockaddr_un   sun;
+
+    if (opt.url == NULL) {
+        die(EXIT_USAGE, "no API address: --url, EGOV_ADMIN_URL or url in "
+            "the config file");
+    }
+
+    u = strdup(opt.url);
+
+    if (strncmp(u, "unix:", 5) == 0) {
+        colon = strchr(u + 5, ':');
+        if (colon == NULL) {
+            die(EXIT_USAGE, "a unix URL is unix:/SOCKET:/PATH/");
+        }
+
+        *colon = '\0';
+        *path = colon + 1;
+
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        strncpy(sun.sun_path, u + 5, sizeof(sun.sun_path) - 1);
+
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd == -1 || connect(fd, (struct sockaddr *) &sun, sizeof(sun))
+                        == -1)
+        {
+            die(EXIT_CONNECT, "cannot connect to %s: %s", u + 5,
+                strerror(errno));
+        }
+
+        return fd;
+    }
+
+    if (strncmp(u, "http://", 7) != 0) {
+        die(EXIT_USAGE, "the URL must start with http:// or unix:");
+    }
+
+    host = u + 7;
+    slash = strchr(host, '/');
+    *path = slash ? strdup(slash) : "/";
+
+    if (slash) {
+        *slash = '\0';
+    }
+
+    port = "80";
+
+    if (host[0] == '[') {
+        host++;
+        colon = strchr(host, ']');
+        if (colon == NULL) {
+            die(EXIT_USAGE, "a bad IPv6 host in the URL");
+        }
+
+        *colon = '\0';
+        if (colon[1] == ':') {
+            port = colon + 2;
+        }
+
+    } else if ((colon = strrchr(host, ':')) != NULL) {
+        *colon = '\0';
+        port = colon + 1;
+    }
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+
+    if (getaddrinfo(host, port, &hints, &ai) != 0) {
+        die(EXIT_CONNECT, "cannot resolve %s", host);
+    }
+
+    fd = -1;
+
+    for (a = ai; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+
+        if (fd != -1 && connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            break;
+        }
+
+        if (fd != -1) {
+            close(fd);
+            fd = -1;
+        }
+    }
+
+    freeaddrinfo(ai);
+
+    if (fd == -1) {
+        die(EXIT_CONNECT, "cannot connect to %s:%s: %s", host, port,
+            strerror(errno));
+    }
+
+    return fd;
+}
+
+
+static response_t
+call(const char *method, const char *route, const char *body)
+{
+    int          fd;
+    char        *path, *req, *p, *end;
+    size_t       cap, len;
+    ssize_t      n;
+    response_t   res;
+
+    fd = connect_api(&path);
+
+    len = strlen(path);
+    if (asprintf(&req, "%s %s%s%s HTTP/1.0\r\nHost: egovctl\r\n"
+                 "Authorization: Bearer %s\r\n"
+                 "Content-Type: application/json\r\n"
+                 "Content-Length: %zu\r\n\r\n%s",
+                 method, path, (len && path[len - 1] == '/') ? "" : "/",
+                 route, opt.token, body ? strlen(body) : 0,
+                 body ? body : "") < 0)
+    {
+        die(EXIT_CONNECT, "out of memory");
+    }
+
+    for (p = req, len = strlen(req); len; p += n, len -= n) {
+        n = write(fd, p, len);
+        if (n <= 0) {
+            die(EXIT_CONNECT, "cannot send the request: %s", strerror(errno));
+        }
+    }
+
+    free(req);
+
+    cap = 65536;
+    len = 0;
+    res.body = malloc(cap + 1);
+
+    for ( ;; ) {
+        if (len == cap) {
+            cap *= 2;
+            res.body = realloc(res.body, cap + 1);
+        }
+
+        n = read(fd, res.body + len, cap - len);
+
+        if (n < 0) {
+            die(EXIT_CONNECT, "cannot read the answer: %s", strerror(errno));
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        len += n;
+    }
+
+    close(fd);
+    res.body[len] = '\0';
+
+    if (sscanf(res.body, "HTTP/1.%*d %d", &res.status) != 1) {
+        die(EXIT_CONNECT, "not an HTTP answer");
+    }
+
+    end = strstr(res.body, "\r\n\r\n");
+    if (end == NULL) {
+        die(EXIT_CONNECT, "an HTTP answer without a body");
+    }
+
+    res.len = len - (end + 4 - res.body);
+    memmove(res.body, end + 4, res.len + 1);
+
+    return res;
+}
+
+
+static ngx_egov_json_t *
+parse(response_t *res)
+{
+    static ngx_egov_json_t  json;
+
+    json.nodes = malloc(MAX_NODES * sizeof(ngx_egov_json_node_t));
+    json.max = MAX_NODES;
+
+    if (ngx_egov_json_parse(&json, (u_char *) res->body, res->len) != 0) {
+        die(EXIT_SERVER, "the API answered something that is not JSON");
+    }
+
+    return &json;
+}
+
+
+/* a member's text (strings, numbers, true/false/null), or "" */
+
+static char *
+member(ngx_egov_json_t *json, size_t obj, const char *name)
+{
+    long     v;
+    char    *s;
+    size_t   n;
+
+    v = ngx_egov_json_member(json, obj, name);
+
+    if (v < 0) {
+        return "";
+    }
+
+    s = malloc(json->nodes[v].len + 1);
+
+    if (json->nodes[v].type == NGX_EGOV_JSON_STRING) {
+        n = ngx_egov_json_string(&json->nodes[v], (u_char *) s);
+
+    } else {
+        n = json->nodes[v].len;
+        memcpy(s, json->nodes[v].start, n);
+    }
+
+    s[(long) n < 0 ? 0 : n] = '\0';
+
+    return s;
+}
+
+
+/* the exit code of an answer; the error said on stderr */
+
+static int
+check(response_t *res)
+{
+    ngx_egov_json_t  *json;
+
+    if (res->status < 300) {
+        return 0;
+    }
+
+    json = parse(res);
+    fprintf(stderr, "egovctl: %d: %s\n", res->status,
+            member(json, 0, "error"));
+
+    switch (res->status) {
+    case 401:
+        return EXIT_AUTH;
+    case 404:
+        return EXIT_NOT_FOUND;
+    default:
+        return res->status >= 500 ? EXIT_SERVER : EXIT_REFUSED;
+    }
+}
+
+
+static char *
+when(const char *epoch)
+{
+    static char  buf[64];
+    time_t       t;
+    struct tm    tm;
+
+    t = (time_t) atoll(epoch);
+
+    if (t == 0) {
+        return "never";
+    }
+
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+
+    return buf;
+}
+
+
+static void
+print_entry(ngx_egov_json_t *json, size_t obj)
+{
+    printf("%-40s %-5s expires %-23s %-9s %s\n", member(json, obj, "address"),
+           member(json, obj, "kind"), when(member(json, obj, "expires")),
+           member(json, obj, "origin"), member(json, obj, "reason"));
+}
+
+
+static char *
+json_string(const char *s)
+{
+    char    *out, *o;
+    size_t   i;
+
+    out = malloc(strlen(s) * 6 + 3);
+    o = out;
+    *o++ = '"';
+
+    for (i = 0; s[i]; i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            *o++ = '\\';
+            *o++ = s[i];
+
+        } else if ((unsigned char) s[i] < 0x20) {
+            o += sprintf(o, "\\u%04x", s[i]);
+
+        } else {
+            *o++ = s[i];
+        }
+    }
+
+    *o++ = '"';
+    *o = '\0';
+
+    return out;
+}
+
+
+static int
+add(const char *address, const char *kind, int quiet)
+{
+    char        *body, ttl[32];
+    int          rc;
+    response_t   res;
+
+    ttl[0] = '\0';
+
+    if (opt.ttl >= 0) {
+        snprintf(ttl, sizeof(ttl), ",\"ttl\":%ld", opt.ttl);
+    }
+
+    if (asprintf(&body, "{\"address\":%s,\"kind\":\"%s\"%s,\"reason\":%s}",
+                 json_string(address), kind, ttl,
+                 json_string(opt.reason ? opt.reason : "egovctl")) < 0)
+    {
+        die(EXIT_CONNECT, "out of memory");
+    }
+
+    res = call("POST", "entries", body);
+    rc = check(&res);
+
+    if (rc == 0 && !quiet) {
+        if (opt.json) {
+            printf("%s\n", res.body);
+
+        } else {
+            print_entry(parse(&res), 0);
+        }
+    }
+
+    return rc;
+}
+
+
+static int
+cmd_list(void)
+{
+    int               rc;
+    char              route[64];
+    size_t            i, k, n;
+    long              v;
+    response_t        res;
+    ngx_egov_json_t  *json;
+
+    snprintf(route, sizeof(route), "entries%s%s", opt.kind ? "?kind=" : "",
+             opt.kind ? opt.kind : "");
+
+    res = call("GET", route, NULL);
+    rc = check(&res);
+
+    if (rc) {
+        return rc;
+    }
+
+    if (opt.json) {
+        printf("%s\n", res.body);
+        return 0;
+    }
+
+    json = parse(&res);
+    v = ngx_egov_json_member(json, 0, "entries");
+    n = (v < 0) ? 0 : json->nodes[v].size;
+
+    for (i = v + 1, k = 0; k < n; k++) {
+        print_entry(json, i);
+        i = json->nodes[i].next;
+    }
+
+    if (n == 0) {
+        printf("no bans or entries\n");
+    }
+
+    return 0;
+}
+
+
+static int
+cmd_status(const char *address)
+{
+    int               rc;
+    long              v;
+    char             *route;
+    response_t        res;
+    ngx_egov_json_t  *json;
+
+    if (asprintf(&route, "address?address=%s", address) < 0) {
+        die(EXIT_CONNECT, "out of memory");
+    }
+
+    res = call("GET", route, NULL);
+    rc = check(&res);
+
+    if (rc) {
+        return rc;
+    }
+
+    if (opt.json) {
+        printf("%s\n", res.body);
+        return 0;
+    }
+
+    json = parse(&res);
+
+    printf("address:      %s\n", member(json, 0, "address"));
+    printf("allowlisted:  %s\n", member(json, 0, "allowlisted"));
+    printf("block list:   %s\n", member(json, 0, "listed"));
+    printf("violations:   %s\n", member(json, 0, "violations"));
+    printf("bans so far:  %s\n", member(json, 0, "bans_so_far"));
+
+    v = ngx_egov_json_member(json, 0, "entry");
+
+    if (v >= 0 && json->nodes[v].type == NGX_EGOV_JSON_OBJECT) {
+        printf("entry:        ");
+        print_entry(json, v);
+
+    } else {
+        printf("entry:        none\n");
+    }
+
+    return 0;
+}
+
+
+static int
+cmd_unban(const char *address)
+{
+    int          rc;
+    char        *route, *esc, *o;
+    const char  *s;
+    response_t   res;
+
+    esc = malloc(strlen(address) * 3 + 1);
+
+    for (s = address, o = esc; *s; s++) {
+        o += (*s == '/') ? sprintf(o, "%%2F") : sprintf(o, "%c", *s);
+    }
+
+    if (asprintf(&route, "entries?address=%s%s%s", esc,
+                 opt.kind ? "&kind=" : "", opt.kind ? opt.kind : "") < 0)
+    {
+        die(EXIT_CONNECT, "out of memory");
+    }
+
+    res = call("DELETE", route, NULL);
+    rc = check(&res);
+
+    if (rc == 0) {
+        printf(opt.json ? "%s\n" : "removed %s\n",
+               opt.json ? res.body : address);
+    }
+
+    return rc;
+}
+
+
+/* what the file adds: addresses not already active, as the API lists */
+
+static int
+cmd_import(const char *file)
+{
+    FILE             *f;
+    int               rc, failed;
+    char              line[4096], text[64], *listed;
+    size_t            i, k, n, len, lineno, bad, same, added;
+    long              v;
+    response_t        res;
+    ngx_egov_json_t  *json;
+    ngx_egov_cidr_t   cidr;
+
+    f = fopen(file, "r");
+    if (f == NULL) {
+        die(EXIT_USAGE, "cannot open %s: %s", file, strerror(errno));
+    }
+
+    res = call("GET", "entries", NULL);
+    rc = check(&res);
+
+    if (rc) {
+        return rc;
+    }
+
+    json = parse(&res);
+    v = ngx_egov_json_member(json, 0, "entries");
+    n = (v < 0) ? 0 : json->nodes[v].size;
+
+    /* "|a|b|...|" of the active addresses */
+    listed = malloc(n * 48 + 2);
+    strcpy(listed, "|");
+
+    for (i = v + 1, k = 0; k < n; k++) {
+        strcat(listed, member(json, i, "address"));
+        strcat(listed, "|");
+        i = json->nodes[i].next;
+    }
+
+    bad = 0;
+    same = 0;
+    added = 0;
+    failed = 0;
+    lineno = 0;
+
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        len = strlen(line);
+
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+            line[--len] = '\0';
+        }
+
+        rc = ngx_egov_cidr_parse_line((u_char *) line, len, &cidr);
+
+        if (rc == NGX_EGOV_CIDR_EMPTY) {
+            continue;
+        }
+
+        if (rc != NGX_EGOV_CIDR_OK) {
+            fprintf(stderr, "%s:%zu: not an address or prefix, skipped\n",
+                    file, lineno);
+            bad++;
+            continue;
+        }
+
+        text[0] = '|';
+        len = ngx_egov_cidr_format(&cidr, (u_char *) text + 1,
+                                   sizeof(text) - 2);
+        text[len + 1] = '|';
+        text[len + 2] = '\0';
+
+        if (strstr(listed, text)) {
+            same++;
+            continue;
+        }
+
+        text[len + 1] = '\0';
+
+        if (opt.dry_run) {
+            printf("would add %s\n", text + 1);
+            added++;
+            continue;
+        }
+
+        if (add(text + 1, opt.kind ? opt.kind : "block", 1) == 0) {
+            added++;
+
+        } else {
+            failed++;
+        }
+    }
+
+    fclose(f);
+
+    if (opt.json) {
+        printf("{\"%s\":%zu,\"unchanged\":%zu,\"invalid\":%zu,"
+               "\"failed\":%d}\n", opt.dry_run ? "would_add" : "added",
+               added, same, bad, failed);
+
+    } else {
+        printf("%s %zu, unchanged %zu, invalid lines %zu%s\n",
+               opt.dry_run ? "would add" : "added", added, same, bad,
+               failed ? ", some failed (see above)" : "");
+    }
+
+    return failed ? EXIT_REFUSED : 0;
+}
+
+
+static int
+cmd_stats(void)
+{
+    int               rc;
+    long              v;
+    size_t            i, k;
+    response_t        res;
+    ngx_egov_json_t  *json;
+
+    res = call("GET", "stats", NULL);
+    rc = check(&res);
+
+    if (rc) {
+        return rc;
+    }
+
+    if (opt.json) {
+        printf("%s\n", res.body);
+        return 0;
+    }
+
+    json = parse(&res);
+    v = ngx_egov_json_member(json, 0, "counters");
+
+    if (v < 0) {
+        die(EXIT_SERVER, "no counters in the answer");
+    }
+
+    for (i = v + 1, k = 0; k < json->nodes[v].size; k++) {
+        printf("%-36.*s %.*s\n", (int) json->nodes[i].len,
+               json->nodes[i].start, (int) json->nodes[i + 1].len,
+               json->nodes[i + 1].start);
+        i = json->nodes[i + 1].next;
+    }
+
+    return 0;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int          c, help;
+    char        *command, *end;
+
+    static struct option  longopts[] = {
+        { "url", required_argument, NULL, 'u' },
+        { "token-file", required_argument, NULL, 't' },
+        { "json", no_argument, NULL, 'j' },
+        { "dry-run", no_argument, NULL, 'n' },
+        { "kind", required_argument, NULL, 'k' },
+        { "ttl", required_argument, NULL, 'T' },
+        { "reason", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    opt.ttl = -1;
+    help = 0;
+
+    while ((c = getopt_long(argc, argv, "+u:t:jnk:T:r:h", longopts, NULL))
+           != -1)
+    {
+        switch (c) {
+        case 'u': opt.url = optarg; break;
+        case 't': opt.token_file = optarg; break;
+        case 'j': opt.json = 1; break;
+        case 'h': help = 1; break;
+        default: usage(NULL, EXIT_USAGE);
+        }
+    }
+
+    if (optind == argc) {
+        usage(NULL, help ? 0 : EXIT_USAGE);
+    }
+
+    command = argv[optind++];
+
+    /* the command's own options, anywhere after it */
+
+    {
+        char  *args[argc + 1];
+        int    n = 0, i;
+
+        args[n++] = command;
+        for (i = optind; i < argc; i++) {
+            args[n++] = argv[i];
+        }
+        args[n] = NULL;
+
+        optind = 0;     /* GNU getopt: start afresh */
+
+        while ((c = getopt_long(n, args, "u:t:jnk:T:r:h", longopts, NULL))
+               != -1)
+        {
+            switch (c) {
+            case 'u': opt.url = optarg; break;
+            case 't': opt.token_file = optarg; break;
+            case 'j': opt.json = 1; break;
+            case 'n': opt.dry_run = 1; break;
+            case 'k':
+                if (strcmp(optarg, "ban") && strcmp(optarg, "block")) {
+                    die(EXIT_USAGE, "--kind is ban or block");
+                }
+                opt.kind = optarg;
+                break;
+            case 'T':
+                opt.ttl = strtol(optarg, &end, 10);
+                if (*end || opt.ttl < 0) {
+                    die(EXIT_USAGE, "--ttl takes whole seconds");
+                }
+                break;
+            case 'r': opt.reason = optarg; break;
+            case 'h': help = 1; break;
+            default: usage(command, EXIT_USAGE);
+            }
+        }
+
+        if (help) {
+            usage(command, 0);
+        }
+
+        read_config();
+        read_token();
+
+        if (strcmp(command, "list") == 0 && optind == n) {
+            return cmd_list();
+        }
+
+        if (strcmp(command, "stats") == 0 && optind == n) {
+            return cmd_stats();
+        }
+
+        if (optind != n - 1) {
+            usage(command, EXIT_USAGE);
+        }
+
+        if (strcmp(command, "ban") == 0) {
+            return add(args[optind], opt.kind ? opt.kind : "ban", 0);
+        }
+
+        if (strcmp(command, "unban") == 0) {
+            return cmd_unban(args[optind]);
+        }
+
+        if (strcmp(command, "status") == 0) {
+            return cmd_status(args[optind]);
+        }
+
+        if (strcmp(command, "import") == 0) {
+            return cmd_import(args[optind]);
+        }
+
+        usage(command, EXIT_USAGE);
+    }
+
+    return 0;
+}
