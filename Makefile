@@ -5,6 +5,8 @@
 #   make test       run the whole test suite (SANITIZE=1: under ASan+UBSan)
 #   make bench      compare with plain nginx (wrk, one interleaved run)
 #   make deps       install missing Debian packages
+#   make install    the module, its load snippet and egovctl (DESTDIR=)
+#   make deb        build/libnginx-mod-http-egov.deb
 #
 # NGINX_SRC=/path/to/nginx builds against another nginx source tree.
 
@@ -37,7 +39,7 @@ TEST_MODULE := $(abspath $(MODULE))
 TEST_DEPS   := $(MODULE)
 endif
 
-.PHONY: all module egovctl deps deps-test run test bench clean
+.PHONY: all module egovctl deps deps-test run test bench clean install deb
 
 all: module egovctl
 
@@ -72,6 +74,26 @@ test: deps-test $(TEST_DEPS) $(EGOVCTL)
 	EGOVCTL=$(abspath $(EGOVCTL)) \
 	EGOV_SANITIZE=$(SANITIZE) \
 	    prove -j$(PROVE_JOBS) -r $(TESTS)
+
+DESTDIR  ?=
+DOCDIR   := /usr/share/doc/libnginx-mod-http-egov
+
+# where Debian's nginx packages put modules and their load snippets
+install: $(MODULE) $(EGOVCTL)
+	install -D -m 644 $(MODULE) \
+	    $(DESTDIR)/usr/lib/nginx/modules/ngx_http_egov_module.so
+	install -D -m 644 packaging/mod-http-egov.conf \
+	    $(DESTDIR)/usr/share/nginx/modules-available/mod-http-egov.conf
+	install -D -m 755 $(EGOVCTL) $(DESTDIR)/usr/bin/egovctl
+	install -d $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	install -m 644 conf.examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
+
+deb: $(MODULE) $(EGOVCTL)
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(BUILD))/deb
+	tools/make-deb.sh $(BUILD)/deb $(BUILD)/libnginx-mod-http-egov.deb
 
 bench: $(MODULE)
 	@tools/deps.sh bench
