@@ -804,11 +804,8 @@ ngx_http_egov_admin_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_egov_admin_loc_conf_t *alcf = conf;
 
     u_char                       *p, *last, *nl, *colon, *end;
-    ssize_t                       n;
     ngx_str_t                    *value, path, data;
-    ngx_file_t                    file;
     ngx_uint_t                    line;
-    ngx_file_info_t               fi;
     ngx_http_egov_admin_token_t  *t;
 
     if (alcf->tokens != NGX_CONF_UNSET_PTR) {
@@ -818,43 +815,15 @@ ngx_http_egov_admin_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     path = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = path;
-    file.log = cf->log;
-
-    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (file.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", &path);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > 65536)
+    if (ngx_http_egov_conf_file(cf, &path, 0, 65536, 0, "egov_admin_token",
+                                &data)
+        != NGX_CONF_OK)
     {
-        ngx_close_file(file.fd);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_admin_token \"%V\": too large", &path);
         return NGX_CONF_ERROR;
     }
 
-    data.len = ngx_file_size(&fi);
-    data.data = ngx_pnalloc(cf->temp_pool, data.len + 1);
-    if (data.data == NULL) {
-        ngx_close_file(file.fd);
-        return NGX_CONF_ERROR;
-    }
-
-    n = ngx_read_file(&file, data.data, data.len, 0);
-    ngx_close_file(file.fd);
-
-    if (n != (ssize_t) data.len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_read_file_n " \"%V\" failed", &path);
+    /* for the messages below */
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

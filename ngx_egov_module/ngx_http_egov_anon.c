@@ -506,77 +506,16 @@ ngx_http_egov_anon_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_egov_anon_main_conf_t *amcf = conf;
 
-    ssize_t           n;
-    ngx_str_t        *value, path;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
+    ngx_str_t  *value;
 
     if (amcf->secret.data) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
-    path = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = path;
-    file.log = cf->log;
-
-    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (file.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", &path);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) < 16 || ngx_file_size(&fi) > 4096)
-    {
-        ngx_close_file(file.fd);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_anon_secret \"%V\": the file must hold 16 "
-                           "to 4096 bytes", &path);
-        return NGX_CONF_ERROR;
-    }
-
-    amcf->secret.len = ngx_file_size(&fi);
-    amcf->secret.data = ngx_pnalloc(cf->pool, amcf->secret.len);
-    if (amcf->secret.data == NULL) {
-        ngx_close_file(file.fd);
-        return NGX_CONF_ERROR;
-    }
-
-    n = ngx_read_file(&file, amcf->secret.data, amcf->secret.len, 0);
-
-    ngx_close_file(file.fd);
-
-    if (n != (ssize_t) amcf->secret.len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_read_file_n " \"%V\" failed", &path);
-        return NGX_CONF_ERROR;
-    }
-
-    /* a trailing newline is the editor's, not the secret's */
-
-    while (amcf->secret.len
-           && (amcf->secret.data[amcf->secret.len - 1] == '\n'
-               || amcf->secret.data[amcf->secret.len - 1] == '\r'))
-    {
-        amcf->secret.len--;
-    }
-
-    if (amcf->secret.len < 16) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_anon_secret \"%V\": the secret must have "
-                           "at least 16 bytes", &path);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
+    return ngx_http_egov_conf_file(cf, &value[1], 16, 4096, 1,
+                                   "egov_anon_secret", &amcf->secret);
 }
 
 

@@ -1764,80 +1764,19 @@ ngx_http_egov_consent_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_egov_consent_main_conf_t *cmcf = conf;
 
-    ssize_t           n;
-    ngx_str_t        *value, path;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
+    ngx_str_t  *value;
 
     if (cmcf->key.len) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
-    path = value[1];
-
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = path;
-    file.log = cf->log;
-
-    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (file.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", &path);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) < NGX_HTTP_EGOV_CONSENT_KEY_MIN
-        || ngx_file_size(&fi) > 4096)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_consent_key \"%V\": the key file must hold "
-                           "%d to 4096 bytes (e.g. openssl rand 32 > FILE)",
-                           &path, NGX_HTTP_EGOV_CONSENT_KEY_MIN);
-        ngx_close_file(file.fd);
-        return NGX_CONF_ERROR;
-    }
-
-    cmcf->key.len = ngx_file_size(&fi);
-    cmcf->key.data = ngx_pnalloc(cf->pool, cmcf->key.len);
-    if (cmcf->key.data == NULL) {
-        ngx_close_file(file.fd);
-        return NGX_CONF_ERROR;
-    }
-
-    n = ngx_read_file(&file, cmcf->key.data, cmcf->key.len, 0);
-
-    ngx_close_file(file.fd);
-
-    if (n != (ssize_t) cmcf->key.len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_read_file_n " \"%V\" failed", &path);
-        return NGX_CONF_ERROR;
-    }
 
     /* a key written with "echo" or "openssl rand -base64" ends a line */
 
-    while (cmcf->key.len
-           && (cmcf->key.data[cmcf->key.len - 1] == '\n'
-               || cmcf->key.data[cmcf->key.len - 1] == '\r'))
-    {
-        cmcf->key.len--;
-    }
-
-    if (cmcf->key.len < NGX_HTTP_EGOV_CONSENT_KEY_MIN) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_consent_key \"%V\": the key must have at "
-                           "least %d bytes", &path,
-                           NGX_HTTP_EGOV_CONSENT_KEY_MIN);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
+    return ngx_http_egov_conf_file(cf, &value[1],
+                                   NGX_HTTP_EGOV_CONSENT_KEY_MIN, 4096, 1,
+                                   "egov_consent_key", &cmcf->key);
 }
 
 

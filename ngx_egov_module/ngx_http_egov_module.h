@@ -120,6 +120,10 @@ ngx_table_elt_t *ngx_http_egov_header_in(ngx_http_request_t *r,
 /* ngx_http_egov_headers.c */
 ngx_int_t ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce);
 
+/* ngx_http_egov_conf_file.c: a small file a directive names */
+char *ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
+    size_t max, ngx_uint_t trim, const char *what, ngx_str_t *out);
+
 /* ngx_http_egov_status.c: the status as JSON (egov_status, admin API) */
 ngx_int_t ngx_http_egov_status_json_body(ngx_http_request_t *r,
     ngx_str_t *out);

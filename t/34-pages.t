@@ -124,7 +124,7 @@ like($out, qr{open\(\) "/nonexistent\.html" failed .* in \S+nginx\.conf:\d+}, '.
 $t->write_file('html/empty.html', '');
 ($ok, $out) = $t->test_config(config => 'egov_limit_page ../html/empty.html;');
 ok(!$ok, 'an empty page fails nginx -t');
-like($out, qr{"\S+empty\.html": a page must have 1 byte to 1 MiB in \S+nginx\.conf:\d+}, '... saying why');
+like($out, qr{egov_limit_page "\S+empty\.html": the file must hold 1 to 1048576 bytes in \S+nginx\.conf:\d+}, '... saying why');
 $t->write_file('html/a.html', 'a');
 ($ok, $out) = $t->test_config(config => "egov_block_page ../html/a.html;\negov_block_page ../html/a.html;");
 like($out, qr/"egov_block_page" directive is duplicate/, 'twice at one level');

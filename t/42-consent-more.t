@@ -125,10 +125,10 @@ for my $case (@invalid) {
     $t->write_file('html/short.key', "short\n");
     my ($ok, $out) = $t->test_config(http_config => 'egov_consent_key ../html/short.key;');
     ok(!$ok, 'a short key is refused');
-    like($out, qr/egov_consent_key "\S+short\.key": the key file must hold 32 to 4096 bytes/, '... saying so');
+    like($out, qr/egov_consent_key "\S+short\.key": the file must hold 32 to 4096 bytes/, '... saying so');
     $t->write_file('html/nl.key', ("k" x 31) . "\n\n");
     ($ok, $out) = $t->test_config(http_config => 'egov_consent_key ../html/nl.key;');
-    like($out, qr/the key must have at least 32 bytes/, 'line ends do not count');
+    like($out, qr/it must have at least 32 bytes besides its final newline/, 'line ends do not count');
     ($ok, $out) = $t->test_config(config => 'egov_consent_key ../html/nl.key;');
     like($out, qr/"egov_consent_key" directive is not allowed here/, 'http level only');
     ($ok, $out) = $t->test_config(http_config => 'egov_consent on;',

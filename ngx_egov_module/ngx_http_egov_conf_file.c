@@ -1,0 +1,91 @@
+
+/*
+ * The small files directives name (keys, secrets, tokens, pages), read
+ * whole at configuration time, one way for all of them.
+ */
+
+
+#include "ngx_http_egov_module.h"
+
+
+/*
+ * "name" relative to the configuration's directory; "min" to "max" bytes.
+ * A trailing newline is the editor's, not the content's: it is dropped
+ * when "trim" and must not count towards "min".  Errors are said with the
+ * file and line, as "what \"PATH\": ...".
+ */
+
+char *
+ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
+    size_t max, ngx_uint_t trim, const char *what, ngx_str_t *out)
+{
+    ssize_t           n;
+    ngx_str_t         path;
+    ngx_file_t        file;
+    ngx_file_info_t   fi;
+
+    path = *name;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = path;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || (size_t) ngx_file_size(&fi) < min
+        || (size_t) ngx_file_size(&fi) > max)
+    {
+        ngx_close_file(file.fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s \"%V\": the file must hold %uz to %uz bytes",
+                           what, &path, min, max);
+        return NGX_CONF_ERROR;
+    }
+
+    out->len = ngx_file_size(&fi);
+    out->data = ngx_pnalloc(cf->pool, out->len);
+    if (out->data == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&file, out->data, out->len, 0);
+
+    ngx_close_file(file.fd);
+
+    if (n != (ssize_t) out->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_read_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (!trim) {
+        return NGX_CONF_OK;
+    }
+
+    while (out->len
+           && (out->data[out->len - 1] == '\n'
+               || out->data[out->len - 1] == '\r'))
+    {
+        out->len--;
+    }
+
+    if (out->len < min) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s \"%V\": it must have at least %uz bytes "
+                           "besides its final newline", what, &path, min);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
