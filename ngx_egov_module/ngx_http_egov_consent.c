@@ -1916,10 +1916,7 @@ ngx_http_egov_consent_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     char  *p = conf;
 
-    ssize_t           n;
-    ngx_str_t        *value, path, **field, *content;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
+    ngx_str_t  *value, **field, *content;
 
     field = (ngx_str_t **) (p + cmd->offset);
 
@@ -1928,53 +1925,16 @@ ngx_http_egov_consent_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
-    path = value[1];
-
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.name = path;
-    file.log = cf->log;
-
-    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (file.fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", &path);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) == 0 || ngx_file_size(&fi) > 256 * 1024)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": a template must have 1 byte to 256 KiB",
-                           &path);
-        ngx_close_file(file.fd);
-        return NGX_CONF_ERROR;
-    }
 
     content = ngx_palloc(cf->pool, sizeof(ngx_str_t));
     if (content == NULL) {
-        ngx_close_file(file.fd);
         return NGX_CONF_ERROR;
     }
 
-    content->len = ngx_file_size(&fi);
-    content->data = ngx_pnalloc(cf->pool, content->len);
-    if (content->data == NULL) {
-        ngx_close_file(file.fd);
-        return NGX_CONF_ERROR;
-    }
-
-    n = ngx_read_file(&file, content->data, content->len, 0);
-
-    ngx_close_file(file.fd);
-
-    if (n != (ssize_t) content->len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_read_file_n " \"%V\" failed", &path);
+    if (ngx_http_egov_conf_file(cf, &value[1], 1, 256 * 1024, 0,
+                                (char *) cmd->name.data, content)
+        != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -107,7 +107,8 @@ is($a->request(uri => '/synced', client_addr => '127.0.0.56')->status, 503,
 # Redis frozen: the request waits at most the timeout, then the fallback
 
 $redis->start;
-ok(wait_until(sub { (health($a))[0] == 200 && (health($b))[0] == 200 }, 6),
+# every worker of both servers back (each reconnects on its own backoff)
+ok(wait_until(sub { 10 == grep { (health($_))[0] == 200 } ($a, $b) x 5 }, 8),
    'Redis back');
 is(statuses('/login', '127.0.0.57', 4), '200 200 200 429',
    'exact again across the fleet');
