@@ -174,7 +174,8 @@ ngx_http_egov_banner_compile(ngx_conf_t *cf,
 
 /*
  * {{t:KEY}} texts, {{lang}}, {{dir}}, {{action}}, {{policy_url}}, {{css}},
- * {{link_css}}, {{js}}, {{other_lang}}, {{other_lang_name}} and
+ * {{link_css}}, {{js}}, {{css_url}}, {{js_url}} (the module serves those
+ * files), {{other_lang}}, {{other_lang_name}} and
  * {{#policy}}...{{/policy}} are filled in now; {{nonce}}, {{return}},
  * {{return_query}}, {{current}} (and {{categories}} on the settings page)
  * for each request.
@@ -186,6 +187,7 @@ ngx_http_egov_tpl_compile(ngx_http_egov_tpl_ctx_t *tc, ngx_str_t *source,
 {
     u_char                     *p, *last, *open, *close, *end_policy;
     ngx_str_t                   name, *text, value;
+    const char                 *asset;
     ngx_http_egov_consent_loc_conf_t  *clcf;
 
     clcf = tc->clcf;
@@ -267,6 +269,24 @@ ngx_http_egov_tpl_compile(ngx_http_egov_tpl_ctx_t *tc, ngx_str_t *source,
 
             value.len = ngx_http_egov_html_escape(value.data, text->data,
                                                   text->len);
+
+        } else if (is("css_url") || is("js_url")) {
+            /* the module serves them, cacheable: pages carry less */
+            asset = is("css_url") ? "banner.css" : "banner.js";
+            text = ngx_http_egov_asset(asset);
+
+            value.data = ngx_pnalloc(tc->cf->pool, clcf->path.len * 6
+                                     + sizeof("/banner.css?v=") + 8);
+            if (value.data == NULL) {
+                return NGX_ERROR;
+            }
+
+            value.len = ngx_http_egov_html_escape(value.data, clcf->path.data,
+                                                  clcf->path.len);
+            value.len = ngx_sprintf(value.data + value.len, "/%s?v=%08xD",
+                                    asset,
+                                    ngx_murmur_hash2(text->data, text->len))
+                        - value.data;
 
         } else if (is("css")) {
             value = *ngx_http_egov_asset("banner.css");
@@ -1047,9 +1067,19 @@ ngx_http_egov_banner_tag(ngx_http_egov_banner_filter_t *f,
         ngx_string("</body"), ngx_string("<script"), ngx_string("<style")
     };
 
-    for (q = p; (q = ngx_strlchr(q, end, '<')) != NULL; q++) {
+    /*
+     * memchr(), not ngx_strlchr(): a page has a "<" every few dozen bytes
+     * and this runs over every byte of every HTML page that gets a banner;
+     * without nonces only "</" can start what is looked for
+     */
+
+    for (q = p; q < end && (q = memchr(q, '<', end - q)) != NULL; q++) {
 
         left = end - q;
+
+        if (f->nonce_attr.len == 0 && left > 1 && q[1] != '/') {
+            continue;
+        }
 
         for (i = 0; i < 3; i++) {
 
@@ -1392,4 +1422,53 @@ ngx_http_egov_banner_init_filter(ngx_conf_t *cf)
     ngx_http_top_body_filter = ngx_http_egov_banner_body_filter;
 
     return NGX_OK;
+}
+
+
+/*
+ * PATH/banner.css and PATH/banner.js: the banner's style and script, served
+ * by the module so that browsers cache them and each page carries only the
+ * banner's markup.  Their URLs carry a hash of their content, so they can
+ * be cached for good.  NGX_DECLINED for any other URI.
+ */
+
+ngx_int_t
+ngx_http_egov_banner_asset(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf)
+{
+    ngx_str_t   *body, *type, name;
+
+    static ngx_str_t  css = ngx_string("text/css; charset=utf-8");
+    static ngx_str_t  js = ngx_string("application/javascript; "
+                                      "charset=utf-8");
+    static ngx_str_t  forever = ngx_string("public, max-age=31536000, "
+                                           "immutable");
+
+    if (r->uri.len <= clcf->path.len + 1
+        || ngx_strncmp(r->uri.data, clcf->path.data, clcf->path.len) != 0
+        || r->uri.data[clcf->path.len] != '/')
+    {
+        return NGX_DECLINED;
+    }
+
+    name.data = r->uri.data + clcf->path.len + 1;
+    name.len = r->uri.len - clcf->path.len - 1;
+
+    if (name.len == 10 && ngx_strncmp(name.data, "banner.css", 10) == 0) {
+        body = ngx_http_egov_asset("banner.css");
+        type = &css;
+
+    } else if (name.len == 9 && ngx_strncmp(name.data, "banner.js", 9) == 0) {
+        body = ngx_http_egov_asset("banner.js");
+        type = &js;
+
+    } else {
+        return NGX_DECLINED;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    return ngx_http_egov_send_cached(r, NGX_HTTP_OK, type, body, &forever);
 }

@@ -433,6 +433,7 @@ ngx_http_egov_consent_classify(ngx_http_egov_consent_loc_conf_t *clcf,
 static ngx_int_t
 ngx_http_egov_consent_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                          rc;
     ngx_http_egov_consent_loc_conf_t  *clcf;
 
     if (r != r->main) {
@@ -449,6 +450,12 @@ ngx_http_egov_consent_handler(ngx_http_request_t *r)
         && ngx_strncmp(r->uri.data, clcf->path.data, r->uri.len) == 0)
     {
         return ngx_http_egov_consent_endpoint(r, clcf);
+    }
+
+    rc = ngx_http_egov_banner_asset(r, clcf);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     if (r->uri.len == ngx_http_egov_gpc_path.len

@@ -114,6 +114,8 @@ ngx_int_t ngx_http_egov_banner_render(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
     ngx_http_egov_tpl_t *tpl, ngx_str_t *out);
 ngx_int_t ngx_http_egov_banner_init_filter(ngx_conf_t *cf);
+ngx_int_t ngx_http_egov_banner_asset(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf);
 ngx_int_t ngx_http_egov_banner_start(ngx_http_request_t *r,
     ngx_http_egov_consent_ctx_t *ctx);
 

@@ -110,6 +110,8 @@ ngx_int_t ngx_http_egov_random(ngx_log_t *log, u_char *buf, size_t n);
 /* ngx_http_egov_response.c: the module's own responses */
 ngx_int_t ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, ngx_str_t *body);
+ngx_int_t ngx_http_egov_send_cached(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, ngx_str_t *body, ngx_str_t *cache_control);
 ngx_uint_t ngx_http_egov_is_html(ngx_http_request_t *r);
 ngx_uint_t ngx_http_egov_prefers_json(ngx_http_request_t *r);
 ngx_egov_lang_e ngx_http_egov_request_lang(ngx_http_request_t *r,

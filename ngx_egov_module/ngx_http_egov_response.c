@@ -15,6 +15,19 @@ ngx_int_t
 ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, ngx_str_t *body)
 {
+    /* the module's own answers depend on the client: never cache them */
+
+    return ngx_http_egov_send_cached(r, status, content_type, body,
+                                     &ngx_http_egov_no_store);
+}
+
+
+/* the same, with the Cache-Control given (the banner's static assets) */
+
+ngx_int_t
+ngx_http_egov_send_cached(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, ngx_str_t *body, ngx_str_t *cache_control)
+{
     ngx_int_t         rc;
     ngx_buf_t        *b;
     ngx_chain_t       out;
@@ -40,8 +53,6 @@ ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_http_clear_last_modified(r);
     ngx_http_clear_etag(r);
 
-    /* the module's own answers depend on the client: never cache them */
-
     cc = ngx_list_push(&r->headers_out.headers);
     if (cc == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -49,7 +60,7 @@ ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
 
     cc->hash = 1;
     ngx_str_set(&cc->key, "Cache-Control");
-    cc->value = ngx_http_egov_no_store;
+    cc->value = *cache_control;
     cc->lowcase_key = (u_char *) "cache-control";
 
     if (body->len == 0 || r->method == NGX_HTTP_HEAD) {

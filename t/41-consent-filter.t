@@ -119,7 +119,7 @@ GET /page.html
 Cache-Control: private, no-cache
 Vary: Cookie
 Transfer-Encoding: chunked
---- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<style nonce="[^"]+">.*</script>\n</div>\n</body></html>\n$
+--- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<link rel="stylesheet" href="/\.egov/consent/banner\.css\?v=[0-9a-f]{8}" nonce="[^"]+">\n<style nonce="[^"]+">.*<script src="/\.egov/consent/banner\.js\?v=[0-9a-f]{8}" nonce="[^"]+" defer></script>\n</div>\n</body></html>\n$
 
 === TEST 5: the banner's nonce is the CSP's
 --- http_config
@@ -131,7 +131,44 @@ GET /page.html
 --- response_headers_like
 Content-Security-Policy: script-src 'self' 'nonce-
 --- response_body_like eval
-qr/<style nonce="([^"]+)">.*<script nonce="\1">/s
+qr/<link rel="stylesheet" href="[^"]+" nonce="([^"]+)">\n<style nonce="\1">.*<script src="[^"]+" nonce="\1" defer>/s
+
+=== TEST 5a: the banner's style and script are served, cacheable for good
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+--- request
+GET /.egov/consent/banner.css?v=12345678
+--- error_code: 200
+--- response_headers
+Content-Type: text/css; charset=utf-8
+Cache-Control: public, max-age=31536000, immutable
+!Set-Cookie
+--- response_body_like: ^\.egov-consent\{position:fixed
+
+=== TEST 5b: the script
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+--- request
+HEAD /.egov/consent/banner.js
+--- error_code: 200
+--- response_headers
+Content-Type: application/javascript; charset=utf-8
+Cache-Control: public, max-age=31536000, immutable
+
+=== TEST 5c: nothing else under the endpoint's path, and GET/HEAD only
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+--- config
+    location / { return 200 "app"; }
+--- request eval
+["GET /.egov/consent/other.js", "POST /.egov/consent/banner.js"]
+--- error_code eval
+[200, 405]
+--- response_body_like eval
+["^app\$", ""]
 
 === TEST 6: the upstream sends </body> cut across buffers, chunked
 --- http_config
