@@ -31,28 +31,42 @@ static size_t ngx_egov_anon_version(const u_char *p, const u_char *end,
 
 /* normalized: lower case, letters and digits only */
 
-static const char  *ngx_egov_anon_names[] = {
-    "password", "passwd", "pwd", "pass", "passphrase", "pin", "otp",
-    "token", "accesstoken", "refreshtoken", "idtoken", "authtoken",
-    "auth", "authorization", "apikey", "key", "secret", "clientsecret",
-    "session", "sessionid", "sid", "jsessionid", "phpsessid", "code",
-    "email", "mail", "emailaddress", "phone", "phonenumber", "mobile",
-    "mobilenumber", "tel", "telephone", "msisdn", "whatsapp",
-    "civilid", "civilnumber", "civilno", "nationalid", "nationalnumber",
-    "nid", "idnumber", "idno", "identity", "ssn", "passport",
-    "passportnumber", "iban", "account", "accountnumber", "card",
-    "cardnumber", "cc", "ccnumber", "cvv", "cvc", "dob", "dateofbirth",
-    "birthdate", "birthday", "name", "firstname", "lastname", "fullname",
-    "surname", "username", "user", "login", "address", "street",
-    NULL
+#define S(s)  { s, sizeof(s) - 1 }
+
+
+typedef struct {
+    const char     *data;
+    size_t          len;
+} ngx_egov_anon_word_t;
+
+
+static ngx_egov_anon_word_t  ngx_egov_anon_names[] = {
+    S("password"), S("passwd"), S("pwd"), S("pass"), S("passphrase"),
+    S("pin"), S("otp"), S("token"), S("accesstoken"), S("refreshtoken"),
+    S("idtoken"), S("authtoken"), S("auth"), S("authorization"), S("apikey"),
+    S("key"), S("secret"), S("clientsecret"), S("session"), S("sessionid"),
+    S("sid"), S("jsessionid"), S("phpsessid"), S("code"), S("email"),
+    S("mail"), S("emailaddress"), S("phone"), S("phonenumber"), S("mobile"),
+    S("mobilenumber"), S("tel"), S("telephone"), S("msisdn"), S("whatsapp"),
+    S("civilid"), S("civilnumber"), S("civilno"), S("nationalid"),
+    S("nationalnumber"), S("nid"), S("idnumber"), S("idno"), S("identity"),
+    S("ssn"), S("passport"), S("passportnumber"), S("iban"), S("account"),
+    S("accountnumber"), S("card"), S("cardnumber"), S("cc"), S("ccnumber"),
+    S("cvv"), S("cvc"), S("dob"), S("dateofbirth"), S("birthdate"),
+    S("birthday"), S("name"), S("firstname"), S("lastname"), S("fullname"),
+    S("surname"), S("username"), S("user"), S("login"), S("address"),
+    S("street"), { NULL, 0 }
 };
 
 /* a name containing one of these is sensitive whatever else it says */
 
-static const char  *ngx_egov_anon_words[] = {
-    "password", "passwd", "token", "secret", "email", "phone", "mobile",
-    "passport", "national", "civil", "apikey", "session", NULL
+static ngx_egov_anon_word_t  ngx_egov_anon_words[] = {
+    S("password"), S("passwd"), S("token"), S("secret"), S("email"),
+    S("phone"), S("mobile"), S("passport"), S("national"), S("civil"),
+    S("apikey"), S("session"), { NULL, 0 }
 };
+
+#undef S
 
 
 size_t
@@ -233,10 +247,9 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
         return 0;
     }
 
-    for (i = 0; ngx_egov_anon_names[i]; i++) {
-        if (ngx_egov_anon_names[i][0] == scratch[0]
-            && strlen(ngx_egov_anon_names[i]) == n
-            && memcmp(ngx_egov_anon_names[i], scratch, n) == 0)
+    for (i = 0; ngx_egov_anon_names[i].data; i++) {
+        if (ngx_egov_anon_names[i].len == n
+            && memcmp(ngx_egov_anon_names[i].data, scratch, n) == 0)
         {
             return 1;
         }
@@ -248,11 +261,13 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
         }
     }
 
-    for (i = 0; ngx_egov_anon_words[i]; i++) {
-        w = strlen(ngx_egov_anon_words[i]);
+    /* names shorter than every word need no search */
+
+    for (i = 0; n > 4 && ngx_egov_anon_words[i].data; i++) {
+        w = ngx_egov_anon_words[i].len;
 
         if (w <= n
-            && ngx_egov_anon_find(scratch, n, ngx_egov_anon_words[i]))
+            && memmem(scratch, n, ngx_egov_anon_words[i].data, w) != NULL)
         {
             return 1;
         }

@@ -246,14 +246,39 @@ ngx_egov_cidr_contains(const ngx_egov_cidr_t *net, const ngx_egov_cidr_t *addr)
 size_t
 ngx_egov_cidr_format(const ngx_egov_cidr_t *cidr, u_char *buf, size_t size)
 {
+    int     i, d;
     size_t  len;
     char    text[NGX_EGOV_CIDR_TEXT_LEN + 1];
 
-    if (inet_ntop(cidr->family, cidr->addr, text, sizeof(text)) == NULL) {
-        return 0;
-    }
+    if (cidr->family == AF_INET) {
+        /* by hand: glibc's inet_ntop() goes through sprintf() */
 
-    len = strlen(text);
+        len = 0;
+
+        for (i = 0; i < 4; i++) {
+            d = cidr->addr[i];
+
+            if (d >= 100) {
+                text[len++] = (char) ('0' + d / 100);
+            }
+
+            if (d >= 10) {
+                text[len++] = (char) ('0' + d / 10 % 10);
+            }
+
+            text[len++] = (char) ('0' + d % 10);
+            text[len++] = '.';
+        }
+
+        text[--len] = '\0';
+
+    } else {
+        if (inet_ntop(cidr->family, cidr->addr, text, sizeof(text)) == NULL) {
+            return 0;
+        }
+
+        len = strlen(text);
+    }
 
     if (cidr->prefix != (cidr->family == AF_INET ? 32u : 128u)) {
         len += snprintf(text + len, sizeof(text) - len, "/%u", cidr->prefix);

@@ -22,6 +22,13 @@
 #include <openssl/rand.h>
 
 
+/* a request's redacted query, for $egov_anon_uri and $egov_anon_args */
+typedef struct {
+    ngx_str_t                   args;
+    size_t                      path_room;   /* bytes free before args */
+} ngx_http_egov_anon_ctx_t;
+
+
 typedef struct {
     time_t                      period;
     ngx_atomic_uint_t           generation;
@@ -984,7 +991,10 @@ ngx_http_egov_anon_xff_token(ngx_http_egov_anon_loc_conf_t *alcf,
 }
 
 
-/* data 0: $egov_anon_uri (as sent, the query redacted); 1: $egov_anon_args */
+/*
+ * data 0: $egov_anon_uri (as sent, the query redacted); 1: $egov_anon_args.
+ * The query is redacted once for both (kept in the request's context).
+ */
 
 static ngx_int_t
 ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
@@ -994,32 +1004,20 @@ ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
     size_t                          len, nextra;
     ngx_str_t                       uri, args;
     ngx_egov_anon_name_t           *extra;
+    ngx_http_egov_anon_ctx_t       *ctx;
     ngx_http_egov_anon_loc_conf_t  *alcf;
-
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
 
     uri = r->unparsed_uri.len ? r->unparsed_uri : r->uri;
 
     q = ngx_strlchr(uri.data, uri.data + uri.len, '?');
 
-    if (data == 1) {
-        if (q == NULL) {
-            args = r->args;
-
-        } else {
-            args.data = q + 1;
-            args.len = uri.data + uri.len - args.data;
-        }
-
-        uri.len = 0;
-
-    } else if (q) {
+    if (q) {
         args.data = q + 1;
         args.len = uri.data + uri.len - args.data;
         uri.len = q + 1 - uri.data;
 
     } else {
-        args.len = 0;
+        args = (data == 1) ? r->args : (ngx_str_t) ngx_null_string;
     }
 
     if (args.len == 0) {
@@ -1032,21 +1030,60 @@ ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    len = ngx_egov_anon_query_size(args.data, args.len);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_egov_anon_module);
 
-    out = ngx_pnalloc(r->pool, uri.len + len);
-    scratch = ngx_pnalloc(r->pool, args.len);
-    if (out == NULL || scratch == NULL) {
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_anon_ctx_t));
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_egov_anon_module);
+    }
+
+    if (ctx->args.data == NULL) {
+        alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
+
+        len = ngx_egov_anon_query_size(args.data, args.len);
+
+        /* room for the URI's path in front, for $egov_anon_uri */
+        out = ngx_pnalloc(r->pool, uri.len + len);
+        scratch = ngx_pnalloc(r->pool, args.len);
+        if (out == NULL || scratch == NULL) {
+            return NGX_ERROR;
+        }
+
+        extra = alcf->redact ? alcf->redact->elts : NULL;
+        nextra = alcf->redact ? alcf->redact->nelts : 0;
+
+        ctx->path_room = uri.len;
+        ctx->args.data = out + uri.len;
+        ctx->args.len = ngx_egov_anon_query(args.data, args.len,
+                                            ctx->args.data, scratch, extra,
+                                            nextra);
+    }
+
+    if (data == 1) {
+        ngx_http_egov_anon_value(v, ctx->args.data, ctx->args.len);
+        return NGX_OK;
+    }
+
+    if (ctx->path_room >= uri.len) {
+        /* the path goes right before the redacted query */
+        p = ctx->args.data - uri.len;
+        ngx_memcpy(p, uri.data, uri.len);
+        ngx_http_egov_anon_value(v, p, uri.len + ctx->args.len);
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, uri.len + ctx->args.len);
+    if (p == NULL) {
         return NGX_ERROR;
     }
 
-    extra = alcf->redact ? alcf->redact->elts : NULL;
-    nextra = alcf->redact ? alcf->redact->nelts : 0;
-
-    p = ngx_cpymem(out, uri.data, uri.len);
-    p += ngx_egov_anon_query(args.data, args.len, p, scratch, extra, nextra);
-
-    ngx_http_egov_anon_value(v, out, p - out);
+    ngx_memcpy(ngx_cpymem(p, uri.data, uri.len), ctx->args.data,
+               ctx->args.len);
+    ngx_http_egov_anon_value(v, p, uri.len + ctx->args.len);
 
     return NGX_OK;
 }
