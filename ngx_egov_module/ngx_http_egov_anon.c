@@ -776,6 +776,8 @@ ngx_http_egov_anon_compute(ngx_http_egov_anon_loc_conf_t *alcf,
     u_char                      data[17], mac[EVP_MAX_MD_SIZE];
     ngx_http_egov_anon_keys_t  *keys;
 
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_ANON_ADDRESSES);
+
     switch (alcf->mode) {
 
     case NGX_HTTP_EGOV_ANON_HASH:
@@ -1055,6 +1057,8 @@ ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
 
         extra = alcf->redact ? alcf->redact->elts : NULL;
         nextra = alcf->redact ? alcf->redact->nelts : 0;
+
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_ANON_QUERIES);
 
         ctx->path_room = uri.len;
         ctx->args.data = out + uri.len;

@@ -216,6 +216,8 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
     cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
 
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_ANON_ERROR_LINES);
+
     p = ngx_snprintf(buf, len, ", server: %V", &cscf->server_name);
     len -= p - buf;
     buf = p;

@@ -67,6 +67,9 @@ typedef enum {
     NGX_EGOV_STAT_FLEET_INVALID,       /* malformed fleet messages, fields */
     NGX_EGOV_STAT_FLEET_LIMIT_SYNCED,  /* limiter key counts sent */
     NGX_EGOV_STAT_FLEET_LIMIT_OTHERS,  /* requests other servers accepted */
+    NGX_EGOV_STAT_ANON_ADDRESSES,      /* addresses anonymized */
+    NGX_EGOV_STAT_ANON_QUERIES,        /* query strings redacted */
+    NGX_EGOV_STAT_ANON_ERROR_LINES,    /* error_log lines cleaned */
     NGX_EGOV_STAT_FLEET_LIMIT_STRICT,  /* strict checks Redis answered */
     NGX_EGOV_STAT_FLEET_LIMIT_FALLBACKS, /* strict checks Redis failed */
 

@@ -11,6 +11,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
+use JSON::PP;
 use EgovTest;
 use EgovTest::Nginx;
 
@@ -33,6 +34,7 @@ END
     location /nginx-limited { limit_req zone=nginx_limit; try_files $uri =204; }
     location /egov-limited { egov_limit zone=egov; return 200; }
     location /up { proxy_pass http://127.0.0.1:1; }
+    location = /status { egov_status; allow 127.0.0.1; deny all; }
 END2
 
 my %sent;        # raw address => requests
@@ -118,6 +120,12 @@ like($error, qr/connect\(\) failed \(111: Connection refused\) while connecting 
 @leaks = grep { index($error, $_) >= 0 } @raw;
 is(scalar @leaks, 0, 'error log: none of the raw client addresses') or diag "@leaks";
 unlike($error, qr/%40|a\@b|968912345|my\+name/, 'error log: no personal data of requests');
+
+# the counters say how much was anonymized
+my $st = JSON::PP::decode_json($n->request(uri => '/status')->body)->{counters};
+cmp_ok($st->{anon_queries_total}, '>=', 140, "queries redacted: $st->{anon_queries_total}");
+cmp_ok($st->{anon_addresses_total}, '>=', 50, "addresses anonymized: $st->{anon_addresses_total}");
+cmp_ok($st->{anon_error_lines_total}, '>=', 3, "error lines cleaned: $st->{anon_error_lines_total}");
 
 $n->stop;
 check_log_clean($n);
