@@ -327,20 +327,15 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
     u_char                   text[NGX_HTTP_EGOV_REASON_LEN * 6];
     u_char                   out[NGX_EGOV_CIDR_TEXT_LEN + 512];
 
-    /* the body, in one piece */
+    /* the body, in one piece (nginx may have written it to a file) */
 
     len = 0;
 
     for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
          cl = cl->next)
     {
-        if (cl->buf->in_file) {
-            return ngx_http_egov_admin_error(r,
-                                      NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                      "the body is larger than 16 KiB");
-        }
-
-        len += cl->buf->last - cl->buf->pos;
+        len += cl->buf->in_file ? cl->buf->file_last - cl->buf->file_pos
+                                : cl->buf->last - cl->buf->pos;
     }
 
     if (len == 0 || len > NGX_HTTP_EGOV_ADMIN_BODY_MAX) {
@@ -358,7 +353,21 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
     p = body;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+
+        if (!cl->buf->in_file) {
+            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+            continue;
+        }
+
+        n = ngx_read_file(cl->buf->file, p,
+                          (size_t) (cl->buf->file_last - cl->buf->file_pos),
+                          cl->buf->file_pos);
+
+        if (n != cl->buf->file_last - cl->buf->file_pos) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p += n;
     }
 
     json.nodes = nodes;

@@ -28,6 +28,7 @@ END
     location /egov-admin/ {
         egov_admin;
         client_max_body_size 64k;
+        client_body_buffer_size 1k;     # bigger bodies go to a file
     }
 END2
 
@@ -119,6 +120,12 @@ for my $case (@bad) {
 ($status, $json) = api('POST', 'entries', token => $alice,
                        body => '{"address":"127.0.0.70","reason":"' . ('y' x 20000) . '"}');
 is($status, 413, 'a body over 16 KiB: 413');
+($status, $json) = api('POST', 'entries', token => $alice,
+                       body => '{"address":"127.0.0.71","reason":"' . ('z' x 60) . '"'
+                               . (' ' x 3000) . '}');
+is($status, 201, 'a body nginx wrote to a file (over client_body_buffer_size) is read');
+($status) = api('DELETE', 'entries?address=127.0.0.71', token => $alice);
+is($status, 200, 'and removed again');
 is($n->request(uri => '/', client_addr => '127.0.0.70')->status, 200,
    'none of them banned anyone');
 ($status, $json) = api('GET', 'entries', token => $alice);
@@ -150,7 +157,7 @@ is($n->request(uri => '/', client_addr => '127.0.0.60')->status, 403, 'the ban h
 # the audit log
 
 my @audit = map { decode_json($_) } split /\n/, $n->read_file('logs/audit.log');
-is(scalar @audit, 5, 'five changes audited (adds, removes, refused removes)');
+is(scalar @audit, 7, 'seven changes audited (adds, removes, refused removes)');
 is($audit[0]{who}, 'alice', 'who: the token\'s name');
 is($audit[0]{action}, 'add', 'what');
 is($audit[0]{address}, '127.0.0.60', 'which address');
@@ -158,7 +165,7 @@ is($audit[0]{ttl}, 600, 'for how long');
 is($audit[0]{result}, 'ok', 'the result');
 like($audit[0]{time}, qr/^\d{4}-\d\d-\d\dT/, 'when');
 is($audit[1]{who}, 'bob', 'the second token');
-is($audit[3]{result}, 'not found', 'a refused removal is audited too');
+is($audit[5]{result}, 'not found', 'a refused removal is audited too');
 # (the test's error_log is at debug level, where nginx logs every header)
 unlike($n->read_file('logs/audit.log')
        . join("\n", grep { !/\[debug\]/ } split /\n/, $n->error_log),
