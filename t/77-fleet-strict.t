@@ -107,9 +107,7 @@ is($a->request(uri => '/synced', client_addr => '127.0.0.56')->status, 503,
 # Redis frozen: the request waits at most the timeout, then the fallback
 
 $redis->start;
-# every worker of both servers back (each reconnects on its own backoff)
-ok(wait_until(sub { 10 == grep { (health($_))[0] == 200 } ($a, $b) x 5 }, 8),
-   'Redis back');
+ok(fleet_up($a, $b), 'Redis back, for every worker');
 is(statuses('/login', '127.0.0.57', 4), '200 200 200 429',
    'exact again across the fleet');
 is($a->request(uri => '/synced', client_addr => '127.0.0.56')->status, 200,

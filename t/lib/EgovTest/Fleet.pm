@@ -16,7 +16,7 @@ use Time::HiRes qw(sleep time);
 use EgovTest::HTTP;
 
 our @EXPORT = qw(health wait_until count_lines send_request read_response
-                 timed egov_lines start_fleet);
+                 timed egov_lines start_fleet fleet_up);
 
 # (status, decoded JSON or undef, response)
 sub health {
@@ -52,6 +52,16 @@ sub start_fleet {
                        'server up with Redis');
     }
     return @servers;
+}
+
+# every worker of every server uses Redis again: each reconnects on its own
+# backoff, and a health check reaches one worker at random, so ten in a row
+# on each server must say "up"
+sub fleet_up {
+    my (@servers) = @_;
+    return wait_until(sub {
+        10 * @servers == grep { (health($_))[0] == 200 } (@servers) x 10
+    }, 10);
 }
 
 sub count_lines {
