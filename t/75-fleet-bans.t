@@ -10,6 +10,7 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use Time::HiRes qw(sleep time);
+use File::Temp ();
 use EgovTest;
 use EgovTest::Fleet;
 use EgovTest::Nginx;
@@ -28,8 +29,18 @@ my $config = <<'END';
     egov_signatures on;
     add_header X-Reason $egov_block_reason always;
     location /health { egov_allowlist 127.0.0.1; egov_redis_health; }
+    location /admin/ {
+        egov_allowlist 127.0.0.1;
+        egov_admin;
+        egov_admin_token %%TOKENS%%;
+    }
     location / { return 200 "ok\n"; }
 END
+my $tokens_dir = File::Temp::tempdir('egov-t75-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+open my $tf, '>', "$tokens_dir/tokens" or die $!;
+print $tf "soc:soc-token-0123456789abcdef\n";
+close $tf;
+$config =~ s/%%TOKENS%%/$tokens_dir\/tokens/;
 
 my @servers = start_fleet($http, $config);
 my ($a, $b) = @servers;
@@ -164,6 +175,30 @@ is(get($b, $late)->status, 403, 'B still refuses the banned address');
 is(get($b, '127.0.0.61')->status, 403, 'an entry without expiry applies');
 is(get($a, '127.0.0.61')->status, 200,
    'A has not reconciled yet (once a minute) and no message was sent');
+
+# a block made through the admin API of B holds on A, and its removal too
+
+sub admin {
+    my ($n, $method, $path, $body) = @_;
+    return $n->request(method => $method, uri => "/admin/$path",
+                       body => $body,
+                       headers => [['Authorization',
+                                    'Bearer soc-token-0123456789abcdef'],
+                                   ['Content-Type', 'application/json']]);
+}
+
+is(admin($b, 'POST', 'entries',
+         '{"address":"127.0.0.90/31","kind":"block","reason":"soc"}')->status,
+   201, 'B: a block through the admin API');
+ok(wait_until(sub { get($a, '127.0.0.91')->status == 403 }, 1),
+   'A refuses the prefix within a second');
+like(admin($a, 'GET', 'address?address=127.0.0.91')->body,
+     qr/"kind":"block","origin":"fleet".*"reason":"soc"/,
+     "A's admin API shows it, from the fleet");
+is(admin($b, 'DELETE', 'entries?address=127.0.0.90%2F31')->status, 200,
+   'B: removed through the admin API');
+ok(wait_until(sub { get($a, '127.0.0.91')->status == 200 }, 1),
+   'A serves the prefix again within a second');
 
 for my $n (@servers) {
     $n->stop;
