@@ -1018,8 +1018,11 @@ ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
         args.len = uri.data + uri.len - args.data;
         uri.len = q + 1 - uri.data;
 
+    } else if (data == 1) {
+        args = r->args;
+
     } else {
-        args = (data == 1) ? r->args : (ngx_str_t) ngx_null_string;
+        ngx_str_null(&args);
     }
 
     if (args.len == 0) {

@@ -714,8 +714,8 @@ cmd_import(const char *file)
 {
     FILE             *f;
     int               rc, failed;
-    char              line[4096], text[64], *listed;
-    size_t            i, k, n, len, lineno, bad, same, added;
+    char              line[4096], text[64], *listed, *addr;
+    size_t            i, k, n, len, cap, lineno, bad, same, added;
     long              v;
     response_t        res;
     ngx_egov_json_t  *json;
@@ -737,13 +737,21 @@ cmd_import(const char *file)
     v = ngx_egov_json_member(json, 0, "entries");
     n = (v < 0) ? 0 : json->nodes[v].size;
 
-    /* "|a|b|...|" of the active addresses */
-    listed = malloc(n * 48 + 2);
+    /* "|a|b|...|" of the active addresses, as the API spells them */
+    cap = 2;
+    listed = malloc(cap);
     strcpy(listed, "|");
 
-    for (i = v + 1, k = 0; k < n; k++) {
-        strcat(listed, member(json, i, "address"));
-        strcat(listed, "|");
+    for (i = v + 1, k = 0, len = 1; k < n; k++) {
+        addr = member(json, i, "address");
+        cap = len + strlen(addr) + 2;
+        listed = realloc(listed, cap);
+
+        if (listed == NULL) {
+            die(EXIT_CONNECT, "out of memory");
+        }
+
+        len += sprintf(listed + len, "%s|", addr);
         i = json->nodes[i].next;
     }
 
