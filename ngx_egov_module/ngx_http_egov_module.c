@@ -140,3 +140,24 @@ ngx_http_egov_init_process(ngx_cycle_t *cycle)
 
     return NGX_OK;
 }
+
+
+/* a feature's variables, from its table ending in ngx_http_null_variable */
+
+ngx_int_t
+ngx_http_egov_add_variables(ngx_conf_t *cf, ngx_http_variable_t *vars)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}

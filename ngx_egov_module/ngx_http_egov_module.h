@@ -125,6 +125,10 @@ ngx_table_elt_t *ngx_http_egov_header_in(ngx_http_request_t *r,
 /* ngx_http_egov_headers.c */
 ngx_int_t ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce);
 
+/* ngx_http_egov_module.c: a feature's variables, at preconfiguration */
+ngx_int_t ngx_http_egov_add_variables(ngx_conf_t *cf,
+    ngx_http_variable_t *vars);
+
 /* ngx_http_egov_conf_file.c: a small file a directive names */
 char *ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
     size_t max, ngx_uint_t trim, const char *what, ngx_str_t *out);

@@ -586,6 +586,32 @@ add(const char *address, const char *kind, int quiet)
 }
 
 
+/*
+ * GET a route: NULL after printing the answer raw (--json) or saying why it
+ * failed (*rc then its exit code); else the answer, parsed.
+ */
+
+static ngx_egov_json_t *
+get_json(const char *route, int *rc)
+{
+    response_t  res;
+
+    res = call("GET", route, NULL);
+    *rc = check(&res);
+
+    if (*rc) {
+        return NULL;
+    }
+
+    if (opt.json) {
+        printf("%s\n", res.body);
+        return NULL;
+    }
+
+    return parse(&res);
+}
+
+
 static int
 cmd_list(void)
 {
@@ -593,25 +619,17 @@ cmd_list(void)
     char              route[64];
     size_t            i, k, n;
     long              v;
-    response_t        res;
     ngx_egov_json_t  *json;
 
     snprintf(route, sizeof(route), "entries%s%s", opt.kind ? "?kind=" : "",
              opt.kind ? opt.kind : "");
 
-    res = call("GET", route, NULL);
-    rc = check(&res);
+    json = get_json(route, &rc);
 
-    if (rc) {
+    if (json == NULL) {
         return rc;
     }
 
-    if (opt.json) {
-        printf("%s\n", res.body);
-        return 0;
-    }
-
-    json = parse(&res);
     v = ngx_egov_json_member(json, 0, "entries");
     n = (v < 0) ? 0 : json->nodes[v].size;
 
@@ -634,26 +652,17 @@ cmd_status(const char *address)
     int               rc;
     long              v;
     char             *route;
-    response_t        res;
     ngx_egov_json_t  *json;
 
     if (asprintf(&route, "address?address=%s", address) < 0) {
         die(EXIT_CONNECT, "out of memory");
     }
 
-    res = call("GET", route, NULL);
-    rc = check(&res);
+    json = get_json(route, &rc);
 
-    if (rc) {
+    if (json == NULL) {
         return rc;
     }
-
-    if (opt.json) {
-        printf("%s\n", res.body);
-        return 0;
-    }
-
-    json = parse(&res);
 
     printf("address:      %s\n", member(json, 0, "address"));
     printf("allowlisted:  %s\n", member(json, 0, "allowlisted"));
@@ -832,22 +841,14 @@ cmd_stats(void)
     int               rc;
     long              v;
     size_t            i, k;
-    response_t        res;
     ngx_egov_json_t  *json;
 
-    res = call("GET", "stats", NULL);
-    rc = check(&res);
+    json = get_json("stats", &rc);
 
-    if (rc) {
+    if (json == NULL) {
         return rc;
     }
 
-    if (opt.json) {
-        printf("%s\n", res.body);
-        return 0;
-    }
-
-    json = parse(&res);
     v = ngx_egov_json_member(json, 0, "counters");
 
     if (v < 0) {
