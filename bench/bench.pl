@@ -55,8 +55,27 @@ sub start {
     return $n;
 }
 
+# the CPU time (user + system, in clock ticks) of an nginx's workers: the
+# children of its master, found in /proc
+sub worker_ticks {
+    my ($n) = @_;
+    my $master = $n->pid or return 0;
+    my $ticks = 0;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh>;
+        close $fh;
+        next unless defined $line && $line =~ /\)\s+(.*)$/;
+        my @f = split ' ', $1;
+        # after the name: state ppid ... utime is field 14, stime 15
+        $ticks += $f[11] + $f[12] if $f[1] == $master;
+    }
+    return $ticks;
+}
+
 sub wrk {
     my ($n, $s) = @_;
+    my $ticks = worker_ticks($n);
     my @h = map { ('-H', $_) } @{ $s->{headers} || [] };
     my @cmd = ('wrk', '-t1', "-c$connections", "-d${duration}s", '--latency', @h,
                'http://127.0.0.1:' . $n->port . ($s->{path} || '/'));
@@ -70,7 +89,10 @@ sub wrk {
     my ($non2xx) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
     $p99 = defined $p99 ? $p99 * { us => 0.001, ms => 1, s => 1000 }->{$unit} : 0;
     die "wrk gave no result:\n$out" unless defined $rps;
-    return ($rps, $p99, $non2xx || 0);
+    my ($total) = $out =~ /(\d+) requests in/;
+    # microseconds of worker CPU per request (100 ticks a second)
+    my $cpu = $total ? (worker_ticks($n) - $ticks) * 1e4 / $total : 0;
+    return ($rps, $p99, $non2xx || 0, $cpu);
 }
 
 sub median {
@@ -84,27 +106,33 @@ sub run_scenario {
     my $b = start($s, 'module');
 
     print "\n## $name: $s->{title}\n";
-    printf "%-6s %12s %12s %8s %10s %10s\n", 'round', 'plain r/s', 'module r/s',
-        'ratio', 'p99 plain', 'p99 mod';
-    my (@ra, @rb, @ratio, @pa, @pb);
+    printf "%-6s %12s %12s %8s %10s %10s %9s %9s\n", 'round', 'plain r/s',
+        'module r/s', 'ratio', 'p99 plain', 'p99 mod', 'cpu plain', 'cpu mod';
+    my (@ra, @rb, @ratio, @pa, @pb, @ca, @cb);
     for my $i (1 .. $rounds) {
         # alternate who goes first, so drift does not favour one side
-        my @order = $i % 2 ? ([$a, \@ra, \@pa], [$b, \@rb, \@pb])
-                           : ([$b, \@rb, \@pb], [$a, \@ra, \@pa]);
+        my @order = $i % 2 ? ([$a, \@ra, \@pa, \@ca], [$b, \@rb, \@pb, \@cb])
+                           : ([$b, \@rb, \@pb, \@cb], [$a, \@ra, \@pa, \@ca]);
         for my $o (@order) {
-            my ($rps, $p99, $bad) = wrk($o->[0], $s);
+            my ($rps, $p99, $bad, $cpu) = wrk($o->[0], $s);
             warn "# $bad non-2xx/3xx responses\n" if $bad && !$s->{allow_non_2xx};
             push @{ $o->[1] }, $rps;
             push @{ $o->[2] }, $p99;
+            push @{ $o->[3] }, $cpu;
         }
         push @ratio, $rb[-1] / $ra[-1];
-        printf "%-6d %12.0f %12.0f %8.3f %8.2fms %8.2fms\n", $i, $ra[-1], $rb[-1],
-            $ratio[-1], $pa[-1], $pb[-1];
+        printf "%-6d %12.0f %12.0f %8.3f %8.2fms %8.2fms %7.1fus %7.1fus\n", $i,
+            $ra[-1], $rb[-1], $ratio[-1], $pa[-1], $pb[-1], $ca[-1], $cb[-1];
     }
     my $r = median(@ratio);
     printf "median ratio %.3f (target >= %.2f: %s), p99 plain %.2fms, module %.2fms\n",
         $r, $s->{target}, $r >= $s->{target} ? 'met' : 'NOT met',
         median(@pa), median(@pb);
+    # worker CPU per request: what the module costs, less shaken than r/s by
+    # the other tenants of a shared machine (a diagnostic, not the target)
+    my ($cpa, $cpb) = (median(@ca), median(@cb));
+    printf "worker CPU per request: plain %.1fus, module %.1fus, ratio %.3f\n",
+        $cpa, $cpb, $cpb ? $cpa / $cpb : 0;
     print "$_\n" for @{ $s->{report} ? $s->{report}->($a, $b) : [] };
 
     $a->stop;
