@@ -1187,6 +1187,7 @@ ngx_http_egov_consent_cookie_header(ngx_http_request_t *r, ngx_uint_t i)
 static ngx_int_t
 ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
 {
+    off_t                              length;
     ngx_http_egov_consent_ctx_t       *ctx;
     ngx_http_egov_consent_loc_conf_t  *clcf;
 
@@ -1227,10 +1228,13 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
     }
 
     /*
-     * The body changes: its length is unknown, ranges do not apply, and a
-     * validator would let a 304 pair an old page with a new nonce.  The
-     * page now depends on the visitor: no shared cache may keep it.
+     * The body changes: its length is the banner's filter's to say, ranges
+     * do not apply, and a validator would let a 304 pair an old page with a
+     * new nonce.  The page now depends on the visitor: no shared cache may
+     * keep it.
      */
+
+    length = r->headers_out.content_length_n;
 
     ngx_http_clear_content_length(r);
     ngx_http_clear_accept_ranges(r);
@@ -1238,7 +1242,7 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
     ngx_http_clear_etag(r);
 
     if (ngx_http_egov_consent_cacheable(r) != NGX_OK
-        || ngx_http_egov_banner_start(r, ctx) != NGX_OK)
+        || ngx_http_egov_banner_start(r, ctx, length) != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -113,11 +113,13 @@ ngx_int_t ngx_http_egov_banner_compile(ngx_conf_t *cf,
 ngx_int_t ngx_http_egov_banner_render(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
     ngx_http_egov_tpl_t *tpl, ngx_str_t *out);
-ngx_int_t ngx_http_egov_banner_init_filter(ngx_conf_t *cf);
 ngx_int_t ngx_http_egov_banner_asset(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf);
+
+/* ngx_http_egov_banner_filter.c */
+ngx_int_t ngx_http_egov_banner_init_filter(ngx_conf_t *cf);
 ngx_int_t ngx_http_egov_banner_start(ngx_http_request_t *r,
-    ngx_http_egov_consent_ctx_t *ctx);
+    ngx_http_egov_consent_ctx_t *ctx, off_t length);
 
 /* ngx_http_egov_inventory.c */
 ngx_int_t ngx_http_egov_inventory_init_zone(ngx_shm_zone_t *shm_zone,

@@ -6,6 +6,7 @@
 
 use strict;
 use warnings;
+no warnings 'once';    # $main::* are read by the blocks' eval sections
 use lib 't/lib';
 use EgovTest;
 use EgovTest::Consent qw(consent_cookie $KEY);

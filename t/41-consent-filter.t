@@ -6,6 +6,7 @@
 
 use strict;
 use warnings;
+no warnings 'once';    # $main::* are read by the blocks' eval sections
 use lib 't/lib';
 use EgovTest;
 use EgovTest::Consent qw(consent_cookie);
@@ -112,13 +113,14 @@ Set-Cookie: _ga=; Path=/; Max-Age=0
 GET /page.html
 --- error_code: 200
 --- response_headers
-!Content-Length
 !ETag
 !Last-Modified
 !Accept-Ranges
+!Transfer-Encoding
 Cache-Control: private, no-cache
 Vary: Cookie
-Transfer-Encoding: chunked
+--- response_headers_like
+Content-Length: [1-9][0-9]+
 --- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<style nonce="[^"]+">\.egov-consent\{.*<script src="/\.egov/consent/banner\.js\?v=[0-9a-f]{8}" nonce="[^"]+" defer></script>\n</div>\n</body></html>\n$
 
 === TEST 5: the banner's nonce is the CSP's
@@ -194,6 +196,95 @@ Cache-Control: public, max-age=31536000, immutable
 --- response_body_unlike eval
 [qr/id="egov-consent".*id="egov-consent"/s, qr/id="egov-consent".*id="egov-consent"/s, undef]
 
+=== TEST 6b: </body> cut at each of its places, at a buffer's start, after false starts
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    egov_consent on;
+    egov_consent_categories analytics;
+--- config
+    location / { proxy_pass http://app; proxy_buffering off; }
+--- backend eval
+my $h = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n";
+my $fill = "<p>a</p></b></B> </br></bo> </BOD" . ("<p>filler text</p>" x 3);
+my %b = map { my $k = $_;
+              ("/cut$k" => [$h, "<html><body>$fill" . substr("</body>", 0, $k), 0.15,
+                            substr("</body>", $k) . "</html>"]) } 1 .. 6;
+$b{'/start'} = [$h, "<html><body>$fill", 0.15, "</body></html>"];
+$b{'/one'} = [$h, "<html><body>$fill</body></html>"];
+\%b
+--- request eval
+[map { "GET $_" } (map { "/cut$_" } 1 .. 6), '/start', '/one']
+--- response_body_like eval
+my $fill = "<p>a</p></b></B> </br></bo> </BOD" . ("<p>filler text</p>" x 3);
+[(qr{^<html><body>\Q$fill\E<div id="egov-consent"[^>]*>.*</div>\n</body></html>$}s) x 8]
+--- response_body_unlike eval
+[(qr/id="egov-consent".*id="egov-consent"/s) x 8]
+
+=== TEST 6c: a 100 KB proxied page through small buffers, in memory and not streamed
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    egov_consent on;
+    egov_consent_categories analytics;
+--- config
+    location /mem {
+        proxy_pass http://app;
+        proxy_buffer_size 4k;
+        proxy_buffers 64 4k;
+        proxy_max_temp_file_size 0;
+    }
+    location /stream {
+        proxy_pass http://app;
+        proxy_buffering off;
+        proxy_buffer_size 1k;
+    }
+--- backend eval
+my $page = "<html><body>" . join('', map { "<p>line $_ </b></p>\n" } 1 .. 5000)
+         . "</body></html>\n";
+my $h = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+      . length($page) . "\r\nConnection: close\r\n\r\n";
+{ '/mem' => [$h, substr($page, 0, 50000), 0.1, substr($page, 50000)],
+  '/stream' => [$h, substr($page, 0, 50000), 0.1, substr($page, 50000)] }
+--- request eval
+["GET /mem", "GET /stream"]
+--- response_body_like eval
+my $body = join('', map { "<p>line $_ </b></p>\n" } 1 .. 5000);
+[(qr{^<html><body>\Q$body\E<div id="egov-consent"[^>]*>.*</div>\n</body></html>\n$}s) x 2]
+--- response_body_unlike eval
+[(qr/id="egov-consent".*id="egov-consent"/s) x 2]
+
+=== TEST 6d: a page of known length: </body> is looked for in its last 8 KiB only
+--- user_files eval
+">>> trailing.html\n<html><body>x</body></html>\n<!--" . ("c" x 9000) . "-->\n"
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    egov_consent on;
+    egov_consent_categories analytics;
+--- config
+    location /app/ { proxy_pass http://app; }
+    location /mem/ { alias html/; sendfile off; output_buffers 2 4k; }
+--- backend eval
+my $h = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n";
+my $early = "<html><body><script>var s = '</body>';</script>"
+          . ("<p>filler</p>\n" x 1500) . "</body></html>\n";
+my $trailing = "<html><body>x</body></html>\n<!--" . ("c" x 9000) . "-->\n";
+{ '/app/early' => [$h . "Content-Length: " . length($early) . "\r\n\r\n", $early],
+  '/app/early-chunked' => [$h . "Transfer-Encoding: chunked\r\n\r\n",
+                           sprintf("%x\r\n%s\r\n0\r\n\r\n", length $early, $early)],
+  '/app/trailing' => [$h . "Content-Length: " . length($trailing) . "\r\n\r\n", $trailing] }
+--- request eval
+["GET /app/early", "GET /app/early-chunked", "GET /app/trailing",
+ "GET /trailing.html", "GET /mem/trailing.html"]
+--- response_body_like eval
+my $fill = "<p>filler</p>\n" x 1500;
+my $c = "c" x 9000;
+[qr{^<html><body><script>var s = '</body>';</script>\Q$fill\E<div id="egov-consent".*</div>\n</body></html>\n$}s,
+ qr{^<html><body><script>var s = '<div id="egov-consent".*</div>\n</body>';</script>\Q$fill\E</body></html>\n$}s,
+ (qr{^<html><body>x</body></html>\n<!--$c-->\n<div id="egov-consent".*</div>\n$}s) x 3]
+--- response_body_unlike eval
+[(qr/id="egov-consent".*id="egov-consent"/s) x 5]
+--- response_headers_like eval
+["Content-Length: [0-9]+", "Transfer-Encoding: chunked", ("Content-Length: [0-9]+") x 3]
+
 === TEST 7: left alone: not HTML, HEAD, 204, 304, ranges, compressed bodies, errors
 --- http_config
     upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
@@ -205,7 +296,7 @@ Cache-Control: public, max-age=31536000, immutable
     location /empty { return 204; }
     location /text { return 200 "<body></body>"; }
 --- backend eval
-{ '/app/gz' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: 13\r\nConnection: close\r\n\r\n</body>GZIP!"] }
+{ '/app/gz' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: 12\r\nConnection: close\r\n\r\n</body>GZIP!"] }
 --- request eval
 ["GET /text", "HEAD /page.html", "GET /empty", "GET /page.html", "GET /page.html", "GET /app/gz", "GET /nothing"]
 --- more_headers eval
@@ -215,7 +306,7 @@ Cache-Control: public, max-age=31536000, immutable
 --- response_body_unlike eval
 [qr/egov-consent/, undef, undef, undef, qr/egov-consent/, qr/egov-consent/, qr/egov-consent/]
 --- response_headers eval
-["", "Content-Length: 115", "", "", "Content-Range: bytes 0-9/115", "Content-Length: 13", ""]
+["", "Content-Length: 115", "", "", "Content-Range: bytes 0-9/115", "Content-Length: 12", ""]
 
 === TEST 8: a visitor who has decided gets the small settings link instead
 --- http_config

@@ -306,6 +306,9 @@ sub run_requests {
 
         my $res = $n->request(%r);
 
+        # every answer read in full must have the length it announced
+        fail("$label: $res->{length_mismatch}") if $res->{length_mismatch};
+
         # an undef in an eval array means "do not check this one"
         my $code = at_index($codes, $i);
         if (defined $code) {

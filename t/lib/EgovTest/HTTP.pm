@@ -133,6 +133,11 @@ sub parse {
         $res->{chunk_sizes} = \@sizes;
     } else {
         $res->{body} = $body;
+        # a response read to the close: its length says whether the
+        # Content-Length it announced was true
+        my $cl = $res->header('Content-Length');
+        $res->{length_mismatch} = "Content-Length $cl, body " . length($body)
+            if defined $cl && $cl =~ /^\d+$/ && $cl != length $body;
     }
     return $res;
 }

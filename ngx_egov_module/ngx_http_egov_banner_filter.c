@@ -1,0 +1,882 @@
+
+/*
+ * The consent banner's body filter: the banner (or the "cookie settings"
+ * link) goes in before </body> and, with egov_csp_nonce_inject, the nonce
+ * into the page's own <script> and <style> tags.
+ *
+ * The filter never buffers the page: each buffer is passed on as it comes.
+ * Without nonces nothing of the page is copied but what follows "</body" in
+ * its buffer: that buffer is cut there and the banner, rendered once per
+ * request, goes on between its two parts.  Nonces change many places, so a
+ * buffer that gets one is copied.  The beginning of a tag cut by the end of
+ * a buffer (at most 7 bytes) waits for the next buffer.
+ */
+
+
+#include "ngx_http_egov_consent.h"
+
+#if (defined __SSE2__ && defined __GNUC__)
+#include <emmintrin.h>
+#define NGX_HTTP_EGOV_SSE2  1
+#endif
+
+
+#define NGX_HTTP_EGOV_HOLD_MAX  8
+
+/* where </body> is looked for in a page whose length is known: its end */
+#define NGX_HTTP_EGOV_TAIL      8192
+
+
+typedef struct {
+    ngx_str_t                   insert;      /* banner or link, rendered */
+    ngx_str_t                   nonce_attr;  /* ' nonce="..."' */
+    u_char                      hold[NGX_HTTP_EGOV_HOLD_MAX];
+    size_t                      hold_len;
+    off_t                       remaining;   /* of the page, or -1 */
+    unsigned                    inserted:1;
+} ngx_http_egov_banner_filter_t;
+
+
+static ngx_int_t ngx_http_egov_banner_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_egov_banner_split(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_insert(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last);
+static u_char *ngx_http_egov_banner_find_body(u_char *p, u_char *end,
+    ngx_uint_t *partial);
+static ngx_int_t ngx_http_egov_banner_consumed(ngx_http_request_t *r,
+    ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_chain_t *ngx_http_egov_banner_link(ngx_http_request_t *r,
+    u_char *data, size_t len, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_pass(ngx_http_request_t *r,
+    ngx_buf_t *b, ngx_chain_t ***last);
+
+
+static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
+
+static u_char  ngx_http_egov_close_body[] = "</body";
+
+
+/* called by the header filter when something is to be inserted */
+
+ngx_int_t
+ngx_http_egov_banner_start(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx, off_t length)
+{
+    u_char                            *p;
+    ngx_str_t                          nonce;
+    ngx_http_egov_tpl_t               *tpl;
+    ngx_http_egov_banner_filter_t     *f;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    f = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_banner_filter_t));
+    if (f == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->inject & (NGX_HTTP_EGOV_INJECT_BANNER|NGX_HTTP_EGOV_INJECT_LINK)) {
+        tpl = (ctx->inject & NGX_HTTP_EGOV_INJECT_BANNER)
+              ? &clcf->texts[ctx->lang].banner : &clcf->texts[ctx->lang].link;
+
+        if (ngx_http_egov_banner_render(r, clcf, ctx, tpl, &f->insert)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+    } else {
+        f->inserted = 1;
+    }
+
+    if (ctx->inject & NGX_HTTP_EGOV_INJECT_NONCE) {
+        if (ngx_http_egov_csp_nonce(r, &nonce) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        f->nonce_attr.data = ngx_pnalloc(r->pool, nonce.len + 10);
+        if (f->nonce_attr.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_sprintf(f->nonce_attr.data, " nonce=\"%V\"", &nonce);
+        f->nonce_attr.len = p - f->nonce_attr.data;
+    }
+
+    ctx->filter = f;
+
+    /*
+     * Nonces go into every tag: the whole page must be read, and how long
+     * it becomes is known only at its end.  The banner alone goes in once,
+     * near the end: when the page's length is known, only its last
+     * NGX_HTTP_EGOV_TAIL bytes are searched for </body> (a file goes on as
+     * it is, by sendfile, all but that end), and the page keeps a
+     * Content-Length, the banner's longer.
+     */
+
+    if (f->nonce_attr.len) {
+        r->filter_need_in_memory = 1;
+        f->remaining = -1;
+
+    } else {
+        f->remaining = length;
+
+        if (length >= 0) {
+            r->headers_out.content_length_n = length + f->insert.len;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_int_t                       rc;
+    ngx_buf_t                      *b;
+    ngx_uint_t                      last_buf;
+    ngx_chain_t                    *cl, *out, **last, *tail;
+    ngx_http_egov_consent_ctx_t    *ctx;
+    ngx_http_egov_banner_filter_t  *f;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_egov_consent_module);
+
+    if (ctx == NULL || ctx->filter == NULL || in == NULL || r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    f = ctx->filter;
+
+    /* the banner is in and no nonce is to be added: nothing more to do */
+
+    if (f->inserted && f->nonce_attr.len == 0 && f->hold_len == 0) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    out = NULL;
+    last = &out;
+
+    for (cl = in; cl; cl = cl->next) {
+        last_buf = cl->buf->last_buf;
+
+        rc = f->nonce_attr.len
+             ? ngx_http_egov_banner_rewrite(r, f, cl->buf, &last)
+             : ngx_http_egov_banner_split(r, f, cl->buf, &last);
+
+        if (rc != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (!last_buf || (f->hold_len == 0 && f->inserted)) {
+            continue;
+        }
+
+        /* the end and no </body>: what was held, then the banner */
+
+        if (f->hold_len) {
+            if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, &last)
+                == NULL)
+            {
+                return NGX_ERROR;
+            }
+
+            f->hold_len = 0;
+        }
+
+        if (!f->inserted) {
+            if (ngx_http_egov_banner_link(r, f->insert.data, f->insert.len,
+                                          &last)
+                == NULL)
+            {
+                return NGX_ERROR;
+            }
+
+            f->inserted = 1;
+        }
+
+        /* "last" moves to the buffer that is now the last */
+
+        for (tail = out; tail; tail = tail->next) {
+            b = tail->buf;
+
+            if (tail->next == NULL) {
+                b->last_buf = 1;
+                b->last_in_chain = 1;
+                break;
+            }
+
+            if (b->last_buf) {
+                b->last_buf = 0;
+                b->last_in_chain = 0;
+
+                if (ngx_buf_size(b) == 0) {
+                    b->sync = 1;
+                }
+            }
+        }
+    }
+
+    return ngx_http_next_body_filter(r, out);
+}
+
+
+
+/*
+ * Without nonces: the buffer goes on as it is, cut where "</body" begins,
+ * the banner going in between.  Only what follows "</body" in the buffer is
+ * copied: the buffer's owner reuses it once it is sent, so what goes on
+ * after the banner must not stay in it.  Of a page whose length is known,
+ * buffers before its last NGX_HTTP_EGOV_TAIL bytes go on unread.
+ */
+
+static ngx_int_t
+ngx_http_egov_banner_split(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
+{
+    u_char      *at, *start;
+    off_t        skip;
+    size_t       len, need, n;
+    ngx_buf_t   *tail;
+    ngx_uint_t   partial;
+
+    if (f->inserted) {
+        return ngx_http_egov_banner_pass(r, b, last);
+    }
+
+    start = b->pos;
+
+    if (f->remaining >= 0) {
+        skip = f->remaining - NGX_HTTP_EGOV_TAIL;
+        f->remaining -= ngx_buf_size(b);
+
+        if (ngx_buf_in_memory(b) && skip > 0) {
+            if (skip >= b->last - b->pos) {
+                return ngx_http_egov_banner_pass(r, b, last);
+            }
+
+            start += skip;
+        }
+    }
+
+    if (!ngx_buf_in_memory(b)) {
+        return ngx_http_egov_banner_file(r, f, b, last);
+    }
+
+    len = b->last - b->pos;
+
+    if (f->hold_len) {
+
+        /* the beginning of "</body" ended the previous buffer: is it one? */
+
+        need = sizeof(ngx_http_egov_close_body) - 1 - f->hold_len;
+        n = ngx_min(len, need);
+
+        if (ngx_strncasecmp(b->pos, ngx_http_egov_close_body + f->hold_len, n)
+            == 0)
+        {
+            if (n < need) {
+                /* a tiny buffer, still only a beginning: it waits too */
+                ngx_memcpy(f->hold + f->hold_len, b->pos, n);
+                f->hold_len += n;
+
+                return ngx_http_egov_banner_consumed(r, b, last);
+            }
+
+            /* it is: the banner, then what was held, then this buffer */
+
+            if (ngx_http_egov_banner_insert(r, f, last) != NGX_OK
+                || ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
+                   == NULL)
+            {
+                return NGX_ERROR;
+            }
+
+            f->hold_len = 0;
+
+            return ngx_http_egov_banner_pass(r, b, last);
+        }
+
+        /* it is not: what was held goes on as it was */
+
+        if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last) == NULL) {
+            return NGX_ERROR;
+        }
+
+        f->hold_len = 0;
+    }
+
+    if (len == 0) {
+        return ngx_http_egov_banner_pass(r, b, last);
+    }
+
+    at = ngx_http_egov_banner_find_body(start, b->last, &partial);
+
+    if (at == NULL) {
+        return ngx_http_egov_banner_pass(r, b, last);
+    }
+
+    if (partial) {
+        f->hold_len = b->last - at;
+        ngx_memcpy(f->hold, at, f->hold_len);
+
+        if (at == b->pos) {
+            return ngx_http_egov_banner_consumed(r, b, last);
+        }
+
+        b->last = at;
+
+        return ngx_http_egov_banner_pass(r, b, last);
+    }
+
+    /* what follows the cut, copied, with the buffer's flags */
+
+    n = b->last - at;
+
+    tail = ngx_create_temp_buf(r->pool, n);
+    if (tail == NULL) {
+        return NGX_ERROR;
+    }
+
+    tail->last = ngx_cpymem(tail->last, at, n);
+    tail->last_buf = b->last_buf;
+    tail->last_in_chain = b->last_in_chain;
+    tail->flush = b->flush;
+
+    if (at == b->pos) {
+        b->pos = b->last;
+
+    } else {
+        b->last = at;
+        b->last_buf = 0;
+        b->last_in_chain = 0;
+
+        if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_egov_banner_insert(r, f, last) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_egov_banner_pass(r, tail, last);
+}
+
+
+/* the banner as it was rendered, read only: no copy */
+
+static ngx_int_t
+ngx_http_egov_banner_insert(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last)
+{
+    ngx_buf_t  *b;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = f->insert.data;
+    b->last = f->insert.data + f->insert.len;
+    b->memory = 1;
+
+    f->inserted = 1;
+
+    return ngx_http_egov_banner_pass(r, b, last);
+}
+
+
+/*
+ * The first "</body" (any case) in [p, end), or the beginning of one cut
+ * by the end, then *partial is set; NULL if neither.  This reads every byte
+ * of every page that gets a banner: with SSE2, sixteen places are tried at
+ * once for "</b", which few places in a page begin with.
+ */
+
+static u_char *
+ngx_http_egov_banner_find_body(u_char *p, u_char *end, ngx_uint_t *partial)
+{
+    u_char  *q;
+    size_t   n;
+#if (NGX_HTTP_EGOV_SSE2)
+    int      mask;
+    __m128i  lt, slash, b, lower, m;
+
+    lt = _mm_set1_epi8('<');
+    slash = _mm_set1_epi8('/');
+    b = _mm_set1_epi8('b');
+    lower = _mm_set1_epi8(0x20);
+
+    /* 16 places, each with the 3 bytes it needs: 18 bytes */
+
+    while (end - p >= 18) {
+        m = _mm_and_si128(
+                _mm_cmpeq_epi8(_mm_loadu_si128((__m128i *) p), lt),
+                _mm_cmpeq_epi8(_mm_loadu_si128((__m128i *) (p + 1)), slash));
+        m = _mm_and_si128(m,
+                _mm_cmpeq_epi8(
+                    _mm_or_si128(_mm_loadu_si128((__m128i *) (p + 2)), lower),
+                    b));
+
+        mask = _mm_movemask_epi8(m);
+
+        if (mask == 0) {
+            p += 16;
+            continue;
+        }
+
+        q = p + __builtin_ctz(mask);
+
+        if (end - q < 6) {
+            p = q;
+            break;
+        }
+
+        if (ngx_strncasecmp(q, ngx_http_egov_close_body, 6) == 0) {
+            *partial = 0;
+            return q;
+        }
+
+        p = q + 1;
+    }
+#endif
+
+    /* the end of the buffer, or no SSE2: every "<" */
+
+    for ( /* void */ ; p < end; p = q + 1) {
+
+        q = memchr(p, '<', end - p);
+        if (q == NULL) {
+            return NULL;
+        }
+
+        n = ngx_min((size_t) (end - q), 6);
+
+        if (ngx_strncasecmp(q, ngx_http_egov_close_body, n) == 0) {
+            *partial = (n < 6);
+            return q;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * A buffer whose bytes all wait in f->hold: consumed, so its owner may
+ * reuse it; its flags go on in an empty buffer
+ */
+
+static ngx_int_t
+ngx_http_egov_banner_consumed(ngx_http_request_t *r, ngx_buf_t *b,
+    ngx_chain_t ***last)
+{
+    ngx_buf_t  *e;
+
+    b->pos = b->last;
+
+    if (!b->last_buf && !b->flush) {
+        return NGX_OK;
+    }
+
+    e = ngx_calloc_buf(r->pool);
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    e->last_buf = b->last_buf;
+    e->last_in_chain = b->last_in_chain;
+    e->flush = b->flush;
+
+    if (!e->flush) {
+        e->sync = 1;
+    }
+
+    return ngx_http_egov_banner_pass(r, e, last);
+}
+
+
+/*
+ * With nonces: the first tag of interest in [p, end): "</body" while the
+ * banner is not in, "<script" and "<style" (followed by a space, "/" or
+ * ">"); or a possible beginning of one cut by the end of the buffer.
+ */
+
+#define NGX_HTTP_EGOV_TAG_BODY     1
+#define NGX_HTTP_EGOV_TAG_SCRIPT   2
+#define NGX_HTTP_EGOV_TAG_STYLE    3
+#define NGX_HTTP_EGOV_TAG_PARTIAL  4
+
+static ngx_uint_t
+ngx_http_egov_banner_tag(ngx_http_egov_banner_filter_t *f,
+    ngx_uint_t inserted, u_char *p, u_char *end, u_char **at)
+{
+    u_char      c, *q;
+    size_t      left, len;
+    ngx_uint_t  i;
+
+    static ngx_str_t  names[] = {
+        ngx_string("</body"), ngx_string("<script"), ngx_string("<style")
+    };
+
+    /*
+     * memchr(), not ngx_strlchr(): a page has a "<" every few dozen bytes
+     * and this runs over every byte of every HTML page that gets a banner;
+     * without nonces only "</" can start what is looked for
+     */
+
+    for (q = p; q < end && (q = memchr(q, '<', end - q)) != NULL; q++) {
+
+        left = end - q;
+
+        if (f->nonce_attr.len == 0 && left > 1 && q[1] != '/') {
+            continue;
+        }
+
+        for (i = 0; i < 3; i++) {
+
+            if (i == 0 ? inserted : f->nonce_attr.len == 0) {
+                continue;
+            }
+
+            len = names[i].len;
+
+            if (left < len + (i ? 1 : 0)) {
+                if (ngx_strncasecmp(q, names[i].data, ngx_min(left, len))
+                    == 0)
+                {
+                    *at = q;
+                    return NGX_HTTP_EGOV_TAG_PARTIAL;
+                }
+
+                continue;
+            }
+
+            if (ngx_strncasecmp(q, names[i].data, len) != 0) {
+                continue;
+            }
+
+            if (i) {
+                /* <scripts> is not <script> */
+                c = q[len];
+
+                if (c != ' ' && c != '>' && c != '/' && c != '\t'
+                    && c != '\r' && c != '\n' && c != '\f')
+                {
+                    continue;
+                }
+            }
+
+            *at = q;
+            return NGX_HTTP_EGOV_TAG_BODY + i;
+        }
+    }
+
+    return 0;
+}
+
+
+
+static ngx_int_t
+ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
+{
+    u_char       *data, *p, *end, *at, *o;
+    size_t        len, size;
+    ngx_buf_t    *nb;
+    ngx_uint_t    tag, inserted, changes;
+    ngx_chain_t  *cl;
+
+    len = b->last - b->pos;
+
+    if (len == 0 && f->hold_len == 0) {
+        goto pass;
+    }
+
+    if (!ngx_buf_in_memory(b)) {
+        return ngx_http_egov_banner_file(r, f, b, last);
+    }
+
+    /* what was held from the previous buffer goes in front */
+
+    if (f->hold_len) {
+        data = ngx_pnalloc(r->pool, f->hold_len + len);
+        if (data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(data, f->hold, f->hold_len);
+
+        if (len) {
+            ngx_memcpy(data + f->hold_len, b->pos, len);
+        }
+
+        len += f->hold_len;
+        f->hold_len = 0;
+
+    } else {
+        data = b->pos;
+    }
+
+    end = data + len;
+
+    /* how much goes in, and what waits for the next buffer */
+
+    size = 0;
+    changes = 0;
+    inserted = f->inserted;
+    at = NULL;
+
+    for (p = data;
+         (tag = ngx_http_egov_banner_tag(f, inserted, p, end, &at)) != 0
+         && tag != NGX_HTTP_EGOV_TAG_PARTIAL;
+         p = at + 1)
+    {
+        changes++;
+
+        if (tag == NGX_HTTP_EGOV_TAG_BODY) {
+            size += f->insert.len;
+            inserted = 1;
+
+        } else {
+            size += f->nonce_attr.len;
+        }
+    }
+
+    if (tag != NGX_HTTP_EGOV_TAG_PARTIAL) {
+        at = NULL;
+    }
+
+    if (changes == 0 && at == NULL && data == b->pos) {
+        goto pass;
+    }
+
+    if (at) {
+        f->hold_len = end - at;
+        ngx_memcpy(f->hold, at, f->hold_len);
+        end = at;
+    }
+
+    nb = ngx_create_temp_buf(r->pool, (end - data) + size + 1);
+    if (nb == NULL) {
+        return NGX_ERROR;
+    }
+
+    o = nb->last;
+
+    for (p = data; p < end; /* void */ ) {
+
+        tag = ngx_http_egov_banner_tag(f, f->inserted, p, end, &at);
+
+        if (tag == 0 || tag == NGX_HTTP_EGOV_TAG_PARTIAL) {
+            o = ngx_cpymem(o, p, end - p);
+            break;
+        }
+
+        if (tag == NGX_HTTP_EGOV_TAG_BODY) {
+            o = ngx_cpymem(o, p, at - p);
+            o = ngx_cpymem(o, f->insert.data, f->insert.len);
+            f->inserted = 1;
+            p = at;
+            continue;
+        }
+
+        /* <script or <style: the nonce right after the tag's name */
+
+        at += (tag == NGX_HTTP_EGOV_TAG_SCRIPT) ? 7 : 6;
+        o = ngx_cpymem(o, p, at - p);
+        o = ngx_cpymem(o, f->nonce_attr.data, f->nonce_attr.len);
+        p = at;
+    }
+
+    nb->last = o;
+    nb->last_buf = b->last_buf;
+    nb->last_in_chain = b->last_in_chain;
+    nb->flush = b->flush;
+
+    /* the input is consumed: its owner may reuse it */
+    b->pos = b->last;
+
+    if (nb->pos == nb->last) {
+        if (!nb->last_buf && !nb->flush) {
+            return NGX_OK;
+        }
+
+        nb->temporary = 0;
+    }
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = nb;
+    cl->next = NULL;
+    **last = cl;
+    *last = &cl->next;
+
+    return NGX_OK;
+
+pass:
+
+    return ngx_http_egov_banner_pass(r, b, last);
+}
+
+
+/*
+ * A page in a file: only its last NGX_HTTP_EGOV_TAIL bytes are read, where
+ * </body> is; the rest goes on as a file buffer (sendfile).  Earlier file
+ * buffers pass untouched (a proxied page buffered to disk comes in
+ * several).
+ */
+
+static ngx_int_t
+ngx_http_egov_banner_file(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
+{
+    u_char      *tail, *p;
+    off_t        size, start;
+    ssize_t      n;
+    ngx_buf_t   *mb;
+    ngx_uint_t   partial;
+
+    if (f->hold_len) {
+        /* a tag cut between memory and a file: it was not one of ours */
+        if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last) == NULL)
+        {
+            return NGX_ERROR;
+        }
+
+        f->hold_len = 0;
+    }
+
+    if (f->inserted || !b->last_buf || !b->in_file) {
+        return ngx_http_egov_banner_pass(r, b, last);
+    }
+
+    size = ngx_min(b->file_last - b->file_pos, NGX_HTTP_EGOV_TAIL);
+    start = b->file_last - size;
+
+    tail = ngx_pnalloc(r->pool, size + f->insert.len);
+    if (tail == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_read_file(b->file, tail, (size_t) size, start);
+
+    if (n != size) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "egov consent: could not read the end of \"%V\"",
+                      &b->file->name);
+        return NGX_ERROR;
+    }
+
+    /* the first "</body" there, as in a page through memory */
+
+    p = ngx_http_egov_banner_find_body(tail, tail + size, &partial);
+
+    if (p == NULL || partial) {
+        p = tail + size;
+    }
+
+    /* the file up to there, then the banner and what followed */
+
+    b->file_last = start + (p - tail);
+    b->last_buf = 0;
+    b->last_in_chain = 0;
+
+    if (b->file_last == b->file_pos) {
+        b->in_file = 0;
+        b->sync = 1;
+    }
+
+    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    mb = ngx_calloc_buf(r->pool);
+    if (mb == NULL) {
+        return NGX_ERROR;
+    }
+
+    mb->pos = ngx_pnalloc(r->pool, f->insert.len + (tail + size - p));
+    if (mb->pos == NULL) {
+        return NGX_ERROR;
+    }
+
+    mb->last = ngx_cpymem(mb->pos, f->insert.data, f->insert.len);
+    mb->last = ngx_cpymem(mb->last, p, tail + size - p);
+    mb->memory = 1;
+    mb->last_buf = 1;
+    mb->last_in_chain = 1;
+
+    f->inserted = 1;
+
+    return ngx_http_egov_banner_pass(r, mb, last);
+}
+
+
+static ngx_int_t
+ngx_http_egov_banner_pass(ngx_http_request_t *r, ngx_buf_t *b,
+    ngx_chain_t ***last)
+{
+    ngx_chain_t  *cl;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+    **last = cl;
+    *last = &cl->next;
+
+    return NGX_OK;
+}
+
+
+static ngx_chain_t *
+ngx_http_egov_banner_link(ngx_http_request_t *r, u_char *data, size_t len,
+    ngx_chain_t ***last)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    b = ngx_create_temp_buf(r->pool, len ? len : 1);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->last = ngx_cpymem(b->last, data, len);
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+    **last = cl;
+    *last = &cl->next;
+
+    return cl;
+}
+
+
+ngx_int_t
+ngx_http_egov_banner_init_filter(ngx_conf_t *cf)
+{
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_egov_banner_body_filter;
+
+    return NGX_OK;
+}
+
