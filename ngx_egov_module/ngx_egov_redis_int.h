@@ -24,7 +24,7 @@
 #define NGX_EGOV_REDIS_BACKOFF_MAX   3000
 #define NGX_EGOV_REDIS_PING_EVERY    10000
 #define NGX_EGOV_REDIS_FREE_MAX      64
-#define NGX_EGOV_REDIS_SCRIPT_ARGS   64
+#define NGX_EGOV_REDIS_SCRIPT_ARGS   256
 
 /* what a handshake reply answers */
 #define NGX_EGOV_REDIS_STEP_AUTH     1

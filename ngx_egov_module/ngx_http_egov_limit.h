@@ -1,7 +1,8 @@
 
 /*
- * Rate limit zones, as the limiter (ngx_http_egov_limit.c) and the fleet
- * sync (ngx_http_egov_limit_fleet.c) share them.
+ * Rate limit zones, as the limiter (ngx_http_egov_limit.c), the fleet
+ * sync (ngx_http_egov_limit_fleet.c) and the strict fleet limits
+ * (ngx_http_egov_limit_strict.c) share them.
  */
 
 
@@ -74,6 +75,9 @@ ngx_int_t ngx_http_egov_limit_local(ngx_http_request_t *r,
 
 /* ngx_http_egov_fleet_bans.c: what our timers' ev->data points at */
 extern ngx_connection_t  ngx_http_egov_fleet_timer_conn;
+
+/* ngx_http_egov_limit_strict.c */
+void *ngx_http_egov_limit_strict_script(ngx_conf_t *cf);
 
 /* ngx_http_egov_limit_fleet.c */
 ngx_int_t ngx_http_egov_limit_fleet_init(ngx_conf_t *cf,

@@ -16,12 +16,7 @@
  * limits alone (the counts of that time are dropped, not sent late: a late
  * burst of counts would refuse innocent requests after recovery).
  *
- * sync=strict: for low-rate, high-value routes, each request asks Redis:
- * one script runs GCRA on Redis's own clock (TIME), so every server of the
- * fleet shares one exact state.  The request waits at most egov_redis's
- * timeout; when Redis fails (or the circuit is open: no round trip),
- * on_redis_error= decides: "local" (the server's own limiter), "allow" or
- * "deny" (503).
+ * sync=strict is in ngx_http_egov_limit_strict.c.
  */
 
 
@@ -40,17 +35,6 @@ typedef struct {
 } ngx_http_egov_limit_sync_t;
 
 
-/* a request's way through its strict limits, one round trip each */
-typedef struct {
-    ngx_uint_t                  next;        /* the limit asked or to ask */
-    ngx_uint_t                  answered;    /* "answer" is for "next" */
-    ngx_uint_t                  answer;      /* NGX_HTTP_EGOV_STRICT_* */
-    ngx_uint_t                  failed;      /* Redis failed: on_error */
-    ngx_uint_t                  dry_run;     /* a dry-run limit refused */
-    uint64_t                    wait;        /* us until allowed again */
-} ngx_http_egov_limit_strict_t;
-
-
 typedef struct {
     ngx_http_egov_limit_zone_t *zone;
     uint32_t                    hash;
@@ -59,39 +43,12 @@ typedef struct {
 } ngx_http_egov_limit_sent_t;
 
 
-static ngx_int_t ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
-    ngx_http_egov_limit_strict_t *ctx, ngx_http_egov_limit_t *limit,
-    ngx_str_t *key);
-static ngx_int_t ngx_http_egov_limit_strict_resume(ngx_http_request_t *r,
-    ngx_egov_redis_status_e status, redisReply *reply, void *data);
-static ngx_int_t ngx_http_egov_limit_strict_fallback(ngx_http_request_t *r,
-    ngx_http_egov_limit_t *limit, ngx_str_t *key, uint64_t *wait);
-static void ngx_http_egov_limit_strict_tag(void *data);
 static void ngx_http_egov_limit_sync_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_egov_limit_sync_zone(
     ngx_http_egov_limit_zone_t *zone);
 static void ngx_http_egov_limit_send(ngx_http_egov_limit_sent_t *sent);
 static void ngx_http_egov_limit_total(ngx_egov_redis_status_e status,
     redisReply *reply, void *data);
-
-
-/*
- * GCRA on Redis's clock, microseconds: KEYS[1] the key's TAT, ARGV[1] the
- * interval, ARGV[2] the burst tolerance.  Returns {allowed, wait}.
- */
-
-static ngx_str_t  ngx_http_egov_limit_gcra_lua = ngx_string(
-    "local t = redis.call('TIME') "
-    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2]) "
-    "local tat = tonumber(redis.call('GET', KEYS[1]) or '0') "
-    "local interval = tonumber(ARGV[1]) "
-    "local tau = tonumber(ARGV[2]) "
-    "if tat < now then tat = now end "
-    "if tat - now > tau then return {0, tat - tau - now} end "
-    "local new = tat + interval "
-    "redis.call('SET', KEYS[1], string.format('%d', new), 'PX', "
-    "math.floor((new - now) / 1000) + 1000) "
-    "return {1, tat - now}");
 
 
 /* postconfiguration: scope=fleet needs egov_redis */
@@ -137,8 +94,7 @@ ngx_http_egov_limit_fleet_init(ngx_conf_t *cf, ngx_array_t *zones)
         }
 
         if (zone[i]->strict) {
-            zone[i]->script = ngx_egov_redis_script_add(cf,
-                                            &ngx_http_egov_limit_gcra_lua);
+            zone[i]->script = ngx_http_egov_limit_strict_script(cf);
             if (zone[i]->script == NULL) {
                 return NGX_ERROR;
             }
@@ -146,231 +102,6 @@ ngx_http_egov_limit_fleet_init(ngx_conf_t *cf, ngx_array_t *zones)
     }
 
     return NGX_OK;
-}
-
-
-/*
- * The strict limits of a request, in order: NGX_DONE while Redis is asked
- * (the phase handler runs again with the answer), NGX_OK when they are
- * decided; "result" then says how.
- */
-
-ngx_int_t
-ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
-    ngx_uint_t *result, ngx_msec_t *retry_after,
-    ngx_http_egov_limit_t **rejected)
-{
-    uint64_t                       wait;
-    ngx_int_t                      rc;
-    ngx_str_t                      key;
-    ngx_http_egov_limit_t         *limit;
-    ngx_http_egov_limit_strict_t  *ctx;
-
-    *result = NGX_HTTP_EGOV_STRICT_PASSED;
-
-    ctx = ngx_http_egov_request_state(r, ngx_http_egov_limit_strict_tag,
-                                      sizeof(ngx_http_egov_limit_strict_t));
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    limit = limits->elts;
-
-    for ( /* void */ ; ctx->next < limits->nelts; ctx->next++) {
-
-        if (!limit[ctx->next].zone->strict
-            || (limit[ctx->next].methods
-                && !(limit[ctx->next].methods & r->method)))
-        {
-            continue;
-        }
-
-        if (ngx_http_complex_value(r, &limit[ctx->next].zone->key, &key)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (key.len == 0 || key.len > NGX_HTTP_EGOV_LIMIT_MAX_KEY) {
-            continue;
-        }
-
-        if (!ctx->answered) {
-            rc = ngx_http_egov_limit_strict_ask(r, ctx, &limit[ctx->next],
-                                                &key);
-            if (rc != NGX_DECLINED) {
-                return rc;
-            }
-
-            /* no round trip: the circuit is open */
-        }
-
-        ctx->answered = 0;
-        wait = ctx->wait;
-
-        if (ctx->failed) {
-            ctx->failed = 0;
-            ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_LIMIT_FALLBACKS);
-
-            rc = ngx_http_egov_limit_strict_fallback(r, &limit[ctx->next],
-                                                     &key, &wait);
-            if (rc == NGX_ERROR) {
-                return NGX_ERROR;
-            }
-
-            if (rc == NGX_DECLINED) {
-                *result = NGX_HTTP_EGOV_STRICT_UNAVAILABLE;
-                *retry_after = 1000;
-                *rejected = &limit[ctx->next];
-                return NGX_OK;
-            }
-
-            ctx->answer = (rc == NGX_BUSY) ? NGX_HTTP_EGOV_STRICT_REFUSED
-                                           : NGX_HTTP_EGOV_STRICT_PASSED;
-        }
-
-        if (ctx->answer == NGX_HTTP_EGOV_STRICT_REFUSED) {
-
-            if (limit[ctx->next].dry_run) {
-                ctx->dry_run = 1;
-                continue;
-            }
-
-            *result = NGX_HTTP_EGOV_STRICT_REFUSED;
-            *retry_after = (ngx_msec_t) ((wait + 999) / 1000);
-            *rejected = &limit[ctx->next];
-            return NGX_OK;
-        }
-    }
-
-    if (ctx->dry_run) {
-        *result = NGX_HTTP_EGOV_STRICT_DRY_RUN;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
-    ngx_http_egov_limit_strict_t *ctx, ngx_http_egov_limit_t *limit,
-    ngx_str_t *key)
-{
-    u_char                      *p;
-    size_t                       lens[3];
-    ngx_str_t                   *prefix;
-    const char                  *argv[3];
-    ngx_egov_redis_info_t        info;
-    ngx_http_egov_redis_wait_t  *w;
-    u_char                       interval[NGX_INT64_LEN];
-    u_char                       tau[NGX_INT64_LEN];
-
-    if (!ngx_egov_redis_ready()) {
-        ngx_egov_redis_info(&info);
-
-        if (info.state != NGX_EGOV_REDIS_STATE_CONNECTING) {
-            ctx->failed = 1;
-            return NGX_DECLINED;
-        }
-    }
-
-    prefix = &limit->zone->redis_key;
-
-    p = ngx_pnalloc(r->pool, prefix->len + key->len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(ngx_cpymem(p, prefix->data, prefix->len), key->data,
-               key->len);
-
-    argv[0] = (const char *) p;
-    lens[0] = prefix->len + key->len;
-    argv[1] = (const char *) interval;
-    lens[1] = ngx_sprintf(interval, "%uL", limit->zone->interval) - interval;
-    argv[2] = (const char *) tau;
-    lens[2] = ngx_sprintf(tau, "%uL",
-                          (uint64_t) limit->burst * limit->zone->interval)
-              - tau;
-
-    w = ngx_http_egov_redis_wait(r, 0, ngx_http_egov_limit_strict_resume,
-                                 ctx);
-    if (w == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_egov_redis_script_call(limit->zone->script, 0,
-                                   ngx_http_egov_redis_wake, w, 1, 3,
-                                   argv, lens)
-        != NGX_OK)
-    {
-        ngx_http_egov_redis_wait_cancel(w);
-        return NGX_ERROR;
-    }
-
-    return NGX_DONE;
-}
-
-
-static ngx_int_t
-ngx_http_egov_limit_strict_resume(ngx_http_request_t *r,
-    ngx_egov_redis_status_e status, redisReply *reply, void *data)
-{
-    ngx_http_egov_limit_strict_t *ctx = data;
-
-    ctx->answered = 1;
-    ctx->failed = 0;
-    ctx->wait = 0;
-
-    if (status != NGX_EGOV_REDIS_OK
-        || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
-        || reply->element[0]->type != REDIS_REPLY_INTEGER
-        || reply->element[1]->type != REDIS_REPLY_INTEGER
-        || reply->element[1]->integer < 0)
-    {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "egov limit: strict check failed: %s",
-                       ngx_egov_redis_status_text(status));
-        ctx->failed = 1;
-        return NGX_OK;
-    }
-
-    ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_LIMIT_STRICT);
-
-    ctx->answer = reply->element[0]->integer ? NGX_HTTP_EGOV_STRICT_PASSED
-                                             : NGX_HTTP_EGOV_STRICT_REFUSED;
-    ctx->wait = (uint64_t) reply->element[1]->integer;
-
-    return NGX_OK;
-}
-
-
-/* Redis failed: NGX_OK or NGX_BUSY as decided, NGX_DECLINED for "deny" */
-
-static ngx_int_t
-ngx_http_egov_limit_strict_fallback(ngx_http_request_t *r,
-    ngx_http_egov_limit_t *limit, ngx_str_t *key, uint64_t *wait)
-{
-    *wait = 0;
-
-    switch (limit->zone->on_error) {
-
-    case NGX_HTTP_EGOV_ON_ERROR_ALLOW:
-        return NGX_OK;
-
-    case NGX_HTTP_EGOV_ON_ERROR_DENY:
-        return NGX_DECLINED;
-
-    default: /* NGX_HTTP_EGOV_ON_ERROR_LOCAL */
-        return ngx_http_egov_limit_local(r, limit, key, wait);
-    }
-}
-
-
-static void
-ngx_http_egov_limit_strict_tag(void *data)
-{
-    /* only marks the strict limits' state among the pool's cleanups */
 }
 
 

@@ -10,6 +10,7 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
+use IO::Socket::IP;
 use Time::HiRes qw(sleep time);
 use EgovTest;
 use EgovTest::Fleet;
@@ -30,6 +31,8 @@ my $http = <<"END";
                     scope=fleet sync=strict on_redis_error=deny;
     egov_limit_zone name=synced key=\$binary_remote_addr rate=6r/m size=1m
                     scope=fleet sync=100ms on_redis_error=deny;
+    egov_limit_zone name=many key=\$arg_k rate=6r/m size=1m
+                    scope=fleet sync=strict;
 END
 my $config = <<'END';
     add_header X-Limit $egov_limit_status always;
@@ -38,6 +41,7 @@ my $config = <<'END';
     location /open { egov_limit zone=open burst=2; return 200 "ok\n"; }
     location /shut { egov_limit zone=shut burst=2; return 200 "ok\n"; }
     location /synced { egov_limit zone=synced burst=100; return 200 "ok\n"; }
+    location /many { egov_limit zone=many burst=2; return 200 "ok\n"; }
     location /dry {
         egov_limit zone=login burst=2 dry_run;
         return 200 "dry\n";
@@ -74,6 +78,32 @@ is(statuses('/login', '127.0.0.52', 1), '200', 'another address has its own');
 $r = $a->request(uri => '/dry', client_addr => '127.0.0.51');
 is($r->status, 200, 'a dry-run strict limit lets the request through');
 is($r->header('X-Limit'), 'REJECTED_DRY_RUN', 'and says it would refuse');
+
+# many requests at once: the questions of a turn of the event loop go in one
+# script call, and each request still gets its own key's exact answer
+
+$redis->command('CONFIG', 'RESETSTAT');
+# connected first, then written while the workers are stopped: when they go
+# on, one turn of each worker's event loop finds all the requests
+my @socks = map {
+    IO::Socket::IP->new(PeerHost => '127.0.0.1',
+                        PeerPort => ($_ % 2 ? $b : $a)->port) or die "connect: $!"
+} 0 .. 59;
+sleep 0.3;
+my @workers = map { $_->worker_pids } $a, $b;
+kill 'STOP', @workers;
+for my $i (0 .. $#socks) {
+    syswrite $socks[$i], "GET /many?k=key" . $i % 5 . " HTTP/1.0\r\nHost: x\r\n\r\n";
+}
+kill 'CONT', @workers;
+my %got;
+for my $i (0 .. $#socks) {
+    $got{'key' . $i % 5}{ read_response($socks[$i])->status }++;
+}
+is_deeply(\%got, { map { ("key$_" => { 200 => 3, 429 => 9 }) } 0 .. 4 },
+          '60 requests at once on both servers, 5 keys: 3 pass for each key');
+my ($calls) = $redis->command('INFO', 'commandstats') =~ /cmdstat_evalsha:calls=(\d+)/;
+ok($calls && $calls <= 10, "they took a few script calls, not 60 ($calls)");
 
 # Redis gone: on_redis_error decides at once (the circuit is open)
 

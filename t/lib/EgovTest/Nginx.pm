@@ -284,7 +284,21 @@ sub start {
 
 sub running { $_[0]{running} }
 
-# the worker pids, as the master reports them in the error log
+# the pids of the master's children (its workers), from /proc
+sub worker_pids {
+    my ($self) = @_;
+    my $master = $self->pid or return ();
+    my @pids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // '';
+        close $fh;
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
+        push @pids, $pid if $ppid == $master;
+    }
+    return @pids;
+}
+
 sub reload {
     my ($self, %c) = @_;
     $self->write_config(%c) if %c;

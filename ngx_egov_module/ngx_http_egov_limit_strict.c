@@ -1,0 +1,480 @@
+
+/*
+ * Fleet-wide rate limits, sync=strict: for low-rate, high-value routes,
+ * every request asks Redis.  A script runs GCRA on Redis's own clock
+ * (TIME), so every server of the fleet shares one exact state.  The
+ * request waits at most egov_redis's timeout; when Redis fails (or the
+ * circuit is open: no round trip), on_redis_error= decides: "local" (the
+ * server's own limiter), "allow" or "deny" (503).
+ *
+ * The questions of one turn of the worker's event loop go together: each
+ * request adds its key to a batch, and the batch is sent as one script call
+ * when the turn's events have been handled (a posted event), so that under
+ * load Redis runs one script for many requests instead of one each.  The
+ * script decides the keys one after the other, atomically, as the same
+ * requests sent one by one would be decided; every request gets its own
+ * answer and waits no longer than it would alone.
+ */
+
+
+#include "ngx_http_egov_limit.h"
+#include "ngx_egov_redis.h"
+
+
+#define NGX_HTTP_EGOV_STRICT_BATCH  64     /* keys per script call */
+
+
+/* a request's way through its strict limits, one round trip each */
+typedef struct {
+    ngx_uint_t                  next;        /* the limit asked or to ask */
+    ngx_uint_t                  answered;    /* "answer" is for "next" */
+    ngx_uint_t                  answer;      /* NGX_HTTP_EGOV_STRICT_* */
+    ngx_uint_t                  failed;      /* Redis failed: on_error */
+    ngx_uint_t                  dry_run;     /* a dry-run limit refused */
+    uint64_t                    wait;        /* us until allowed again */
+} ngx_http_egov_limit_strict_t;
+
+
+/* one question waiting for the batch to go: the key and its parameters */
+typedef struct {
+    ngx_http_egov_redis_wait_t *wait;
+    u_char                     *args;        /* key, interval, tau */
+    size_t                      lens[3];
+} ngx_http_egov_strict_question_t;
+
+
+typedef struct {
+    ngx_event_t                      flush;
+    void                            *script;
+    ngx_uint_t                       n;
+    ngx_http_egov_strict_question_t  question[NGX_HTTP_EGOV_STRICT_BATCH];
+} ngx_http_egov_strict_batch_t;
+
+
+/* a batch sent: who waits for which pair of the answer */
+typedef struct {
+    ngx_uint_t                       n;
+    ngx_http_egov_redis_wait_t      *wait[1];
+} ngx_http_egov_strict_sent_t;
+
+
+static ngx_int_t ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
+    ngx_http_egov_limit_strict_t *ctx, ngx_http_egov_limit_t *limit,
+    ngx_str_t *key);
+static void ngx_http_egov_limit_strict_flush(ngx_event_t *ev);
+static void ngx_http_egov_limit_strict_answers(ngx_egov_redis_status_e status,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_egov_limit_strict_resume(ngx_http_request_t *r,
+    ngx_egov_redis_status_e status, redisReply *reply, void *data);
+static ngx_int_t ngx_http_egov_limit_strict_fallback(ngx_http_request_t *r,
+    ngx_http_egov_limit_t *limit, ngx_str_t *key, uint64_t *wait);
+static void ngx_http_egov_limit_strict_tag(void *data);
+
+
+static ngx_http_egov_strict_batch_t  ngx_http_egov_strict_batch;
+
+
+/*
+ * GCRA on Redis's clock, microseconds, for each key of the batch in turn:
+ * KEYS[i] the key's TAT, ARGV[2i-1] its interval, ARGV[2i] its burst
+ * tolerance.  Returns {allowed1, wait1, allowed2, wait2, ...}.
+ */
+
+static ngx_str_t  ngx_http_egov_limit_gcra_lua = ngx_string(
+    "local t = redis.call('TIME') "
+    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2]) "
+    "local out = {} "
+    "for i = 1, #KEYS do "
+      "local tat = tonumber(redis.call('GET', KEYS[i]) or '0') "
+      "local interval = tonumber(ARGV[2 * i - 1]) "
+      "local tau = tonumber(ARGV[2 * i]) "
+      "if tat < now then tat = now end "
+      "if tat - now > tau then "
+        "out[2 * i - 1] = 0 "
+        "out[2 * i] = tat - tau - now "
+      "else "
+        "local new = tat + interval "
+        "redis.call('SET', KEYS[i], string.format('%d', new), 'PX', "
+                   "math.floor((new - now) / 1000) + 1000) "
+        "out[2 * i - 1] = 1 "
+        "out[2 * i] = tat - now "
+      "end "
+    "end "
+    "return out");
+
+
+/* postconfiguration, for each strict zone: the script, loaded once */
+
+void *
+ngx_http_egov_limit_strict_script(ngx_conf_t *cf)
+{
+    return ngx_egov_redis_script_add(cf, &ngx_http_egov_limit_gcra_lua);
+}
+
+
+/*
+ * The strict limits of a request, in order: NGX_DONE while Redis is asked
+ * (the phase handler runs again with the answer), NGX_OK when they are
+ * decided; "result" then says how.
+ */
+
+ngx_int_t
+ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
+    ngx_uint_t *result, ngx_msec_t *retry_after,
+    ngx_http_egov_limit_t **rejected)
+{
+    uint64_t                       wait;
+    ngx_int_t                      rc;
+    ngx_str_t                      key;
+    ngx_http_egov_limit_t         *limit;
+    ngx_http_egov_limit_strict_t  *ctx;
+
+    *result = NGX_HTTP_EGOV_STRICT_PASSED;
+
+    ctx = ngx_http_egov_request_state(r, ngx_http_egov_limit_strict_tag,
+                                      sizeof(ngx_http_egov_limit_strict_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    limit = limits->elts;
+
+    for ( /* void */ ; ctx->next < limits->nelts; ctx->next++) {
+
+        if (!limit[ctx->next].zone->strict
+            || (limit[ctx->next].methods
+                && !(limit[ctx->next].methods & r->method)))
+        {
+            continue;
+        }
+
+        if (ngx_http_complex_value(r, &limit[ctx->next].zone->key, &key)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        if (key.len == 0 || key.len > NGX_HTTP_EGOV_LIMIT_MAX_KEY) {
+            continue;
+        }
+
+        if (!ctx->answered) {
+            rc = ngx_http_egov_limit_strict_ask(r, ctx, &limit[ctx->next],
+                                                &key);
+            if (rc != NGX_DECLINED) {
+                return rc;
+            }
+
+            /* no round trip: the circuit is open */
+        }
+
+        ctx->answered = 0;
+        wait = ctx->wait;
+
+        if (ctx->failed) {
+            ctx->failed = 0;
+            ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_LIMIT_FALLBACKS);
+
+            rc = ngx_http_egov_limit_strict_fallback(r, &limit[ctx->next],
+                                                     &key, &wait);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            if (rc == NGX_DECLINED) {
+                *result = NGX_HTTP_EGOV_STRICT_UNAVAILABLE;
+                *retry_after = 1000;
+                *rejected = &limit[ctx->next];
+                return NGX_OK;
+            }
+
+            ctx->answer = (rc == NGX_BUSY) ? NGX_HTTP_EGOV_STRICT_REFUSED
+                                           : NGX_HTTP_EGOV_STRICT_PASSED;
+        }
+
+        if (ctx->answer == NGX_HTTP_EGOV_STRICT_REFUSED) {
+
+            if (limit[ctx->next].dry_run) {
+                ctx->dry_run = 1;
+                continue;
+            }
+
+            *result = NGX_HTTP_EGOV_STRICT_REFUSED;
+            *retry_after = (ngx_msec_t) ((wait + 999) / 1000);
+            *rejected = &limit[ctx->next];
+            return NGX_OK;
+        }
+    }
+
+    if (ctx->dry_run) {
+        *result = NGX_HTTP_EGOV_STRICT_DRY_RUN;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the question goes into this turn's batch: NGX_DONE, or NGX_DECLINED */
+
+static ngx_int_t
+ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
+    ngx_http_egov_limit_strict_t *ctx, ngx_http_egov_limit_t *limit,
+    ngx_str_t *key)
+{
+    u_char                           *p;
+    ngx_str_t                        *prefix;
+    ngx_egov_redis_info_t             info;
+    ngx_http_egov_redis_wait_t       *w;
+    ngx_http_egov_strict_batch_t     *b;
+    ngx_http_egov_strict_question_t  *q;
+
+    if (!ngx_egov_redis_ready()) {
+        ngx_egov_redis_info(&info);
+
+        if (info.state != NGX_EGOV_REDIS_STATE_CONNECTING) {
+            ctx->failed = 1;
+            return NGX_DECLINED;
+        }
+    }
+
+    b = &ngx_http_egov_strict_batch;
+
+    if (b->n == NGX_HTTP_EGOV_STRICT_BATCH) {
+        ngx_http_egov_limit_strict_flush(&b->flush);
+    }
+
+    q = &b->question[b->n];
+    prefix = &limit->zone->redis_key;
+
+    /* the batch may go after the request: it keeps its own copy */
+
+    q->args = ngx_alloc(prefix->len + key->len + 2 * NGX_INT64_LEN,
+                        r->connection->log);
+    if (q->args == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(q->args, prefix->data, prefix->len);
+    p = ngx_cpymem(p, key->data, key->len);
+    q->lens[0] = p - q->args;
+
+    q->lens[1] = ngx_sprintf(p, "%uL", limit->zone->interval) - p;
+    p += q->lens[1];
+
+    q->lens[2] = ngx_sprintf(p, "%uL",
+                             (uint64_t) limit->burst * limit->zone->interval)
+                 - p;
+
+    w = ngx_http_egov_redis_wait(r, 0, ngx_http_egov_limit_strict_resume,
+                                 ctx);
+    if (w == NULL) {
+        ngx_free(q->args);
+        return NGX_ERROR;
+    }
+
+    q->wait = w;
+    b->script = limit->zone->script;
+    b->n++;
+
+    if (!b->flush.posted) {
+        b->flush.handler = ngx_http_egov_limit_strict_flush;
+        b->flush.data = b;
+        b->flush.log = ngx_cycle->log;
+
+        ngx_post_event(&b->flush, &ngx_posted_events);
+    }
+
+    return NGX_DONE;
+}
+
+
+/* the end of the turn (or a full batch): one script call for all */
+
+static void
+ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
+{
+    size_t                            lens[3 * NGX_HTTP_EGOV_STRICT_BATCH];
+    ngx_int_t                         rc;
+    ngx_uint_t                        i, n;
+    const char                       *argv[3 * NGX_HTTP_EGOV_STRICT_BATCH];
+    ngx_http_egov_redis_wait_t       *wait[NGX_HTTP_EGOV_STRICT_BATCH];
+    ngx_http_egov_strict_sent_t      *sent;
+    ngx_http_egov_strict_batch_t     *b;
+    ngx_http_egov_strict_question_t  *q;
+
+    b = &ngx_http_egov_strict_batch;
+    n = b->n;
+
+    if (n == 0) {
+        return;
+    }
+
+    b->n = 0;
+
+    sent = ngx_alloc(sizeof(ngx_http_egov_strict_sent_t)
+                     + (n - 1) * sizeof(ngx_http_egov_redis_wait_t *),
+                     ngx_cycle->log);
+
+    /* the keys first (KEYS), then each key's interval and tolerance */
+
+    for (i = 0; i < n; i++) {
+        q = &b->question[i];
+
+        argv[i] = (const char *) q->args;
+        lens[i] = q->lens[0];
+        argv[n + 2 * i] = (const char *) q->args + q->lens[0];
+        lens[n + 2 * i] = q->lens[1];
+        argv[n + 2 * i + 1] = argv[n + 2 * i] + q->lens[1];
+        lens[n + 2 * i + 1] = q->lens[2];
+
+        wait[i] = q->wait;
+
+        if (sent) {
+            sent->wait[i] = q->wait;
+        }
+    }
+
+    rc = NGX_ERROR;
+
+    if (sent) {
+        sent->n = n;
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                       "egov limit: %ui strict questions in one call", n);
+
+        rc = ngx_egov_redis_script_call(b->script, 0,
+                                        ngx_http_egov_limit_strict_answers,
+                                        sent, (int) n, (int) (3 * n), argv,
+                                        lens);
+    }
+
+    /* the command is formatted: the copies can go */
+
+    for (i = 0; i < n; i++) {
+        ngx_free(b->question[i].args);
+    }
+
+    if (rc == NGX_OK) {
+        return;
+    }
+
+    /*
+     * no memory: each request gets the Redis failure policy (a request
+     * woken may ask again, into the batch: "wait" is a copy)
+     */
+
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                  "egov limit: %ui strict questions could not be sent", n);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_egov_redis_wake(NGX_EGOV_REDIS_NOT_CONNECTED, NULL, wait[i]);
+    }
+
+    if (sent) {
+        ngx_free(sent);
+    }
+}
+
+
+/* the batch's answer: each request gets its pair, as if asked alone */
+
+static void
+ngx_http_egov_limit_strict_answers(ngx_egov_redis_status_e status,
+    redisReply *reply, void *data)
+{
+    ngx_http_egov_strict_sent_t *sent = data;
+
+    ngx_uint_t   i;
+    redisReply   one;
+
+    if (status == NGX_EGOV_REDIS_OK
+        && (reply->type != REDIS_REPLY_ARRAY
+            || reply->elements != 2 * sent->n))
+    {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "egov limit: the strict script answered %ui "
+                      "questions with %uz values", sent->n,
+                      (size_t) (reply->type == REDIS_REPLY_ARRAY
+                                ? reply->elements : 0));
+        status = NGX_EGOV_REDIS_ERROR_REPLY;
+    }
+
+    ngx_memzero(&one, sizeof(redisReply));
+    one.type = REDIS_REPLY_ARRAY;
+    one.elements = 2;
+
+    for (i = 0; i < sent->n; i++) {
+
+        if (status == NGX_EGOV_REDIS_OK) {
+            one.element = &reply->element[2 * i];
+            ngx_http_egov_redis_wake(status, &one, sent->wait[i]);
+
+        } else {
+            ngx_http_egov_redis_wake(status, reply, sent->wait[i]);
+        }
+    }
+
+    ngx_free(sent);
+}
+
+
+static ngx_int_t
+ngx_http_egov_limit_strict_resume(ngx_http_request_t *r,
+    ngx_egov_redis_status_e status, redisReply *reply, void *data)
+{
+    ngx_http_egov_limit_strict_t *ctx = data;
+
+    ctx->answered = 1;
+    ctx->failed = 0;
+    ctx->wait = 0;
+
+    if (status != NGX_EGOV_REDIS_OK
+        || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+        || reply->element[0]->type != REDIS_REPLY_INTEGER
+        || reply->element[1]->type != REDIS_REPLY_INTEGER
+        || reply->element[1]->integer < 0)
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "egov limit: strict check failed: %s",
+                       ngx_egov_redis_status_text(status));
+        ctx->failed = 1;
+        return NGX_OK;
+    }
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_LIMIT_STRICT);
+
+    ctx->answer = reply->element[0]->integer ? NGX_HTTP_EGOV_STRICT_PASSED
+                                             : NGX_HTTP_EGOV_STRICT_REFUSED;
+    ctx->wait = (uint64_t) reply->element[1]->integer;
+
+    return NGX_OK;
+}
+
+
+/* Redis failed: NGX_OK or NGX_BUSY as decided, NGX_DECLINED for "deny" */
+
+static ngx_int_t
+ngx_http_egov_limit_strict_fallback(ngx_http_request_t *r,
+    ngx_http_egov_limit_t *limit, ngx_str_t *key, uint64_t *wait)
+{
+    *wait = 0;
+
+    switch (limit->zone->on_error) {
+
+    case NGX_HTTP_EGOV_ON_ERROR_ALLOW:
+        return NGX_OK;
+
+    case NGX_HTTP_EGOV_ON_ERROR_DENY:
+        return NGX_DECLINED;
+
+    default: /* NGX_HTTP_EGOV_ON_ERROR_LOCAL */
+        return ngx_http_egov_limit_local(r, limit, key, wait);
+    }
+}
+
+
+static void
+ngx_http_egov_limit_strict_tag(void *data)
+{
+    /* only marks the strict limits' state among the pool's cleanups */
+}
