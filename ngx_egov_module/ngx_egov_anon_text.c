@@ -98,9 +98,15 @@ ngx_egov_anon_query(const u_char *args, size_t len, u_char *out,
 
     while (p <= end) {
 
-        for (q = p; q < end && *q != '&' && *q != ';'; q++) { /* void */ }
+        /* the argument's end, and its first "=", in one pass */
 
-        eq = memchr(p, '=', q - p);
+        eq = NULL;
+
+        for (q = p; q < end && *q != '&' && *q != ';'; q++) {
+            if (*q == '=' && eq == NULL) {
+                eq = q;
+            }
+        }
 
         rc = eq ? ngx_egov_anon_name_sensitive(p, eq - p, scratch, extra,
                                                nextra)
@@ -249,6 +255,7 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
 
     for (i = 0; ngx_egov_anon_names[i].data; i++) {
         if (ngx_egov_anon_names[i].len == n
+            && ngx_egov_anon_names[i].data[0] == scratch[0]
             && memcmp(ngx_egov_anon_names[i].data, scratch, n) == 0)
         {
             return 1;

@@ -31,6 +31,7 @@ typedef struct {
 
 typedef struct {
     time_t                      period;
+    time_t                      second;      /* when "period" was checked */
     ngx_atomic_uint_t           generation;
     ngx_uint_t                  ready;
     u_char                      key[NGX_HTTP_EGOV_ANON_KEY_LEN];
@@ -646,11 +647,18 @@ ngx_http_egov_anon_keys(void)
     amcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                ngx_http_egov_anon_module);
     c = &ngx_http_egov_anon_cache;
-
-    period = ngx_time() / amcf->rotation;
     generation = amcf->sh->generation;
 
+    /* a division per address saved: the period changes on a second */
+
+    if (c->ready && c->second == ngx_time() && c->generation == generation) {
+        return c;
+    }
+
+    period = ngx_time() / amcf->rotation;
+
     if (c->ready && c->period == period && c->generation == generation) {
+        c->second = ngx_time();
         return c;
     }
 
@@ -685,6 +693,7 @@ ngx_http_egov_anon_keys(void)
     }
 
     c->period = period;
+    c->second = ngx_time();
     c->generation = generation;
     c->ready = 1;
 
