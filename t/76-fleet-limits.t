@@ -88,7 +88,6 @@ ok($pass > 1.6 * $rate * 2 && $pass <= 2 * ($rate * 2 + 1) + 2,
 
 $redis->start;
 ok(fleet_up(@servers), 'Redis back, for every worker');
-sleep 1;    # the reconnections' own traffic (scripts, resyncs) settles
 ($pass, $refuse) = flood('/fleet', '127.0.0.44', 3);
 diag "after recovery: $pass passed, $refuse refused in 3s";
 ok($pass <= 1.1 * $rate * 3 + 1 && $pass >= 0.9 * $rate * 3,

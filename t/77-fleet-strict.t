@@ -138,7 +138,6 @@ is($a->request(uri => '/synced', client_addr => '127.0.0.56')->status, 503,
 
 $redis->start;
 ok(fleet_up($a, $b), 'Redis back, for every worker');
-sleep 1;    # the reconnections' own traffic settles (see t/76)
 is(statuses('/login', '127.0.0.57', 4), '200 200 200 429',
    'exact again across the fleet');
 is($a->request(uri => '/synced', client_addr => '127.0.0.56')->status, 200,

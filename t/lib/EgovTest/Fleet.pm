@@ -57,11 +57,29 @@ sub start_fleet {
 # every worker of every server uses Redis again: each reconnects on its own
 # backoff, and a health check reaches one worker at random, so ten in a row
 # on each server must say "up"
+# Redis reachable for every worker of every server: health answers 200, and
+# each worker's last word on its connection in the error log is that it is
+# connected (health alone may reach only the worker that reconnected first:
+# each worker reconnects on its own backoff)
 sub fleet_up {
     my (@servers) = @_;
     return wait_until(sub {
         10 * @servers == grep { (health($_))[0] == 200 } (@servers) x 10
+            and @servers == grep { workers_connected($_) } @servers
     }, 10);
+}
+
+sub workers_connected {
+    my ($n) = @_;
+    my @log = split /\n/, $n->error_log;
+    my @pids = $n->worker_pids or return 0;
+    for my $pid (@pids) {
+        my @state = grep {
+            / $pid#\d+: egov redis: (connected to|lost the connection|cannot connect|\S+ did not answer|\S+ answers again)/
+        } @log;
+        return 0 unless @state && $state[-1] =~ /: egov redis: (connected to|\S+ answers again)/;
+    }
+    return 1;
 }
 
 sub count_lines {
