@@ -15,6 +15,7 @@
 
 static size_t ngx_egov_anon_decode(const u_char *src, size_t len,
     u_char *dst);
+static void ngx_egov_anon_names_index(void);
 static int ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
     u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra);
 static int ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
@@ -57,6 +58,16 @@ static ngx_egov_anon_word_t  ngx_egov_anon_names[] = {
     S("surname"), S("username"), S("user"), S("login"), S("address"),
     S("street"), { NULL, 0 }
 };
+
+/* the names above by length: their indexes, each length's first */
+
+#define NGX_EGOV_ANON_NAME_LEN  32
+
+static u_char  ngx_egov_anon_name_order[sizeof(ngx_egov_anon_names)
+                                        / sizeof(ngx_egov_anon_word_t)];
+static u_char  ngx_egov_anon_name_first[NGX_EGOV_ANON_NAME_LEN + 2];
+static int     ngx_egov_anon_name_indexed;
+
 
 /* a name containing one of these is sensitive whatever else it says */
 
@@ -231,11 +242,35 @@ ngx_egov_anon_decode(const u_char *src, size_t len, u_char *dst)
 }
 
 
+/* once: the built-in names ordered by length (none is longer than 32) */
+
+static void
+ngx_egov_anon_names_index(void)
+{
+    size_t  i, k, len;
+
+    k = 0;
+
+    for (len = 0; len <= NGX_EGOV_ANON_NAME_LEN; len++) {
+        ngx_egov_anon_name_first[len] = (u_char) k;
+
+        for (i = 0; ngx_egov_anon_names[i].data; i++) {
+            if (ngx_egov_anon_names[i].len == len) {
+                ngx_egov_anon_name_order[k++] = (u_char) i;
+            }
+        }
+    }
+
+    ngx_egov_anon_name_first[NGX_EGOV_ANON_NAME_LEN + 1] = (u_char) k;
+    ngx_egov_anon_name_indexed = 1;
+}
+
+
 static int
 ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
     u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra)
 {
-    size_t  i, n, w;
+    size_t  i, k, n, w;
 
     n = ngx_egov_anon_decode(name, len, scratch);
 
@@ -253,12 +288,24 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
         return 0;
     }
 
-    for (i = 0; ngx_egov_anon_names[i].data; i++) {
-        if (ngx_egov_anon_names[i].len == n
-            && ngx_egov_anon_names[i].data[0] == scratch[0]
-            && memcmp(ngx_egov_anon_names[i].data, scratch, n) == 0)
+    /* only the built-in names of that length are compared */
+
+    if (!ngx_egov_anon_name_indexed) {
+        ngx_egov_anon_names_index();
+    }
+
+    if (n <= NGX_EGOV_ANON_NAME_LEN) {
+        for (k = ngx_egov_anon_name_first[n];
+             k < ngx_egov_anon_name_first[n + 1];
+             k++)
         {
-            return 1;
+            w = ngx_egov_anon_name_order[k];
+
+            if (ngx_egov_anon_names[w].data[0] == scratch[0]
+                && memcmp(ngx_egov_anon_names[w].data, scratch, n) == 0)
+            {
+                return 1;
+            }
         }
     }
 
