@@ -20,7 +20,7 @@
  */
 
 
-#include "ngx_http_egov_limit.h"
+#include "ngx_http_egov_fleet.h"
 #include "ngx_egov_redis.h"
 
 
@@ -157,7 +157,8 @@ ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf)
            != NGX_OK
         || ngx_egov_redis_on_connected(cf, ngx_http_egov_fleet_connected,
                                        fmcf)
-           != NGX_OK)
+           != NGX_OK
+        || ngx_http_egov_fleet_removals_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -230,9 +231,18 @@ ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
         return;
     }
 
-    /* while Redis is away, the reconciliation writes it later */
+    /*
+     * while Redis is away, the reconciliation writes it later: an entry
+     * made here is found in the zone, a removal is remembered
+     */
 
     if (!ngx_egov_redis_ready()) {
+        if (event == NGX_HTTP_EGOV_ENTRY_REMOVED
+            && e->origin != NGX_HTTP_EGOV_ORIGIN_FLEET)
+        {
+            ngx_http_egov_fleet_removal_record(e);
+        }
+
         return;
     }
 
@@ -456,10 +466,11 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
 {
     size_t                        i, lens[3];
     uint64_t                      now, since;
-    ngx_uint_t                    n, applied, removed, written, invalid;
+    ngx_uint_t                    n, applied, removed, written, invalid,
+                                  unmade;
     const char                   *argv[3];
     redisReply                   *field, *value;
-    ngx_array_t                  *entries;
+    ngx_array_t                  *entries, *removals;
     ngx_http_egov_entry_t         e, *le;
     ngx_http_egov_fleet_local_t  *local, *l;
 
@@ -489,6 +500,9 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     removed = 0;
     written = 0;
     invalid = 0;
+    unmade = 0;
+
+    removals = ngx_http_egov_fleet_removals_take(pool);
 
     argv[0] = "HDEL";
     lens[0] = sizeof("HDEL") - 1;
@@ -518,6 +532,16 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
             argv[2] = field->str;
             lens[2] = field->len;
             (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+            continue;
+        }
+
+        if (ngx_http_egov_fleet_removed(removals, &e)) {
+            /* removed here while Redis was away, after it was made */
+            argv[2] = field->str;
+            lens[2] = field->len;
+            (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+            ngx_http_egov_fleet_publish(fmcf, &e, 0);
+            unmade++;
             continue;
         }
 
@@ -571,6 +595,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     }
 
     ngx_http_egov_fleet_seen_up = now;
+    ngx_http_egov_fleet_removals_done(removals);
 
     ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_APPLIED, applied + removed);
     ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_INVALID, invalid);
@@ -583,8 +608,8 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
 
     ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
                   "egov fleet: %uz shared entries: %ui applied, %ui removed "
-                  "here, %ui written from here",
-                  reply->elements / 2, applied, removed, written);
+                  "here, %ui written from here, %ui removed from here",
+                  reply->elements / 2, applied, removed, written, unmade);
 }
 
 

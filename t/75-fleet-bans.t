@@ -200,6 +200,42 @@ is(admin($b, 'DELETE', 'entries?address=127.0.0.90%2F31')->status, 200,
 ok(wait_until(sub { get($a, '127.0.0.91')->status == 200 }, 1),
    'A serves the prefix again within a second');
 
+# an unban made while Redis is away sticks: the reconciliation removes the
+# entry from Redis and from the fleet instead of bringing it back
+
+is(admin($b, 'POST', 'entries',
+         '{"address":"127.0.0.70","kind":"block","reason":"soc"}')->status,
+   201, 'B: another block');
+is(admin($b, 'POST', 'entries',
+         '{"address":"127.0.0.71","kind":"block","reason":"soc"}')->status,
+   201, 'and one more');
+ok(wait_until(sub { get($a, '127.0.0.70')->status == 403
+                    && get($a, '127.0.0.71')->status == 403 }, 1),
+   'both hold on A');
+is($redis->command('SAVE'), 'OK', 'Redis saved to disk');
+$redis->stop;
+ok(wait_until(sub { (health($a))[0] == 503 && (health($b))[0] == 503 }, 3),
+   'Redis stopped again');
+$mark = length $a->error_log;
+is(admin($a, 'DELETE', 'entries?address=127.0.0.70')->status, 200,
+   'A: an unban while Redis is away');
+is(get($a, '127.0.0.70')->status, 200, 'A serves the address at once');
+is(get($b, '127.0.0.70')->status, 403, 'B cannot know yet');
+like(substr($a->error_log, $mark),
+     qr/\[notice\] .*egov fleet: an entry removed while Redis is away; the fleet is told when Redis is back/,
+     'A says the fleet will be told');
+$redis->start;    # from its dump: it still holds both entries
+ok(fleet_up($a, $b), 'Redis back, with both entries');
+ok(wait_until(sub { get($b, '127.0.0.70')->status == 200 }, 3),
+   'B serves the unbanned address too');
+is(get($a, '127.0.0.70')->status, 200, 'A still serves it: not undone');
+ok(!defined $redis->command('HGET', 't75:entries', '127.0.0.70/32'),
+   'Redis no longer holds it');
+is(get($a, '127.0.0.71')->status, 403, 'the other block holds on A');
+is(get($b, '127.0.0.71')->status, 403, 'and on B');
+like($a->error_log, qr/\[info\] .*egov fleet: \d+ shared entries: .*, 1 removed from here/,
+     'A says what it removed');
+
 for my $n (@servers) {
     $n->stop;
     check_log_clean($n);

@@ -1,0 +1,35 @@
+
+/*
+ * What the fleet module's files share: the removals made on this server
+ * while Redis was away (ngx_http_egov_fleet_removals.c), kept so that the
+ * reconciliation makes them in Redis too instead of undoing them.
+ */
+
+
+#ifndef _NGX_HTTP_EGOV_FLEET_H_INCLUDED_
+#define _NGX_HTTP_EGOV_FLEET_H_INCLUDED_
+
+
+#include "ngx_http_egov_limit.h"
+
+
+typedef struct {
+    ngx_egov_cidr_t             cidr;
+    ngx_uint_t                  kind;
+    uint64_t                    removed;     /* epoch ms */
+    uint64_t                    seq;         /* in the order made */
+} ngx_http_egov_fleet_removal_t;
+
+
+extern ngx_module_t  ngx_http_egov_fleet_module;
+
+
+ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
+void ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e);
+ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool);
+void ngx_http_egov_fleet_removals_done(ngx_array_t *taken);
+ngx_uint_t ngx_http_egov_fleet_removed(ngx_array_t *removals,
+    ngx_http_egov_entry_t *e);
+
+
+#endif /* _NGX_HTTP_EGOV_FLEET_H_INCLUDED_ */

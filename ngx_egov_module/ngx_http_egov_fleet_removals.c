@@ -1,0 +1,228 @@
+
+/*
+ * Removals made on this server while Redis was away (an unban through the
+ * admin API or egovctl during an outage).  Redis still holds the entry, and
+ * the reconciliation after the reconnection would apply it again: the
+ * removal would be undone.  So each such removal is remembered in shared
+ * memory (the "egov_fleet" zone: any worker may make it, worker 0
+ * reconciles), and the reconciliation removes from Redis, and from the
+ * fleet, every entry a later removal here names.  An entry made again
+ * elsewhere after the removal is newer: it stays.
+ */
+
+
+#include "ngx_http_egov_fleet.h"
+
+
+#define NGX_HTTP_EGOV_FLEET_REMOVALS  1024
+#define NGX_HTTP_EGOV_FLEET_SHM       (128 * 1024)
+
+
+typedef struct {
+    ngx_uint_t                     n;
+    ngx_uint_t                     dropped;  /* the oldest, when full */
+    uint64_t                       seq;      /* the next removal's */
+    ngx_http_egov_fleet_removal_t  removal[NGX_HTTP_EGOV_FLEET_REMOVALS];
+} ngx_http_egov_fleet_sh_t;
+
+
+static ngx_int_t ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+
+static ngx_str_t        ngx_http_egov_fleet_zone_name =
+    ngx_string("egov_fleet");
+static ngx_shm_zone_t  *ngx_http_egov_fleet_zone;
+
+
+ngx_int_t
+ngx_http_egov_fleet_removals_init(ngx_conf_t *cf)
+{
+    ngx_http_egov_fleet_zone = ngx_shared_memory_add(cf,
+                                        &ngx_http_egov_fleet_zone_name,
+                                        NGX_HTTP_EGOV_FLEET_SHM,
+                                        &ngx_http_egov_fleet_module);
+    if (ngx_http_egov_fleet_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_egov_fleet_zone->init = ngx_http_egov_fleet_init_zone;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (data || shm_zone->shm.exists) {
+        /* a reload: the removals not yet made in Redis are kept */
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    sh = ngx_slab_calloc(shpool, sizeof(ngx_http_egov_fleet_sh_t));
+    if (sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = sh;
+    shm_zone->data = sh;
+
+    return NGX_OK;
+}
+
+
+/* any worker: a removal Redis could not be told of */
+
+void
+ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e)
+{
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    if (ngx_http_egov_fleet_zone == NULL
+        || ngx_http_egov_fleet_zone->data == NULL)
+    {
+        return;
+    }
+
+    shpool = (ngx_slab_pool_t *) ngx_http_egov_fleet_zone->shm.addr;
+    sh = ngx_http_egov_fleet_zone->data;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    if (sh->n == NGX_HTTP_EGOV_FLEET_REMOVALS) {
+        ngx_memmove(&sh->removal[0], &sh->removal[1],
+                    (sh->n - 1) * sizeof(ngx_http_egov_fleet_removal_t));
+        sh->n--;
+        sh->dropped++;
+    }
+
+    sh->removal[sh->n].cidr = e->cidr;
+    sh->removal[sh->n].kind = e->kind;
+    sh->removal[sh->n].removed = ngx_http_egov_now_ms();
+    sh->removal[sh->n].seq = sh->seq++;
+    sh->n++;
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                  "egov fleet: an entry removed while Redis is away; the "
+                  "fleet is told when Redis is back");
+}
+
+
+/* worker 0, reconciling: a copy of the removals remembered */
+
+ngx_array_t *
+ngx_http_egov_fleet_removals_take(ngx_pool_t *pool)
+{
+    ngx_uint_t                 dropped;
+    ngx_array_t               *a;
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    if (ngx_http_egov_fleet_zone == NULL
+        || ngx_http_egov_fleet_zone->data == NULL)
+    {
+        return NULL;
+    }
+
+    shpool = (ngx_slab_pool_t *) ngx_http_egov_fleet_zone->shm.addr;
+    sh = ngx_http_egov_fleet_zone->data;
+
+    a = ngx_array_create(pool, NGX_HTTP_EGOV_FLEET_REMOVALS,
+                         sizeof(ngx_http_egov_fleet_removal_t));
+    if (a == NULL) {
+        return NULL;
+    }
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    ngx_memcpy(a->elts, sh->removal,
+               sh->n * sizeof(ngx_http_egov_fleet_removal_t));
+    a->nelts = sh->n;
+    dropped = sh->dropped;
+    sh->dropped = 0;
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    if (dropped) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "egov fleet: %ui more entries were removed while Redis "
+                      "was away than could be remembered; Redis gives them "
+                      "back", dropped);
+    }
+
+    return a;
+}
+
+
+/* the removals taken are in Redis now: forgotten; later ones stay */
+
+void
+ngx_http_egov_fleet_removals_done(ngx_array_t *taken)
+{
+    uint64_t                        last;
+    ngx_uint_t                      n;
+    ngx_slab_pool_t                *shpool;
+    ngx_http_egov_fleet_sh_t       *sh;
+    ngx_http_egov_fleet_removal_t  *r;
+
+    if (taken == NULL || taken->nelts == 0) {
+        return;
+    }
+
+    r = taken->elts;
+    last = r[taken->nelts - 1].seq;
+
+    shpool = (ngx_slab_pool_t *) ngx_http_egov_fleet_zone->shm.addr;
+    sh = ngx_http_egov_fleet_zone->data;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    for (n = 0; n < sh->n && sh->removal[n].seq <= last; n++) {
+        /* void */
+    }
+
+    ngx_memmove(&sh->removal[0], &sh->removal[n],
+                (sh->n - n) * sizeof(ngx_http_egov_fleet_removal_t));
+    sh->n -= n;
+
+    ngx_shmtx_unlock(&shpool->mutex);
+}
+
+
+/* does a removal here, made after the entry was, name it? */
+
+ngx_uint_t
+ngx_http_egov_fleet_removed(ngx_array_t *removals, ngx_http_egov_entry_t *e)
+{
+    ngx_uint_t                      i;
+    ngx_http_egov_fleet_removal_t  *r;
+
+    if (removals == NULL) {
+        return 0;
+    }
+
+    r = removals->elts;
+
+    for (i = 0; i < removals->nelts; i++) {
+        if (r[i].kind == e->kind
+            && r[i].removed >= e->created
+            && r[i].cidr.family == e->cidr.family
+            && r[i].cidr.prefix == e->cidr.prefix
+            && ngx_memcmp(r[i].cidr.addr, e->cidr.addr, 16) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
