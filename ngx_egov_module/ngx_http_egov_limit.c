@@ -37,6 +37,9 @@ static ngx_int_t ngx_http_egov_limit_account(ngx_log_t *log,
 static void ngx_http_egov_limit_rollback(ngx_http_egov_limit_state_t *st);
 static void ngx_http_egov_limit_free(ngx_http_egov_limit_zone_t *zone,
     ngx_http_egov_limit_node_t *node);
+static ngx_http_egov_limit_node_t *ngx_http_egov_limit_insert(ngx_log_t *log,
+    ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash,
+    uint64_t now);
 static ngx_http_egov_limit_node_t *ngx_http_egov_limit_alloc(ngx_log_t *log,
     ngx_http_egov_limit_zone_t *zone, size_t size, uint64_t now);
 static ngx_int_t ngx_http_egov_limit_key_variable(ngx_conf_t *cf,
@@ -500,6 +503,12 @@ ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    /* a key is over the fleet's limit when every use of the zone refuses */
+
+    if (limit->zone->max_burst < limit->burst) {
+        limit->zone->max_burst = limit->burst;
+    }
+
     limits = plcf->limits->elts;
 
     for (j = 0; j + 1 < plcf->limits->nelts; j++) {
@@ -789,8 +798,7 @@ static ngx_int_t
 ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
     uint64_t now, uint64_t *wait)
 {
-    size_t                       size;
-    uint64_t                     tat, tau;
+    uint64_t                     own, tat, tau;
     ngx_http_egov_limit_zone_t  *zone;
     ngx_http_egov_limit_node_t  *node;
 
@@ -801,7 +809,13 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
 
     node = ngx_http_egov_limit_lookup(zone, &st->key, st->hash);
 
-    tat = (node && node->tat > now) ? node->tat : now;
+    /*
+     * "own": this server's TAT (with what the fleet's syncs told it);
+     * the fleet's "over" mark only holds requests back, it is not added
+     */
+
+    own = (node && node->tat > now) ? node->tat : now;
+    tat = (node && node->over_tat > own) ? node->over_tat : own;
 
     if (tat > now + tau) {
         /* refused: allowed again once TAT - tau comes */
@@ -814,22 +828,11 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
     *wait = tat - now;
 
     if (node == NULL) {
-        size = offsetof(ngx_http_egov_limit_node_t, data) + st->key.len;
-
-        node = ngx_http_egov_limit_alloc(log, zone, size, now);
+        node = ngx_http_egov_limit_insert(log, zone, &st->key, st->hash, now);
         if (node == NULL) {
             ngx_shmtx_unlock(&zone->shpool->mutex);
             return NGX_ERROR;
         }
-
-        node->node.key = st->hash;
-        node->pending = 0;
-        node->synced = 0;
-        node->fleet_total = 0;
-        node->len = (u_short) st->key.len;
-        ngx_memcpy(node->data, st->key.data, st->key.len);
-
-        ngx_rbtree_insert(&zone->sh->rbtree, &node->node);
 
     } else {
         ngx_queue_remove(&node->queue);
@@ -837,8 +840,8 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
 
     ngx_queue_insert_head(&zone->sh->queue, &node->queue);
 
-    node->tat = tat + zone->interval;
-    st->tat = node->tat;
+    node->tat = own + zone->interval;
+    st->tat = ngx_max(node->tat, node->over_tat);
     st->committed = 1;
 
     /* the fleet learns of it at the next sync */
@@ -903,6 +906,89 @@ ngx_http_egov_limit_rollback(ngx_http_egov_limit_state_t *st)
 }
 
 
+/* a new key in the tree, not yet in the LRU queue; the zone is locked */
+
+static ngx_http_egov_limit_node_t *
+ngx_http_egov_limit_insert(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
+    ngx_str_t *key, uint32_t hash, uint64_t now)
+{
+    size_t                       size;
+    ngx_http_egov_limit_node_t  *node;
+
+    size = offsetof(ngx_http_egov_limit_node_t, data) + key->len;
+
+    node = ngx_http_egov_limit_alloc(log, zone, size, now);
+    if (node == NULL) {
+        return NULL;
+    }
+
+    node->node.key = hash;
+    node->tat = 0;
+    node->over_tat = 0;
+    node->pending = 0;
+    node->synced = 0;
+    node->fleet_total = 0;
+    node->over_sent = 0;
+    node->len = (u_short) key->len;
+    ngx_memcpy(node->data, key->data, key->len);
+
+    ngx_rbtree_insert(&zone->sh->rbtree, &node->node);
+
+    return node;
+}
+
+
+/*
+ * The fleet says a key is over its limit: here too, requests are held back
+ * until "tat" (so this server refuses the flood at once), the key made if
+ * new.  It is a floor, not added to the key's own TAT: the counts behind
+ * it reach this server at its next sync too.
+ */
+
+ngx_int_t
+ngx_http_egov_limit_raise(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
+    ngx_str_t *key, uint64_t tat)
+{
+    uint32_t                     hash;
+    uint64_t                     now;
+    ngx_http_egov_limit_node_t  *node;
+
+    hash = ngx_crc32_short(key->data, key->len);
+    now = (uint64_t) ngx_current_msec * 1000;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    node = ngx_http_egov_limit_lookup(zone, key, hash);
+
+    if (node == NULL) {
+        node = ngx_http_egov_limit_insert(log, zone, key, hash, now);
+        if (node == NULL) {
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+            return NGX_ERROR;
+        }
+
+    } else {
+        ngx_queue_remove(&node->queue);
+    }
+
+    ngx_queue_insert_head(&zone->sh->queue, &node->queue);
+
+    if (node->over_tat < tat) {
+        node->over_tat = tat;
+    }
+
+    /* what the fleet knows already is not told again from here */
+
+    if (node->over_sent < tat) {
+        node->over_sent = tat;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
 /*
  * Room for a new key: keys whose TAT has passed hold nothing a fresh key
  * would not, so they go first; when the zone is full, the least recently
@@ -921,7 +1007,7 @@ ngx_http_egov_limit_alloc(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
         q = ngx_queue_last(&zone->sh->queue);
         old = ngx_queue_data(q, ngx_http_egov_limit_node_t, queue);
 
-        if (old->tat > now) {
+        if (old->tat > now || old->over_tat > now) {
             break;
         }
 

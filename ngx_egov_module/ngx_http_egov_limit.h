@@ -27,6 +27,8 @@ typedef struct {
     uint64_t                    tat;         /* microseconds, monotonic */
     ngx_queue_t                 dirty;       /* pending > 0: to sync */
     uint64_t                    fleet_total; /* the fleet's count, last */
+    uint64_t                    over_sent;   /* TAT last told the fleet */
+    uint64_t                    over_tat;    /* the fleet's "over" mark */
     uint32_t                    pending;     /* accepted since last sync */
     unsigned                    synced:1;    /* fleet_total is known */
     u_short                     len;
@@ -55,6 +57,7 @@ struct ngx_http_egov_limit_zone_s {
     ngx_msec_t                  sync;        /* sync=TIME */
     ngx_uint_t                  strict;      /* sync=strict */
     ngx_uint_t                  on_error;    /* on_redis_error= */
+    ngx_uint_t                  max_burst;   /* the largest egov_limit's */
     void                       *script;      /* strict: the GCRA script */
     ngx_str_t                   redis_key;   /* "PREFIXlim:NAME:" */
     u_char                     *file;        /* where it is configured */
@@ -68,6 +71,8 @@ struct ngx_http_egov_limit_zone_s {
 
 ngx_http_egov_limit_node_t *ngx_http_egov_limit_lookup(
     ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash);
+ngx_int_t ngx_http_egov_limit_raise(ngx_log_t *log,
+    ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint64_t tat);
 
 /* one limit by the server's own zone (a strict zone's fallback) */
 ngx_int_t ngx_http_egov_limit_local(ngx_http_request_t *r,

@@ -16,6 +16,13 @@
  * limits alone (the counts of that time are dropped, not sent late: a late
  * burst of counts would refuse innocent requests after recovery).
  *
+ * A key over the limit for the whole fleet (every location using the zone
+ * would refuse it) is also published on PREFIX "lim:over" as "ZONE KEY
+ * AHEAD" (the key in hex, AHEAD microseconds until its TAT): every server
+ * raises the key's TAT to as much and refuses the flood at once, instead of
+ * at its own next sync.  The mark expires as the TAT does.  A key is told
+ * again only when its TAT moved by more than a sync since.
+ *
  * sync=strict is in ngx_http_egov_limit_strict.c.
  */
 
@@ -27,6 +34,8 @@
 #define NGX_HTTP_EGOV_FLEET_BATCH    4096      /* keys per zone and sync */
 #define NGX_HTTP_EGOV_FLEET_TTL      60000     /* ms a silent key is kept */
 #define NGX_HTTP_EGOV_FLEET_MAX_OTHERS  1000000   /* keeps TAT sane */
+#define NGX_HTTP_EGOV_OVER_MAX_KEY   256       /* longer keys: not told */
+#define NGX_HTTP_EGOV_OVER_MAX_AHEAD (3600 * 1000000ULL)  /* an hour, us */
 
 
 typedef struct {
@@ -49,6 +58,14 @@ static ngx_int_t ngx_http_egov_limit_sync_zone(
 static void ngx_http_egov_limit_send(ngx_http_egov_limit_sent_t *sent);
 static void ngx_http_egov_limit_total(ngx_egov_redis_status_e status,
     redisReply *reply, void *data);
+static void ngx_http_egov_limit_over_publish(ngx_http_egov_limit_zone_t *zone,
+    ngx_str_t *key, uint64_t ahead);
+static void ngx_http_egov_limit_over_message(ngx_str_t *channel,
+    ngx_str_t *message, void *data);
+
+
+static ngx_str_t  ngx_http_egov_limit_over_name = ngx_string("lim:over");
+static ngx_str_t  ngx_http_egov_limit_over_channel;
 
 
 /* postconfiguration: scope=fleet needs egov_redis */
@@ -62,6 +79,7 @@ ngx_http_egov_limit_fleet_init(ngx_conf_t *cf, ngx_array_t *zones)
     ngx_http_egov_limit_zone_t  **zone;
 
     zone = zones->elts;
+    ngx_str_null(&ngx_http_egov_limit_over_channel);
 
     for (i = 0; i < zones->nelts; i++) {
 
@@ -98,6 +116,21 @@ ngx_http_egov_limit_fleet_init(ngx_conf_t *cf, ngx_array_t *zones)
             if (zone[i]->script == NULL) {
                 return NGX_ERROR;
             }
+
+            continue;
+        }
+
+        if (ngx_http_egov_limit_over_channel.len == 0
+            && (ngx_egov_redis_conf_key(cf, &ngx_http_egov_limit_over_name,
+                                        &ngx_http_egov_limit_over_channel)
+                != NGX_OK
+                || ngx_egov_redis_subscribe(cf,
+                                            &ngx_http_egov_limit_over_name,
+                                            ngx_http_egov_limit_over_message,
+                                            zones)
+                   != NGX_OK))
+        {
+            return NGX_ERROR;
         }
     }
 
@@ -292,11 +325,12 @@ ngx_http_egov_limit_total(ngx_egov_redis_status_e status, redisReply *reply,
 {
     ngx_http_egov_limit_sent_t *sent = data;
 
-    uint64_t                     total, others, now;
+    uint64_t                     total, others, now, ahead;
     ngx_http_egov_limit_zone_t  *zone;
     ngx_http_egov_limit_node_t  *node;
 
     zone = sent->zone;
+    ahead = 0;
 
     if (status != NGX_EGOV_REDIS_OK || reply->type != REDIS_REPLY_INTEGER
         || reply->integer < 0)
@@ -324,9 +358,19 @@ ngx_http_egov_limit_total(ngx_egov_redis_status_e status, redisReply *reply,
         node->fleet_total = total;
         node->synced = 1;
 
+        now = (uint64_t) ngx_current_msec * 1000;
+
         if (others) {
-            now = (uint64_t) ngx_current_msec * 1000;
             node->tat = ngx_max(node->tat, now) + others * zone->interval;
+        }
+
+        /* over for the whole fleet: told, unless told about as much */
+
+        if (node->tat > now + zone->max_burst * zone->interval
+            && node->tat > node->over_sent + zone->sync * 1000)
+        {
+            node->over_sent = node->tat;
+            ahead = node->tat - now;
         }
     }
 
@@ -336,5 +380,170 @@ ngx_http_egov_limit_total(ngx_egov_redis_status_e status, redisReply *reply,
         ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_LIMIT_OTHERS, others);
     }
 
+    if (ahead) {
+        ngx_http_egov_limit_over_publish(zone, &sent->key, ahead);
+    }
+
     ngx_free(sent);
+}
+
+
+static void
+ngx_http_egov_limit_over_publish(ngx_http_egov_limit_zone_t *zone,
+    ngx_str_t *key, uint64_t ahead)
+{
+    u_char      *msg, *p;
+    size_t       lens[3];
+    const char  *argv[3];
+
+    if (key->len > NGX_HTTP_EGOV_OVER_MAX_KEY
+        || ngx_http_egov_limit_over_channel.len == 0)
+    {
+        return;
+    }
+
+    msg = ngx_alloc(zone->name.len + 2 * key->len + NGX_INT64_LEN + 2,
+                    ngx_cycle->log);
+    if (msg == NULL) {
+        return;
+    }
+
+    p = ngx_cpymem(msg, zone->name.data, zone->name.len);
+    *p++ = ' ';
+    p = ngx_hex_dump(p, key->data, key->len);
+    p = ngx_sprintf(p, " %uL", ahead);
+
+    argv[0] = "PUBLISH";
+    lens[0] = sizeof("PUBLISH") - 1;
+    argv[1] = (const char *) ngx_http_egov_limit_over_channel.data;
+    lens[1] = ngx_http_egov_limit_over_channel.len;
+    argv[2] = (const char *) msg;
+    lens[2] = p - msg;
+
+    if (ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens) == NGX_OK) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_LIMIT_OVER_SENT);
+    }
+
+    ngx_free(msg);
+}
+
+
+/* "ZONE KEY AHEAD" from a server of the fleet: worker 0 applies it */
+
+static void
+ngx_http_egov_limit_over_message(ngx_str_t *channel, ngx_str_t *message,
+    void *data)
+{
+    ngx_array_t *zones = data;
+
+    u_char                       *p, *last, *name, *hex, c, hi, lo;
+    size_t                        name_len, hex_len, i;
+    uint64_t                      ahead;
+    ngx_str_t                     key;
+    ngx_uint_t                    z;
+    ngx_http_egov_limit_zone_t  **zone, *found;
+    u_char                        buf[NGX_HTTP_EGOV_OVER_MAX_KEY];
+
+    if (ngx_worker != 0) {
+        return;
+    }
+
+    p = message->data;
+    last = p + message->len;
+
+    name = p;
+
+    for ( /* void */ ; p < last && *p != ' '; p++) { /* void */ }
+
+    name_len = p - name;
+
+    if (p == last) {
+        goto bad;
+    }
+
+    hex = ++p;
+
+    for ( /* void */ ; p < last && *p != ' '; p++) { /* void */ }
+
+    hex_len = p - hex;
+
+    if (p == last || hex_len == 0 || hex_len % 2
+        || hex_len > 2 * NGX_HTTP_EGOV_OVER_MAX_KEY)
+    {
+        goto bad;
+    }
+
+    /* AHEAD: digits, at most an hour */
+
+    ahead = 0;
+
+    for (p++; p < last; p++) {
+        if (*p < '0' || *p > '9'
+            || ahead > (NGX_HTTP_EGOV_OVER_MAX_AHEAD - (*p - '0')) / 10)
+        {
+            goto bad;
+        }
+
+        ahead = ahead * 10 + (*p - '0');
+    }
+
+    if (ahead == 0) {
+        goto bad;
+    }
+
+    for (i = 0; i < hex_len; i += 2) {
+        c = hex[i] | 0x20;
+        hi = (c >= '0' && c <= '9') ? c - '0'
+             : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 0xff;
+        c = hex[i + 1] | 0x20;
+        lo = (c >= '0' && c <= '9') ? c - '0'
+             : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 0xff;
+
+        if (hi == 0xff || lo == 0xff) {
+            goto bad;
+        }
+
+        buf[i / 2] = (u_char) (hi << 4 | lo);
+    }
+
+    key.data = buf;
+    key.len = hex_len / 2;
+
+    /* a zone this server does not have as a synced fleet zone: not ours */
+
+    found = NULL;
+    zone = zones->elts;
+
+    for (z = 0; z < zones->nelts; z++) {
+        if (zone[z]->fleet && !zone[z]->strict
+            && zone[z]->name.len == name_len
+            && ngx_strncmp(zone[z]->name.data, name, name_len) == 0)
+        {
+            found = zone[z];
+            break;
+        }
+    }
+
+    if (found == NULL) {
+        return;
+    }
+
+    if (ngx_http_egov_limit_raise(ngx_cycle->log, found, &key,
+                                  (uint64_t) ngx_current_msec * 1000 + ahead)
+        == NGX_OK)
+    {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_LIMIT_OVER_APPLIED);
+    }
+
+    return;
+
+bad:
+
+    /* the key may be an address: not logged */
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_INVALID);
+
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "egov fleet: ignored a malformed message of %uz bytes "
+                  "on \"%V\"", message->len, channel);
 }

@@ -72,6 +72,8 @@ typedef enum {
     NGX_EGOV_STAT_ANON_ERROR_LINES,    /* error_log lines cleaned */
     NGX_EGOV_STAT_FLEET_LIMIT_STRICT,  /* strict checks Redis answered */
     NGX_EGOV_STAT_FLEET_LIMIT_FALLBACKS, /* strict checks Redis failed */
+    NGX_EGOV_STAT_FLEET_LIMIT_OVER_SENT, /* "over" marks published */
+    NGX_EGOV_STAT_FLEET_LIMIT_OVER_APPLIED, /* "over" marks applied here */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

@@ -114,6 +114,10 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Strict fleet limit checks answered by Redis") },
     { ngx_string("fleet_limit_fallbacks_total"),
       ngx_string("Strict fleet limit checks decided by on_redis_error") },
+    { ngx_string("fleet_limit_over_sent_total"),
+      ngx_string("Keys over a fleet limit, published to the fleet") },
+    { ngx_string("fleet_limit_over_applied_total"),
+      ngx_string("Keys over a fleet limit, learnt from the fleet") },
 };
 
 

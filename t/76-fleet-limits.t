@@ -3,7 +3,9 @@
 # Redis.  A flood spread over both servers is held to the zone's rate
 # within 10%, where a local zone lets each server pass the rate; Redis
 # holds the fleet's count per key; with Redis gone each server limits
-# alone, and after it returns the fleet limit holds again.
+# alone, and after it returns the fleet limit holds again.  A key over the
+# fleet's limit is published ("over") and refused by a server that has not
+# synced since; the mark expires with the key's TAT.
 
 use strict;
 use warnings;
@@ -94,6 +96,69 @@ ok($pass <= 1.1 * $rate * 3 + 1 && $pass >= 0.9 * $rate * 3,
    "the fleet limit holds again ($pass)");
 
 for my $n (@servers) {
+    $n->stop;
+    check_log_clean($n);
+}
+
+# the "over" mark: C syncs every 100ms, D not within this test (30s), so D
+# can only learn of C's flood from the mark C publishes
+
+sub mark_server {
+    my ($sync) = @_;
+    my $n = EgovTest::Nginx->new;
+    $n->start(http_config => <<"END", config => <<'END');
+    egov_redis 127.0.0.1:$port timeout=300ms prefix=t76:;
+    egov_limit_zone name=mark key=\$binary_remote_addr rate=2r/s size=1m
+                    scope=fleet sync=$sync;
+END
+    location /health { egov_redis_health; }
+    location /mark { egov_limit zone=mark burst=1 nodelay; return 200 "ok\n"; }
+    location /other { egov_limit zone=mark burst=3 nodelay; return 200 "ok\n"; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+END
+    return $n;
+}
+
+sub counter {
+    my ($n, $name) = @_;
+    my ($v) = $n->request(uri => '/status?format=prometheus')->body
+        =~ /^egov_${name}_total (\d+)/m;
+    return $v // 0;
+}
+
+my ($c, $d) = (mark_server('100ms'), mark_server('30s'));
+ok(fleet_up($c, $d), 'C and D up with Redis');
+my @s = map { $c->request(uri => '/other', client_addr => '127.0.0.45')->status } 1 .. 6;
+is("@s", '200 200 200 200 429 429', 'C: a burst of 3, then 429: over for every use');
+ok(wait_until(sub { counter($c, 'fleet_limit_over_sent') >= 1 }, 2),
+   'C publishes the key as over at its sync');
+ok(wait_until(sub { counter($d, 'fleet_limit_over_applied') >= 1 }, 1),
+   'D applies the mark');
+is($d->request(uri => '/other', client_addr => '127.0.0.45')->status, 429,
+   'D refuses the key at once, without a sync of its own');
+is($d->request(uri => '/mark', client_addr => '127.0.0.45')->status, 429,
+   'in every location using the zone');
+is($d->request(uri => '/other', client_addr => '127.0.0.46')->status, 200,
+   'another key passes on D');
+ok(wait_until(sub {
+       $d->request(uri => '/other', client_addr => '127.0.0.45')->status == 200
+   }, 4), 'the mark expires with the TAT: D serves the key again');
+
+# malformed marks: ignored with a line that does not show them
+my $mark = length $d->error_log;
+$redis->command('PUBLISH', 't76:lim:over', $_)
+    for 'mark 7f00002d', 'mark 7f00002 1000', 'mark zz00002d 1000',
+        'mark 7f00002d 99999999999999', 'mark';
+$redis->command('PUBLISH', 't76:lim:over', 'nozone 7f00002e 1000000');
+ok(wait_until(sub {
+       count_lines(substr($d->error_log, $mark),
+                   qr/\[warn\] .*egov fleet: ignored a malformed message of \d+ bytes on "t76:lim:over"/) == 5
+   }, 2), 'five malformed marks, five warn lines') or diag substr($d->error_log, $mark);
+unlike(substr($d->error_log, $mark), qr/7f00002/, 'without their content');
+is($d->request(uri => '/other', client_addr => '127.0.0.46')->status, 200,
+   'nothing applied');
+
+for my $n ($c, $d) {
     $n->stop;
     check_log_clean($n);
 }

@@ -54,9 +54,6 @@ sub start_fleet {
     return @servers;
 }
 
-# every worker of every server uses Redis again: each reconnects on its own
-# backoff, and a health check reaches one worker at random, so ten in a row
-# on each server must say "up"
 # Redis reachable for every worker of every server: health answers 200, and
 # each worker's last word on its connection in the error log is that it is
 # connected (health alone may reach only the worker that reconnected first:
