@@ -75,7 +75,7 @@ static ngx_uint_t  ngx_http_egov_method_bits[] = {
 char *
 ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    u_char                             *p;
+    u_char                             *p, c;
     ssize_t                             size;
     ngx_int_t                           n;
     ngx_str_t                          *value, s, key, unit, rate;
@@ -229,6 +229,23 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "egov_limit_zone: \"name=\", \"key=\", \"rate=\" "
                            "and \"size=\" are required");
         return NGX_CONF_ERROR;
+    }
+
+    /* the name goes into Redis keys, messages, JSON and metric labels */
+
+    for (j = 0; j < zone->name.len; j++) {
+        c = zone->name.data[j];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.')
+            || j == 64)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_limit_zone: invalid name \"%V\": up to "
+                               "64 letters, digits, \"_\", \"-\" and \".\"",
+                               &zone->name);
+            return NGX_CONF_ERROR;
+        }
     }
 
     if ((zone->sync || on_error) && !zone->fleet) {

@@ -266,6 +266,13 @@ Accept: application/json
 --- error_log eval
 [qr/egov_limit_zone: "name=", "key=", "rate=" and "size=" are required in \S+nginx.conf:\d+/]
 
+=== TEST 18b: a zone name that Redis keys, messages and labels could not carry
+--- http_config
+    egov_limit_zone name=one"two key=$binary_remote_addr rate=10r/s size=1m;
+--- must_die
+--- error_log eval
+[qr/egov_limit_zone: invalid name "one"two": up to 64 letters, digits, "_", "-" and "." in \S+nginx.conf:\d+/]
+
 === TEST 19: bad rate unit
 --- http_config
     egov_limit_zone name=one key=$binary_remote_addr rate=10r/x size=1m;
