@@ -38,15 +38,22 @@ typedef struct {
 /* one question waiting for the batch to go: the key and its parameters */
 typedef struct {
     ngx_http_egov_redis_wait_t *wait;
-    u_char                     *args;        /* key, interval, tau */
+    size_t                      offset;      /* of key, interval, tau */
     size_t                      lens[3];
 } ngx_http_egov_strict_question_t;
 
 
+/*
+ * The batch keeps its own copy of the questions' text (it may go after
+ * a request is gone), in one buffer kept for the worker's life
+ */
 typedef struct {
     ngx_event_t                      flush;
     void                            *script;
     ngx_uint_t                       n;
+    u_char                          *text;
+    size_t                           used;
+    size_t                           size;
     ngx_http_egov_strict_question_t  question[NGX_HTTP_EGOV_STRICT_BATCH];
 } ngx_http_egov_strict_batch_t;
 
@@ -221,7 +228,8 @@ ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
     ngx_http_egov_limit_strict_t *ctx, ngx_http_egov_limit_t *limit,
     ngx_str_t *key)
 {
-    u_char                           *p;
+    u_char                           *p, *text;
+    size_t                            need, size;
     ngx_str_t                        *prefix;
     ngx_egov_redis_info_t             info;
     ngx_http_egov_redis_wait_t       *w;
@@ -246,17 +254,30 @@ ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
     q = &b->question[b->n];
     prefix = &limit->zone->redis_key;
 
-    /* the batch may go after the request: it keeps its own copy */
+    need = prefix->len + key->len + 2 * NGX_INT64_LEN;
 
-    q->args = ngx_alloc(prefix->len + key->len + 2 * NGX_INT64_LEN,
-                        r->connection->log);
-    if (q->args == NULL) {
-        return NGX_ERROR;
+    if (b->used + need > b->size) {
+        size = ngx_max(b->size * 2, ngx_max(b->used + need, 4096));
+
+        text = ngx_alloc(size, r->connection->log);
+        if (text == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (b->text) {
+            ngx_memcpy(text, b->text, b->used);
+            ngx_free(b->text);
+        }
+
+        b->text = text;
+        b->size = size;
     }
 
-    p = ngx_cpymem(q->args, prefix->data, prefix->len);
+    q->offset = b->used;
+
+    p = ngx_cpymem(b->text + b->used, prefix->data, prefix->len);
     p = ngx_cpymem(p, key->data, key->len);
-    q->lens[0] = p - q->args;
+    q->lens[0] = p - (b->text + b->used);
 
     q->lens[1] = ngx_sprintf(p, "%uL", limit->zone->interval) - p;
     p += q->lens[1];
@@ -268,10 +289,10 @@ ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
     w = ngx_http_egov_redis_wait(r, 0, ngx_http_egov_limit_strict_resume,
                                  ctx);
     if (w == NULL) {
-        ngx_free(q->args);
         return NGX_ERROR;
     }
 
+    b->used += q->lens[0] + q->lens[1] + q->lens[2];
     q->wait = w;
     b->script = limit->zone->script;
     b->n++;
@@ -320,9 +341,9 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
     for (i = 0; i < n; i++) {
         q = &b->question[i];
 
-        argv[i] = (const char *) q->args;
+        argv[i] = (const char *) b->text + q->offset;
         lens[i] = q->lens[0];
-        argv[n + 2 * i] = (const char *) q->args + q->lens[0];
+        argv[n + 2 * i] = argv[i] + q->lens[0];
         lens[n + 2 * i] = q->lens[1];
         argv[n + 2 * i + 1] = argv[n + 2 * i] + q->lens[1];
         lens[n + 2 * i + 1] = q->lens[2];
@@ -348,11 +369,9 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
                                         lens);
     }
 
-    /* the command is formatted: the copies can go */
+    /* the command is formatted: the text is free for the next batch */
 
-    for (i = 0; i < n; i++) {
-        ngx_free(b->question[i].args);
-    }
+    b->used = 0;
 
     if (rc == NGX_OK) {
         return;
