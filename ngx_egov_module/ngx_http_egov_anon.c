@@ -201,8 +201,25 @@ typedef struct {
     u_char                      out[NGX_SOCKADDR_STRLEN];
 } ngx_http_egov_anon_addr_cache_t;
 
+/* X-Forwarded-For as a whole: behind a proxy every request has one */
+
+#define NGX_HTTP_EGOV_ANON_XFF_MAX   128
+#define NGX_HTTP_EGOV_ANON_XFF_OUT   192
+
+typedef struct {
+    uint32_t                    hash;
+    u_short                     len;
+    u_char                      out_len;
+    void                       *conf;        /* the settings it was for */
+    time_t                      period;
+    ngx_atomic_uint_t           generation;
+    u_char                      xff[NGX_HTTP_EGOV_ANON_XFF_MAX];
+    u_char                      out[NGX_HTTP_EGOV_ANON_XFF_OUT];
+} ngx_http_egov_anon_xff_cache_t;
+
 static ngx_http_egov_anon_ua_cache_t    *ngx_http_egov_anon_ua_cache;
 static ngx_http_egov_anon_addr_cache_t  *ngx_http_egov_anon_addr_cache;
+static ngx_http_egov_anon_xff_cache_t   *ngx_http_egov_anon_xff_cache;
 
 static ngx_str_t  ngx_http_egov_anon_zone_name = ngx_string("egov_anon");
 
@@ -345,6 +362,9 @@ ngx_http_egov_anon_init_process(ngx_cycle_t *cycle)
     ngx_http_egov_anon_addr_cache = ngx_calloc(NGX_HTTP_EGOV_ANON_CACHE
                                    * sizeof(ngx_http_egov_anon_addr_cache_t),
                                    cycle->log);
+    ngx_http_egov_anon_xff_cache = ngx_calloc(NGX_HTTP_EGOV_ANON_CACHE
+                                   * sizeof(ngx_http_egov_anon_xff_cache_t),
+                                   cycle->log);
 
     return ngx_http_egov_anon_fleet_start(cycle);
 }
@@ -363,6 +383,11 @@ ngx_http_egov_anon_exit_process(ngx_cycle_t *cycle)
     if (ngx_http_egov_anon_addr_cache) {
         ngx_free(ngx_http_egov_anon_addr_cache);
         ngx_http_egov_anon_addr_cache = NULL;
+    }
+
+    if (ngx_http_egov_anon_xff_cache) {
+        ngx_free(ngx_http_egov_anon_xff_cache);
+        ngx_http_egov_anon_xff_cache = NULL;
     }
 }
 
@@ -851,14 +876,17 @@ static ngx_int_t
 ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char                         *p, *start, *s, *e, *out;
-    size_t                          tokens;
-    ngx_uint_t                      i, k;
-    ngx_array_t                     values;
-    ngx_str_t                      *value;
-    ngx_list_part_t                *part;
-    ngx_table_elt_t                *h;
-    ngx_http_egov_anon_loc_conf_t  *alcf;
+    u_char                          *p, *start, *s, *e, *out;
+    size_t                           tokens;
+    uint32_t                         hash;
+    ngx_uint_t                       i, k;
+    ngx_array_t                      values;
+    ngx_str_t                       *value;
+    ngx_list_part_t                 *part;
+    ngx_table_elt_t                 *h;
+    ngx_http_egov_anon_keys_t       *keys;
+    ngx_http_egov_anon_loc_conf_t   *alcf;
+    ngx_http_egov_anon_xff_cache_t  *c;
 
     if (ngx_array_init(&values, r->pool, 2, sizeof(ngx_str_t)) != NGX_OK) {
         return NGX_ERROR;
@@ -913,6 +941,29 @@ ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
     value = values.elts;
+
+    /* one header as before: the same answer, unless the keys changed */
+
+    c = NULL;
+
+    if (values.nelts == 1 && value[0].len <= NGX_HTTP_EGOV_ANON_XFF_MAX
+        && ngx_http_egov_anon_xff_cache
+        && (keys = ngx_http_egov_anon_keys()) != NULL)
+    {
+        hash = ngx_murmur_hash2(value[0].data, value[0].len);
+        c = &ngx_http_egov_anon_xff_cache[hash % NGX_HTTP_EGOV_ANON_CACHE];
+
+        if (c->out_len && c->hash == hash && c->len == value[0].len
+            && c->conf == alcf && c->period == keys->period
+            && c->generation == keys->generation
+            && ngx_memcmp(c->xff, value[0].data, value[0].len) == 0)
+        {
+            ngx_memcpy(out, c->out, c->out_len);
+            ngx_http_egov_anon_value(v, out, c->out_len);
+            return NGX_OK;
+        }
+    }
+
     p = out;
 
     for (i = 0; i < values.nelts; i++) {
@@ -935,6 +986,17 @@ ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
 
             start = s + 1;
         }
+    }
+
+    if (c && p - out <= NGX_HTTP_EGOV_ANON_XFF_OUT) {
+        c->hash = hash;
+        c->len = (u_short) value[0].len;
+        c->conf = alcf;
+        c->period = keys->period;
+        c->generation = keys->generation;
+        ngx_memcpy(c->xff, value[0].data, value[0].len);
+        c->out_len = (u_char) (p - out);
+        ngx_memcpy(c->out, out, p - out);
     }
 
     ngx_http_egov_anon_value(v, out, p - out);

@@ -85,10 +85,26 @@ like($h1, qr/^[0-9a-f]{16}$/, 'hash: 64 bits as hex');
 is($h2, $h1, 'hash: the same address, the same value');
 isnt($h3, $h1, 'hash: another address, another value');
 
+# X-Forwarded-For, remembered per worker as a whole: the same answer within
+# the period and for the same settings only
+sub xff {
+    my ($uri) = @_;
+    return (fields(uri => $uri, headers => [['X-Forwarded-For',
+                                             '203.0.113.7, 198.51.100.23']]))[1];
+}
+my $x1 = xff('/hash');
+like($x1, qr/^[0-9a-f]{16}, [0-9a-f]{16}$/, 'hash: each X-Forwarded-For address');
+is(xff('/hash'), $x1, 'the same header, the same value');
+is(xff('/t16'), '203.0.0.0, 198.51.0.0',
+   'the same header elsewhere: that location\'s settings');
+
 # the next period: unrelated values
 sleep(2.05 - (time - 2 * int(time / 2)));
 my $h4 = hashed('127.0.0.5');
 isnt($h4, $h1, 'hash: a new period, a new value for the same address');
+my $x4 = xff('/hash');
+isnt($x4, $x1, 'and for the same X-Forwarded-For');
+like($x4, qr/^[0-9a-f]{16}, [0-9a-f]{16}$/, 'still hashed');
 
 # prefix: Crypto-PAn keeps prefixes and hides addresses
 
