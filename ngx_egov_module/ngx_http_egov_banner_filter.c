@@ -24,7 +24,7 @@
 #define NGX_HTTP_EGOV_HOLD_MAX  8
 
 /* where </body> is looked for in a page whose length is known: its end */
-#define NGX_HTTP_EGOV_TAIL      8192
+#define NGX_HTTP_EGOV_TAIL      4096
 
 
 typedef struct {

@@ -24,6 +24,7 @@ typedef struct {
 extern ngx_module_t  ngx_http_egov_fleet_module;
 
 
+void ngx_http_egov_fleet_removals_forget(void);
 ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
 void ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e);
 ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool);

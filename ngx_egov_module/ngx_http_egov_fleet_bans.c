@@ -146,6 +146,10 @@ ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    /* a reload may turn the fleet off: nothing of the old cycle is kept */
+
+    ngx_http_egov_fleet_removals_forget();
+
     if (pmcf->ban_zone == NULL || !ngx_egov_redis_enabled(cf)) {
         return NGX_OK;
     }

@@ -35,6 +35,13 @@ static ngx_str_t        ngx_http_egov_fleet_zone_name =
 static ngx_shm_zone_t  *ngx_http_egov_fleet_zone;
 
 
+void
+ngx_http_egov_fleet_removals_forget(void)
+{
+    ngx_http_egov_fleet_zone = NULL;
+}
+
+
 ngx_int_t
 ngx_http_egov_fleet_removals_init(ngx_conf_t *cf)
 {

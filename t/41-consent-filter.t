@@ -252,7 +252,7 @@ my $body = join('', map { "<p>line $_ </b></p>\n" } 1 .. 5000);
 --- response_body_unlike eval
 [(qr/id="egov-consent".*id="egov-consent"/s) x 2]
 
-=== TEST 6d: a page of known length: </body> is looked for in its last 8 KiB only
+=== TEST 6d: a page of known length: </body> is looked for in its last 4 KiB only
 --- user_files eval
 ">>> trailing.html\n<html><body>x</body></html>\n<!--" . ("c" x 9000) . "-->\n"
 --- http_config
