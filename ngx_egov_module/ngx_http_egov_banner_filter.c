@@ -49,7 +49,7 @@ static ngx_int_t ngx_http_egov_banner_consumed(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
-static ngx_chain_t *ngx_http_egov_banner_link(ngx_http_request_t *r,
+static ngx_int_t ngx_http_egov_banner_link(ngx_http_request_t *r,
     u_char *data, size_t len, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
@@ -182,7 +182,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
         if (f->hold_len) {
             if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, &last)
-                == NULL)
+                != NGX_OK)
             {
                 return NGX_ERROR;
             }
@@ -190,15 +190,10 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             f->hold_len = 0;
         }
 
-        if (!f->inserted) {
-            if (ngx_http_egov_banner_link(r, f->insert.data, f->insert.len,
-                                          &last)
-                == NULL)
-            {
-                return NGX_ERROR;
-            }
-
-            f->inserted = 1;
+        if (!f->inserted
+            && ngx_http_egov_banner_insert(r, f, &last) != NGX_OK)
+        {
+            return NGX_ERROR;
         }
 
         /* "last" moves to the buffer that is now the last */
@@ -293,7 +288,7 @@ ngx_http_egov_banner_split(ngx_http_request_t *r,
 
             if (ngx_http_egov_banner_insert(r, f, last) != NGX_OK
                 || ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
-                   == NULL)
+                   != NGX_OK)
             {
                 return NGX_ERROR;
             }
@@ -305,7 +300,9 @@ ngx_http_egov_banner_split(ngx_http_request_t *r,
 
         /* it is not: what was held goes on as it was */
 
-        if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last) == NULL) {
+        if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
@@ -588,11 +585,10 @@ static ngx_int_t
 ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {
-    u_char       *data, *p, *end, *at, *o;
-    size_t        len, size;
-    ngx_buf_t    *nb;
-    ngx_uint_t    tag, inserted, changes;
-    ngx_chain_t  *cl;
+    u_char      *data, *p, *end, *at, *o;
+    size_t       len, size;
+    ngx_buf_t   *nb;
+    ngx_uint_t   tag, inserted, changes;
 
     len = b->last - b->pos;
 
@@ -712,17 +708,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
         nb->temporary = 0;
     }
 
-    cl = ngx_alloc_chain_link(r->pool);
-    if (cl == NULL) {
-        return NGX_ERROR;
-    }
-
-    cl->buf = nb;
-    cl->next = NULL;
-    **last = cl;
-    *last = &cl->next;
-
-    return NGX_OK;
+    return ngx_http_egov_banner_pass(r, nb, last);
 
 pass:
 
@@ -749,7 +735,8 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
 
     if (f->hold_len) {
         /* a tag cut between memory and a file: it was not one of ours */
-        if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last) == NULL)
+        if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
+            != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -843,31 +830,22 @@ ngx_http_egov_banner_pass(ngx_http_request_t *r, ngx_buf_t *b,
 }
 
 
-static ngx_chain_t *
+/* a copy of the bytes, in a buffer of its own, goes on */
+
+static ngx_int_t
 ngx_http_egov_banner_link(ngx_http_request_t *r, u_char *data, size_t len,
     ngx_chain_t ***last)
 {
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
+    ngx_buf_t  *b;
 
     b = ngx_create_temp_buf(r->pool, len ? len : 1);
     if (b == NULL) {
-        return NULL;
+        return NGX_ERROR;
     }
 
     b->last = ngx_cpymem(b->last, data, len);
 
-    cl = ngx_alloc_chain_link(r->pool);
-    if (cl == NULL) {
-        return NULL;
-    }
-
-    cl->buf = b;
-    cl->next = NULL;
-    **last = cl;
-    *last = &cl->next;
-
-    return cl;
+    return ngx_http_egov_banner_pass(r, b, last);
 }
 
 

@@ -367,8 +367,15 @@ ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
 
 bad:
 
-    /* the text may hold an address: not logged */
+    ngx_http_egov_fleet_malformed(channel, message);
+}
 
+
+/* on any fleet channel: counted and logged, never shown (an address?) */
+
+void
+ngx_http_egov_fleet_malformed(ngx_str_t *channel, ngx_str_t *message)
+{
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_INVALID);
 
     ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,

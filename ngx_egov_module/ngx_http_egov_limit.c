@@ -37,9 +37,9 @@ static ngx_int_t ngx_http_egov_limit_account(ngx_log_t *log,
 static void ngx_http_egov_limit_rollback(ngx_http_egov_limit_state_t *st);
 static void ngx_http_egov_limit_free(ngx_http_egov_limit_zone_t *zone,
     ngx_http_egov_limit_node_t *node);
-static ngx_http_egov_limit_node_t *ngx_http_egov_limit_insert(ngx_log_t *log,
-    ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash,
-    uint64_t now);
+static ngx_http_egov_limit_node_t *ngx_http_egov_limit_keep(ngx_log_t *log,
+    ngx_http_egov_limit_zone_t *zone, ngx_http_egov_limit_node_t *node,
+    ngx_str_t *key, uint32_t hash, uint64_t now);
 static ngx_http_egov_limit_node_t *ngx_http_egov_limit_alloc(ngx_log_t *log,
     ngx_http_egov_limit_zone_t *zone, size_t size, uint64_t now);
 static ngx_int_t ngx_http_egov_limit_key_variable(ngx_conf_t *cf,
@@ -844,18 +844,11 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
 
     *wait = tat - now;
 
+    node = ngx_http_egov_limit_keep(log, zone, node, &st->key, st->hash, now);
     if (node == NULL) {
-        node = ngx_http_egov_limit_insert(log, zone, &st->key, st->hash, now);
-        if (node == NULL) {
-            ngx_shmtx_unlock(&zone->shpool->mutex);
-            return NGX_ERROR;
-        }
-
-    } else {
-        ngx_queue_remove(&node->queue);
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_ERROR;
     }
-
-    ngx_queue_insert_head(&zone->sh->queue, &node->queue);
 
     node->tat = own + zone->interval;
     st->tat = ngx_max(node->tat, node->over_tat);
@@ -923,14 +916,23 @@ ngx_http_egov_limit_rollback(ngx_http_egov_limit_state_t *st)
 }
 
 
-/* a new key in the tree, not yet in the LRU queue; the zone is locked */
+/*
+ * The key's node, most recently used now: "node" as looked up, or a new one
+ * when it is NULL (NULL if there is no room).  The zone is locked.
+ */
 
 static ngx_http_egov_limit_node_t *
-ngx_http_egov_limit_insert(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
-    ngx_str_t *key, uint32_t hash, uint64_t now)
+ngx_http_egov_limit_keep(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
+    ngx_http_egov_limit_node_t *node, ngx_str_t *key, uint32_t hash,
+    uint64_t now)
 {
-    size_t                       size;
-    ngx_http_egov_limit_node_t  *node;
+    size_t  size;
+
+    if (node) {
+        ngx_queue_remove(&node->queue);
+        ngx_queue_insert_head(&zone->sh->queue, &node->queue);
+        return node;
+    }
 
     size = offsetof(ngx_http_egov_limit_node_t, data) + key->len;
 
@@ -950,6 +952,7 @@ ngx_http_egov_limit_insert(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
     ngx_memcpy(node->data, key->data, key->len);
 
     ngx_rbtree_insert(&zone->sh->rbtree, &node->node);
+    ngx_queue_insert_head(&zone->sh->queue, &node->queue);
 
     return node;
 }
@@ -977,18 +980,11 @@ ngx_http_egov_limit_raise(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
 
     node = ngx_http_egov_limit_lookup(zone, key, hash);
 
+    node = ngx_http_egov_limit_keep(log, zone, node, key, hash, now);
     if (node == NULL) {
-        node = ngx_http_egov_limit_insert(log, zone, key, hash, now);
-        if (node == NULL) {
-            ngx_shmtx_unlock(&zone->shpool->mutex);
-            return NGX_ERROR;
-        }
-
-    } else {
-        ngx_queue_remove(&node->queue);
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+        return NGX_ERROR;
     }
-
-    ngx_queue_insert_head(&zone->sh->queue, &node->queue);
 
     if (node->over_tat < tat) {
         node->over_tat = tat;

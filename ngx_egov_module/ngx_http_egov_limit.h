@@ -78,8 +78,10 @@ ngx_int_t ngx_http_egov_limit_raise(ngx_log_t *log,
 ngx_int_t ngx_http_egov_limit_local(ngx_http_request_t *r,
     ngx_http_egov_limit_t *limit, ngx_str_t *key, uint64_t *wait);
 
-/* ngx_http_egov_fleet_bans.c: what our timers' ev->data points at */
+/* ngx_http_egov_fleet_bans.c: what our timers' ev->data points at, and
+ * what is done with a malformed message on a fleet channel */
 extern ngx_connection_t  ngx_http_egov_fleet_timer_conn;
+void ngx_http_egov_fleet_malformed(ngx_str_t *channel, ngx_str_t *message);
 
 /* ngx_http_egov_limit_strict.c */
 void *ngx_http_egov_limit_strict_script(ngx_conf_t *cf);

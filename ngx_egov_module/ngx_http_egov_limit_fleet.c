@@ -16,12 +16,13 @@
  * limits alone (the counts of that time are dropped, not sent late: a late
  * burst of counts would refuse innocent requests after recovery).
  *
- * A key over the limit for the whole fleet (every location using the zone
- * would refuse it) is also published on PREFIX "lim:over" as "ZONE KEY
- * AHEAD" (the key in hex, AHEAD microseconds until its TAT): every server
- * raises the key's TAT to as much and refuses the flood at once, instead of
- * at its own next sync.  The mark expires as the TAT does.  A key is told
- * again only when its TAT moved by more than a sync since.
+ * A key over the limit for the whole fleet by more than a sync (every
+ * location using the zone would refuse it) is also published on PREFIX
+ * "lim:over" as "ZONE KEY AHEAD" (the key in hex, AHEAD microseconds until
+ * its TAT, less a sync): every server holds the key back as long and
+ * refuses the flood at once, instead of at its own next sync.  The mark
+ * expires as the TAT does.  A key is told again only when its TAT moved by
+ * more than a sync since.
  *
  * sync=strict is in ngx_http_egov_limit_strict.c.
  */
@@ -325,7 +326,7 @@ ngx_http_egov_limit_total(ngx_egov_redis_status_e status, redisReply *reply,
 {
     ngx_http_egov_limit_sent_t *sent = data;
 
-    uint64_t                     total, others, now, ahead;
+    uint64_t                     total, others, now, ahead, slack;
     ngx_http_egov_limit_zone_t  *zone;
     ngx_http_egov_limit_node_t  *node;
 
@@ -364,13 +365,22 @@ ngx_http_egov_limit_total(ngx_egov_redis_status_e status, redisReply *reply,
             node->tat = ngx_max(node->tat, now) + others * zone->interval;
         }
 
-        /* over for the whole fleet: told, unless told about as much */
+        /*
+         * Over for the whole fleet, and by more than a sync: told, unless
+         * told about as much.  The others' requests are folded in as if
+         * they came now, which may put the TAT up to a sync too late: the
+         * mark is a sync earlier, so that it never holds back more than
+         * the fleet's true state would (a flood held at the rate is not
+         * marked, a flood far over it is).
+         */
 
-        if (node->tat > now + zone->max_burst * zone->interval
-            && node->tat > node->over_sent + zone->sync * 1000)
+        slack = zone->sync * 1000;
+
+        if (node->tat > now + zone->max_burst * zone->interval + slack
+            && node->tat > node->over_sent + slack)
         {
             node->over_sent = node->tat;
-            ahead = node->tat - now;
+            ahead = node->tat - now - slack;
         }
     }
 
@@ -539,11 +549,5 @@ ngx_http_egov_limit_over_message(ngx_str_t *channel, ngx_str_t *message,
 
 bad:
 
-    /* the key may be an address: not logged */
-
-    ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_INVALID);
-
-    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
-                  "egov fleet: ignored a malformed message of %uz bytes "
-                  "on \"%V\"", message->len, channel);
+    ngx_http_egov_fleet_malformed(channel, message);
 }

@@ -349,16 +349,13 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
         lens[n + 2 * i + 1] = q->lens[2];
 
         wait[i] = q->wait;
-
-        if (sent) {
-            sent->wait[i] = q->wait;
-        }
     }
 
     rc = NGX_ERROR;
 
     if (sent) {
         sent->n = n;
+        ngx_memcpy(sent->wait, wait, n * sizeof(ngx_http_egov_redis_wait_t *));
 
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                        "egov limit: %ui strict questions in one call", n);
