@@ -69,6 +69,7 @@ struct ngx_egov_redis_link_s {
     unsigned                        closing:1;  /* we are freeing it */
     unsigned                        switching:1; /* to a new master */
     unsigned                        warned:1;
+    unsigned                        writing:1;  /* in the write handler */
 
     u_char                          error[160];
 };

@@ -526,6 +526,12 @@ ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         limit->zone->max_burst = limit->burst;
     }
 
+    if (limit->zone->strict
+        && ngx_http_egov_limit_strict_args(cf, limit) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     limits = plcf->limits->elts;
 
     for (j = 0; j + 1 < plcf->limits->nelts; j++) {

@@ -85,6 +85,8 @@ void ngx_http_egov_fleet_malformed(ngx_str_t *channel, ngx_str_t *message);
 
 /* ngx_http_egov_limit_strict.c */
 void *ngx_http_egov_limit_strict_script(ngx_conf_t *cf);
+ngx_int_t ngx_http_egov_limit_strict_args(ngx_conf_t *cf,
+    ngx_http_egov_limit_t *limit);
 
 /* ngx_http_egov_limit_fleet.c */
 ngx_int_t ngx_http_egov_limit_fleet_init(ngx_conf_t *cf,

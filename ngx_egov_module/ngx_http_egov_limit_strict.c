@@ -35,11 +35,12 @@ typedef struct {
 } ngx_http_egov_limit_strict_t;
 
 
-/* one question waiting for the batch to go: the key and its parameters */
+/* one question waiting for the batch to go: the key and its limit */
 typedef struct {
     ngx_http_egov_redis_wait_t *wait;
-    size_t                      offset;      /* of key, interval, tau */
-    size_t                      lens[3];
+    ngx_http_egov_limit_t      *limit;
+    size_t                      offset;      /* of the key in the text */
+    size_t                      len;
 } ngx_http_egov_strict_question_t;
 
 
@@ -84,27 +85,41 @@ static ngx_http_egov_strict_batch_t  ngx_http_egov_strict_batch;
 /*
  * GCRA on Redis's clock, microseconds, for each key of the batch in turn:
  * KEYS[i] the key's TAT, ARGV[2i-1] its interval, ARGV[2i] its burst
- * tolerance.  Returns {allowed1, wait1, allowed2, wait2, ...}.
+ * tolerance.  Returns {allowed1, wait1, allowed2, wait2, ...}.  A key asked
+ * several times in one batch (a flood from one address) is read once and
+ * written once, with the TAT its last question left.
  */
 
 static ngx_str_t  ngx_http_egov_limit_gcra_lua = ngx_string(
     "local t = redis.call('TIME') "
     "local now = tonumber(t[1]) * 1000000 + tonumber(t[2]) "
-    "local out = {} "
+    "local out, tats, changed = {}, {}, {} "
     "for i = 1, #KEYS do "
-      "local tat = tonumber(redis.call('GET', KEYS[i]) or '0') "
+      "local k = KEYS[i] "
+      "local tat = tats[k] "
+      "if tat == nil then "
+        "tat = tonumber(redis.call('GET', k) or '0') "
+      "end "
       "local interval = tonumber(ARGV[2 * i - 1]) "
       "local tau = tonumber(ARGV[2 * i]) "
       "if tat < now then tat = now end "
+      "tats[k] = tat "
       "if tat - now > tau then "
         "out[2 * i - 1] = 0 "
         "out[2 * i] = tat - tau - now "
       "else "
-        "local new = tat + interval "
-        "redis.call('SET', KEYS[i], string.format('%d', new), 'PX', "
-                   "math.floor((new - now) / 1000) + 1000) "
+        "tats[k] = tat + interval "
+        "changed[k] = true "
         "out[2 * i - 1] = 1 "
         "out[2 * i] = tat - now "
+      "end "
+    "end "
+    "for i = 1, #KEYS do "
+      "local k = KEYS[i] "
+      "if changed[k] then "
+        "changed[k] = nil "
+        "redis.call('SET', k, string.format('%d', tats[k]), 'PX', "
+                   "math.floor((tats[k] - now) / 1000) + 1000) "
       "end "
     "end "
     "return out");
@@ -116,6 +131,30 @@ void *
 ngx_http_egov_limit_strict_script(ngx_conf_t *cf)
 {
     return ngx_egov_redis_script_add(cf, &ngx_http_egov_limit_gcra_lua);
+}
+
+
+/* egov_limit of a strict zone: the script's arguments, written once */
+
+ngx_int_t
+ngx_http_egov_limit_strict_args(ngx_conf_t *cf, ngx_http_egov_limit_t *limit)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(cf->pool, 2 * NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    limit->strict_interval.data = p;
+    p = ngx_sprintf(p, "%uL", limit->zone->interval);
+    limit->strict_interval.len = p - limit->strict_interval.data;
+
+    limit->strict_tau.data = p;
+    p = ngx_sprintf(p, "%uL", (uint64_t) limit->burst * limit->zone->interval);
+    limit->strict_tau.len = p - limit->strict_tau.data;
+
+    return NGX_OK;
 }
 
 
@@ -254,7 +293,7 @@ ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
     q = &b->question[b->n];
     prefix = &limit->zone->redis_key;
 
-    need = prefix->len + key->len + 2 * NGX_INT64_LEN;
+    need = prefix->len + key->len;
 
     if (b->used + need > b->size) {
         size = ngx_max(b->size * 2, ngx_max(b->used + need, 4096));
@@ -274,17 +313,11 @@ ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
     }
 
     q->offset = b->used;
+    q->len = need;
+    q->limit = limit;
 
     p = ngx_cpymem(b->text + b->used, prefix->data, prefix->len);
-    p = ngx_cpymem(p, key->data, key->len);
-    q->lens[0] = p - (b->text + b->used);
-
-    q->lens[1] = ngx_sprintf(p, "%uL", limit->zone->interval) - p;
-    p += q->lens[1];
-
-    q->lens[2] = ngx_sprintf(p, "%uL",
-                             (uint64_t) limit->burst * limit->zone->interval)
-                 - p;
+    ngx_memcpy(p, key->data, key->len);
 
     w = ngx_http_egov_redis_wait(r, 0, ngx_http_egov_limit_strict_resume,
                                  ctx);
@@ -292,7 +325,7 @@ ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    b->used += q->lens[0] + q->lens[1] + q->lens[2];
+    b->used += need;
     q->wait = w;
     b->script = limit->zone->script;
     b->n++;
@@ -342,11 +375,11 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
         q = &b->question[i];
 
         argv[i] = (const char *) b->text + q->offset;
-        lens[i] = q->lens[0];
-        argv[n + 2 * i] = argv[i] + q->lens[0];
-        lens[n + 2 * i] = q->lens[1];
-        argv[n + 2 * i + 1] = argv[n + 2 * i] + q->lens[1];
-        lens[n + 2 * i + 1] = q->lens[2];
+        lens[i] = q->len;
+        argv[n + 2 * i] = (const char *) q->limit->strict_interval.data;
+        lens[n + 2 * i] = q->limit->strict_interval.len;
+        argv[n + 2 * i + 1] = (const char *) q->limit->strict_tau.data;
+        lens[n + 2 * i + 1] = q->limit->strict_tau.len;
 
         wait[i] = q->wait;
     }

@@ -72,6 +72,8 @@ typedef struct {
     ngx_uint_t                  delay;       /* requests without delay */
     ngx_uint_t                  methods;     /* 0: every method */
     ngx_flag_t                  dry_run;
+    ngx_str_t                   strict_interval; /* strict: the script's */
+    ngx_str_t                   strict_tau;      /* arguments, as text */
 } ngx_http_egov_limit_t;
 
 

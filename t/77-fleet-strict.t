@@ -33,6 +33,8 @@ my $http = <<"END";
                     scope=fleet sync=100ms on_redis_error=deny;
     egov_limit_zone name=many key=\$arg_k rate=6r/m size=1m
                     scope=fleet sync=strict;
+    egov_limit_zone name=wide key=\$arg_k rate=6r/m size=1m
+                    scope=fleet sync=strict;
 END
 my $config = <<'END';
     add_header X-Limit $egov_limit_status always;
@@ -42,6 +44,7 @@ my $config = <<'END';
     location /shut { egov_limit zone=shut burst=2; return 200 "ok\n"; }
     location /synced { egov_limit zone=synced burst=100; return 200 "ok\n"; }
     location /many { egov_limit zone=many burst=2; return 200 "ok\n"; }
+    location /wide { egov_limit zone=wide burst=39; return 200 "ok\n"; }
     location /dry {
         egov_limit zone=login burst=2 dry_run;
         return 200 "dry\n";
@@ -82,28 +85,56 @@ is($r->header('X-Limit'), 'REJECTED_DRY_RUN', 'and says it would refuse');
 # many requests at once: the questions of a turn of the event loop go in one
 # script call, and each request still gets its own key's exact answer
 
-$redis->command('CONFIG', 'RESETSTAT');
 # connected first, then written while the workers are stopped: when they go
 # on, one turn of each worker's event loop finds all the requests
-my @socks = map {
-    IO::Socket::IP->new(PeerHost => '127.0.0.1',
-                        PeerPort => ($_ % 2 ? $b : $a)->port) or die "connect: $!"
-} 0 .. 59;
-sleep 0.3;
-my @workers = map { $_->worker_pids } $a, $b;
-kill 'STOP', @workers;
-for my $i (0 .. $#socks) {
-    syswrite $socks[$i], "GET /many?k=key" . $i % 5 . " HTTP/1.0\r\nHost: x\r\n\r\n";
+sub at_once {
+    my ($count, $uri) = @_;
+    my @socks = map {
+        IO::Socket::IP->new(PeerHost => '127.0.0.1',
+                            PeerPort => ($_ % 2 ? $b : $a)->port)
+            or die "connect: $!"
+    } 0 .. $count - 1;
+    sleep 0.3;
+    my @workers = map { $_->worker_pids } $a, $b;
+    kill 'STOP', @workers;
+    for my $i (0 .. $#socks) {
+        syswrite $socks[$i], 'GET ' . $uri->($i) . " HTTP/1.0\r\nHost: x\r\n\r\n";
+    }
+    kill 'CONT', @workers;
+    return map { read_response($_) } @socks;
 }
-kill 'CONT', @workers;
+
+sub redis_calls {
+    my ($command) = @_;
+    my ($calls) = $redis->command('INFO', 'commandstats')
+        =~ /cmdstat_$command:calls=(\d+)/;
+    return $calls || 0;
+}
+
+$redis->command('CONFIG', 'RESETSTAT');
+my @res = at_once(60, sub { '/many?k=key' . $_[0] % 5 });
 my %got;
-for my $i (0 .. $#socks) {
-    $got{'key' . $i % 5}{ read_response($socks[$i])->status }++;
+for my $i (0 .. $#res) {
+    $got{'key' . $i % 5}{ $res[$i]->status }++;
 }
 is_deeply(\%got, { map { ("key$_" => { 200 => 3, 429 => 9 }) } 0 .. 4 },
           '60 requests at once on both servers, 5 keys: 3 pass for each key');
-my ($calls) = $redis->command('INFO', 'commandstats') =~ /cmdstat_evalsha:calls=(\d+)/;
+my $calls = redis_calls('evalsha');
 ok($calls && $calls <= 10, "they took a few script calls, not 60 ($calls)");
+
+# a flood from one address: a key asked many times in a call is read and
+# written once, and its state counts every request
+
+$redis->command('CONFIG', 'RESETSTAT');
+@res = at_once(40, sub { '/wide?k=flood' });
+is(join(' ', map { $_->status } @res), join(' ', ('200') x 40),
+   '40 requests of one key at once, burst 39: all pass');
+$calls = redis_calls('evalsha');
+my $sets = redis_calls('set');
+ok($sets >= 1 && $sets <= $calls,
+   "the key was written once per call ($sets writes, $calls calls)");
+is($a->request(uri => '/wide?k=flood')->status, 429,
+   'the next request is refused: all 40 were counted');
 
 # Redis gone: on_redis_error decides at once (the circuit is open)
 
