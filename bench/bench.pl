@@ -8,8 +8,11 @@
 #   { title, target, path, headers => [...], baseline => CONF, module => CONF,
 #     http_config => CONF (both), http_baseline / http_module => CONF (one),
 #     setup => sub { my ($nginx, $which) = @_; ... },
-#     report => sub { my ($plain, $module) = @_; [ lines ] } }
-# "baseline" runs on the same nginx binary without the module loaded.
+#     report => sub { my ($plain, $module) = @_; [ lines ] },
+#     baseline_module => 1 }
+# "baseline" runs on the same nginx binary without the module loaded, or
+# with it loaded when the scenario's target is defined against the module
+# itself (baseline_module: the anonymized log line against the raw one).
 
 use strict;
 use warnings;
@@ -41,7 +44,8 @@ for my $name (@names) {
 
 sub start {
     my ($s, $which) = @_;
-    my $n = EgovTest::Nginx->new(no_module => $which eq 'baseline',
+    my $n = EgovTest::Nginx->new(no_module => $which eq 'baseline'
+                                              && !$s->{baseline_module},
                                  log_level => 'warn');
     $s->{setup}->($n, $which) if $s->{setup};
     my $main = "worker_rlimit_nofile 4096;\n" . ($pin ? "worker_cpu_affinity 01;\n" : '');

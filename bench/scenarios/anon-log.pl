@@ -1,11 +1,15 @@
 # Issue 6: a log line using every $egov_anon_* variable vs the same line
-# with the raw variables; target 0.95.  The request carries a query with
+# with the raw variables; target 0.95.  As the target is worded, both sides
+# run nginx with the module loaded and differ only in the log line
+# (anon-log-vs-plain.pl compares with nginx without the module, the
+# module's presence included).  The request carries a query with
 # personal data, a Referer, a User-Agent and an X-Forwarded-For, so every
 # variable has work to do; the address is anonymized with Crypto-PAn (the
 # costliest mode: 32 AES blocks per IPv4 address).
 {
     title    => 'access log: every $egov_anon_* variable vs the raw ones',
     target   => 0.95,
+    baseline_module => 1,
     path     => '/page?q=me%40example.com&page=2&id=96891234567',
     headers  => [
         'Referer: https://search.example.com/results?q=my+name',
