@@ -1008,6 +1008,29 @@ ngx_http_egov_limit_raise(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
 }
 
 
+/* the floor the fleet set under a key's TAT ("over" marks, strict
+ * refusals), in microseconds of ngx_current_msec; 0 when none */
+
+uint64_t
+ngx_http_egov_limit_floor(ngx_http_egov_limit_zone_t *zone, ngx_str_t *key)
+{
+    uint32_t                     hash;
+    uint64_t                     floor;
+    ngx_http_egov_limit_node_t  *node;
+
+    hash = ngx_crc32_short(key->data, key->len);
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    node = ngx_http_egov_limit_lookup(zone, key, hash);
+    floor = node ? node->over_tat : 0;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    return floor;
+}
+
+
 /*
  * Room for a new key: keys whose TAT has passed hold nothing a fresh key
  * would not, so they go first; when the zone is full, the least recently

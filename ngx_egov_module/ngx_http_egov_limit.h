@@ -73,6 +73,8 @@ ngx_http_egov_limit_node_t *ngx_http_egov_limit_lookup(
     ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash);
 ngx_int_t ngx_http_egov_limit_raise(ngx_log_t *log,
     ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint64_t tat);
+uint64_t ngx_http_egov_limit_floor(ngx_http_egov_limit_zone_t *zone,
+    ngx_str_t *key);
 
 /* one limit by the server's own zone (a strict zone's fallback) */
 ngx_int_t ngx_http_egov_limit_local(ngx_http_request_t *r,

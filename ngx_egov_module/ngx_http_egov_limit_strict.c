@@ -31,6 +31,8 @@ typedef struct {
     ngx_uint_t                  answer;      /* NGX_HTTP_EGOV_STRICT_* */
     ngx_uint_t                  failed;      /* Redis failed: on_error */
     ngx_uint_t                  dry_run;     /* a dry-run limit refused */
+    ngx_uint_t                  held;        /* refused with no question */
+    uint64_t                    asked;       /* us, ngx_current_msec's */
     uint64_t                    wait;        /* us until allowed again */
 } ngx_http_egov_limit_strict_t;
 
@@ -66,6 +68,12 @@ typedef struct {
 } ngx_http_egov_strict_sent_t;
 
 
+static void ngx_http_egov_limit_strict_keep(ngx_http_request_t *r,
+    ngx_http_egov_limit_t *limit, ngx_str_t *key,
+    ngx_http_egov_limit_strict_t *ctx);
+static ngx_uint_t ngx_http_egov_limit_strict_held(
+    ngx_http_egov_limit_t *limit, ngx_str_t *key,
+    ngx_http_egov_limit_strict_t *ctx);
 static ngx_int_t ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
     ngx_http_egov_limit_strict_t *ctx, ngx_http_egov_limit_t *limit,
     ngx_str_t *key);
@@ -204,7 +212,9 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
             continue;
         }
 
-        if (!ctx->answered) {
+        if (!ctx->answered
+            && !ngx_http_egov_limit_strict_held(&limit[ctx->next], &key, ctx))
+        {
             rc = ngx_http_egov_limit_strict_ask(r, ctx, &limit[ctx->next],
                                                 &key);
             if (rc != NGX_DECLINED) {
@@ -216,6 +226,14 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
 
         ctx->answered = 0;
         wait = ctx->wait;
+
+        if (!ctx->failed && !ctx->held
+            && ctx->answer == NGX_HTTP_EGOV_STRICT_REFUSED)
+        {
+            ngx_http_egov_limit_strict_keep(r, &limit[ctx->next], &key, ctx);
+        }
+
+        ctx->held = 0;
 
         if (ctx->failed) {
             ctx->failed = 0;
@@ -260,6 +278,55 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
 }
 
 
+/*
+ * A refusal from Redis says the key's TAT is at least now + wait + tau, and
+ * a TAT only grows: until then the key is refused by this limit, and by any
+ * limit of the zone with a smaller tolerance, whatever Redis would say.  So
+ * it is kept as the key's floor, in the time of the question (Redis's clock
+ * read it later: the floor is never above the real TAT), and a flood from
+ * one key costs Redis one question per refusal period, not one per request.
+ */
+
+static void
+ngx_http_egov_limit_strict_keep(ngx_http_request_t *r,
+    ngx_http_egov_limit_t *limit, ngx_str_t *key,
+    ngx_http_egov_limit_strict_t *ctx)
+{
+    uint64_t  tau;
+
+    tau = (uint64_t) limit->burst * limit->zone->interval;
+
+    (void) ngx_http_egov_limit_raise(r->connection->log, limit->zone, key,
+                                     ctx->asked + ctx->wait + tau);
+}
+
+
+/* a floor kept (or marked by the fleet) still refuses: no question */
+
+static ngx_uint_t
+ngx_http_egov_limit_strict_held(ngx_http_egov_limit_t *limit, ngx_str_t *key,
+    ngx_http_egov_limit_strict_t *ctx)
+{
+    uint64_t  floor, now, tau;
+
+    floor = ngx_http_egov_limit_floor(limit->zone, key);
+    now = (uint64_t) ngx_current_msec * 1000;
+    tau = (uint64_t) limit->burst * limit->zone->interval;
+
+    if (floor <= now + tau) {
+        return 0;
+    }
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_LIMIT_HELD);
+
+    ctx->held = 1;
+    ctx->answer = NGX_HTTP_EGOV_STRICT_REFUSED;
+    ctx->wait = floor - tau - now;
+
+    return 1;
+}
+
+
 /* the question goes into this turn's batch: NGX_DONE, or NGX_DECLINED */
 
 static ngx_int_t
@@ -285,6 +352,7 @@ ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
     }
 
     b = &ngx_http_egov_strict_batch;
+    ctx->asked = (uint64_t) ngx_current_msec * 1000;
 
     if (b->n == NGX_HTTP_EGOV_STRICT_BATCH) {
         ngx_http_egov_limit_strict_flush(&b->flush);

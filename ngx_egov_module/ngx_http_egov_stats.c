@@ -118,6 +118,9 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Keys over a fleet limit, published to the fleet") },
     { ngx_string("fleet_limit_over_applied_total"),
       ngx_string("Keys over a fleet limit, learnt from the fleet") },
+    { ngx_string("fleet_limit_held_total"),
+      ngx_string("Strict fleet limit refusals repeated without asking "
+                 "Redis") },
 };
 
 

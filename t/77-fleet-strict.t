@@ -35,6 +35,8 @@ my $http = <<"END";
                     scope=fleet sync=strict;
     egov_limit_zone name=wide key=\$arg_k rate=6r/m size=1m
                     scope=fleet sync=strict;
+    egov_limit_zone name=fast key=\$arg_k rate=4r/s size=1m
+                    scope=fleet sync=strict;
 END
 my $config = <<'END';
     add_header X-Limit $egov_limit_status always;
@@ -45,6 +47,9 @@ my $config = <<'END';
     location /synced { egov_limit zone=synced burst=100; return 200 "ok\n"; }
     location /many { egov_limit zone=many burst=2; return 200 "ok\n"; }
     location /wide { egov_limit zone=wide burst=39; return 200 "ok\n"; }
+    location /fast { egov_limit zone=fast; return 200 "ok\n"; }
+    location /fast-wide { egov_limit zone=fast burst=9; return 200 "ok\n"; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
     location /dry {
         egov_limit zone=login burst=2 dry_run;
         return 200 "dry\n";
@@ -135,6 +140,45 @@ ok($sets >= 1 && $sets <= $calls,
    "the key was written once per call ($sets writes, $calls calls)");
 is($a->request(uri => '/wide?k=flood')->status, 429,
    'the next request is refused: all 40 were counted');
+
+# a refusal from Redis holds, exactly, until the key's time comes: the same
+# server refuses again without asking, the other asks Redis once
+
+sub held {
+    my ($n) = @_;
+    my ($v) = $n->request(uri => '/status?format=prometheus')->body
+        =~ /^egov_fleet_limit_held_total (\d+)/m;
+    return $v // 0;
+}
+
+$redis->command('CONFIG', 'RESETSTAT');
+my $held = held($a);
+is($a->request(uri => '/fast?k=f1')->status, 200, 'fast: the first passes');
+my $t0 = time;
+is($a->request(uri => '/fast?k=f1')->status, 429, 'the second is refused');
+is(redis_calls('evalsha'), 2, 'Redis was asked twice');
+my @again = map { $a->request(uri => '/fast?k=f1') } 1 .. 3;
+my $quick = time - $t0 < 0.2;
+SKIP: {
+    skip 'too slow a machine for a 250 ms window', 5 unless $quick;
+    is(join(' ', map { $_->status } @again), '429 429 429',
+       'refused again on the same server');
+    is($again[0]->header('Retry-After'), '1', 'with Retry-After');
+    is($again[0]->header('X-Limit'), 'REJECTED', 'and $egov_limit_status');
+    is(redis_calls('evalsha'), 2, 'without asking Redis');
+    is(held($a) - $held, 3, 'fleet_limit_held_total counts them');
+}
+is($b->request(uri => '/fast?k=f1')->status, 429,
+   'the other server asks Redis, which refuses');
+is(redis_calls('evalsha'), 3, 'one question more');
+is($a->request(uri => '/fast-wide?k=f1')->status, 200,
+   'a limit of the zone with a larger burst is not held by the refusal');
+sleep 0.3;
+is(join(' ', map { $_->request(uri => '/fast?k=f2')->status } $a, $b),
+   '200 429', 'another key: its own state');
+sleep 0.5;
+is($a->request(uri => '/fast?k=f1')->status, 200,
+   'once the key\'s time has come, it passes again');
 
 # Redis gone: on_redis_error decides at once (the circuit is open)
 
