@@ -751,7 +751,7 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
     size = ngx_min(b->file_last - b->file_pos, NGX_HTTP_EGOV_TAIL);
     start = b->file_last - size;
 
-    tail = ngx_pnalloc(r->pool, size + f->insert.len);
+    tail = ngx_pnalloc(r->pool, size);
     if (tail == NULL) {
         return NGX_ERROR;
     }
@@ -784,27 +784,29 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
         b->sync = 1;
     }
 
-    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK) {
+    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK
+        || ngx_http_egov_banner_insert(r, f, last) != NGX_OK)
+    {
         return NGX_ERROR;
     }
+
+    /* what followed, from the bytes read (nothing else uses them) */
 
     mb = ngx_calloc_buf(r->pool);
     if (mb == NULL) {
         return NGX_ERROR;
     }
 
-    mb->pos = ngx_pnalloc(r->pool, f->insert.len + (tail + size - p));
-    if (mb->pos == NULL) {
-        return NGX_ERROR;
-    }
-
-    mb->last = ngx_cpymem(mb->pos, f->insert.data, f->insert.len);
-    mb->last = ngx_cpymem(mb->last, p, tail + size - p);
+    mb->pos = p;
+    mb->last = tail + size;
     mb->memory = 1;
     mb->last_buf = 1;
     mb->last_in_chain = 1;
 
-    f->inserted = 1;
+    if (mb->pos == mb->last) {
+        mb->memory = 0;
+        mb->sync = 1;
+    }
 
     return ngx_http_egov_banner_pass(r, mb, last);
 }
