@@ -38,9 +38,6 @@ static void ngx_egov_redis_ping_handler(ngx_event_t *ev);
 static ngx_int_t ngx_egov_redis_submit(ngx_egov_redis_script_t *script,
     ngx_msec_t timeout, ngx_egov_redis_handler_pt handler, void *data,
     char *cmd, int len);
-static int ngx_egov_redis_format_argv(char **target, int argc,
-    const char **argv, const size_t *argvlen);
-static u_char *ngx_egov_redis_decimal(u_char *p, size_t n);
 static ngx_int_t ngx_egov_redis_send(ngx_egov_redis_cmd_t *c);
 static void ngx_egov_redis_fail_soon(ngx_egov_redis_cmd_t *c,
     ngx_egov_redis_status_e status);
@@ -572,86 +569,13 @@ ngx_egov_redis_command_argv(ngx_msec_t timeout,
     int    len;
     char  *cmd;
 
-    len = ngx_egov_redis_format_argv(&cmd, argc, argv, argvlen);
+    len = ngx_egov_redis_resp_argv(&cmd, argc, argv, argvlen);
 
     if (len < 0) {
         return NGX_ERROR;
     }
 
     return ngx_egov_redis_submit(NULL, timeout, handler, data, cmd, len);
-}
-
-
-/*
- * A command in RESP, as redisFormatCommandArgv() writes it, without its
- * sprintf() per argument (a strict batch has three per request).  The
- * text is malloc()ed: redisFreeCommand() frees it.
- */
-
-static int
-ngx_egov_redis_format_argv(char **target, int argc, const char **argv,
-    const size_t *argvlen)
-{
-    int      i;
-    char    *cmd;
-    size_t   len;
-    u_char  *p;
-
-    len = 1 + NGX_INT_T_LEN + 2;
-
-    for (i = 0; i < argc; i++) {
-        len += 1 + NGX_SIZE_T_LEN + 2 + argvlen[i] + 2;
-    }
-
-    if (len > NGX_MAX_INT32_VALUE) {
-        return -1;
-    }
-
-    cmd = ngx_alloc(len, ngx_cycle->log);
-    if (cmd == NULL) {
-        return -1;
-    }
-
-    p = (u_char *) cmd;
-    *p++ = '*';
-    p = ngx_egov_redis_decimal(p, (size_t) argc);
-    *p++ = CR; *p++ = LF;
-
-    for (i = 0; i < argc; i++) {
-        *p++ = '$';
-        p = ngx_egov_redis_decimal(p, argvlen[i]);
-        *p++ = CR; *p++ = LF;
-        p = ngx_cpymem(p, argv[i], argvlen[i]);
-        *p++ = CR; *p++ = LF;
-    }
-
-    *target = cmd;
-
-    return (int) (p - (u_char *) cmd);
-}
-
-
-static u_char *
-ngx_egov_redis_decimal(u_char *p, size_t n)
-{
-    u_char  *start, *end, c;
-
-    start = p;
-
-    do {
-        *p++ = (u_char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
-
-    /* the digits came least significant first */
-
-    for (end = p - 1; start < end; start++, end--) {
-        c = *start;
-        *start = *end;
-        *end = c;
-    }
-
-    return p;
 }
 
 
@@ -684,7 +608,7 @@ ngx_egov_redis_script_call(ngx_egov_redis_script_t *script,
         lens[i + 3] = argvlen[i];
     }
 
-    len = ngx_egov_redis_format_argv(&cmd, argc + 3, args, lens);
+    len = ngx_egov_redis_resp_argv(&cmd, argc + 3, args, lens);
 
     if (len < 0) {
         return NGX_ERROR;

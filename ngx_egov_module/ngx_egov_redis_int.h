@@ -18,6 +18,7 @@
 #include "ngx_http_egov_module.h"
 #include "ngx_egov_redis.h"
 #include "ngx_egov_redis_parse.h"
+#include "ngx_egov_redis_resp.h"
 
 
 #define NGX_EGOV_REDIS_BACKOFF_MIN   100

@@ -435,7 +435,6 @@ ngx_http_egov_banner_find_body(u_char *p, u_char *end, ngx_uint_t *partial)
 #endif
 
 #if (NGX_HTTP_EGOV_SSE2)
-
     lt = _mm_set1_epi8('<');
     slash = _mm_set1_epi8('/');
     b = _mm_set1_epi8('b');
