@@ -61,10 +61,19 @@ typedef struct {
 } ngx_http_egov_strict_batch_t;
 
 
-/* a batch sent: who waits for which pair of the answer */
+/* a request waiting for a batch's answer: its slot and place in it */
 typedef struct {
-    ngx_uint_t                       n;
-    ngx_http_egov_redis_wait_t      *wait[1];
+    ngx_http_egov_redis_wait_t      *wait;
+    ngx_uint_t                       slot;
+    ngx_uint_t                       rank;
+} ngx_http_egov_strict_asker_t;
+
+
+/* a batch sent: who waits for which slot of the answer */
+typedef struct {
+    ngx_uint_t                       n;        /* requests */
+    ngx_uint_t                       slots;
+    ngx_http_egov_strict_asker_t     asker[1];
 } ngx_http_egov_strict_sent_t;
 
 
@@ -78,6 +87,10 @@ static ngx_int_t ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
     ngx_http_egov_limit_strict_t *ctx, ngx_http_egov_limit_t *limit,
     ngx_str_t *key);
 static void ngx_http_egov_limit_strict_flush(ngx_event_t *ev);
+static void ngx_http_egov_limit_strict_unsent(ngx_http_egov_strict_batch_t *b,
+    ngx_uint_t n);
+static ngx_uint_t ngx_http_egov_limit_strict_valid(redisReply *reply,
+    ngx_http_egov_strict_sent_t *sent);
 static void ngx_http_egov_limit_strict_answers(ngx_egov_redis_status_e status,
     redisReply *reply, void *data);
 static ngx_int_t ngx_http_egov_limit_strict_resume(ngx_http_request_t *r,
@@ -91,11 +104,14 @@ static ngx_http_egov_strict_batch_t  ngx_http_egov_strict_batch;
 
 
 /*
- * GCRA on Redis's clock, microseconds, for each key of the batch in turn:
- * KEYS[i] the key's TAT, ARGV[2i-1] its interval, ARGV[2i] its burst
- * tolerance.  Returns {allowed1, wait1, allowed2, wait2, ...}.  A key asked
- * several times in one batch (a flood from one address) is read once and
- * written once, with the TAT its last question left.
+ * GCRA on Redis's clock, microseconds.  A batch comes as slots: KEYS[i] a
+ * key's TAT, ARGV[3i-2] its interval, ARGV[3i-1] its burst tolerance,
+ * ARGV[3i] how many requests asked in a row (a flood from one address, or
+ * many visitors behind one address, ask the same key many times in one
+ * turn).  Slots are decided in order, each request of a slot in turn, as if
+ * they had come one by one: the first requests of a slot pass, the others
+ * are refused.  Returns {passed1, wait1, passed2, wait2, ...}, the wait
+ * being for the refused ones.  A key is read and written once per call.
  */
 
 static ngx_str_t  ngx_http_egov_limit_gcra_lua = ngx_string(
@@ -108,19 +124,19 @@ static ngx_str_t  ngx_http_egov_limit_gcra_lua = ngx_string(
       "if tat == nil then "
         "tat = tonumber(redis.call('GET', k) or '0') "
       "end "
-      "local interval = tonumber(ARGV[2 * i - 1]) "
-      "local tau = tonumber(ARGV[2 * i]) "
+      "local interval = tonumber(ARGV[3 * i - 2]) "
+      "local tau = tonumber(ARGV[3 * i - 1]) "
+      "local count = tonumber(ARGV[3 * i]) "
       "if tat < now then tat = now end "
-      "tats[k] = tat "
-      "if tat - now > tau then "
-        "out[2 * i - 1] = 0 "
-        "out[2 * i] = tat - tau - now "
-      "else "
-        "tats[k] = tat + interval "
-        "changed[k] = true "
-        "out[2 * i - 1] = 1 "
-        "out[2 * i] = tat - now "
+      "local passed = 0 "
+      "while passed < count and tat - now <= tau do "
+        "tat = tat + interval "
+        "passed = passed + 1 "
       "end "
+      "tats[k] = tat "
+      "if passed > 0 then changed[k] = true end "
+      "out[2 * i - 1] = passed "
+      "out[2 * i] = (passed < count) and (tat - tau - now) or 0 "
     "end "
     "for i = 1, #KEYS do "
       "local k = KEYS[i] "
@@ -415,14 +431,16 @@ ngx_http_egov_limit_strict_ask(ngx_http_request_t *r,
 static void
 ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
 {
-    size_t                            lens[3 * NGX_HTTP_EGOV_STRICT_BATCH];
+    u_char                           *counts, *c;
+    size_t                            lens[4 * NGX_HTTP_EGOV_STRICT_BATCH];
     ngx_int_t                         rc;
-    ngx_uint_t                        i, n;
-    const char                       *argv[3 * NGX_HTTP_EGOV_STRICT_BATCH];
-    ngx_http_egov_redis_wait_t       *wait[NGX_HTTP_EGOV_STRICT_BATCH];
+    ngx_uint_t                        i, n, s, a, rank;
+    const char                       *argv[4 * NGX_HTTP_EGOV_STRICT_BATCH];
     ngx_http_egov_strict_sent_t      *sent;
     ngx_http_egov_strict_batch_t     *b;
-    ngx_http_egov_strict_question_t  *q;
+    ngx_http_egov_strict_question_t  *q, *first;
+    u_char                            text[NGX_HTTP_EGOV_STRICT_BATCH
+                                           * NGX_INT_T_LEN];
 
     b = &ngx_http_egov_strict_batch;
     n = b->n;
@@ -434,38 +452,80 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
     b->n = 0;
 
     sent = ngx_alloc(sizeof(ngx_http_egov_strict_sent_t)
-                     + (n - 1) * sizeof(ngx_http_egov_redis_wait_t *),
+                     + (n - 1) * sizeof(ngx_http_egov_strict_asker_t),
                      ngx_cycle->log);
 
-    /* the keys first (KEYS), then each key's interval and tolerance */
+    if (sent == NULL) {
+        b->used = 0;
+        ngx_http_egov_limit_strict_unsent(b, n);
+        return;
+    }
+
+    /*
+     * Questions in a row for one key of one limit make one slot: the keys
+     * first (KEYS), then each slot's interval, tolerance and count
+     */
+
+    s = 0;
+    rank = 0;
+    first = NULL;
 
     for (i = 0; i < n; i++) {
         q = &b->question[i];
 
-        argv[i] = (const char *) b->text + q->offset;
-        lens[i] = q->len;
-        argv[n + 2 * i] = (const char *) q->limit->strict_interval.data;
-        lens[n + 2 * i] = q->limit->strict_interval.len;
-        argv[n + 2 * i + 1] = (const char *) q->limit->strict_tau.data;
-        lens[n + 2 * i + 1] = q->limit->strict_tau.len;
+        if (first && q->limit == first->limit && q->len == first->len
+            && ngx_memcmp(b->text + q->offset, b->text + first->offset,
+                          q->len)
+               == 0)
+        {
+            rank++;
 
-        wait[i] = q->wait;
+        } else {
+            first = q;
+            rank = 0;
+
+            argv[s] = (const char *) b->text + q->offset;
+            lens[s] = q->len;
+            s++;
+        }
+
+        sent->asker[i].wait = q->wait;
+        sent->asker[i].slot = s - 1;
+        sent->asker[i].rank = rank;
     }
 
-    rc = NGX_ERROR;
+    counts = text;
 
-    if (sent) {
-        sent->n = n;
-        ngx_memcpy(sent->wait, wait, n * sizeof(ngx_http_egov_redis_wait_t *));
+    for (i = 0; i < n; i++) {
+        if (i + 1 < n && sent->asker[i + 1].slot == sent->asker[i].slot) {
+            continue;
+        }
 
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
-                       "egov limit: %ui strict questions in one call", n);
+        /* the last request of its slot: the slot's arguments */
 
-        rc = ngx_egov_redis_script_call(b->script, 0,
-                                        ngx_http_egov_limit_strict_answers,
-                                        sent, (int) n, (int) (3 * n), argv,
-                                        lens);
+        q = &b->question[i];
+        a = s + 3 * sent->asker[i].slot;
+
+        argv[a] = (const char *) q->limit->strict_interval.data;
+        lens[a] = q->limit->strict_interval.len;
+        argv[a + 1] = (const char *) q->limit->strict_tau.data;
+        lens[a + 1] = q->limit->strict_tau.len;
+
+        c = ngx_sprintf(counts, "%ui", sent->asker[i].rank + 1);
+        argv[a + 2] = (const char *) counts;
+        lens[a + 2] = c - counts;
+        counts = c;
     }
+
+    sent->n = n;
+    sent->slots = s;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "egov limit: %ui strict questions in %ui slots", n, s);
+
+    rc = ngx_egov_redis_script_call(b->script, 0,
+                                    ngx_http_egov_limit_strict_answers,
+                                    sent, (int) s, (int) (4 * s), argv, lens);
 
     /* the command is formatted: the text is free for the next batch */
 
@@ -475,25 +535,42 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
         return;
     }
 
-    /*
-     * no memory: each request gets the Redis failure policy (a request
-     * woken may ask again, into the batch: "wait" is a copy)
-     */
+    ngx_free(sent);
+
+    ngx_http_egov_limit_strict_unsent(b, n);
+}
+
+
+/*
+ * No memory: each request gets the Redis failure policy (a request woken
+ * may ask again, into the batch: the waits are taken first)
+ */
+
+static void
+ngx_http_egov_limit_strict_unsent(ngx_http_egov_strict_batch_t *b,
+    ngx_uint_t n)
+{
+    ngx_uint_t                   i;
+    ngx_http_egov_redis_wait_t  *wait[NGX_HTTP_EGOV_STRICT_BATCH];
 
     ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                   "egov limit: %ui strict questions could not be sent", n);
 
     for (i = 0; i < n; i++) {
-        ngx_http_egov_redis_wake(NGX_EGOV_REDIS_NOT_CONNECTED, NULL, wait[i]);
+        wait[i] = b->question[i].wait;
     }
 
-    if (sent) {
-        ngx_free(sent);
+    for (i = 0; i < n; i++) {
+        ngx_http_egov_redis_wake(NGX_EGOV_REDIS_NOT_CONNECTED, NULL, wait[i]);
     }
 }
 
 
-/* the batch's answer: each request gets its pair, as if asked alone */
+/*
+ * The batch's answer: each request gets a pair as if it had asked alone,
+ * passed if it came among the first "passed" of its slot, else refused
+ * with the slot's wait.
+ */
 
 static void
 ngx_http_egov_limit_strict_answers(ngx_egov_redis_status_e status,
@@ -501,37 +578,97 @@ ngx_http_egov_limit_strict_answers(ngx_egov_redis_status_e status,
 {
     ngx_http_egov_strict_sent_t *sent = data;
 
-    ngx_uint_t   i;
-    redisReply   one;
+    long long                      passed;
+    ngx_uint_t                     i, slot;
+    redisReply                     one, pair[2], *elements[2];
+    ngx_http_egov_strict_asker_t  *a;
 
     if (status == NGX_EGOV_REDIS_OK
-        && (reply->type != REDIS_REPLY_ARRAY
-            || reply->elements != 2 * sent->n))
+        && !ngx_http_egov_limit_strict_valid(reply, sent))
     {
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                       "egov limit: the strict script answered %ui "
-                      "questions with %uz values", sent->n,
+                      "questions in %ui slots with %uz values", sent->n,
+                      sent->slots,
                       (size_t) (reply->type == REDIS_REPLY_ARRAY
                                 ? reply->elements : 0));
         status = NGX_EGOV_REDIS_ERROR_REPLY;
     }
 
     ngx_memzero(&one, sizeof(redisReply));
+    ngx_memzero(pair, sizeof(pair));
+
     one.type = REDIS_REPLY_ARRAY;
     one.elements = 2;
+    one.element = elements;
+    elements[0] = &pair[0];
+    elements[1] = &pair[1];
+    pair[0].type = REDIS_REPLY_INTEGER;
+    pair[1].type = REDIS_REPLY_INTEGER;
 
     for (i = 0; i < sent->n; i++) {
+        a = &sent->asker[i];
 
-        if (status == NGX_EGOV_REDIS_OK) {
-            one.element = &reply->element[2 * i];
-            ngx_http_egov_redis_wake(status, &one, sent->wait[i]);
+        if (status != NGX_EGOV_REDIS_OK) {
+            ngx_http_egov_redis_wake(status, reply, a->wait);
+            continue;
+        }
+
+        slot = a->slot;
+        passed = reply->element[2 * slot]->integer;
+
+        if ((long long) a->rank < passed) {
+            pair[0].integer = 1;
+            pair[1].integer = 0;
 
         } else {
-            ngx_http_egov_redis_wake(status, reply, sent->wait[i]);
+            pair[0].integer = 0;
+            pair[1].integer = reply->element[2 * slot + 1]->integer;
         }
+
+        ngx_http_egov_redis_wake(status, &one, a->wait);
     }
 
     ngx_free(sent);
+}
+
+
+/* two integers per slot, no more passed than asked, no negative wait */
+
+static ngx_uint_t
+ngx_http_egov_limit_strict_valid(redisReply *reply,
+    ngx_http_egov_strict_sent_t *sent)
+{
+    ngx_uint_t   i, slot, count;
+    redisReply  *passed, *wait;
+
+    if (reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != 2 * sent->slots)
+    {
+        return 0;
+    }
+
+    for (i = 0; i < sent->n; i++) {
+
+        if (i + 1 < sent->n && sent->asker[i + 1].slot == sent->asker[i].slot) {
+            continue;
+        }
+
+        slot = sent->asker[i].slot;
+        count = sent->asker[i].rank + 1;
+        passed = reply->element[2 * slot];
+        wait = reply->element[2 * slot + 1];
+
+        if (passed->type != REDIS_REPLY_INTEGER
+            || wait->type != REDIS_REPLY_INTEGER
+            || passed->integer < 0 || (ngx_uint_t) passed->integer > count
+            || wait->integer < 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -47,6 +47,7 @@ my $config = <<'END';
     location /synced { egov_limit zone=synced burst=100; return 200 "ok\n"; }
     location /many { egov_limit zone=many burst=2; return 200 "ok\n"; }
     location /wide { egov_limit zone=wide burst=39; return 200 "ok\n"; }
+    location /many4 { egov_limit zone=many burst=4; return 200 "ok\n"; }
     location /fast { egov_limit zone=fast; return 200 "ok\n"; }
     location /fast-wide { egov_limit zone=fast burst=9; return 200 "ok\n"; }
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
@@ -140,6 +141,18 @@ ok($sets >= 1 && $sets <= $calls,
    "the key was written once per call ($sets writes, $calls calls)");
 is($a->request(uri => '/wide?k=flood')->status, 429,
    'the next request is refused: all 40 were counted');
+
+# a key asked many times in a row is one slot of the call: its first
+# requests pass, the others are refused, as one by one
+
+@res = at_once(20, sub { '/many4?k=slotted' });
+my %count;
+$count{ $_->status }++ for @res;
+is_deeply(\%count, { 200 => 5, 429 => 15 },
+          '20 requests of one key at once, burst 4: exactly 5 pass');
+my @refused = grep { $_->status == 429 } @res;
+is(scalar(grep { ($_->header('Retry-After') // '') =~ /^(9|10)$/ } @refused),
+   15, 'each refused one says when (10 s)');
 
 # a refusal from Redis holds, exactly, until the key's time comes: the same
 # server refuses again without asking, the other asks Redis once
