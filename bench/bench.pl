@@ -9,7 +9,7 @@
 #     http_config => CONF (both), http_baseline / http_module => CONF (one),
 #     setup => sub { my ($nginx, $which) = @_; ... },
 #     report => sub { my ($plain, $module) = @_; [ lines ] },
-#     baseline_module => 1 }
+#     baseline_module => 1, script => 'NAME.lua' (in bench/wrk/) }
 # "baseline" runs on the same nginx binary without the module loaded, or
 # with it loaded when the scenario's target is defined against the module
 # itself (baseline_module: the anonymized log line against the raw one).
@@ -81,7 +81,8 @@ sub wrk {
     my ($n, $s) = @_;
     my $ticks = worker_ticks($n);
     my @h = map { ('-H', $_) } @{ $s->{headers} || [] };
-    my @cmd = ('wrk', '-t1', "-c$connections", "-d${duration}s", '--latency', @h,
+    my @s = $s->{script} ? ('-s', "$FindBin::Bin/wrk/$s->{script}") : ();
+    my @cmd = ('wrk', '-t1', "-c$connections", "-d${duration}s", '--latency', @h, @s,
                'http://127.0.0.1:' . $n->port . ($s->{path} || '/'));
     unshift @cmd, 'taskset', '-c', '1' if $pin;
     open my $fh, '-|', @cmd or die "wrk: $!";
