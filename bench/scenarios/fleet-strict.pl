@@ -4,7 +4,7 @@
 use lib "$FindBin::Bin/lib";
 use EgovBenchRedis;
 {
-    title    => 'fleet limit, sync=strict (one Redis script per request)',
+    title    => 'fleet limit, sync=strict (Redis decides every request)',
     target   => 0.7,
     path     => '/',
     setup    => sub { EgovBenchRedis::setup($_[0]) },
