@@ -1,6 +1,8 @@
-# Issue 7: a fleet-wide limit in strict mode (one GCRA script in Redis per
-# request, the request waits for it) vs plain nginx; target 0.7.  The rate
-# is high enough that nothing is refused: this measures the round trip.
+# Issue 7: a fleet-wide limit in strict mode (a GCRA script in Redis decides
+# every request, the questions of a turn of the event loop in one call, the
+# request waiting for its answer) vs plain nginx; target 0.7.  All requests
+# come from one address (fleet-strict-keys.pl: 1000 keys).  The rate is
+# high enough that nothing is refused: this measures the round trip.
 use lib "$FindBin::Bin/lib";
 use EgovBenchRedis;
 {
