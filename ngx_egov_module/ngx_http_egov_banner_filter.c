@@ -14,18 +14,7 @@
 
 
 #include "ngx_http_egov_consent.h"
-
-#if (defined __SSE2__ && defined __GNUC__)
-#include <emmintrin.h>
-#define NGX_HTTP_EGOV_SSE2  1
-#endif
-
-/* 32 places at a time where the CPU has AVX2 (asked once, at start) */
-#if (defined __x86_64__ && defined __GNUC__ && !defined __clang__)
-#include <immintrin.h>
-#define NGX_HTTP_EGOV_AVX2  1
-#endif
-
+#include "ngx_egov_body_find.h"
 
 #define NGX_HTTP_EGOV_HOLD_MAX  8
 
@@ -49,12 +38,7 @@ static ngx_int_t ngx_http_egov_banner_split(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_insert(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last);
-static u_char *ngx_http_egov_banner_find_body(u_char *p, u_char *end,
-    ngx_uint_t *partial);
-#if (NGX_HTTP_EGOV_AVX2)
-static u_char *ngx_http_egov_banner_find_wide(u_char **start, u_char *end)
-    __attribute__((target("avx2")));
-#endif
+
 static ngx_int_t ngx_http_egov_banner_consumed(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
@@ -69,9 +53,8 @@ static ngx_int_t ngx_http_egov_banner_pass(ngx_http_request_t *r,
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
 
-#if (NGX_HTTP_EGOV_AVX2)
-static ngx_uint_t  ngx_http_egov_banner_avx2;
-#endif
+/* how wide the search for "</body" goes on this CPU */
+static int  ngx_http_egov_banner_find_level;
 
 static u_char  ngx_http_egov_close_body[] = "</body";
 
@@ -249,11 +232,11 @@ static ngx_int_t
 ngx_http_egov_banner_split(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {
+    int          partial;
     u_char      *at, *start;
     off_t        skip;
     size_t       len, need, n;
     ngx_buf_t   *tail;
-    ngx_uint_t   partial;
 
     if (f->inserted) {
         return ngx_http_egov_banner_pass(r, b, last);
@@ -327,7 +310,8 @@ ngx_http_egov_banner_split(ngx_http_request_t *r,
         return ngx_http_egov_banner_pass(r, b, last);
     }
 
-    at = ngx_http_egov_banner_find_body(start, b->last, &partial);
+    at = ngx_egov_find_close_body(start, b->last, &partial,
+                                  ngx_http_egov_banner_find_level);
 
     if (at == NULL) {
         return ngx_http_egov_banner_pass(r, b, last);
@@ -402,159 +386,6 @@ ngx_http_egov_banner_insert(ngx_http_request_t *r,
 
     return ngx_http_egov_banner_pass(r, b, last);
 }
-
-
-/*
- * The first "</body" (any case) in [p, end), or the beginning of one cut
- * by the end, then *partial is set; NULL if neither.  This reads every byte
- * of every page that gets a banner: with SSE2, sixteen places are tried at
- * once for "</b", which few places in a page begin with.
- */
-
-static u_char *
-ngx_http_egov_banner_find_body(u_char *p, u_char *end, ngx_uint_t *partial)
-{
-    u_char  *q;
-    size_t   n;
-#if (NGX_HTTP_EGOV_SSE2)
-    int      mask;
-    __m128i  lt, slash, b, lower, m;
-#endif
-
-#if (NGX_HTTP_EGOV_AVX2)
-    if (ngx_http_egov_banner_avx2) {
-        q = ngx_http_egov_banner_find_wide(&p, end);
-
-        if (q) {
-            *partial = 0;
-            return q;
-        }
-
-        /* what is left, fewer than 34 bytes: as below */
-    }
-#endif
-
-#if (NGX_HTTP_EGOV_SSE2)
-    lt = _mm_set1_epi8('<');
-    slash = _mm_set1_epi8('/');
-    b = _mm_set1_epi8('b');
-    lower = _mm_set1_epi8(0x20);
-
-    /* 16 places, each with the 3 bytes it needs: 18 bytes */
-
-    while (end - p >= 18) {
-        m = _mm_and_si128(
-                _mm_cmpeq_epi8(_mm_loadu_si128((__m128i *) p), lt),
-                _mm_cmpeq_epi8(_mm_loadu_si128((__m128i *) (p + 1)), slash));
-        m = _mm_and_si128(m,
-                _mm_cmpeq_epi8(
-                    _mm_or_si128(_mm_loadu_si128((__m128i *) (p + 2)), lower),
-                    b));
-
-        mask = _mm_movemask_epi8(m);
-
-        if (mask == 0) {
-            p += 16;
-            continue;
-        }
-
-        q = p + __builtin_ctz(mask);
-
-        if (end - q < 6) {
-            p = q;
-            break;
-        }
-
-        if (ngx_strncasecmp(q, ngx_http_egov_close_body, 6) == 0) {
-            *partial = 0;
-            return q;
-        }
-
-        p = q + 1;
-    }
-#endif
-
-    /* the end of the buffer, or no SSE2: every "<" */
-
-    for ( /* void */ ; p < end; p = q + 1) {
-
-        q = memchr(p, '<', end - p);
-        if (q == NULL) {
-            return NULL;
-        }
-
-        n = ngx_min((size_t) (end - q), 6);
-
-        if (ngx_strncasecmp(q, ngx_http_egov_close_body, n) == 0) {
-            *partial = (n < 6);
-            return q;
-        }
-    }
-
-    return NULL;
-}
-
-
-#if (NGX_HTTP_EGOV_AVX2)
-
-/*
- * As the SSE2 loop, 32 places at a time: the place of "</body" (any case),
- * or NULL with *start where fewer than 34 bytes are left (or at a "</b"
- * too near the end to tell).
- */
-
-static u_char *
-ngx_http_egov_banner_find_wide(u_char **start, u_char *end)
-{
-    u_char    *p, *q;
-    uint32_t   mask;
-    __m256i    lt, slash, b, lower, m;
-
-    lt = _mm256_set1_epi8('<');
-    slash = _mm256_set1_epi8('/');
-    b = _mm256_set1_epi8('b');
-    lower = _mm256_set1_epi8(0x20);
-
-    p = *start;
-
-    while (end - p >= 34) {
-        m = _mm256_and_si256(
-                _mm256_cmpeq_epi8(_mm256_loadu_si256((__m256i *) p), lt),
-                _mm256_cmpeq_epi8(_mm256_loadu_si256((__m256i *) (p + 1)),
-                                  slash));
-        m = _mm256_and_si256(m,
-                _mm256_cmpeq_epi8(
-                    _mm256_or_si256(_mm256_loadu_si256((__m256i *) (p + 2)),
-                                    lower),
-                    b));
-
-        mask = (uint32_t) _mm256_movemask_epi8(m);
-
-        if (mask == 0) {
-            p += 32;
-            continue;
-        }
-
-        q = p + __builtin_ctz(mask);
-
-        if (end - q < 6) {
-            p = q;
-            break;
-        }
-
-        if (ngx_strncasecmp(q, ngx_http_egov_close_body, 6) == 0) {
-            return q;
-        }
-
-        p = q + 1;
-    }
-
-    *start = p;
-
-    return NULL;
-}
-
-#endif
 
 
 /*
@@ -818,11 +649,11 @@ static ngx_int_t
 ngx_http_egov_banner_file(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {
+    int          partial;
     u_char      *tail, *p;
     off_t        size, start;
     ssize_t      n;
     ngx_buf_t   *mb;
-    ngx_uint_t   partial;
 
     if (f->hold_len) {
         /* a tag cut between memory and a file: it was not one of ours */
@@ -858,7 +689,8 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
 
     /* the first "</body" there, as in a page through memory */
 
-    p = ngx_http_egov_banner_find_body(tail, tail + size, &partial);
+    p = ngx_egov_find_close_body(tail, tail + size, &partial,
+                                 ngx_http_egov_banner_find_level);
 
     if (p == NULL || partial) {
         p = tail + size;
@@ -945,10 +777,7 @@ ngx_http_egov_banner_link(ngx_http_request_t *r, u_char *data, size_t len,
 ngx_int_t
 ngx_http_egov_banner_init_filter(ngx_conf_t *cf)
 {
-#if (NGX_HTTP_EGOV_AVX2)
-    __builtin_cpu_init();
-    ngx_http_egov_banner_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-#endif
+    ngx_http_egov_banner_find_level = ngx_egov_find_level();
 
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_egov_banner_body_filter;
