@@ -1,0 +1,162 @@
+#!/usr/bin/perl
+# A static page with the banner is sent by three calls (the header, the file
+# up to </body> by sendfile, the banner and the page's end); the module
+# corks the connection around them and nginx uncorks when the request ends.
+# Every way a connection goes on or ends must still deliver whole pages:
+# keepalive, pipelined requests (not corked), HTTP/1.0, HEAD, tcp_nopush,
+# sendfile off (not corked).
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use IO::Socket::IP;
+use IO::Select;
+use EgovTest;
+use EgovTest::Nginx;
+
+my $page = "<!doctype html><html lang=\"en\"><head><title>p</title></head>"
+         . "<body><main><h1>Page</h1>"
+         . ("<p>Services online, in Arabic and English.</p>\n" x 2000)
+         . "</main></body></html>\n";
+
+my $n = EgovTest::Nginx->new;
+$n->write_file('html/page.html', $page);
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_consent on;
+    egov_consent_categories analytics;
+    sendfile on;
+    tcp_nopush off;
+END
+    location / { }
+    location /nopush/ { alias html/; tcp_nopush on; }
+    location /mem/ { alias html/; sendfile off; }
+END2
+
+my $corked = qr/egov consent: corked for the banner/;
+
+sub corks {
+    my ($from) = @_;
+    my $log = $n->error_log;
+    my @c = substr($log, $from) =~ /$corked/g;
+    return scalar @c;
+}
+
+sub log_end { length $n->error_log }
+
+sub connect_ {
+    my $s = IO::Socket::IP->new(PeerHost => '127.0.0.1', PeerPort => $n->port)
+        or die "connect: $!";
+    binmode $s;
+    return $s;
+}
+
+# reads one response off the socket: status, headers and exactly its body
+# (head: a HEAD's, no body; already: its first bytes, read with the last)
+sub read_response {
+    my ($s, %o) = @_;
+    my $buf = $o{already} // '';
+    my $sel = IO::Select->new($s);
+    while ($buf !~ /\r\n\r\n/) {
+        $sel->can_read(10) or return;
+        sysread($s, $buf, 65536, length $buf) or return;
+    }
+    my ($h, $rest) = split /\r\n\r\n/, $buf, 2;
+    my ($len) = $h =~ /^Content-Length: (\d+)/mi;
+    $len = 0 if $o{head};
+    while (length $rest < ($len // 0)) {
+        $sel->can_read(10) or last;
+        sysread($s, $rest, 65536, length $rest) or last;
+    }
+    my $body = substr($rest, 0, $len // length $rest, '');
+    return { head => $h, body => $body, len => $len, extra => $rest };
+}
+
+sub whole_page {
+    my ($r, $what) = @_;
+    ok($r, "$what: a response") or return;
+    like($r->{head}, qr{^HTTP/1\.[01] 200 }, "$what: 200");
+    is(length $r->{body}, $r->{len}, "$what: the whole Content-Length came");
+    like($r->{body}, qr{^<!doctype html>.*</main><div id="egov-consent"}s,
+         "$what: the page, then the banner");
+    like($r->{body}, qr{</script>\n</div>\n</body></html>\n\z},
+         "$what: the banner, then the page's end, last");
+    is($r->{extra}, '', "$what: nothing after it");
+}
+
+# three requests in turn on one keepalive connection: each corked, each whole
+my $from = log_end();
+my $s = connect_();
+for my $i (1 .. 3) {
+    print $s "GET /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    whole_page(read_response($s), "keepalive request $i");
+}
+close $s;
+is(corks($from), 3, 'each of the three was corked');
+
+# two requests in one write: the first is not corked (the second is already
+# read and would hold its end), the second is
+$from = log_end();
+$s = connect_();
+print $s "GET /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
+       . "GET /page.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+my $first = read_response($s);
+my $second = $first && read_response($s, already => $first->{extra});
+$first->{extra} = '' if $first;
+whole_page($first, 'pipelined request 1');
+whole_page($second, 'pipelined request 2');
+close $s;
+is(corks($from), 1, 'only the last of two pipelined requests was corked');
+
+# HTTP/1.0: the server closes, which sends the end
+$from = log_end();
+$s = connect_();
+print $s "GET /page.html HTTP/1.0\r\nHost: localhost\r\n\r\n";
+{
+    local $/;
+    my $all = <$s>;
+    my ($h, $body) = split /\r\n\r\n/, $all, 2;
+    my ($len) = $h =~ /^Content-Length: (\d+)/mi;
+    is(length $body, $len, 'HTTP/1.0: the whole page, then the server closes');
+    like($body, qr{</div>\n</body></html>\n\z}, 'HTTP/1.0: the page\'s end last');
+}
+close $s;
+is(corks($from), 1, 'HTTP/1.0 was corked');
+
+# HEAD: no body, nothing corked, the connection goes on
+$from = log_end();
+$s = connect_();
+print $s "HEAD /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+my $h = read_response($s, head => 1);
+like($h->{head}, qr{^HTTP/1\.1 200 }, 'HEAD: 200');
+print $s "GET /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+whole_page(read_response($s), 'a GET after a HEAD');
+close $s;
+is(corks($from), 1, 'only the GET was corked');
+
+# tcp_nopush on: the module corks first (keeping TCP_NODELAY), nginx does not
+$from = log_end();
+$s = connect_();
+for my $i (1 .. 2) {
+    print $s "GET /nopush/page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    whole_page(read_response($s), "tcp_nopush on, request $i");
+}
+close $s;
+is(corks($from), 2, 'tcp_nopush on: both corked by the module');
+# (nginx corking itself would leave TCP_NODELAY off on Linux: the next
+# response's end could wait for a delayed ACK)
+like(substr($n->error_log, $from), qr/: \*\d+ tcp_nodelay$/m,
+     'tcp_nopush on: TCP_NODELAY is on for the connection');
+
+# sendfile off: the page goes through memory, nothing to cork
+$from = log_end();
+$s = connect_();
+print $s "GET /mem/page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+whole_page(read_response($s), 'sendfile off');
+close $s;
+is(corks($from), 0, 'sendfile off: not corked');
+
+$n->stop;
+check_log_clean($n);
+done_testing();
+
