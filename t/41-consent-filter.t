@@ -121,7 +121,7 @@ Cache-Control: private, no-cache
 Vary: Cookie
 --- response_headers_like
 Content-Length: [1-9][0-9]+
---- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<style nonce="[^"]+">\.egov-consent\{.*<script src="/\.egov/consent/banner\.js\?v=[0-9a-f]{8}" nonce="[^"]+" defer></script>\n</div>\n</body></html>\n$
+--- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<style nonce="[^"]+">\.egov-consent\{display:none\}</style>\n<link rel="stylesheet" href="/\.egov/consent/banner\.css\?v=[0-9a-f]{8}" nonce="[^"]+">\n<form .*<script src="/\.egov/consent/banner\.js\?v=[0-9a-f]{8}" nonce="[^"]+" defer></script>\n</div>\n</body></html>\n$
 
 === TEST 5: the banner's nonce is the CSP's
 --- http_config
@@ -133,9 +133,9 @@ GET /page.html
 --- response_headers_like
 Content-Security-Policy: script-src 'self' 'nonce-
 --- response_body_like eval
-qr/<style nonce="([^"]+)">.*<script src="[^"]+" nonce="\1" defer>/s
+qr/<style nonce="([^"]+)">.*<link rel="stylesheet" href="[^"]+" nonce="\1">.*<script src="[^"]+" nonce="\1" defer>/s
 
-=== TEST 5a: the banner's style and script are served, cacheable for good
+=== TEST 5a: the banner's style (with the settings link's) is served, cacheable for good
 --- http_config
     egov_consent on;
     egov_consent_categories analytics;
@@ -146,7 +146,7 @@ GET /.egov/consent/banner.css?v=12345678
 Content-Type: text/css; charset=utf-8
 Cache-Control: public, max-age=31536000, immutable
 !Set-Cookie
---- response_body_like: ^\.egov-consent\{position:fixed
+--- response_body_like: ^\.egov-consent\{display:block;position:fixed.*\n\.egov-consent-link\{position:fixed
 
 === TEST 5b: the script
 --- http_config

@@ -61,6 +61,8 @@ ok(@{ $r->{path} || [] } <= 4, 'the banner is reached within the first Tab press
     or diag explain $r->{path};
 is_deeply($r->{after}{cookies}, ['_ga', 'egov_consent'], 'after accepting: the consent cookie, and the analytics cookie');
 ok(!$r->{after}{banner} && $r->{after}{link}, 'after: no banner, the settings link instead');
+ok($r->{inPlace}{samePage}, 'with JavaScript the choice is made in place, no page load');
+is($r->{inPlace}{position}, 'fixed', 'the link left in place, the banner gone, keeps its style');
 is($r->{after}{consent}, 'analytics,preferences,marketing', 'after: all granted');
 
 $r = EgovTest::Browser::run('consent.js', 'keyboard-reject', $base, 'ar');
@@ -68,6 +70,7 @@ ok(!$r->{error}, 'keyboard reject ran') or diag $r->{error};
 ok(@{ $r->{path} || [] } <= 5, 'reject is reached by keyboard too');
 is_deeply($r->{after}{cookies}, ['egov_consent'], 'after rejecting: no analytics cookie');
 is($r->{after}{consent}, 'none', 'after rejecting: nothing granted');
+ok($r->{inPlace}{samePage}, 'rejecting in place too');
 
 $r = EgovTest::Browser::run('consent.js', 'choose', $base, 'en');
 ok(!$r->{error}, 'choose by keyboard ran') or diag $r->{error};
@@ -84,7 +87,9 @@ ok(!$r->{after}{banner} && $r->{after}{link}, 'without JavaScript: the settings 
 
 $r = EgovTest::Browser::run('consent.js', 'layout', $base, 'en');
 ok(!$r->{error}, 'layout ran') or diag $r->{error};
-is($r->{shift}, 0, 'the banner causes no layout shift');
+ok($r->{cssWait} >= 600, "the banner's stylesheet came late ($r->{cssWait} ms)");
+is($r->{pending}, 'none', 'until it came, the banner was not displayed');
+is($r->{shift}, 0, 'the banner causes no layout shift, even while its style loads');
 is($r->{box}{position}, 'fixed', 'it is an overlay');
 ok($r->{box}{first}, 'and first in the page, for the keyboard');
 

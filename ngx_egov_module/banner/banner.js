@@ -24,7 +24,8 @@
             data.append('action', button.value);
         }
         e.preventDefault();
-        fetch(form.action, {
+        /* the attribute: form.action is the buttons named "action" */
+        fetch(form.getAttribute('action'), {
             method: 'POST',
             body: data,
             credentials: 'same-origin',
@@ -36,10 +37,19 @@
             return r.json();
         }).then(function () {
             /* the choice is made: say so, leave the settings link behind,
-               and keep the style it needs */
+               and keep the style it needs (the banner's stylesheet has it;
+               a template with the style inline keeps its style element) */
             status.textContent = root.getAttribute('data-saved');
-            var style = root.querySelector('style');
-            document.head.appendChild(style);
+            var sheet = root.querySelector('link[rel=stylesheet]');
+            if (sheet) {
+                var copy = document.createElement('link');
+                copy.rel = 'stylesheet';
+                copy.nonce = sheet.nonce;
+                copy.href = sheet.href;
+                document.head.appendChild(copy);
+            } else if (root.querySelector('style')) {
+                document.head.appendChild(root.querySelector('style'));
+            }
             var box = document.createElement('div');
             var link = document.createElement('a');
             box.className = 'egov-consent-link';
@@ -65,7 +75,7 @@
                 hidden.value = button.value;
                 form.appendChild(hidden);
             }
-            form.submit();
+            HTMLFormElement.prototype.submit.call(form);
         });
     });
 }());

@@ -49,17 +49,49 @@ main(async (browser) => {
         extraHTTPHeaders: lang ? { 'Accept-Language': lang } : {},
     });
     const page = await context.newPage();
-    await page.goto(base + '/page.html', { waitUntil: 'load' });
+    const started = Date.now();
+    let cssAt = 0;
+    let inPlace = null;
+    if (mode === 'layout') {
+        /* a slow stylesheet: the banner must not show, nor move, unstyled */
+        await page.route('**/banner.css*', async (route) => {
+            await new Promise((resolve) => setTimeout(resolve, 600));
+            await route.continue();
+        });
+        page.on('response', (r) => {
+            if (r.url().includes('/banner.css')) {
+                cssAt = Date.now();
+            }
+        });
+    }
+    let pending = null;
+    if (mode === 'layout') {
+        /* while the stylesheet is on its way, the banner is not displayed */
+        await page.goto(base + '/page.html', { waitUntil: 'commit' });
+        await page.waitForSelector('#egov-consent', { state: 'attached' });
+        pending = await page.evaluate(() => getComputedStyle(
+            document.getElementById('egov-consent')).display);
+        await page.waitForLoadState('load');
+    } else {
+        await page.goto(base + '/page.html', { waitUntil: 'load' });
+    }
     const before = await state(page, context);
     let path = [];
 
     if (mode === 'keyboard-accept' || mode === 'keyboard-reject') {
         const value = mode === 'keyboard-accept' ? 'accept' : 'reject';
         path = await tabTo(page, (f) => f.tag === 'BUTTON' && f.value === value, 10);
+        await page.evaluate(() => { window.egovSamePage = true; });
         await page.keyboard.press(mode === 'keyboard-accept' ? 'Enter' : 'Space');
         await page.waitForSelector('.egov-consent-link a', { timeout: 5000 });
         await page.waitForFunction(() => !document.getElementById('egov-consent'),
                                    null, { timeout: 5000 });
+        /* the link left in place keeps its style once the banner is gone */
+        inPlace = await page.evaluate(() => ({
+            samePage: window.egovSamePage === true,
+            position: getComputedStyle(
+                document.querySelector('.egov-consent-link')).position,
+        }));
 
     } else if (mode === 'choose') {
         path = await tabTo(page, (f) => f.tag === 'SUMMARY', 10);
@@ -73,6 +105,12 @@ main(async (browser) => {
         await page.keyboard.press('Enter');
         await page.waitForFunction(() => !document.getElementById('egov-consent'),
                                    null, { timeout: 5000 });
+        /* the link left in place keeps its style once the banner is gone */
+        inPlace = await page.evaluate(() => ({
+            samePage: window.egovSamePage === true,
+            position: getComputedStyle(
+                document.querySelector('.egov-consent-link')).position,
+        }));
 
     } else if (mode === 'nojs') {
         await Promise.all([
@@ -97,10 +135,10 @@ main(async (browser) => {
             const s = getComputedStyle(r);
             return { position: s.position, first: document.body.firstElementChild === r };
         });
-        return { before, shift, box };
+        return { before, shift, box, pending, cssWait: cssAt - started };
     }
 
     await page.reload({ waitUntil: 'load' });
     const after = await state(page, context);
-    return { before, path, after };
+    return { before, path, after, inPlace };
 });
