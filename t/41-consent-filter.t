@@ -121,7 +121,7 @@ Cache-Control: private, no-cache
 Vary: Cookie
 --- response_headers_like
 Content-Length: [1-9][0-9]+
---- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<style nonce="[^"]+">\.egov-consent\{display:none\}</style>\n<link rel="stylesheet" href="/\.egov/consent/banner\.css\?v=[0-9a-f]{8}" nonce="[^"]+">\n<form .*<script src="/\.egov/consent/banner\.js\?v=[0-9a-f]{8}" nonce="[^"]+" defer></script>\n</div>\n</body></html>\n$
+--- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<style nonce="[^"]+">\.egov-consent\{display:none\}</style>\n<form .*</form>\n<link rel="stylesheet" href="/\.egov/consent/banner\.css\?v=[0-9a-f]{8}" nonce="[^"]+">\n<script src="/\.egov/consent/banner\.js\?v=[0-9a-f]{8}" nonce="[^"]+" defer></script>\n</div>\n</body></html>\n$
 
 === TEST 5: the banner's nonce is the CSP's
 --- http_config

@@ -89,7 +89,8 @@ $r = EgovTest::Browser::run('consent.js', 'layout', $base, 'en');
 ok(!$r->{error}, 'layout ran') or diag $r->{error};
 ok($r->{cssWait} >= 600, "the banner's stylesheet came late ($r->{cssWait} ms)");
 is($r->{pending}, 'none', 'until it came, the banner was not displayed');
-is($r->{shift}, 0, 'the banner causes no layout shift, even while its style loads');
+is($r->{shift}, 0, 'the banner causes no layout shift, even while its style loads')
+    or diag join "\n", @{ $r->{moved} || [] };
 is($r->{box}{position}, 'fixed', 'it is an overlay');
 ok($r->{box}{first}, 'and first in the page, for the keyboard');
 

@@ -125,6 +125,11 @@ main(async (browser) => {
             new PerformanceObserver((list) => {
                 for (const e of list.getEntries()) {
                     window.__shift += e.value;
+                    /* what moved, for the test's message if it fails */
+                    window.__moved = (window.__moved || []).concat(
+                        e.sources.map((x) => (x.node ? x.node.nodeName + '#'
+                            + (x.node.id || '') : '?') + ' top '
+                            + x.previousRect.top + ' -> ' + x.currentRect.top));
                 }
             }).observe({ type: 'layout-shift', buffered: true });
             setTimeout(resolve, 800);
@@ -135,7 +140,8 @@ main(async (browser) => {
             const s = getComputedStyle(r);
             return { position: s.position, first: document.body.firstElementChild === r };
         });
-        return { before, shift, box, pending, cssWait: cssAt - started };
+        const moved = await page.evaluate(() => window.__moved || []);
+        return { before, shift, box, pending, moved, cssWait: cssAt - started };
     }
 
     await page.reload({ waitUntil: 'load' });
