@@ -84,20 +84,28 @@ sub whole_page {
     is($r->{extra}, '', "$what: nothing after it");
 }
 
-# three requests in turn on one keepalive connection: each corked, each whole
-my $from = log_end();
-my $s = connect_();
-for my $i (1 .. 3) {
-    print $s "GET /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    whole_page(read_response($s), "keepalive request $i");
+# COUNT requests for URI in turn on one keepalive connection, each checked
+# whole; returns where the error log was before them
+sub pages_in_turn {
+    my ($uri, $count, $what) = @_;
+    my $from = log_end();
+    my $s = connect_();
+    for my $i (1 .. $count) {
+        print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        whole_page(read_response($s), "$what, request $i");
+    }
+    close $s;
+    return $from;
 }
-close $s;
+
+# three requests in turn on one keepalive connection: each corked, each whole
+my $from = pages_in_turn('/page.html', 3, 'keepalive');
 is(corks($from), 3, 'each of the three was corked');
 
 # two requests in one write: the first is not corked (the second is already
 # read and would hold its end), the second is
 $from = log_end();
-$s = connect_();
+my $s = connect_();
 print $s "GET /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
        . "GET /page.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 my $first = read_response($s);
@@ -135,13 +143,7 @@ close $s;
 is(corks($from), 1, 'only the GET was corked');
 
 # tcp_nopush on: the module corks first (keeping TCP_NODELAY), nginx does not
-$from = log_end();
-$s = connect_();
-for my $i (1 .. 2) {
-    print $s "GET /nopush/page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    whole_page(read_response($s), "tcp_nopush on, request $i");
-}
-close $s;
+$from = pages_in_turn('/nopush/page.html', 2, 'tcp_nopush on');
 is(corks($from), 2, 'tcp_nopush on: both corked by the module');
 # (nginx corking itself would leave TCP_NODELAY off on Linux: the next
 # response's end could wait for a delayed ACK)
@@ -149,11 +151,7 @@ like(substr($n->error_log, $from), qr/: \*\d+ tcp_nodelay$/m,
      'tcp_nopush on: TCP_NODELAY is on for the connection');
 
 # sendfile off: the page goes through memory, nothing to cork
-$from = log_end();
-$s = connect_();
-print $s "GET /mem/page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
-whole_page(read_response($s), 'sendfile off');
-close $s;
+$from = pages_in_turn('/mem/page.html', 1, 'sendfile off');
 is(corks($from), 0, 'sendfile off: not corked');
 
 $n->stop;

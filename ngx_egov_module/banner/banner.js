@@ -41,14 +41,15 @@
                a template with the style inline keeps its style element) */
             status.textContent = root.getAttribute('data-saved');
             var sheet = root.querySelector('link[rel=stylesheet]');
+            var style = root.querySelector('style');
             if (sheet) {
                 var copy = document.createElement('link');
                 copy.rel = 'stylesheet';
                 copy.nonce = sheet.nonce;
                 copy.href = sheet.href;
                 document.head.appendChild(copy);
-            } else if (root.querySelector('style')) {
-                document.head.appendChild(root.querySelector('style'));
+            } else if (style) {
+                document.head.appendChild(style);
             }
             var box = document.createElement('div');
             var link = document.createElement('a');

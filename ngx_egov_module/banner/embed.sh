@@ -15,20 +15,15 @@ echo "#include <ngx_config.h>"
 echo "#include <ngx_core.h>"
 echo
 
-# an asset's bytes: its file, and for banner.css also the settings link's
-# style (link.css), which the banner's script leaves behind on the page
-sources() {
-    case $1 in
-    banner.css) echo "$dir/banner.css $dir/link.css" ;;
-    *) echo "$dir/$1" ;;
-    esac
-}
-
 n=0
 for f in $files; do
     echo "static u_char  ngx_egov_asset_$n[] = {"
-    # shellcheck disable=SC2046
-    cat $(sources "$f") | od -An -v -tx1 \
+    # an asset's bytes: its file, and for banner.css also the settings
+    # link's style, which the banner's script leaves behind on the page
+    case $f in
+    banner.css) cat "$dir/banner.css" "$dir/link.css" ;;
+    *) cat "$dir/$f" ;;
+    esac | od -An -v -tx1 \
         | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1, /g' \
               -e 's/^/    /' -e 's/, *$/,/'
     echo "    0"
