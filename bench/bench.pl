@@ -9,7 +9,9 @@
 #     http_config => CONF (both), http_baseline / http_module => CONF (one),
 #     setup => sub { my ($nginx, $which) = @_; ... },
 #     report => sub { my ($plain, $module) = @_; [ lines ] },
-#     baseline_module => 1, script => 'NAME.lua' (in bench/wrk/) }
+#     baseline_module => 1, script => 'NAME.lua' (in bench/wrk/),
+#     helpers => sub { pids } (processes working for the module's nginx,
+#     redis-server: their CPU per module request is printed too) }
 # "baseline" runs on the same nginx binary without the module loaded, or
 # with it loaded when the scenario's target is defined against the module
 # itself (baseline_module: the anonymized log line against the raw one).
@@ -66,20 +68,37 @@ sub worker_ticks {
     my $master = $n->pid or return 0;
     my $ticks = 0;
     for my $stat (glob '/proc/[0-9]*/stat') {
-        open my $fh, '<', $stat or next;
-        my $line = <$fh>;
-        close $fh;
-        next unless defined $line && $line =~ /\)\s+(.*)$/;
-        my @f = split ' ', $1;
-        # after the name: state ppid ... utime is field 14, stime 15
+        my @f = proc_stat($stat) or next;
         $ticks += $f[11] + $f[12] if $f[1] == $master;
+    }
+    return $ticks;
+}
+
+# the fields of a /proc/PID/stat after the name: state ppid ... utime is
+# field 14 of the file, stime 15
+sub proc_stat {
+    my ($stat) = @_;
+    open my $fh, '<', $stat or return;
+    my $line = <$fh>;
+    close $fh;
+    return unless defined $line && $line =~ /\)\s+(.*)$/;
+    return split ' ', $1;
+}
+
+# the CPU time of the processes working for the module's nginx
+sub helper_ticks {
+    my ($s) = @_;
+    my $ticks = 0;
+    for my $pid ($s->{helpers} ? $s->{helpers}->() : ()) {
+        my @f = proc_stat("/proc/$pid/stat") or next;
+        $ticks += $f[11] + $f[12];
     }
     return $ticks;
 }
 
 sub wrk {
     my ($n, $s) = @_;
-    my $ticks = worker_ticks($n);
+    my ($ticks, $helper) = (worker_ticks($n), helper_ticks($s));
     my @h = map { ('-H', $_) } @{ $s->{headers} || [] };
     my @s = $s->{script} ? ('-s', "$FindBin::Bin/wrk/$s->{script}") : ();
     my @cmd = ('wrk', '-t1', "-c$connections", "-d${duration}s", '--latency', @h, @s,
@@ -95,9 +114,11 @@ sub wrk {
     $p99 = defined $p99 ? $p99 * { us => 0.001, ms => 1, s => 1000 }->{$unit} : 0;
     die "wrk gave no result:\n$out" unless defined $rps;
     my ($total) = $out =~ /(\d+) requests in/;
-    # microseconds of worker CPU per request (100 ticks a second)
-    my $cpu = $total ? (worker_ticks($n) - $ticks) * 1e4 / $total : 0;
-    return ($rps, $p99, $non2xx || 0, $cpu);
+    # microseconds of worker CPU per request (100 ticks a second), and of
+    # the helpers' CPU
+    my $per = sub { $total ? $_[0] * 1e4 / $total : 0 };
+    return ($rps, $p99, $non2xx || 0, $per->(worker_ticks($n) - $ticks),
+            $per->(helper_ticks($s) - $helper));
 }
 
 sub median {
@@ -113,17 +134,18 @@ sub run_scenario {
     print "\n## $name: $s->{title}\n";
     printf "%-6s %12s %12s %8s %10s %10s %9s %9s\n", 'round', 'plain r/s',
         'module r/s', 'ratio', 'p99 plain', 'p99 mod', 'cpu plain', 'cpu mod';
-    my (@ra, @rb, @ratio, @pa, @pb, @ca, @cb);
+    my (@ra, @rb, @ratio, @pa, @pb, @ca, @cb, @hb);
     for my $i (1 .. $rounds) {
         # alternate who goes first, so drift does not favour one side
         my @order = $i % 2 ? ([$a, \@ra, \@pa, \@ca], [$b, \@rb, \@pb, \@cb])
                            : ([$b, \@rb, \@pb, \@cb], [$a, \@ra, \@pa, \@ca]);
         for my $o (@order) {
-            my ($rps, $p99, $bad, $cpu) = wrk($o->[0], $s);
+            my ($rps, $p99, $bad, $cpu, $helper) = wrk($o->[0], $s);
             warn "# $bad non-2xx/3xx responses\n" if $bad && !$s->{allow_non_2xx};
             push @{ $o->[1] }, $rps;
             push @{ $o->[2] }, $p99;
             push @{ $o->[3] }, $cpu;
+            push @hb, $helper if $o->[0] == $b;
         }
         push @ratio, $rb[-1] / $ra[-1];
         printf "%-6d %12.0f %12.0f %8.3f %8.2fms %8.2fms %7.1fus %7.1fus\n", $i,
@@ -138,6 +160,11 @@ sub run_scenario {
     my ($cpa, $cpb) = (median(@ca), median(@cb));
     printf "worker CPU per request: plain %.1fus, module %.1fus, ratio %.3f\n",
         $cpa, $cpb, $cpb ? $cpa / $cpb : 0;
+    # and the helpers' (redis-server's): on the workers' CPU, the part of
+    # the module's cost that a fleet pays on another machine
+    printf "helpers' CPU per module request: %.1fus; worker + helpers %.1fus, "
+        . "ratio %.3f\n", median(@hb), $cpb + median(@hb),
+        $cpa / ($cpb + median(@hb)) if $s->{helpers} && $cpb;
     print "$_\n" for @{ $s->{report} ? $s->{report}->($a, $b) : [] };
 
     $a->stop;

@@ -31,6 +31,9 @@ sub setup {
     $n->set_var(TEST_NGINX_REDIS_PORT => $redis->port);
 }
 
+# redis-server's pid: its CPU time is the module's, whichever CPU it is on
+sub pids { return $redis ? ($redis->{pid}) : () }
+
 sub rtts {
     my ($n, $count) = @_;
     my @ms;

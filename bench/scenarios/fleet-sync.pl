@@ -19,4 +19,5 @@ use EgovBenchRedis;
                  }
                  location /health { egov_redis_health; }',
     report   => sub { EgovBenchRedis::report($_[1]) },
+    helpers  => \&EgovBenchRedis::pids,
 };

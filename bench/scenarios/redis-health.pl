@@ -18,4 +18,5 @@ use EgovBenchRedis;
                  }',
     module   => 'location /health { egov_redis_health; }',
     report   => sub { EgovBenchRedis::report($_[1]) },
+    helpers  => \&EgovBenchRedis::pids,
 };
