@@ -90,6 +90,10 @@ ngx_egov_cidr_parse(const u_char *p, size_t len, ngx_egov_cidr_t *cidr)
     const u_char   *slash;
     char            text[INET6_ADDRSTRLEN + 1];
 
+    if (memchr(p, '\0', len)) {
+        return NGX_EGOV_CIDR_BAD;           /* inet_pton would stop there */
+    }
+
     slash = memchr(p, '/', len);
     alen = slash ? (size_t) (slash - p) : len;
 
@@ -132,6 +136,28 @@ ngx_egov_cidr_parse(const u_char *p, size_t len, ngx_egov_cidr_t *cidr)
     ngx_egov_cidr_unmap(cidr);
 
     return NGX_EGOV_CIDR_OK;
+}
+
+
+int
+ngx_egov_cidr_host_bits(const u_char *p, size_t len,
+    const ngx_egov_cidr_t *net)
+{
+    const u_char     *slash;
+    ngx_egov_cidr_t   addr;
+
+    slash = memchr(p, '/', len);
+
+    if (slash == NULL
+        || ngx_egov_cidr_parse(p, slash - p, &addr) != NGX_EGOV_CIDR_OK)
+    {
+        return 0;
+    }
+
+    /* the address as written, unmapped as the prefix was, against it */
+
+    return addr.family != net->family
+           || memcmp(addr.addr, net->addr, sizeof(addr.addr)) != 0;
 }
 
 

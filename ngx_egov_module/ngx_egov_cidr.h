@@ -44,6 +44,14 @@ typedef struct ngx_egov_ipset_s  ngx_egov_ipset_t;
 int ngx_egov_cidr_parse(const u_char *p, size_t len, ngx_egov_cidr_t *cidr);
 
 /*
+ * Did the text "net" was parsed from set bits beyond its prefix
+ * (192.0.2.7/24)?  Lists take such prefixes as their network; the admin
+ * API refuses them.
+ */
+int ngx_egov_cidr_host_bits(const u_char *p, size_t len,
+    const ngx_egov_cidr_t *net);
+
+/*
  * One line of a list file: blank lines and comments ("#" or ";" to the end
  * of the line, as FireHOL .netset and Spamhaus DROP files have) give
  * NGX_EGOV_CIDR_EMPTY; one address or prefix, possibly followed by a

@@ -10,6 +10,11 @@
  *   GET    .../address?address=IP          one address's status
  *   GET    .../stats                       the counters (as egov_status)
  *
+ * A POST names each member once, none other; a prefix has no bits set
+ * beyond its length, and is not /0 (that would refuse every address).
+ * The location itself is not refused by dynamic entries (bans, blocks of
+ * this API), so a mistaken one can always be taken back.
+ *
  * Every request needs "Authorization: Bearer TOKEN", TOKEN one of
  * egov_admin_token's file (lines "name:token", or one token named
  * "admin"), compared in constant time.  Changes go through the protection
@@ -28,6 +33,18 @@
 #define NGX_HTTP_EGOV_ADMIN_BODY_MAX   16384
 #define NGX_HTTP_EGOV_ADMIN_NODES      64
 #define NGX_HTTP_EGOV_ADMIN_TTL_MAX    (366 * 86400)
+#define NGX_HTTP_EGOV_ADMIN_NAME_MAX   32     /* a member name echoed back */
+#define NGX_HTTP_EGOV_ADMIN_ERROR_LEN  (NGX_EGOV_CIDR_TEXT_LEN + 128)
+
+
+/* the members of a POST, in ngx_http_egov_admin_names' order */
+enum {
+    NGX_HTTP_EGOV_ADMIN_ADDRESS = 0,
+    NGX_HTTP_EGOV_ADMIN_KIND,
+    NGX_HTTP_EGOV_ADMIN_TTL,
+    NGX_HTTP_EGOV_ADMIN_REASON,
+    NGX_HTTP_EGOV_ADMIN_MEMBERS
+};
 
 
 typedef struct {
@@ -51,6 +68,10 @@ static ngx_str_t *ngx_http_egov_admin_auth(ngx_http_request_t *r,
 static void ngx_http_egov_admin_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_admin_add(ngx_http_request_t *r,
     ngx_str_t *who);
+static const char *ngx_http_egov_admin_members(ngx_egov_json_t *json,
+    long *value, u_char *message);
+static const char *ngx_http_egov_admin_prefix(u_char *text, size_t len,
+    ngx_egov_cidr_t *cidr, ngx_uint_t add, u_char *message);
 static ngx_int_t ngx_http_egov_admin_remove(ngx_http_request_t *r,
     ngx_str_t *who);
 static ngx_int_t ngx_http_egov_admin_list(ngx_http_request_t *r);
@@ -137,6 +158,10 @@ ngx_module_t  ngx_http_egov_admin_module = {
 static ngx_str_t  ngx_http_egov_admin_type = ngx_string("application/json");
 
 static char  *ngx_http_egov_admin_kinds[] = { "", "ban", "block" };
+
+static char  *ngx_http_egov_admin_names[] = {
+    "address", "kind", "ttl", "reason"
+};
 
 
 static ngx_int_t
@@ -315,8 +340,9 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
 {
     u_char                  *p, *body;
     size_t                   len;
-    long                     v, n;
+    long                     v, n, member[NGX_HTTP_EGOV_ADMIN_MEMBERS];
     ngx_int_t                kind;
+    const char              *why;
     ngx_str_t                s, reason;
     ngx_buf_t               *b;
     ngx_chain_t             *cl;
@@ -386,23 +412,31 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
                                          "a JSON object is needed");
     }
 
+    why = ngx_http_egov_admin_members(&json, member, out);
+    if (why) {
+        return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST, why);
+    }
+
     ngx_memzero(&e, sizeof(ngx_http_egov_entry_t));
 
-    v = ngx_egov_json_member(&json, 0, "address");
+    v = member[NGX_HTTP_EGOV_ADMIN_ADDRESS];
+    n = (v >= 0 && nodes[v].type == NGX_EGOV_JSON_STRING
+         && nodes[v].len <= NGX_EGOV_CIDR_TEXT_LEN)
+        ? ngx_egov_json_string(&nodes[v], text) : -1;
 
-    if (v < 0 || nodes[v].type != NGX_EGOV_JSON_STRING
-        || nodes[v].len > NGX_EGOV_CIDR_TEXT_LEN
-        || ngx_egov_json_string(&nodes[v], text) < 0
-        || ngx_egov_cidr_parse(text, nodes[v].len, &e.cidr)
-           != NGX_EGOV_CIDR_OK)
-    {
+    if (n < 0) {
         return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
                                          "\"address\" must be an IPv4 or "
                                          "IPv6 address or prefix");
     }
 
+    why = ngx_http_egov_admin_prefix(text, (size_t) n, &e.cidr, 1, out);
+    if (why) {
+        return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST, why);
+    }
+
     kind = NGX_HTTP_EGOV_ENTRY_BAN;
-    v = ngx_egov_json_member(&json, 0, "kind");
+    v = member[NGX_HTTP_EGOV_ADMIN_KIND];
 
     if (v >= 0) {
         s.data = (u_char *) nodes[v].start;
@@ -419,7 +453,7 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
     }
 
     ttl = (kind == NGX_HTTP_EGOV_ENTRY_BAN) ? 3600 : 0;
-    v = ngx_egov_json_member(&json, 0, "ttl");
+    v = member[NGX_HTTP_EGOV_ADMIN_TTL];
 
     if (v >= 0) {
         ttl = ngx_egov_json_uint(&nodes[v]);
@@ -435,7 +469,7 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
     }
 
     ngx_str_set(&reason, "admin");
-    v = ngx_egov_json_member(&json, 0, "reason");
+    v = member[NGX_HTTP_EGOV_ADMIN_REASON];
 
     if (v >= 0) {
         n = (nodes[v].type == NGX_EGOV_JSON_STRING
@@ -500,13 +534,117 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
 }
 
 
+/*
+ * The members of a POST's object: "value" gets each known one's node (or
+ * -1).  An unknown name (a typo such as "tll" would otherwise leave the
+ * default of one hour) or a name given twice (JSON parsers differ on which
+ * one counts) is refused; names are compared with their escapes decoded.
+ * NULL, or why not (written into "message", of ..._ERROR_LEN bytes).
+ */
+
+static const char *
+ngx_http_egov_admin_members(ngx_egov_json_t *json, long *value,
+    u_char *message)
+{
+    u_char                *p;
+    long                   len;
+    size_t                 i, k, m;
+    ngx_egov_json_node_t  *name;
+    u_char                 decoded[NGX_HTTP_EGOV_ADMIN_NAME_MAX];
+
+    for (m = 0; m < NGX_HTTP_EGOV_ADMIN_MEMBERS; m++) {
+        value[m] = -1;
+    }
+
+    i = 1;
+
+    for (k = 0; k < json->nodes[0].size; k++) {
+        name = &json->nodes[i];
+
+        len = (name->len <= sizeof(decoded))
+              ? ngx_egov_json_string(name, decoded) : -1;
+
+        for (m = 0; len >= 0 && m < NGX_HTTP_EGOV_ADMIN_MEMBERS; m++) {
+            if ((size_t) len == ngx_strlen(ngx_http_egov_admin_names[m])
+                && ngx_strncmp(decoded, ngx_http_egov_admin_names[m], len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (len < 0 || m == NGX_HTTP_EGOV_ADMIN_MEMBERS) {
+            p = ngx_snprintf(message, NGX_HTTP_EGOV_ADMIN_ERROR_LEN - 1,
+                             "unknown member \"%*s\": \"address\", "
+                             "\"kind\", \"ttl\" and \"reason\" are known",
+                             (size_t) (len < 0 ? 3 : len),
+                             len < 0 ? (u_char *) "..." : decoded);
+            *p = '\0';
+            return (const char *) message;
+        }
+
+        if (value[m] >= 0) {
+            p = ngx_snprintf(message, NGX_HTTP_EGOV_ADMIN_ERROR_LEN - 1,
+                             "\"%s\" is given twice",
+                             ngx_http_egov_admin_names[m]);
+            *p = '\0';
+            return (const char *) message;
+        }
+
+        value[m] = (long) (i + 1);
+
+        /* past the name, then past the value */
+        i = json->nodes[i + 1].next;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * An entry's address or prefix, from a POST ("add") or a DELETE: no bits
+ * set beyond the prefix (192.0.2.7/24 is most likely a mistake for one
+ * address or for 192.0.2.0/24; the answer names the latter); a new entry
+ * may not be a /0, which would refuse every client of the portal.  NULL,
+ * or why not (in "message" when it names the network).
+ */
+
+static const char *
+ngx_http_egov_admin_prefix(u_char *text, size_t len, ngx_egov_cidr_t *cidr,
+    ngx_uint_t add, u_char *message)
+{
+    u_char  *p;
+
+    if (ngx_egov_cidr_parse(text, len, cidr) != NGX_EGOV_CIDR_OK) {
+        return "\"address\" must be an IPv4 or IPv6 address or prefix";
+    }
+
+    if (ngx_egov_cidr_host_bits(text, len, cidr)) {
+        p = ngx_sprintf(message, "\"address\" has bits set beyond its "
+                        "prefix: the network is ");
+        p += ngx_egov_cidr_format(cidr, p, NGX_EGOV_CIDR_TEXT_LEN + 1);
+        *p = '\0';
+        return (const char *) message;
+    }
+
+    if (add && cidr->prefix == 0) {
+        return "\"address\" may not be a /0 prefix: it would refuse every "
+               "client";
+    }
+
+    return NULL;
+}
+
+
 static ngx_int_t
 ngx_http_egov_admin_remove(ngx_http_request_t *r, ngx_str_t *who)
 {
     ngx_int_t         kind;
+    const char       *why;
     ngx_str_t         arg;
     ngx_egov_cidr_t   cidr;
     u_char            text[NGX_EGOV_CIDR_TEXT_LEN * 3 + 1], *dst, *src;
+    u_char            message[NGX_HTTP_EGOV_ADMIN_ERROR_LEN];
 
     if (ngx_http_arg(r, (u_char *) "address", 7, &arg) != NGX_OK
         || arg.len > NGX_EGOV_CIDR_TEXT_LEN * 3)
@@ -519,10 +657,9 @@ ngx_http_egov_admin_remove(ngx_http_request_t *r, ngx_str_t *who)
     src = arg.data;
     ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
 
-    if (ngx_egov_cidr_parse(text, dst - text, &cidr) != NGX_EGOV_CIDR_OK) {
-        return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
-                                         "\"address\" must be an IPv4 or "
-                                         "IPv6 address or prefix");
+    why = ngx_http_egov_admin_prefix(text, dst - text, &cidr, 0, message);
+    if (why) {
+        return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST, why);
     }
 
     kind = 0;
@@ -788,11 +925,15 @@ ngx_http_egov_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_egov_admin_loc_conf_t *alcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_loc_conf_t          *clcf;
+    ngx_http_egov_protect_loc_conf_t  *plcf;
 
     if (alcf->enable == 1) {
         return "is duplicate";
     }
+
+    plcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_egov_protect_module);
+    plcf->admin = 1;
 
     alcf->enable = 1;
     alcf->file = cf->conf_file->file.name.data;

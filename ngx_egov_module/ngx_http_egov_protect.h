@@ -110,6 +110,10 @@ typedef struct {
     ngx_http_egov_ban_policy_t *ban;
     ngx_str_t                  *block_page;  /* NULL: built-in */
     ngx_str_t                  *limit_page;
+
+    /* an egov_admin location: dynamic entries do not refuse it (not
+     * inherited: set on the location itself) */
+    ngx_flag_t                  admin;
 } ngx_http_egov_protect_loc_conf_t;
 
 

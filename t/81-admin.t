@@ -166,6 +166,55 @@ is($audit[0]{result}, 'ok', 'the result');
 like($audit[0]{time}, qr/^\d{4}-\d\d-\d\dT/, 'when');
 is($audit[1]{who}, 'bob', 'the second token');
 is($audit[5]{result}, 'not found', 'a refused removal is audited too');
+
+# members: each known one once, no other (a typo would leave a default)
+
+my @members = (
+    ['{"address":"127.0.0.80","tll":60}', 'unknown member "tll": "address", "kind", "ttl" and "reason" are known', 'a misspelt member'],
+    ['{"address":"127.0.0.80","address":"127.0.0.81"}', '"address" is given twice', 'a member twice'],
+    ['{"address":"127.0.0.80","kind":"ban","kin\u0064":"block"}', '"kind" is given twice', 'a member twice, once escaped'],
+    ['{"address":"127.0.0.80","\u00e9":1}', 'unknown member "...": "address", "kind", "ttl" and "reason" are known', 'a name outside ASCII'],
+    ['{"address":"127.0.0.80","' . ('n' x 40) . '":1}', 'unknown member "...": "address", "kind", "ttl" and "reason" are known', 'a long name'],
+    ['{"address":"127.0.0.82/24"}', '"address" has bits set beyond its prefix: the network is 127.0.0.0/24', 'bits beyond the prefix'],
+    ['{"address":"2001:db8::1/64","kind":"block"}', '"address" has bits set beyond its prefix: the network is 2001:db8::/64', 'IPv6 bits beyond the prefix'],
+    ['{"address":"0.0.0.0/0","kind":"block"}', '"address" may not be a /0 prefix: it would refuse every client', 'every IPv4 address'],
+    ['{"address":"::/0","kind":"block"}', '"address" may not be a /0 prefix: it would refuse every client', 'every IPv6 address'],
+);
+for my $case (@members) {
+    my ($body, $error, $label) = @$case;
+    ($status, $json) = api('POST', 'entries', token => $alice, body => $body);
+    is($status, 400, "$label: 400");
+    is($json->{error}, $error, "$label: says why") or diag explain $json;
+}
+is($n->request(uri => '/', client_addr => '127.0.0.80')->status, 200,
+   'none of them made an entry');
+($status, $json) = api('POST', 'entries', token => $alice,
+                       body => '{"\u0061ddress":"\u0031\u0032\u0037.0.0.83","ttl":60}');
+is($status, 201, 'escaped names and an escaped address are read');
+is($json->{address}, '127.0.0.83', '... as what they decode to');
+($status, $json) = api('DELETE', 'entries?address=127.0.0.83%2F31', token => $alice);
+is($json->{error}, '"address" has bits set beyond its prefix: the network is 127.0.0.82/31',
+   'a removal with bits beyond the prefix: says why');
+($status) = api('DELETE', 'entries?address=127.0.0.83', token => $alice);
+is($status, 200, 'removed');
+($status) = api('GET', 'address?address=127.0.0.60%00', token => $alice);
+is($status, 400, 'an address with a NUL byte: 400');
+
+# a mistaken ban of the security team's own address does not lock it out
+# of the API that takes it back (the API is called from 127.0.0.1)
+
+($status) = api('POST', 'entries', token => $alice,
+                body => '{"address":"127.0.0.0/8","reason":"oops"}');
+is($status, 201, 'a ban that covers the admin\'s address');
+is($n->request(uri => '/')->status, 403, 'refuses the site from 127.0.0.1');
+($status, $json) = api('GET', 'entries', token => $alice);
+is($status, 200, 'the admin API still answers there');
+($status) = api('DELETE', 'entries?address=127.0.0.0%2F8', token => $alice);
+is($status, 200, 'and takes it back');
+is($n->request(uri => '/')->status, 200, 'the site is served again');
+($status) = api('GET', 'entries');
+is($status, 401, 'the API still wants a token');
+
 # (the test's error_log is at debug level, where nginx logs every header)
 unlike($n->read_file('logs/audit.log')
        . join("\n", grep { !/\[debug\]/ } split /\n/, $n->error_log),

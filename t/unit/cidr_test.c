@@ -106,6 +106,32 @@ main(void)
     ok(parses_to("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.2550", -1, ""),
        "one character too many");
 
+    ok(ngx_egov_cidr_parse(S("1.2.3.4\0junk"), &c) == NGX_EGOV_CIDR_BAD,
+       "a NUL byte refused (inet_pton would stop at it)");
+    ok(ngx_egov_cidr_parse_line(S("1.2.3.4\0 # x"), &c) == NGX_EGOV_CIDR_BAD,
+       "a list line with a NUL byte refused");
+
+    /* bits beyond the prefix */
+    c = addr("192.0.2.7/24");
+    ok(ngx_egov_cidr_host_bits(S("192.0.2.7/24"), &c), "192.0.2.7/24 has");
+    c = addr("192.0.2.0/24");
+    ok(!ngx_egov_cidr_host_bits(S("192.0.2.0/24"), &c), "192.0.2.0/24 not");
+    c = addr("192.0.2.7");
+    ok(!ngx_egov_cidr_host_bits(S("192.0.2.7"), &c), "an address has none");
+    c = addr("2001:db8::1/32");
+    ok(ngx_egov_cidr_host_bits(S("2001:db8::1/32"), &c), "IPv6 has");
+    c = addr("::ffff:192.0.2.0/120");
+    ok(!ngx_egov_cidr_host_bits(S("::ffff:192.0.2.0/120"), &c),
+       "a mapped prefix without");
+    c = addr("::ffff:192.0.2.9/120");
+    ok(ngx_egov_cidr_host_bits(S("::ffff:192.0.2.9/120"), &c),
+       "a mapped prefix with");
+    c = addr("::ffff:0.0.0.0/64");
+    ok(ngx_egov_cidr_host_bits(S("::ffff:0.0.0.0/64"), &c),
+       "a short mapped prefix with (the ffff)");
+    c = addr("0.0.0.0/0");
+    ok(!ngx_egov_cidr_host_bits(S("0.0.0.0/0"), &c), "0.0.0.0/0 not");
+
     /* contains */
     c = addr("10.1.0.0/16");
     {
