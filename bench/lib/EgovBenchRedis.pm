@@ -29,6 +29,20 @@ sub setup {
             if $pinned;
     }
     $n->set_var(TEST_NGINX_REDIS_PORT => $redis->port);
+    # the command counts of report() are this scenario's
+    $redis->command('CONFIG', 'RESETSTAT');
+}
+
+# script calls and the GETs they made (one per distinct key of a call)
+sub calls {
+    my %calls;
+    for (split /\r?\n/, $redis->command('INFO', 'commandstats') // '') {
+        $calls{$1} = $2 if /^cmdstat_(\w+):calls=(\d+)/;
+    }
+    my $scripts = ($calls{evalsha} // 0) + ($calls{eval} // 0);
+    return 'no script calls' unless $scripts;
+    return sprintf '%d script calls, %.1f keys read a call', $scripts,
+        ($calls{get} // 0) / $scripts;
 }
 
 # redis-server's pid: its CPU time is the module's, whichever CPU it is on
@@ -50,6 +64,7 @@ sub rtts {
 sub report {
     my ($module) = @_;
     return [ '# Redis round trip seen by nginx: ' . rtts($module, 200),
+             '# Redis: ' . calls(),
              $pinned ? ($cpu == 0
                         ? '# redis-server on CPU 0 with nginx, wrk alone on CPU 1'
                         : "# redis-server on CPU $cpu, nginx on CPU 0, wrk on CPU 1")
