@@ -107,6 +107,10 @@ like($out, qr/egovctl: 404: no such entry/, '... and says why');
 ($rc, $out) = ctl(@auth, 'ban', '300.1.1.1');
 is($rc, 4, 'a bad address: exit 4 (refused)');
 like($out, qr/egovctl: 400: "address" must be an IPv4 or IPv6 address or prefix/, '... and says why');
+($rc, $out) = ctl(@auth, 'ban', '127.0.0.71/24');
+is($rc, 4, 'a prefix with bits beyond its length: exit 4');
+like($out, qr{egovctl: 400: "address" has bits set beyond its prefix: the network is 127\.0\.0\.0/24},
+     '... naming the network');
 ($rc, $out) = ctl('--url', $url, '--token-file', "$p/conf/wrong.tokens", 'list');
 is($rc, 3, 'a wrong token: exit 3');
 ($rc, $out) = ctl('--url', 'http://127.0.0.1:1/api/', '--token-file',
