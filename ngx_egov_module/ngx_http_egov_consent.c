@@ -1247,7 +1247,9 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    if (ctx->inject & NGX_HTTP_EGOV_INJECT_BANNER) {
+    if ((ctx->inject & NGX_HTTP_EGOV_INJECT_BANNER)
+        && r->method != NGX_HTTP_HEAD)
+    {
         ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_BANNERS);
     }
 
@@ -1387,10 +1389,16 @@ ngx_http_egov_consent_cat_name(ngx_http_egov_consent_loc_conf_t *clcf,
 }
 
 
+/*
+ * Would the banner (or nonces) go into this response?  A HEAD is answered
+ * as its GET would be, headers and all (RFC 9110, 9.3.2: the same
+ * Content-Length, no validators, the same caching), with no body.
+ */
+
 static ngx_uint_t
 ngx_http_egov_consent_injectable(ngx_http_request_t *r)
 {
-    if (r->header_only || r->method == NGX_HTTP_HEAD
+    if ((r->header_only && r->method != NGX_HTTP_HEAD)
         || r->headers_out.status == NGX_HTTP_NO_CONTENT
         || r->headers_out.status == NGX_HTTP_NOT_MODIFIED
         || r->headers_out.status == NGX_HTTP_PARTIAL_CONTENT

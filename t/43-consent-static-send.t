@@ -131,16 +131,31 @@ print $s "GET /page.html HTTP/1.0\r\nHost: localhost\r\n\r\n";
 close $s;
 is(corks($from), 1, 'HTTP/1.0 was corked');
 
-# HEAD: no body, nothing corked, the connection goes on
+# HEAD: no body, nothing corked, the connection goes on; its headers are
+# the GET's (the banner's Content-Length, no validators, the same caching)
 $from = log_end();
 $s = connect_();
 print $s "HEAD /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
 my $h = read_response($s, head => 1);
 like($h->{head}, qr{^HTTP/1\.1 200 }, 'HEAD: 200');
 print $s "GET /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
-whole_page(read_response($s), 'a GET after a HEAD');
+my $g = read_response($s);
+whole_page($g, 'a GET after a HEAD');
 close $s;
 is(corks($from), 1, 'only the GET was corked');
+
+# the headers but Date, and the CSP's nonce (one per response)
+sub headers_of {
+    my ($r) = @_;
+    my @h = grep { !/^Date:/i } split /\r\n/, $r->{head} // '';
+    s/'nonce-[^']+'/'nonce-N'/g for @h;
+    return join "\n", @h;
+}
+is(headers_of($h), headers_of($g), 'HEAD: the same headers as the GET');
+like(headers_of($h), qr/^Content-Length: @{[ length $g->{body} ]}$/m,
+     'HEAD: the Content-Length of the page with its banner');
+unlike(headers_of($h), qr/^(ETag|Last-Modified|Accept-Ranges):/mi,
+       'HEAD: no validators, no ranges, as the GET');
 
 # tcp_nopush on: the module corks first (keeping TCP_NODELAY), nginx does not
 $from = pages_in_turn('/nopush/page.html', 2, 'tcp_nopush on');
