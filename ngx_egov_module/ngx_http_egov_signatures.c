@@ -54,10 +54,16 @@ static ngx_http_egov_sig_builtin_t  ngx_http_egov_sig_builtins[] = {
 
     /* files and consoles that only a probe asks a portal for */
     { "probe-path", NGX_HTTP_EGOV_SIG_URI,
-      "/\\.(?:env|git|svn|hg|bzr|aws|ssh|docker|htpasswd|DS_Store)(?:[/.]|$)"
+      "/\\.(?:env|git|svn|hg|bzr|aws|ssh|docker|htpasswd|htaccess|DS_Store"
+      "|bash_history|npmrc|vscode|idea)(?:[/.]|$)"
+      "|/id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?$|/sftp-config\\.json$"
+      "|/web\\.config$|\\.(?:php|aspx?|jsp)(?:~|\\.(?:bak|old|orig|save|swp))$"
+      "|/(?:backup|dump|database|db|wwwroot)"
+      "\\.(?:sql|sql\\.gz|zip|rar|7z|tar|tar\\.gz|tgz)$"
       "|/wp-(?:login|config)\\.php|/xmlrpc\\.php|/wp-admin(?:/|$)"
       "|/php-?my-?admin|/pma/|/myadmin/|/phpunit/.*eval-stdin\\.php"
-      "|/boaform/|/HNAP1(?:/|$)|/actuator/(?:env|heapdump)"
+      "|/phpinfo\\.php$|/_ignition/execute-solution|/remote/fgt_lang"
+      "|/cgi-bin/luci|/boaform/|/HNAP1(?:/|$)|/actuator/(?:env|heapdump)"
       "|/etc/(?:passwd|shadow)|/proc/self/" },
 
     /* ../ in any encoding, in the path or the query string */

@@ -47,13 +47,18 @@ __DATA__
 ["GET /.env", "GET /.env.local", "GET /app/.git/config", "GET /wp-login.php",
  "GET /phpmyadmin/index.php", "GET /vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
  "GET /.aws/credentials", "GET /HNAP1/",
+ "GET /.htaccess", "GET /.idea/workspace.xml", "GET /home/id_rsa", "GET /web.config",
+ "GET /config.php~", "GET /index.php.bak", "GET /Default.aspx.old", "GET /backup.zip",
+ "GET /db.sql", "GET /dump.sql.gz", "GET /phpinfo.php", "GET /_ignition/execute-solution",
+ "GET /remote/fgt_lang", "GET /sftp-config.json",
  "GET /.well-known/security.txt", "GET /environment", "GET /git/", "GET /services/env",
- "GET /search?q=wp-login"]
+ "GET /search?q=wp-login", "GET /ideas/", "GET /docs/web.config.html",
+ "GET /reports/backup-2024.zip", "GET /guide/id_rsa.html", "GET /data/open-data.sql",
+ "GET /index.php", "GET /about.aspx", "GET /index.php?x=.bak"]
 --- error_code eval
-[403, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 200, 200]
+[(403) x 22, (200) x 13]
 --- response_headers eval
-["X-Reason: signature:probe-path", undef, undef, undef, undef, undef, undef, undef,
- "!X-Reason", "!X-Reason", "!X-Reason", "!X-Reason", "!X-Reason"]
+["X-Reason: signature:probe-path", (undef) x 21, ("!X-Reason") x 13]
 
 === TEST 3: path traversal in any encoding, and system files in the query
 --- config
