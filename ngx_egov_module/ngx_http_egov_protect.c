@@ -968,7 +968,13 @@ ngx_http_egov_protect_merge_loc_conf(ngx_conf_t *cf, void *parent,
         return NGX_CONF_ERROR;
     }
 
-    if (conf->limits == NULL) {
+    /*
+     * An egov_admin location does not take the outer levels' limits (a
+     * bulk import is not a flood, and the API must answer during one); an
+     * egov_limit of its own applies
+     */
+
+    if (conf->limits == NULL && !conf->admin) {
         conf->limits = prev->limits;
     }
 

@@ -111,8 +111,8 @@ typedef struct {
     ngx_str_t                  *block_page;  /* NULL: built-in */
     ngx_str_t                  *limit_page;
 
-    /* an egov_admin location: dynamic entries do not refuse it (not
-     * inherited: set on the location itself) */
+    /* an egov_admin location: dynamic entries do not refuse it, outer
+     * levels' limits do not apply (not inherited: set on the location) */
     ngx_flag_t                  admin;
 } ngx_http_egov_protect_loc_conf_t;
 

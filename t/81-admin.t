@@ -223,6 +223,39 @@ unlike($n->read_file('logs/audit.log')
 $n->stop;
 check_log_clean($n);
 
+# limits: the outer levels' do not apply to the API (a bulk import is not a
+# flood), one written in its location does
+
+my $l = EgovTest::Nginx->new;
+$l->write_file('conf/admin.tokens', "alice:alice-token-0123456789abcdef\n");
+$l->start(http_config => <<'END', config => <<'END2');
+    egov_admin_token admin.tokens;
+    egov_ban_zone size=1m;
+    egov_limit_zone name=site key=$binary_remote_addr rate=1r/m size=1m;
+    egov_limit_zone name=api key=$binary_remote_addr rate=1r/m size=1m;
+    egov_limit zone=site burst=2 nodelay;
+END
+    location / { return 200 "ok\n"; }
+    location /egov-admin/ { egov_admin; }
+    location /limited-admin/ { egov_admin; egov_limit zone=api; }
+END2
+# COUNT requests in turn for URI from ADDR: their statuses
+sub statuses {
+    my ($uri, $addr, $count) = @_;
+    my @h = (['Authorization', "Bearer $alice"]);
+    return join ' ', map {
+        $l->request(uri => $uri, client_addr => $addr, headers => \@h)->status
+    } 1 .. $count;
+}
+is(statuses('/', '127.0.0.90', 4), '200 200 200 429',
+   'the site: three requests, then 429');
+is(statuses('/egov-admin/entries', '127.0.0.90', 10), join(' ', (200) x 10),
+   'the API from that address: ten answers, no limit');
+is(statuses('/limited-admin/entries', '127.0.0.91', 2), '200 429',
+   'an egov_limit in the API\'s own location applies');
+$l->stop;
+check_log_clean($l);
+
 # configuration errors
 
 my @invalid = (
