@@ -27,9 +27,13 @@ END
 $n->start(http_config => <<'END', config => <<'END2');
     egov_ban_zone size=1m;
     egov_admin_token admin.tokens;
+    egov_limit_zone name=api key=$binary_remote_addr rate=1r/m size=1m;
 END
     location / { return 200 "ok\n"; }
     location /api/ { egov_admin; }
+    location /denied/ { deny all; egov_admin; }
+    location /limited/ { egov_admin; egov_limit zone=api; egov_limit_status 429; }
+    location /gone/ { return 502; }
 END2
 
 my $p = $n->prefix;
@@ -113,6 +117,19 @@ like($out, qr{egovctl: 400: "address" has bits set beyond its prefix: the networ
      '... naming the network');
 ($rc, $out) = ctl('--url', $url, '--token-file', "$p/conf/wrong.tokens", 'list');
 is($rc, 3, 'a wrong token: exit 3');
+(my $base = $url) =~ s{/api/$}{};
+($rc, $out) = ctl('--url', "$base/denied/", '--token-file', "$p/conf/admin.tokens", 'list');
+is($rc, 4, 'nginx\'s own 403 (deny): exit 4');
+like($out, qr/egovctl: 403: the answer is not the admin API's \(not JSON\)/,
+     '... saying it is not the API\'s answer');
+ctl('--url', "$base/limited/", '--token-file', "$p/conf/admin.tokens", 'list');
+($rc, $out) = ctl('--url', "$base/limited/", '--token-file', "$p/conf/admin.tokens", 'list');
+is($rc, 4, 'a limit on the API: exit 4');
+like($out, qr/egovctl: 429: /, '... with the status') or diag $out;
+unlike($out, qr/not JSON/, '... and the module\'s JSON reason (egovctl asks for JSON)');
+($rc, $out) = ctl('--url', "$base/gone/", '--token-file', "$p/conf/admin.tokens", 'list');
+is($rc, 6, 'a 502 page: exit 6 (server error)');
+like($out, qr/egovctl: 502: the answer is not the admin API's/, '... saying so');
 ($rc, $out) = ctl('--url', 'http://127.0.0.1:1/api/', '--token-file',
                   "$p/conf/admin.tokens", 'list');
 is($rc, 2, 'nothing listening: exit 2');

@@ -358,6 +358,7 @@ call(const char *method, const char *route, const char *body)
     len = strlen(path);
     if (asprintf(&req, "%s %s%s%s HTTP/1.0\r\nHost: egovctl\r\n"
                  "Authorization: Bearer %s\r\n"
+                 "Accept: application/json\r\n"
                  "Content-Type: application/json\r\n"
                  "Content-Length: %zu\r\n\r\n%s",
                  method, path, (len && path[len - 1] == '/') ? "" : "/",
@@ -418,16 +419,43 @@ call(const char *method, const char *route, const char *body)
 }
 
 
+static ngx_egov_json_t *parse_maybe(response_t *res);
+
+
 static ngx_egov_json_t *
 parse(response_t *res)
 {
+    ngx_egov_json_t  *json;
+
+    json = parse_maybe(res);
+
+    if (json == NULL) {
+        die(EXIT_SERVER, "the API answered something that is not JSON");
+    }
+
+    return json;
+}
+
+
+/* the answer's JSON, or NULL when it is not JSON */
+
+static ngx_egov_json_t *
+parse_maybe(response_t *res)
+{
     static ngx_egov_json_t  json;
 
-    json.nodes = malloc(MAX_NODES * sizeof(ngx_egov_json_node_t));
+    if (json.nodes == NULL) {
+        json.nodes = malloc(MAX_NODES * sizeof(ngx_egov_json_node_t));
+
+        if (json.nodes == NULL) {
+            die(EXIT_CONNECT, "out of memory");
+        }
+    }
+
     json.max = MAX_NODES;
 
     if (ngx_egov_json_parse(&json, (u_char *) res->body, res->len) != 0) {
-        die(EXIT_SERVER, "the API answered something that is not JSON");
+        return NULL;
     }
 
     return &json;
@@ -476,9 +504,20 @@ check(response_t *res)
         return 0;
     }
 
-    json = parse(res);
-    fprintf(stderr, "egovctl: %d: %s\n", res->status,
-            member(json, 0, "error"));
+    /* a refusal of the API's own says why; another (a proxy's, nginx's
+     * "deny") is reported by its status */
+
+    json = parse_maybe(res);
+
+    if (json) {
+        fprintf(stderr, "egovctl: %d: %s\n", res->status,
+                member(json, 0, "error"));
+
+    } else {
+        fprintf(stderr, "egovctl: %d: the answer is not the admin API's "
+                "(not JSON): check --url and what stands in front of it\n",
+                res->status);
+    }
 
     switch (res->status) {
     case 401:
