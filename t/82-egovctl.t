@@ -10,6 +10,7 @@ use Test::More;
 use JSON::PP;
 use EgovTest;
 use EgovTest::Nginx;
+use IO::Socket::IP;
 
 my $egovctl = $ENV{EGOVCTL} || 'build/egovctl';
 -x $egovctl or plan skip_all => "$egovctl not built (make egovctl)";
@@ -134,6 +135,23 @@ like($out, qr/egovctl: 502: the answer is not the admin API's/, '... saying so')
                   "$p/conf/admin.tokens", 'list');
 is($rc, 2, 'nothing listening: exit 2');
 like($out, qr/egovctl: cannot connect to 127\.0\.0\.1:1/, '... and says why');
+# a server that takes the connection and never answers: the timeout
+{
+    my $mute = IO::Socket::IP->new(LocalHost => '127.0.0.1', LocalPort => 0,
+                                   Listen => 5) or die "listen: $!";
+    my $t0 = time;
+    ($rc, $out) = ctl('--url', 'http://127.0.0.1:' . $mute->sockport . '/api/',
+                      '--token-file', "$p/conf/admin.tokens", '--timeout', '1',
+                      'list');
+    is($rc, 2, 'no answer: exit 2');
+    like($out, qr/egovctl: cannot read the answer: no answer within the timeout/,
+         '... saying so');
+    ok(time - $t0 < 5, '... after the timeout, not forever');
+}
+($rc, $out) = ctl(@auth, '--timeout', 'soon', 'list');
+is($rc, 1, 'a bad --timeout: exit 1');
+like($out, qr/the timeout is whole seconds, 1 to 3600, not "soon"/, '... saying why');
+
 ($rc, $out) = ctl(@auth, 'frobnicate');
 is($rc, 1, 'an unknown command: exit 1');
 ($rc, $out) = ctl(@auth, 'ban');

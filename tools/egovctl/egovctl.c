@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ typedef struct {
     char           *kind;
     long            ttl;
     char           *reason;
+    char           *timeout;       /* seconds, as given */
 } options_t;
 
 
@@ -80,7 +82,8 @@ usage(const char *command, int code)
 
     if (command == NULL) {
         fprintf(f,
-"usage: egovctl [--url URL] [--token-file FILE] [--json] COMMAND ...\n"
+"usage: egovctl [--url URL] [--token-file FILE] [--timeout SECONDS] [--json]\n"
+"               COMMAND ...\n"
 "\n"
 "Commands (egovctl COMMAND --help for each):\n"
 "  ban ADDRESS|CIDR    ban, or with --kind block add a block-list entry\n"
@@ -93,7 +96,9 @@ usage(const char *command, int code)
 "The API's address and token: --url and --token-file, or EGOV_ADMIN_URL\n"
 "and EGOV_ADMIN_TOKEN_FILE, or \"url =\" and \"token_file =\" lines in\n"
 "$EGOVCTL_CONFIG (default /etc/egovctl.conf).  URL: http://HOST:PORT/PATH/\n"
-"or unix:/SOCKET:/PATH/, PATH the egov_admin location.\n"
+"or unix:/SOCKET:/PATH/, PATH the egov_admin location.  --timeout (or\n"
+"EGOV_ADMIN_TIMEOUT, \"timeout =\"): how long to wait to connect, send and\n"
+"read, in seconds (default 10).\n"
 "\n"
 "Exit codes: 0 done, 1 usage, 2 cannot reach the API, 3 token refused,\n"
 "4 request refused, 5 not found, 6 server error.\n");
@@ -172,6 +177,10 @@ read_config(void)
         opt.token_file = getenv("EGOV_ADMIN_TOKEN_FILE");
     }
 
+    if (opt.timeout == NULL) {
+        opt.timeout = getenv("EGOV_ADMIN_TIMEOUT");
+    }
+
     path = getenv("EGOVCTL_CONFIG");
     f = fopen(path ? path : "/etc/egovctl.conf", "r");
 
@@ -195,6 +204,9 @@ read_config(void)
 
         } else if (strcmp(p, "token_file") == 0 && opt.token_file == NULL) {
             opt.token_file = strdup(v);
+
+        } else if (strcmp(p, "timeout") == 0 && opt.timeout == NULL) {
+            opt.timeout = strdup(v);
         }
     }
 
@@ -241,6 +253,37 @@ read_token(void)
 }
 
 
+/*
+ * Sends and reads may not wait longer than the timeout (Linux applies
+ * SO_SNDTIMEO to connect() too): a hung server or a dropped packet during
+ * an incident must not hang the security team's scripts
+ */
+
+static void
+set_timeout(int fd)
+{
+    long            sec;
+    char           *end;
+    struct timeval  tv;
+
+    sec = strtol(opt.timeout ? opt.timeout : "10", &end, 10);
+
+    if (*end != '\0' || sec < 1 || sec > 3600) {
+        die(EXIT_USAGE, "the timeout is whole seconds, 1 to 3600, not "
+            "\"%s\"", opt.timeout);
+    }
+
+    tv.tv_sec = sec;
+    tv.tv_usec = 0;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1
+        || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
+    {
+        die(EXIT_CONNECT, "setsockopt(): %s", strerror(errno));
+    }
+}
+
+
 static int
 connect_api(char **path)
 {
@@ -270,6 +313,10 @@ connect_api(char **path)
         strncpy(sun.sun_path, u + 5, sizeof(sun.sun_path) - 1);
 
         fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd != -1) {
+            set_timeout(fd);
+        }
+
         if (fd == -1 || connect(fd, (struct sockaddr *) &sun, sizeof(sun))
                         == -1)
         {
@@ -323,6 +370,10 @@ connect_api(char **path)
     for (a = ai; a; a = a->ai_next) {
         fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
 
+        if (fd != -1) {
+            set_timeout(fd);
+        }
+
         if (fd != -1 && connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
             break;
         }
@@ -337,7 +388,7 @@ connect_api(char **path)
 
     if (fd == -1) {
         die(EXIT_CONNECT, "cannot connect to %s:%s: %s", host, port,
-            strerror(errno));
+            errno == EINPROGRESS ? "timed out" : strerror(errno));
     }
 
     return fd;
@@ -371,7 +422,9 @@ call(const char *method, const char *route, const char *body)
     for (p = req, len = strlen(req); len; p += n, len -= n) {
         n = write(fd, p, len);
         if (n <= 0) {
-            die(EXIT_CONNECT, "cannot send the request: %s", strerror(errno));
+            die(EXIT_CONNECT, "cannot send the request: %s",
+                (errno == EAGAIN || errno == EWOULDBLOCK) ? "timed out"
+                                                          : strerror(errno));
         }
     }
 
@@ -390,7 +443,10 @@ call(const char *method, const char *route, const char *body)
         n = read(fd, res.body + len, cap - len);
 
         if (n < 0) {
-            die(EXIT_CONNECT, "cannot read the answer: %s", strerror(errno));
+            die(EXIT_CONNECT, "cannot read the answer: %s",
+                (errno == EAGAIN || errno == EWOULDBLOCK)
+                ? "no answer within the timeout (--timeout)"
+                : strerror(errno));
         }
 
         if (n == 0) {
@@ -919,6 +975,7 @@ main(int argc, char **argv)
         { "kind", required_argument, NULL, 'k' },
         { "ttl", required_argument, NULL, 'T' },
         { "reason", required_argument, NULL, 'r' },
+        { "timeout", required_argument, NULL, 'w' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -926,12 +983,13 @@ main(int argc, char **argv)
     opt.ttl = -1;
     help = 0;
 
-    while ((c = getopt_long(argc, argv, "+u:t:jnk:T:r:h", longopts, NULL))
+    while ((c = getopt_long(argc, argv, "+u:t:jnk:T:r:w:h", longopts, NULL))
            != -1)
     {
         switch (c) {
         case 'u': opt.url = optarg; break;
         case 't': opt.token_file = optarg; break;
+        case 'w': opt.timeout = optarg; break;
         case 'j': opt.json = 1; break;
         case 'h': help = 1; break;
         default: usage(NULL, EXIT_USAGE);
