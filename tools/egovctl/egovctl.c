@@ -75,6 +75,28 @@ die(int code, const char *fmt, ...)
 }
 
 
+/* allocations that cannot fail: out of memory, the command stops */
+
+static void *
+xrealloc(void *p, size_t size)
+{
+    p = realloc(p, size);
+
+    if (p == NULL) {
+        die(EXIT_CONNECT, "out of memory");
+    }
+
+    return p;
+}
+
+
+static char *
+xstrdup(const char *s)
+{
+    return strcpy(xrealloc(NULL, strlen(s) + 1), s);
+}
+
+
 static void
 usage(const char *command, int code)
 {
@@ -200,13 +222,13 @@ read_config(void)
         v = trim(v);
 
         if (strcmp(p, "url") == 0 && opt.url == NULL) {
-            opt.url = strdup(v);
+            opt.url = xstrdup(v);
 
         } else if (strcmp(p, "token_file") == 0 && opt.token_file == NULL) {
-            opt.token_file = strdup(v);
+            opt.token_file = xstrdup(v);
 
         } else if (strcmp(p, "timeout") == 0 && opt.timeout == NULL) {
-            opt.timeout = strdup(v);
+            opt.timeout = xstrdup(v);
         }
     }
 
@@ -241,7 +263,7 @@ read_token(void)
         }
 
         colon = strchr(p, ':');
-        opt.token = strdup(colon ? colon + 1 : p);
+        opt.token = xstrdup(colon ? colon + 1 : p);
         break;
     }
 
@@ -297,7 +319,7 @@ connect_api(char **path)
             "the config file");
     }
 
-    u = strdup(opt.url);
+    u = xstrdup(opt.url);
 
     if (strncmp(u, "unix:", 5) == 0) {
         colon = strchr(u + 5, ':');
@@ -333,7 +355,7 @@ connect_api(char **path)
 
     host = u + 7;
     slash = strchr(host, '/');
-    *path = slash ? strdup(slash) : "/";
+    *path = slash ? xstrdup(slash) : "/";
 
     if (slash) {
         *slash = '\0';
@@ -432,12 +454,12 @@ call(const char *method, const char *route, const char *body)
 
     cap = 65536;
     len = 0;
-    res.body = malloc(cap + 1);
+    res.body = xrealloc(NULL, cap + 1);
 
     for ( ;; ) {
         if (len == cap) {
             cap *= 2;
-            res.body = realloc(res.body, cap + 1);
+            res.body = xrealloc(res.body, cap + 1);
         }
 
         n = read(fd, res.body + len, cap - len);
@@ -501,11 +523,8 @@ parse_maybe(response_t *res)
     static ngx_egov_json_t  json;
 
     if (json.nodes == NULL) {
-        json.nodes = malloc(MAX_NODES * sizeof(ngx_egov_json_node_t));
-
-        if (json.nodes == NULL) {
-            die(EXIT_CONNECT, "out of memory");
-        }
+        json.nodes = xrealloc(NULL,
+                              MAX_NODES * sizeof(ngx_egov_json_node_t));
     }
 
     json.max = MAX_NODES;
@@ -533,7 +552,7 @@ member(ngx_egov_json_t *json, size_t obj, const char *name)
         return "";
     }
 
-    s = malloc(json->nodes[v].len + 1);
+    s = xrealloc(NULL, json->nodes[v].len + 1);
 
     if (json->nodes[v].type == NGX_EGOV_JSON_STRING) {
         n = ngx_egov_json_string(&json->nodes[v], (u_char *) s);
@@ -621,7 +640,7 @@ json_string(const char *s)
     char    *out, *o;
     size_t   i;
 
-    out = malloc(strlen(s) * 6 + 3);
+    out = xrealloc(NULL, strlen(s) * 6 + 3);
     o = out;
     *o++ = '"';
 
@@ -787,7 +806,7 @@ cmd_unban(const char *address)
     const char  *s;
     response_t   res;
 
-    esc = malloc(strlen(address) * 3 + 1);
+    esc = xrealloc(NULL, strlen(address) * 3 + 1);
 
     for (s = address, o = esc; *s; s++) {
         o += (*s == '/') ? sprintf(o, "%%2F") : sprintf(o, "%c", *s);
@@ -843,17 +862,13 @@ cmd_import(const char *file)
 
     /* "|a|b|...|" of the active addresses, as the API spells them */
     cap = 2;
-    listed = malloc(cap);
+    listed = xrealloc(NULL, cap);
     strcpy(listed, "|");
 
     for (i = v + 1, k = 0, len = 1; k < n; k++) {
         addr = member(json, i, "address");
         cap = len + strlen(addr) + 2;
-        listed = realloc(listed, cap);
-
-        if (listed == NULL) {
-            die(EXIT_CONNECT, "out of memory");
-        }
+        listed = xrealloc(listed, cap);
 
         len += sprintf(listed + len, "%s|", addr);
         i = json->nodes[i].next;
