@@ -93,7 +93,7 @@ static ngx_command_t  ngx_http_egov_anon_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_egov_anon_main_conf_t, rotation),
-      NULL },
+      &ngx_http_egov_post_positive_time },
 
     { ngx_string("egov_anon_secret"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -272,12 +272,6 @@ ngx_http_egov_anon_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_egov_anon_main_conf_t *amcf = conf;
 
     ngx_conf_init_value(amcf->rotation, 86400);
-
-    if (amcf->rotation < 1) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "egov_anon_key_rotation must be at least 1s");
-        return NGX_CONF_ERROR;
-    }
 
     amcf->zone = ngx_shared_memory_add(cf, &ngx_http_egov_anon_zone_name,
                                        8 * ngx_pagesize,

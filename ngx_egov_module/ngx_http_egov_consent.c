@@ -166,7 +166,7 @@ static ngx_command_t  ngx_http_egov_consent_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_egov_consent_loc_conf_t, max_age),
-      NULL },
+      &ngx_http_egov_post_positive_time },
 
     { ngx_string("egov_consent_secure"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,

@@ -32,6 +32,7 @@ static ngx_int_t ngx_http_egov_list_read(ngx_conf_t *cf, u_char *path,
     u_char **data, size_t *size);
 static void ngx_http_egov_ipset_cleanup(void *data);
 static ngx_egov_ipset_t *ngx_http_egov_ipset_new(ngx_conf_t *cf);
+static ngx_uint_t ngx_http_egov_looks_like_address(ngx_str_t *s);
 
 
 char *
@@ -105,6 +106,43 @@ ngx_http_egov_blocklist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * "10.0.0.300", "10.0.0.1/40", "2001:db8::/200": meant as an address, not
+ * a file name (that it did not parse is then the error to report): digits,
+ * dots and slashes from a digit on, or hex digits with a colon
+ */
+
+static ngx_uint_t
+ngx_http_egov_looks_like_address(ngx_str_t *s)
+{
+    u_char      c;
+    ngx_uint_t  i, colon, hex;
+
+    if (s->len == 0) {
+        return 0;
+    }
+
+    colon = 0;
+    hex = 0;
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+
+        if (c == ':') {
+            colon = 1;
+
+        } else if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+            hex = 1;
+
+        } else if (!(c >= '0' && c <= '9') && c != '.' && c != '/') {
+            return 0;
+        }
+    }
+
+    return colon || (!hex && s->data[0] >= '0' && s->data[0] <= '9');
+}
+
+
 /* "egov_allowlist 10.0.0.0/8 ::1 /etc/nginx/allow.txt;" */
 
 char *
@@ -147,6 +185,13 @@ ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             }
 
             continue;
+        }
+
+        if (ngx_http_egov_looks_like_address(&value[i])) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_allowlist: \"%V\" is not a valid "
+                               "address or prefix", &value[i]);
+            return NGX_CONF_ERROR;
         }
 
         /* a path: absolute, relative to the configuration, or "./..." */

@@ -16,6 +16,8 @@
 
 static ngx_int_t ngx_http_egov_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_egov_init_process(ngx_cycle_t *cycle);
+static char *ngx_http_egov_positive_time(ngx_conf_t *cf, void *post,
+    void *data);
 
 
 /*
@@ -26,6 +28,11 @@ static ngx_int_t ngx_http_egov_init_process(ngx_cycle_t *cycle);
  */
 static u_char      ngx_http_egov_random_pool[NGX_HTTP_EGOV_RANDOM_POOL];
 static ngx_uint_t  ngx_http_egov_random_used = NGX_HTTP_EGOV_RANDOM_POOL;
+
+
+ngx_conf_post_t  ngx_http_egov_post_positive_time = {
+    ngx_http_egov_positive_time
+};
 
 
 static ngx_http_module_t  ngx_http_egov_module_ctx = {
@@ -160,4 +167,19 @@ ngx_http_egov_add_variables(ngx_conf_t *cf, ngx_http_variable_t *vars)
     }
 
     return NGX_OK;
+}
+
+
+/* a time directive's value, checked where it is written: 1s or more */
+
+static char *
+ngx_http_egov_positive_time(ngx_conf_t *cf, void *post, void *data)
+{
+    time_t  *sp = data;
+
+    if (*sp < 1) {
+        return "must be at least 1s";
+    }
+
+    return NGX_CONF_OK;
 }

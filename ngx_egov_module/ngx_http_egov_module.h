@@ -132,6 +132,10 @@ ngx_int_t ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce);
 ngx_int_t ngx_http_egov_add_variables(ngx_conf_t *cf,
     ngx_http_variable_t *vars);
 
+/* ngx_http_egov_module.c: the post of a ngx_conf_set_sec_slot directive
+ * whose time must be 1s or more (nginx -t names the file and line) */
+extern ngx_conf_post_t  ngx_http_egov_post_positive_time;
+
 /* ngx_http_egov_conf_file.c: a small file a directive names */
 char *ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
     size_t max, ngx_uint_t trim, const char *what, ngx_str_t *out);

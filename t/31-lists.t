@@ -309,6 +309,20 @@ GET /
 --- error_log eval
 [qr/egov_allowlist: "localhost" is neither an address, a prefix nor a file path in \S+nginx\.conf:\d+/]
 
+=== TEST 19b: a mistyped address is reported as one, not as a missing file
+--- config
+    egov_allowlist 127.0.0.1 10.0.0.300;
+--- must_die
+--- error_log eval
+[qr/egov_allowlist: "10\.0\.0\.300" is not a valid address or prefix in \S+nginx\.conf:\d+/]
+
+=== TEST 19c: so is a prefix too long, IPv4 or IPv6
+--- config
+    egov_allowlist 10.0.0.0/8 2001:db8::/200;
+--- must_die
+--- error_log eval
+[qr/egov_allowlist: "2001:db8::\/200" is not a valid address or prefix in \S+nginx\.conf:\d+/]
+
 === TEST 20: egov_blocklist needs a file
 --- config
     egov_blocklist;

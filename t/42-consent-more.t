@@ -94,6 +94,7 @@ my @invalid = (
     ['egov_consent_categories a; egov_consent_categories b;', qr/"egov_consent_categories" directive is duplicate/],
     ['egov_consent_version two;', qr/"egov_consent_version" directive invalid number/],
     ['egov_consent_max_age forever;', qr/"egov_consent_max_age" directive invalid value/],
+    ['egov_consent_max_age 0;', qr/"egov_consent_max_age" directive must be at least 1s/],
     ['egov_consent_secure sometimes;', qr/invalid value "sometimes" in "egov_consent_secure" directive, it must be "on", "off" or "auto"/],
     ['egov_consent_unknown maybe;', qr/invalid value "maybe" in "egov_consent_unknown" directive, it must be "allow" or "deny"/],
     ['egov_consent_lang fr;', qr/invalid value "fr" in "egov_consent_lang" directive, it must be "auto", "ar" or "en"/],
