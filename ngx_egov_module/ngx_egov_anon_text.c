@@ -162,6 +162,101 @@ ngx_egov_anon_query(const u_char *args, size_t len, u_char *out,
 }
 
 
+/*
+ * A path's segments: one that holds an e-mail address or a long digit
+ * run (decoded) becomes the marker; ";name=value" parameters of a segment
+ * ("/x;jsessionid=...") are redacted as a query's arguments are.
+ */
+
+size_t
+ngx_egov_anon_path_size(const u_char *path, size_t len)
+{
+    size_t  i, n;
+
+    for (i = 0, n = 1; i < len; i++) {
+        if (path[i] == '/' || path[i] == ';' || path[i] == '&') {
+            n++;
+        }
+    }
+
+    return len + n * NGX_EGOV_ANON_MARKER_LEN;
+}
+
+
+int
+ngx_egov_anon_path_plain(const u_char *path, size_t len)
+{
+    size_t  i, digits;
+
+    /* no "@", no escape, no parameter, too few digits for a run */
+
+    for (i = 0, digits = 0; i < len; i++) {
+        switch (path[i]) {
+        case '@':
+        case '%':
+        case ';':
+            return 0;
+
+        default:
+            if (path[i] >= '0' && path[i] <= '9') {
+                digits++;
+            }
+        }
+    }
+
+    return digits < NGX_EGOV_ANON_DIGITS;
+}
+
+
+size_t
+ngx_egov_anon_path(const u_char *path, size_t len, u_char *out,
+    u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra)
+{
+    u_char        *o;
+    const u_char  *p, *q, *end, *semi;
+
+    o = out;
+    p = path;
+    end = path + len;
+
+    for ( ;; ) {
+        q = memchr(p, '/', end - p);
+
+        if (q == NULL) {
+            q = end;
+        }
+
+        semi = memchr(p, ';', q - p);
+
+        if (ngx_egov_anon_value_sensitive(p, (semi ? semi : q) - p,
+                                          scratch))
+        {
+            memcpy(o, NGX_EGOV_ANON_MARKER, NGX_EGOV_ANON_MARKER_LEN);
+            o += NGX_EGOV_ANON_MARKER_LEN;
+
+        } else {
+            memcpy(o, p, (semi ? semi : q) - p);
+            o += (semi ? semi : q) - p;
+        }
+
+        if (semi) {
+            *o++ = ';';
+            o += ngx_egov_anon_query(semi + 1, q - semi - 1, o, scratch,
+                                     extra, nextra);
+        }
+
+        if (q == end) {
+            break;
+        }
+
+        *o++ = '/';
+        p = q + 1;
+    }
+
+    return o - out;
+}
+
+
 size_t
 ngx_egov_anon_normalize(u_char *name, size_t len)
 {

@@ -45,6 +45,19 @@ size_t ngx_egov_anon_query_size(const u_char *args, size_t len);
 size_t ngx_egov_anon_query(const u_char *args, size_t len, u_char *out,
     u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra);
 
+/*
+ * "/users/me@example.com/orders/96891234/x;jsessionid=ABC" becomes
+ * "/users/[redacted]/orders/[redacted]/x;jsessionid=[redacted]": path
+ * segments holding an e-mail address or a long digit run (decoded), and a
+ * segment's ";" parameters as query arguments.  "out" has room for
+ * ngx_egov_anon_path_size(), "scratch" for "len" bytes.  A path that
+ * ngx_egov_anon_path_plain() says is plain has nothing to redact.
+ */
+size_t ngx_egov_anon_path_size(const u_char *path, size_t len);
+int ngx_egov_anon_path_plain(const u_char *path, size_t len);
+size_t ngx_egov_anon_path(const u_char *path, size_t len, u_char *out,
+    u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra);
+
 /* "Pass_Word" -> "password", in place; returns the new length */
 size_t ngx_egov_anon_normalize(u_char *name, size_t len);
 

@@ -22,10 +22,11 @@
 #include <openssl/rand.h>
 
 
-/* a request's redacted query, for $egov_anon_uri and $egov_anon_args */
+/* a request's redacted URI and query, made once for both variables */
 typedef struct {
+    ngx_str_t                   uri;
     ngx_str_t                   args;
-    size_t                      path_room;   /* bytes free before args */
+    ngx_uint_t                  done;
 } ngx_http_egov_anon_ctx_t;
 
 
@@ -1047,46 +1048,22 @@ ngx_http_egov_anon_xff_token(ngx_http_egov_anon_loc_conf_t *alcf,
 
 
 /*
- * data 0: $egov_anon_uri (as sent, the query redacted); 1: $egov_anon_args.
- * The query is redacted once for both (kept in the request's context).
+ * data 0: $egov_anon_uri (as sent, path and query redacted); 1:
+ * $egov_anon_args.  Made once for both, in one buffer (the query right
+ * after the path); no copy at all when there is nothing to redact.
  */
 
 static ngx_int_t
 ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char                         *out, *scratch, *p, *q;
-    size_t                          len, nextra;
-    ngx_str_t                       uri, args;
+    u_char                         *out, *scratch, *p, *q, *args_start;
+    size_t                          size, nextra;
+    ngx_str_t                       uri, path, args;
+    ngx_uint_t                      plain;
     ngx_egov_anon_name_t           *extra;
     ngx_http_egov_anon_ctx_t       *ctx;
     ngx_http_egov_anon_loc_conf_t  *alcf;
-
-    uri = r->unparsed_uri.len ? r->unparsed_uri : r->uri;
-
-    q = ngx_strlchr(uri.data, uri.data + uri.len, '?');
-
-    if (q) {
-        args.data = q + 1;
-        args.len = uri.data + uri.len - args.data;
-        uri.len = q + 1 - uri.data;
-
-    } else if (data == 1) {
-        args = r->args;
-
-    } else {
-        ngx_str_null(&args);
-    }
-
-    if (args.len == 0) {
-        if (data == 1) {
-            v->not_found = 1;
-            return NGX_OK;
-        }
-
-        ngx_http_egov_anon_value(v, uri.data, uri.len);
-        return NGX_OK;
-    }
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_egov_anon_module);
 
@@ -1099,52 +1076,87 @@ ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
         ngx_http_set_ctx(r, ctx, ngx_http_egov_anon_module);
     }
 
-    if (ctx->args.data == NULL) {
-        alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
-
-        len = ngx_egov_anon_query_size(args.data, args.len);
-
-        /* room for the URI's path in front, for $egov_anon_uri */
-        out = ngx_pnalloc(r->pool, uri.len + len);
-        scratch = ngx_pnalloc(r->pool, args.len);
-        if (out == NULL || scratch == NULL) {
-            return NGX_ERROR;
-        }
-
-        extra = alcf->redact ? alcf->redact->elts : NULL;
-        nextra = alcf->redact ? alcf->redact->nelts : 0;
-
-        ngx_http_egov_stat_inc(NGX_EGOV_STAT_ANON_QUERIES);
-
-        ctx->path_room = uri.len;
-        ctx->args.data = out + uri.len;
-        ctx->args.len = ngx_egov_anon_query(args.data, args.len,
-                                            ctx->args.data, scratch, extra,
-                                            nextra);
+    if (ctx->done) {
+        goto done;
     }
 
+    /* the URI as sent; a query added by a rewrite shows in the args only */
+
+    uri = r->unparsed_uri.len ? r->unparsed_uri : r->uri;
+    q = ngx_strlchr(uri.data, uri.data + uri.len, '?');
+
+    path.data = uri.data;
+    path.len = q ? (size_t) (q - uri.data) : uri.len;
+
+    if (q) {
+        args.data = q + 1;
+        args.len = uri.data + uri.len - args.data;
+
+    } else {
+        args = r->args;
+    }
+
+    plain = ngx_egov_anon_path_plain(path.data, path.len);
+
+    if (plain && args.len == 0) {
+        ctx->uri = uri;
+        ngx_str_null(&ctx->args);
+        ctx->done = 1;
+        goto done;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
+    extra = alcf->redact ? alcf->redact->elts : NULL;
+    nextra = alcf->redact ? alcf->redact->nelts : 0;
+
+    size = (plain ? path.len : ngx_egov_anon_path_size(path.data, path.len))
+           + 1 + ngx_egov_anon_query_size(args.data, args.len);
+
+    out = ngx_pnalloc(r->pool, size);
+    scratch = ngx_pnalloc(r->pool, ngx_max(path.len, args.len) + 1);
+    if (out == NULL || scratch == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (plain) {
+        p = ngx_cpymem(out, path.data, path.len);
+
+    } else {
+        p = out + ngx_egov_anon_path(path.data, path.len, out, scratch,
+                                     extra, nextra);
+    }
+
+    if (q) {
+        *p++ = '?';
+    }
+
+    args_start = p;
+
+    if (args.len) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_ANON_QUERIES);
+        p += ngx_egov_anon_query(args.data, args.len, p, scratch, extra,
+                                 nextra);
+    }
+
+    ctx->uri.data = out;
+    ctx->uri.len = (q ? p : args_start) - out;
+    ctx->args.data = args_start;
+    ctx->args.len = p - args_start;
+    ctx->done = 1;
+
+done:
+
     if (data == 1) {
+        if (ctx->args.len == 0) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
         ngx_http_egov_anon_value(v, ctx->args.data, ctx->args.len);
         return NGX_OK;
     }
 
-    if (ctx->path_room >= uri.len) {
-        /* the path goes right before the redacted query */
-        p = ctx->args.data - uri.len;
-        ngx_memcpy(p, uri.data, uri.len);
-        ngx_http_egov_anon_value(v, p, uri.len + ctx->args.len);
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(r->pool, uri.len + ctx->args.len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(ngx_cpymem(p, uri.data, uri.len), ctx->args.data,
-               ctx->args.len);
-    ngx_http_egov_anon_value(v, p, uri.len + ctx->args.len);
-
+    ngx_http_egov_anon_value(v, ctx->uri.data, ctx->uri.len);
     return NGX_OK;
 }
 

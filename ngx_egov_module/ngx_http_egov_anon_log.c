@@ -231,7 +231,9 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
     }
 
     if (r != sr) {
-        p = ngx_snprintf(buf, len, ", subrequest: \"%V\"", &sr->uri);
+        pre.len = 0;
+        p = ngx_http_egov_anon_log_uri(buf, len, ", subrequest: \"%V%*s\"",
+                                       &pre, &sr->uri, alcf);
         len -= p - buf;
         buf = p;
     }
@@ -280,28 +282,39 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
 }
 
 
-/* "fmt" gets "pre" and the line with the query of its URI redacted */
+/*
+ * "fmt" gets "pre" and the line with its URI redacted: the path from the
+ * line's first "/" up to "?" or a space (" HTTP/1.1" of a request line),
+ * then the query
+ */
 
 static u_char *
 ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
     ngx_str_t *pre, ngx_str_t *line, ngx_http_egov_anon_loc_conf_t *alcf)
 {
-    u_char                *q, *end, *sp, *out, *scratch, *p;
+    u_char                *s, *q, *end, *sp, *out, *scratch, *p;
     size_t                 n, nextra;
+    ngx_uint_t             plain;
     ngx_egov_anon_name_t  *extra;
 
     end = line->data + line->len;
-    q = ngx_strlchr(line->data, end, '?');
+    s = ngx_strlchr(line->data, end, '/');
 
-    if (q == NULL) {
+    if (s == NULL) {
+        s = end;
+    }
+
+    for (sp = s; sp < end && *sp != ' '; sp++) { /* void */ }
+
+    q = ngx_strlchr(s, sp, '?');
+    plain = ngx_egov_anon_path_plain(s, (q ? q : sp) - s);
+
+    if (plain && q == NULL) {
         return ngx_snprintf(buf, len, fmt, pre, line->len, line->data);
     }
 
-    /* the query ends at the next space: " HTTP/1.1" of a request line */
-
-    for (sp = q; sp < end && *sp != ' '; sp++) { /* void */ }
-
-    n = ngx_egov_anon_query_size(q + 1, sp - q - 1);
+    n = ngx_egov_anon_path_size(s, (q ? q : sp) - s) + 1
+        + (q ? ngx_egov_anon_query_size(q + 1, sp - q - 1) : 0);
 
     out = ngx_alloc(line->len + n, ngx_cycle->log);
     scratch = ngx_alloc(line->len + 1, ngx_cycle->log);
@@ -319,8 +332,22 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
     extra = alcf->redact ? alcf->redact->elts : NULL;
     nextra = alcf->redact ? alcf->redact->nelts : 0;
 
-    p = ngx_cpymem(out, line->data, q + 1 - line->data);
-    p += ngx_egov_anon_query(q + 1, sp - q - 1, p, scratch, extra, nextra);
+    p = ngx_cpymem(out, line->data, s - line->data);
+
+    if (plain) {
+        p = ngx_cpymem(p, s, q - s);
+
+    } else {
+        p += ngx_egov_anon_path(s, (q ? q : sp) - s, p, scratch, extra,
+                                nextra);
+    }
+
+    if (q) {
+        *p++ = '?';
+        p += ngx_egov_anon_query(q + 1, sp - q - 1, p, scratch, extra,
+                                 nextra);
+    }
+
     p = ngx_cpymem(p, sp, end - sp);
 
     buf = ngx_snprintf(buf, len, fmt, pre, (size_t) (p - out), out);

@@ -152,6 +152,15 @@ is($f[3], 'q=[redacted]&page=2&password=[redacted]&id=[redacted]'
 @f = fields(uri => '/x?q=a+me%2540example.com&e=%zz%4&t=1&t=me@x.org');
 is($f[2], '/x?q=[redacted]&e=%zz%4&t=1&t=[redacted]',
    'encoded twice, "+", malformed percent-encoding, repeated arguments');
+@f = fields(uri => '/users/me%40example.com/orders/96891234567;jsessionid=A1?x=1');
+is($f[2], '/users/[redacted]/orders/[redacted];jsessionid=[redacted]?x=1',
+   'the path: an e-mail address, a long number, a session parameter');
+is($f[3], 'x=1', '... and the query alone in $egov_anon_args');
+@f = fields(uri => '/users/me@example.com/profile');
+is($f[2], '/users/[redacted]/profile', 'a path without a query, redacted');
+is($f[3], '-', '... and no $egov_anon_args');
+@f = fields(uri => '/news/2024/11/24/budget.html');
+is($f[2], '/news/2024/11/24/budget.html', 'a date in the path stays');
 @f = fields(uri => '/plain/path');
 is($f[2], '/plain/path', 'no query: the URI as it is');
 is($f[3], '-', 'no query: $egov_anon_args is "-"');

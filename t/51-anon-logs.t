@@ -81,7 +81,10 @@ $n->request(uri => '/egov-limited?id=96891234567', client_addr => '127.9.9.7')
 is($n->request(uri => '/up?mail=a%40b.cc', client_addr => '127.9.9.6',
                headers => [['Referer', 'https://search.example/?q=my+name']])
      ->status, 502, 'an upstream error');
-push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6';
+is($n->request(uri => '/up/me%40example.org/96891234567?x=1',
+               client_addr => '127.9.9.5')->status, 502,
+   'an upstream error for a path with personal data');
+push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6', '127.9.9.5';
 
 sleep 1;
 my $access = $n->read_file('logs/anon.log');
@@ -117,9 +120,11 @@ like($error, qr/\[error\] .*limiting requests, excess: .* by zone "nginx_limit",
      "nginx's limit_req refusal too");
 like($error, qr/connect\(\) failed \(111: Connection refused\) while connecting to upstream, client: [0-9a-f]{16}, server: localhost, request: "GET \/up\?mail=\[redacted\] HTTP\/1\.1", upstream: "http:\/\/127\.0\.0\.1:1\/up\?mail=\[redacted\]", host: "localhost", referrer: "https:\/\/search\.example"/,
      'an upstream error: address, request line, upstream URI and referrer cleaned');
+like($error, qr/request: "GET \/up\/\[redacted\]\/\[redacted\]\?x=1 HTTP\/1\.1", upstream: "http:\/\/127\.0\.0\.1:1\/up\/\[redacted\]\/\[redacted\]\?x=1"/,
+     'the path redacted in the request line and the upstream URI');
 @leaks = grep { index($error, $_) >= 0 } @raw;
 is(scalar @leaks, 0, 'error log: none of the raw client addresses') or diag "@leaks";
-unlike($error, qr/%40|a\@b|968912345|my\+name/, 'error log: no personal data of requests');
+unlike($error, qr/%40|a\@b|example\.org|968912345|my\+name/, 'error log: no personal data of requests');
 
 # the counters say how much was anonymized
 my $st = JSON::PP::decode_json($n->request(uri => '/status')->body)->{counters};

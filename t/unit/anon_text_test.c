@@ -44,6 +44,31 @@ query_is(const char *in, const char *want)
 
 
 static int
+path_is(const char *in, const char *want)
+{
+    size_t   len, n;
+    u_char  *out, *scratch;
+    int      rc;
+
+    len = strlen(in);
+    out = malloc(ngx_egov_anon_path_size((const u_char *) in, len) + 1);
+    scratch = malloc(len + 1);
+
+    n = ngx_egov_anon_path((const u_char *) in, len, out, scratch, extra, 1);
+    out[n] = '\0';
+
+    rc = strcmp((char *) out, want) == 0;
+    if (!rc) {
+        printf("# %s\n#   got  %s\n#   want %s\n", in, out, want);
+    }
+
+    free(out);
+    free(scratch);
+    return rc;
+}
+
+
+static int
 origin_is(const char *in, const char *want)
 {
     u_char  out[256];
@@ -84,6 +109,32 @@ main(void)
 {
     char   *big;
     size_t  i;
+
+    /* paths */
+    ok(path_is("/users/me@example.com/profile", "/users/[redacted]/profile"),
+       "path: an e-mail address in a segment");
+    ok(path_is("/users/me%40example.com/", "/users/[redacted]/"),
+       "path: an encoded one, the trailing slash kept");
+    ok(path_is("/citizens/96891234567/documents",
+               "/citizens/[redacted]/documents"), "path: a long digit run");
+    ok(path_is("/call/%2B968%209123%204567", "/call/[redacted]"),
+       "path: a phone number, encoded");
+    ok(path_is("/news/2024/11/24/budget", "/news/2024/11/24/budget"),
+       "path: a date in segments stays");
+    ok(path_is("/static/app.3f9a8b7c.js", "/static/app.3f9a8b7c.js"),
+       "path: a content hash stays");
+    ok(path_is("/cart;jsessionid=ABC123/items", "/cart;jsessionid=[redacted]/items"),
+       "path: a session in a segment's parameters");
+    ok(path_is("/x;v=2;CaseNumber=7", "/x;v=2;CaseNumber=[redacted]"),
+       "path: parameters, extra names too");
+    ok(path_is("/", "/") && path_is("", "") && path_is("//a//", "//a//"),
+       "path: empty segments");
+    ok(ngx_egov_anon_path_plain((const u_char *) "/a/b/2024", 9)
+       && !ngx_egov_anon_path_plain((const u_char *) "/a@b", 4)
+       && !ngx_egov_anon_path_plain((const u_char *) "/a%40", 5)
+       && !ngx_egov_anon_path_plain((const u_char *) "/x;s=1", 6)
+       && !ngx_egov_anon_path_plain((const u_char *) "/12345678", 9),
+       "path: plain only without @, escapes, parameters or 8 digits");
 
     ok(query_is("a=1&b=2", "a=1&b=2"), "nothing sensitive: unchanged");
     ok(query_is("", ""), "empty");
