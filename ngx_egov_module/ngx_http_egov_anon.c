@@ -1065,21 +1065,6 @@ ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
     ngx_http_egov_anon_ctx_t       *ctx;
     ngx_http_egov_anon_loc_conf_t  *alcf;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_egov_anon_module);
-
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_anon_ctx_t));
-        if (ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_egov_anon_module);
-    }
-
-    if (ctx->done) {
-        goto done;
-    }
-
     /* the URI as sent; a query added by a rewrite shows in the args only */
 
     uri = r->unparsed_uri.len ? r->unparsed_uri : r->uri;
@@ -1099,9 +1084,29 @@ ngx_http_egov_anon_uri_variable(ngx_http_request_t *r,
     plain = ngx_egov_anon_path_plain(path.data, path.len);
 
     if (plain && args.len == 0) {
-        ctx->uri = uri;
-        ngx_str_null(&ctx->args);
-        ctx->done = 1;
+        /* nothing to redact: the URI as it is, no copy, no context */
+
+        if (data == 1) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        ngx_http_egov_anon_value(v, uri.data, uri.len);
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_egov_anon_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_anon_ctx_t));
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_egov_anon_module);
+    }
+
+    if (ctx->done) {
         goto done;
     }
 
