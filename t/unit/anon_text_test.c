@@ -123,7 +123,8 @@ main(void)
        "path: a date in segments stays");
     ok(path_is("/static/app.3f9a8b7c.js", "/static/app.3f9a8b7c.js"),
        "path: a content hash stays");
-    ok(path_is("/cart;jsessionid=ABC123/items", "/cart;jsessionid=[redacted]/items"),
+    ok(path_is("/cart;jsessionid=ABC123/items",
+               "/cart;jsessionid=[redacted]/items"),
        "path: a session in a segment's parameters");
     ok(path_is("/x;v=2;CaseNumber=7", "/x;v=2;CaseNumber=[redacted]"),
        "path: parameters, extra names too");
