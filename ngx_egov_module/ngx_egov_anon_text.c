@@ -213,7 +213,7 @@ ngx_egov_anon_path(const u_char *path, size_t len, u_char *out,
     u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra)
 {
     u_char        *o;
-    const u_char  *p, *q, *end, *semi;
+    const u_char  *p, *q, *end, *semi, *name_end;
 
     o = out;
     p = path;
@@ -226,17 +226,18 @@ ngx_egov_anon_path(const u_char *path, size_t len, u_char *out,
             q = end;
         }
 
-        semi = memchr(p, ';', q - p);
+        /* the segment's name, then its ";" parameters */
 
-        if (ngx_egov_anon_value_sensitive(p, (semi ? semi : q) - p,
-                                          scratch))
-        {
+        semi = memchr(p, ';', q - p);
+        name_end = semi ? semi : q;
+
+        if (ngx_egov_anon_value_sensitive(p, name_end - p, scratch)) {
             memcpy(o, NGX_EGOV_ANON_MARKER, NGX_EGOV_ANON_MARKER_LEN);
             o += NGX_EGOV_ANON_MARKER_LEN;
 
         } else {
-            memcpy(o, p, (semi ? semi : q) - p);
-            o += (semi ? semi : q) - p;
+            memcpy(o, p, name_end - p);
+            o += name_end - p;
         }
 
         if (semi) {

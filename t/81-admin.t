@@ -111,12 +111,16 @@ my @bad = (
     ['{"address":"127.0.0.70","reason":"a\\u0007"}', '"reason" must be printable ASCII', 'a control character'],
     ['', 'a JSON body is needed', 'no body'],
 );
-for my $case (@bad) {
-    my ($body, $error, $label) = @$case;
-    ($status, $json) = api('POST', 'entries', token => $alice, body => $body);
-    is($status, 400, "$label: 400");
-    is($json->{error}, $error, "$label: says why") or diag explain $json;
+# each [body, error, label] POSTed: 400, saying why
+sub refused {
+    for my $case (@_) {
+        my ($body, $error, $label) = @$case;
+        my ($st, $js) = api('POST', 'entries', token => $alice, body => $body);
+        is($st, 400, "$label: 400");
+        is($js->{error}, $error, "$label: says why") or diag explain $js;
+    }
 }
+refused(@bad);
 ($status, $json) = api('POST', 'entries', token => $alice,
                        body => '{"address":"127.0.0.70","reason":"' . ('y' x 20000) . '"}');
 is($status, 413, 'a body over 16 KiB: 413');
@@ -180,12 +184,7 @@ my @members = (
     ['{"address":"0.0.0.0/0","kind":"block"}', '"address" may not be a /0 prefix: it would refuse every client', 'every IPv4 address'],
     ['{"address":"::/0","kind":"block"}', '"address" may not be a /0 prefix: it would refuse every client', 'every IPv6 address'],
 );
-for my $case (@members) {
-    my ($body, $error, $label) = @$case;
-    ($status, $json) = api('POST', 'entries', token => $alice, body => $body);
-    is($status, 400, "$label: 400");
-    is($json->{error}, $error, "$label: says why") or diag explain $json;
-}
+refused(@members);
 is($n->request(uri => '/', client_addr => '127.0.0.80')->status, 200,
    'none of them made an entry');
 ($status, $json) = api('POST', 'entries', token => $alice,
