@@ -22,14 +22,6 @@
 #include <openssl/rand.h>
 
 
-/* a request's redacted URI and query, made once for both variables */
-typedef struct {
-    ngx_str_t                   uri;
-    ngx_str_t                   args;
-    ngx_uint_t                  done;
-} ngx_http_egov_anon_ctx_t;
-
-
 typedef struct {
     time_t                      period;
     time_t                      second;      /* when "period" was checked */
@@ -272,7 +264,25 @@ ngx_http_egov_anon_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_egov_anon_main_conf_t *amcf = conf;
 
+    void  *defaults;
+
     ngx_conf_init_value(amcf->rotation, 86400);
+
+    /*
+     * The http level's own settings anonymize the lines written before a
+     * request is read (egov_anon_error_log): they get the defaults that a
+     * merge gives every inner level (unset, the address went out as it was)
+     */
+
+    defaults = ngx_http_egov_anon_create_loc_conf(cf);
+    if (defaults == NULL
+        || ngx_http_egov_anon_merge_loc_conf(cf, defaults,
+               ngx_http_conf_get_module_loc_conf(cf,
+                                                 ngx_http_egov_anon_module))
+           != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     amcf->zone = ngx_shared_memory_add(cf, &ngx_http_egov_anon_zone_name,
                                        8 * ngx_pagesize,

@@ -31,6 +31,16 @@ typedef struct {
 } ngx_http_egov_anon_loc_conf_t;
 
 
+/* a request's: its redacted URI and query, made once for both variables;
+ * a location's "egov_anon_error_log off" seen by the phases */
+typedef struct {
+    ngx_str_t                   uri;
+    ngx_str_t                   args;
+    ngx_uint_t                  done;
+    ngx_uint_t                  log_off;
+} ngx_http_egov_anon_ctx_t;
+
+
 /* a period key the fleet agreed on, in shared memory */
 typedef struct {
     time_t                      period;

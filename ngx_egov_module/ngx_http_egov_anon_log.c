@@ -11,8 +11,11 @@
  *     kept up to date per request, after realip, in the post-read, rewrite
  *     and access phases);
  *   - r->log_handler is ours: the request line and the upstream's URI with
- *     their query redacted, the referrer cut to its origin.
- * Lines written before a request is read follow the http level's setting.
+ *     their path and query redacted, the referrer cut to its origin.
+ * Lines written before the phases have seen a request (a bad request line
+ * or header, a client gone while waiting) follow the http level's
+ * setting: the connection's log handler, ours too, sets the request's
+ * before nginx's writes the line.
  */
 
 
@@ -20,6 +23,8 @@
 
 
 static void ngx_http_egov_anon_init_connection(ngx_connection_t *c);
+static u_char *ngx_http_egov_anon_log_error(ngx_log_t *log, u_char *buf,
+    size_t len);
 static void ngx_http_egov_anon_shadow(ngx_connection_t *c,
     ngx_http_egov_anon_loc_conf_t *alcf, ngx_uint_t on);
 static ngx_int_t ngx_http_egov_anon_log_phase(ngx_http_request_t *r);
@@ -31,6 +36,7 @@ static u_char *ngx_http_egov_anon_log_uri(u_char *buf, size_t len,
 
 
 static ngx_connection_handler_pt  ngx_http_egov_anon_orig_init;
+static ngx_log_handler_pt         ngx_http_egov_anon_orig_error;
 static ngx_http_log_handler_pt    ngx_http_egov_anon_orig_log;
 static ngx_http_egov_anon_loc_conf_t  *ngx_http_egov_anon_http_conf;
 
@@ -127,6 +133,38 @@ ngx_http_egov_anon_init_connection(ngx_connection_t *c)
     }
 
     ngx_http_egov_anon_shadow(c, ngx_http_egov_anon_http_conf, 1);
+
+    ngx_http_egov_anon_orig_error = c->log->handler;
+    c->log->handler = ngx_http_egov_anon_log_error;
+}
+
+
+/*
+ * The connection's lines: a request the phases have not seen yet gets our
+ * request line handler (a location that says "off" is left alone), then
+ * nginx's handler writes the line
+ */
+
+static u_char *
+ngx_http_egov_anon_log_error(ngx_log_t *log, u_char *buf, size_t len)
+{
+    ngx_http_request_t        *r;
+    ngx_http_log_ctx_t        *ctx;
+    ngx_http_egov_anon_ctx_t  *actx;
+
+    ctx = log->data;
+    r = ctx->request;
+
+    if (r && r->log_handler != ngx_http_egov_anon_log_request) {
+        actx = ngx_http_get_module_ctx(r, ngx_http_egov_anon_module);
+
+        if (actx == NULL || !actx->log_off) {
+            ngx_http_egov_anon_orig_log = r->log_handler;
+            r->log_handler = ngx_http_egov_anon_log_request;
+        }
+    }
+
+    return ngx_http_egov_anon_orig_error(log, buf, len);
 }
 
 
@@ -179,6 +217,7 @@ ngx_http_egov_anon_shadow(ngx_connection_t *c,
 static ngx_int_t
 ngx_http_egov_anon_log_phase(ngx_http_request_t *r)
 {
+    ngx_http_egov_anon_ctx_t       *ctx;
     ngx_http_egov_anon_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_anon_module);
@@ -195,6 +234,25 @@ ngx_http_egov_anon_log_phase(ngx_http_request_t *r)
 
     r->log_handler = alcf->error_log ? ngx_http_egov_anon_log_request
                                      : ngx_http_egov_anon_orig_log;
+
+    if (!alcf->error_log && ngx_http_egov_anon_http_conf
+        && ngx_http_egov_anon_http_conf->error_log)
+    {
+        /* the connection's log handler leaves this request's lines raw */
+
+        ctx = ngx_http_get_module_ctx(r, ngx_http_egov_anon_module);
+
+        if (ctx == NULL) {
+            ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_anon_ctx_t));
+            if (ctx == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_http_set_ctx(r, ctx, ngx_http_egov_anon_module);
+        }
+
+        ctx->log_off = 1;
+    }
 
     return NGX_DECLINED;
 }
@@ -221,6 +279,19 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
     p = ngx_snprintf(buf, len, ", server: %V", &cscf->server_name);
     len -= p - buf;
     buf = p;
+
+    /* a request line nginx refused is still only in the buffer */
+
+    if (r->request_line.data == NULL && r->request_start) {
+        for (p = r->request_start; p < r->header_in->last; p++) {
+            if (*p == CR || *p == LF) {
+                break;
+            }
+        }
+
+        r->request_line.len = p - r->request_start;
+        r->request_line.data = r->request_start;
+    }
 
     if (r->request_line.len) {
         pre.len = 0;
@@ -284,8 +355,8 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
 
 /*
  * "fmt" gets "pre" and the line with its URI redacted: the path from the
- * line's first "/" up to "?" or a space (" HTTP/1.1" of a request line),
- * then the query
+ * line's first "/" (or a "?" before it: "GET ?q HTTP/1.1") up to "?" or a
+ * space (" HTTP/1.1" of a request line), then the query
  */
 
 static u_char *
@@ -298,10 +369,9 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
     ngx_egov_anon_name_t  *extra;
 
     end = line->data + line->len;
-    s = ngx_strlchr(line->data, end, '/');
 
-    if (s == NULL) {
-        s = end;
+    for (s = line->data; s < end && *s != '/' && *s != '?'; s++) {
+        /* void */
     }
 
     for (sp = s; sp < end && *sp != ' '; sp++) { /* void */ }

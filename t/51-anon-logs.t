@@ -152,4 +152,27 @@ like($error, qr/client: 127\.8\.8\.0, server: localhost, request: "GET \/private
 $d->stop;
 check_log_clean($d);
 
+# lines written before the phases see a request (a bad request line or
+# header, a client gone while waiting): the http level's setting, its
+# defaults included (they were unset: the address went out as it was)
+
+my $e = EgovTest::Nginx->new(log_level => 'info');
+$e->start(http_config => 'egov_anon_error_log on;',
+          config => 'location / { return 200; }');
+for my $raw ("GET ?email=me%40example.com HTTP/1.1\r\nHost: x\r\n\r\n",
+             "GET /x?email=me%40example.com HTTP/1.1\r\nHost: x\r\nBad\x01: y\r\n\r\n",
+             '') {
+    $e->request(raw => $raw, client_addr => '127.7.7.7', timeout => 2);
+}
+sleep 1;
+$error = $e->error_log;
+like($error, qr/client sent invalid request while reading client request line, client: 127\.7\.7\.0, server: localhost, request: "GET \?email=\[redacted\] HTTP\/1\.1"/,
+     'a refused request line: the address truncated, the query redacted');
+like($error, qr/client sent invalid header line: .* client: 127\.7\.7\.0, server: localhost, request: "GET \/x\?email=\[redacted\] HTTP\/1\.1"/,
+     'a refused header: the same');
+like($error, qr/client closed connection while waiting for request, client: 127\.7\.7\.0/,
+     'a client gone before its request: the address truncated');
+unlike($error, qr/127\.7\.7\.7|%40/, 'no raw address, no e-mail address');
+$e->stop;
+
 done_testing();
