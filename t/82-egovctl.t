@@ -110,8 +110,8 @@ like($out, qr/^refused_ban_total\s+1$/m, 'stats: the ban refused one request');
 is($rc, 5, 'unban of nothing: exit 5 (not found)');
 like($out, qr/egovctl: 404: no such entry/, '... and says why');
 ($rc, $out) = ctl(@auth, 'ban', '300.1.1.1');
-is($rc, 4, 'a bad address: exit 4 (refused)');
-like($out, qr/egovctl: 400: "address" must be an IPv4 or IPv6 address or prefix/, '... and says why');
+is($rc, 1, 'a bad address: exit 1, refused before any request');
+like($out, qr/egovctl: not an IPv4 or IPv6 address or prefix/, '... and says why');
 ($rc, $out) = ctl(@auth, 'ban', '127.0.0.71/24');
 is($rc, 4, 'a prefix with bits beyond its length: exit 4');
 like($out, qr{egovctl: 400: "address" has bits set beyond its prefix: the network is 127\.0\.0\.0/24},
@@ -151,6 +151,43 @@ like($out, qr/egovctl: cannot connect to 127\.0\.0\.1:1/, '... and says why');
 ($rc, $out) = ctl(@auth, '--timeout', 'soon', 'list');
 is($rc, 1, 'a bad --timeout: exit 1');
 like($out, qr/the timeout is whole seconds, 1 to 3600, not "soon"/, '... saying why');
+
+# request injection: an argument that is not an address or prefix never
+# reaches a request line (it smuggled a second request carrying the token)
+($rc, $out) = ctl(@auth, 'ban', '127.0.0.74/31', '--kind', 'block');
+is($rc, 0, 'a block to be smuggled away');
+for my $cmd (qw(status unban)) {
+    ($rc, $out) = ctl(@auth, $cmd, "127.0.0.9 HTTP/1.1\r\nHost: x\r\n\r\n"
+                      . "DELETE /api/entries?address=127.0.0.74%2F31");
+    is($rc, 1, "$cmd with a request in its argument: exit 1 (usage)");
+    like($out, qr/^egovctl: not an IPv4 or IPv6 address or prefix$/m,
+         '... saying why, without echoing the bytes');
+    for my $arg ('127.0.0.1&kind=block', '127.0.0.1 x', "::1\n", '') {
+        ($rc, $out) = ctl(@auth, $cmd, $arg);
+        is($rc, 1, "$cmd refuses " . ($arg =~ s/\n/\\n/r) . ' before any request');
+    }
+}
+($rc, $out) = ctl(@auth, 'status', '127.0.0.75');
+like($out, qr/^entry:\s+127\.0\.0\.74\/31 .*block/m, 'the block is still there');
+($rc, $out) = ctl(@auth, 'ban', "127.0.0.1\r\n");
+is($rc, 1, 'ban: an address with a line break refused before sending');
+($rc, $out) = ctl(@auth, 'status', '2001:db8::1');
+is($rc, 0, 'status of an IPv6 address: colons pass encoded') or diag $out;
+{
+    $n->write_file('conf/crlf.tokens', "ops:ops-token\r\nX-Evil: 1\n");
+    ($rc, $out) = ctl('--url', $url, '--token-file', "$p/conf/crlf.tokens", 'list');
+    is($rc, 3, 'a token ends at the line break (nothing after it is sent)');
+    $n->write_file('conf/ctl.tokens', "ops:ops-to\x01ken\n");
+    ($rc, $out) = ctl('--url', $url, '--token-file', "$p/conf/ctl.tokens", 'list');
+    is($rc, 1, 'a token with a control character: exit 1');
+    like($out, qr/may hold only visible ASCII characters/, '... saying why');
+    ($rc, $out) = ctl('--url', "$url x", '--token-file', "$p/conf/admin.tokens", 'list');
+    is($rc, 1, 'a URL with a space: exit 1');
+    like($out, qr/egovctl: the URL's path may not hold spaces or control characters/,
+         '... saying why');
+}
+($rc, $out) = ctl(@auth, 'unban', '127.0.0.74/31', '--kind', 'block');
+is($rc, 0, 'unban of a prefix (its / encoded)');
 
 ($rc, $out) = ctl(@auth, 'frobnicate');
 is($rc, 1, 'an unknown command: exit 1');

@@ -10,6 +10,7 @@
 
 #define _GNU_SOURCE
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
@@ -272,6 +273,15 @@ read_token(void)
     if (opt.token == NULL) {
         die(EXIT_USAGE, "%s has no token", opt.token_file);
     }
+
+    /* it goes into a header line: nothing that could end or extend it */
+
+    for (p = opt.token; *p; p++) {
+        if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f) {
+            die(EXIT_USAGE, "the token in %s may hold only visible ASCII "
+                "characters", opt.token_file);
+        }
+    }
 }
 
 
@@ -306,6 +316,20 @@ set_timeout(int fd)
 }
 
 
+/* the path goes into the request line as written */
+
+static void
+check_url_path(const char *path)
+{
+    for ( /* void */ ; *path; path++) {
+        if ((unsigned char) *path <= ' ' || (unsigned char) *path >= 0x7f) {
+            die(EXIT_USAGE, "the URL's path may not hold spaces or control "
+                "characters");
+        }
+    }
+}
+
+
 static int
 connect_api(char **path)
 {
@@ -329,6 +353,8 @@ connect_api(char **path)
 
         *colon = '\0';
         *path = colon + 1;
+
+        check_url_path(*path);
 
         memset(&sun, 0, sizeof(sun));
         sun.sun_family = AF_UNIX;
@@ -356,6 +382,8 @@ connect_api(char **path)
     host = u + 7;
     slash = strchr(host, '/');
     *path = slash ? xstrdup(slash) : "/";
+
+    check_url_path(*path);
 
     if (slash) {
         *slash = '\0';
@@ -664,6 +692,51 @@ json_string(const char *s)
 }
 
 
+/*
+ * An address or prefix as the module's own parser reads it, checked before
+ * any request is built: an argument is never spliced into a request line
+ * (a line break in it once smuggled a second request carrying the token).
+ * The bytes are not echoed: they may be a terminal's escape sequences.
+ */
+
+static void
+check_address(const char *address)
+{
+    ngx_egov_cidr_t  cidr;
+
+    if (ngx_egov_cidr_parse((const u_char *) address, strlen(address), &cidr)
+        != NGX_EGOV_CIDR_OK)
+    {
+        die(EXIT_USAGE, "not an IPv4 or IPv6 address or prefix");
+    }
+}
+
+
+/* a query string's value: all but RFC 3986's unreserved bytes escaped */
+
+static char *
+url_encode(const char *s)
+{
+    char    *out, *o;
+    size_t   i;
+
+    out = xrealloc(NULL, strlen(s) * 3 + 1);
+
+    for (i = 0, o = out; s[i]; i++) {
+        if (isalnum((unsigned char) s[i]) || strchr("-._~", s[i])) {
+            *o++ = s[i];
+
+        } else {
+            o += sprintf(o, "%%%02X", (unsigned char) s[i]);
+        }
+    }
+
+    *o = '\0';
+
+    return out;
+}
+
+
 static int
 add(const char *address, const char *kind, int quiet)
 {
@@ -768,7 +841,9 @@ cmd_status(const char *address)
     char             *route;
     ngx_egov_json_t  *json;
 
-    if (asprintf(&route, "address?address=%s", address) < 0) {
+    check_address(address);
+
+    if (asprintf(&route, "address?address=%s", url_encode(address)) < 0) {
         die(EXIT_CONNECT, "out of memory");
     }
 
@@ -802,17 +877,12 @@ static int
 cmd_unban(const char *address)
 {
     int          rc;
-    char        *route, *esc, *o;
-    const char  *s;
+    char        *route;
     response_t   res;
 
-    esc = xrealloc(NULL, strlen(address) * 3 + 1);
+    check_address(address);
 
-    for (s = address, o = esc; *s; s++) {
-        o += (*s == '/') ? sprintf(o, "%%2F") : sprintf(o, "%c", *s);
-    }
-
-    if (asprintf(&route, "entries?address=%s%s%s", esc,
+    if (asprintf(&route, "entries?address=%s%s%s", url_encode(address),
                  opt.kind ? "&kind=" : "", opt.kind ? opt.kind : "") < 0)
     {
         die(EXIT_CONNECT, "out of memory");
@@ -1077,6 +1147,7 @@ main(int argc, char **argv)
         }
 
         if (strcmp(command, "ban") == 0) {
+            check_address(args[optind]);
             return add(args[optind], opt.kind ? opt.kind : "ban", 0);
         }
 
