@@ -33,6 +33,11 @@ static ngx_int_t ngx_http_egov_list_read(ngx_conf_t *cf, u_char *path,
 static void ngx_http_egov_ipset_cleanup(void *data);
 static ngx_egov_ipset_t *ngx_http_egov_ipset_new(ngx_conf_t *cf);
 static ngx_uint_t ngx_http_egov_looks_like_address(ngx_str_t *s);
+static ngx_int_t ngx_http_egov_list_check_empty(ngx_conf_t *cf,
+    ngx_http_egov_list_t *list, ngx_uint_t empty_ok);
+
+
+static ngx_str_t  ngx_http_egov_empty_ok = ngx_string("empty=ok");
 
 
 char *
@@ -41,11 +46,12 @@ ngx_http_egov_blocklist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_egov_protect_loc_conf_t *plcf = conf;
 
     ngx_str_t                  *value;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, empty_ok;
     ngx_http_egov_list_t       *list;
     ngx_http_egov_blocklist_t  *bl;
 
     value = cf->args->elts;
+    empty_ok = 0;
 
     if (plcf->blocklists == NULL) {
         plcf->blocklists = ngx_array_create(cf->pool, 2,
@@ -84,6 +90,14 @@ ngx_http_egov_blocklist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (value[i].len == ngx_http_egov_empty_ok.len
+            && ngx_strncmp(value[i].data, ngx_http_egov_empty_ok.data,
+                           value[i].len) == 0)
+        {
+            empty_ok = 1;
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "egov_blocklist: invalid parameter \"%V\"",
                            &value[i]);
@@ -95,6 +109,10 @@ ngx_http_egov_blocklist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_egov_list_check_empty(cf, list, empty_ok) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     list->blocklist = 1;
     bl->list = list;
 
@@ -103,6 +121,34 @@ ngx_http_egov_blocklist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A list that holds nothing is most often a failed download (an empty file,
+ * an HTML error page): loading it would silently take the protection away
+ * on the next reload.  Only a list said to be allowed empty may be.
+ */
+
+static ngx_int_t
+ngx_http_egov_list_check_empty(ngx_conf_t *cf, ngx_http_egov_list_t *list,
+    ngx_uint_t empty_ok)
+{
+    ngx_str_t  *value;
+
+    if (empty_ok || ngx_egov_ipset_entries(list->set) != 0) {
+        return NGX_OK;
+    }
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "%V: the list \"%V\" holds no address or prefix "
+                       "(an empty file or a failed download?); add "
+                       "\"empty=ok\" if it may be empty",
+                       &value[0], &list->path);
+
+    return NGX_ERROR;
 }
 
 
@@ -151,7 +197,7 @@ ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_egov_protect_loc_conf_t *plcf = conf;
 
     ngx_str_t                          *value;
-    ngx_uint_t                          i;
+    ngx_uint_t                          i, empty_ok;
     ngx_egov_cidr_t                     cidr;
     ngx_egov_ipset_t                   *inline_set, **set;
     ngx_http_egov_list_t               *list;
@@ -159,6 +205,16 @@ ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
     inline_set = NULL;
+    empty_ok = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == ngx_http_egov_empty_ok.len
+            && ngx_strncmp(value[i].data, ngx_http_egov_empty_ok.data,
+                           value[i].len) == 0)
+        {
+            empty_ok = 1;
+        }
+    }
 
     if (plcf->allowlists == NULL) {
         plcf->allowlists = ngx_array_create(cf->pool, 2,
@@ -169,6 +225,13 @@ ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len == ngx_http_egov_empty_ok.len
+            && ngx_strncmp(value[i].data, ngx_http_egov_empty_ok.data,
+                           value[i].len) == 0)
+        {
+            continue;
+        }
 
         if (ngx_egov_cidr_parse(value[i].data, value[i].len, &cidr)
             == NGX_EGOV_CIDR_OK)
@@ -210,6 +273,10 @@ ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         list = ngx_http_egov_list_load(cf, &value[i]);
         if (list == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_egov_list_check_empty(cf, list, empty_ok) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
 

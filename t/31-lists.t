@@ -323,6 +323,49 @@ GET /
 --- error_log eval
 [qr/egov_allowlist: "2001:db8::\/200" is not a valid address or prefix in \S+nginx\.conf:\d+/]
 
+=== TEST 19d: an empty list file is refused (a failed download would take the protection away)
+--- user_files
+>>> empty.netset
+# firehol_level1
+--- config
+    egov_blocklist ../html/empty.netset;
+--- must_die
+--- error_log eval
+[qr{egov_blocklist: the list "\S+html/empty\.netset" holds no address or prefix \(an empty file or a failed download\?\); add "empty=ok" if it may be empty in \S+nginx\.conf:\d+}]
+
+=== TEST 19e: so is an HTML error page saved as the list
+--- user_files
+>>> level1.netset
+<!DOCTYPE html>
+<html><head><title>502 Bad Gateway</title></head>
+<body><h1>502 Bad Gateway</h1><p>upstream 203.0.113.9 failed</p></body></html>
+--- config
+    egov_blocklist ../html/level1.netset;
+--- must_die
+--- error_log eval
+[qr{not an address or prefix: "<!DOCTYPE html>", line skipped},
+ qr{egov_blocklist: the list "\S+html/level1\.netset" holds no address or prefix}]
+
+=== TEST 19f: a list said to be allowed empty loads, and blocks nothing
+--- user_files
+>>> empty.netset
+--- config
+    egov_blocklist ../html/empty.netset empty=ok;
+    egov_allowlist ../html/empty.netset empty=ok;
+    location / { return 200 "ok"; }
+--- request
+GET /
+--- error_code: 200
+
+=== TEST 19g: an allowlist file that holds nothing is refused too
+--- user_files
+>>> allow.txt
+--- config
+    egov_allowlist 127.0.0.1 ../html/allow.txt;
+--- must_die
+--- error_log eval
+[qr{egov_allowlist: the list "\S+html/allow\.txt" holds no address or prefix}]
+
 === TEST 20: egov_blocklist needs a file
 --- config
     egov_blocklist;
