@@ -21,10 +21,21 @@ typedef struct {
 } ngx_http_egov_fleet_removal_t;
 
 
+/*
+ * Reached through ngx_cycle, never kept in a global: a reload that fails
+ * after its postconfiguration frees its cycle, and a worker respawned
+ * later would read the freed memory.
+ */
+typedef struct {
+    ngx_flag_t                  enabled;
+    ngx_str_t                   key;         /* the hash and the channel */
+    ngx_shm_zone_t             *removals;    /* the "egov_fleet" zone */
+} ngx_http_egov_fleet_main_conf_t;
+
+
 extern ngx_module_t  ngx_http_egov_fleet_module;
 
 
-void ngx_http_egov_fleet_removals_forget(void);
 ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
 void ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e);
 ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool);

@@ -34,10 +34,6 @@
     (2 + NGX_EGOV_CIDR_TEXT_LEN + 1 + NGX_HTTP_EGOV_FLEET_VALUE_LEN)
 
 
-typedef struct {
-    ngx_flag_t                  enabled;
-    ngx_str_t                   key;         /* the hash and the channel */
-} ngx_http_egov_fleet_main_conf_t;
 
 
 typedef struct {
@@ -145,10 +141,6 @@ ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf)
     if (ngx_http_egov_limit_fleet_init(cf, &pmcf->zones) != NGX_OK) {
         return NGX_ERROR;
     }
-
-    /* a reload may turn the fleet off: nothing of the old cycle is kept */
-
-    ngx_http_egov_fleet_removals_forget();
 
     if (pmcf->ban_zone == NULL || !ngx_egov_redis_enabled(cf)) {
         return NGX_OK;

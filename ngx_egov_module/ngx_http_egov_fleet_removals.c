@@ -32,30 +32,47 @@ static ngx_int_t ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone,
 
 static ngx_str_t        ngx_http_egov_fleet_zone_name =
     ngx_string("egov_fleet");
-static ngx_shm_zone_t  *ngx_http_egov_fleet_zone;
-
-
-void
-ngx_http_egov_fleet_removals_forget(void)
-{
-    ngx_http_egov_fleet_zone = NULL;
-}
 
 
 ngx_int_t
 ngx_http_egov_fleet_removals_init(ngx_conf_t *cf)
 {
-    ngx_http_egov_fleet_zone = ngx_shared_memory_add(cf,
-                                        &ngx_http_egov_fleet_zone_name,
-                                        NGX_HTTP_EGOV_FLEET_SHM,
-                                        &ngx_http_egov_fleet_module);
-    if (ngx_http_egov_fleet_zone == NULL) {
+    ngx_shm_zone_t                   *zone;
+    ngx_http_egov_fleet_main_conf_t  *fmcf;
+
+    zone = ngx_shared_memory_add(cf, &ngx_http_egov_fleet_zone_name,
+                                 NGX_HTTP_EGOV_FLEET_SHM,
+                                 &ngx_http_egov_fleet_module);
+    if (zone == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_http_egov_fleet_zone->init = ngx_http_egov_fleet_init_zone;
+    zone->init = ngx_http_egov_fleet_init_zone;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_egov_fleet_module);
+    fmcf->removals = zone;
 
     return NGX_OK;
+}
+
+
+/* the running cycle's zone, with its data, or NULL */
+
+static ngx_shm_zone_t *
+ngx_http_egov_fleet_removals_zone(void)
+{
+    ngx_http_egov_fleet_main_conf_t  *fmcf;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_fleet_module);
+
+    if (fmcf == NULL || fmcf->removals == NULL
+        || fmcf->removals->data == NULL)
+    {
+        return NULL;
+    }
+
+    return fmcf->removals;
 }
 
 
@@ -90,17 +107,17 @@ ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 void
 ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e)
 {
+    ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
-    if (ngx_http_egov_fleet_zone == NULL
-        || ngx_http_egov_fleet_zone->data == NULL)
-    {
+    zone = ngx_http_egov_fleet_removals_zone();
+    if (zone == NULL) {
         return;
     }
 
-    shpool = (ngx_slab_pool_t *) ngx_http_egov_fleet_zone->shm.addr;
-    sh = ngx_http_egov_fleet_zone->data;
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    sh = zone->data;
 
     ngx_shmtx_lock(&shpool->mutex);
 
@@ -132,17 +149,17 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool)
 {
     ngx_uint_t                 dropped;
     ngx_array_t               *a;
+    ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
-    if (ngx_http_egov_fleet_zone == NULL
-        || ngx_http_egov_fleet_zone->data == NULL)
-    {
+    zone = ngx_http_egov_fleet_removals_zone();
+    if (zone == NULL) {
         return NULL;
     }
 
-    shpool = (ngx_slab_pool_t *) ngx_http_egov_fleet_zone->shm.addr;
-    sh = ngx_http_egov_fleet_zone->data;
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    sh = zone->data;
 
     a = ngx_array_create(pool, NGX_HTTP_EGOV_FLEET_REMOVALS,
                          sizeof(ngx_http_egov_fleet_removal_t));
@@ -178,6 +195,7 @@ ngx_http_egov_fleet_removals_done(ngx_array_t *taken)
 {
     uint64_t                        last;
     ngx_uint_t                      n;
+    ngx_shm_zone_t                 *zone;
     ngx_slab_pool_t                *shpool;
     ngx_http_egov_fleet_sh_t       *sh;
     ngx_http_egov_fleet_removal_t  *r;
@@ -186,11 +204,16 @@ ngx_http_egov_fleet_removals_done(ngx_array_t *taken)
         return;
     }
 
+    zone = ngx_http_egov_fleet_removals_zone();
+    if (zone == NULL) {
+        return;
+    }
+
     r = taken->elts;
     last = r[taken->nelts - 1].seq;
 
-    shpool = (ngx_slab_pool_t *) ngx_http_egov_fleet_zone->shm.addr;
-    sh = ngx_http_egov_fleet_zone->data;
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    sh = zone->data;
 
     ngx_shmtx_lock(&shpool->mutex);
 

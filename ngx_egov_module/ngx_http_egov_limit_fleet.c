@@ -66,7 +66,6 @@ static void ngx_http_egov_limit_over_message(ngx_str_t *channel,
 
 
 static ngx_str_t  ngx_http_egov_limit_over_name = ngx_string("lim:over");
-static ngx_str_t  ngx_http_egov_limit_over_channel;
 
 
 /* postconfiguration: scope=fleet needs egov_redis */
@@ -74,13 +73,19 @@ static ngx_str_t  ngx_http_egov_limit_over_channel;
 ngx_int_t
 ngx_http_egov_limit_fleet_init(ngx_conf_t *cf, ngx_array_t *zones)
 {
-    u_char                       *p;
-    ngx_str_t                     name;
-    ngx_uint_t                    i;
-    ngx_http_egov_limit_zone_t  **zone;
+    u_char                             *p;
+    ngx_str_t                           name, *channel;
+    ngx_uint_t                          i;
+    ngx_http_egov_limit_zone_t        **zone;
+    ngx_http_egov_protect_main_conf_t  *pmcf;
 
     zone = zones->elts;
-    ngx_str_null(&ngx_http_egov_limit_over_channel);
+
+    /* in the cycle's conf, not a global: a reload that fails frees it */
+
+    pmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_egov_protect_module);
+    channel = &pmcf->over_channel;
 
     for (i = 0; i < zones->nelts; i++) {
 
@@ -121,9 +126,9 @@ ngx_http_egov_limit_fleet_init(ngx_conf_t *cf, ngx_array_t *zones)
             continue;
         }
 
-        if (ngx_http_egov_limit_over_channel.len == 0
+        if (channel->len == 0
             && (ngx_egov_redis_conf_key(cf, &ngx_http_egov_limit_over_name,
-                                        &ngx_http_egov_limit_over_channel)
+                                        channel)
                 != NGX_OK
                 || ngx_egov_redis_subscribe(cf,
                                             &ngx_http_egov_limit_over_name,
@@ -402,12 +407,16 @@ static void
 ngx_http_egov_limit_over_publish(ngx_http_egov_limit_zone_t *zone,
     ngx_str_t *key, uint64_t ahead)
 {
-    u_char      *msg, *p;
-    size_t       lens[3];
-    const char  *argv[3];
+    u_char                             *msg, *p;
+    size_t                              lens[3];
+    const char                         *argv[3];
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_protect_module);
 
     if (key->len > NGX_HTTP_EGOV_OVER_MAX_KEY
-        || ngx_http_egov_limit_over_channel.len == 0)
+        || pmcf == NULL || pmcf->over_channel.len == 0)
     {
         return;
     }
@@ -425,8 +434,8 @@ ngx_http_egov_limit_over_publish(ngx_http_egov_limit_zone_t *zone,
 
     argv[0] = "PUBLISH";
     lens[0] = sizeof("PUBLISH") - 1;
-    argv[1] = (const char *) ngx_http_egov_limit_over_channel.data;
-    lens[1] = ngx_http_egov_limit_over_channel.len;
+    argv[1] = (const char *) pmcf->over_channel.data;
+    lens[1] = pmcf->over_channel.len;
     argv[2] = (const char *) msg;
     lens[2] = p - msg;
 

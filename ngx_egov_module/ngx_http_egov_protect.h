@@ -123,6 +123,7 @@ typedef struct {
     ngx_array_t                 zones;       /* limit zones */
     ngx_shm_zone_t             *ban_zone;
     ngx_http_egov_sigset_t     *builtin;     /* compiled once */
+    ngx_str_t                   over_channel; /* fleet limits' "over" */
 } ngx_http_egov_protect_main_conf_t;
 
 
