@@ -12,6 +12,7 @@
 
 #include "ngx_http_egov_consent.h"
 #include "ngx_egov_redis.h"
+#include "ngx_egov_set_cookie.h"
 
 #include <openssl/rand.h>
 
@@ -59,7 +60,6 @@ static ngx_int_t ngx_http_egov_consent_header_filter(ngx_http_request_t *r);
 static void ngx_http_egov_consent_gate(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx);
 static ngx_uint_t ngx_http_egov_consent_injectable(ngx_http_request_t *r);
-static ngx_uint_t ngx_http_egov_consent_deletes(ngx_str_t *set_cookie);
 static ngx_str_t *ngx_http_egov_consent_cat_name(
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_int_t cat);
 static ngx_int_t ngx_http_egov_consent_cacheable(ngx_http_request_t *r);
@@ -1301,9 +1301,12 @@ ngx_http_egov_consent_gate(ngx_http_request_t *r,
         cat = ngx_http_egov_consent_classify(clcf, (u_char *) n, nl);
 
         if (cat == NGX_HTTP_EGOV_CONSENT_NECESSARY
-            || ngx_http_egov_consent_deletes(&h[i].value))
+            || ngx_egov_set_cookie_lifetime(h[i].value.data, h[i].value.len,
+                                            ngx_time())
+               == NGX_EGOV_SET_COOKIE_DELETES)
         {
-            /* removing a cookie never needs consent */
+            /* removing a cookie never needs consent: "removing" as the
+             * browser reads the attributes, the last Max-Age first */
             allowed = 1;
 
         } else if (cat == NGX_HTTP_EGOV_CONSENT_UNKNOWN) {
@@ -1328,39 +1331,6 @@ ngx_http_egov_consent_gate(ngx_http_request_t *r,
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "egov consent: held back cookie \"%*s\"", nl, n);
     }
-}
-
-
-/* "Max-Age=0" or a negative one: the Set-Cookie only deletes a cookie */
-
-static ngx_uint_t
-ngx_http_egov_consent_deletes(ngx_str_t *set_cookie)
-{
-    u_char  *p, *last;
-
-    last = set_cookie->data + set_cookie->len;
-
-    for (p = set_cookie->data;
-         (p = ngx_strlcasestrn(p, last, (u_char *) "max-age=",
-                               sizeof("max-age=") - 2))
-         != NULL;
-         p++)
-    {
-        p += sizeof("max-age=") - 1;
-
-        while (p < last && *p == ' ') {
-            p++;
-        }
-
-        if (p < last && (*p == '-' || (*p == '0'
-                                       && (p + 1 == last || p[1] == ';'
-                                           || p[1] == ' '))))
-        {
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 

@@ -13,6 +13,7 @@ use EgovTest::Consent qw(consent_cookie);
 
 $main::analytics = consent_cookie(granted => 1);
 $main::all = consent_cookie(granted => 7);
+$main::marketing = consent_cookie(granted => 4);
 
 sub main::resp {
     my ($head, @body) = @_;
@@ -82,6 +83,53 @@ GET /inventory
 --- response_headers
 Content-Type: application/json
 --- response_body_like: ^\{"cookies":\[\{"name":"JSESSIONID","category":"unclassified","set":3,"held_back":0\},\{"name":"_clck","category":"analytics","set":3,"held_back":1\},.*\{"name":"_fbp","category":"marketing","set":3,"held_back":2\},.*\{"name":"csrf_token","category":"necessary","set":3,"held_back":0\},\{"name":"ui_lang","category":"preferences","set":3,"held_back":2\}\],"names":10,"dropped":0\}$
+
+=== TEST 2b: a deletion is what the browser reads as one (RFC 6265 5.2), nothing else
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics preferences marketing;
+    egov_consent_key ../html/consent.key;
+    egov_consent_cookie necessary ^sid$;
+--- config
+    location / {
+        add_header Set-Cookie "_ga=GA1.2.3; Max-Age=0; Max-Age=63072000";
+        add_header Set-Cookie "_gid=v; Max-Age=3600; Comment=max-age=0";
+        add_header Set-Cookie "_gat=max-age=0; Path=/";
+        add_header Set-Cookie "_fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+        add_header Set-Cookie "_clck=; path=/; MAX-AGE = -1";
+        add_header Set-Cookie "_pk_id.1=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60";
+        return 200 "ok";
+    }
+--- request eval
+["GET /", "GET /"]
+--- more_headers eval
+["", "Cookie: egov_consent=$main::marketing"]
+--- response_headers eval
+["Set-Cookie: _fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT\nSet-Cookie: _clck=; path=/; MAX-AGE = -1",
+ "Set-Cookie: _fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT\nSet-Cookie: _clck=; path=/; MAX-AGE = -1"]
+--- error_log eval
+[qr/held back cookie "_ga"/, qr/held back cookie "_gid"/, qr/held back cookie "_gat"/,
+ qr/held back cookie "_pk_id.1"/]
+
+=== TEST 2c: a visitor who granted only marketing gets marketing's cookies, not analytics'
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics preferences marketing;
+    egov_consent_key ../html/consent.key;
+    egov_consent_cookie preferences ^ui_lang$;
+--- config
+    location / {
+        add_header Set-Cookie "_ga=GA1.2.3; Path=/; Max-Age=63072000";
+        add_header Set-Cookie "ui_lang=ar; Path=/";
+        add_header Set-Cookie "_fbp=fb.1.2; Path=/";
+        return 200 "ok";
+    }
+--- request
+GET /
+--- more_headers eval
+"Cookie: egov_consent=$main::marketing"
+--- response_headers
+Set-Cookie: _fbp=fb.1.2; Path=/
 
 === TEST 3: egov_consent_unknown deny holds back unmapped cookies too
 --- http_config
