@@ -421,7 +421,11 @@ ngx_http_egov_consent_classify(ngx_http_egov_consent_loc_conf_t *clcf,
     map = clcf->all_maps->elts;
 
     for (i = 0; i < clcf->all_maps->nelts; i++) {
-        if (ngx_regex_exec(map[i].regex, &s, NULL, 0) >= 0) {
+        /* a limit reached: not this category (logged, counted) */
+
+        if (ngx_http_egov_regex_match(map[i].regex, &s, ngx_cycle->log)
+            == NGX_OK)
+        {
             return map[i].category;
         }
     }
@@ -1713,7 +1717,7 @@ static ngx_int_t
 ngx_http_egov_consent_map(ngx_conf_t *cf, ngx_array_t *maps,
     ngx_str_t *regex, ngx_int_t category)
 {
-    ngx_regex_compile_t          rc;
+    ngx_str_t                    err;
     ngx_http_egov_cookie_map_t  *map;
     u_char                       errstr[NGX_MAX_CONF_ERRSTR];
 
@@ -1722,25 +1726,21 @@ ngx_http_egov_consent_map(ngx_conf_t *cf, ngx_array_t *maps,
         return NGX_ERROR;
     }
 
-    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+    err.len = NGX_MAX_CONF_ERRSTR;
+    err.data = errstr;
 
-    rc.pattern = *regex;
-    rc.pool = cf->pool;
-    rc.err.len = NGX_MAX_CONF_ERRSTR;
-    rc.err.data = errstr;
+    map->regex = ngx_http_egov_regex_compile(cf, regex, 0, regex, &err);
 
-    if (ngx_regex_compile(&rc) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "egov_consent_cookie: %V",
-                           &rc.err);
+    if (map->regex == NULL) {
+        if (err.len != NGX_MAX_CONF_ERRSTR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_consent_cookie: %V", &err);
+        }
+
         return NGX_ERROR;
     }
 
-#if (NGX_PCRE2)
-    (void) pcre2_jit_compile(rc.regex, PCRE2_JIT_COMPLETE);
-#endif
-
     map->name = *regex;
-    map->regex = rc.regex;
     map->category = category;
 
     return NGX_OK;

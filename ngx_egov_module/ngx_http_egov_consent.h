@@ -10,6 +10,7 @@
 
 #include "ngx_http_egov_module.h"
 #include "ngx_egov_consent_cookie.h"
+#include "ngx_http_egov_regex.h"
 
 
 #define NGX_HTTP_EGOV_CONSENT_NECESSARY  -1     /* never held back */
@@ -32,7 +33,7 @@ typedef struct {
 
 typedef struct {
     ngx_str_t                   name;
-    ngx_regex_t                *regex;
+    ngx_http_egov_regex_t      *regex;
     ngx_int_t                   category;    /* index, or NECESSARY */
 } ngx_http_egov_cookie_map_t;
 

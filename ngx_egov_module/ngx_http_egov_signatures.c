@@ -2,26 +2,23 @@
 /*
  * Scanner and probe signatures: regular expressions over the User-Agent,
  * the path, the raw request target, the query string or a header, compiled
- * once at configuration time (with PCRE2's JIT where nginx uses PCRE2).
- * The built-in set is documented in docs/protection.md.
+ * once at configuration time (ngx_http_egov_regex.c: PCRE2's JIT, limits).
+ * The built-in set is documented in docs/protection.md; its patterns are
+ * in ngx_egov_signatures_builtin.c.
  */
 
 
 #include "ngx_http_egov_protect.h"
+#include "ngx_http_egov_regex.h"
+#include "ngx_egov_signatures_builtin.h"
 
-
-#define NGX_HTTP_EGOV_SIG_UA      1   /* User-Agent */
-#define NGX_HTTP_EGOV_SIG_URI     2   /* decoded, normalized path ($uri) */
-#define NGX_HTTP_EGOV_SIG_RAW     3   /* request target as sent */
-#define NGX_HTTP_EGOV_SIG_ARGS    4   /* query string as sent ($args) */
-#define NGX_HTTP_EGOV_SIG_HEADER  5
 
 
 typedef struct {
     ngx_str_t                   name;
     ngx_uint_t                  field;
     ngx_str_t                   header;      /* lower case */
-    ngx_regex_t                *regex;
+    ngx_http_egov_regex_t      *regex;
 } ngx_http_egov_sig_t;
 
 
@@ -31,52 +28,11 @@ struct ngx_http_egov_sigset_s {
 };
 
 
-typedef struct {
-    char                       *name;
-    ngx_uint_t                  field;
-    char                       *regex;
-} ngx_http_egov_sig_builtin_t;
-
-
 static ngx_int_t ngx_http_egov_sig_compile(ngx_conf_t *cf,
     ngx_http_egov_sig_t *sig, ngx_str_t *regex);
 static ngx_http_egov_sigset_t *ngx_http_egov_sig_builtin(ngx_conf_t *cf);
 
 
-static ngx_http_egov_sig_builtin_t  ngx_http_egov_sig_builtins[] = {
-
-    /* tools that scan sites for weaknesses, by their own User-Agent */
-    { "scanner-ua", NGX_HTTP_EGOV_SIG_UA,
-      "nikto|sqlmap|\\bnmap\\b|nmap scripting engine|masscan|zgrab|nuclei|"
-      "acunetix|nessus|openvas|w3af|wpscan|dirbuster|gobuster|\\bffuf\\b|"
-      "fuzz faster u fool|feroxbuster|wfuzz|netsparker|arachni|skipfish|"
-      "jaeles|commix|havij|zmeu|joomscan|whatweb|morfeus" },
-
-    /* files and consoles that only a probe asks a portal for */
-    { "probe-path", NGX_HTTP_EGOV_SIG_URI,
-      "/\\.(?:env|git|svn|hg|bzr|aws|ssh|docker|htpasswd|htaccess|DS_Store"
-      "|bash_history|npmrc|vscode|idea)(?:[/.]|$)"
-      "|/id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?$|/sftp-config\\.json$"
-      "|/web\\.config$|\\.(?:php|aspx?|jsp)(?:~|\\.(?:bak|old|orig|save|swp))$"
-      "|/(?:backup|dump|database|db|wwwroot)"
-      "\\.(?:sql|sql\\.gz|zip|rar|7z|tar|tar\\.gz|tgz)$"
-      "|/wp-(?:login|config)\\.php|/xmlrpc\\.php|/wp-admin(?:/|$)"
-      "|/php-?my-?admin|/pma/|/myadmin/|/phpunit/.*eval-stdin\\.php"
-      "|/phpinfo\\.php$|/_ignition/execute-solution|/remote/fgt_lang"
-      "|/cgi-bin/luci|/boaform/|/HNAP1(?:/|$)|/actuator/(?:env|heapdump)"
-      "|/etc/(?:passwd|shadow)|/proc/self/" },
-
-    /* ../ in any encoding, in the path or the query string */
-    { "path-traversal", NGX_HTTP_EGOV_SIG_RAW,
-      "(?:\\.\\.|%2e%2e|%2e\\.|\\.%2e|%252e%252e)(?:/|\\\\|%2f|%5c|%252f)" },
-
-    /* system files named in the query string */
-    { "sensitive-file", NGX_HTTP_EGOV_SIG_ARGS,
-      "etc(?:/|%2f)(?:passwd|shadow)|proc(?:/|%2f)self(?:/|%2f)environ"
-      "|win\\.ini|boot\\.ini" },
-
-    { NULL, 0, NULL }
-};
 
 
 char *
@@ -164,17 +120,17 @@ ngx_http_egov_signature(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     if (field->len == 2 && ngx_strncmp(field->data, "ua", 2) == 0) {
-        sig->field = NGX_HTTP_EGOV_SIG_UA;
+        sig->field = NGX_EGOV_SIG_UA;
 
     } else if (field->len == 3 && ngx_strncmp(field->data, "uri", 3) == 0) {
-        sig->field = NGX_HTTP_EGOV_SIG_URI;
+        sig->field = NGX_EGOV_SIG_URI;
 
     } else if (field->len == 4 && ngx_strncmp(field->data, "args", 4) == 0) {
-        sig->field = NGX_HTTP_EGOV_SIG_ARGS;
+        sig->field = NGX_EGOV_SIG_ARGS;
 
     } else if (field->len > 7 && ngx_strncmp(field->data, "header:", 7) == 0)
     {
-        sig->field = NGX_HTTP_EGOV_SIG_HEADER;
+        sig->field = NGX_EGOV_SIG_HEADER;
         sig->header.len = field->len - 7;
         sig->header.data = ngx_pnalloc(cf->pool, sig->header.len);
         if (sig->header.data == NULL) {
@@ -291,7 +247,7 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
 
         switch (sig[i].field) {
 
-        case NGX_HTTP_EGOV_SIG_UA:
+        case NGX_EGOV_SIG_UA:
             h = r->headers_in.user_agent;
             if (h == NULL) {
                 continue;
@@ -299,19 +255,19 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
             value = h->value;
             break;
 
-        case NGX_HTTP_EGOV_SIG_URI:
+        case NGX_EGOV_SIG_URI:
             value = r->uri;
             break;
 
-        case NGX_HTTP_EGOV_SIG_RAW:
+        case NGX_EGOV_SIG_RAW:
             value = r->unparsed_uri;
             break;
 
-        case NGX_HTTP_EGOV_SIG_ARGS:
+        case NGX_EGOV_SIG_ARGS:
             value = r->args;
             break;
 
-        default: /* NGX_HTTP_EGOV_SIG_HEADER */
+        default: /* NGX_EGOV_SIG_HEADER */
             h = ngx_http_egov_header_in(r, sig[i].header.data,
                                         sig[i].header.len);
             if (h == NULL) {
@@ -325,16 +281,16 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
             continue;
         }
 
-        rc = ngx_regex_exec(sig[i].regex, &value, NULL, 0);
+        rc = ngx_http_egov_regex_match(sig[i].regex, &value,
+                                       r->connection->log);
 
-        if (rc >= 0) {
+        /*
+         * an input that makes a signature give up is taken as a hit: it
+         * was made to be expensive, and the mode (on or dry run) decides
+         */
+
+        if (rc == NGX_OK || rc == NGX_BUSY) {
             return &sig[i].name;
-        }
-
-        if (rc != NGX_REGEX_NO_MATCHED) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          ngx_regex_exec_n " failed: %i for signature "
-                          "\"%V\"", rc, &sig[i].name);
         }
     }
 
@@ -346,29 +302,23 @@ static ngx_int_t
 ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
     ngx_str_t *regex)
 {
-    ngx_regex_compile_t  rc;
-    u_char               errstr[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t  err;
+    u_char     errstr[NGX_MAX_CONF_ERRSTR];
 
-    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+    err.len = NGX_MAX_CONF_ERRSTR;
+    err.data = errstr;
 
-    rc.pattern = *regex;
-    rc.pool = cf->pool;
-    rc.options = NGX_REGEX_CASELESS;
-    rc.err.len = NGX_MAX_CONF_ERRSTR;
-    rc.err.data = errstr;
+    sig->regex = ngx_http_egov_regex_compile(cf, regex, 1, &sig->name, &err);
 
-    if (ngx_regex_compile(&rc) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_signature \"%V\": %V", &sig->name, &rc.err);
+    if (sig->regex == NULL) {
+        if (err.len != NGX_MAX_CONF_ERRSTR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_signature \"%V\": %V", &sig->name,
+                               &err);
+        }
+
         return NGX_ERROR;
     }
-
-    sig->regex = rc.regex;
-
-#if (NGX_PCRE2)
-    /* whatever pcre_jit says: signatures run on every request */
-    (void) pcre2_jit_compile(sig->regex, PCRE2_JIT_COMPLETE);
-#endif
 
     return NGX_OK;
 }
@@ -379,7 +329,7 @@ ngx_http_egov_sig_builtin(ngx_conf_t *cf)
 {
     ngx_str_t                           regex;
     ngx_http_egov_sig_t                *sig;
-    ngx_http_egov_sig_builtin_t        *b;
+    const ngx_egov_sig_builtin_t       *b;
     ngx_http_egov_protect_main_conf_t  *pmcf;
 
     pmcf = ngx_http_conf_get_module_main_conf(cf,
@@ -401,7 +351,7 @@ ngx_http_egov_sig_builtin(ngx_conf_t *cf)
         return NULL;
     }
 
-    for (b = ngx_http_egov_sig_builtins; b->name; b++) {
+    for (b = ngx_egov_sig_builtins; b->name; b++) {
         sig = ngx_array_push(&pmcf->builtin->sigs);
         if (sig == NULL) {
             return NULL;

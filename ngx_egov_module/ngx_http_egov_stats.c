@@ -121,6 +121,9 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
     { ngx_string("fleet_limit_held_total"),
       ngx_string("Strict fleet limit refusals repeated without asking "
                  "Redis") },
+    { ngx_string("regex_limits_total"),
+      ngx_string("Signature or cookie pattern matches that reached PCRE2's "
+                 "match or depth limit") },
 };
 
 

@@ -137,6 +137,40 @@ X-Reason: dry_run:signature:probe-path
 GET /api/v0/x
 --- error_code: 200
 
+=== TEST 7b: a pattern that backtracks badly gives up within its limits, once logged, counted, taken as a hit
+--- config
+    egov_signature nested header:X-Probe "^(a+)+$";
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+--- request eval
+["GET /", "GET /", "GET /", "GET /status?format=prometheus"]
+--- client_addr eval
+["127.0.0.2", "127.0.0.2", "127.0.0.2", "127.0.0.1"]
+--- more_headers eval
+["X-Probe: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+ "X-Probe: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+ "X-Probe: aaaa", ""]
+--- error_code eval
+[403, 403, 403, 200]
+--- response_headers eval
+["X-Reason: signature:nested", "X-Reason: signature:nested", "X-Reason: signature:nested", ""]
+--- response_body_like eval
+["", "", "", qr/^egov_regex_limits_total 2$/m]
+--- error_log eval
+[qr/\[warn\] .*egov: "nested" gave up on a 41-byte input: match limit exceeded \(logged once; counted in regex_limits_total\)/]
+
+=== TEST 7c: every module pattern runs with PCRE2's JIT, whatever pcre_jit says
+--- config
+    egov_signatures on;
+    egov_signature sqli args "union\s+select";
+    location / { return 200 "ok"; }
+--- config_ok
+--- no_error_log
+runs without PCRE2's JIT
+
 === TEST 8: a bad regular expression fails with PCRE2's message...
 --- config
     egov_signature broken ua "(sqlmap|nikto";
