@@ -30,6 +30,7 @@ typedef struct {
 
 typedef struct {
     ngx_array_t                *defaults;    /* ngx_http_egov_header_t */
+    ngx_int_t                   realip_addr; /* $realip_remote_addr, or -1 */
 } ngx_http_egov_headers_main_conf_t;
 
 
@@ -60,6 +61,7 @@ static void ngx_http_egov_clear_headers(ngx_http_request_t *r,
 static ngx_table_elt_t *ngx_http_egov_push_header(ngx_http_request_t *r,
     ngx_http_egov_header_t *hdr, ngx_str_t *value);
 static ngx_int_t ngx_http_egov_trim_server(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_egov_https(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_egov_value_is_valid(ngx_str_t *value);
 static ngx_uint_t ngx_http_egov_value_needs_check(ngx_str_t *value);
 
@@ -138,10 +140,14 @@ static ngx_http_egov_header_default_t  ngx_http_egov_header_defaults[] = {
 };
 
 
-/* where an operator's value for a known header applies */
+/*
+ * Where an operator's value for a known header applies.  Not
+ * Strict-Transport-Security: an operator who writes it means it (behind a
+ * TLS-terminating proxy every request arrives in plain HTTP), and a
+ * browser ignores it on a plain-HTTP response anyway.
+ */
 
 static ngx_http_egov_header_default_t  ngx_http_egov_header_scopes[] = {
-    { "strict-transport-security", NULL, NGX_HTTP_EGOV_HDR_HTTPS },
     { "content-security-policy", NULL, NGX_HTTP_EGOV_HDR_HTML },
     { "content-security-policy-report-only", NULL, NGX_HTTP_EGOV_HDR_HTML },
     { "x-frame-options", NULL, NGX_HTTP_EGOV_HDR_HTML },
@@ -291,12 +297,8 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
 
     skip = ngx_http_egov_is_html(r) ? 0 : NGX_HTTP_EGOV_HDR_HTML;
 
-#if (NGX_HTTP_SSL)
-    skip |= r->connection->ssl ? NGX_HTTP_EGOV_HDR_PLAIN
-                               : NGX_HTTP_EGOV_HDR_HTTPS;
-#else
-    skip |= NGX_HTTP_EGOV_HDR_HTTPS;
-#endif
+    skip |= ngx_http_egov_https(r) ? NGX_HTTP_EGOV_HDR_PLAIN
+                                   : NGX_HTTP_EGOV_HDR_HTTPS;
 
     ngx_http_egov_clear_headers(r, hlcf, skip);
 
@@ -344,6 +346,62 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
     }
 
     return ngx_http_next_header_filter(r);
+}
+
+
+/*
+ * Did the visitor use HTTPS: TLS here, or "X-Forwarded-Proto: https" from a
+ * proxy realip trusts (set_real_ip_from): realip then replaced the
+ * address, and $realip_remote_addr, the proxy's, differs from the
+ * client's.  A client's own X-Forwarded-Proto, sent past no trusted proxy,
+ * counts for nothing.
+ */
+
+static ngx_uint_t
+ngx_http_egov_https(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_REALIP)
+    ngx_table_elt_t                    *xfp;
+    ngx_http_variable_value_t          *v;
+    ngx_http_egov_headers_main_conf_t  *hmcf;
+#endif
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        return 1;
+    }
+#endif
+
+#if (NGX_HTTP_REALIP)
+    hmcf = ngx_http_get_module_main_conf(r,
+                                        ngx_http_egov_headers_filter_module);
+
+    if (hmcf->realip_addr == NGX_ERROR) {
+        return 0;
+    }
+
+    xfp = ngx_http_egov_header_in(r, (u_char *) "x-forwarded-proto",
+                                  sizeof("x-forwarded-proto") - 1);
+
+    if (xfp == NULL || xfp->value.len != sizeof("https") - 1
+        || ngx_strncasecmp(xfp->value.data, (u_char *) "https",
+                           sizeof("https") - 1) != 0)
+    {
+        return 0;
+    }
+
+    v = ngx_http_get_indexed_variable(r, hmcf->realip_addr);
+
+    if (v == NULL || v->not_found) {
+        return 0;
+    }
+
+    return v->len != r->connection->addr_text.len
+           || ngx_strncmp(v->data, r->connection->addr_text.data, v->len)
+              != 0;
+#else
+    return 0;
+#endif
 }
 
 
@@ -1024,6 +1082,20 @@ ngx_http_egov_headers_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static ngx_int_t
 ngx_http_egov_headers_init(ngx_conf_t *cf)
 {
+    ngx_http_egov_headers_main_conf_t  *hmcf;
+
+#if (NGX_HTTP_REALIP)
+    ngx_str_t  realip = ngx_string("realip_remote_addr");
+#endif
+
+    hmcf = ngx_http_conf_get_module_main_conf(cf,
+                                        ngx_http_egov_headers_filter_module);
+    hmcf->realip_addr = NGX_ERROR;
+
+#if (NGX_HTTP_REALIP)
+    hmcf->realip_addr = ngx_http_get_variable_index(cf, &realip);
+#endif
+
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_egov_headers_filter;
 

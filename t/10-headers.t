@@ -81,6 +81,51 @@ X-Frame-Options: DENY
 --- response_headers_like
 Content-Security-Policy: object-src 'none'; upgrade-insecure-requests$
 
+=== TEST 4b: behind a TLS-terminating proxy: an operator's HSTS is sent as written
+--- config
+    egov_security_headers on;
+    egov_header Strict-Transport-Security "max-age=31536000; includeSubDomains; preload";
+    location / { return 200 "ok"; }
+--- request
+GET /
+--- response_headers
+Strict-Transport-Security: max-age=31536000; includeSubDomains; preload
+
+=== TEST 4c: the default HSTS when a trusted proxy says "X-Forwarded-Proto: https", error pages included; not when anyone else says it
+--- config
+    egov_security_headers on;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    error_page 404 /errors/404.html;
+    location /errors/ { internal; }
+--- user_files
+>>> index.html
+<!doctype html><title>t</title>
+>>> errors/404.html
+<!doctype html><title>not found</title>
+--- request eval
+["GET /", "GET /missing", "GET /", "GET /", "GET /", "GET /"]
+--- client_addr eval
+["127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.1"]
+--- more_headers eval
+["X-Forwarded-For: 203.0.113.7\nX-Forwarded-Proto: https",
+ "X-Forwarded-For: 203.0.113.7\nX-Forwarded-Proto: HTTPS",
+ "X-Forwarded-For: 203.0.113.7\nX-Forwarded-Proto: http",
+ "X-Forwarded-Proto: https",
+ "X-Forwarded-For: 203.0.113.7\nX-Forwarded-Proto: https",
+ "X-Forwarded-For: 203.0.113.7\nX-Forwarded-Proto: https, http"]
+--- error_code eval
+[200, 404, 200, 200, 200, 200]
+--- response_headers eval
+["Strict-Transport-Security: max-age=63072000; includeSubDomains",
+ "Strict-Transport-Security: max-age=63072000; includeSubDomains",
+ "!Strict-Transport-Security", "!Strict-Transport-Security",
+ "!Strict-Transport-Security", "!Strict-Transport-Security"]
+--- response_headers_like eval
+["Content-Security-Policy: object-src 'none'; upgrade-insecure-requests\$",
+ "Content-Security-Policy: object-src 'none'; upgrade-insecure-requests\$",
+ "Content-Security-Policy: object-src 'none'\$", "", "", ""]
+
 === TEST 5: xhtml counts as HTML, text/htmlx does not
 --- config
     egov_security_headers on;
