@@ -24,6 +24,7 @@
 
 
 #include "ngx_http_egov_protect.h"
+#include "ngx_http_egov_admin_guard.h"
 #include "ngx_egov_json.h"
 
 #include <openssl/crypto.h>
@@ -57,9 +58,15 @@ typedef struct {
     ngx_flag_t                  enable;
     ngx_array_t                *tokens;      /* ngx_http_egov_admin_token_t */
     ngx_open_file_t            *audit;
+    ngx_http_egov_admin_guard_conf_t  guard;
     u_char                     *file;        /* where egov_admin is */
     ngx_uint_t                  line;
 } ngx_http_egov_admin_loc_conf_t;
+
+
+typedef struct {
+    ngx_shm_zone_t             *guard_zone;  /* failed tokens, per address */
+} ngx_http_egov_admin_main_conf_t;
 
 
 static ngx_int_t ngx_http_egov_admin_handler(ngx_http_request_t *r);
@@ -92,6 +99,11 @@ static char *ngx_http_egov_admin_token(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_egov_admin_audit_log(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_egov_admin_guard(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_egov_admin_refused(ngx_http_request_t *r,
+    time_t retry);
+static void *ngx_http_egov_admin_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_egov_admin_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_egov_admin_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -113,6 +125,13 @@ static ngx_command_t  ngx_http_egov_admin_commands[] = {
       0,
       NULL },
 
+    { ngx_string("egov_admin_guard"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_egov_admin_guard,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("egov_admin_audit_log"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_egov_admin_audit_log,
@@ -128,7 +147,7 @@ static ngx_http_module_t  ngx_http_egov_admin_module_ctx = {
     NULL,                                  /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_egov_admin_create_main_conf,  /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -167,12 +186,26 @@ static char  *ngx_http_egov_admin_names[] = {
 static ngx_int_t
 ngx_http_egov_admin_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                        rc;
-    ngx_str_t                       *who;
-    ngx_uint_t                       entries;
-    ngx_http_egov_admin_loc_conf_t  *alcf;
+    time_t                            retry;
+    ngx_int_t                         rc;
+    ngx_str_t                        *who;
+    ngx_uint_t                        entries;
+    ngx_http_egov_admin_loc_conf_t   *alcf;
+    ngx_http_egov_admin_main_conf_t  *amcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_admin_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_egov_admin_module);
+
+    /* an address that guessed too often is not even asked for a token */
+
+    if (alcf->guard.failures
+        && ngx_http_egov_admin_guard_check(r, amcf->guard_zone, &alcf->guard,
+                                           &retry)
+           == NGX_BUSY)
+    {
+        (void) ngx_http_discard_request_body(r);
+        return ngx_http_egov_admin_refused(r, retry);
+    }
 
     who = ngx_http_egov_admin_auth(r, alcf);
 
@@ -180,6 +213,14 @@ ngx_http_egov_admin_handler(ngx_http_request_t *r)
         ngx_table_elt_t  *h;
 
         (void) ngx_http_discard_request_body(r);
+
+        if (alcf->guard.failures) {
+            ngx_http_egov_admin_guard_failed(r, amcf->guard_zone,
+                                             &alcf->guard);
+
+        } else {
+            ngx_http_egov_stat_inc(NGX_EGOV_STAT_ADMIN_AUTH_FAILED);
+        }
 
         h = ngx_list_push(&r->headers_out.headers);
         if (h == NULL) {
@@ -270,6 +311,34 @@ ngx_http_egov_admin_handler(ngx_http_request_t *r)
     return ngx_http_egov_admin_error(r, NGX_HTTP_NOT_ALLOWED,
                                      entries ? "use GET, POST or DELETE"
                                              : "use GET");
+}
+
+
+static ngx_int_t
+ngx_http_egov_admin_refused(ngx_http_request_t *r, time_t retry)
+{
+    ngx_table_elt_t  *h;
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_ADMIN_AUTH_REFUSED);
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (h->value.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    h->lowcase_key = (u_char *) "retry-after";
+    h->value.len = ngx_sprintf(h->value.data, "%T", retry) - h->value.data;
+
+    return ngx_http_egov_admin_error(r, NGX_HTTP_TOO_MANY_REQUESTS,
+                                     "too many requests without a valid "
+                                     "token from this address: wait");
 }
 
 
@@ -932,8 +1001,20 @@ ngx_http_egov_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
+    ngx_http_egov_admin_main_conf_t   *amcf;
+
     plcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_egov_protect_module);
     plcf->admin = 1;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_egov_admin_module);
+
+    if (amcf->guard_zone == NULL) {
+        amcf->guard_zone = ngx_http_egov_admin_guard_zone(cf,
+                                                  &ngx_http_egov_admin_module);
+        if (amcf->guard_zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
 
     alcf->enable = 1;
     alcf->file = cf->conf_file->file.name.data;
@@ -1070,6 +1151,86 @@ ngx_http_egov_admin_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* egov_admin_guard failures=N [window=TIME] | off; */
+
+static char *
+ngx_http_egov_admin_guard(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_admin_loc_conf_t *alcf = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+    ngx_msec_t   ms;
+
+    if (alcf->guard.failures != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    alcf->guard.window = NGX_CONF_UNSET_MSEC;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        alcf->guard.failures = 0;
+        return NGX_CONF_OK;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "failures=", 9) == 0) {
+            n = ngx_atoi(value[i].data + 9, value[i].len - 9);
+
+            if (n < 1 || n > 1000000) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_admin_guard: failures must be a "
+                                   "number from 1, not \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            alcf->guard.failures = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "window=", 7) == 0) {
+            s.data = value[i].data + 7;
+            s.len = value[i].len - 7;
+            ms = ngx_parse_time(&s, 0);
+
+            if (ms == (ngx_msec_t) NGX_ERROR || ms < 1000) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_admin_guard: window must be a time "
+                                   "of 1s or more, not \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            alcf->guard.window = ms;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_admin_guard: invalid parameter \"%V\", "
+                           "expected failures=N, window=TIME or off",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (alcf->guard.failures == NGX_CONF_UNSET_UINT) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_admin_guard: failures=N is needed");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_egov_admin_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_admin_main_conf_t));
+}
+
+
 static void *
 ngx_http_egov_admin_create_loc_conf(ngx_conf_t *cf)
 {
@@ -1083,6 +1244,8 @@ ngx_http_egov_admin_create_loc_conf(ngx_conf_t *cf)
     alcf->enable = NGX_CONF_UNSET;
     alcf->tokens = NGX_CONF_UNSET_PTR;
     alcf->audit = NGX_CONF_UNSET_PTR;
+    alcf->guard.failures = NGX_CONF_UNSET_UINT;
+    alcf->guard.window = NGX_CONF_UNSET_MSEC;
 
     return alcf;
 }
@@ -1100,6 +1263,15 @@ ngx_http_egov_admin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_ptr_value(conf->tokens, prev->tokens, NULL);
     ngx_conf_merge_ptr_value(conf->audit, prev->audit, NULL);
+
+    if (conf->guard.failures == NGX_CONF_UNSET_UINT) {
+        conf->guard = prev->guard;
+    }
+
+    ngx_conf_merge_uint_value(conf->guard.failures, prev->guard.failures,
+                              NGX_HTTP_EGOV_GUARD_FAILURES);
+    ngx_conf_merge_msec_value(conf->guard.window, prev->guard.window,
+                              NGX_HTTP_EGOV_GUARD_WINDOW);
 
     /* an API without a token would be open to anyone: refuse to start */
 

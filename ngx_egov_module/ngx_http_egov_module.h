@@ -76,6 +76,8 @@ typedef enum {
     NGX_EGOV_STAT_FLEET_LIMIT_OVER_APPLIED, /* "over" marks applied here */
     NGX_EGOV_STAT_FLEET_LIMIT_HELD,    /* strict refusals kept, no Redis */
     NGX_EGOV_STAT_REGEX_LIMITS,        /* matches that reached a limit */
+    NGX_EGOV_STAT_ADMIN_AUTH_FAILED,   /* admin API: no valid token */
+    NGX_EGOV_STAT_ADMIN_AUTH_REFUSED,  /* admin API: too many failures */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

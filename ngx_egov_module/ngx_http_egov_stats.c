@@ -124,6 +124,11 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
     { ngx_string("regex_limits_total"),
       ngx_string("Signature or cookie pattern matches that reached PCRE2's "
                  "match or depth limit") },
+    { ngx_string("admin_auth_failed_total"),
+      ngx_string("Admin API requests without a valid bearer token") },
+    { ngx_string("admin_auth_refused_total"),
+      ngx_string("Admin API requests refused: too many failed tokens from "
+                 "the address") },
 };
 
 

@@ -10,6 +10,7 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
+use Time::HiRes qw(sleep);
 use EgovTest;
 use EgovTest::Nginx;
 
@@ -255,10 +256,65 @@ is(statuses('/limited-admin/entries', '127.0.0.91', 2), '200 429',
 $l->stop;
 check_log_clean($l);
 
+# guessed tokens: every failure logged (the address anonymized) and
+# counted; an address with too many in the window is refused, a correct
+# token included, until the window ends; other addresses never are
+
+my $g = EgovTest::Nginx->new;
+$g->write_file('conf/admin.tokens', "alice:alice-token-0123456789abcdef\n");
+$g->start(http_config => <<'END', config => <<'END2');
+    egov_admin_token admin.tokens;
+    egov_admin_guard failures=3 window=5s;
+END
+    location /egov-admin/ { egov_admin; }
+    location /default-admin/ { egov_admin; egov_admin_guard failures=10; }
+    location /open-admin/ { egov_admin; egov_admin_guard off; }
+    location = /status { egov_status; }
+END2
+sub guessed {
+    my ($uri, $addr, $token) = @_;
+    return $g->request(uri => $uri, client_addr => $addr,
+                       headers => [['Authorization', "Bearer $token"]]);
+}
+is(join(' ', map { guessed('/egov-admin/entries', '127.0.0.77', "guess-$_")->status } 1 .. 3),
+   '401 401 401', 'three wrong tokens: 401 each');
+$res = guessed('/egov-admin/entries', '127.0.0.77', $alice);
+is($res->status, 429, 'then the address is refused, even with the right token');
+like($res->header('Retry-After') // '', qr/^[1-5]$/, '... with Retry-After');
+like($res->body, qr/too many requests without a valid token/, '... saying why');
+is(guessed('/egov-admin/entries', '127.0.0.78', $alice)->status, 200,
+   'a correct token from another address is served');
+is(guessed('/egov-admin/entries', '127.0.0.78', 'guess')->status, 401,
+   '... and that address has its own count');
+is(join(' ', map { guessed('/default-admin/entries', '127.0.0.79', "guess-$_")->status } 1 .. 10),
+   join(' ', (401) x 10), 'ten failures where ten are allowed');
+is(guessed('/default-admin/entries', '127.0.0.79', $alice)->status, 429,
+   'the eleventh request is refused');
+is(join(' ', map { guessed('/open-admin/entries', '127.0.0.80', "guess-$_")->status } 1 .. 12),
+   join(' ', (401) x 12), 'egov_admin_guard off: never refused');
+my $st = decode_json($g->request(uri => '/status')->body);
+is($st->{counters}{admin_auth_failed_total}, 26, 'failures counted');
+is($st->{counters}{admin_auth_refused_total}, 2, 'refusals counted');
+my $log = join "\n", grep { !/\[debug\]/ } split /\n/, $g->error_log;
+like($log, qr/\[warn\] .*egov admin: no valid bearer token from 127\.0\.0\.0 \(1 in this window\)/,
+     'a failure is logged, the address truncated');
+like($log, qr/\(3 in this window\); the address is refused until the window ends/,
+     'the refusal is announced');
+unlike($log, qr/127\.0\.0\.7[789]/, 'no raw address in the module\'s lines');
+sleep 5.2;
+is(guessed('/egov-admin/entries', '127.0.0.77', $alice)->status, 200,
+   'after the window the right token is served again');
+$g->stop;
+check_log_clean($g);
+
 # configuration errors
 
 my @invalid = (
     ['location /a { egov_admin; }', qr/egov_admin in \S+nginx\.conf:\d+ needs egov_admin_token/],
+    ['egov_admin_guard window=10s;', qr/egov_admin_guard: failures=N is needed in \S+nginx\.conf:\d+/],
+    ['egov_admin_guard failures=0;', qr/egov_admin_guard: failures must be a number from 1, not "failures=0" in \S+nginx\.conf:\d+/],
+    ['egov_admin_guard failures=3 window=100ms;', qr/egov_admin_guard: window must be a time of 1s or more, not "window=100ms"/],
+    ['egov_admin_guard failures=3 slow;', qr/egov_admin_guard: invalid parameter "slow"/],
     ['egov_admin_token /nonexistent; location /a { egov_admin; }', qr{open\(\) "/nonexistent" failed}],
     ['egov_admin_token short.tokens; location /a { egov_admin; }',
      qr/egov_admin_token "\S+short\.tokens", line 1: a token must have at least 16 characters and a name/],
