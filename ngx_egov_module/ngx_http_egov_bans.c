@@ -4,10 +4,16 @@
  * that lead to bans, shared by all workers and kept across reloads.
  *
  * Entries are keyed by prefix (one entry per address or network); a lookup
- * tries each prefix length in use.  Bans and entries are never evicted to
- * make room: when the zone is full, a new one is refused with an [error]
- * line and a counter.  Violation counts and the history of expired bans
- * (which makes repeat bans longer) are evicted first-in first-out instead.
+ * tries each prefix length in use.
+ *
+ * Two queues, each least recently used last.  "kept": what operators made
+ * (the admin API's bans, every block-list entry), never evicted.  "queue":
+ * what visitors' behaviour made, which an attacker with many addresses can
+ * grow: violation counts, the history of expired bans, and automatic bans
+ * (the escalator's, and the fleet's bans).  A full zone makes room from the
+ * cold end of "queue" only, one node at a time, so an attacker's bans can
+ * never crowd out an operator's entry, and no walk of the zone is made
+ * under the lock.  Many /64 bans in one IPv6 /48 become a ban of the /48.
  */
 
 
@@ -21,6 +27,13 @@
 
 /* a full zone is reported at most this often */
 #define NGX_HTTP_EGOV_FULL_REPORT  60000
+
+/* nodes evicted at most to make room for one */
+#define NGX_HTTP_EGOV_BAN_EVICT    16
+
+/* so many /64 bans in one /48 within the policy's window ban the /48 */
+#define NGX_HTTP_EGOV_BAN_V6_AGGREGATE         8
+#define NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX  48
 
 
 typedef struct {
@@ -45,7 +58,8 @@ typedef struct {
 typedef struct {
     ngx_rbtree_t                rbtree;
     ngx_rbtree_node_t           sentinel;
-    ngx_queue_t                 queue;       /* least recently used last */
+    ngx_queue_t                 queue;       /* evictable, LRU last */
+    ngx_queue_t                 kept;        /* operators' entries */
     ngx_atomic_t                blocking;    /* entries that refuse */
     uint32_t                    plen[2][129];
     uint64_t                    full_reported;
@@ -70,6 +84,12 @@ static ngx_http_egov_ban_node_t *ngx_http_egov_ban_create(ngx_log_t *log,
     ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr, uint64_t now);
 static void ngx_http_egov_ban_delete(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn);
+static void ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn);
+static ngx_int_t ngx_http_egov_ban_aggregate(ngx_log_t *log,
+    ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *key, uint64_t expires,
+    ngx_http_egov_ban_policy_t *policy, uint64_t now,
+    ngx_http_egov_entry_t *e);
 static void ngx_http_egov_ban_set_kind(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn, ngx_uint_t kind);
 static ngx_uint_t ngx_http_egov_ban_active(ngx_http_egov_ban_node_t *bn,
@@ -339,6 +359,8 @@ ngx_http_egov_bans_find(ngx_egov_cidr_t *addr, ngx_http_egov_entry_t *found)
         if (!ngx_http_egov_ban_active(bn, now)) {
             /* an expired ban: keep its history, stop refusing */
             ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
+            ngx_queue_remove(&bn->queue);
+            ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
             continue;
         }
 
@@ -368,8 +390,10 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
     ngx_http_egov_entry_t *banned)
 {
     uint64_t                   now, duration;
+    ngx_int_t                  aggregated;
     ngx_uint_t                 i;
     ngx_egov_cidr_t            key;
+    ngx_http_egov_entry_t      wider;
     ngx_http_egov_ban_ctx_t   *ctx;
     ngx_http_egov_ban_node_t  *bn;
 
@@ -401,8 +425,7 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
         }
 
     } else {
-        ngx_queue_remove(&bn->queue);
-        ngx_queue_insert_head(&ctx->sh->queue, &bn->queue);
+        ngx_http_egov_ban_touch(ctx, bn);
     }
 
     if (ngx_http_egov_ban_active(bn, now)) {
@@ -442,12 +465,89 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
     ngx_memcpy(bn->reason, "repeated violations", bn->reason_len);
 
     ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_ENTRY_BAN);
+    ngx_http_egov_ban_touch(ctx, bn);
     ngx_http_egov_ban_export(bn, banned);
+
+    aggregated = (key.family == AF_INET6)
+                 ? ngx_http_egov_ban_aggregate(log, ctx, &key, bn->expires,
+                                               policy, now, &wider)
+                 : NGX_DECLINED;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_BANS);
     ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, banned);
+
+    if (aggregated == NGX_OK) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_BANS_AGGREGATED);
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "egov: %d IPv6 /64 bans in one /%d: the /%d is "
+                      "banned for as long", NGX_HTTP_EGOV_BAN_V6_AGGREGATE,
+                      NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX,
+                      NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX);
+        ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, &wider);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * One more /64 ban in its /48, counted in a node of the /48 in the policy's
+ * window; the last of NGX_HTTP_EGOV_BAN_V6_AGGREGATE bans the /48 until
+ * "expires" (its own end; the /64's node may be evicted to make room for
+ * the /48's).  NGX_OK with "e" filled when it did.
+ */
+
+static ngx_int_t
+ngx_http_egov_ban_aggregate(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
+    ngx_egov_cidr_t *key, uint64_t expires,
+    ngx_http_egov_ban_policy_t *policy, uint64_t now,
+    ngx_http_egov_entry_t *e)
+{
+    ngx_egov_cidr_t            net;
+    ngx_http_egov_ban_node_t  *bn;
+
+    net = *key;
+    ngx_egov_cidr_mask(&net, NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX);
+
+    bn = ngx_http_egov_ban_lookup(ctx, &net, ngx_http_egov_ban_hash(&net));
+
+    if (bn == NULL) {
+        bn = ngx_http_egov_ban_create(log, ctx, &net, now);
+        if (bn == NULL) {
+            return NGX_DECLINED;
+        }
+
+    } else if (bn->kind != NGX_HTTP_EGOV_TRACK) {
+        /* the /48 is banned or blocked already */
+        return NGX_DECLINED;
+    }
+
+    ngx_http_egov_ban_touch(ctx, bn);
+
+    if (now - bn->window_start > policy->within) {
+        bn->window_start = now;
+        bn->violations = 0;
+    }
+
+    if (++bn->violations < NGX_HTTP_EGOV_BAN_V6_AGGREGATE) {
+        bn->forget = ngx_max(bn->forget, now + policy->within);
+        return NGX_DECLINED;
+    }
+
+    bn->bans++;
+    bn->violations = 0;
+    bn->origin = NGX_HTTP_EGOV_ORIGIN_ESCALATOR;
+    bn->created = now;
+    bn->expires = expires;
+    bn->forget = bn->expires + policy->max;
+    bn->reason_len = sizeof("neighbouring bans") - 1;
+    ngx_memcpy(bn->reason, "neighbouring bans", bn->reason_len);
+
+    ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_ENTRY_BAN);
+    ngx_http_egov_ban_touch(ctx, bn);
+    ngx_http_egov_ban_export(bn, e);
 
     return NGX_OK;
 }
@@ -495,10 +595,6 @@ ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
             ngx_shmtx_unlock(&ctx->shpool->mutex);
             return NGX_ERROR;
         }
-
-    } else {
-        ngx_queue_remove(&bn->queue);
-        ngx_queue_insert_head(&ctx->sh->queue, &bn->queue);
     }
 
     bn->origin = (u_char) e->origin;
@@ -515,6 +611,7 @@ ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
     ngx_memcpy(bn->reason, e->reason.data, bn->reason_len);
 
     ngx_http_egov_ban_set_kind(ctx, bn, e->kind);
+    ngx_http_egov_ban_touch(ctx, bn);
     ngx_http_egov_ban_export(bn, e);
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -576,8 +673,9 @@ ngx_array_t *
 ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
 {
     uint64_t                   now;
+    ngx_uint_t                 i;
     ngx_array_t               *list;
-    ngx_queue_t               *q;
+    ngx_queue_t               *q, *queues[2];
     ngx_http_egov_entry_t     *e;
     ngx_http_egov_ban_ctx_t   *ctx;
     ngx_http_egov_ban_node_t  *bn;
@@ -595,28 +693,34 @@ ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
 
     now = ngx_http_egov_now_ms();
 
+    queues[0] = &ctx->sh->kept;
+    queues[1] = &ctx->sh->queue;
+
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    for (q = ngx_queue_head(&ctx->sh->queue);
-         q != ngx_queue_sentinel(&ctx->sh->queue);
-         q = ngx_queue_next(q))
-    {
-        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+    for (i = 0; i < 2; i++) {
 
-        if (bn->kind == NGX_HTTP_EGOV_TRACK
-            || (kind && bn->kind != kind)
-            || !ngx_http_egov_ban_active(bn, now))
+        for (q = ngx_queue_head(queues[i]);
+             q != ngx_queue_sentinel(queues[i]);
+             q = ngx_queue_next(q))
         {
-            continue;
-        }
+            bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
 
-        e = ngx_array_push(list);
-        if (e == NULL) {
-            ngx_shmtx_unlock(&ctx->shpool->mutex);
-            return NULL;
-        }
+            if (bn->kind == NGX_HTTP_EGOV_TRACK
+                || (kind && bn->kind != kind)
+                || !ngx_http_egov_ban_active(bn, now))
+            {
+                continue;
+            }
 
-        ngx_http_egov_ban_export(bn, e);
+            e = ngx_array_push(list);
+            if (e == NULL) {
+                ngx_shmtx_unlock(&ctx->shpool->mutex);
+                return NULL;
+            }
+
+            ngx_http_egov_ban_export(bn, e);
+        }
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -743,6 +847,7 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
                     ngx_http_egov_ban_rbtree_insert);
     ngx_queue_init(&ctx->sh->queue);
+    ngx_queue_init(&ctx->sh->kept);
 
     len = sizeof(" in egov_ban_zone \"\"") + shm_zone->shm.name.len;
 
@@ -866,31 +971,31 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 {
     ngx_queue_t               *q;
     ngx_uint_t                 tries;
-    ngx_http_egov_ban_node_t  *bn;
+    ngx_http_egov_ban_node_t  *bn, *old;
 
     bn = ngx_slab_alloc_locked(ctx->shpool, sizeof(ngx_http_egov_ban_node_t));
 
-    /* room is made from counts and history only, never from bans */
+    /*
+     * room is made from the cold end of what visitors' behaviour made
+     * (counts, history, automatic bans), a node at a time; never from
+     * operators' entries
+     */
 
-    for (tries = 0; bn == NULL && tries < 32; tries++) {
+    for (tries = 0; bn == NULL && tries < NGX_HTTP_EGOV_BAN_EVICT; tries++) {
 
-        for (q = ngx_queue_last(&ctx->sh->queue);
-             q != ngx_queue_sentinel(&ctx->sh->queue);
-             q = ngx_queue_prev(q))
-        {
-            bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
-
-            if (!ngx_http_egov_ban_active(bn, now)) {
-                break;
-            }
-        }
+        q = ngx_queue_last(&ctx->sh->queue);
 
         if (q == ngx_queue_sentinel(&ctx->sh->queue)) {
-            bn = NULL;
             break;
         }
 
-        ngx_http_egov_ban_delete(ctx, bn);
+        old = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+        if (ngx_http_egov_ban_active(old, now)) {
+            ngx_http_egov_stat_inc(NGX_EGOV_STAT_BANS_EVICTED);
+        }
+
+        ngx_http_egov_ban_delete(ctx, old);
 
         bn = ngx_slab_alloc_locked(ctx->shpool,
                                    sizeof(ngx_http_egov_ban_node_t));
@@ -902,8 +1007,8 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
         if (now - ctx->sh->full_reported >= NGX_HTTP_EGOV_FULL_REPORT) {
             ctx->sh->full_reported = now;
             ngx_log_error(NGX_LOG_ERR, log, 0,
-                          "egov_ban_zone is full of active bans and entries: "
-                          "a new one was not recorded (more are counted in "
+                          "egov_ban_zone is full of operators' entries: a "
+                          "new one was not recorded (more are counted in "
                           "ban_zone_full_total)");
         }
 
@@ -923,6 +1028,28 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
     ngx_queue_insert_head(&ctx->sh->queue, &bn->queue);
 
     return bn;
+}
+
+
+/*
+ * To the head of its queue: "kept" for operators' entries (the admin API's
+ * bans, every block entry), "queue" for the rest (counts, history,
+ * automatic bans: the escalator's and the fleet's)
+ */
+
+static void
+ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn)
+{
+    ngx_uint_t  kept;
+
+    kept = bn->kind == NGX_HTTP_EGOV_ENTRY_BLOCK
+           || (bn->kind == NGX_HTTP_EGOV_ENTRY_BAN
+               && bn->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN);
+
+    ngx_queue_remove(&bn->queue);
+    ngx_queue_insert_head(kept ? &ctx->sh->kept : &ctx->sh->queue,
+                          &bn->queue);
 }
 
 
@@ -980,6 +1107,20 @@ ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
     ngx_uint_t                 looked;
     ngx_queue_t               *q, *prev;
     ngx_http_egov_ban_node_t  *bn;
+
+    /* an operator's entry that expired leaves "kept": a look at its tail */
+
+    q = ngx_queue_last(&ctx->sh->kept);
+
+    if (q != ngx_queue_sentinel(&ctx->sh->kept)) {
+        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+        if (!ngx_http_egov_ban_active(bn, now)) {
+            ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
+            ngx_queue_remove(&bn->queue);
+            ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
+        }
+    }
 
     /* active entries are skipped, but only a few nodes are looked at */
 

@@ -78,6 +78,8 @@ typedef enum {
     NGX_EGOV_STAT_REGEX_LIMITS,        /* matches that reached a limit */
     NGX_EGOV_STAT_ADMIN_AUTH_FAILED,   /* admin API: no valid token */
     NGX_EGOV_STAT_ADMIN_AUTH_REFUSED,  /* admin API: too many failures */
+    NGX_EGOV_STAT_BANS_EVICTED,        /* automatic bans evicted (full) */
+    NGX_EGOV_STAT_BANS_AGGREGATED,     /* /64 bans made a /48 ban */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

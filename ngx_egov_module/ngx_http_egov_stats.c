@@ -129,6 +129,10 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
     { ngx_string("admin_auth_refused_total"),
       ngx_string("Admin API requests refused: too many failed tokens from "
                  "the address") },
+    { ngx_string("bans_evicted_total"),
+      ngx_string("Automatic bans evicted from a full ban zone to make room") },
+    { ngx_string("bans_aggregated_total"),
+      ngx_string("IPv6 /48 bans made from many /64 bans in them") },
 };
 
 

@@ -1,14 +1,15 @@
 #!/usr/bin/perl
 # Bans: repeated violations ban an address everywhere, each repeat ban
 # lasts longer, bans expire on their own, the allowlist is never banned, a
-# full ban zone is reported (never a silently dropped ban), and the
-# invalid forms fail nginx -t.
+# full ban zone evicts automatic bans and never an operator's entry, many
+# IPv6 /64 bans in a /48 ban it, and the invalid forms fail nginx -t.
 
 use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
 use Time::HiRes qw(sleep time);
+use JSON::PP;
 use EgovTest;
 use EgovTest::Nginx;
 
@@ -91,30 +92,97 @@ is(get('/', $b)->status, 403, 'a ban survives a reload');
 $n->stop;
 check_log_clean($n);
 
-# a full ban zone: an [error] line and a counter, the bans made so far hold
+# a full ban zone: an attacker's bans (many addresses) evict the oldest
+# automatic bans, never an operator's entry, and never make one fail; no
+# walk of the zone: each new ban frees one old node
 {
     my $f = EgovTest::Nginx->new;
+    $f->write_file('conf/admin.tokens', "soc:soc-token-0123456789abcdef\n");
     $f->start(http_config => <<'END', config => <<'END2');
     egov_ban_zone size=32k;
     egov_ban after=1 within=10s for=60s;
+    egov_admin_token admin.tokens;
 END
     egov_signatures on;
     location / { return 200 "ok"; }
+    location /admin/ { egov_admin; }
+    location = /status { egov_status; }
 END2
-    my ($first, $refused) = (undef, 0);
-    for my $i (1 .. 400) {
-        my $addr = sprintf '127.0.%d.%d', 1 + int($i / 250), 1 + $i % 250;
-        $f->request(uri => '/.env', client_addr => $addr);
-        $first //= $addr;
-    }
-    like($f->error_log, qr/\[error\] .*egov_ban_zone is full of active bans and entries: a new one was not recorded/,
-         'a full zone is an [error] line');
+    my $admin = sub {
+        my ($method, $path, $body) = @_;
+        return $f->request(method => $method, uri => "/admin/$path", body => $body,
+                           headers => [['Authorization', 'Bearer soc-token-0123456789abcdef'],
+                                       ['Content-Type', 'application/json']]);
+    };
+    is($admin->('POST', 'entries', '{"address":"127.1.0.1","kind":"block"}')->status,
+       201, 'an operator\'s block before the flood');
+    is($admin->('POST', 'entries', '{"address":"127.1.0.2","kind":"ban","ttl":600}')->status,
+       201, 'an operator\'s ban before the flood');
+    my @addrs = map { sprintf '127.0.%d.%d', 1 + int($_ / 250), 1 + $_ % 250 } 1 .. 400;
+    $f->request(uri => '/.env', client_addr => $_) for @addrs;
+    is($f->request(uri => '/', client_addr => $addrs[-1])->status, 403,
+       'the newest automatic ban holds');
+    is($f->request(uri => '/', client_addr => $addrs[0])->status, 200,
+       'the oldest automatic ban made room');
+    is($f->request(uri => '/', client_addr => '127.1.0.1')->status, 403,
+       'the operator\'s block holds');
+    is($f->request(uri => '/', client_addr => '127.1.0.2')->status, 403,
+       'the operator\'s ban holds');
+    is($admin->('POST', 'entries', '{"address":"127.1.0.3","kind":"block"}')->status,
+       201, 'an operator\'s block during the flood is recorded');
+    is($f->request(uri => '/', client_addr => '127.1.0.3')->status, 403, '... and refuses');
+    my $c = decode_json($f->request(uri => '/status')->body)->{counters};
+    ok($c->{bans_evicted_total} > 300, "automatic bans evicted ($c->{bans_evicted_total})");
+    is($c->{bans_total}, 400, 'every violation banned');
+    is($c->{ban_zone_full_total}, 0, 'nothing refused for want of room');
+
+    # only operators' entries left: a new one is refused, reported once
+    my @codes = map {
+        $admin->('POST', 'entries', sprintf('{"address":"127.2.%d.%d","kind":"block"}',
+                                            int($_ / 250), 1 + $_ % 250))->status
+    } 1 .. 300;
+    ok((grep { $_ == 503 } @codes), 'a zone full of operators\' entries refuses a new one');
+    like($f->error_log, qr/\[error\] .*egov_ban_zone is full of operators' entries: a new one was not recorded/,
+         'an [error] line says so');
     is(scalar(() = $f->error_log =~ /egov_ban_zone is full/g), 1,
-       'reported once, not once per refused ban');
-    is($f->request(uri => '/', client_addr => $first)->status, 403,
-       'the first ban still holds: bans are never evicted');
+       'reported once, not once per refused entry');
+    is($f->request(uri => '/', client_addr => '127.1.0.1')->status, 403,
+       'the first block still holds: operators\' entries are never evicted');
     $f->stop;
     check_log_clean($f);
+}
+
+# IPv6: bans are per /64; eight /64 bans in one /48 ban the /48
+{
+    my $v = EgovTest::Nginx->new;
+    $v->start(http_config => <<'END', config => <<'END2');
+    egov_ban_zone size=1m;
+    egov_ban after=1 within=10s for=60s;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+END
+    egov_signatures on;
+    location / { return 200 "ok"; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+END2
+    my $from = sub {
+        my ($uri, $addr) = @_;
+        return $v->request(uri => $uri, headers => [['X-Forwarded-For', $addr]])->status;
+    };
+    for my $i (1 .. 7) {
+        $from->('/.env', "2001:db8:1:$i\::1");
+    }
+    is($from->('/', '2001:db8:1:1::99'), 403, 'a /64 is banned as a whole');
+    is($from->('/', '2001:db8:1:99::1'), 200, 'seven /64 bans: the /48 is not');
+    $from->('/.env', '2001:db8:1:8::1');
+    is($from->('/', '2001:db8:1:99::1'), 403, 'the eighth bans the /48');
+    is($from->('/', '2001:db8:2::1'), 200, 'the next /48 is not');
+    like($v->error_log, qr/\[warn\] .*egov: 8 IPv6 \/64 bans in one \/48: the \/48 is banned for as long/,
+         'logged, without an address');
+    my $c = decode_json($v->request(uri => '/status')->body)->{counters};
+    is($c->{bans_aggregated_total}, 1, 'counted');
+    $v->stop;
+    check_log_clean($v);
 }
 
 # invalid forms
