@@ -34,6 +34,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_egov_banner_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static void ngx_http_egov_buf_cut(ngx_buf_t *b, u_char *at);
+static void ngx_http_egov_buf_consume(ngx_buf_t *b);
 static ngx_int_t ngx_http_egov_banner_split(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_insert(ngx_http_request_t *r,
@@ -326,7 +328,7 @@ ngx_http_egov_banner_split(ngx_http_request_t *r,
             return ngx_http_egov_banner_consumed(r, b, last);
         }
 
-        b->last = at;
+        ngx_http_egov_buf_cut(b, at);
 
         return ngx_http_egov_banner_pass(r, b, last);
     }
@@ -346,10 +348,10 @@ ngx_http_egov_banner_split(ngx_http_request_t *r,
     tail->flush = b->flush;
 
     if (at == b->pos) {
-        b->pos = b->last;
+        ngx_http_egov_buf_consume(b);
 
     } else {
-        b->last = at;
+        ngx_http_egov_buf_cut(b, at);
         b->last_buf = 0;
         b->last_in_chain = 0;
 
@@ -363,6 +365,35 @@ ngx_http_egov_banner_split(ngx_http_request_t *r,
     }
 
     return ngx_http_egov_banner_pass(r, tail, last);
+}
+
+
+/*
+ * A buffer can be in memory and in a file at once (a filter that asked for
+ * memory passes it on): the file view is what sendfile sends, so it must
+ * be cut with the memory view, or the whole file goes out around the
+ * banner.
+ */
+
+static void
+ngx_http_egov_buf_cut(ngx_buf_t *b, u_char *at)
+{
+    if (b->in_file) {
+        b->file_last -= b->last - at;
+    }
+
+    b->last = at;
+}
+
+
+static void
+ngx_http_egov_buf_consume(ngx_buf_t *b)
+{
+    if (b->in_file) {
+        b->file_pos = b->file_last;
+    }
+
+    b->pos = b->last;
 }
 
 
@@ -400,7 +431,7 @@ ngx_http_egov_banner_consumed(ngx_http_request_t *r, ngx_buf_t *b,
 {
     ngx_buf_t  *e;
 
-    b->pos = b->last;
+    ngx_http_egov_buf_consume(b);
 
     if (!b->last_buf && !b->flush) {
         return NGX_OK;
@@ -621,7 +652,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     nb->flush = b->flush;
 
     /* the input is consumed: its owner may reuse it */
-    b->pos = b->last;
+    ngx_http_egov_buf_consume(b);
 
     if (nb->pos == nb->last) {
         if (!nb->last_buf && !nb->flush) {

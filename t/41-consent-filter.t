@@ -171,6 +171,27 @@ Vary: Cookie
 Content-Length: [1-9][0-9]+
 --- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" role="region" aria-labelledby="egov-consent-title" lang="ar" dir="rtl" data-nosnippet[^>]*>\n<style nonce="[^"]+">\.egov-consent\{display:none\}</style>\n<form .*</form>\n<link rel="stylesheet" href="/\.egov/consent/banner\.css\?v=[0-9a-f]{8}" nonce="[^"]+">\n<script src="/\.egov/consent/banner\.js\?v=[0-9a-f]{8}" nonce="[^"]+" defer></script>\n</div>\n</body></html>\n$
 
+=== TEST 4b: a buffer in memory and in a file at once (charset asks for memory, sendfile sends the file): cut on both views
+--- user_files
+>>> page.html
+<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main></body></html>
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+    charset_map koi8-r windows-1251 {
+        C1 E1;
+    }
+--- config
+    sendfile on;
+    location / {
+        charset koi8-r;
+        source_charset windows-1251;
+    }
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_like: ^<!doctype html><html lang="en"><head><title>p</title></head><body><main><h1>Page</h1><p>x</p></main><div id="egov-consent" class="egov-consent" [^\n]*>\n.*</div>\n</body></html>\n$
+
 === TEST 5: the banner's nonce is the CSP's
 --- http_config
     egov_consent on;
