@@ -399,7 +399,11 @@ ngx_http_egov_anon_exit_process(ngx_cycle_t *cycle)
 
 /*
  * The secret a server makes for itself lives as long as the zone: across
- * reloads, so the mapping does not change with the configuration.
+ * reloads, so the mapping does not change with the configuration.  It is
+ * written once, when the zone is made, before any worker reads it.  A
+ * secret from a file stays in its cycle's configuration (derived in
+ * egov_anon_secret): a reload, even one that fails, never rewrites what
+ * running workers read without a lock.
  */
 
 static ngx_int_t
@@ -432,14 +436,6 @@ ngx_http_egov_anon_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                           "egov_anon: RAND_bytes() failed");
             return NGX_ERROR;
         }
-    }
-
-    /* a secret from a file wins, and follows the file across reloads */
-
-    if (amcf->secret.len) {
-        (void) HMAC(EVP_sha256(), amcf->secret.data, (int) amcf->secret.len,
-                    (u_char *) "egov-anon-secret", 16, amcf->sh->secret,
-                    NULL);
     }
 
     return NGX_OK;
@@ -532,6 +528,7 @@ ngx_http_egov_anon_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_egov_anon_main_conf_t *amcf = conf;
 
+    char       *rv;
     ngx_str_t  *value;
 
     if (amcf->secret.data) {
@@ -540,8 +537,23 @@ ngx_http_egov_anon_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    return ngx_http_egov_conf_file(cf, &value[1], 16, 4096, 1,
-                                   "egov_anon_secret", &amcf->secret);
+    rv = ngx_http_egov_conf_file(cf, &value[1], 16, 4096, 1,
+                                 "egov_anon_secret", &amcf->secret);
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    /* a secret from a file wins, and follows the file across reloads */
+
+    if (HMAC(EVP_sha256(), amcf->secret.data, (int) amcf->secret.len,
+             (u_char *) "egov-anon-secret", 16, amcf->derived, NULL)
+        == NULL)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -707,7 +719,9 @@ ngx_http_egov_anon_keys(void)
     if (!fleet) {
         p = ngx_sprintf(data, "egov-anon:%T", period);
 
-        if (HMAC(EVP_sha256(), amcf->sh->secret, NGX_HTTP_EGOV_ANON_KEY_LEN,
+        if (HMAC(EVP_sha256(),
+                 amcf->secret.len ? amcf->derived : amcf->sh->secret,
+                 NGX_HTTP_EGOV_ANON_KEY_LEN,
                  data, p - data, c->key, NULL)
             == NULL)
         {

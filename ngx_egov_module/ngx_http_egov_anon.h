@@ -59,6 +59,8 @@ typedef struct {
 typedef struct {
     time_t                      rotation;    /* seconds */
     ngx_str_t                   secret;      /* from a file; empty: made */
+    u_char                      derived[NGX_HTTP_EGOV_ANON_KEY_LEN];
+                                             /* from the file's secret */
     ngx_shm_zone_t             *zone;
     ngx_slab_pool_t            *shpool;
     ngx_http_egov_anon_sh_t    *sh;

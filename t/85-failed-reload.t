@@ -17,6 +17,7 @@ use EgovTest;
 use EgovTest::Fleet;
 use EgovTest::Nginx;
 use EgovTest::Redis;
+use IO::Socket::IP;
 
 my $redis = EgovTest::Redis->new;
 $redis->start;
@@ -112,5 +113,42 @@ is($n->request(uri => '/', client_addr => '127.0.0.30')->status, 200,
 $n->stop;
 $n->expect_log(qr/could not build server_names_hash/);
 check_log_clean($n);
+
+# the anonymization secret from a file: a reload that fails after the
+# shared zones are set up (a port another program holds) must not change
+# what running workers hash with (it once rewrote the secret in the live
+# zone, without a lock)
+
+my $busy = IO::Socket::IP->new(LocalHost => '127.0.0.1', LocalPort => 0,
+                               Listen => 1) or die "listen: $!";
+my $a = EgovTest::Nginx->new(workers => 1);
+$a->write_file('conf/anon.secret', "first secret, 0123456789abcdef\n");
+my %anon = (
+    http_config => "    egov_anon_secret anon.secret;\n",
+    config => <<'END',
+    egov_anon_addr hash;
+    location /h { return 200 "$egov_anon_addr"; }
+END
+);
+$a->start(%anon);
+my $before = $a->request(uri => '/h')->body;
+like($before, qr/^[0-9a-f]{16}$/, 'the address, hashed');
+$a->write_file('conf/anon.secret', "second secret, 0123456789abcdef\n");
+$mark = length $a->error_log;
+$a->write_config(%anon, http_config => $anon{http_config}
+    . "    server { listen 127.0.0.1:" . $busy->sockport . "; }\n");
+ok(kill('HUP', $a->pid), 'a reload with another secret, on a port in use');
+ok(wait_until(sub { substr($a->error_log, $mark) =~ /bind\(\) to 127\.0\.0\.1:\d+ failed/ }, 10),
+   'the reload failed after the zones were set up');
+($old) = $a->worker_pids;
+kill 'TERM', $old;
+ok(wait_until(sub { my @w = $a->worker_pids; @w == 1 && $w[0] != $old }),
+   'a worker respawned (no key of its own cached)');
+ok(wait_until(sub { $a->request(uri => '/h')->status == 200 }), 'it answers');
+is($a->request(uri => '/h')->body, $before,
+   'it hashes as before: the running configuration\'s secret');
+$a->stop;
+$a->expect_log(qr/bind\(\) to 127\.0\.0\.1:\d+ failed|still could not bind/);
+check_log_clean($a);
 
 done_testing();
