@@ -14,6 +14,8 @@
 #include "ngx_egov_redis.h"
 #include "ngx_egov_set_cookie.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 
@@ -50,6 +52,8 @@ static ngx_int_t ngx_http_egov_consent_json(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx);
 static ngx_int_t ngx_http_egov_gpc_json(ngx_http_request_t *r);
 static ngx_str_t *ngx_http_egov_consent_key(void);
+static ngx_int_t ngx_http_egov_consent_cookie_key(
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_str_t *key);
 static ngx_int_t ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
     ngx_str_t *out);
@@ -311,7 +315,7 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
 {
     size_t                        nl, vl;
     uint64_t                      now;
-    ngx_str_t                    *key;
+    ngx_str_t                    *key, ck;
     ngx_uint_t                    i, all;
     const u_char                 *pos, *end, *n, *v;
     ngx_table_elt_t              *h;
@@ -341,6 +345,10 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
     now = ngx_time();
     all = clcf->categories ? (1u << clcf->categories->nelts) - 1 : 0;
 
+    if (key && ngx_http_egov_consent_cookie_key(clcf, &ck) != NGX_OK) {
+        key = NULL;
+    }
+
     for (i = 0; key && (h = ngx_http_egov_consent_cookie_header(r, i)); i++) {
 
         pos = h->value.data;
@@ -356,7 +364,7 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
 
             /* invalid, tampered, expired or outdated: no decision yet */
 
-            if (ngx_egov_consent_parse(v, vl, key->data, key->len,
+            if (ngx_egov_consent_parse(v, vl, ck.data, ck.len,
                                        &ctx->cookie)
                 != NGX_EGOV_CONSENT_OK)
             {
@@ -782,11 +790,10 @@ ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
 {
     u_char      *p;
     size_t       len;
-    ngx_str_t   *key, cookie;
+    ngx_str_t    key, cookie;
     ngx_uint_t   secure;
 
-    key = ngx_http_egov_consent_key();
-    if (key == NULL) {
+    if (ngx_http_egov_consent_cookie_key(clcf, &key) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -813,7 +820,7 @@ ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
                    clcf->cookie_name.len);
     *p++ = '=';
 
-    len = ngx_egov_consent_format(c, key->data, key->len, p,
+    len = ngx_egov_consent_format(c, key.data, key.len, p,
                                   NGX_EGOV_CONSENT_VALUE_LEN + 1);
     if (len == 0) {
         return NGX_ERROR;
@@ -1109,6 +1116,77 @@ ngx_http_egov_consent_key(void)
     shared.len = NGX_HTTP_EGOV_CONSENT_KEY_MIN;
 
     return shared.data ? &shared : NULL;
+}
+
+
+/*
+ * The key consent cookies of a location are signed with: the consent key,
+ * bound to the location's category names in their order.  Granted
+ * categories are bits by position: a list reordered (or renamed) without
+ * a new policy version would move a visitor's consent to other categories;
+ * bound this way, a cookie made under another list is not valid, and the
+ * visitor is asked again.  Derived once per worker and location.
+ */
+
+static ngx_int_t
+ngx_http_egov_consent_cookie_key(ngx_http_egov_consent_loc_conf_t *clcf,
+    ngx_str_t *out)
+{
+    ngx_str_t                 *key;
+    ngx_uint_t                 i;
+    unsigned int               len;
+    HMAC_CTX                  *hmac;
+    ngx_http_egov_category_t  *cat;
+
+    key = ngx_http_egov_consent_key();
+    if (key == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = clcf->cookie_key;
+    out->len = sizeof(clcf->cookie_key);
+
+    if (clcf->cookie_key_of == key->data) {
+        return NGX_OK;
+    }
+
+    hmac = HMAC_CTX_new();
+    if (hmac == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (HMAC_Init_ex(hmac, key->data, (int) key->len, EVP_sha256(), NULL)
+        != 1
+        || HMAC_Update(hmac, (u_char *) "egov-consent-categories:",
+                       sizeof("egov-consent-categories:") - 1)
+           != 1)
+    {
+        HMAC_CTX_free(hmac);
+        return NGX_ERROR;
+    }
+
+    cat = clcf->categories ? clcf->categories->elts : NULL;
+
+    for (i = 0; cat && i < clcf->categories->nelts; i++) {
+        if (HMAC_Update(hmac, cat[i].name.data, cat[i].name.len) != 1
+            || HMAC_Update(hmac, (u_char *) " ", 1) != 1)
+        {
+            HMAC_CTX_free(hmac);
+            return NGX_ERROR;
+        }
+    }
+
+    len = sizeof(clcf->cookie_key);
+
+    if (HMAC_Final(hmac, clcf->cookie_key, &len) != 1) {
+        HMAC_CTX_free(hmac);
+        return NGX_ERROR;
+    }
+
+    HMAC_CTX_free(hmac);
+    clcf->cookie_key_of = key->data;
+
+    return NGX_OK;
 }
 
 

@@ -57,6 +57,8 @@ typedef struct {
 typedef struct {
     ngx_flag_t                  enable;
     ngx_array_t                *categories;  /* ngx_http_egov_category_t */
+    u_char                      cookie_key[32];  /* bound to categories */
+    u_char                     *cookie_key_of;   /* the key it is from */
     ngx_uint_t                  version;
     ngx_str_t                   cookie_name;
     time_t                      max_age;

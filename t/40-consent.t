@@ -12,6 +12,7 @@ use EgovTest;
 use EgovTest::Consent qw(consent_cookie $KEY);
 
 $main::good = consent_cookie(granted => 1);          # analytics
+$main::only = consent_cookie(granted => 1, categories => 'analytics');
 $main::all = consent_cookie(granted => 7);           # all three
 $main::none = consent_cookie(granted => 0);
 $main::old = consent_cookie(granted => 1, version => 1);
@@ -99,7 +100,7 @@ GET /
 --- request eval
 ["GET /", "GET /", "GET /", "GET /dnt", "GET /", "GET /"]
 --- more_headers eval
-["Sec-GPC: 1", "Sec-GPC: 1\nCookie: egov_consent=$main::good", "DNT: 1", "DNT: 1", "Sec-GPC: 0", "Sec-GPC: yes"]
+["Sec-GPC: 1", "Sec-GPC: 1\nCookie: egov_consent=$main::only", "DNT: 1", "DNT: 1", "Sec-GPC: 0", "Sec-GPC: yes"]
 --- response_body eval
 ["none", "analytics", "unset", "none", "unset", "unset"]
 
@@ -278,7 +279,7 @@ Set-Cookie: ^sid=
 --- request eval
 ["POST /cookies/choice\naction=accept", "POST /.egov/consent\naction=accept", "GET /"]
 --- more_headers eval
-["Origin: http://localhost", "Origin: http://localhost", "Cookie: portal_consent=$main::good"]
+["Origin: http://localhost", "Origin: http://localhost", "Cookie: portal_consent=$main::only"]
 --- error_code eval
 [303, 200, 200]
 --- response_headers_like eval

@@ -14,6 +14,7 @@ use EgovTest::Consent qw(consent_cookie);
 $main::analytics = consent_cookie(granted => 1);
 $main::all = consent_cookie(granted => 7);
 $main::marketing = consent_cookie(granted => 4);
+$main::only = consent_cookie(granted => 1, categories => 'analytics');
 
 sub main::resp {
     my ($head, @body) = @_;
@@ -130,6 +131,26 @@ GET /
 "Cookie: egov_consent=$main::marketing"
 --- response_headers
 Set-Cookie: _fbp=fb.1.2; Path=/
+
+=== TEST 2d: categories reordered without a new policy version: a cookie of the old order is no consent (bits are positions)
+--- http_config
+    egov_consent on;
+    egov_consent_categories marketing preferences analytics;
+    egov_consent_key ../html/consent.key;
+--- config
+    location / {
+        add_header Set-Cookie "_ga=GA1.2.3; Path=/";
+        add_header Set-Cookie "_fbp=fb.1.2; Path=/";
+        add_header X-Granted $egov_consent;
+        return 200 "ok";
+    }
+--- request eval
+["GET /", "GET /"]
+--- more_headers eval
+["Cookie: egov_consent=$main::analytics",
+ "Cookie: egov_consent=" . EgovTest::Consent::consent_cookie(granted => 1, categories => 'marketing preferences analytics')]
+--- response_headers eval
+["!Set-Cookie\nX-Granted: unset", "Set-Cookie: _fbp=fb.1.2; Path=/\nX-Granted: marketing"]
 
 === TEST 3: egov_consent_unknown deny holds back unmapped cookies too
 --- http_config
@@ -385,7 +406,7 @@ my $c = "c" x 9000;
 --- request eval
 ["GET /page.html", "GET /page.html"]
 --- more_headers eval
-["Cookie: egov_consent=$main::analytics\nAccept-Language: en", "Sec-GPC: 1\nAccept-Language: en"]
+["Cookie: egov_consent=$main::only\nAccept-Language: en", "Sec-GPC: 1\nAccept-Language: en"]
 --- response_body_like eval
 [qr{<div class="egov-consent-link" lang="en" dir="ltr" data-nosnippet>\n<style nonce="[^"]+">.*<a href="/\.egov/consent\?return=/page\.html">Cookie settings</a>\n</div>\n</body>}s,
  qr{<a href="/\.egov/consent\?return=/page\.html">Cookie settings</a>}]
