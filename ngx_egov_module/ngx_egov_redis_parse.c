@@ -7,6 +7,10 @@
 
 #include "ngx_egov_redis_parse.h"
 
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
 
 static const u_char *ngx_egov_redis_word(const u_char *p, const u_char *end,
     const u_char **word, size_t *len);
@@ -108,27 +112,29 @@ ngx_egov_redis_parse_port(const u_char *p, size_t len)
 }
 
 
+/*
+ * inet_pton(), not a look at the characters: "cafe.db" is made of hex
+ * letters and dots, and hiredis would resolve it with getaddrinfo() in a
+ * worker
+ */
+
 int
 ngx_egov_redis_numeric_host(const u_char *p, size_t len)
 {
-    size_t  i;
-    u_char  c;
+    char    text[NGX_EGOV_REDIS_HOST_MAX + 1];
+    u_char  addr[16];
 
-    if (len == 0 || len > NGX_EGOV_REDIS_HOST_MAX) {
+    if (len == 0 || len > NGX_EGOV_REDIS_HOST_MAX
+        || memchr(p, '\0', len) != NULL)
+    {
         return 0;
     }
 
-    for (i = 0; i < len; i++) {
-        c = p[i];
+    memcpy(text, p, len);
+    text[len] = '\0';
 
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
-              || (c >= 'A' && c <= 'F') || c == '.' || c == ':'))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
+    return inet_pton(AF_INET, text, addr) == 1
+           || inet_pton(AF_INET6, text, addr) == 1;
 }
 
 

@@ -44,8 +44,8 @@ int ngx_egov_redis_parse_switch(const u_char *p, size_t len,
 int ngx_egov_redis_parse_port(const u_char *p, size_t len);
 
 /*
- * 1 when the text can only be a numeric IPv4 or IPv6 address (digits, hex
- * letters, dots, colons), so that connecting to it resolves nothing.
+ * 1 when the text is a numeric IPv4 or IPv6 address (inet_pton), so that
+ * connecting to it resolves nothing.
  */
 int ngx_egov_redis_numeric_host(const u_char *p, size_t len);
 

@@ -59,6 +59,13 @@ main(void)
     ok(ngx_egov_redis_numeric_host(S("2001:db8::1")), "IPv6 is numeric");
     ok(!ngx_egov_redis_numeric_host(S("redis.local")), "a name is not");
     ok(!ngx_egov_redis_numeric_host(S("")), "empty is not");
+    ok(!ngx_egov_redis_numeric_host(S("cafe.db")),
+       "a name of hex letters and dots is not (hiredis would resolve it)");
+    ok(!ngx_egov_redis_numeric_host(S("dead:beef")), "nor one with a colon");
+    ok(!ngx_egov_redis_numeric_host(S("1.2.3")), "nor a short IPv4");
+    ok(!ngx_egov_redis_numeric_host(S("::1\0x")), "nor one with a NUL");
+    ok(ngx_egov_redis_numeric_host(S("::ffff:192.0.2.1")),
+       "an IPv4-mapped IPv6 address is");
     ok(!ngx_egov_redis_numeric_host(
            S("1111:2222:3333:4444:5555:6666:7777:8888:9999:0")),
        "too long is not");
