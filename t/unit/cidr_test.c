@@ -245,5 +245,42 @@ main(void)
        "memory stays compact (%zu bytes)", ngx_egov_ipset_memory(big));
     ngx_egov_ipset_free(big);
 
+    /* merging: adjacent ranges become one, a gap of one address stays */
+    set = ngx_egov_ipset_create();
+    c = addr("192.0.2.1");
+    ngx_egov_ipset_add(set, &c);
+    c = addr("192.0.2.3");
+    ngx_egov_ipset_add(set, &c);
+    c = addr("192.0.2.4");
+    ngx_egov_ipset_add(set, &c);
+    c = addr("2001:db8::1");
+    ngx_egov_ipset_add(set, &c);
+    c = addr("2001:db8::3");
+    ngx_egov_ipset_add(set, &c);
+    /* a range ending at a 64-bit boundary, and the next one: the carry */
+    c = addr("2001:db8:0:1::/64");
+    ngx_egov_ipset_add(set, &c);
+    c = addr("2001:db8:0:2::/64");
+    ngx_egov_ipset_add(set, &c);
+    c = addr("2001:db8:0:3::1");
+    ngx_egov_ipset_add(set, &c);
+    ngx_egov_ipset_freeze(set);
+    ok(!in_set(set, "192.0.2.2"), "IPv4: one address between two entries "
+       "is not listed");
+    ok(in_set(set, "192.0.2.1") && in_set(set, "192.0.2.3")
+       && in_set(set, "192.0.2.4") && !in_set(set, "192.0.2.5"),
+       "IPv4: the entries are, adjacent ones merged");
+    is_int(ngx_egov_ipset_ranges(set) >= 2 + 2 + 2, 1,
+           "ranges: the gaps kept (%zu)", ngx_egov_ipset_ranges(set));
+    ok(!in_set(set, "2001:db8::2"), "IPv6: one address between two entries "
+       "is not listed");
+    ok(in_set(set, "2001:db8:0:1:ffff:ffff:ffff:ffff")
+       && in_set(set, "2001:db8:0:2::"), "IPv6: adjacent /64s merge "
+       "across the carry");
+    ok(!in_set(set, "2001:db8:0:3::"), "IPv6: the address after them, "
+       "before the next entry, is not listed");
+    ok(in_set(set, "2001:db8:0:3::1"), "IPv6: that entry is");
+    ngx_egov_ipset_free(set);
+
     return done_testing();
 }
