@@ -10,6 +10,9 @@ use lib 't/lib';
 use Test::More;
 use JSON::PP;
 use EgovTest;
+use EgovTest::Fleet;
+use IO::Select;
+use IO::Socket::IP;
 use EgovTest::Axe;
 use EgovTest::Browser;
 use EgovTest::Nginx;
@@ -127,6 +130,56 @@ SKIP: {
 
 $n->stop;
 check_log_clean($n);
+
+# a Redis that answers every command with an error holding " and \: the
+# status JSON carries it escaped, the HTML page too
+
+{
+    my $fake = IO::Socket::IP->new(LocalHost => '127.0.0.1', LocalPort => 0,
+                                   Listen => 8, ReuseAddr => 1) or die "listen: $!";
+    my $fport = $fake->sockport;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        local $SIG{ALRM} = sub { exit 0 };
+        alarm 30;
+        my @conns;
+        my $sel = IO::Select->new($fake);
+        while (1) {
+            for my $fh ($sel->can_read(1)) {
+                if ($fh == $fake) {
+                    my $c = $fake->accept or next;
+                    $sel->add($c);
+                    next;
+                }
+                my $got = sysread($fh, my $buf, 65536);
+                if (!$got) { $sel->remove($fh); close $fh; next }
+                my $cmds = () = $buf =~ /^\*\d+\r\n/mg;
+                syswrite($fh, qq{-ERR a "quoted" \\ reply\r\n} x ($cmds || 1));
+            }
+        }
+    }
+    close $fake;
+    my $e = EgovTest::Nginx->new;
+    $e->start(http_config => "egov_redis 127.0.0.1:$fport timeout=300ms;",
+              config => "location = /status { egov_status; }\n"
+                      . "location /health { egov_redis_health; }");
+    $e->request(uri => '/health') for 1 .. 3;
+    my $st;
+    ok(EgovTest::Fleet::wait_until(sub {
+        $st = eval { decode_json($e->request(uri => '/status')->body) };
+        $st && ($st->{redis}{error} // '') =~ /quoted/;
+    }, 5), 'the status JSON parses with the Redis error in it')
+        or diag $e->request(uri => '/status')->body;
+    is($st->{redis}{error}, 'PING: ERR a "quoted" \\ reply', '... the text exactly');
+    like($e->request(uri => '/status?format=html')->body,
+         qr/ERR a &quot;quoted&quot; \\ reply/, 'the HTML page escapes it');
+    $e->stop;
+    kill 'TERM', $pid;
+    waitpid $pid, 0;
+    $e->expect_log(qr/egov redis/);
+    check_log_clean($e);
+}
 
 # egov_status takes no argument and only in locations
 my $t = EgovTest::Nginx->new;
