@@ -7,14 +7,16 @@
  * The filter never buffers the page: each buffer is passed on as it comes.
  * Without nonces nothing of the page is copied but what follows "</body" in
  * its buffer: that buffer is cut there and the banner, rendered once per
- * request, goes on between its two parts.  Nonces change many places, so a
- * buffer that gets one is copied.  The beginning of a tag cut by the end of
- * a buffer (at most 7 bytes) waits for the next buffer.
+ * request, goes on between its two parts.  Nonces change many places: the
+ * page then goes on as views of its buffers between them (see
+ * ngx_http_egov_banner_rewrite).  The beginning of a "</body" cut by the
+ * end of a buffer (at most 6 bytes) waits for the next buffer.
  */
 
 
 #include "ngx_http_egov_consent.h"
 #include "ngx_egov_body_find.h"
+#include "ngx_egov_html_scan.h"
 
 #define NGX_HTTP_EGOV_HOLD_MAX  8
 
@@ -28,6 +30,9 @@ typedef struct {
     u_char                      hold[NGX_HTTP_EGOV_HOLD_MAX];
     size_t                      hold_len;
     off_t                       remaining;   /* of the page, or -1 */
+    ngx_egov_html_t             html;        /* with nonces: where it is */
+    ngx_chain_t                *free;        /* views of the input, */
+    ngx_chain_t                *busy;        /* reused once sent */
     unsigned                    inserted:1;
 } ngx_http_egov_banner_filter_t;
 
@@ -45,6 +50,11 @@ static ngx_int_t ngx_http_egov_banner_consumed(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_buf_t *ngx_http_egov_banner_view(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *p, const u_char *end,
+    ngx_chain_t ***last);
+static void ngx_http_egov_banner_recycle(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_chain_t *out);
 static ngx_int_t ngx_http_egov_banner_link(ngx_http_request_t *r,
     u_char *data, size_t len, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
@@ -148,11 +158,23 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_egov_consent_module);
 
-    if (ctx == NULL || ctx->filter == NULL || in == NULL || r != r->main) {
+    if (ctx == NULL || ctx->filter == NULL || r != r->main) {
         return ngx_http_next_body_filter(r, in);
     }
 
     f = ctx->filter;
+
+    if (in == NULL) {
+        /* the client took more: views it was sent free their input */
+
+        rc = ngx_http_next_body_filter(r, NULL);
+
+        if (f->nonce_attr.len) {
+            ngx_http_egov_banner_recycle(r, f, NULL);
+        }
+
+        return rc;
+    }
 
     /* the banner is in and no nonce is to be added: nothing more to do */
 
@@ -218,7 +240,13 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
     }
 
-    return ngx_http_next_body_filter(r, out);
+    rc = ngx_http_next_body_filter(r, out);
+
+    if (f->nonce_attr.len) {
+        ngx_http_egov_banner_recycle(r, f, out);
+    }
+
+    return rc;
 }
 
 
@@ -455,218 +483,236 @@ ngx_http_egov_banner_consumed(ngx_http_request_t *r, ngx_buf_t *b,
 
 
 /*
- * With nonces: the first tag of interest in [p, end): "</body" while the
- * banner is not in, "<script" and "<style" (followed by a space, "/" or
- * ">"); or a possible beginning of one cut by the end of the buffer.
+ * With nonces: the page is read by ngx_egov_html_scan.c, the nonce goes in
+ * before the ">" of every <script> and <style> start tag that has none,
+ * the banner before "</body".  Nothing of the page is copied: what goes on
+ * are views of the input buffer between those places, and the input is
+ * marked sent only when the last view of it is (its shadow), so that the
+ * buffer's owner (a static file's reader, proxy buffering, its temporary
+ * files) keeps the pace of the client and memory stays bounded; the
+ * views' buffers are reused.  What may be "</body" at the end of a buffer
+ * (at most 6 bytes) is copied and waits for the next one.
  */
-
-#define NGX_HTTP_EGOV_TAG_BODY     1
-#define NGX_HTTP_EGOV_TAG_SCRIPT   2
-#define NGX_HTTP_EGOV_TAG_STYLE    3
-#define NGX_HTTP_EGOV_TAG_PARTIAL  4
-
-static ngx_uint_t
-ngx_http_egov_banner_tag(ngx_http_egov_banner_filter_t *f,
-    ngx_uint_t inserted, u_char *p, u_char *end, u_char **at)
-{
-    u_char      c, *q;
-    size_t      left, len;
-    ngx_uint_t  i;
-
-    static ngx_str_t  names[] = {
-        ngx_string("</body"), ngx_string("<script"), ngx_string("<style")
-    };
-
-    /*
-     * memchr(), not ngx_strlchr(): a page has a "<" every few dozen bytes
-     * and this runs over every byte of every HTML page that gets a banner;
-     * without nonces only "</" can start what is looked for
-     */
-
-    for (q = p; q < end && (q = memchr(q, '<', end - q)) != NULL; q++) {
-
-        left = end - q;
-
-        if (f->nonce_attr.len == 0 && left > 1 && q[1] != '/') {
-            continue;
-        }
-
-        for (i = 0; i < 3; i++) {
-
-            if (i == 0 ? inserted : f->nonce_attr.len == 0) {
-                continue;
-            }
-
-            len = names[i].len;
-
-            if (left < len + (i ? 1 : 0)) {
-                if (ngx_strncasecmp(q, names[i].data, ngx_min(left, len))
-                    == 0)
-                {
-                    *at = q;
-                    return NGX_HTTP_EGOV_TAG_PARTIAL;
-                }
-
-                continue;
-            }
-
-            if (ngx_strncasecmp(q, names[i].data, len) != 0) {
-                continue;
-            }
-
-            if (i) {
-                /* <scripts> is not <script> */
-                c = q[len];
-
-                if (c != ' ' && c != '>' && c != '/' && c != '\t'
-                    && c != '\r' && c != '\n' && c != '\f')
-                {
-                    continue;
-                }
-            }
-
-            *at = q;
-            return NGX_HTTP_EGOV_TAG_BODY + i;
-        }
-    }
-
-    return 0;
-}
-
-
 
 static ngx_int_t
 ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {
-    u_char      *data, *p, *end, *at, *o;
-    size_t       len, size;
-    ngx_buf_t   *nb;
-    ngx_uint_t   tag, inserted, changes;
-
-    len = b->last - b->pos;
-
-    if (len == 0 && f->hold_len == 0) {
-        goto pass;
-    }
+    int            rc;
+    size_t         n;
+    ngx_buf_t     *view, *e;
+    ngx_uint_t     changed;
+    const u_char  *pos, *seg, *at;
 
     if (!ngx_buf_in_memory(b)) {
         return ngx_http_egov_banner_file(r, f, b, last);
     }
 
-    /* what was held from the previous buffer goes in front */
+    pos = b->pos;
+    seg = b->pos;
+    view = NULL;
+    changed = 0;
 
-    if (f->hold_len) {
-        data = ngx_pnalloc(r->pool, f->hold_len + len);
-        if (data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(data, f->hold, f->hold_len);
-
-        if (len) {
-            ngx_memcpy(data + f->hold_len, b->pos, len);
-        }
-
-        len += f->hold_len;
-        f->hold_len = 0;
-
-    } else {
-        data = b->pos;
-    }
-
-    end = data + len;
-
-    /* how much goes in, and what waits for the next buffer */
-
-    size = 0;
-    changes = 0;
-    inserted = f->inserted;
-    at = NULL;
-
-    for (p = data;
-         (tag = ngx_http_egov_banner_tag(f, inserted, p, end, &at)) != 0
-         && tag != NGX_HTTP_EGOV_TAG_PARTIAL;
-         p = at + 1)
-    {
-        changes++;
-
-        if (tag == NGX_HTTP_EGOV_TAG_BODY) {
-            size += f->insert.len;
-            inserted = 1;
-
-        } else {
-            size += f->nonce_attr.len;
-        }
-    }
-
-    if (tag != NGX_HTTP_EGOV_TAG_PARTIAL) {
+    for ( ;; ) {
         at = NULL;
-    }
+        rc = ngx_egov_html_next(&f->html, &pos, b->last, !f->inserted, &at);
 
-    if (changes == 0 && at == NULL && data == b->pos) {
-        goto pass;
-    }
-
-    if (at) {
-        f->hold_len = end - at;
-        ngx_memcpy(f->hold, at, f->hold_len);
-        end = at;
-    }
-
-    nb = ngx_create_temp_buf(r->pool, (end - data) + size + 1);
-    if (nb == NULL) {
-        return NGX_ERROR;
-    }
-
-    o = nb->last;
-
-    for (p = data; p < end; /* void */ ) {
-
-        tag = ngx_http_egov_banner_tag(f, f->inserted, p, end, &at);
-
-        if (tag == 0 || tag == NGX_HTTP_EGOV_TAG_PARTIAL) {
-            o = ngx_cpymem(o, p, end - p);
+        if (rc == NGX_EGOV_HTML_END) {
             break;
         }
 
-        if (tag == NGX_HTTP_EGOV_TAG_BODY) {
-            o = ngx_cpymem(o, p, at - p);
-            o = ngx_cpymem(o, f->insert.data, f->insert.len);
-            f->inserted = 1;
-            p = at;
+        if (rc == NGX_EGOV_HTML_PARTIAL && at == NULL) {
+            /* the held beginning goes on in this buffer: it all waits */
+            n = b->last - b->pos;
+            ngx_memcpy(f->hold + f->hold_len, b->pos, n);
+            f->hold_len += n;
+            seg = b->last;
+            changed = 1;
+            break;
+        }
+
+        if (rc == NGX_EGOV_HTML_BODY && at == NULL) {
+            /* "</body" began in the held bytes: the banner goes first */
+
+            if (ngx_http_egov_banner_insert(r, f, last) != NGX_OK
+                || ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            f->hold_len = 0;
+            changed = 1;
             continue;
         }
 
-        /* <script or <style: the nonce right after the tag's name */
+        if (f->hold_len) {
+            if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
 
-        at += (tag == NGX_HTTP_EGOV_TAG_SCRIPT) ? 7 : 6;
-        o = ngx_cpymem(o, p, at - p);
-        o = ngx_cpymem(o, f->nonce_attr.data, f->nonce_attr.len);
-        p = at;
-    }
-
-    nb->last = o;
-    nb->last_buf = b->last_buf;
-    nb->last_in_chain = b->last_in_chain;
-    nb->flush = b->flush;
-
-    /* the input is consumed: its owner may reuse it */
-    ngx_http_egov_buf_consume(b);
-
-    if (nb->pos == nb->last) {
-        if (!nb->last_buf && !nb->flush) {
-            return NGX_OK;
+            f->hold_len = 0;
         }
 
-        nb->temporary = 0;
+        changed = 1;
+
+        if (at > seg) {
+            view = ngx_http_egov_banner_view(r, f, seg, at, last);
+            if (view == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        seg = at;
+
+        if (rc == NGX_EGOV_HTML_PARTIAL) {
+            f->hold_len = b->last - at;
+            ngx_memcpy(f->hold, at, f->hold_len);
+            seg = b->last;
+            break;
+        }
+
+        if (rc == NGX_EGOV_HTML_BODY) {
+            if (ngx_http_egov_banner_insert(r, f, last) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        /* NGX_EGOV_HTML_NONCE */
+
+        if (ngx_http_egov_banner_view(r, f, f->nonce_attr.data,
+                                      f->nonce_attr.data + f->nonce_attr.len,
+                                      last)
+            == NULL)
+        {
+            return NGX_ERROR;
+        }
     }
 
-    return ngx_http_egov_banner_pass(r, nb, last);
+    if (f->hold_len && seg < b->last) {
+        /* held bytes that were no "</body" after all go on first */
 
-pass:
+        if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
 
-    return ngx_http_egov_banner_pass(r, b, last);
+        f->hold_len = 0;
+    }
+
+    if (!changed) {
+        return ngx_http_egov_banner_pass(r, b, last);
+    }
+
+    if (seg < b->last) {
+        view = ngx_http_egov_banner_view(r, f, seg, b->last, last);
+        if (view == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    /* the input is sent when its last view is; without one, now */
+
+    if (view) {
+        view->shadow = b;
+        view->recycled = b->recycled;
+
+    } else {
+        ngx_http_egov_buf_consume(b);
+    }
+
+    if (!b->last_buf && !b->flush && !b->last_in_chain) {
+        return NGX_OK;
+    }
+
+    e = ngx_calloc_buf(r->pool);
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    e->last_buf = b->last_buf;
+    e->last_in_chain = b->last_in_chain;
+    e->flush = b->flush;
+    e->sync = !e->flush;
+
+    return ngx_http_egov_banner_pass(r, e, last);
+}
+
+
+/* a read-only view of [p, end), in a buffer and a link reused */
+
+static ngx_buf_t *
+ngx_http_egov_banner_view(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *p, const u_char *end,
+    ngx_chain_t ***last)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    cl = ngx_chain_get_free_buf(r->pool, &f->free);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    b = cl->buf;
+    ngx_memzero(b, sizeof(ngx_buf_t));
+
+    b->pos = (u_char *) p;
+    b->last = (u_char *) end;
+    b->memory = 1;
+    b->tag = (ngx_buf_tag_t) &ngx_http_egov_banner_start;
+
+    **last = cl;
+    *last = &cl->next;
+
+    return b;
+}
+
+
+/*
+ * After the next filters: the views they have sent go back to the free
+ * list, and the input a sent view stood for is marked sent
+ */
+
+static void
+ngx_http_egov_banner_recycle(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_chain_t *out)
+{
+    ngx_chain_t  *cl, **ll;
+
+    for (ll = &f->busy; *ll; ll = &(*ll)->next) { /* void */ }
+
+    *ll = out;
+
+    while (f->busy) {
+        cl = f->busy;
+
+        if (ngx_buf_size(cl->buf) != 0) {
+            break;
+        }
+
+        f->busy = cl->next;
+
+        /* a buffer of another's (passed as it came) keeps its shadow */
+
+        if (cl->buf->tag != (ngx_buf_tag_t) &ngx_http_egov_banner_start) {
+            ngx_free_chain(r->pool, cl);
+            continue;
+        }
+
+        if (cl->buf->shadow) {
+            ngx_http_egov_buf_consume(cl->buf->shadow);
+            cl->buf->shadow = NULL;
+        }
+
+        cl->next = f->free;
+        f->free = cl;
+    }
 }
 
 

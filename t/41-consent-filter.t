@@ -413,7 +413,7 @@ my $c = "c" x 9000;
 --- response_body_unlike eval
 [qr/id="egov-consent"/, qr/id="egov-consent"/]
 
-=== TEST 10: egov_csp_nonce_inject gives the page's own tags the nonce
+=== TEST 10: egov_csp_nonce_inject gives the page's own tags the nonce (before their ">"), not those with one, not in comments or attribute values
 --- http_config
     upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
     egov_consent on;
@@ -424,11 +424,11 @@ my $c = "c" x 9000;
 --- backend eval
 { '/page' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n",
   "<html><head><script>a()</script><SCRIPT type=\"module\" src=x></SCRIPT><style>p{}</style><scripts>x</scripts><scr", 0.15,
-  "ipt defer>b()</script><style\n>q{}</style><script/></head><body></body></html>"] }
+  "ipt defer>b()</script><style\n>q{}</style><script/></script><script nonce=\"own\">c()</script><!-- <script> --><a title=\"<style>\">x</a></head><body></body></html>"] }
 --- request
 GET /page
 --- response_body_like eval
-qr{^<html><head><script nonce="([^"]+)">a\(\)</script><SCRIPT nonce="\1" type="module" src=x></SCRIPT><style nonce="\1">p\{\}</style><scripts>x</scripts><script nonce="\1" defer>b\(\)</script><style nonce="\1"\n>q\{\}</style><script nonce="\1"/></head><body><div id="egov-consent"}s
+qr{^<html><head><script nonce="([^"]+)">a\(\)</script><SCRIPT type="module" src=x nonce="\1"></SCRIPT><style nonce="\1">p\{\}</style><scripts>x</scripts><script defer nonce="\1">b\(\)</script><style\n nonce="\1">q\{\}</style><script/ nonce="\1"></script><script nonce="own">c\(\)</script><!-- <script> --><a title="<style>">x</a></head><body><div id="egov-consent"}s
 --- response_headers_like
 Content-Security-Policy: 'nonce-
 

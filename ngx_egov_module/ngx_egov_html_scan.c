@@ -1,0 +1,464 @@
+
+/*
+ * The places the consent filter changes in a page, by a reduced HTML
+ * tokenizer (WHATWG's states for tags, attributes, comments and the raw
+ * text of script and style; character references, CDATA and the escaped
+ * states of script data are not needed to find tags).
+ */
+
+
+#include "ngx_egov_html_scan.h"
+
+#include <string.h>
+
+
+enum {
+    NGX_EGOV_S_DATA = 0,
+    NGX_EGOV_S_TAG_OPEN,          /* "<" */
+    NGX_EGOV_S_END_TAG_OPEN,      /* "</" */
+    NGX_EGOV_S_TAG_NAME,
+    NGX_EGOV_S_BEFORE_ATTR,
+    NGX_EGOV_S_ATTR_NAME,
+    NGX_EGOV_S_AFTER_ATTR_NAME,
+    NGX_EGOV_S_BEFORE_VALUE,
+    NGX_EGOV_S_VALUE_DQ,
+    NGX_EGOV_S_VALUE_SQ,
+    NGX_EGOV_S_VALUE_UNQ,
+    NGX_EGOV_S_MARKUP,            /* "<!" */
+    NGX_EGOV_S_COMMENT_START,     /* "<!-" */
+    NGX_EGOV_S_COMMENT,
+    NGX_EGOV_S_BOGUS,
+    NGX_EGOV_S_RAW,               /* inside <script> or <style> */
+    NGX_EGOV_S_RAW_LT,
+    NGX_EGOV_S_RAW_END            /* "</" and part of the raw tag's name */
+};
+
+enum {
+    NGX_EGOV_TAG_OTHER = 0,
+    NGX_EGOV_TAG_SCRIPT,
+    NGX_EGOV_TAG_STYLE,
+    NGX_EGOV_TAG_BODY
+};
+
+
+#define ngx_egov_html_space(c)                                               \
+    ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || (c) == '\f')
+#define ngx_egov_html_alpha(c)                                               \
+    (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z')
+#define ngx_egov_html_lower(c)                                               \
+    (((c) >= 'A' && (c) <= 'Z') ? ((c) | 0x20) : (c))
+
+
+static const char  *ngx_egov_html_raw_names[] = { "", "script", "style" };
+
+
+static int ngx_egov_html_tag_kind(ngx_egov_html_t *h);
+static int ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q,
+    const u_char **at);
+static void ngx_egov_html_name(ngx_egov_html_t *h, u_char c);
+
+
+void
+ngx_egov_html_init(ngx_egov_html_t *h)
+{
+    memset(h, 0, sizeof(ngx_egov_html_t));
+}
+
+
+int
+ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
+    const u_char *end, int body, const u_char **at)
+{
+    int            rc;
+    u_char         c;
+    const u_char  *p, *q;
+
+    for (p = *pos; p < end; p++) {
+
+        c = *p;
+
+        switch (h->state) {
+
+        case NGX_EGOV_S_DATA:
+            q = memchr(p, '<', end - p);
+            if (q == NULL) {
+                p = end - 1;
+                break;
+            }
+
+            p = q;
+            h->lt = q;
+            h->state = NGX_EGOV_S_TAG_OPEN;
+            break;
+
+        case NGX_EGOV_S_TAG_OPEN:
+            if (c == '!') {
+                h->state = NGX_EGOV_S_MARKUP;
+
+            } else if (c == '/') {
+                h->state = NGX_EGOV_S_END_TAG_OPEN;
+
+            } else if (ngx_egov_html_alpha(c)) {
+                h->state = NGX_EGOV_S_TAG_NAME;
+                h->end_tag = 0;
+                h->len = 0;
+                ngx_egov_html_name(h, c);
+
+            } else {
+                h->state = NGX_EGOV_S_DATA;
+                p--;                              /* read it again */
+            }
+
+            break;
+
+        case NGX_EGOV_S_END_TAG_OPEN:
+            if (ngx_egov_html_alpha(c)) {
+                h->state = NGX_EGOV_S_TAG_NAME;
+                h->end_tag = 1;
+                h->len = 0;
+                ngx_egov_html_name(h, c);
+
+            } else {
+                h->state = (c == '>') ? NGX_EGOV_S_DATA : NGX_EGOV_S_BOGUS;
+            }
+
+            break;
+
+        case NGX_EGOV_S_TAG_NAME:
+            if (!ngx_egov_html_space(c) && c != '/' && c != '>') {
+                ngx_egov_html_name(h, c);
+                break;
+            }
+
+            h->tag = (uint8_t) ngx_egov_html_tag_kind(h);
+            h->has_nonce = 0;
+
+            if (h->end_tag && h->tag == NGX_EGOV_TAG_BODY && body) {
+                h->state = NGX_EGOV_S_BEFORE_ATTR;
+                *at = h->lt;
+                *pos = p;                         /* c is read again */
+                return NGX_EGOV_HTML_BODY;
+            }
+
+            if (c == '>') {
+                rc = ngx_egov_html_tag_end(h, p, at);
+                if (rc != NGX_EGOV_HTML_END) {
+                    *pos = p + 1;
+                    return rc;
+                }
+
+                break;
+            }
+
+            h->state = NGX_EGOV_S_BEFORE_ATTR;
+            break;
+
+        case NGX_EGOV_S_BEFORE_ATTR:
+            if (ngx_egov_html_space(c) || c == '/') {
+                break;
+            }
+
+            if (c == '>') {
+                rc = ngx_egov_html_tag_end(h, p, at);
+                if (rc != NGX_EGOV_HTML_END) {
+                    *pos = p + 1;
+                    return rc;
+                }
+
+                break;
+            }
+
+            h->state = NGX_EGOV_S_ATTR_NAME;
+            h->len = 0;
+            ngx_egov_html_name(h, c);
+            break;
+
+        case NGX_EGOV_S_ATTR_NAME:
+            if (!ngx_egov_html_space(c) && c != '/' && c != '=' && c != '>') {
+                ngx_egov_html_name(h, c);
+                break;
+            }
+
+            if (h->len == 5 && memcmp(h->name, "nonce", 5) == 0) {
+                h->has_nonce = 1;
+            }
+
+            if (c == '>') {
+                rc = ngx_egov_html_tag_end(h, p, at);
+                if (rc != NGX_EGOV_HTML_END) {
+                    *pos = p + 1;
+                    return rc;
+                }
+
+                break;
+            }
+
+            h->state = (c == '=') ? NGX_EGOV_S_BEFORE_VALUE
+                       : (c == '/') ? NGX_EGOV_S_BEFORE_ATTR
+                       : NGX_EGOV_S_AFTER_ATTR_NAME;
+            break;
+
+        case NGX_EGOV_S_AFTER_ATTR_NAME:
+            if (ngx_egov_html_space(c)) {
+                break;
+            }
+
+            if (c == '=') {
+                h->state = NGX_EGOV_S_BEFORE_VALUE;
+
+            } else if (c == '/') {
+                h->state = NGX_EGOV_S_BEFORE_ATTR;
+
+            } else if (c == '>') {
+                rc = ngx_egov_html_tag_end(h, p, at);
+                if (rc != NGX_EGOV_HTML_END) {
+                    *pos = p + 1;
+                    return rc;
+                }
+
+            } else {
+                h->state = NGX_EGOV_S_ATTR_NAME;
+                h->len = 0;
+                ngx_egov_html_name(h, c);
+            }
+
+            break;
+
+        case NGX_EGOV_S_BEFORE_VALUE:
+            if (ngx_egov_html_space(c)) {
+                break;
+            }
+
+            if (c == '"') {
+                h->state = NGX_EGOV_S_VALUE_DQ;
+
+            } else if (c == '\'') {
+                h->state = NGX_EGOV_S_VALUE_SQ;
+
+            } else if (c == '>') {
+                rc = ngx_egov_html_tag_end(h, p, at);
+                if (rc != NGX_EGOV_HTML_END) {
+                    *pos = p + 1;
+                    return rc;
+                }
+
+            } else {
+                h->state = NGX_EGOV_S_VALUE_UNQ;
+            }
+
+            break;
+
+        case NGX_EGOV_S_VALUE_DQ:
+        case NGX_EGOV_S_VALUE_SQ:
+            q = memchr(p, (h->state == NGX_EGOV_S_VALUE_DQ) ? '"' : '\'',
+                       end - p);
+            if (q == NULL) {
+                p = end - 1;
+                break;
+            }
+
+            p = q;
+            h->state = NGX_EGOV_S_BEFORE_ATTR;
+            break;
+
+        case NGX_EGOV_S_VALUE_UNQ:
+            if (ngx_egov_html_space(c)) {
+                h->state = NGX_EGOV_S_BEFORE_ATTR;
+
+            } else if (c == '>') {
+                rc = ngx_egov_html_tag_end(h, p, at);
+                if (rc != NGX_EGOV_HTML_END) {
+                    *pos = p + 1;
+                    return rc;
+                }
+            }
+
+            break;
+
+        case NGX_EGOV_S_MARKUP:
+            if (c == '-') {
+                h->state = NGX_EGOV_S_COMMENT_START;
+
+            } else {
+                h->state = (c == '>') ? NGX_EGOV_S_DATA : NGX_EGOV_S_BOGUS;
+            }
+
+            break;
+
+        case NGX_EGOV_S_COMMENT_START:
+            if (c == '-') {
+                /* "<!-->" and "<!--->" end at once, as browsers read them */
+                h->state = NGX_EGOV_S_COMMENT;
+                h->dashes = 2;
+
+            } else {
+                h->state = (c == '>') ? NGX_EGOV_S_DATA : NGX_EGOV_S_BOGUS;
+            }
+
+            break;
+
+        case NGX_EGOV_S_COMMENT:
+            if (c == '-') {
+                if (h->dashes < 2) {
+                    h->dashes++;
+                }
+
+            } else if (c == '>' && h->dashes == 2) {
+                h->state = NGX_EGOV_S_DATA;
+
+            } else {
+                h->dashes = 0;
+            }
+
+            break;
+
+        case NGX_EGOV_S_BOGUS:
+            q = memchr(p, '>', end - p);
+            if (q == NULL) {
+                p = end - 1;
+                break;
+            }
+
+            p = q;
+            h->state = NGX_EGOV_S_DATA;
+            break;
+
+        case NGX_EGOV_S_RAW:
+            q = memchr(p, '<', end - p);
+            if (q == NULL) {
+                p = end - 1;
+                break;
+            }
+
+            p = q;
+            h->lt = q;
+            h->state = NGX_EGOV_S_RAW_LT;
+            break;
+
+        case NGX_EGOV_S_RAW_LT:
+            if (c == '/') {
+                h->state = NGX_EGOV_S_RAW_END;
+                h->len = 0;
+
+            } else {
+                h->state = NGX_EGOV_S_RAW;
+                p--;
+            }
+
+            break;
+
+        default: /* NGX_EGOV_S_RAW_END */
+
+            if (h->len < strlen(ngx_egov_html_raw_names[h->raw])) {
+                if (ngx_egov_html_lower(c)
+                    == (u_char) ngx_egov_html_raw_names[h->raw][h->len])
+                {
+                    h->len++;
+
+                } else {
+                    h->state = NGX_EGOV_S_RAW;
+                    p--;
+                }
+
+                break;
+            }
+
+            if (ngx_egov_html_space(c) || c == '/' || c == '>') {
+                /* the raw text's end tag */
+                h->raw = 0;
+                h->end_tag = 1;
+                h->tag = NGX_EGOV_TAG_OTHER;
+                h->state = (c == '>') ? NGX_EGOV_S_DATA
+                                      : NGX_EGOV_S_BEFORE_ATTR;
+
+            } else {
+                h->state = NGX_EGOV_S_RAW;
+                p--;
+            }
+
+            break;
+        }
+    }
+
+    *pos = end;
+
+    /* the end within what may be "</body": its bytes wait */
+
+    rc = NGX_EGOV_HTML_END;
+
+    if (body
+        && (h->state == NGX_EGOV_S_TAG_OPEN
+            || h->state == NGX_EGOV_S_END_TAG_OPEN
+            || (h->state == NGX_EGOV_S_TAG_NAME && h->end_tag
+                && h->len <= 4 && memcmp(h->name, "body", h->len) == 0)))
+    {
+        *at = h->lt;
+        rc = NGX_EGOV_HTML_PARTIAL;
+    }
+
+    h->lt = NULL;
+
+    return rc;
+}
+
+
+/* the ">" of a tag: a nonce for a script or style start tag without one */
+
+static int
+ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q, const u_char **at)
+{
+    int  rc;
+
+    rc = NGX_EGOV_HTML_END;
+    h->state = NGX_EGOV_S_DATA;
+
+    if (h->end_tag) {
+        return rc;
+    }
+
+    if (h->tag == NGX_EGOV_TAG_SCRIPT || h->tag == NGX_EGOV_TAG_STYLE) {
+        h->raw = h->tag;
+        h->state = NGX_EGOV_S_RAW;
+
+        if (!h->has_nonce) {
+            *at = q;
+            rc = NGX_EGOV_HTML_NONCE;
+        }
+    }
+
+    return rc;
+}
+
+
+static int
+ngx_egov_html_tag_kind(ngx_egov_html_t *h)
+{
+    if (h->len == 6 && memcmp(h->name, "script", 6) == 0) {
+        return NGX_EGOV_TAG_SCRIPT;
+    }
+
+    if (h->len == 5 && memcmp(h->name, "style", 5) == 0) {
+        return NGX_EGOV_TAG_STYLE;
+    }
+
+    if (h->len == 4 && memcmp(h->name, "body", 4) == 0) {
+        return NGX_EGOV_TAG_BODY;
+    }
+
+    return NGX_EGOV_TAG_OTHER;
+}
+
+
+/* a name's first bytes, lower case; a longer name matches none of ours */
+
+static void
+ngx_egov_html_name(ngx_egov_html_t *h, u_char c)
+{
+    if (h->len < sizeof(h->name)) {
+        h->name[h->len] = ngx_egov_html_lower(c);
+    }
+
+    if (h->len < 255) {
+        h->len++;
+    }
+}

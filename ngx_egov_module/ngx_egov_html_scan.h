@@ -1,0 +1,58 @@
+
+/*
+ * Where the consent filter may change a page, found by reading it as an
+ * HTML tokenizer does (a small part of it: tags, attributes, comments, the
+ * raw text of <script> and <style>), buffer after buffer, in one pass:
+ * the ">" that ends a <script> or <style> start tag with no nonce, and the
+ * "</body" end tag.  Text in comments, in attribute values and inside
+ * scripts is not markup.  Plain C over (pointer, length), no allocation:
+ * unit-tested and fuzzed (a page split anywhere gives the same places).
+ */
+
+
+#ifndef _NGX_EGOV_HTML_SCAN_H_INCLUDED_
+#define _NGX_EGOV_HTML_SCAN_H_INCLUDED_
+
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+
+#define NGX_EGOV_HTML_END      0   /* the range is read; nothing found */
+#define NGX_EGOV_HTML_NONCE    1   /* *at: the ">" of a tag to get one */
+#define NGX_EGOV_HTML_BODY     2   /* *at: "</body" begins, NULL: it began
+                                      in an earlier range (held bytes) */
+#define NGX_EGOV_HTML_PARTIAL  3   /* the range ends within what may be
+                                      "</body": *at its "<", NULL: it began
+                                      in an earlier range */
+
+/* what may still be "</body" is at most this long: "</body" */
+#define NGX_EGOV_HTML_HOLD_MAX  6
+
+
+typedef struct {
+    uint8_t         state;
+    uint8_t         tag;           /* the tag being read */
+    uint8_t         raw;           /* in the raw text of this tag */
+    uint8_t         end_tag;       /* the tag being read is an end tag */
+    uint8_t         has_nonce;
+    uint8_t         len;           /* of name[] */
+    uint8_t         dashes;
+    u_char          name[8];       /* lower case, the first 8 bytes */
+    const u_char   *lt;            /* the "<" of the tag, in this range */
+} ngx_egov_html_t;
+
+
+void ngx_egov_html_init(ngx_egov_html_t *h);
+
+/*
+ * Reads [*pos, end) until something is found: returns it (with *at), and
+ * *pos where reading goes on; NGX_EGOV_HTML_END with *pos = end when the
+ * range is read.  "body": whether "</body" is still looked for.
+ */
+int ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
+    const u_char *end, int body, const u_char **at);
+
+
+#endif /* _NGX_EGOV_HTML_SCAN_H_INCLUDED_ */

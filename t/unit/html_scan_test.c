@@ -1,0 +1,132 @@
+/* sources: ngx_egov_module/ngx_egov_html_scan.c */
+
+#include <stdlib.h>
+#include "tap.h"
+#include "ngx_egov_html_scan.h"
+
+
+/*
+ * What is found in a page read in ranges of "chunk" bytes (0: at once):
+ * "n12 " for a nonce before the ">" at offset 12, "b40 " where "</body"
+ * begins (a PARTIAL's held bytes give the offset when the tag is known).
+ */
+
+static const char *
+found(const char *page, size_t chunk)
+{
+    int              rc, body;
+    size_t           len, start, n, held, o;
+    const u_char    *p, *pos, *end, *at;
+    ngx_egov_html_t  h;
+
+    static char      out[4096];
+
+    ngx_egov_html_init(&h);
+    len = strlen(page);
+    o = 0;
+    out[0] = '\0';
+    held = 0;
+    body = 1;
+
+    for (start = 0; start < len; start += n) {
+        n = (chunk && chunk < len - start) ? chunk : len - start;
+        p = (const u_char *) page + start;
+        pos = p;
+        end = p + n;
+
+        for ( ;; ) {
+            at = NULL;
+            rc = ngx_egov_html_next(&h, &pos, end, body, &at);
+
+            if (rc == NGX_EGOV_HTML_END) {
+                break;
+            }
+
+            if (rc == NGX_EGOV_HTML_PARTIAL) {
+                if (at) {
+                    held = start + (at - p);
+                }
+                break;
+            }
+
+            if (rc == NGX_EGOV_HTML_BODY) {
+                body = 0;
+            }
+
+            o += snprintf(out + o, sizeof(out) - o, "%c%zu ",
+                          rc == NGX_EGOV_HTML_NONCE ? 'n' : 'b',
+                          at ? start + (size_t) (at - p) : held);
+        }
+    }
+
+    return out;
+}
+
+
+static int
+same_in_chunks(const char *page)
+{
+    size_t       chunk;
+    char         whole[4096];
+
+    snprintf(whole, sizeof(whole), "%s", found(page, 0));
+
+    for (chunk = 1; chunk <= 9; chunk++) {
+        if (strcmp(found(page, chunk), whole) != 0) {
+            printf("# chunk %zu: \"%s\", at once: \"%s\"\n", chunk,
+                   found(page, chunk), whole);
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+#define T(page, want, what)                                                  \
+    do {                                                                     \
+        ok(strcmp(found(page, 0), want) == 0, what);                         \
+        if (strcmp(found(page, 0), want) != 0) {                             \
+            printf("#   got \"%s\", want \"%s\"\n", found(page, 0), want);   \
+        }                                                                    \
+        ok(same_in_chunks(page), what ": the same in any chunks");           \
+    } while (0)
+
+
+int
+main(void)
+{
+    /* offsets:    0         1         2         3         4         5 */
+    /*             0123456789012345678901234567890123456789012345678901 */
+    T("<script>x</script></body>", "n7 b18 ", "a script, then </body");
+    T("<STYLE type=\"text/css\">a{}</STYLE></BODY >",
+      "n22 b34 ", "upper case, attributes");
+    T("<script nonce=\"abc\">x</script>", "",
+      "a tag with a nonce gets none");
+    T("<script NONCE=abc src=a.js></script>", "",
+      "an unquoted nonce, any case");
+    T("<script src=\"a.js\" data-nonce=\"x\">", "n33 ",
+      "data-nonce is another attribute");
+    T("<!-- <script> </body> -->x", "", "nothing in a comment");
+    T("<!--><script>", "n12 ", "\"<!-->\" ends the comment at once");
+    T("<!---><script>", "n13 ", "so does \"<!--->\"");
+    T("<!-- a -- b --><style>", "n21 ", "dashes inside a comment");
+    T("<a title=\"<script>\" href='</body>'>x</a>", "",
+      "nothing in attribute values");
+    T("<script>document.write(\"<script></body>\")</script><style>",
+      "n7 n56 ", "nothing in a script's text");
+    T("<script>if (a</scriptx) {}</script ><style/>", "n7 n43 ",
+      "a script ends at </script and a delimiter only");
+    T("<style>p{}</style><script/></body>", "n6 n26 ",
+      "<script/> gets one, and is raw text on (as in browsers)");
+    T("<script src=x/></script>", "n14 ", "an unquoted value then />");
+    T("<!DOCTYPE html><html><body><p>a < b</p></body></html>",
+      "b39 ", "a doctype, a lone <");
+    T("</bodyx></body\n>", "b8 ", "</bodyx is another tag");
+    T("<scripts></scripts><scrip>", "", "other names");
+    T("<p>no end", "", "no </body");
+    T("</body></body>", "b0 ", "</body once");
+    T("<scr\"ipt>", "", "a quote in a tag name");
+
+    return done_testing();
+}
