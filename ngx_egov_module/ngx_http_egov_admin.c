@@ -422,15 +422,25 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
     u_char                   text[NGX_HTTP_EGOV_REASON_LEN * 6];
     u_char                   out[NGX_EGOV_CIDR_TEXT_LEN + 512];
 
-    /* the body, in one piece (nginx may have written it to a file) */
+    /*
+     * the body, in one piece, from memory: the location's body buffer holds
+     * NGX_HTTP_EGOV_ADMIN_BODY_MAX (see the merge), so nothing is read
+     * from a file while a worker waits
+     */
 
     len = 0;
 
     for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
          cl = cl->next)
     {
-        len += cl->buf->in_file ? cl->buf->file_last - cl->buf->file_pos
-                                : cl->buf->last - cl->buf->pos;
+        if (cl->buf->in_file) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "egov admin: a request body was written to a "
+                          "file; it is not read");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        len += cl->buf->last - cl->buf->pos;
     }
 
     if (len == 0 || len > NGX_HTTP_EGOV_ADMIN_BODY_MAX) {
@@ -448,21 +458,7 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
     p = body;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
-
-        if (!cl->buf->in_file) {
-            p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
-            continue;
-        }
-
-        n = ngx_read_file(cl->buf->file, p,
-                          (size_t) (cl->buf->file_last - cl->buf->file_pos),
-                          cl->buf->file_pos);
-
-        if (n != cl->buf->file_last - cl->buf->file_pos) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        p += n;
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
     }
 
     json.nodes = nodes;
@@ -1272,6 +1268,23 @@ ngx_http_egov_admin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_EGOV_GUARD_FAILURES);
     ngx_conf_merge_msec_value(conf->guard.window, prev->guard.window,
                               NGX_HTTP_EGOV_GUARD_WINDOW);
+
+    /*
+     * the API's bodies (16 KiB at most) stay in memory: read from a
+     * temporary file they would be read while the worker waits
+     */
+
+    if (conf->enable == 1) {
+        ngx_http_core_loc_conf_t  *core;
+
+        core = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+        if (core->client_body_buffer_size < NGX_HTTP_EGOV_ADMIN_BODY_MAX) {
+            core->client_body_buffer_size = NGX_HTTP_EGOV_ADMIN_BODY_MAX;
+        }
+
+        core->client_body_in_file_only = 0;     /* off */
+    }
 
     /* an API without a token would be open to anyone: refuse to start */
 

@@ -524,6 +524,10 @@ ngx_http_egov_consent_endpoint(ngx_http_request_t *r,
      * would.
      */
 
+    if (r->headers_in.content_length_n > 4096) {
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
     rc = ngx_http_read_client_request_body(r, ngx_http_egov_consent_body);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
@@ -574,7 +578,11 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
         return NGX_HTTP_FORBIDDEN;
     }
 
-    /* the form, at most 4 KiB of it, from memory or the temporary file */
+    /*
+     * the form, at most 4 KiB of it, from memory only: a body nginx wrote
+     * to a temporary file (larger than client_body_buffer_size) would be
+     * read while the worker waits; a decision is a few hundred bytes
+     */
 
     size = 0;
 
@@ -585,18 +593,10 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
             b = cl->buf;
 
             if (b->in_file) {
-                ssize_t  rd;
-
-                rd = ngx_read_file(b->file, body + size,
-                                   ngx_min((off_t) (sizeof(body) - size),
-                                           b->file_last - b->file_pos),
-                                   b->file_pos);
-                if (rd == NGX_ERROR) {
-                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
-                }
-
-                size += rd;
-                continue;
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "egov consent: a decision larger than "
+                              "client_body_buffer_size was refused");
+                return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
             }
 
             nl = ngx_min((size_t) (b->last - b->pos), sizeof(body) - size);

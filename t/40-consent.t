@@ -178,6 +178,25 @@ Origin: http://localhost
  "Location: http://localhost:$TEST_NGINX_PORT/", "Location: http://localhost:$TEST_NGINX_PORT/",
  "Location: http://localhost:$TEST_NGINX_PORT/"]
 
+=== TEST 9b: a decision is read from memory only: larger than the body buffer or 4 KiB, refused
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_consent_key ../html/consent.key;
+--- config
+    client_body_buffer_size 128;
+    location / { return 200 "page"; }
+--- request eval
+["POST /.egov/consent\naction=reject",
+ "POST /.egov/consent\naction=reject&x=" . ('y' x 3000),
+ "POST /.egov/consent\naction=reject&x=" . ('y' x 5000)]
+--- more_headers
+Origin: http://localhost
+--- error_code eval
+[303, 413, 413]
+--- error_log
+egov consent: a decision larger than client_body_buffer_size was refused
+
 === TEST 10: another site cannot consent for the visitor
 --- http_config
     egov_consent on;
