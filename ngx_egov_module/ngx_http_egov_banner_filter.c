@@ -24,6 +24,23 @@
 #define NGX_HTTP_EGOV_TAIL      4096
 
 
+/* where a static page's "</body" is, per worker, per version of a file */
+#define NGX_HTTP_EGOV_PAGE_ENDS   64
+#define NGX_HTTP_EGOV_FOLLOW_MAX  256
+
+typedef struct {
+    ngx_uint_t                  used;
+    dev_t                       dev;
+    ino_t                       ino;
+    off_t                       size;
+    time_t                      mtime;
+    long                        mtime_ns;
+    off_t                       file_last;   /* the range sent ends here */
+    size_t                      follow_len;  /* bytes from "</body" on */
+    u_char                      follow[NGX_HTTP_EGOV_FOLLOW_MAX];
+} ngx_http_egov_page_end_t;
+
+
 typedef struct {
     ngx_str_t                   insert;      /* banner or link, rendered */
     ngx_str_t                   nonce_attr;  /* ' nonce="..."' */
@@ -59,12 +76,18 @@ static ngx_int_t ngx_http_egov_banner_link(ngx_http_request_t *r,
     u_char *data, size_t len, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_http_egov_page_end_t *ngx_http_egov_banner_page_end(
+    ngx_http_request_t *r, ngx_buf_t *b);
 static void ngx_http_egov_banner_cork(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_banner_pass(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
+
+/* process memory, made in the worker: nothing of a cycle */
+static ngx_http_egov_page_end_t  ngx_http_egov_page_ends[
+                                                  NGX_HTTP_EGOV_PAGE_ENDS];
 
 /* how wide the search for "</body" goes on this CPU */
 static int  ngx_http_egov_banner_find_level;
@@ -717,21 +740,21 @@ ngx_http_egov_banner_recycle(ngx_http_request_t *r,
 
 
 /*
- * A page in a file: only its last NGX_HTTP_EGOV_TAIL bytes are read, where
- * </body> is; the rest goes on as a file buffer (sendfile).  Earlier file
- * buffers pass untouched (a proxied page buffered to disk comes in
- * several).
+ * A page in a file: where "</body" is in its last NGX_HTTP_EGOV_TAIL bytes
+ * and what follows it are kept per worker for each version of a file
+ * (device, inode, size, modification time), so the file is read once, not
+ * on every request; the page up to there goes on as a file buffer
+ * (sendfile).  Earlier file buffers pass untouched (a proxied page
+ * buffered to disk comes in several).
  */
 
 static ngx_int_t
 ngx_http_egov_banner_file(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {
-    int          partial;
-    u_char      *tail, *p;
-    off_t        size, start;
-    ssize_t      n;
-    ngx_buf_t   *mb;
+    off_t                        end;
+    ngx_buf_t                   *mb;
+    ngx_http_egov_page_end_t    *pe;
 
     if (f->hold_len) {
         /* a tag cut between memory and a file: it was not one of ours */
@@ -748,12 +771,106 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
         return ngx_http_egov_banner_pass(r, b, last);
     }
 
+    pe = ngx_http_egov_banner_page_end(r, b);
+    if (pe == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_egov_banner_cork(r);
+
+    /* the file up to there, then the banner and what followed */
+
+    end = b->file_last;
+    b->file_last = end - pe->follow_len;
+    b->last_buf = 0;
+    b->last_in_chain = 0;
+
+    if (b->file_last <= b->file_pos) {
+        b->file_last = b->file_pos;
+        b->in_file = 0;
+        b->sync = 1;
+    }
+
+    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK
+        || ngx_http_egov_banner_insert(r, f, last) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    mb = ngx_calloc_buf(r->pool);
+    if (mb == NULL) {
+        return NGX_ERROR;
+    }
+
+    mb->last_buf = 1;
+    mb->last_in_chain = 1;
+
+    if (pe->follow_len == 0) {
+        mb->sync = 1;
+
+    } else if (pe->follow_len <= NGX_HTTP_EGOV_FOLLOW_MAX) {
+        /* a copy: another page may take the cache's place before it is sent */
+        mb->pos = ngx_pnalloc(r->pool, pe->follow_len);
+        if (mb->pos == NULL) {
+            return NGX_ERROR;
+        }
+
+        mb->last = ngx_cpymem(mb->pos, pe->follow, pe->follow_len);
+        mb->memory = 1;
+
+    } else {
+        mb->file = b->file;
+        mb->file_pos = end - pe->follow_len;
+        mb->file_last = end;
+        mb->in_file = 1;
+    }
+
+    return ngx_http_egov_banner_pass(r, mb, last);
+}
+
+
+/*
+ * The end of a page in a file: how many bytes follow "</body" (all of the
+ * tail when there is none), from the worker's cache or read once
+ */
+
+static ngx_http_egov_page_end_t *
+ngx_http_egov_banner_page_end(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    int                        partial;
+    u_char                    *tail, *p;
+    off_t                      size, start;
+    ssize_t                    n;
+    ngx_uint_t                 i;
+    ngx_file_info_t            fi;
+    ngx_http_egov_page_end_t  *pe;
+
+    if (ngx_fd_info(b->file->fd, &fi) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
+                      ngx_fd_info_n " \"%V\" failed", &b->file->name);
+        return NULL;
+    }
+
+    i = (ngx_uint_t) ((fi.st_ino ^ fi.st_dev) % NGX_HTTP_EGOV_PAGE_ENDS);
+    pe = &ngx_http_egov_page_ends[i];
+
+    if (pe->used && pe->dev == fi.st_dev && pe->ino == fi.st_ino
+        && pe->size == ngx_file_size(&fi)
+        && pe->mtime == ngx_file_mtime(&fi)
+#if (NGX_LINUX)
+        && pe->mtime_ns == fi.st_mtim.tv_nsec
+#endif
+        && pe->file_last == b->file_last)
+    {
+        return pe;
+    }
+
     size = ngx_min(b->file_last - b->file_pos, NGX_HTTP_EGOV_TAIL);
     start = b->file_last - size;
 
     tail = ngx_pnalloc(r->pool, size);
     if (tail == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     n = ngx_read_file(b->file, tail, (size_t) size, start);
@@ -762,7 +879,7 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "egov consent: could not read the end of \"%V\"",
                       &b->file->name);
-        return NGX_ERROR;
+        return NULL;
     }
 
     /* the first "</body" there, as in a page through memory */
@@ -774,44 +891,22 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
         p = tail + size;
     }
 
-    ngx_http_egov_banner_cork(r);
+    pe->used = 1;
+    pe->dev = fi.st_dev;
+    pe->ino = fi.st_ino;
+    pe->size = ngx_file_size(&fi);
+    pe->mtime = ngx_file_mtime(&fi);
+#if (NGX_LINUX)
+    pe->mtime_ns = fi.st_mtim.tv_nsec;
+#endif
+    pe->file_last = b->file_last;
+    pe->follow_len = (tail + size) - p;
 
-    /* the file up to there, then the banner and what followed */
-
-    b->file_last = start + (p - tail);
-    b->last_buf = 0;
-    b->last_in_chain = 0;
-
-    if (b->file_last == b->file_pos) {
-        b->in_file = 0;
-        b->sync = 1;
+    if (pe->follow_len <= NGX_HTTP_EGOV_FOLLOW_MAX) {
+        ngx_memcpy(pe->follow, p, pe->follow_len);
     }
 
-    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK
-        || ngx_http_egov_banner_insert(r, f, last) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    /* what followed, from the bytes read (nothing else uses them) */
-
-    mb = ngx_calloc_buf(r->pool);
-    if (mb == NULL) {
-        return NGX_ERROR;
-    }
-
-    mb->pos = p;
-    mb->last = tail + size;
-    mb->memory = 1;
-    mb->last_buf = 1;
-    mb->last_in_chain = 1;
-
-    if (mb->pos == mb->last) {
-        mb->memory = 0;
-        mb->sync = 1;
-    }
-
-    return ngx_http_egov_banner_pass(r, mb, last);
+    return pe;
 }
 
 

@@ -10,6 +10,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
+use Time::HiRes qw(sleep);
 use IO::Socket::IP;
 use IO::Select;
 use EgovTest;
@@ -168,6 +169,26 @@ like(substr($n->error_log, $from), qr/: \*\d+ tcp_nodelay$/m,
 # sendfile off: the page goes through memory, nothing to cork
 $from = pages_in_turn('/mem/page.html', 1, 'sendfile off');
 is(corks($from), 0, 'sendfile off: not corked');
+
+# the page's end is read once per version of the file, not on every
+# request (a read while the worker waits): the second time, nothing is read
+$from = pages_in_turn('/page.html', 1, 'the end found');
+my $reads = qr/ read: \d+, [0-9A-F]+, \d+, \d+$/m;
+$from = pages_in_turn('/page.html', 2, 'the end known');
+is(scalar(() = substr($n->error_log, $from) =~ /$reads/g), 0,
+   'the file is not read again');
+(my $changed = $page) =~ s{<h1>Page</h1>}{<h1>Page, changed</h1>};
+$changed =~ s{</main></body></html>\n\z}{</main></body></html>\n<!-- a longer end -->\n};
+sleep 1.1;
+$n->write_file('html/page.html', $changed);
+$from = log_end();
+$s = connect_();
+print $s "GET /page.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+my $c = read_response($s);
+close $s;
+like($c->{body}, qr{<h1>Page, changed</h1>.*</main><div id="egov-consent".*</div>\n</body></html>\n<!-- a longer end -->\n\z}s,
+     'a changed file: its new end is found');
+is(scalar(() = substr($n->error_log, $from) =~ /$reads/g), 1, '... read once');
 
 $n->stop;
 check_log_clean($n);
