@@ -2,7 +2,9 @@
 #
 #   make            build build/ngx_http_egov_module.so for Debian's nginx
 #   make run        start the demo portal on http://127.0.0.1:8080
-#   make test       run the whole test suite (SANITIZE=1: under ASan+UBSan)
+#   make test       run the whole test suite (SANITIZE=1: under ASan+UBSan;
+#                   HUP=1: each nginx reloaded, a reload failed, workers
+#                   respawned before its requests)
 #   make bench      compare with plain nginx (wrk, one interleaved run)
 #   make deps       install missing Debian packages
 #   make install    the module, its load snippet and egovctl (DESTDIR=)
@@ -14,6 +16,7 @@ NGINX_SRC ?= /usr/share/nginx/src
 NGINX_BIN ?= /usr/sbin/nginx
 BUILD     ?= build
 SANITIZE  ?=
+HUP       ?=
 PROVE_JOBS ?= 2
 TESTS     ?= t/
 
@@ -72,7 +75,7 @@ test: deps-test $(TEST_DEPS) $(EGOVCTL)
 	@tools/test-setup.sh
 	EGOV_NGINX=$(abspath $(TEST_NGINX)) EGOV_MODULE=$(TEST_MODULE) \
 	EGOVCTL=$(abspath $(EGOVCTL)) \
-	EGOV_SANITIZE=$(SANITIZE) \
+	EGOV_SANITIZE=$(SANITIZE) EGOV_HUP=$(HUP) \
 	    prove -j$(PROVE_JOBS) -r $(TESTS)
 
 DESTDIR  ?=
