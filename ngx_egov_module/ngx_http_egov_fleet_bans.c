@@ -63,6 +63,8 @@ static ngx_http_egov_fleet_local_t *ngx_http_egov_fleet_find(
     ngx_http_egov_fleet_local_t *local, ngx_uint_t n, ngx_egov_cidr_t *cidr);
 static int ngx_libc_cdecl ngx_http_egov_fleet_cmp(const void *one,
     const void *two);
+static ngx_int_t ngx_http_egov_fleet_cidr(u_char *p, size_t len,
+    ngx_egov_cidr_t *cidr, ngx_uint_t add);
 static ngx_int_t ngx_http_egov_fleet_parse(u_char *p, u_char *last,
     ngx_http_egov_entry_t *e);
 static u_char *ngx_http_egov_fleet_value(u_char *p, ngx_http_egov_entry_t *e);
@@ -322,7 +324,9 @@ ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
     for (p = field; p < last && *p != ' '; p++) { /* void */ }
 
     if (p == last
-        || ngx_egov_cidr_parse(field, p - field, &e.cidr) != NGX_EGOV_CIDR_OK)
+        || ngx_http_egov_fleet_cidr(field, p - field, &e.cidr,
+                                    message->data[0] == '+')
+           != NGX_OK)
     {
         goto bad;
     }
@@ -518,9 +522,9 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
 
         if (field->type != REDIS_REPLY_STRING
             || value->type != REDIS_REPLY_STRING
-            || ngx_egov_cidr_parse((u_char *) field->str, field->len,
-                                   &e.cidr)
-               != NGX_EGOV_CIDR_OK
+            || ngx_http_egov_fleet_cidr((u_char *) field->str, field->len,
+                                        &e.cidr, 1)
+               != NGX_OK
             || ngx_http_egov_fleet_parse((u_char *) value->str,
                                          (u_char *) value->str + value->len,
                                          &e)
@@ -671,12 +675,37 @@ ngx_http_egov_fleet_cmp(const void *one, const void *two)
 }
 
 
-/* "KIND CREATED EXPIRES BANS REASON"; the reason may be empty */
+/*
+ * An address or prefix from Redis, as strictly as the admin API takes one:
+ * no bits beyond its length, and for a new entry no /0 (a message "+
+ * 0.0.0.0/0" once refused every client of every server of the fleet)
+ */
+
+static ngx_int_t
+ngx_http_egov_fleet_cidr(u_char *p, size_t len, ngx_egov_cidr_t *cidr,
+    ngx_uint_t add)
+{
+    if (ngx_egov_cidr_parse(p, len, cidr) != NGX_EGOV_CIDR_OK
+        || ngx_egov_cidr_host_bits(p, len, cidr)
+        || (add && cidr->prefix == 0))
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * "KIND CREATED EXPIRES BANS REASON"; the reason may be empty, and holds
+ * what the admin API takes: printable ASCII, NGX_HTTP_EGOV_REASON_LEN bytes
+ */
 
 static ngx_int_t
 ngx_http_egov_fleet_parse(u_char *p, u_char *last, ngx_http_egov_entry_t *e)
 {
-    uint64_t  kind, bans;
+    u_char    *q;
+    uint64_t   kind, bans;
 
     p = ngx_http_egov_fleet_number(p, last, &kind);
 
@@ -704,6 +733,16 @@ ngx_http_egov_fleet_parse(u_char *p, u_char *last, ngx_http_egov_entry_t *e)
 
     if (p < last) {
         p++;
+    }
+
+    if ((size_t) (last - p) > NGX_HTTP_EGOV_REASON_LEN) {
+        return NGX_ERROR;
+    }
+
+    for (q = p; q < last; q++) {
+        if (*q < 0x20 || *q > 0x7e) {
+            return NGX_ERROR;
+        }
     }
 
     e->kind = (ngx_uint_t) kind;

@@ -105,14 +105,26 @@ ok(wait_until(sub { get($a, '127.0.0.31')->status == 200
 # malformed messages: ignored, logged without their content
 
 my $mark = length $a->error_log;
-for my $m ('+ 127.0.0.40/32 9 1 2 0 x', '+ 300.0.0.1/32 2 1 0 0 x',
-           '- 127.0.0.40/32', 'garbage', '+ 127.0.0.40/32 2 1 zz 0 x')
-{
+# and what the admin API refuses: a /0 (it refused every client of every
+# server), bits beyond the prefix, a reason with control bytes or too long
+my $later = int(time * 1000 + 600_000);
+my @bad = ('+ 127.0.0.40/32 9 1 2 0 x', '+ 300.0.0.1/32 2 1 0 0 x',
+           '- 127.0.0.40/32', 'garbage', '+ 127.0.0.40/32 2 1 zz 0 x',
+           "+ 0.0.0.0/0 2 1700000000000 $later 0 all",
+           "+ ::/0 2 1700000000000 $later 0 all",
+           "+ 127.0.0.41/24 2 1700000000000 $later 0 wide",
+           "+ 127.0.0.40/32 2 1700000000000 $later 0 a\x1b[2Jb",
+           "+ 127.0.0.40/32 2 1700000000000 $later 0 " . ('r' x 65));
+for my $m (@bad) {
     $redis->command('PUBLISH', 't75:entries', $m);
 }
+$redis->command('HSET', 't75:entries', '0.0.0.0/0',
+                "2 1700000000000 $later 0 all");
 ok(wait_until(sub { count_lines(substr($a->error_log, $mark),
-                    qr/egov fleet: ignored a malformed message/) == 5 }, 2),
-   'five malformed messages, five warnings on A');
+                    qr/egov fleet: ignored a malformed message/) == @bad }, 2),
+   scalar(@bad) . ' malformed messages, as many warnings on A');
+is(get($a, '127.0.0.1')->status, 200, 'a /0 from Redis refuses nobody');
+is(get($b, '127.0.0.9')->status, 200, '... on B neither');
 my $log = substr($a->error_log, $mark);
 like($log, qr/\[warn\] .*egov fleet: ignored a malformed message of 25 bytes on "t75:entries"/,
      'the warning says how long and where');
