@@ -6,6 +6,7 @@
 #                   HUP=1: each nginx reloaded, a reload failed, workers
 #                   respawned before its requests)
 #   make bench      compare with plain nginx (wrk, one interleaved run)
+#   make mutate     every mutation of tools/mutations.txt must fail a test
 #   make deps       install missing Debian packages
 #   make install    the module, its load snippet and egovctl (DESTDIR=)
 #   make deb        build/libnginx-mod-http-egov.deb
@@ -42,7 +43,8 @@ TEST_MODULE := $(abspath $(MODULE))
 TEST_DEPS   := $(MODULE)
 endif
 
-.PHONY: all module egovctl deps deps-test run test bench clean install deb
+.PHONY: all module egovctl deps deps-test run test bench clean install deb \
+        mutate
 
 all: module egovctl
 
@@ -97,6 +99,12 @@ deb: $(MODULE) $(EGOVCTL)
 	rm -rf $(BUILD)/deb
 	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(BUILD))/deb
 	tools/make-deb.sh $(BUILD)/deb $(BUILD)/libnginx-mod-http-egov.deb
+
+# each mutation of tools/mutations.txt built and run against its tests;
+# every one must be killed (not in .ci/run: about 20 minutes)
+mutate: deps-test $(MODULE) $(EGOVCTL)
+	@tools/test-setup.sh
+	tools/mutate.pl $(MUTATIONS)
 
 bench: $(MODULE)
 	@tools/deps.sh bench
