@@ -6,6 +6,7 @@
 # usage: bench/bench.pl [--rounds N] [--duration S] [--connections C] [SCENARIO ...]
 # A scenario is bench/scenarios/NAME.pl, returning
 #   { title, target, path, headers => [...], baseline => CONF, module => CONF,
+#     path_baseline / path_module => PATH (one side's, instead of path),
 #     http_config => CONF (both), http_baseline / http_module => CONF (one),
 #     setup => sub { my ($nginx, $which) = @_; ... },
 #     report => sub { my ($plain, $module) = @_; [ lines ] },
@@ -57,7 +58,8 @@ sub start {
               config => $s->{$which},
               workers => 1);
     # a warm-up request so the first round does not pay for it
-    $n->request(uri => $s->{path} || '/');
+    $n->{bench_path} = $s->{"path_$which"} || $s->{path} || '/';
+    $n->request(uri => $n->{bench_path});
     return $n;
 }
 
@@ -102,7 +104,7 @@ sub wrk {
     my @h = map { ('-H', $_) } @{ $s->{headers} || [] };
     my @s = $s->{script} ? ('-s', "$FindBin::Bin/wrk/$s->{script}") : ();
     my @cmd = ('wrk', '-t1', "-c$connections", "-d${duration}s", '--latency', @h, @s,
-               'http://127.0.0.1:' . $n->port . ($s->{path} || '/'));
+               'http://127.0.0.1:' . $n->port . $n->{bench_path});
     unshift @cmd, 'taskset', '-c', '1' if $pin;
     open my $fh, '-|', @cmd or die "wrk: $!";
     local $/;
