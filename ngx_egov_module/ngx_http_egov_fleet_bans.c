@@ -21,6 +21,7 @@
 
 
 #include "ngx_http_egov_fleet.h"
+#include "ngx_egov_fleet_msg.h"
 #include "ngx_egov_redis.h"
 
 
@@ -63,13 +64,9 @@ static ngx_http_egov_fleet_local_t *ngx_http_egov_fleet_find(
     ngx_http_egov_fleet_local_t *local, ngx_uint_t n, ngx_egov_cidr_t *cidr);
 static int ngx_libc_cdecl ngx_http_egov_fleet_cmp(const void *one,
     const void *two);
-static ngx_int_t ngx_http_egov_fleet_cidr(u_char *p, size_t len,
-    ngx_egov_cidr_t *cidr, ngx_uint_t add);
-static ngx_int_t ngx_http_egov_fleet_parse(u_char *p, u_char *last,
+static void ngx_http_egov_fleet_entry(ngx_egov_fleet_msg_t *m,
     ngx_http_egov_entry_t *e);
 static u_char *ngx_http_egov_fleet_value(u_char *p, ngx_http_egov_entry_t *e);
-static u_char *ngx_http_egov_fleet_number(u_char *p, u_char *last,
-    uint64_t *n);
 static ngx_http_egov_fleet_main_conf_t *ngx_http_egov_fleet_conf(void);
 
 
@@ -305,41 +302,21 @@ static void
 ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
     void *data)
 {
-    u_char                 *p, *last, *field;
+    ngx_egov_fleet_msg_t    m;
     ngx_http_egov_entry_t   e;
 
     if (ngx_worker != 0) {
         return;
     }
 
-    p = message->data;
-    last = p + message->len;
-
-    if (message->len < 4 || p[1] != ' ') {
-        goto bad;
-    }
-
-    field = p + 2;
-
-    for (p = field; p < last && *p != ' '; p++) { /* void */ }
-
-    if (p == last
-        || ngx_http_egov_fleet_cidr(field, p - field, &e.cidr,
-                                    message->data[0] == '+')
-           != NGX_OK)
+    if (ngx_egov_fleet_msg_parse(message->data, message->len, &m)
+        != NGX_EGOV_FLEET_OK)
     {
         goto bad;
     }
 
-    if (message->data[0] == '-') {
-        uint64_t  kind;
-
-        if (ngx_http_egov_fleet_number(p + 1, last, &kind) != last) {
-            goto bad;
-        }
-
-        if (ngx_http_egov_entry_remove(ngx_cycle->log, &e.cidr,
-                                       (ngx_uint_t) kind,
+    if (!m.add) {
+        if (ngx_http_egov_entry_remove(ngx_cycle->log, &m.cidr, m.kind,
                                        NGX_HTTP_EGOV_ORIGIN_FLEET)
             == NGX_OK)
         {
@@ -349,11 +326,7 @@ ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
         return;
     }
 
-    if (message->data[0] != '+'
-        || ngx_http_egov_fleet_parse(p + 1, last, &e) != NGX_OK)
-    {
-        goto bad;
-    }
+    ngx_http_egov_fleet_entry(&m, &e);
 
     if (ngx_http_egov_entry_add(ngx_cycle->log, &e) == NGX_OK) {
         ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_APPLIED);
@@ -478,6 +451,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     const char                   *argv[3];
     redisReply                   *field, *value;
     ngx_array_t                  *entries, *removals;
+    ngx_egov_fleet_msg_t          m;
     ngx_http_egov_entry_t         e, *le;
     ngx_http_egov_fleet_local_t  *local, *l;
 
@@ -522,17 +496,16 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
 
         if (field->type != REDIS_REPLY_STRING
             || value->type != REDIS_REPLY_STRING
-            || ngx_http_egov_fleet_cidr((u_char *) field->str, field->len,
-                                        &e.cidr, 1)
-               != NGX_OK
-            || ngx_http_egov_fleet_parse((u_char *) value->str,
-                                         (u_char *) value->str + value->len,
-                                         &e)
-               != NGX_OK)
+            || ngx_egov_fleet_entry_parse((u_char *) field->str, field->len,
+                                          (u_char *) value->str, value->len,
+                                          &m)
+               != NGX_EGOV_FLEET_OK)
         {
             invalid++;
             continue;
         }
+
+        ngx_http_egov_fleet_entry(&m, &e);
 
         if (e.expires && e.expires <= now) {
             /* whoever sees it first deletes it */
@@ -675,84 +648,22 @@ ngx_http_egov_fleet_cmp(const void *one, const void *two)
 }
 
 
-/*
- * An address or prefix from Redis, as strictly as the admin API takes one:
- * no bits beyond its length, and for a new entry no /0 (a message "+
- * 0.0.0.0/0" once refused every client of every server of the fleet)
- */
+/* an entry to add, from a message or the hash (ngx_egov_fleet_msg.c) */
 
-static ngx_int_t
-ngx_http_egov_fleet_cidr(u_char *p, size_t len, ngx_egov_cidr_t *cidr,
-    ngx_uint_t add)
+static void
+ngx_http_egov_fleet_entry(ngx_egov_fleet_msg_t *m, ngx_http_egov_entry_t *e)
 {
-    if (ngx_egov_cidr_parse(p, len, cidr) != NGX_EGOV_CIDR_OK
-        || ngx_egov_cidr_host_bits(p, len, cidr)
-        || (add && cidr->prefix == 0))
-    {
-        return NGX_ERROR;
-    }
+    ngx_memzero(e, sizeof(ngx_http_egov_entry_t));
 
-    return NGX_OK;
-}
-
-
-/*
- * "KIND CREATED EXPIRES BANS REASON"; the reason may be empty, and holds
- * what the admin API takes: printable ASCII, NGX_HTTP_EGOV_REASON_LEN bytes
- */
-
-static ngx_int_t
-ngx_http_egov_fleet_parse(u_char *p, u_char *last, ngx_http_egov_entry_t *e)
-{
-    u_char    *q;
-    uint64_t   kind, bans;
-
-    p = ngx_http_egov_fleet_number(p, last, &kind);
-
-    if (p == NULL || p == last
-        || (kind != NGX_HTTP_EGOV_ENTRY_BAN
-            && kind != NGX_HTTP_EGOV_ENTRY_BLOCK))
-    {
-        return NGX_ERROR;
-    }
-
-    p = ngx_http_egov_fleet_number(p + 1, last, &e->created);
-    if (p == NULL || p == last) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_http_egov_fleet_number(p + 1, last, &e->expires);
-    if (p == NULL || p == last) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_http_egov_fleet_number(p + 1, last, &bans);
-    if (p == NULL || bans > 1000) {
-        return NGX_ERROR;
-    }
-
-    if (p < last) {
-        p++;
-    }
-
-    if ((size_t) (last - p) > NGX_HTTP_EGOV_REASON_LEN) {
-        return NGX_ERROR;
-    }
-
-    for (q = p; q < last; q++) {
-        if (*q < 0x20 || *q > 0x7e) {
-            return NGX_ERROR;
-        }
-    }
-
-    e->kind = (ngx_uint_t) kind;
-    e->bans = (ngx_uint_t) bans;
+    e->cidr = m->cidr;
+    e->kind = m->kind;
+    e->created = m->created;
+    e->expires = m->expires;
+    e->bans = m->bans;
     e->origin = NGX_HTTP_EGOV_ORIGIN_FLEET;
-    e->reason.len = ngx_min((size_t) (last - p), NGX_HTTP_EGOV_REASON_LEN);
+    e->reason.len = ngx_min(m->reason_len, NGX_HTTP_EGOV_REASON_LEN);
     e->reason.data = e->reason_data;
-    ngx_memcpy(e->reason_data, p, e->reason.len);
-
-    return NGX_OK;
+    ngx_memcpy(e->reason_data, m->reason, e->reason.len);
 }
 
 
@@ -767,32 +678,6 @@ ngx_http_egov_fleet_value(u_char *p, ngx_http_egov_entry_t *e)
                     ngx_min(e->bans, 1000));
 
     return ngx_cpymem(p, e->reason.data, len);
-}
-
-
-/* a decimal number up to the next space or the end; NULL if malformed */
-
-static u_char *
-ngx_http_egov_fleet_number(u_char *p, u_char *last, uint64_t *n)
-{
-    u_char  *start;
-
-    *n = 0;
-    start = p;
-
-    while (p < last && *p >= '0' && *p <= '9') {
-        if (*n > (UINT64_MAX - 9) / 10) {
-            return NULL;
-        }
-
-        *n = *n * 10 + (*p++ - '0');
-    }
-
-    if (p == start || (p < last && *p != ' ')) {
-        return NULL;
-    }
-
-    return p;
 }
 
 

@@ -161,6 +161,8 @@ GET /api/v0/x
 ["", "", "", qr/^egov_regex_limits_total 2$/m]
 --- error_log eval
 [qr/\[warn\] .*egov: "nested" gave up on a 41-byte input: match limit exceeded \(logged once; counted in regex_limits_total\)/]
+--- no_error_log eval
+[qr/(?s)gave up on a .*gave up on a /]
 
 === TEST 7c: every module pattern runs with PCRE2's JIT, whatever pcre_jit says
 --- config

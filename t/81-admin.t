@@ -58,6 +58,15 @@ is($json->{error}, 'a valid bearer token is needed', 'a JSON error');
 is($status, 401, 'a wrong token: 401');
 ($status) = api('GET', 'entries', token => '');
 is($status, 401, 'an empty token: 401');
+{
+    # a token whose digest begins as the real one's: the whole is compared
+    require Digest::SHA;
+    my $want = substr(Digest::SHA::sha256($alice), 0, 1);
+    my $i = 0;
+    $i++ while substr(Digest::SHA::sha256("wrong-token-$i"), 0, 1) ne $want;
+    ($status) = api('GET', 'entries', token => "wrong-token-$i");
+    is($status, 401, 'a token whose digest shares the first byte: 401');
+}
 ($status, $json) = api('GET', 'entries', token => $alice);
 is($status, 200, 'a good token: 200');
 is_deeply($json, { entries => [] }, 'no entries yet');

@@ -48,11 +48,22 @@ for my $x (@mutations) {
     }
 }
 
-# a copy of the sources the mutations change, the rest shared
+# a copy of the sources the mutations change, and of the tests (the unit
+# tests build the plain C files from there); the browser tests' packages
+# are linked, not copied
 remove_tree($src);
-make_path($src);
-system('cp', '-a', 'config', 'ngx_egov_module', $src) == 0
+make_path("$src/t");
+system('cp', '-a', 'config', 'ngx_egov_module', 'tools', 'fuzz', $src) == 0
     or die "copying the sources failed\n";
+opendir my $td, 't' or die "t: $!";
+for my $e (grep { !/^\.\.?$/ } readdir $td) {
+    if ($e eq 'browser') {
+        symlink("$top/t/browser", "$src/t/browser") or die "symlink: $!";
+    } else {
+        system('cp', '-a', "t/$e", "$src/t/") == 0 or die "copying t/$e\n";
+    }
+}
+closedir $td;
 
 sub slurp { local (@ARGV, $/) = @_; return <> }
 
@@ -69,7 +80,7 @@ for my $x (@mutations) {
     next if $only && $x->{name} !~ /$only/;
 
     my $path = "$src/$x->{file}";
-    my $orig = slurp("$top/$x->{file}");
+    my $orig = slurp($path);
     my $count = () = $orig =~ /\Q$x->{from}\E/g;
 
     if ($count != 1) {
@@ -95,7 +106,7 @@ for my $x (@mutations) {
     local $ENV{EGOV_MODULE} = $so;
     local $ENV{EGOV_NGINX} = $ENV{EGOV_NGINX} || '/usr/sbin/nginx';
     local $ENV{EGOVCTL} = $ENV{EGOVCTL} || "$top/build/egovctl";
-    my $out = `prove @{ $x->{tests} } 2>&1`;
+    my $out = `cd $src && prove @{ $x->{tests} } 2>&1`;
 
     if ($? == 0) {
         push @survivors, $x->{name};
