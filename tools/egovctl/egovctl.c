@@ -8,7 +8,9 @@
  *   4 request refused (bad input)   5 not found   6 server error
  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 
 #include <ctype.h>
 #include <errno.h>
