@@ -141,13 +141,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             }
 
             if (c == '>') {
-                rc = ngx_egov_html_tag_end(h, p, at);
-                if (rc != NGX_EGOV_HTML_END) {
-                    *pos = p + 1;
-                    return rc;
-                }
-
-                break;
+                goto tag_end;
             }
 
             h->state = NGX_EGOV_S_BEFORE_ATTR;
@@ -159,13 +153,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             }
 
             if (c == '>') {
-                rc = ngx_egov_html_tag_end(h, p, at);
-                if (rc != NGX_EGOV_HTML_END) {
-                    *pos = p + 1;
-                    return rc;
-                }
-
-                break;
+                goto tag_end;
             }
 
             h->state = NGX_EGOV_S_ATTR_NAME;
@@ -184,13 +172,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             }
 
             if (c == '>') {
-                rc = ngx_egov_html_tag_end(h, p, at);
-                if (rc != NGX_EGOV_HTML_END) {
-                    *pos = p + 1;
-                    return rc;
-                }
-
-                break;
+                goto tag_end;
             }
 
             h->state = (c == '=') ? NGX_EGOV_S_BEFORE_VALUE
@@ -210,11 +192,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
                 h->state = NGX_EGOV_S_BEFORE_ATTR;
 
             } else if (c == '>') {
-                rc = ngx_egov_html_tag_end(h, p, at);
-                if (rc != NGX_EGOV_HTML_END) {
-                    *pos = p + 1;
-                    return rc;
-                }
+                goto tag_end;
 
             } else {
                 h->state = NGX_EGOV_S_ATTR_NAME;
@@ -236,11 +214,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
                 h->state = NGX_EGOV_S_VALUE_SQ;
 
             } else if (c == '>') {
-                rc = ngx_egov_html_tag_end(h, p, at);
-                if (rc != NGX_EGOV_HTML_END) {
-                    *pos = p + 1;
-                    return rc;
-                }
+                goto tag_end;
 
             } else {
                 h->state = NGX_EGOV_S_VALUE_UNQ;
@@ -266,11 +240,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
                 h->state = NGX_EGOV_S_BEFORE_ATTR;
 
             } else if (c == '>') {
-                rc = ngx_egov_html_tag_end(h, p, at);
-                if (rc != NGX_EGOV_HTML_END) {
-                    *pos = p + 1;
-                    return rc;
-                }
+                goto tag_end;
             }
 
             break;
@@ -377,6 +347,19 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             }
 
             break;
+        }
+
+        continue;
+
+    tag_end:
+
+        /* the ">" of a tag: its place is found when it gets a nonce */
+
+        rc = ngx_egov_html_tag_end(h, p, at);
+
+        if (rc != NGX_EGOV_HTML_END) {
+            *pos = p + 1;
+            return rc;
         }
     }
 

@@ -65,6 +65,8 @@ static ngx_int_t ngx_http_egov_banner_insert(ngx_http_request_t *r,
 
 static ngx_int_t ngx_http_egov_banner_consumed(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_flags(ngx_http_request_t *r,
+    ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_buf_t *ngx_http_egov_banner_view(ngx_http_request_t *r,
@@ -480,9 +482,19 @@ static ngx_int_t
 ngx_http_egov_banner_consumed(ngx_http_request_t *r, ngx_buf_t *b,
     ngx_chain_t ***last)
 {
-    ngx_buf_t  *e;
-
     ngx_http_egov_buf_consume(b);
+
+    return ngx_http_egov_banner_flags(r, b, last);
+}
+
+
+/* a buffer's last_buf and flush go on in an empty buffer of their own */
+
+static ngx_int_t
+ngx_http_egov_banner_flags(ngx_http_request_t *r, ngx_buf_t *b,
+    ngx_chain_t ***last)
+{
+    ngx_buf_t  *e;
 
     if (!b->last_buf && !b->flush) {
         return NGX_OK;
@@ -496,10 +508,7 @@ ngx_http_egov_banner_consumed(ngx_http_request_t *r, ngx_buf_t *b,
     e->last_buf = b->last_buf;
     e->last_in_chain = b->last_in_chain;
     e->flush = b->flush;
-
-    if (!e->flush) {
-        e->sync = 1;
-    }
+    e->sync = !e->flush;
 
     return ngx_http_egov_banner_pass(r, e, last);
 }
@@ -523,7 +532,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
 {
     int            rc;
     size_t         n;
-    ngx_buf_t     *view, *e;
+    ngx_buf_t     *view;
     ngx_uint_t     changed;
     const u_char  *pos, *seg, *at;
 
@@ -649,21 +658,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
         ngx_http_egov_buf_consume(b);
     }
 
-    if (!b->last_buf && !b->flush && !b->last_in_chain) {
-        return NGX_OK;
-    }
-
-    e = ngx_calloc_buf(r->pool);
-    if (e == NULL) {
-        return NGX_ERROR;
-    }
-
-    e->last_buf = b->last_buf;
-    e->last_in_chain = b->last_in_chain;
-    e->flush = b->flush;
-    e->sync = !e->flush;
-
-    return ngx_http_egov_banner_pass(r, e, last);
+    return ngx_http_egov_banner_flags(r, b, last);
 }
 
 

@@ -95,9 +95,8 @@ for my $x (@mutations) {
     my $so = "$work/ngx_http_egov_module.so";
     my $build = `cd $src && $top/tools/build-module.sh $nginx_src $work/nginx $so 2>&1`;
 
-    spew($path, $orig);
-
     if ($?) {
+        spew($path, $orig);
         push @broken, "$x->{name}: does not build";
         print "BROKEN   $x->{name}: does not build\n$build\n";
         next;
@@ -106,9 +105,13 @@ for my $x (@mutations) {
     local $ENV{EGOV_MODULE} = $so;
     local $ENV{EGOV_NGINX} = $ENV{EGOV_NGINX} || '/usr/sbin/nginx';
     local $ENV{EGOVCTL} = $ENV{EGOVCTL} || "$top/build/egovctl";
+    # the unit tests build the plain C files now: the mutant stays till then
     my $out = `cd $src && prove @{ $x->{tests} } 2>&1`;
+    my $rc = $?;
 
-    if ($? == 0) {
+    spew($path, $orig);
+
+    if ($rc == 0) {
         push @survivors, $x->{name};
         print "SURVIVED $x->{name} ($x->{file}; @{ $x->{tests} })\n";
     } else {

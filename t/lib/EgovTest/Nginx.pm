@@ -269,19 +269,10 @@ sub start {
     die "nginx failed to start:\n$out" if $rc != 0;
 
     # wait until it accepts connections
-    my $deadline = time + 10;
-    while (time < $deadline) {
-        my $s = IO::Socket::IP->new(PeerHost => '127.0.0.1',
-                                    PeerPort => $self->{port});
-        if ($s) {
-            close $s;
-            $self->{running} = 1;
-            $self->hup_cycle if $ENV{EGOV_HUP} && !$self->{no_hup};
-            return 1;
-        }
-        sleep 0.02;
-    }
-    die "nginx did not start listening on $self->{port}";
+    $self->wait_listening;
+    $self->{running} = 1;
+    $self->hup_cycle if $ENV{EGOV_HUP} && !$self->{no_hup};
+    return 1;
 }
 
 sub running { $_[0]{running} }
