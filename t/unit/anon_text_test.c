@@ -150,6 +150,8 @@ main(void)
     ok(query_is("me@example.com=1&a=2", "[redacted]&a=2"),
        "a name that is an address: nothing of it stays");
     ok(query_is("me%40example.com=1", "[redacted]"), "encoded too");
+    ok(query_is("30101123456789=1&a=2", "[redacted]&a=2"),
+       "a name that is a long number (a national ID): nothing of it stays");
     ok(query_is("a=1;token=x;b", "a=1;token=[redacted];b"), "; separators");
     ok(query_is("q=%zz%4&x=%", "q=%zz%4&x=%"), "malformed percent-encoding kept");
     ok(query_is("&&=&a", "&&=&a"), "empty pieces");
