@@ -26,6 +26,7 @@
 #include "ngx_http_egov_protect.h"
 #include "ngx_http_egov_admin_guard.h"
 #include "ngx_egov_json.h"
+#include "ngx_egov_query.h"
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -83,6 +84,8 @@ static ngx_int_t ngx_http_egov_admin_remove(ngx_http_request_t *r,
     ngx_str_t *who);
 static ngx_int_t ngx_http_egov_admin_list(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_admin_status(ngx_http_request_t *r);
+static ngx_int_t ngx_http_egov_admin_arg(ngx_http_request_t *r,
+    const char *name, u_char *out, size_t size, ngx_str_t *value);
 static ngx_int_t ngx_http_egov_admin_kind(ngx_str_t *s);
 static u_char *ngx_http_egov_admin_entry(u_char *p,
     ngx_http_egov_entry_t *e);
@@ -708,29 +711,28 @@ ngx_http_egov_admin_remove(ngx_http_request_t *r, ngx_str_t *who)
     const char       *why;
     ngx_str_t         arg;
     ngx_egov_cidr_t   cidr;
-    u_char            text[NGX_EGOV_CIDR_TEXT_LEN * 3 + 1], *dst, *src;
+    u_char            text[NGX_EGOV_CIDR_TEXT_LEN], word[8];
     u_char            message[NGX_HTTP_EGOV_ADMIN_ERROR_LEN];
 
-    if (ngx_http_arg(r, (u_char *) "address", 7, &arg) != NGX_OK
-        || arg.len > NGX_EGOV_CIDR_TEXT_LEN * 3)
+    if (ngx_http_egov_admin_arg(r, "address", text, sizeof(text), &arg)
+        != NGX_OK)
     {
         return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
                                          "?address=CIDR is needed");
     }
 
-    dst = text;
-    src = arg.data;
-    ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
-
-    why = ngx_http_egov_admin_prefix(text, dst - text, &cidr, 0, message);
+    why = ngx_http_egov_admin_prefix(text, arg.len, &cidr, 0, message);
     if (why) {
         return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST, why);
     }
 
     kind = 0;
 
-    if (ngx_http_arg(r, (u_char *) "kind", 4, &arg) == NGX_OK) {
-        kind = ngx_http_egov_admin_kind(&arg);
+    if (ngx_http_egov_admin_arg(r, "kind", word, sizeof(word), &arg)
+        != NGX_DECLINED)
+    {
+        kind = (arg.data == word) ? ngx_http_egov_admin_kind(&arg)
+                                  : NGX_ERROR;
 
         if (kind == NGX_ERROR) {
             return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
@@ -759,7 +761,7 @@ ngx_http_egov_admin_remove(ngx_http_request_t *r, ngx_str_t *who)
 static ngx_int_t
 ngx_http_egov_admin_list(ngx_http_request_t *r)
 {
-    u_char                 *p, *data;
+    u_char                 *p, *data, word[8];
     ngx_int_t               kind;
     ngx_str_t               arg;
     ngx_uint_t              i;
@@ -768,8 +770,11 @@ ngx_http_egov_admin_list(ngx_http_request_t *r)
 
     kind = 0;
 
-    if (ngx_http_arg(r, (u_char *) "kind", 4, &arg) == NGX_OK) {
-        kind = ngx_http_egov_admin_kind(&arg);
+    if (ngx_http_egov_admin_arg(r, "kind", word, sizeof(word), &arg)
+        != NGX_DECLINED)
+    {
+        kind = (arg.data == word) ? ngx_http_egov_admin_kind(&arg)
+                                  : NGX_ERROR;
 
         if (kind == NGX_ERROR) {
             return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
@@ -812,21 +817,16 @@ ngx_http_egov_admin_status(ngx_http_request_t *r)
     ngx_str_t                     arg;
     ngx_egov_cidr_t               addr;
     ngx_http_egov_addr_status_t   st;
-    u_char                        text[NGX_EGOV_CIDR_TEXT_LEN * 3 + 1];
-    u_char                       *dst, *src;
+    u_char                        text[NGX_EGOV_CIDR_TEXT_LEN];
 
-    if (ngx_http_arg(r, (u_char *) "address", 7, &arg) != NGX_OK
-        || arg.len > NGX_EGOV_CIDR_TEXT_LEN * 3)
+    if (ngx_http_egov_admin_arg(r, "address", text, sizeof(text), &arg)
+        != NGX_OK)
     {
         return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
                                          "?address=IP is needed");
     }
 
-    dst = text;
-    src = arg.data;
-    ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
-
-    if (ngx_egov_cidr_parse(text, dst - text, &addr) != NGX_EGOV_CIDR_OK
+    if (ngx_egov_cidr_parse(text, arg.len, &addr) != NGX_EGOV_CIDR_OK
         || addr.prefix != ((addr.family == AF_INET) ? 32 : 128))
     {
         return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
@@ -870,6 +870,40 @@ ngx_http_egov_admin_status(ngx_http_request_t *r)
     *p++ = '}';
 
     return ngx_http_egov_admin_json(r, NGX_HTTP_OK, data, p - data);
+}
+
+
+/*
+ * An argument of the query, decoded into out (ngx_egov_query.c): NGX_OK;
+ * NGX_DECLINED when absent; NGX_ERROR when longer than out (value->data
+ * is then NULL)
+ */
+
+static ngx_int_t
+ngx_http_egov_admin_arg(ngx_http_request_t *r, const char *name, u_char *out,
+    size_t size, ngx_str_t *value)
+{
+    int     rc;
+    size_t  len;
+
+    value->data = NULL;
+    value->len = 0;
+
+    rc = ngx_egov_query_arg(r->args.data, r->args.len, name, out, size,
+                            &len);
+
+    if (rc == NGX_EGOV_QUERY_ABSENT) {
+        return NGX_DECLINED;
+    }
+
+    if (rc == NGX_EGOV_QUERY_TOO_LONG) {
+        return NGX_ERROR;
+    }
+
+    value->data = out;
+    value->len = len;
+
+    return NGX_OK;
 }
 
 
