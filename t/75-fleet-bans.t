@@ -238,8 +238,8 @@ like(substr($a->error_log, $mark),
      'A says the fleet will be told');
 $redis->start;    # from its dump: it still holds both entries
 ok(fleet_up($a, $b), 'Redis back, with both entries');
-# (the reconciliation runs on A's next tick after the reconnection: under
-# a loaded machine that can take a few seconds)
+# (A reconciles when its worker 0 is connected again, then B applies the
+# removal: on a loaded machine, in reload mode, that once took over 3 s)
 ok(wait_until(sub { get($b, '127.0.0.70')->status == 200 }, 8),
    'B serves the unbanned address too');
 is(get($a, '127.0.0.70')->status, 200, 'A still serves it: not undone');
