@@ -86,6 +86,8 @@ static ngx_int_t ngx_http_egov_admin_list(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_admin_status(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_admin_arg(ngx_http_request_t *r,
     const char *name, u_char *out, size_t size, ngx_str_t *value);
+static ngx_int_t ngx_http_egov_admin_kind_arg(ngx_http_request_t *r,
+    ngx_int_t *kind);
 static ngx_int_t ngx_http_egov_admin_kind(ngx_str_t *s);
 static u_char *ngx_http_egov_admin_entry(u_char *p,
     ngx_http_egov_entry_t *e);
@@ -711,7 +713,7 @@ ngx_http_egov_admin_remove(ngx_http_request_t *r, ngx_str_t *who)
     const char       *why;
     ngx_str_t         arg;
     ngx_egov_cidr_t   cidr;
-    u_char            text[NGX_EGOV_CIDR_TEXT_LEN], word[8];
+    u_char            text[NGX_EGOV_CIDR_TEXT_LEN];
     u_char            message[NGX_HTTP_EGOV_ADMIN_ERROR_LEN];
 
     if (ngx_http_egov_admin_arg(r, "address", text, sizeof(text), &arg)
@@ -726,19 +728,10 @@ ngx_http_egov_admin_remove(ngx_http_request_t *r, ngx_str_t *who)
         return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST, why);
     }
 
-    kind = 0;
-
-    if (ngx_http_egov_admin_arg(r, "kind", word, sizeof(word), &arg)
-        != NGX_DECLINED)
-    {
-        kind = (arg.data == word) ? ngx_http_egov_admin_kind(&arg)
-                                  : NGX_ERROR;
-
-        if (kind == NGX_ERROR) {
-            return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
-                                             "\"kind\" must be \"ban\" or "
-                                             "\"block\"");
-        }
+    if (ngx_http_egov_admin_kind_arg(r, &kind) != NGX_OK) {
+        return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "\"kind\" must be \"ban\" or "
+                                         "\"block\"");
     }
 
     if (ngx_http_egov_entry_remove(r->connection->log, &cidr, kind,
@@ -761,26 +754,16 @@ ngx_http_egov_admin_remove(ngx_http_request_t *r, ngx_str_t *who)
 static ngx_int_t
 ngx_http_egov_admin_list(ngx_http_request_t *r)
 {
-    u_char                 *p, *data, word[8];
+    u_char                 *p, *data;
     ngx_int_t               kind;
-    ngx_str_t               arg;
     ngx_uint_t              i;
     ngx_array_t            *list;
     ngx_http_egov_entry_t  *e;
 
-    kind = 0;
-
-    if (ngx_http_egov_admin_arg(r, "kind", word, sizeof(word), &arg)
-        != NGX_DECLINED)
-    {
-        kind = (arg.data == word) ? ngx_http_egov_admin_kind(&arg)
-                                  : NGX_ERROR;
-
-        if (kind == NGX_ERROR) {
-            return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
-                                             "\"kind\" must be \"ban\" or "
-                                             "\"block\"");
-        }
+    if (ngx_http_egov_admin_kind_arg(r, &kind) != NGX_OK) {
+        return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "\"kind\" must be \"ban\" or "
+                                         "\"block\"");
     }
 
     list = ngx_http_egov_entry_list(r->pool, kind);
@@ -875,8 +858,7 @@ ngx_http_egov_admin_status(ngx_http_request_t *r)
 
 /*
  * An argument of the query, decoded into out (ngx_egov_query.c): NGX_OK;
- * NGX_DECLINED when absent; NGX_ERROR when longer than out (value->data
- * is then NULL)
+ * NGX_DECLINED when absent; NGX_ERROR when longer than out
  */
 
 static ngx_int_t
@@ -904,6 +886,29 @@ ngx_http_egov_admin_arg(ngx_http_request_t *r, const char *name, u_char *out,
     value->len = len;
 
     return NGX_OK;
+}
+
+
+/* "?kind=ban|block" when given: NGX_OK with *kind (0 without), or NGX_ERROR */
+
+static ngx_int_t
+ngx_http_egov_admin_kind_arg(ngx_http_request_t *r, ngx_int_t *kind)
+{
+    u_char     word[8];
+    ngx_int_t  rc;
+    ngx_str_t  arg;
+
+    *kind = 0;
+
+    rc = ngx_http_egov_admin_arg(r, "kind", word, sizeof(word), &arg);
+
+    if (rc == NGX_DECLINED) {
+        return NGX_OK;
+    }
+
+    *kind = (rc == NGX_OK) ? ngx_http_egov_admin_kind(&arg) : NGX_ERROR;
+
+    return (*kind == NGX_ERROR) ? NGX_ERROR : NGX_OK;
 }
 
 
@@ -1025,13 +1030,12 @@ ngx_http_egov_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_egov_admin_loc_conf_t *alcf = conf;
 
     ngx_http_core_loc_conf_t          *clcf;
+    ngx_http_egov_admin_main_conf_t   *amcf;
     ngx_http_egov_protect_loc_conf_t  *plcf;
 
     if (alcf->enable == 1) {
         return "is duplicate";
     }
-
-    ngx_http_egov_admin_main_conf_t   *amcf;
 
     plcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_egov_protect_module);
     plcf->admin = 1;

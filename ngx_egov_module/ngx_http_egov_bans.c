@@ -86,6 +86,12 @@ static void ngx_http_egov_ban_delete(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn);
 static void ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn);
+static ngx_uint_t ngx_http_egov_ban_counted(ngx_http_egov_ban_node_t *bn,
+    ngx_http_egov_ban_policy_t *policy, uint64_t now, ngx_uint_t enough);
+static void ngx_http_egov_ban_make(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn, uint64_t now, uint64_t expires,
+    ngx_http_egov_ban_policy_t *policy, const char *reason,
+    ngx_http_egov_entry_t *e);
 static ngx_int_t ngx_http_egov_ban_aggregate(ngx_log_t *log,
     ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *key, uint64_t expires,
     ngx_http_egov_ban_policy_t *policy, uint64_t now,
@@ -434,13 +440,7 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
         return NGX_DECLINED;
     }
 
-    if (now - bn->window_start > policy->within) {
-        bn->window_start = now;
-        bn->violations = 0;
-    }
-
-    if (++bn->violations < policy->after) {
-        bn->forget = ngx_max(bn->forget, now + policy->within);
+    if (!ngx_http_egov_ban_counted(bn, policy, now, policy->after)) {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
         return NGX_DECLINED;
     }
@@ -455,18 +455,8 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
 
     duration = ngx_min(duration, (uint64_t) policy->max);
 
-    bn->bans++;
-    bn->violations = 0;
-    bn->origin = NGX_HTTP_EGOV_ORIGIN_ESCALATOR;
-    bn->created = now;
-    bn->expires = now + duration;
-    bn->forget = bn->expires + policy->max;
-    bn->reason_len = sizeof("repeated violations") - 1;
-    ngx_memcpy(bn->reason, "repeated violations", bn->reason_len);
-
-    ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_ENTRY_BAN);
-    ngx_http_egov_ban_touch(ctx, bn);
-    ngx_http_egov_ban_export(bn, banned);
+    ngx_http_egov_ban_make(ctx, bn, now, now + duration, policy,
+                           "repeated violations", banned);
 
     aggregated = (key.family == AF_INET6)
                  ? ngx_http_egov_ban_aggregate(log, ctx, &key, bn->expires,
@@ -526,30 +516,62 @@ ngx_http_egov_ban_aggregate(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
     ngx_http_egov_ban_touch(ctx, bn);
 
+    if (!ngx_http_egov_ban_counted(bn, policy, now,
+                                   NGX_HTTP_EGOV_BAN_V6_AGGREGATE))
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_egov_ban_make(ctx, bn, now, expires, policy,
+                           "neighbouring bans", e);
+
+    return NGX_OK;
+}
+
+
+/*
+ * One more in a node's count in the policy's window: whether it reached
+ * "enough"; if not, the count is remembered for the window
+ */
+
+static ngx_uint_t
+ngx_http_egov_ban_counted(ngx_http_egov_ban_node_t *bn,
+    ngx_http_egov_ban_policy_t *policy, uint64_t now, ngx_uint_t enough)
+{
     if (now - bn->window_start > policy->within) {
         bn->window_start = now;
         bn->violations = 0;
     }
 
-    if (++bn->violations < NGX_HTTP_EGOV_BAN_V6_AGGREGATE) {
+    if (++bn->violations < enough) {
         bn->forget = ngx_max(bn->forget, now + policy->within);
-        return NGX_DECLINED;
+        return 0;
     }
 
+    return 1;
+}
+
+
+/* the node becomes an automatic ban until "expires", exported to "e" */
+
+static void
+ngx_http_egov_ban_make(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn, uint64_t now, uint64_t expires,
+    ngx_http_egov_ban_policy_t *policy, const char *reason,
+    ngx_http_egov_entry_t *e)
+{
     bn->bans++;
     bn->violations = 0;
     bn->origin = NGX_HTTP_EGOV_ORIGIN_ESCALATOR;
     bn->created = now;
     bn->expires = expires;
-    bn->forget = bn->expires + policy->max;
-    bn->reason_len = sizeof("neighbouring bans") - 1;
-    ngx_memcpy(bn->reason, "neighbouring bans", bn->reason_len);
+    bn->forget = expires + policy->max;
+    bn->reason_len = (u_char) ngx_strlen(reason);
+    ngx_memcpy(bn->reason, reason, bn->reason_len);
 
     ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_ENTRY_BAN);
     ngx_http_egov_ban_touch(ctx, bn);
     ngx_http_egov_ban_export(bn, e);
-
-    return NGX_OK;
 }
 
 

@@ -1810,7 +1810,7 @@ ngx_http_egov_consent_map(ngx_conf_t *cf, ngx_array_t *maps,
     map->regex = ngx_http_egov_regex_compile(cf, regex, 0, regex, &err);
 
     if (map->regex == NULL) {
-        if (err.len != NGX_MAX_CONF_ERRSTR) {
+        if (err.len) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "egov_consent_cookie: %V", &err);
         }

@@ -35,9 +35,7 @@ static ngx_egov_ipset_t *ngx_http_egov_ipset_new(ngx_conf_t *cf);
 static ngx_uint_t ngx_http_egov_looks_like_address(ngx_str_t *s);
 static ngx_int_t ngx_http_egov_list_check_empty(ngx_conf_t *cf,
     ngx_http_egov_list_t *list, ngx_uint_t empty_ok);
-
-
-static ngx_str_t  ngx_http_egov_empty_ok = ngx_string("empty=ok");
+static ngx_uint_t ngx_http_egov_is_empty_ok(ngx_str_t *arg);
 
 
 char *
@@ -90,10 +88,7 @@ ngx_http_egov_blocklist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (value[i].len == ngx_http_egov_empty_ok.len
-            && ngx_strncmp(value[i].data, ngx_http_egov_empty_ok.data,
-                           value[i].len) == 0)
-        {
+        if (ngx_http_egov_is_empty_ok(&value[i])) {
             empty_ok = 1;
             continue;
         }
@@ -121,6 +116,14 @@ ngx_http_egov_blocklist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_egov_is_empty_ok(ngx_str_t *arg)
+{
+    return arg->len == sizeof("empty=ok") - 1
+           && ngx_strncmp(arg->data, "empty=ok", arg->len) == 0;
 }
 
 
@@ -208,10 +211,7 @@ ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     empty_ok = 0;
 
     for (i = 1; i < cf->args->nelts; i++) {
-        if (value[i].len == ngx_http_egov_empty_ok.len
-            && ngx_strncmp(value[i].data, ngx_http_egov_empty_ok.data,
-                           value[i].len) == 0)
-        {
+        if (ngx_http_egov_is_empty_ok(&value[i])) {
             empty_ok = 1;
         }
     }
@@ -226,10 +226,7 @@ ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        if (value[i].len == ngx_http_egov_empty_ok.len
-            && ngx_strncmp(value[i].data, ngx_http_egov_empty_ok.data,
-                           value[i].len) == 0)
-        {
+        if (ngx_http_egov_is_empty_ok(&value[i])) {
             continue;
         }
 

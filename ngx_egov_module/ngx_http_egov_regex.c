@@ -50,12 +50,10 @@ ngx_http_egov_regex_compile(ngx_conf_t *cf, ngx_str_t *pattern,
     ngx_http_egov_regex_t  *re;
 
     re = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_regex_t));
-    if (re == NULL) {
-        return NULL;
-    }
-
     cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
+
+    if (re == NULL || cln == NULL) {
+        err->len = 0;
         return NULL;
     }
 
@@ -203,6 +201,7 @@ ngx_http_egov_regex_compile(ngx_conf_t *cf, ngx_str_t *pattern,
 
     re = ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_regex_t));
     if (re == NULL) {
+        err->len = 0;
         return NULL;
     }
 

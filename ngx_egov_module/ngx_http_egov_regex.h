@@ -23,7 +23,8 @@ typedef struct ngx_http_egov_regex_s  ngx_http_egov_regex_t;
 
 /*
  * NULL with "err" set (nginx's own wording: "pcre2_compile() failed: ...")
- * when the pattern does not compile; "name" is what the log calls it
+ * when the pattern does not compile, with err->len 0 when memory failed;
+ * "name" is what the log calls it
  */
 ngx_http_egov_regex_t *ngx_http_egov_regex_compile(ngx_conf_t *cf,
     ngx_str_t *pattern, ngx_uint_t caseless, ngx_str_t *name,

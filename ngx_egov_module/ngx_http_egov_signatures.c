@@ -311,7 +311,7 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
     sig->regex = ngx_http_egov_regex_compile(cf, regex, 1, &sig->name, &err);
 
     if (sig->regex == NULL) {
-        if (err.len != NGX_MAX_CONF_ERRSTR) {
+        if (err.len) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "egov_signature \"%V\": %V", &sig->name,
                                &err);

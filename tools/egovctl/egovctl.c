@@ -187,6 +187,21 @@ trim(char *s)
 }
 
 
+/* what goes into a request line or a header as it is: no space, no control */
+
+static int
+visible_ascii(const char *s)
+{
+    for ( /* void */ ; *s; s++) {
+        if ((unsigned char) *s <= ' ' || (unsigned char) *s >= 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 static void
 read_config(void)
 {
@@ -278,11 +293,9 @@ read_token(void)
 
     /* it goes into a header line: nothing that could end or extend it */
 
-    for (p = opt.token; *p; p++) {
-        if ((unsigned char) *p <= ' ' || (unsigned char) *p >= 0x7f) {
-            die(EXIT_USAGE, "the token in %s may hold only visible ASCII "
-                "characters", opt.token_file);
-        }
+    if (!visible_ascii(opt.token)) {
+        die(EXIT_USAGE, "the token in %s may hold only visible ASCII "
+            "characters", opt.token_file);
     }
 }
 
@@ -323,11 +336,9 @@ set_timeout(int fd)
 static void
 check_url_path(const char *path)
 {
-    for ( /* void */ ; *path; path++) {
-        if ((unsigned char) *path <= ' ' || (unsigned char) *path >= 0x7f) {
-            die(EXIT_USAGE, "the URL's path may not hold spaces or control "
-                "characters");
-        }
+    if (!visible_ascii(path)) {
+        die(EXIT_USAGE, "the URL's path may not hold spaces or control "
+            "characters");
     }
 }
 
