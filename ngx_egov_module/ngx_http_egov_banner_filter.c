@@ -28,6 +28,14 @@
 #define NGX_HTTP_EGOV_PAGE_ENDS   64
 #define NGX_HTTP_EGOV_FOLLOW_MAX  256
 
+/*
+ * r->buffered while a page's end is read in a thread: the request must not
+ * end meanwhile.  The bit is the image and XSLT filters' too; the banner
+ * goes only into HTML pages, which the image filter never has, and it is
+ * set and cleared around our own waiting only.
+ */
+#define NGX_HTTP_EGOV_BUFFERED    0x08
+
 typedef struct {
     ngx_uint_t                  used;
     dev_t                       dev;
@@ -50,7 +58,10 @@ typedef struct {
     ngx_egov_html_t             html;        /* with nonces: where it is */
     ngx_chain_t                *free;        /* views of the input, */
     ngx_chain_t                *busy;        /* reused once sent */
+    ngx_buf_t                  *waiting;     /* a page's end being read */
+    u_char                     *tail;        /* ... into this */
     unsigned                    inserted:1;
+    unsigned                    reading:1;
 } ngx_http_egov_banner_filter_t;
 
 
@@ -78,8 +89,14 @@ static ngx_int_t ngx_http_egov_banner_link(ngx_http_request_t *r,
     u_char *data, size_t len, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
-static ngx_http_egov_page_end_t *ngx_http_egov_banner_page_end(
-    ngx_http_request_t *r, ngx_buf_t *b);
+static ngx_int_t ngx_http_egov_banner_resume(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f);
+static ngx_int_t ngx_http_egov_banner_page_end(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b,
+    ngx_http_egov_page_end_t **end);
+static ssize_t ngx_http_egov_banner_read_end(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, size_t size,
+    off_t start);
 static void ngx_http_egov_banner_cork(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_banner_pass(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
@@ -189,6 +206,16 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     f = ctx->filter;
 
+    if (f->waiting) {
+        if (in) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "egov consent: data after the last buffer");
+            return NGX_ERROR;
+        }
+
+        return ngx_http_egov_banner_resume(r, f);
+    }
+
     if (in == NULL) {
         /* the client took more: views it was sent free their input */
 
@@ -216,6 +243,21 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         rc = f->nonce_attr.len
              ? ngx_http_egov_banner_rewrite(r, f, cl->buf, &last)
              : ngx_http_egov_banner_split(r, f, cl->buf, &last);
+
+        if (rc == NGX_AGAIN) {
+            /* the page's end is being read: the last buffer waits */
+
+            f->waiting = cl->buf;
+            r->buffered |= NGX_HTTP_EGOV_BUFFERED;
+
+            rc = ngx_http_next_body_filter(r, out);
+
+            if (f->nonce_attr.len) {
+                ngx_http_egov_banner_recycle(r, f, out);
+            }
+
+            return (rc == NGX_ERROR) ? NGX_ERROR : NGX_AGAIN;
+        }
 
         if (rc != NGX_OK) {
             return NGX_ERROR;
@@ -274,6 +316,46 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     return rc;
 }
 
+
+
+/*
+ * The thread that read a page's end is done (nginx's writer calls the
+ * filters again): the page's last buffer goes on, with the banner
+ */
+
+static ngx_int_t
+ngx_http_egov_banner_resume(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f)
+{
+    ngx_int_t     rc;
+    ngx_chain_t  *out, **last;
+
+    out = NULL;
+    last = &out;
+
+    rc = ngx_http_egov_banner_file(r, f, f->waiting, &last);
+
+    if (rc == NGX_AGAIN) {
+        /* not yet: what was sent before may go on meanwhile */
+        rc = ngx_http_next_body_filter(r, NULL);
+        return (rc == NGX_ERROR) ? NGX_ERROR : NGX_AGAIN;
+    }
+
+    f->waiting = NULL;
+    r->buffered &= ~NGX_HTTP_EGOV_BUFFERED;
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_next_body_filter(r, out);
+
+    if (f->nonce_attr.len) {
+        ngx_http_egov_banner_recycle(r, f, out);
+    }
+
+    return rc;
+}
 
 
 /*
@@ -748,6 +830,7 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {
     off_t                        end;
+    ngx_int_t                    rc;
     ngx_buf_t                   *mb;
     ngx_http_egov_page_end_t    *pe;
 
@@ -766,9 +849,9 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
         return ngx_http_egov_banner_pass(r, b, last);
     }
 
-    pe = ngx_http_egov_banner_page_end(r, b);
-    if (pe == NULL) {
-        return NGX_ERROR;
+    rc = ngx_http_egov_banner_page_end(r, f, b, &pe);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ngx_http_egov_banner_cork(r);
@@ -826,14 +909,17 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
 
 /*
  * The end of a page in a file: how many bytes follow "</body" (all of the
- * tail when there is none), from the worker's cache or read once
+ * tail when there is none), from the worker's cache or read once: NGX_AGAIN
+ * while a thread reads it
  */
 
-static ngx_http_egov_page_end_t *
-ngx_http_egov_banner_page_end(ngx_http_request_t *r, ngx_buf_t *b)
+static ngx_int_t
+ngx_http_egov_banner_page_end(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b,
+    ngx_http_egov_page_end_t **end)
 {
     int                        partial;
-    u_char                    *tail, *p;
+    u_char                    *p;
     off_t                      size, start;
     ssize_t                    n;
     ngx_uint_t                 i;
@@ -843,13 +929,14 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r, ngx_buf_t *b)
     if (ngx_fd_info(b->file->fd, &fi) == NGX_FILE_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
                       ngx_fd_info_n " \"%V\" failed", &b->file->name);
-        return NULL;
+        return NGX_ERROR;
     }
 
     i = (ngx_uint_t) ((fi.st_ino ^ fi.st_dev) % NGX_HTTP_EGOV_PAGE_ENDS);
     pe = &ngx_http_egov_page_ends[i];
 
-    if (pe->used && pe->dev == fi.st_dev && pe->ino == fi.st_ino
+    if (!f->reading
+        && pe->used && pe->dev == fi.st_dev && pe->ino == fi.st_ino
         && pe->size == ngx_file_size(&fi)
         && pe->mtime == ngx_file_mtime(&fi)
 #if (NGX_LINUX)
@@ -857,33 +944,33 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r, ngx_buf_t *b)
 #endif
         && pe->file_last == b->file_last)
     {
-        return pe;
+        *end = pe;
+        return NGX_OK;
     }
 
     size = ngx_min(b->file_last - b->file_pos, NGX_HTTP_EGOV_TAIL);
     start = b->file_last - size;
 
-    tail = ngx_pnalloc(r->pool, size);
-    if (tail == NULL) {
-        return NULL;
-    }
+    n = ngx_http_egov_banner_read_end(r, f, b, (size_t) size, start);
 
-    n = ngx_read_file(b->file, tail, (size_t) size, start);
+    if (n == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
 
     if (n != size) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "egov consent: could not read the end of \"%V\"",
                       &b->file->name);
-        return NULL;
+        return NGX_ERROR;
     }
 
     /* the first "</body" there, as in a page through memory */
 
-    p = ngx_egov_find_close_body(tail, tail + size, &partial,
+    p = ngx_egov_find_close_body(f->tail, f->tail + size, &partial,
                                  ngx_http_egov_banner_find_level);
 
     if (p == NULL || partial) {
-        p = tail + size;
+        p = f->tail + size;
     }
 
     pe->used = 1;
@@ -895,13 +982,62 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r, ngx_buf_t *b)
     pe->mtime_ns = fi.st_mtim.tv_nsec;
 #endif
     pe->file_last = b->file_last;
-    pe->follow_len = (tail + size) - p;
+    pe->follow_len = (f->tail + size) - p;
 
     if (pe->follow_len <= NGX_HTTP_EGOV_FOLLOW_MAX) {
         ngx_memcpy(pe->follow, p, pe->follow_len);
     }
 
-    return pe;
+    *end = pe;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Where the location reads files in threads ("aio threads": the copy
+ * filter then gave the file its thread handler), the end is read there,
+ * as nginx reads a file itself, the request waiting; elsewhere it is read
+ * in the worker, as nginx itself would read it (once per version of a
+ * file, 4 KiB).
+ */
+
+static ssize_t
+ngx_http_egov_banner_read_end(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, size_t size,
+    off_t start)
+{
+    ssize_t  n;
+
+    if (f->tail == NULL) {
+        f->tail = ngx_pnalloc(r->pool, NGX_HTTP_EGOV_TAIL);
+        if (f->tail == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+#if (NGX_THREADS)
+
+    if (b->file->thread_handler) {
+
+        if (f->reading && b->file->thread_task
+            && b->file->thread_task->event.active)
+        {
+            return NGX_AGAIN;    /* still being read */
+        }
+
+        n = ngx_thread_read(b->file, f->tail, size, start, r->pool);
+
+        f->reading = (n == NGX_AGAIN);
+
+        return n;
+    }
+
+#endif
+
+    n = ngx_read_file(b->file, f->tail, size, start);
+
+    return n;
 }
 
 

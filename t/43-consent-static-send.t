@@ -4,7 +4,8 @@
 # corks the connection around them and nginx uncorks when the request ends.
 # Every way a connection goes on or ends must still deliver whole pages:
 # keepalive, pipelined requests (not corked), HTTP/1.0, HEAD, tcp_nopush,
-# sendfile off (not corked).
+# sendfile off (not corked).  Where files are read in threads
+# (aio threads), the page's end is read there too, the request waiting.
 
 use strict;
 use warnings;
@@ -32,6 +33,7 @@ END
     location / { }
     location /nopush/ { alias html/; tcp_nopush on; }
     location /mem/ { alias html/; sendfile off; }
+    location /threads/ { alias html/; aio threads; }
 END2
 
 my $corked = qr/egov consent: corked for the banner/;
@@ -189,6 +191,32 @@ close $s;
 like($c->{body}, qr{<h1>Page, changed</h1>.*</main><div id="egov-consent".*</div>\n</body></html>\n<!-- a longer end -->\n\z}s,
      'a changed file: its new end is found');
 is(scalar(() = substr($n->error_log, $from) =~ /$reads/g), 1, '... read once');
+
+# aio threads: the end is read in nginx's thread pool, not in the worker,
+# and the page comes whole after the thread is done; then from the cache
+$n->write_file('html/threads.html', $page);
+my $in_worker = qr/: \*\d+ read: \d+, [0-9A-F]+, \d+, \d+$/m;
+my $asked = qr/: \*\d+ thread read: \d+, [0-9A-F]+, 4096, \d+$/m;
+my $in_thread = qr/^\S+ \S+ \[debug\] (\d+)#(?!\1:)\d+: thread read handler$/m;
+$from = pages_in_turn('/threads/threads.html', 2, 'aio threads');
+my $log = substr($n->error_log, $from);
+like($log, $asked, 'aio threads: the end (4 KiB) was asked of a thread');
+is(scalar(() = $log =~ /$in_thread/g), 1,
+   '... and read once, by another thread than the worker\'s');
+is(scalar(() = $log =~ /$in_worker/g), 0, '... not in the worker');
+like($log, qr/http thread: "\/threads\/threads\.html\?"/,
+     '... the request went on when the thread was done');
+
+# a client gone while the thread reads: nothing is left behind (the
+# sanitizer and the log check see a use after free or an alert)
+$n->write_file('html/threads2.html', $page);
+for (1 .. 5) {
+    my $g = connect_();
+    print $g "GET /threads/threads2.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    close $g;
+}
+sleep 0.3;
+$from = pages_in_turn('/threads/threads2.html', 1, 'after clients gone');
 
 $n->stop;
 check_log_clean($n);
