@@ -7,6 +7,8 @@
 #                   respawned before its requests)
 #   make bench      compare with plain nginx (wrk, one interleaved run)
 #   make mutate     every mutation of tools/mutations.txt must fail a test
+#   make fuzz-corpus fuzz each target (FUZZ_SECONDS, default 30) and merge
+#                   what adds coverage into fuzz/corpus/ (then commit it)
 #   make deps       install missing Debian packages
 #   make install    the module, its load snippet and egovctl (DESTDIR=)
 #   make deb        build/libnginx-mod-http-egov.deb
@@ -43,7 +45,7 @@ TEST_MODULE := $(abspath $(MODULE))
 TEST_DEPS   := $(MODULE)
 endif
 
-.PHONY: all module egovctl deps deps-test run test bench clean install deb \
+.PHONY: all module egovctl deps deps-test run test bench clean install deb fuzz-corpus \
         mutate
 
 all: module egovctl
@@ -105,6 +107,11 @@ deb: $(MODULE) $(EGOVCTL)
 mutate: deps-test $(MODULE) $(EGOVCTL)
 	@tools/test-setup.sh
 	tools/mutate.pl $(MUTATIONS)
+
+FUZZ_SECONDS ?= 30
+
+fuzz-corpus: deps-test
+	EGOV_FUZZ_SECONDS=$(FUZZ_SECONDS) EGOV_FUZZ_MERGE=1 prove -v t/21-fuzz.t
 
 bench: $(MODULE)
 	@tools/deps.sh bench

@@ -2,6 +2,8 @@
 # Each fuzz/*_fuzz.c target is built with clang's libFuzzer, ASan and UBSan
 # and run for a bounded time (EGOV_FUZZ_SECONDS, default 5) from its seed
 # corpus in fuzz/corpus/NAME/.  A crash, a sanitizer report or a leak fails.
+# With EGOV_FUZZ_MERGE=1 (make fuzz-corpus) what the run found that adds
+# coverage is merged into the committed corpus (libFuzzer's -merge=1).
 
 use strict;
 use warnings;
@@ -36,6 +38,13 @@ for my $target (sort glob 'fuzz/*_fuzz.c') {
     my ($runs) = $log =~ /Done (\d+) runs/;
     ok($rc == 0 && $runs, "$name: " . ($runs || 0) . " runs in ${seconds}s, no crash")
         or diag join "\n", grep { /ERROR|SUMMARY|crash|leak|runtime error/ } split /\n/, $log;
+
+    next unless $ENV{EGOV_FUZZ_MERGE} && $rc == 0;
+    my $before = () = glob "fuzz/corpus/$name/*";
+    my $merge = `$bin -merge=1 -rss_limit_mb=1024 fuzz/corpus/$name $scratch 2>&1`;
+    my $after = () = glob "fuzz/corpus/$name/*";
+    is($? >> 8, 0, "$name: corpus merged, $before inputs became $after")
+        or diag $merge;
 }
 
 done_testing();
