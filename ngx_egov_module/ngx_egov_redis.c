@@ -215,7 +215,7 @@ ngx_egov_redis_cmd_handshake(ngx_egov_redis_link_t *link)
 
     /* all pipelined: one round trip, answered in order */
 
-    ngx_egov_redis_auth(link, &conf->password);
+    ngx_egov_redis_auth(link, &conf->user, &conf->password);
 
     if (conf->db) {
         (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,

@@ -60,6 +60,12 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
+#include "ngx_egov_fleet_auth.h"
+
+
+/* a signed message older or newer than this is a replay: dropped */
+#define NGX_EGOV_REDIS_REPLAY_WINDOW  30000
+
 
 typedef enum {
     NGX_EGOV_REDIS_OK = 0,             /* a reply, not an error */
@@ -120,8 +126,11 @@ typedef struct {
     ngx_flag_t                  enabled;
     ngx_flag_t                  use_sentinel; /* "egov_redis sentinel" */
     ngx_egov_redis_addr_t       addr;
+    ngx_str_t                   user;         /* ACL user; empty: none */
     ngx_str_t                   password;     /* empty: no AUTH */
     ngx_int_t                   db;
+    size_t                      max_reply;    /* bytes; more: link closed */
+    ngx_egov_fleet_auth_t      *auth;         /* secret=; NULL: none */
     ngx_str_t                   prefix;
     ngx_msec_t                  connect_timeout;
     ngx_msec_t                  timeout;
@@ -185,6 +194,17 @@ ngx_int_t ngx_egov_redis_key(ngx_pool_t *pool, ngx_str_t *name,
     ngx_str_t *key);
 const char *ngx_egov_redis_status_text(ngx_egov_redis_status_e status);
 const char *ngx_egov_redis_state_text(ngx_egov_redis_state_e state);
+
+/* the fleet secret: ngx_egov_redis_trust.c */
+ngx_uint_t ngx_egov_redis_signed(void);
+size_t ngx_egov_redis_sign(const char *type, ngx_str_t *where,
+    ngx_str_t *field, u_char *payload, size_t len, u_char *out, size_t size);
+ngx_int_t ngx_egov_redis_verify(const char *type, ngx_str_t *where,
+    ngx_str_t *field, ngx_msec_t window, ngx_str_t *in, ngx_str_t *payload);
+size_t ngx_egov_redis_wrap(ngx_str_t *where, u_char *key, size_t len,
+    u_char *out, size_t size);
+ngx_int_t ngx_egov_redis_unwrap(ngx_str_t *where, ngx_str_t *in, u_char *key,
+    size_t len);
 
 
 /* HTTP requests waiting for a reply: ngx_http_egov_redis.c */

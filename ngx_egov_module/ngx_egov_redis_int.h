@@ -61,6 +61,7 @@ struct ngx_egov_redis_link_s {
     ngx_event_t                     timer;      /* connect timeout, retry */
     ngx_msec_t                      backoff;
     ngx_uint_t                      subs_pending;
+    size_t                          reply_bytes; /* of the reply read */
 
     ngx_egov_redis_link_pt          handshake;
     ngx_egov_redis_link_pt          ready;
@@ -71,6 +72,7 @@ struct ngx_egov_redis_link_s {
     unsigned                        switching:1; /* to a new master */
     unsigned                        warned:1;
     unsigned                        writing:1;  /* in the write handler */
+    unsigned                        too_large:1; /* a reply over the bound */
 
     u_char                          error[160];
 };
@@ -143,7 +145,8 @@ void ngx_egov_redis_link_error(ngx_egov_redis_link_t *link, const char *what,
 void ngx_egov_redis_link_ready(ngx_egov_redis_link_t *link);
 void ngx_egov_redis_handshake_reply(redisAsyncContext *ac, void *r,
     void *privdata);
-void ngx_egov_redis_auth(ngx_egov_redis_link_t *link, ngx_str_t *password);
+void ngx_egov_redis_auth(ngx_egov_redis_link_t *link, ngx_str_t *user,
+    ngx_str_t *password);
 void ngx_egov_redis_set_name(ngx_egov_redis_link_t *link);
 void ngx_egov_redis_script_loaded(redisAsyncContext *ac, void *r,
     void *privdata);

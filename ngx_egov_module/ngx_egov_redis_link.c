@@ -10,6 +10,12 @@
  * calls our cleanup hook just before, which gives the ngx_connection_t
  * back without closing anything.  A context may be freed inside
  * redisAsyncHandleRead()/Write(), so nothing is touched after those calls.
+ *
+ * Whoever can write to Redis chooses what a reply holds, and hiredis 0.14
+ * bounds nothing: a reply's bytes waiting to be parsed and the objects
+ * made of it are counted against egov_redis max_reply=, and a reply over
+ * it closes the link (an array's header alone would otherwise allocate
+ * eight bytes an element it announces).
  */
 
 
@@ -26,6 +32,28 @@ static void ngx_egov_redis_del_write(void *privdata);
 static void ngx_egov_redis_cleanup(void *privdata);
 static void ngx_egov_redis_on_connect(const redisAsyncContext *ac,
     int status);
+static ngx_int_t ngx_egov_redis_reply_grow(const redisReadTask *task,
+    size_t size);
+static void *ngx_egov_redis_create_string(const redisReadTask *task,
+    char *str, size_t len);
+static void *ngx_egov_redis_create_array(const redisReadTask *task,
+    int elements);
+static void *ngx_egov_redis_create_integer(const redisReadTask *task,
+    long long value);
+static void *ngx_egov_redis_create_nil(const redisReadTask *task);
+static void ngx_egov_redis_free_object(void *reply);
+
+
+/* hiredis's own, which ours call once a reply is within bounds */
+static redisReplyObjectFunctions  *ngx_egov_redis_hiredis_fns;
+
+static redisReplyObjectFunctions  ngx_egov_redis_bounded_fns = {
+    ngx_egov_redis_create_string,
+    ngx_egov_redis_create_array,
+    ngx_egov_redis_create_integer,
+    ngx_egov_redis_create_nil,
+    ngx_egov_redis_free_object
+};
 
 
 void
@@ -106,6 +134,15 @@ ngx_egov_redis_connect(ngx_egov_redis_link_t *link)
     link->ac = ac;
     link->conn = c;
     link->closing = 0;
+    link->too_large = 0;
+    link->reply_bytes = 0;
+
+    if (ngx_egov_redis_hiredis_fns == NULL) {
+        ngx_egov_redis_hiredis_fns = ac->c.reader->fn;
+    }
+
+    ac->c.reader->fn = &ngx_egov_redis_bounded_fns;
+    ac->c.reader->privdata = link;
 
     ac->data = link;
     ac->ev.data = link;
@@ -239,8 +276,107 @@ ngx_egov_redis_read_handler(ngx_event_t *rev)
         return;
     }
 
+    if (link->ac->c.reader->len - link->ac->c.reader->pos
+        > ngx_egov_redis->conf->max_reply)
+    {
+        /* a bulk string too long to wait for */
+        link->too_large = 1;
+        ngx_egov_redis_close(link, "a reply larger than max_reply");
+        return;
+    }
+
     /* may free the context and the connection: touch nothing after */
     redisAsyncHandleRead(link->ac);
+}
+
+
+/*
+ * A reply's size as it is parsed: reset by each reply's first object, what
+ * each object holds added; over max_reply, no object is made, which
+ * hiredis takes as an error and closes the link
+ */
+
+static ngx_int_t
+ngx_egov_redis_reply_grow(const redisReadTask *task, size_t size)
+{
+    ngx_egov_redis_link_t  *link;
+
+    link = task->privdata;
+
+    if (link == NULL) {
+        return NGX_OK;
+    }
+
+    if (task->parent == NULL) {
+        link->reply_bytes = 0;
+    }
+
+    link->reply_bytes += sizeof(redisReply) + size;
+
+    if (size > ngx_egov_redis->conf->max_reply
+        || link->reply_bytes > ngx_egov_redis->conf->max_reply)
+    {
+        link->too_large = 1;
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_egov_redis_create_string(const redisReadTask *task, char *str,
+    size_t len)
+{
+    if (ngx_egov_redis_reply_grow(task, len) != NGX_OK) {
+        return NULL;
+    }
+
+    return ngx_egov_redis_hiredis_fns->createString(task, str, len);
+}
+
+
+static void *
+ngx_egov_redis_create_array(const redisReadTask *task, int elements)
+{
+    if (elements < 0
+        || ngx_egov_redis_reply_grow(task,
+                                     (size_t) elements * sizeof(redisReply *))
+           != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return ngx_egov_redis_hiredis_fns->createArray(task, elements);
+}
+
+
+static void *
+ngx_egov_redis_create_integer(const redisReadTask *task, long long value)
+{
+    if (ngx_egov_redis_reply_grow(task, 0) != NGX_OK) {
+        return NULL;
+    }
+
+    return ngx_egov_redis_hiredis_fns->createInteger(task, value);
+}
+
+
+static void *
+ngx_egov_redis_create_nil(const redisReadTask *task)
+{
+    if (ngx_egov_redis_reply_grow(task, 0) != NGX_OK) {
+        return NULL;
+    }
+
+    return ngx_egov_redis_hiredis_fns->createNil(task);
+}
+
+
+static void
+ngx_egov_redis_free_object(void *reply)
+{
+    ngx_egov_redis_hiredis_fns->freeObject(reply);
 }
 
 
@@ -358,7 +494,13 @@ ngx_egov_redis_cleanup(void *privdata)
     c = link->conn;
     ac = link->ac;
 
-    if (!link->closing) {
+    if (link->too_large) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_REDIS_TOO_LARGE);
+        ngx_snprintf(link->error, sizeof(link->error) - 1,
+                     "a reply larger than max_reply (%uz bytes)%Z",
+                     ngx_egov_redis->conf->max_reply);
+
+    } else if (!link->closing) {
         /* hiredis gave up by itself: an I/O error, EOF, a protocol error */
         ngx_cpystrn(link->error,
                     (u_char *) ((ac && ac->err && ac->errstr)
@@ -492,9 +634,17 @@ ngx_egov_redis_handshake_reply(redisAsyncContext *ac, void *r,
 /* handshake commands more than one link sends */
 
 void
-ngx_egov_redis_auth(ngx_egov_redis_link_t *link, ngx_str_t *password)
+ngx_egov_redis_auth(ngx_egov_redis_link_t *link, ngx_str_t *user,
+    ngx_str_t *password)
 {
-    if (password->len) {
+    if (password->len && user && user->len) {
+        /* an ACL user (Redis 6 and later) */
+        (void) redisAsyncCommand(link->ac, ngx_egov_redis_handshake_reply,
+                                 ngx_egov_redis_step(AUTH), "AUTH %b %b",
+                                 user->data, user->len,
+                                 password->data, password->len);
+
+    } else if (password->len) {
         (void) redisAsyncCommand(link->ac, ngx_egov_redis_handshake_reply,
                                  ngx_egov_redis_step(AUTH), "AUTH %b",
                                  password->data, password->len);

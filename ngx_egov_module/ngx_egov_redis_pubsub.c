@@ -68,7 +68,7 @@ ngx_egov_redis_sub_handshake(ngx_egov_redis_link_t *link)
 
     /* regular replies come before any pub/sub message: these go first */
 
-    ngx_egov_redis_auth(link, &conf->password);
+    ngx_egov_redis_auth(link, &conf->user, &conf->password);
     ngx_egov_redis_set_name(link);
 
     (void) redisAsyncCommand(ac, ngx_egov_redis_message, NULL,

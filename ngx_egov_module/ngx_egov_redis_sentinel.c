@@ -72,7 +72,7 @@ ngx_egov_redis_sentinel_handshake(ngx_egov_redis_link_t *link)
     ac = link->ac;
     conf = ngx_egov_redis->conf;
 
-    ngx_egov_redis_auth(link, &conf->sentinel_password);
+    ngx_egov_redis_auth(link, NULL, &conf->sentinel_password);
 
     (void) redisAsyncCommand(ac, ngx_egov_redis_handshake_reply,
                              ngx_egov_redis_step(MASTER),

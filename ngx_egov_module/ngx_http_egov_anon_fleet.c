@@ -7,6 +7,12 @@
  * lives in Redis for two periods and a minute, then is gone: old logs
  * cannot be mapped back through Redis.  Without Redis, or until the
  * answer, each server uses its own key (docs/anonymized-logging.md).
+ *
+ * With a fleet secret (egov_redis secret=), a key is stored wrapped
+ * (AES-256-GCM, the key's name bound to it): whoever reads Redis or a copy
+ * of it learns nothing of it, and a key planted by someone without the
+ * secret does not unwrap: the server keeps its own for that period and
+ * asks no more.
  */
 
 
@@ -24,6 +30,8 @@ static void ngx_http_egov_anon_fleet_ask(time_t period);
 static void ngx_http_egov_anon_fleet_reply(ngx_egov_redis_status_e status,
     redisReply *reply, void *data);
 static void ngx_http_egov_anon_fleet_connected(void *data);
+static size_t ngx_http_egov_anon_fleet_name_of(time_t period, u_char *name,
+    size_t size);
 
 
 static ngx_str_t  ngx_http_egov_anon_fleet_lua = ngx_string(
@@ -34,6 +42,9 @@ static ngx_str_t  ngx_http_egov_anon_fleet_name = ngx_string("anon:key:");
 
 static ngx_event_t       ngx_http_egov_anon_fleet_timer;
 static ngx_connection_t  ngx_http_egov_anon_fleet_conn;
+
+/* periods whose key in Redis was refused: this server keeps its own */
+static time_t            ngx_http_egov_anon_fleet_refused[2] = { -1, -1 };
 
 
 ngx_int_t
@@ -116,11 +127,15 @@ ngx_http_egov_anon_fleet_tick(ngx_event_t *ev)
     if (ngx_egov_redis_ready()) {
         period = ngx_http_egov_anon_period(ngx_time());
 
-        if (!ngx_http_egov_anon_has_period_key(period)) {
+        if (!ngx_http_egov_anon_has_period_key(period)
+            && period != ngx_http_egov_anon_fleet_refused[period % 2])
+        {
             ngx_http_egov_anon_fleet_ask(period);
         }
 
-        if (!ngx_http_egov_anon_has_period_key(period + 1)) {
+        if (!ngx_http_egov_anon_has_period_key(period + 1)
+            && period + 1 != ngx_http_egov_anon_fleet_refused[(period + 1) % 2])
+        {
             ngx_http_egov_anon_fleet_ask(period + 1);
         }
     }
@@ -134,30 +149,43 @@ ngx_http_egov_anon_fleet_tick(ngx_event_t *ev)
 static void
 ngx_http_egov_anon_fleet_ask(time_t period)
 {
-    u_char                          *p;
     size_t                           lens[3];
+    ngx_str_t                        where;
     const char                      *argv[3];
     ngx_http_egov_anon_main_conf_t  *amcf;
     u_char                           key[NGX_HTTP_EGOV_ANON_KEY_LEN];
-    u_char                           hex[2 * NGX_HTTP_EGOV_ANON_KEY_LEN];
+    u_char                           value[NGX_EGOV_FLEET_AUTH_WRAPPED_LEN(
+                                               NGX_HTTP_EGOV_ANON_KEY_LEN)];
     u_char                           name[256], ttl[NGX_INT64_LEN];
 
     amcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                ngx_http_egov_anon_module);
 
-    if (amcf->redis_key.len > sizeof(name) - NGX_INT64_LEN
-        || RAND_bytes(key, sizeof(key)) != 1)
-    {
+    where.data = name;
+    where.len = ngx_http_egov_anon_fleet_name_of(period, name, sizeof(name));
+
+    if (where.len == 0 || RAND_bytes(key, sizeof(key)) != 1) {
         return;
     }
 
-    p = ngx_sprintf(ngx_cpymem(name, amcf->redis_key.data,
-                               amcf->redis_key.len), "%T", period);
-
     argv[0] = (const char *) name;
-    lens[0] = p - name;
-    argv[1] = (const char *) hex;
-    lens[1] = ngx_hex_dump(hex, key, sizeof(key)) - hex;
+    lens[0] = where.len;
+    argv[1] = (const char *) value;
+
+    if (ngx_egov_redis_signed()) {
+        lens[1] = ngx_egov_redis_wrap(&where, key, sizeof(key), value,
+                                      sizeof(value));
+        if (lens[1] == 0) {
+            ngx_explicit_memzero(key, sizeof(key));
+            return;
+        }
+
+    } else {
+        lens[1] = ngx_hex_dump(value, key, sizeof(key)) - value;
+    }
+
+    ngx_explicit_memzero(key, sizeof(key));
+
     argv[2] = (const char *) ttl;
     lens[2] = ngx_sprintf(ttl, "%T", (2 * amcf->rotation + 60) * 1000) - ttl;
 
@@ -174,15 +202,40 @@ ngx_http_egov_anon_fleet_reply(ngx_egov_redis_status_e status,
 {
     time_t      period;
     ngx_int_t   n;
+    ngx_str_t   where, value;
     ngx_uint_t  i;
-    u_char      key[NGX_HTTP_EGOV_ANON_KEY_LEN];
+    u_char      key[NGX_HTTP_EGOV_ANON_KEY_LEN], name[256];
 
     period = (time_t) (uintptr_t) data;
 
-    if (status != NGX_EGOV_REDIS_OK || reply->type != REDIS_REPLY_STRING
-        || reply->len != 2 * NGX_HTTP_EGOV_ANON_KEY_LEN)
-    {
+    if (status != NGX_EGOV_REDIS_OK || reply->type != REDIS_REPLY_STRING) {
         /* asked again at the next tick */
+        return;
+    }
+
+    if (ngx_egov_redis_signed()) {
+        where.data = name;
+        where.len = ngx_http_egov_anon_fleet_name_of(period, name,
+                                                     sizeof(name));
+        value.data = (u_char *) reply->str;
+        value.len = reply->len;
+
+        if (where.len == 0
+            || ngx_egov_redis_unwrap(&where, &value, key, sizeof(key))
+               != NGX_OK)
+        {
+            ngx_http_egov_anon_fleet_refused[period % 2] = period;
+            ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                          "egov anon: the key of period %T in Redis was not "
+                          "made with the fleet secret: this server keeps "
+                          "its own for that period", period);
+            return;
+        }
+
+        goto done;
+    }
+
+    if (reply->len != 2 * NGX_HTTP_EGOV_ANON_KEY_LEN) {
         return;
     }
 
@@ -198,8 +251,31 @@ ngx_http_egov_anon_fleet_reply(ngx_egov_redis_status_e status,
         key[i] = (u_char) n;
     }
 
+done:
+
     ngx_http_egov_anon_set_period_key(period, key);
+    ngx_explicit_memzero(key, sizeof(key));
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
                    "egov anon: the fleet's key of period %T", period);
+}
+
+
+/* PREFIX "anon:key:" PERIOD; 0 when too long */
+
+static size_t
+ngx_http_egov_anon_fleet_name_of(time_t period, u_char *name, size_t size)
+{
+    ngx_http_egov_anon_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_anon_module);
+
+    if (amcf->redis_key.len > size - NGX_INT64_LEN) {
+        return 0;
+    }
+
+    return ngx_sprintf(ngx_cpymem(name, amcf->redis_key.data,
+                                  amcf->redis_key.len), "%T", period)
+           - name;
 }

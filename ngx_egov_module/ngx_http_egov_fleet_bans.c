@@ -33,6 +33,8 @@
     (4 * (NGX_INT64_LEN + 1) + NGX_HTTP_EGOV_REASON_LEN)
 #define NGX_HTTP_EGOV_FLEET_MSG_LEN                                          \
     (2 + NGX_EGOV_CIDR_TEXT_LEN + 1 + NGX_HTTP_EGOV_FLEET_VALUE_LEN)
+#define NGX_HTTP_EGOV_FLEET_SIGNED_LEN                                       \
+    (NGX_EGOV_FLEET_AUTH_HEADER_MAX + NGX_HTTP_EGOV_FLEET_MSG_LEN)
 
 
 
@@ -245,33 +247,49 @@ ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
 }
 
 
+/*
+ * "+ FIELD VALUE" or "- FIELD KIND" on the channel, the value in the hash;
+ * with a fleet secret, each signed for where it goes
+ */
+
 static void
 ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
     ngx_http_egov_entry_t *e, ngx_uint_t added)
 {
-    u_char       *p, *value;
+    u_char       *p;
     size_t        lens[4];
+    ngx_str_t     field;
     const char   *argv[4];
     u_char        msg[NGX_HTTP_EGOV_FLEET_MSG_LEN];
+    u_char        out[NGX_HTTP_EGOV_FLEET_SIGNED_LEN];
 
     p = ngx_cpymem(msg, added ? "+ " : "- ", 2);
     p += ngx_egov_cidr_format(&e->cidr, p, NGX_EGOV_CIDR_TEXT_LEN + 1);
 
+    field.data = msg + 2;
+    field.len = p - msg - 2;
+
     argv[1] = (const char *) fmcf->key.data;
     lens[1] = fmcf->key.len;
-    argv[2] = (const char *) msg + 2;
-    lens[2] = p - msg - 2;
+    argv[2] = (const char *) field.data;
+    lens[2] = field.len;
 
     *p++ = ' ';
-    value = p;
 
     if (added) {
         p = ngx_http_egov_fleet_value(p, e);
 
         argv[0] = "HSET";
         lens[0] = sizeof("HSET") - 1;
-        argv[3] = (const char *) value;
-        lens[3] = p - value;
+        argv[3] = (const char *) out;
+        lens[3] = ngx_egov_redis_sign("entry", &fmcf->key, &field,
+                                      field.data + field.len + 1,
+                                      p - field.data - field.len - 1,
+                                      out, sizeof(out));
+
+        if (lens[3] == 0) {
+            return;
+        }
 
         (void) ngx_egov_redis_command_argv(0, NULL, NULL, 4, argv, lens);
 
@@ -286,10 +304,14 @@ ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
 
     argv[0] = "PUBLISH";
     lens[0] = sizeof("PUBLISH") - 1;
-    argv[2] = (const char *) msg;
-    lens[2] = p - msg;
+    argv[2] = (const char *) out;
+    lens[2] = ngx_egov_redis_sign("message", &fmcf->key, NULL, msg, p - msg,
+                                  out, sizeof(out));
 
-    if (ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens) == NGX_OK) {
+    if (lens[2]
+        && ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens)
+           == NGX_OK)
+    {
         ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_SENT);
     }
 }
@@ -302,6 +324,7 @@ static void
 ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
     void *data)
 {
+    ngx_str_t               text;
     ngx_egov_fleet_msg_t    m;
     ngx_http_egov_entry_t   e;
 
@@ -309,7 +332,14 @@ ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
         return;
     }
 
-    if (ngx_egov_fleet_msg_parse(message->data, message->len, &m)
+    if (ngx_egov_redis_verify("message", channel, NULL,
+                              NGX_EGOV_REDIS_REPLAY_WINDOW, message, &text)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ngx_egov_fleet_msg_parse(text.data, text.len, &m)
         != NGX_EGOV_FLEET_OK)
     {
         goto bad;
@@ -446,6 +476,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
 {
     size_t                        i, lens[3];
     uint64_t                      now, since;
+    ngx_str_t                     name, stored, text;
     ngx_uint_t                    n, applied, removed, written, invalid,
                                   unmade;
     const char                   *argv[3];
@@ -495,11 +526,28 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         value = reply->element[i + 1];
 
         if (field->type != REDIS_REPLY_STRING
-            || value->type != REDIS_REPLY_STRING
-            || ngx_egov_fleet_entry_parse((u_char *) field->str, field->len,
-                                          (u_char *) value->str, value->len,
-                                          &m)
-               != NGX_EGOV_FLEET_OK)
+            || value->type != REDIS_REPLY_STRING)
+        {
+            invalid++;
+            continue;
+        }
+
+        name.data = (u_char *) field->str;
+        name.len = field->len;
+        stored.data = (u_char *) value->str;
+        stored.len = value->len;
+
+        if (ngx_egov_redis_verify("entry", &fmcf->key, &name, 0, &stored,
+                                  &text)
+            != NGX_OK)
+        {
+            /* counted as forged; Redis's copy is left for the operator */
+            continue;
+        }
+
+        if (ngx_egov_fleet_entry_parse(name.data, name.len, text.data,
+                                       text.len, &m)
+            != NGX_EGOV_FLEET_OK)
         {
             invalid++;
             continue;

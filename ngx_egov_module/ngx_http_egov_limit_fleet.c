@@ -407,8 +407,8 @@ static void
 ngx_http_egov_limit_over_publish(ngx_http_egov_limit_zone_t *zone,
     ngx_str_t *key, uint64_t ahead)
 {
-    u_char                             *msg, *p;
-    size_t                              lens[3];
+    u_char                             *msg, *p, *out;
+    size_t                              lens[3], len;
     const char                         *argv[3];
     ngx_http_egov_protect_main_conf_t  *pmcf;
 
@@ -421,7 +421,9 @@ ngx_http_egov_limit_over_publish(ngx_http_egov_limit_zone_t *zone,
         return;
     }
 
-    msg = ngx_alloc(zone->name.len + 2 * key->len + NGX_INT64_LEN + 2,
+    len = zone->name.len + 2 * key->len + NGX_INT64_LEN + 2;
+
+    msg = ngx_alloc(2 * len + NGX_EGOV_FLEET_AUTH_HEADER_MAX,
                     ngx_cycle->log);
     if (msg == NULL) {
         return;
@@ -432,14 +434,22 @@ ngx_http_egov_limit_over_publish(ngx_http_egov_limit_zone_t *zone,
     p = ngx_hex_dump(p, key->data, key->len);
     p = ngx_sprintf(p, " %uL", ahead);
 
+    /* signed after it, with a fleet secret */
+    out = msg + len;
+
     argv[0] = "PUBLISH";
     lens[0] = sizeof("PUBLISH") - 1;
     argv[1] = (const char *) pmcf->over_channel.data;
     lens[1] = pmcf->over_channel.len;
-    argv[2] = (const char *) msg;
-    lens[2] = p - msg;
+    argv[2] = (const char *) out;
+    lens[2] = ngx_egov_redis_sign("message", &pmcf->over_channel, NULL, msg,
+                                  p - msg, out,
+                                  len + NGX_EGOV_FLEET_AUTH_HEADER_MAX);
 
-    if (ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens) == NGX_OK) {
+    if (lens[2]
+        && ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens)
+           == NGX_OK)
+    {
         ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_LIMIT_OVER_SENT);
     }
 
@@ -458,7 +468,7 @@ ngx_http_egov_limit_over_message(ngx_str_t *channel, ngx_str_t *message,
     u_char                       *p, *last, *name, *hex, c, hi, lo;
     size_t                        name_len, hex_len, i;
     uint64_t                      ahead;
-    ngx_str_t                     key;
+    ngx_str_t                     key, text;
     ngx_uint_t                    z;
     ngx_http_egov_limit_zone_t  **zone, *found;
     u_char                        buf[NGX_HTTP_EGOV_OVER_MAX_KEY];
@@ -467,8 +477,15 @@ ngx_http_egov_limit_over_message(ngx_str_t *channel, ngx_str_t *message,
         return;
     }
 
-    p = message->data;
-    last = p + message->len;
+    if (ngx_egov_redis_verify("message", channel, NULL,
+                              NGX_EGOV_REDIS_REPLAY_WINDOW, message, &text)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    p = text.data;
+    last = p + text.len;
 
     name = p;
 

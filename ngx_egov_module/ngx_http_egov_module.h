@@ -80,6 +80,9 @@ typedef enum {
     NGX_EGOV_STAT_ADMIN_AUTH_REFUSED,  /* admin API: too many failures */
     NGX_EGOV_STAT_BANS_EVICTED,        /* automatic bans evicted (full) */
     NGX_EGOV_STAT_BANS_AGGREGATED,     /* /64 bans made a /48 ban */
+    NGX_EGOV_STAT_FLEET_FORGED,        /* not signed with the secret */
+    NGX_EGOV_STAT_FLEET_STALE,         /* signed, outside the window */
+    NGX_EGOV_STAT_REDIS_TOO_LARGE,     /* replies over max_reply */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

@@ -17,6 +17,12 @@
 #define NGX_HTTP_EGOV_REDIS_PORT           6379
 #define NGX_HTTP_EGOV_REDIS_SENTINEL_PORT  26379
 #define NGX_HTTP_EGOV_REDIS_PREFIX_MAX     64
+
+/*
+ * the largest reply a server needs: the entries hash at a reconciliation,
+ * about 300 bytes an entry signed (some 200,000 entries)
+ */
+#define NGX_HTTP_EGOV_REDIS_MAX_REPLY      (64 * 1024 * 1024)
 #define NGX_HTTP_EGOV_REDIS_HEALTH_TTL     "60000"
 
 
@@ -47,7 +53,10 @@ static ngx_int_t ngx_http_egov_redis_addr(ngx_conf_t *cf,
     const char *directive, ngx_str_t *value, in_port_t port,
     ngx_array_t *addrs);
 static ngx_int_t ngx_http_egov_redis_secret(ngx_conf_t *cf,
-    const char *directive, ngx_str_t *name, ngx_str_t *secret);
+    const char *directive, const char *what, ngx_str_t *name,
+    ngx_str_t *secret, ngx_uint_t private);
+static ngx_int_t ngx_http_egov_redis_fleet_secret(ngx_conf_t *cf,
+    ngx_egov_redis_conf_t *rcf, ngx_str_t *name);
 static ngx_int_t ngx_http_egov_redis_word(ngx_conf_t *cf,
     const char *directive, const char *what, ngx_str_t *value,
     size_t max);
@@ -150,6 +159,7 @@ ngx_http_egov_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_egov_redis_conf_t *rcf = conf;
 
+    ssize_t       size;
     ngx_str_t    *value, rest;
     ngx_int_t     n;
     ngx_uint_t    i;
@@ -203,13 +213,48 @@ ngx_http_egov_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     for (i = 2; i < cf->args->nelts; i++) {
 
         if (ngx_http_egov_redis_param(&value[i], "password=", &rest)) {
-            if (ngx_http_egov_redis_secret(cf, "egov_redis", &rest,
-                                           &rcf->password)
+            if (ngx_http_egov_redis_secret(cf, "egov_redis", "password",
+                                           &rest, &rcf->password, 0)
                 != NGX_OK)
             {
                 return NGX_CONF_ERROR;
             }
 
+            continue;
+        }
+
+        if (ngx_http_egov_redis_param(&value[i], "secret=", &rest)) {
+            if (ngx_http_egov_redis_fleet_secret(cf, rcf, &rest) != NGX_OK) {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_http_egov_redis_param(&value[i], "user=", &rest)) {
+            if (ngx_http_egov_redis_word(cf, "egov_redis", "user", &rest,
+                                         NGX_HTTP_EGOV_REDIS_PREFIX_MAX)
+                != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
+            rcf->user = rest;
+            continue;
+        }
+
+        if (ngx_http_egov_redis_param(&value[i], "max_reply=", &rest)) {
+            size = ngx_parse_size(&rest);
+
+            if (size == NGX_ERROR || size < 65536) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_redis: invalid size \"%V\" in "
+                                   "\"%V\", a size of 64k or more is "
+                                   "expected", &rest, &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            rcf->max_reply = (size_t) size;
             continue;
         }
 
@@ -271,6 +316,13 @@ ngx_http_egov_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (rcf->user.len && rcf->password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_redis: \"user=\" needs \"password=\" "
+                           "(Redis ACL users authenticate with both)");
+        return NGX_CONF_ERROR;
+    }
+
     rcf->enabled = 1;
     rcf->file = cf->conf_file->file.name.data;
     rcf->line = cf->conf_file->line;
@@ -323,8 +375,9 @@ ngx_http_egov_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_http_egov_redis_param(&value[i], "password=", &rest)) {
-            if (ngx_http_egov_redis_secret(cf, "egov_redis_sentinel", &rest,
-                                           &rcf->sentinel_password)
+            if (ngx_http_egov_redis_secret(cf, "egov_redis_sentinel",
+                                           "password", &rest,
+                                           &rcf->sentinel_password, 0)
                 != NGX_OK)
             {
                 return NGX_CONF_ERROR;
@@ -527,23 +580,28 @@ ngx_http_egov_redis_addr(ngx_conf_t *cf, const char *directive,
 }
 
 
-/* read by the master when the configuration is read: workers never do */
+/*
+ * Read by the master when the configuration is read: workers never do.  A
+ * private one (the fleet secret) must not be readable by others.
+ */
 
 static ngx_int_t
 ngx_http_egov_redis_secret(ngx_conf_t *cf, const char *directive,
-    ngx_str_t *name, ngx_str_t *secret)
+    const char *what, ngx_str_t *name, ngx_str_t *secret, ngx_uint_t private)
 {
-    u_char     buf[NGX_EGOV_REDIS_SECRET_MAX + 8];
-    ssize_t    n, len;
-    ngx_fd_t   fd;
-    ngx_err_t  err;
-    ngx_str_t  file;
+    u_char           buf[NGX_EGOV_REDIS_SECRET_MAX + 8];
+    ssize_t          n, len;
+    ngx_fd_t         fd;
+    ngx_err_t        err;
+    ngx_str_t        file;
+    ngx_file_info_t  fi;
 
     file = *name;
 
     if (file.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s: \"password=\" needs a file name", directive);
+                           "%s: \"%s=\" needs a file name", directive,
+                           private ? "secret" : "password");
         return NGX_ERROR;
     }
 
@@ -555,9 +613,30 @@ ngx_http_egov_redis_secret(ngx_conf_t *cf, const char *directive,
 
     if (fd == NGX_INVALID_FILE) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "%s: cannot open the password file \"%s\"",
-                           directive, file.data);
+                           "%s: cannot open the %s file \"%s\"",
+                           directive, what, file.data);
         return NGX_ERROR;
+    }
+
+    if (private) {
+        if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+            err = ngx_errno;
+            (void) ngx_close_file(fd);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
+                               "%s: " ngx_fd_info_n " \"%s\" failed",
+                               directive, file.data);
+            return NGX_ERROR;
+        }
+
+        if (fi.st_mode & (S_IROTH|S_IWOTH)) {
+            (void) ngx_close_file(fd);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "%s: the %s file \"%s\" can be read or "
+                               "written by others (mode %04o): "
+                               "chmod o-rw it", directive, what, file.data,
+                               (unsigned) (fi.st_mode & 07777));
+            return NGX_ERROR;
+        }
     }
 
     n = ngx_read_fd(fd, buf, sizeof(buf));
@@ -567,8 +646,8 @@ ngx_http_egov_redis_secret(ngx_conf_t *cf, const char *directive,
 
     if (n == -1) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
-                           "%s: cannot read the password file \"%s\"",
-                           directive, file.data);
+                           "%s: cannot read the %s file \"%s\"",
+                           directive, what, file.data);
         return NGX_ERROR;
     }
 
@@ -592,32 +671,92 @@ ngx_http_egov_redis_secret(ngx_conf_t *cf, const char *directive,
 
     case NGX_EGOV_REDIS_SECRET_EMPTY:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s: the password file \"%s\" is empty",
-                           directive, file.data);
+                           "%s: the %s file \"%s\" is empty",
+                           directive, what, file.data);
         return NGX_ERROR;
 
     case NGX_EGOV_REDIS_SECRET_LINES:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s: the password file \"%s\" has more than one "
-                           "line", directive, file.data);
+                           "%s: the %s file \"%s\" has more than one "
+                           "line", directive, what, file.data);
         return NGX_ERROR;
 
     case NGX_EGOV_REDIS_SECRET_CONTROL:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s: the password in \"%s\" has a control "
-                           "character", directive, file.data);
+                           "%s: the %s in \"%s\" has a control "
+                           "character", directive, what, file.data);
         return NGX_ERROR;
 
     case NGX_EGOV_REDIS_SECRET_LONG:
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s: the password in \"%s\" is longer than %d "
-                           "bytes", directive, file.data,
+                           "%s: the %s in \"%s\" is longer than %d "
+                           "bytes", directive, what, file.data,
                            NGX_EGOV_REDIS_SECRET_MAX);
         return NGX_ERROR;
 
     default:
         return NGX_OK;
     }
+}
+
+
+/*
+ * The fleet secret: only the keys derived from it are kept (the secret's
+ * bytes are wiped); this server signs as its host name
+ */
+
+static ngx_int_t
+ngx_http_egov_redis_fleet_secret(ngx_conf_t *cf, ngx_egov_redis_conf_t *rcf,
+    ngx_str_t *name)
+{
+    ngx_int_t  rc;
+    ngx_str_t  secret;
+
+    if (rcf->auth) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_redis: \"secret=\" is duplicate");
+        return NGX_ERROR;
+    }
+
+    ngx_str_null(&secret);
+
+    if (ngx_http_egov_redis_secret(cf, "egov_redis", "fleet secret", name,
+                                   &secret, 1)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (secret.len < NGX_EGOV_FLEET_AUTH_SECRET_MIN) {
+        ngx_explicit_memzero(secret.data, secret.len);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_redis: the fleet secret in \"%V\" has %uz "
+                           "bytes, at least %d are needed (e.g. "
+                           "\"openssl rand -base64 48\")", name, secret.len,
+                           NGX_EGOV_FLEET_AUTH_SECRET_MIN);
+        return NGX_ERROR;
+    }
+
+    rcf->auth = ngx_palloc(cf->pool, sizeof(ngx_egov_fleet_auth_t));
+    if (rcf->auth == NULL) {
+        ngx_explicit_memzero(secret.data, secret.len);
+        return NGX_ERROR;
+    }
+
+    rc = ngx_egov_fleet_auth_init(rcf->auth, secret.data, secret.len,
+                                  (char *) cf->cycle->hostname.data,
+                                  cf->cycle->hostname.len);
+
+    ngx_explicit_memzero(secret.data, secret.len);
+
+    if (rc != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_redis: the fleet secret could not be "
+                           "turned into keys (libcrypto)");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -1186,6 +1325,19 @@ ngx_http_egov_redis_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_msec_value(rcf->connect_timeout, 1000);
     ngx_conf_init_msec_value(rcf->timeout, 500);
+
+    if (rcf->max_reply == 0) {
+        rcf->max_reply = NGX_HTTP_EGOV_REDIS_MAX_REPLY;
+    }
+
+    if (rcf->enabled && rcf->auth == NULL) {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "egov_redis in %s:%ui has no \"secret=\": what the "
+                      "fleet reads from Redis is not authenticated, and "
+                      "whoever can write to Redis can ban, unban and hold "
+                      "back clients (docs/redis.md, \"Trust\")",
+                      rcf->file, rcf->line);
+    }
 
     return NGX_CONF_OK;
 }

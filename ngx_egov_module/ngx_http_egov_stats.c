@@ -133,6 +133,14 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Automatic bans evicted from a full ban zone to make room") },
     { ngx_string("bans_aggregated_total"),
       ngx_string("IPv6 /48 bans made from many /64 bans in them") },
+    { ngx_string("fleet_forged_total"),
+      ngx_string("Fleet messages, entries and keys from Redis dropped: not "
+                 "made with the fleet secret") },
+    { ngx_string("fleet_stale_total"),
+      ngx_string("Signed fleet messages dropped: older or newer than the "
+                 "replay window") },
+    { ngx_string("redis_replies_too_large_total"),
+      ngx_string("Redis links closed for a reply larger than max_reply") },
 };
 
 
