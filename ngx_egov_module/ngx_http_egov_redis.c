@@ -632,9 +632,12 @@ ngx_http_egov_redis_secret(ngx_conf_t *cf, const char *directive,
             (void) ngx_close_file(fd);
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "%s: the %s file \"%s\" can be read or "
-                               "written by others (mode %04o): "
+                               "written by others (mode %ui%ui%ui%ui): "
                                "chmod o-rw it", directive, what, file.data,
-                               (unsigned) (fi.st_mode & 07777));
+                               (ngx_uint_t) (fi.st_mode >> 9) & 7,
+                               (ngx_uint_t) (fi.st_mode >> 6) & 7,
+                               (ngx_uint_t) (fi.st_mode >> 3) & 7,
+                               (ngx_uint_t) fi.st_mode & 7);
             return NGX_ERROR;
         }
     }

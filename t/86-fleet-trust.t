@@ -1,0 +1,302 @@
+#!/usr/bin/perl
+# Fleet trust: with egov_redis secret=, whoever can write to Redis without
+# the fleet secret cannot steer the fleet, and whoever can read it cannot
+# unmask the logs.  Two servers, one real Redis; a second client forges,
+# alters, replays and moves messages on every channel the module listens
+# to, plants stored entries and a period key: nothing changes on any
+# server, each is counted.  The fleet with the secret works as before.
+# The secret file is checked by nginx -t; replies over max_reply close the
+# link.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Time::HiRes qw(sleep time);
+use File::Temp ();
+use Digest::SHA qw(hmac_sha256 hmac_sha256_hex);
+use EgovTest;
+use EgovTest::Fleet;
+use EgovTest::Nginx;
+use EgovTest::Redis;
+
+my $dir = File::Temp::tempdir('egov-t86-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+
+sub secret_file {
+    my ($name, $content, $mode) = @_;
+    open my $fh, '>', "$dir/$name" or die $!;
+    print $fh $content;
+    close $fh;
+    chmod $mode, "$dir/$name";
+    return "$dir/$name";
+}
+
+my $secret = 'Zq8rW2mX9vLp4sT7yB1nK5cH3jD6fG0aQe2Ru8Io';     # 40 bytes
+my $other = 'another portal, another secret: 0123456789abcdef';
+my $fleet_secret = secret_file('fleet.secret', "$secret\n", 0600);
+my $other_secret = secret_file('other.secret', $other, 0600);
+
+# --- what nginx -t refuses ------------------------------------------------
+
+my $redis = EgovTest::Redis->new;
+$redis->start;
+my $port = $redis->port;
+
+my $t = EgovTest::Nginx->new;
+my @refused = (
+    [secret_file('short.secret', 'x' x 31, 0600),
+     qr/egov_redis: the fleet secret in "\S+short\.secret" has 31 bytes, at least 32 are needed .* in \S+nginx\.conf:\d+/,
+     'a secret of 31 bytes'],
+    [secret_file('open.secret', $secret, 0644),
+     qr/egov_redis: the fleet secret file "\S+open\.secret" can be read or written by others \(mode 0644\): chmod o-rw it in \S+nginx\.conf:\d+/,
+     'a secret others can read'],
+    [secret_file('lines.secret', "$secret\n$secret\n", 0600),
+     qr/the fleet secret file "\S+lines\.secret" has more than one line/,
+     'a secret of two lines'],
+    ["$dir/missing.secret",
+     qr/cannot open the fleet secret file "\S+missing\.secret"/,
+     'a missing secret file'],
+);
+for my $r (@refused) {
+    my ($ok, $out) = $t->test_config(
+        http_config => "egov_redis 127.0.0.1:$port secret=$r->[0];",
+        config => 'location / { return 200; }');
+    ok(!$ok, "nginx -t refuses $r->[2]");
+    like($out, $r->[1], '... saying what is wrong, where');
+}
+my ($ok, $out) = $t->test_config(
+    http_config => "egov_redis 127.0.0.1:$port user=portal;",
+    config => 'location / { return 200; }');
+ok(!$ok && $out =~ /egov_redis: "user=" needs "password="/,
+   'nginx -t refuses an ACL user without a password');
+($ok, $out) = $t->test_config(
+    http_config => "egov_redis 127.0.0.1:$port max_reply=1k;",
+    config => 'location / { return 200; }');
+ok(!$ok && $out =~ /invalid size "1k" in "max_reply=1k", a size of 64k or more/,
+   'nginx -t refuses a max_reply below 64k');
+($ok, $out) = $t->test_config(
+    http_config => "egov_redis 127.0.0.1:$port;",
+    config => 'location / { return 200; }');
+ok($ok, 'without a secret, nginx -t passes');
+like($out, qr/\[warn\] .*egov_redis in \S+nginx\.conf:\d+ has no "secret=": what the fleet reads from Redis is not authenticated/,
+     '... and warns that Redis can steer the fleet');
+
+# --- a fleet with the secret -------------------------------------------------
+
+my $http = <<"END";
+    egov_redis 127.0.0.1:$port timeout=300ms prefix=t86: secret=$fleet_secret
+               max_reply=256k;
+    egov_ban_zone size=1m;
+    egov_ban after=2 within=10s for=60s;
+    egov_limit_zone name=mark key=\$binary_remote_addr rate=2r/s size=1m
+                    scope=fleet sync=100ms;
+    egov_anon_key_rotation 1h;
+END
+my $config = <<'END';
+    egov_signatures on;
+    location /health { egov_allowlist 127.0.0.1; egov_redis_health; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+    location /mark { egov_limit zone=mark burst=1 nodelay; return 200 "ok\n"; }
+    location /hash { egov_anon_addr hash; return 200 "$egov_anon_addr"; }
+    location / { return 200 "ok\n"; }
+END
+
+my ($a, $b) = start_fleet($http, $config);
+ok(fleet_up($a, $b), 'both servers up with Redis');
+ok(wait_until(sub {
+       $redis->command('PUBSUB', 'NUMSUB', 't86:entries')->[1] == 4
+       && $redis->command('PUBSUB', 'NUMSUB', 't86:lim:over')->[1] == 4 }),
+   'every worker listens to both channels');
+
+sub get {
+    my ($n, $addr, $uri) = @_;
+    return $n->request(uri => $uri || '/', client_addr => $addr);
+}
+
+sub counter {
+    my ($n, $name) = @_;
+    my ($v) = $n->request(uri => '/status?format=prometheus')->body
+        =~ /^egov_${name}_total (\d+)/m;
+    return $v // 0;
+}
+
+# what a server of this fleet signs, made here with the test's copy of the
+# secret: HMAC-SHA256 of the context's length and bytes, the header, the
+# payload, under a key derived from the secret
+sub mac_key { hmac_sha256('egov fleet v1: message authentication', $_[0]) }
+
+sub sign {
+    my (%s) = @_;
+    my $ctx = "$s{type} $s{where}" . (defined $s{field} ? " $s{field}" : '');
+    my $head = 'egov1 ' . ($s{ts} // int(time * 1000)) . ' ' . ($s{sender} // 'test') . ' ';
+    my $mac = hmac_sha256_hex(pack('N', length $ctx) . $ctx . $head . $s{payload},
+                              mac_key($s{secret} // $secret));
+    return "$head$mac $s{payload}";
+}
+
+# a ban made on A holds on B, as without a secret; Redis holds it signed
+
+my $bad = '127.0.0.21';
+get($a, $bad, '/.env');
+get($a, $bad, '/.git/config');
+is(get($a, $bad)->status, 403, 'A banned an address');
+ok(wait_until(sub { get($b, $bad)->status == 403 }, 2), 'B refuses it too');
+like($redis->command('HGET', 't86:entries', $bad),
+     qr/^egov1 \d{13} [A-Za-z0-9.-]+ [0-9a-f]{64} 1 \d{13} \d{13} 1 repeated violations$/,
+     'Redis holds the entry signed: time, sender, MAC, then the entry');
+
+# forged, altered, replayed, moved and other portals' messages: dropped
+
+my $far = int(time * 1000 + 600_000);
+my $entry = sub { "+ 127.0.0.$_[0]/32 2 1700000000000 $far 0 planted" };
+my ($forged0, $stale0) = (counter($b, 'fleet_forged'), counter($b, 'fleet_stale'));
+my $mark = length $b->error_log;
+
+my $altered = sign(type => 'message', where => 't86:entries',
+                   payload => $entry->(41));
+$altered =~ s/127\.0\.0\.41/127.0.0.42/;
+my @dropped = (
+    ['unsigned', $entry->(40)],
+    ['altered', $altered],
+    ['another secret', sign(type => 'message', where => 't86:entries',
+                            payload => $entry->(43), secret => $other)],
+    ['another portal\'s namespace', sign(type => 'message', where => 't87:entries',
+                                        payload => $entry->(44))],
+    ['signed for the hash, not the channel',
+     sign(type => 'entry', where => 't86:entries', field => '127.0.0.45/32',
+          payload => "2 1700000000000 $far 0 planted")],
+    ['a /0, unsigned', "+ 0.0.0.0/0 2 1700000000000 $far 0 all"],
+);
+my @stale = (
+    ['replayed a minute later', sign(type => 'message', where => 't86:entries',
+                                     payload => $entry->(46),
+                                     ts => int(time * 1000) - 60_000)],
+    ['from the future', sign(type => 'message', where => 't86:entries',
+                             payload => $entry->(47),
+                             ts => int(time * 1000) + 60_000)],
+);
+$redis->command('PUBLISH', 't86:entries', $_->[1]) for @dropped, @stale;
+
+# the control: signed with the secret, now, for this channel: applied
+$redis->command('PUBLISH', 't86:entries',
+                sign(type => 'message', where => 't86:entries',
+                     payload => $entry->(48)));
+ok(wait_until(sub { get($b, '127.0.0.48')->status == 403
+                    && get($a, '127.0.0.48')->status == 403 }, 2),
+   'a message signed with the secret is applied on both (the control)');
+for my $i (40 .. 47) {
+    is(get($b, "127.0.0.$i")->status, 200,
+       "B serves 127.0.0.$i: " . (map { $_->[0] } @dropped, @stale)[$i - 40]);
+}
+is(get($a, '127.0.0.9')->status, 200, 'a /0 refuses nobody');
+ok(wait_until(sub { counter($b, 'fleet_forged') - $forged0 == @dropped }, 2),
+   scalar(@dropped) . ' forged messages counted on B')
+    or diag counter($b, 'fleet_forged') - $forged0;
+is(counter($b, 'fleet_stale') - $stale0, scalar @stale,
+   scalar(@stale) . ' replayed messages counted as stale');
+my $log = substr($b->error_log, $mark);
+is(count_lines($log, qr/\[warn\] .*egov fleet: dropped a message from "t86:entries", not signed: written by someone without the fleet secret/), 1,
+   'unsigned messages logged once, not once each');
+is(count_lines($log, qr/\[warn\] .*egov fleet: dropped a message from "t86:entries", not signed with this fleet's secret: forged, altered, moved or another portal's/), 1,
+   'forged ones logged once');
+is(count_lines($log, qr/\[warn\] .*egov fleet: dropped a message from "t86:entries", signed longer ago/), 1,
+   'replays logged once');
+unlike(join("\n", grep { /egov (fleet|anon)/ } split /\n/, $log),
+       qr/127\.0\.0\.4\d|planted/, 'never the content');
+
+# over marks: a forged one holds nobody back, a signed one does
+
+my $key = sub { sprintf('7f0000%02x', $_[0]) };
+$redis->command('PUBLISH', 't86:lim:over', "mark " . $key->(60) . " 3000000");
+$redis->command('PUBLISH', 't86:lim:over',
+                sign(type => 'message', where => 't86:lim:over',
+                     payload => "mark " . $key->(61) . " 3000000", secret => $other));
+$redis->command('PUBLISH', 't86:lim:over',
+                sign(type => 'message', where => 't86:lim:over',
+                     payload => "mark " . $key->(62) . " 3000000"));
+ok(wait_until(sub { get($b, '127.0.0.62', '/mark')->status == 429 }, 2),
+   'a signed over mark holds the key back (the control)');
+is(get($b, '127.0.0.60', '/mark')->status, 200, 'an unsigned one does not');
+is(get($b, '127.0.0.61', '/mark')->status, 200, 'nor one of another secret');
+
+# stored entries: read at the reconciliation; planted ones are not applied
+
+$redis->command('HSET', 't86:entries', '127.0.0.50/32',
+                "2 1700000000000 $far 0 planted");
+$redis->command('HSET', 't86:entries', '127.0.0.51/32',
+                sign(type => 'entry', where => 't86:entries', field => '127.0.0.51/32',
+                     payload => "2 1700000000000 $far 0 planted", secret => $other));
+$redis->command('HSET', 't86:entries', '127.0.0.52/32',
+                sign(type => 'entry', where => 't86:entries', field => '127.0.0.53/32',
+                     payload => "2 1700000000000 $far 0 moved"));
+$redis->command('HSET', 't86:entries', '127.0.0.54/32',
+                sign(type => 'entry', where => 't86:entries', field => '127.0.0.54/32',
+                     payload => "2 1700000000000 $far 0 signed"));
+$forged0 = counter($b, 'fleet_forged');
+$b->reload;
+ok(wait_until(sub { get($b, '127.0.0.54')->status == 403 }, 5),
+   'after B reconnects, a stored entry signed with the secret applies');
+is(get($b, '127.0.0.50')->status, 200, 'an unsigned one does not');
+is(get($b, '127.0.0.51')->status, 200, 'nor one of another secret');
+is(get($b, '127.0.0.52')->status, 200, 'nor one moved to another field');
+is(get($b, '127.0.0.53')->status, 200, '... nor to where it was signed for');
+ok(wait_until(sub { counter($b, 'fleet_forged') - $forged0 >= 3 }, 2),
+   'each counted as forged');
+is(get($b, $bad)->status, 403, 'the ban A made still holds on B');
+
+# period keys: stored wrapped; a planted key is refused, the server keeps
+# its own; the fleet still agrees
+
+my $period = int(time / 3600);
+ok(wait_until(sub { defined $redis->command('GET', "t86:anon:key:$period") }, 3),
+   'Redis holds the key of this period');
+like($redis->command('GET', "t86:anon:key:$period"), qr/^[0-9a-f]{120}$/,
+     'wrapped: nonce, ciphertext and tag (120 hex), not the key (64 hex)');
+ok(wait_until(sub { get($a, '127.0.0.7', '/hash')->body eq get($b, '127.0.0.7', '/hash')->body }, 3),
+   'both servers anonymize an address alike with the unwrapped key');
+
+my $next = $period + 1;
+my $planted = 'ab' x 32;
+$redis->command('DEL', "t86:anon:key:$next");
+$redis->command('SET', "t86:anon:key:$next", $planted);
+# a server joining the fleet now asks for both keys
+my $c = EgovTest::Nginx->new(workers => 1);
+$c->start(http_config => $http, config => $config);
+ok(wait_until(sub { $c->error_log
+                    =~ /\[warn\] .*egov anon: the key of period $next in Redis was not made with the fleet secret: this server keeps its own/ }, 5),
+   'a planted key for the next period is refused by a server joining, and said');
+ok(wait_until(sub { get($c, '127.0.0.7', '/hash')->body eq get($a, '127.0.0.7', '/hash')->body }, 3),
+   '... which takes the fleet\'s key of this period');
+ok(counter($c, 'fleet_forged') >= 1, '... counted as forged');
+is($redis->command('GET', "t86:anon:key:$next"), $planted,
+   'Redis keeps what was planted (for the operator to see)');
+
+# replies larger than max_reply close the link, counted; then it recovers
+
+my $too0 = counter($a, 'redis_replies_too_large');
+$mark = length $a->error_log;
+$redis->command('PUBLISH', 't86:entries', 'x' x 300_000);
+ok(wait_until(sub { counter($a, 'redis_replies_too_large') > $too0 }, 3),
+   'a 300 KB message (max_reply=256k) is refused and counted');
+like(substr($a->error_log, $mark), qr/a reply larger than max_reply \(262144 bytes\)/,
+     '... the link closed saying why');
+ok(fleet_up($a, $b), 'the links come back');
+
+# an array whose elements would take more than the bound (HGETALL of a
+# hash of 20,000 fields: 40,000 elements)
+$redis->command('HSET', 't86:big', map { ("f$_", 'v') } 1 .. 20_000);
+$too0 = counter($a, 'redis_replies_too_large');
+my $s = $redis->client;
+$redis->command('RENAME', 't86:entries', 't86:entries-saved');
+$redis->command('RENAME', 't86:big', 't86:entries');
+$a->reload;
+ok(wait_until(sub { counter($a, 'redis_replies_too_large') > $too0 }, 5),
+   'a reply of 40,000 elements over the bound is refused too');
+$redis->command('DEL', 't86:entries');
+$redis->command('RENAME', 't86:entries-saved', 't86:entries');
+ok(fleet_up($a, $b), 'back once the hash is sane');
+is(get($a, $bad)->status, 403, 'A still refuses the banned address');
+
+$_->stop for $a, $b, $c;
+check_log_clean($_) for $a, $b, $c;
+done_testing();
