@@ -297,6 +297,33 @@ $redis->command('RENAME', 't86:entries-saved', 't86:entries');
 ok(fleet_up($a, $b), 'back once the hash is sane');
 is(get($a, $bad)->status, 403, 'A still refuses the banned address');
 
-$_->stop for $a, $b, $c;
-check_log_clean($_) for $a, $b, $c;
+# a Redis 6 ACL user with the commands docs/redis.md lists, and no more:
+# a server using it does all it does, and Redis denies it nothing
+my @acl = qw(on resetchannels ~t86:* &t86:* -@all +ping +select
+             +client|setname +role +evalsha +script|load +get +set +time
+             +incrby +pexpire +hset +hdel +hgetall +publish +subscribe +xadd);
+is($redis->command('ACL', 'SETUSER', 'portal', 'reset', '>acl-password-for-t86', @acl),
+   'OK', 'an ACL user with the documented commands');
+$redis->command('ACL', 'LOG', 'RESET');
+my $pw = secret_file('redis.password', "acl-password-for-t86\n", 0600);
+(my $acl_http = $http) =~ s{egov_redis 127\.0\.0\.1:$port }{egov_redis 127.0.0.1:$port user=portal password=$pw };
+my $d = EgovTest::Nginx->new(workers => 1);
+$d->start(http_config => $acl_http, config => $config);
+ok(wait_until(sub { (health($d))[0] == 200 }, 5), 'D connects as the ACL user');
+ok(wait_until(sub { get($d, '127.0.0.54')->status == 403 }, 3),
+   'D reconciled the signed entries (HGETALL)');
+ok(wait_until(sub { get($d, '127.0.0.7', '/hash')->body eq get($a, '127.0.0.7', '/hash')->body }, 3),
+   'D took the fleet\'s period key (the script)');
+get($d, '127.0.0.70', '/mark') for 1 .. 3;
+ok(wait_until(sub { counter($d, 'fleet_limit_synced') >= 1 }, 3),
+   'D synced a fleet limit (INCRBY, PEXPIRE)');
+$redis->command('PUBLISH', 't86:entries',
+                sign(type => 'message', where => 't86:entries',
+                     payload => $entry->(71)));
+ok(wait_until(sub { get($d, '127.0.0.71')->status == 403 }, 2),
+   'D applies a signed message (SUBSCRIBE)');
+is_deeply($redis->command('ACL', 'LOG'), [], 'Redis denied D nothing (ACL LOG is empty)');
+
+$_->stop for $a, $b, $c, $d;
+check_log_clean($_) for $a, $b, $c, $d;
 done_testing();
