@@ -20,6 +20,7 @@ for my $example (@examples) {
 
     # the examples' directory as it is (lists, keys beside the files)
     system('cp', '-R', 'conf.examples/.', "$p/conf/") == 0 or die "cp: $?";
+    chmod 0600, "$p/conf/fleet.secret";     # as its comment says
 
     my $conf = $n->read_file(Cwd::abs_path($example));
     my $module = EgovTest::Nginx::module_path();
