@@ -13,7 +13,7 @@ for what in "$@"; do
         pkgs="$pkgs libssl-dev zlib1g-dev libhiredis-dev"
         ;;
     test)
-        pkgs="$pkgs perl libio-socket-ssl-perl redis-server openssl"
+        pkgs="$pkgs perl libio-socket-ssl-perl redis-server openssl stunnel4"
         pkgs="$pkgs chromium ca-certificates clang libclang-rt-14-dev"
         ;;
     bench)
