@@ -9,7 +9,7 @@
 #     path_baseline / path_module => PATH (one side's, instead of path),
 #     http_config => CONF (both), http_baseline / http_module => CONF (one),
 #     setup => sub { my ($nginx, $which) = @_; ... },
-#     report => sub { my ($plain, $module) = @_; [ lines ] },
+#     report => sub { my ($plain, $module, $requests) = @_; [ lines ] },
 #     baseline_module => 1, script => 'NAME.lua' (in bench/wrk/),
 #     helpers => sub { pids } (processes working for the module's nginx,
 #     redis-server: their CPU per module request is printed too) }
@@ -120,7 +120,7 @@ sub wrk {
     # the helpers' CPU
     my $per = sub { $total ? $_[0] * 1e4 / $total : 0 };
     return ($rps, $p99, $non2xx || 0, $per->(worker_ticks($n) - $ticks),
-            $per->(helper_ticks($s) - $helper));
+            $per->(helper_ticks($s) - $helper), $total || 0);
 }
 
 sub median {
@@ -137,12 +137,14 @@ sub run_scenario {
     printf "%-6s %12s %12s %8s %10s %10s %9s %9s\n", 'round', 'plain r/s',
         'module r/s', 'ratio', 'p99 plain', 'p99 mod', 'cpu plain', 'cpu mod';
     my (@ra, @rb, @ratio, @pa, @pb, @ca, @cb, @hb);
+    my $module_requests = 0;
     for my $i (1 .. $rounds) {
         # alternate who goes first, so drift does not favour one side
         my @order = $i % 2 ? ([$a, \@ra, \@pa, \@ca], [$b, \@rb, \@pb, \@cb])
                            : ([$b, \@rb, \@pb, \@cb], [$a, \@ra, \@pa, \@ca]);
         for my $o (@order) {
-            my ($rps, $p99, $bad, $cpu, $helper) = wrk($o->[0], $s);
+            my ($rps, $p99, $bad, $cpu, $helper, $total) = wrk($o->[0], $s);
+            $module_requests += $total if $o->[0] == $b;
             warn "# $bad non-2xx/3xx responses\n" if $bad && !$s->{allow_non_2xx};
             push @{ $o->[1] }, $rps;
             push @{ $o->[2] }, $p99;
@@ -167,7 +169,8 @@ sub run_scenario {
     printf "helpers' CPU per module request: %.1fus; worker + helpers %.1fus, "
         . "ratio %.3f\n", median(@hb), $cpb + median(@hb),
         $cpa / ($cpb + median(@hb)) if $s->{helpers} && $cpb;
-    print "$_\n" for @{ $s->{report} ? $s->{report}->($a, $b) : [] };
+    print "$_\n"
+        for @{ $s->{report} ? $s->{report}->($a, $b, $module_requests) : [] };
 
     $a->stop;
     $b->stop;

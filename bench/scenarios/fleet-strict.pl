@@ -20,6 +20,6 @@ use EgovBenchRedis;
                      return 200 "ok\n";
                  }
                  location /health { egov_redis_health; }',
-    report   => sub { EgovBenchRedis::report($_[1]) },
+    report   => sub { EgovBenchRedis::report($_[1], $_[2]) },
     helpers  => \&EgovBenchRedis::pids,
 };
