@@ -128,6 +128,16 @@ ngx_egov_redis_init_process(ngx_cycle_t *cycle, ngx_egov_redis_conf_t *conf)
     w->state = NGX_EGOV_REDIS_STATE_CONNECTING;
     w->since = ngx_time();
 
+    /* this worker has no Redis yet, whatever the last one in its place had */
+
+    if (conf->shm && conf->shm->data) {
+        w->shared = conf->shm->data;
+
+        if (ngx_worker < NGX_EGOV_REDIS_WORKERS_MAX) {
+            w->shared->up[ngx_worker] = 0;
+        }
+    }
+
     ngx_egov_redis = w;
 
     /* nothing here may block: the connects are non-blocking */
@@ -388,6 +398,7 @@ ngx_egov_redis_went_down(u_char *reason)
     w->since = ngx_time();
     w->synced = 0;
 
+    ngx_egov_redis_share();
     ngx_egov_redis_fail_waiting(NGX_EGOV_REDIS_NOT_CONNECTED);
 }
 
@@ -421,6 +432,8 @@ ngx_egov_redis_stalled(ngx_msec_t timeout)
     w->state = NGX_EGOV_REDIS_STATE_DOWN;
     w->since = ngx_time();
 
+    ngx_egov_redis_share();
+
     ngx_add_timer(&w->stall, w->conf->connect_timeout);
 }
 
@@ -451,6 +464,8 @@ ngx_egov_redis_answers(uint64_t start)
     w->state = NGX_EGOV_REDIS_STATE_UP;
     w->since = ngx_time();
     w->error[0] = '\0';
+
+    ngx_egov_redis_share();
 
     if (w->stall.timer_set) {
         ngx_del_timer(&w->stall);
@@ -949,6 +964,36 @@ ngx_egov_redis_now_us(void)
 
 
 /* what features and the status page ask */
+
+/* how many of this server's workers have Redis, of "all" */
+
+ngx_uint_t
+ngx_egov_redis_workers_up(ngx_uint_t *all)
+{
+    ngx_uint_t                i, n, up;
+    ngx_core_conf_t          *ccf;
+    ngx_egov_redis_worker_t  *w;
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(ngx_cycle->conf_ctx,
+                                           ngx_core_module);
+
+    n = (ngx_process == NGX_PROCESS_SINGLE) ? 1 : (ngx_uint_t) ccf->worker_processes;
+    n = ngx_min(n, NGX_EGOV_REDIS_WORKERS_MAX);
+    *all = n;
+
+    w = ngx_egov_redis;
+
+    if (w == NULL || w->shared == NULL) {
+        return n;
+    }
+
+    for (i = 0, up = 0; i < n; i++) {
+        up += (w->shared->up[i] != 0);
+    }
+
+    return up;
+}
+
 
 ngx_uint_t
 ngx_egov_redis_ready(void)

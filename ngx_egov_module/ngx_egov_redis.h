@@ -131,6 +131,7 @@ typedef struct {
     ngx_int_t                   db;
     size_t                      max_reply;    /* bytes; more: link closed */
     ngx_egov_fleet_auth_t      *auth;         /* secret=; NULL: none */
+    ngx_shm_zone_t             *shm;          /* the workers' states */
     ngx_str_t                   prefix;
     ngx_msec_t                  connect_timeout;
     ngx_msec_t                  timeout;
@@ -188,6 +189,7 @@ ngx_int_t ngx_egov_redis_script_call(ngx_egov_redis_script_t *script,
     int nkeys, int argc, const char **argv, const size_t *argvlen);
 
 ngx_uint_t ngx_egov_redis_ready(void);
+ngx_uint_t ngx_egov_redis_workers_up(ngx_uint_t *all);
 void ngx_egov_redis_info(ngx_egov_redis_info_t *info);
 ngx_str_t *ngx_egov_redis_prefix(void);
 ngx_int_t ngx_egov_redis_key(ngx_pool_t *pool, ngx_str_t *name,

@@ -23,6 +23,22 @@
 
 #define NGX_EGOV_REDIS_BACKOFF_MIN   100
 #define NGX_EGOV_REDIS_BACKOFF_MAX   3000
+
+/* a worker waiting to reconnect looks this often whether another is back */
+#define NGX_EGOV_REDIS_PEER_POLL     100
+#define NGX_EGOV_REDIS_WORKERS_MAX   256
+
+
+/*
+ * What the workers of a server share: which of them have Redis (both
+ * links ready), so that egov_redis_health says "up" for the server only
+ * when every worker uses the fleet; and a count of comebacks, so that a
+ * worker waiting out its backoff reconnects as soon as another did.
+ */
+typedef struct {
+    ngx_atomic_t                    comebacks;
+    ngx_atomic_t                    up[NGX_EGOV_REDIS_WORKERS_MAX];
+} ngx_egov_redis_shared_t;
 #define NGX_EGOV_REDIS_PING_EVERY    10000
 #define NGX_EGOV_REDIS_FREE_MAX      64
 #define NGX_EGOV_REDIS_SCRIPT_ARGS   256
@@ -62,6 +78,8 @@ struct ngx_egov_redis_link_s {
     ngx_msec_t                      backoff;
     ngx_uint_t                      subs_pending;
     size_t                          reply_bytes; /* of the reply read */
+    ngx_msec_t                      retry_at;   /* 0: no retry waiting */
+    ngx_atomic_uint_t               comebacks;  /* seen when it began */
 
     ngx_egov_redis_link_pt          handshake;
     ngx_egov_redis_link_pt          ready;
@@ -127,6 +145,9 @@ typedef struct {
 
     ngx_egov_redis_sub_t            control;
     ngx_str_t                       name;       /* CLIENT SETNAME */
+
+    ngx_egov_redis_shared_t        *shared;     /* NULL: not yet */
+    ngx_uint_t                      shared_up;
 } ngx_egov_redis_worker_t;
 
 
@@ -137,6 +158,7 @@ extern ngx_egov_redis_worker_t  *ngx_egov_redis;
 void ngx_egov_redis_link_init(ngx_egov_redis_link_t *link, const char *role,
     ngx_log_t *log);
 void ngx_egov_redis_connect(ngx_egov_redis_link_t *link);
+void ngx_egov_redis_share(void);
 void ngx_egov_redis_close(ngx_egov_redis_link_t *link, const char *reason);
 void ngx_egov_redis_schedule(ngx_egov_redis_link_t *link, ngx_msec_t delay);
 ngx_msec_t ngx_egov_redis_backoff(ngx_egov_redis_link_t *link);

@@ -203,6 +203,29 @@ ngx_egov_redis_link_timer(ngx_event_t *ev)
         return;
     }
 
+    /* not yet due: now only if another worker of this server is back */
+
+    if (link->retry_at
+        && (ngx_msec_int_t) (link->retry_at - ngx_current_msec) > 0
+        && (ngx_egov_redis->shared == NULL
+            || ngx_egov_redis->shared->comebacks == link->comebacks))
+    {
+        ngx_add_timer(&link->timer,
+                      ngx_min((ngx_msec_t) (link->retry_at
+                                            - ngx_current_msec),
+                              NGX_EGOV_REDIS_PEER_POLL));
+        return;
+    }
+
+    if (link->retry_at
+        && (ngx_msec_int_t) (link->retry_at - ngx_current_msec) > 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                      "egov %s: another worker has Redis again: "
+                      "reconnecting now", link->role);
+    }
+
+    link->retry_at = 0;
     link->retry(link);
 }
 
@@ -214,7 +237,47 @@ ngx_egov_redis_schedule(ngx_egov_redis_link_t *link, ngx_msec_t delay)
         ngx_del_timer(&link->timer);
     }
 
-    ngx_add_timer(&link->timer, delay);
+    link->retry_at = delay ? ngx_current_msec + delay : 0;
+    link->comebacks = ngx_egov_redis->shared
+                      ? ngx_egov_redis->shared->comebacks : 0;
+
+    ngx_add_timer(&link->timer, ngx_min(delay, NGX_EGOV_REDIS_PEER_POLL));
+}
+
+
+/*
+ * This worker's state for the others: up when both links are ready; a
+ * worker coming up counts a comeback, which wakes those waiting to retry
+ */
+
+void
+ngx_egov_redis_share(void)
+{
+    ngx_uint_t                up;
+    ngx_egov_redis_worker_t  *w;
+
+    w = ngx_egov_redis;
+
+    if (w == NULL || w->shared == NULL || w->exiting || ngx_exiting
+        || ngx_worker >= NGX_EGOV_REDIS_WORKERS_MAX)
+    {
+        return;
+    }
+
+    up = (w->state == NGX_EGOV_REDIS_STATE_UP
+          && w->cmd.state == NGX_EGOV_REDIS_LINK_READY
+          && w->sub.state == NGX_EGOV_REDIS_LINK_READY);
+
+    if (up == w->shared_up) {
+        return;
+    }
+
+    w->shared_up = up;
+    w->shared->up[ngx_worker] = up;
+
+    if (up) {
+        (void) ngx_atomic_fetch_add(&w->shared->comebacks, 1);
+    }
 }
 
 
@@ -553,6 +616,8 @@ ngx_egov_redis_cleanup(void *privdata)
     }
 
     link->down(link, prev);
+
+    ngx_egov_redis_share();
 }
 
 
@@ -695,4 +760,6 @@ ngx_egov_redis_link_ready(ngx_egov_redis_link_t *link)
     link->error[0] = '\0';
 
     link->ready(link);
+
+    ngx_egov_redis_share();
 }

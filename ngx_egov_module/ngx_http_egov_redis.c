@@ -10,6 +10,7 @@
 #include "ngx_http_egov_module.h"
 #include "ngx_egov_redis.h"
 #include "ngx_egov_redis_parse.h"
+#include "ngx_egov_redis_int.h"
 
 #include <ngx_sha1.h>
 
@@ -65,6 +66,8 @@ static ngx_uint_t ngx_http_egov_redis_param(ngx_str_t *value,
 
 static void ngx_http_egov_redis_wait_gone(void *data);
 
+static ngx_int_t ngx_http_egov_redis_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
 static ngx_int_t ngx_http_egov_redis_health_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_redis_health_resume(ngx_http_request_t *r,
     ngx_egov_redis_status_e status, redisReply *reply, void *data);
@@ -1159,14 +1162,27 @@ ngx_http_egov_redis_health_send(ngx_http_request_t *r,
     u_char                 *p;
     size_t                  len;
     ngx_str_t               body, state, error;
-    ngx_uint_t              up;
+    ngx_uint_t              up, all, partial;
     ngx_egov_redis_info_t   info;
+    u_char                  workers[64];
 
     ngx_egov_redis_info(&info);
 
     up = (status == NGX_EGOV_REDIS_OK);
 
-    if (up || info.state == NGX_EGOV_REDIS_STATE_UP) {
+    /* the server is up for the fleet when every worker is */
+
+    partial = 0;
+
+    if (up && ngx_egov_redis_workers_up(&all) < all) {
+        up = 0;
+        partial = 1;
+    }
+
+    if (partial) {
+        ngx_str_set(&state, "connecting");
+
+    } else if (up || info.state == NGX_EGOV_REDIS_STATE_UP) {
         ngx_str_set(&state, "up");
 
     } else if (info.state == NGX_EGOV_REDIS_STATE_CONNECTING) {
@@ -1178,7 +1194,14 @@ ngx_http_egov_redis_health_send(ngx_http_request_t *r,
 
     ngx_str_null(&error);
 
-    if (status == NGX_EGOV_REDIS_ERROR_REPLY && reply && reply->str) {
+    if (partial) {
+        error.data = workers;
+        error.len = ngx_sprintf(workers, "%ui of %ui workers have Redis, "
+                                "the others reconnect",
+                                ngx_egov_redis_workers_up(&all), all)
+                    - workers;
+
+    } else if (status == NGX_EGOV_REDIS_ERROR_REPLY && reply && reply->str) {
         error.data = (u_char *) reply->str;
         error.len = reply->len;
 
@@ -1301,6 +1324,8 @@ ngx_http_egov_redis_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_egov_redis_conf_t *rcf = conf;
 
+    ngx_str_t  name;
+
     if (rcf->sentinels && rcf->file == NULL) {
         /* egov_redis_sentinel alone: the defaults for the rest */
         rcf->enabled = 1;
@@ -1333,6 +1358,18 @@ ngx_http_egov_redis_init_main_conf(ngx_conf_t *cf, void *conf)
         rcf->max_reply = NGX_HTTP_EGOV_REDIS_MAX_REPLY;
     }
 
+    if (rcf->enabled) {
+        ngx_str_set(&name, "egov_redis");
+
+        rcf->shm = ngx_shared_memory_add(cf, &name, 8 * ngx_pagesize,
+                                         &ngx_http_egov_redis_module);
+        if (rcf->shm == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        rcf->shm->init = ngx_http_egov_redis_init_zone;
+    }
+
     if (rcf->enabled && rcf->auth == NULL) {
         ngx_log_error(NGX_LOG_WARN, cf->log, 0,
                       "egov_redis in %s:%ui has no \"secret=\": what the "
@@ -1343,6 +1380,38 @@ ngx_http_egov_redis_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* the workers' states (ngx_egov_redis_shared_t): kept across reloads */
+
+static ngx_int_t
+ngx_http_egov_redis_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t          *shpool;
+    ngx_egov_redis_shared_t  *sh;
+
+    if (data) {
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    sh = ngx_slab_calloc(shpool, sizeof(ngx_egov_redis_shared_t));
+    if (sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = sh;
+    shm_zone->data = sh;
+
+    return NGX_OK;
 }
 
 

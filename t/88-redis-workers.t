@@ -1,0 +1,71 @@
+#!/usr/bin/perl
+# The workers of a server share their Redis state: egov_redis_health says
+# "up" for the server only when every worker has Redis (a worker that
+# cannot reconnect makes it 503, saying how many have it), and a worker
+# waiting out its backoff reconnects as soon as another worker of its
+# server is back, instead of limiting alone for up to 3 s more.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Time::HiRes qw(sleep time);
+use EgovTest;
+use EgovTest::Fleet;
+use EgovTest::Nginx;
+use EgovTest::Redis;
+
+my $redis = EgovTest::Redis->new;
+$redis->start;
+my $port = $redis->port;
+
+my $n = EgovTest::Nginx->new(workers => 4);
+$n->start(http_config => "egov_redis 127.0.0.1:$port timeout=300ms prefix=t88:;",
+          config => 'location /health { egov_redis_health; }');
+ok(fleet_up($n), 'the server is up: every worker has Redis');
+
+# one connection of our own, kept: Redis will refuse new ones
+my $s = $redis->client;
+sub cmd { print $s EgovTest::Redis::encode(@_); return EgovTest::Redis::read_reply($s) }
+
+# worker 2's links cut, and no room to make them again
+my @pids = $n->worker_pids;
+is(scalar @pids, 4, 'four workers');
+my $victim = $pids[1];
+my @ids = map { /^id=(\d+) .*name=egov-\S+-$victim / ? $1 : () } split /\n/, cmd('CLIENT', 'LIST');
+is(scalar @ids, 2, "worker $victim has two links (commands, pub/sub)");
+my $clients = () = cmd('CLIENT', 'LIST') =~ /^id=/mg;
+is(cmd('CONFIG', 'SET', 'maxclients', $clients - 2), 'OK', 'Redis takes no more clients');
+cmd('CLIENT', 'KILL', 'ID', $_) for @ids;
+
+my ($partial, $ok200) = (0, 0);
+my $deadline = time + 3;
+while (time < $deadline) {
+    my ($code, $json) = health($n);
+    $ok200++ if $code == 200;
+    $partial++ if $code == 503 && $json && $json->{redis} eq 'connecting'
+                  && ($json->{error} // '') eq '3 of 4 workers have Redis, the others reconnect';
+    sleep 0.05;
+}
+is($ok200, 0, 'while one worker has no Redis, the server is never "up"');
+ok($partial > 0, "the others say 3 of 4 workers have Redis ($partial answers)");
+
+cmd('CONFIG', 'SET', 'maxclients', 10000);
+ok(wait_until(sub { (health($n))[0] == 200 }, 5), 'room again: the worker is back, the server up');
+
+# Redis away long enough for every worker's backoff to grow to seconds;
+# when it is back, the first worker to reconnect wakes the others
+close $s;
+my $mark = length $n->error_log;
+$redis->stop;
+sleep 4;
+$redis->start;
+my $back = time;
+ok(wait_until(sub { (health($n))[0] == 200 }, 6), 'Redis back: the server is up');
+my $woken = () = substr($n->error_log, $mark)
+    =~ /\[info\] .*egov redis: another worker has Redis again: reconnecting now/g;
+ok($woken >= 1, "workers waiting out their backoff reconnected at once ($woken links woken)");
+
+$n->stop;
+check_log_clean($n);
+done_testing();
