@@ -200,6 +200,13 @@ static ngx_command_t  ngx_http_egov_consent_commands[] = {
       0,
       NULL },
 
+    { ngx_string("egov_consent_source"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_egov_consent_source,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("egov_consent_unknown"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_egov_consent_unknown,
@@ -1478,6 +1485,15 @@ ngx_http_egov_consent_injectable(ngx_http_request_t *r)
 }
 
 
+/* a response that depends on the visitor's consent: not shared by caches */
+
+ngx_int_t
+ngx_http_egov_consent_vary(ngx_http_request_t *r)
+{
+    return ngx_http_egov_consent_cacheable(r);
+}
+
+
 /* "Cache-Control: private" unless the response is already not stored */
 
 static ngx_int_t
@@ -2286,6 +2302,10 @@ ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
                 }
             }
         }
+    }
+
+    if (ngx_http_egov_consent_sources_merge(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (!conf->enable) {

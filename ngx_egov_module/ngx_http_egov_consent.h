@@ -75,6 +75,7 @@ typedef struct {
     ngx_open_file_t            *proof_log;
     ngx_uint_t                  proof_redis; /* stream length; 0: none */
     ngx_http_egov_consent_texts_t  *texts;   /* [NGX_EGOV_LANG_MAX] */
+    ngx_array_t                *sources;     /* egov_consent_source */
 } ngx_http_egov_consent_loc_conf_t;
 
 
@@ -104,9 +105,18 @@ extern ngx_module_t  ngx_http_egov_consent_module;
 extern ngx_str_t     ngx_egov_banner_assets[][2];
 
 
+/* ngx_http_egov_consent_source.c */
+char *ngx_http_egov_consent_source(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_egov_consent_sources_merge(ngx_conf_t *cf,
+    ngx_http_egov_consent_loc_conf_t *prev,
+    ngx_http_egov_consent_loc_conf_t *conf);
+ngx_int_t ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value);
+
 /* ngx_http_egov_consent.c */
 ngx_http_egov_consent_ctx_t *ngx_http_egov_consent_resolve(
     ngx_http_request_t *r, ngx_http_egov_consent_loc_conf_t *clcf);
+ngx_int_t ngx_http_egov_consent_vary(ngx_http_request_t *r);
 ngx_int_t ngx_http_egov_consent_classify(
     ngx_http_egov_consent_loc_conf_t *clcf, u_char *name, size_t len);
 

@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_egov_module.h"
+#include "ngx_http_egov_consent.h"
 
 
 #define NGX_HTTP_EGOV_HDR_HTML   0x01    /* only on HTML responses */
@@ -15,6 +16,7 @@
 #define NGX_HTTP_EGOV_HDR_PLAIN  0x04    /* only on requests without TLS */
 #define NGX_HTTP_EGOV_HDR_SERVER 0x08    /* "Server", kept apart by nginx */
 #define NGX_HTTP_EGOV_HDR_CHECK  0x10    /* variables may bring bad bytes */
+#define NGX_HTTP_EGOV_HDR_CSP    0x20    /* a CSP: consent may add sources */
 
 #define NGX_HTTP_EGOV_NONCE_BYTES  16    /* 128 bits */
 
@@ -323,6 +325,12 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
                           "character, header not sent", &hdr[i].name);
             ngx_http_egov_stat_inc(NGX_EGOV_STAT_HEADERS_INVALID);
             continue;
+        }
+
+        if ((hdr[i].flags & NGX_HTTP_EGOV_HDR_CSP)
+            && ngx_http_egov_consent_csp(r, &value) != NGX_OK)
+        {
+            return NGX_ERROR;
         }
 
         h = ngx_http_egov_push_header(r, &hdr[i], &value);
@@ -1068,6 +1076,15 @@ ngx_http_egov_headers_merge_loc_conf(ngx_conf_t *cf, void *parent,
                != NGX_OK)
         {
             return NGX_CONF_ERROR;
+        }
+
+        if ((hdr[n].lowcase.len == ngx_http_egov_csp_name.len
+             || hdr[n].lowcase.len == ngx_http_egov_csp_ro_name.len)
+            && ngx_strncasecmp(hdr[n].lowcase.data,
+                               ngx_http_egov_csp_ro_name.data,
+                               hdr[n].lowcase.len) == 0)
+        {
+            hdr[n].flags |= NGX_HTTP_EGOV_HDR_CSP;
         }
 
         n++;
