@@ -1299,7 +1299,9 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
 
     ctx->inject = 0;
 
-    if (!ctx->own_page && ngx_http_egov_consent_injectable(r)) {
+    if (!ctx->own_page && !ngx_http_egov_own_answer(r)
+        && ngx_http_egov_consent_injectable(r))
+    {
 
         if (r->headers_out.status == NGX_HTTP_OK) {
             ctx->inject = (ctx->decided || ctx->signal)

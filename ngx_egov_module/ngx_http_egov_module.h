@@ -122,6 +122,7 @@ ngx_int_t ngx_http_egov_random(ngx_log_t *log, u_char *buf, size_t n);
 
 
 /* ngx_http_egov_response.c: the module's own responses */
+ngx_uint_t ngx_http_egov_own_answer(ngx_http_request_t *r);
 ngx_int_t ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, ngx_str_t *body);
 ngx_int_t ngx_http_egov_send_cached(ngx_http_request_t *r, ngx_uint_t status,

@@ -11,6 +11,18 @@
 static ngx_str_t  ngx_http_egov_no_store = ngx_string("no-store");
 
 
+/* what the module's own answers carry as ngx_http_egov_module's context */
+static ngx_uint_t  ngx_http_egov_own_marker;
+
+
+ngx_uint_t
+ngx_http_egov_own_answer(ngx_http_request_t *r)
+{
+    return ngx_http_get_module_ctx(r, ngx_http_egov_module)
+           == &ngx_http_egov_own_marker;
+}
+
+
 ngx_int_t
 ngx_http_egov_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, ngx_str_t *body)
@@ -66,6 +78,9 @@ ngx_http_egov_send_cached(ngx_http_request_t *r, ngx_uint_t status,
     if (body->len == 0 || r->method == NGX_HTTP_HEAD) {
         r->header_only = 1;
     }
+
+    /* the module's own pages (status, refusals, admin) get no banner */
+    ngx_http_set_ctx(r, &ngx_http_egov_own_marker, ngx_http_egov_module);
 
     rc = ngx_http_send_header(r);
 

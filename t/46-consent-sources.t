@@ -39,6 +39,7 @@ END
         egov_header Content-Security-Policy "script-src 'self'";
     }
     location /api/ { default_type application/json; return 200 "{}"; }
+    location = /status { egov_status; }
 END2
 
 my $analytics = consent_cookie(granted => 1, categories => 'analytics marketing');
@@ -99,6 +100,16 @@ is($v, "script-src 'self' https://www.googletagmanager.com",
 ($v, $res) = csp('/api/', $analytics);
 ok(!defined $v, 'not HTML: no CSP at all');
 ok(!defined $res->header('Cache-Control'), '... and nothing said about caching');
+
+# the module's own pages get no banner (nothing to write for it)
+my $before = $n->request(uri => '/status?format=prometheus')->body =~ /^egov_consent_banners_total (\d+)/m ? $1 : -1;
+$res = $n->request(uri => '/status?format=html');
+is($res->status, 200, 'the status page in HTML');
+like($res->header('Content-Type'), qr{^text/html}, '... as HTML');
+unlike($res->body, qr/egov-consent/, '... without a banner or its link');
+my $after = $n->request(uri => '/status?format=prometheus')->body =~ /^egov_consent_banners_total (\d+)/m ? $1 : -2;
+is($after, $before, '... and none counted');
+like($n->request(uri => '/index.html')->body, qr/id="egov-consent"/, 'a page of the portal still gets it');
 
 # nginx -t: what is refused, with file and line
 my $t = EgovTest::Nginx->new;
