@@ -8,7 +8,7 @@ const { chromium } = require('playwright-core');
 
 const EXECUTABLE = process.env.EGOV_CHROMIUM || '/usr/bin/chromium';
 
-async function launch() {
+async function launch(extraArgs) {
     return chromium.launch({
         executablePath: EXECUTABLE,
         headless: true,
@@ -21,17 +21,17 @@ async function launch() {
             '--disable-component-update',
             '--disable-sync',
             '--disable-dev-shm-usage',
-        ],
+        ].concat(extraArgs || []),
     });
 }
 
 // Runs fn(browser) and prints its result as one JSON line; a failure
 // prints {"error": ...} and exits 1, so the Perl side always gets JSON.
-function main(fn) {
+function main(fn, extraArgs) {
     (async () => {
         let browser;
         try {
-            browser = await launch();
+            browser = await launch(extraArgs);
             const result = await fn(browser);
             process.stdout.write(JSON.stringify(result) + '\n');
             await browser.close();
