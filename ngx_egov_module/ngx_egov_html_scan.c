@@ -52,6 +52,18 @@ enum {
 static const char  *ngx_egov_html_raw_names[] = { "", "script", "style" };
 
 
+/* what a src value's start says, read a byte at a time */
+enum {
+    NGX_EGOV_SRC_START = 0,       /* leading spaces, or nothing yet */
+    NGX_EGOV_SRC_SLASH,           /* "/" or "\\" */
+    NGX_EGOV_SRC_SCHEME,          /* letters that may end in ":" */
+    NGX_EGOV_SRC_DONE
+};
+
+#define NGX_EGOV_SRC_SCHEME_MAX  32
+
+
+static void ngx_egov_html_src(ngx_egov_html_t *h, u_char c);
 static int ngx_egov_html_tag_kind(ngx_egov_html_t *h);
 static int ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q,
     const u_char **at);
@@ -132,6 +144,9 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 
             h->tag = (uint8_t) ngx_egov_html_tag_kind(h);
             h->has_nonce = 0;
+            h->src = 0;
+            h->src_seen = 0;
+            h->foreign = 0;
 
             if (h->end_tag && h->tag == NGX_EGOV_TAG_BODY && body) {
                 h->state = NGX_EGOV_S_BEFORE_ATTR;
@@ -171,6 +186,15 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
                 h->has_nonce = 1;
             }
 
+            /* the first src counts, as browsers read it */
+            h->src = (h->len == 3 && memcmp(h->name, "src", 3) == 0
+                      && !h->src_seen);
+
+            if (h->src) {
+                h->src_seen = 1;
+                h->src_state = NGX_EGOV_SRC_START;
+            }
+
             if (c == '>') {
                 goto tag_end;
             }
@@ -197,6 +221,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             } else {
                 h->state = NGX_EGOV_S_ATTR_NAME;
                 h->len = 0;
+                h->src = 0;
                 ngx_egov_html_name(h, c);
             }
 
@@ -218,12 +243,26 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 
             } else {
                 h->state = NGX_EGOV_S_VALUE_UNQ;
+                ngx_egov_html_src(h, c);
             }
 
             break;
 
         case NGX_EGOV_S_VALUE_DQ:
         case NGX_EGOV_S_VALUE_SQ:
+            if (h->src && h->src_state != NGX_EGOV_SRC_DONE) {
+                /* a src's first bytes, one at a time */
+                if (c == ((h->state == NGX_EGOV_S_VALUE_DQ) ? '"' : '\'')) {
+                    h->src = 0;
+                    h->state = NGX_EGOV_S_BEFORE_ATTR;
+
+                } else {
+                    ngx_egov_html_src(h, c);
+                }
+
+                break;
+            }
+
             q = memchr(p, (h->state == NGX_EGOV_S_VALUE_DQ) ? '"' : '\'',
                        end - p);
             if (q == NULL) {
@@ -232,15 +271,20 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             }
 
             p = q;
+            h->src = 0;
             h->state = NGX_EGOV_S_BEFORE_ATTR;
             break;
 
         case NGX_EGOV_S_VALUE_UNQ:
             if (ngx_egov_html_space(c)) {
+                h->src = 0;
                 h->state = NGX_EGOV_S_BEFORE_ATTR;
 
             } else if (c == '>') {
                 goto tag_end;
+
+            } else if (h->src) {
+                ngx_egov_html_src(h, c);
             }
 
             break;
@@ -403,13 +447,74 @@ ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q, const u_char **at)
         h->raw = h->tag;
         h->state = NGX_EGOV_S_RAW;
 
-        if (!h->has_nonce) {
+        if (!h->has_nonce && !h->foreign) {
             *at = q;
             rc = NGX_EGOV_HTML_NONCE;
         }
     }
 
     return rc;
+}
+
+
+/*
+ * Does a src name another origin: "//" (any mix of "/" and "\\", as URL
+ * parsers read them) or a scheme ("https:", "data:"), after leading spaces?
+ * A path ("/js/a.js", "a.js", "./a.js") is this origin's.
+ */
+
+static void
+ngx_egov_html_src(ngx_egov_html_t *h, u_char c)
+{
+    if (!h->src) {
+        return;
+    }
+
+    switch (h->src_state) {
+
+    case NGX_EGOV_SRC_START:
+        if (ngx_egov_html_space(c)) {
+            return;
+        }
+
+        if (c == '/' || c == '\\') {
+            h->src_state = NGX_EGOV_SRC_SLASH;
+
+        } else if (ngx_egov_html_alpha(c)) {
+            h->src_state = NGX_EGOV_SRC_SCHEME;
+            h->len = 1;
+
+        } else {
+            h->src_state = NGX_EGOV_SRC_DONE;
+        }
+
+        return;
+
+    case NGX_EGOV_SRC_SLASH:
+        h->foreign = (c == '/' || c == '\\');
+        h->src_state = NGX_EGOV_SRC_DONE;
+        return;
+
+    case NGX_EGOV_SRC_SCHEME:
+        if (c == ':') {
+            h->foreign = 1;
+            h->src_state = NGX_EGOV_SRC_DONE;
+
+        } else if ((ngx_egov_html_alpha(c) || (c >= '0' && c <= '9')
+                    || c == '+' || c == '-' || c == '.')
+                   && h->len < NGX_EGOV_SRC_SCHEME_MAX)
+        {
+            h->len++;
+
+        } else {
+            h->src_state = NGX_EGOV_SRC_DONE;
+        }
+
+        return;
+
+    default:
+        return;
+    }
 }
 
 

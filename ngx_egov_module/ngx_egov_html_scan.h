@@ -4,7 +4,9 @@
  * HTML tokenizer does (a small part of it: tags, attributes, comments, the
  * raw text of <script> and <style>), buffer after buffer, in one pass:
  * the ">" that ends a <script> or <style> start tag with no nonce, and the
- * "</body" end tag.  Text in comments, in attribute values and inside
+ * "</body" end tag.  A script whose src is another origin's (a scheme, or
+ * "//") gets no nonce: a nonce would let any origin's script run, and
+ * egov_consent_source lets the CSP's host sources decide instead.  Text in comments, in attribute values and inside
  * scripts is not markup.  Plain C over (pointer, length), no allocation:
  * unit-tested and fuzzed (a page split anywhere gives the same places).
  */
@@ -37,6 +39,10 @@ typedef struct {
     uint8_t         raw;           /* in the raw text of this tag */
     uint8_t         end_tag;       /* the tag being read is an end tag */
     uint8_t         has_nonce;
+    uint8_t         src;           /* reading the first src's value */
+    uint8_t         src_seen;      /* the tag has had a src */
+    uint8_t         src_state;     /* what its start is, so far */
+    uint8_t         foreign;       /* src names another origin */
     uint8_t         len;           /* of name[] */
     uint8_t         dashes;
     u_char          name[8];       /* lower case, the first 8 bytes */

@@ -5,7 +5,8 @@
 # Before a choice, after "reject" and under GPC the browser refuses the
 # script (no request reaches the tracker, no cookie exists); after "accept"
 # the script runs and its cookies exist.  The CSP the browser got is, in
-# each state, exactly the configured one.
+# each state, exactly the configured one.  Nonces are injected into the
+# page's own scripts; the tracker's, from another origin, gets none.
 
 use strict;
 use warnings;
@@ -48,7 +49,9 @@ $n->start(http_config => <<"END", config => <<'END2');
     }
 END
     server_name portal.test;
-    location / { }
+    # nonces for the page's own scripts: another origin's gets none, so
+    # its host in the CSP decides
+    location / { egov_csp_nonce_inject on; }
 END2
 
 my $r = EgovTest::Browser::run('tracker.js', 'http://portal.test:' . $n->port);

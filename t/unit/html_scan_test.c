@@ -128,5 +128,28 @@ main(void)
     T("</body></body>", "b0 ", "</body once");
     T("<scr\"ipt>", "", "a quote in a tag name");
 
+    /* another origin's script gets no nonce: its host decides (CSP) */
+    T("<script src=\"https://t.example/a.js\"></script>", "",
+      "a src on another origin: no nonce");
+    T("<script src=\"//t.example/a.js\"></script>", "",
+      "a scheme-relative src: no nonce");
+    T("<script src=' \\/t.example/a.js'></script>", "",
+      "leading space, backslash and slash: another origin");
+    T("<script src=HTTP:x></script>", "", "an unquoted scheme, upper case");
+    T("<script src=\"data:text/javascript,1\"></script>", "",
+      "data: is not this origin");
+    T("<script src=\"/js/a.js\"></script>", "n22 ", "a path: a nonce");
+    T("<script src=\"js/app.bundle.min.js\"></script>", "n34 ",
+      "a relative name with dots: a nonce");
+    T("<script src=\"./a:b.js\"></script>", "n22 ",
+      "a colon after a dot is no scheme");
+    T("<script src=a.js src=\"https://t.example/\"></script>", "n41 ",
+      "the first src counts");
+    T("<script data-src=\"https://t.example/\"></script>", "n37 ",
+      "data-src is another attribute");
+    T("<script src=\"https://t/a\"></script><script>x</script>", "n42 ",
+      "the next script gets its nonce");
+    T("<style src=\"https://t/\"></style>", "", "a style's src, as a script's");
+
     return done_testing();
 }
