@@ -39,10 +39,6 @@ static ngx_int_t ngx_http_egov_consent_decide(ngx_http_request_t *r,
 static ngx_int_t ngx_http_egov_consent_same_origin(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_consent_t *c);
-static ngx_int_t ngx_http_egov_consent_expire(ngx_http_request_t *r,
-    ngx_http_egov_consent_loc_conf_t *clcf, ngx_uint_t granted);
-static ngx_int_t ngx_http_egov_consent_add_cookie(ngx_http_request_t *r,
-    ngx_str_t *value);
 static void ngx_http_egov_consent_proof(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_consent_t *c,
     ngx_str_t *how);
@@ -57,8 +53,6 @@ static ngx_int_t ngx_http_egov_consent_cookie_key(
 static ngx_int_t ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
     ngx_str_t *out);
-static ngx_table_elt_t *ngx_http_egov_consent_cookie_header(
-    ngx_http_request_t *r, ngx_uint_t i);
 
 static ngx_int_t ngx_http_egov_consent_header_filter(ngx_http_request_t *r);
 static void ngx_http_egov_consent_gate(ngx_http_request_t *r,
@@ -417,9 +411,23 @@ ngx_int_t
 ngx_http_egov_consent_classify(ngx_http_egov_consent_loc_conf_t *clcf,
     u_char *name, size_t len)
 {
+    ngx_http_egov_cookie_map_t  *map;
+
+    return ngx_http_egov_consent_classify_map(clcf, name, len, &map);
+}
+
+
+/* the category of a cookie, and the mapping that says so (or NULL) */
+
+ngx_int_t
+ngx_http_egov_consent_classify_map(ngx_http_egov_consent_loc_conf_t *clcf,
+    u_char *name, size_t len, ngx_http_egov_cookie_map_t **found)
+{
     ngx_str_t                    s;
     ngx_uint_t                   i;
     ngx_http_egov_cookie_map_t  *map;
+
+    *found = NULL;
 
     if (len == clcf->cookie_name.len
         && ngx_strncmp(name, clcf->cookie_name.data, len) == 0)
@@ -441,6 +449,7 @@ ngx_http_egov_consent_classify(ngx_http_egov_consent_loc_conf_t *clcf,
         if (ngx_http_egov_regex_match(map[i].regex, &s, ngx_cycle->log)
             == NGX_OK)
         {
+            *found = &map[i];
             return map[i].category;
         }
     }
@@ -713,6 +722,8 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx->expired = 1;
+
     ctx->decided = 1;
     ctx->granted = granted;
     ctx->cookie = c;
@@ -842,60 +853,7 @@ ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
 }
 
 
-/* withdrawal: the optional cookies the browser still has are expired */
-
-static ngx_int_t
-ngx_http_egov_consent_expire(ngx_http_request_t *r,
-    ngx_http_egov_consent_loc_conf_t *clcf, ngx_uint_t granted)
-{
-    size_t            nl, vl;
-    ngx_int_t         cat;
-    ngx_str_t         cookie;
-    ngx_uint_t        i;
-    const u_char     *pos, *end, *n, *v;
-    ngx_table_elt_t  *h;
-
-    for (i = 0; (h = ngx_http_egov_consent_cookie_header(r, i)); i++) {
-
-        pos = h->value.data;
-        end = h->value.data + h->value.len;
-
-        while (ngx_egov_cookie_next(&pos, end, &n, &nl, &v, &vl)) {
-
-            cat = ngx_http_egov_consent_classify(clcf, (u_char *) n, nl);
-
-            if (cat == NGX_HTTP_EGOV_CONSENT_NECESSARY
-                || (cat == NGX_HTTP_EGOV_CONSENT_UNKNOWN
-                    && clcf->unknown_allow)
-                || (cat >= 0 && (granted & (1u << cat))))
-            {
-                continue;
-            }
-
-            cookie.len = nl + sizeof("=; Path=/; Max-Age=0; "
-                                     "Expires=Thu, 01 Jan 1970 00:00:00 GMT")
-                         - 1;
-            cookie.data = ngx_pnalloc(r->pool, cookie.len);
-            if (cookie.data == NULL) {
-                return NGX_ERROR;
-            }
-
-            ngx_sprintf(cookie.data, "%*s=; Path=/; Max-Age=0; "
-                        "Expires=Thu, 01 Jan 1970 00:00:00 GMT", nl, n);
-
-            if (ngx_http_egov_consent_add_cookie(r, &cookie) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_EXPIRED);
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
+ngx_int_t
 ngx_http_egov_consent_add_cookie(ngx_http_request_t *r, ngx_str_t *value)
 {
     ngx_table_elt_t  *h;
@@ -1250,7 +1208,7 @@ ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
 
 /* the request's Cookie headers, one by one, whatever nginx's version */
 
-static ngx_table_elt_t *
+ngx_table_elt_t *
 ngx_http_egov_consent_cookie_header(ngx_http_request_t *r, ngx_uint_t i)
 {
 #if (nginx_version >= 1023000)
@@ -1296,6 +1254,16 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
     }
 
     ngx_http_egov_consent_gate(r, clcf, ctx);
+
+    /* cookies of categories not granted that the visitor still carries */
+
+    if (!ctx->expired) {
+        ctx->expired = 1;
+
+        if (ngx_http_egov_consent_expire(r, clcf, ctx->granted) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
 
     ctx->inject = 0;
 
@@ -1755,10 +1723,12 @@ ngx_http_egov_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_egov_consent_loc_conf_t *clcf = conf;
 
-    ngx_int_t                   category;
-    ngx_str_t                  *value;
-    ngx_uint_t                  i;
-    ngx_http_egov_category_t   *cat;
+    u_char                       *p;
+    ngx_int_t                     category;
+    ngx_str_t                    *value, domain, path;
+    ngx_uint_t                    i, first, patterns;
+    ngx_http_egov_category_t     *cat;
+    ngx_http_egov_cookie_map_t   *map;
 
     value = cf->args->elts;
 
@@ -1797,12 +1767,85 @@ ngx_http_egov_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
+    /* domain= and path=: where the cookies are expired besides */
+
+    ngx_str_null(&domain);
+    ngx_str_null(&path);
+    first = clcf->maps->nelts;
+    patterns = 0;
+
     for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "domain=", 7) == 0) {
+            domain.data = value[i].data + 7;
+            domain.len = value[i].len - 7;
+
+            for (p = domain.data; p < domain.data + domain.len; p++) {
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
+                      || *p == '.' || *p == '-'))
+                {
+                    break;
+                }
+            }
+
+            if (domain.len == 0 || p != domain.data + domain.len
+                || ngx_strlchr(domain.data, domain.data + domain.len, '.')
+                   == NULL)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_consent_cookie: invalid domain "
+                                   "\"%V\": a domain name in lower case, "
+                                   "such as \".example.om\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "path=", 5) == 0) {
+            path.data = value[i].data + 5;
+            path.len = value[i].len - 5;
+
+            for (p = path.data; p < path.data + path.len; p++) {
+                if (*p <= ' ' || *p >= 0x7f || *p == ';' || *p == ',') {
+                    break;
+                }
+            }
+
+            if (path.len == 0 || path.data[0] != '/'
+                || p != path.data + path.len)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_consent_cookie: invalid path "
+                                   "\"%V\": a path beginning with \"/\", "
+                                   "without spaces, \";\" or \",\"",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         if (ngx_http_egov_consent_map(cf, clcf->maps, &value[i], category)
             != NGX_OK)
         {
             return NGX_CONF_ERROR;
         }
+
+        patterns++;
+    }
+
+    if (patterns == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_cookie: no cookie name pattern");
+        return NGX_CONF_ERROR;
+    }
+
+    map = clcf->maps->elts;
+
+    for (i = first; i < clcf->maps->nelts; i++) {
+        map[i].domain = domain;
+        map[i].path = path;
     }
 
     return NGX_CONF_OK;
@@ -1838,6 +1881,8 @@ ngx_http_egov_consent_map(ngx_conf_t *cf, ngx_array_t *maps,
 
     map->name = *regex;
     map->category = category;
+    ngx_str_null(&map->domain);
+    ngx_str_null(&map->path);
 
     return NGX_OK;
 }

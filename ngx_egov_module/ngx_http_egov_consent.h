@@ -35,6 +35,8 @@ typedef struct {
     ngx_str_t                   name;
     ngx_http_egov_regex_t      *regex;
     ngx_int_t                   category;    /* index, or NECESSARY */
+    ngx_str_t                   domain;      /* expired there too */
+    ngx_str_t                   path;        /* expired on it, or "/" */
 } ngx_http_egov_cookie_map_t;
 
 
@@ -93,6 +95,7 @@ typedef struct {
     unsigned                    decided:1;   /* a valid consent cookie */
     unsigned                    signal:1;    /* Sec-GPC (or DNT) refused */
     unsigned                    own_page:1;  /* the settings page itself */
+    unsigned                    expired:1;   /* refused cookies expired */
     ngx_uint_t                  granted;     /* bits of categories */
     ngx_egov_consent_t          cookie;
     ngx_uint_t                  inject;      /* NGX_HTTP_EGOV_INJECT_* */
@@ -104,6 +107,10 @@ typedef struct {
 extern ngx_module_t  ngx_http_egov_consent_module;
 extern ngx_str_t     ngx_egov_banner_assets[][2];
 
+
+/* ngx_http_egov_consent_expire.c */
+ngx_int_t ngx_http_egov_consent_expire(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_uint_t granted);
 
 /* ngx_http_egov_consent_source.c */
 char *ngx_http_egov_consent_source(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -117,6 +124,13 @@ ngx_int_t ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value);
 ngx_http_egov_consent_ctx_t *ngx_http_egov_consent_resolve(
     ngx_http_request_t *r, ngx_http_egov_consent_loc_conf_t *clcf);
 ngx_int_t ngx_http_egov_consent_vary(ngx_http_request_t *r);
+ngx_int_t ngx_http_egov_consent_classify_map(
+    ngx_http_egov_consent_loc_conf_t *clcf, u_char *name, size_t len,
+    ngx_http_egov_cookie_map_t **found);
+ngx_int_t ngx_http_egov_consent_add_cookie(ngx_http_request_t *r,
+    ngx_str_t *value);
+ngx_table_elt_t *ngx_http_egov_consent_cookie_header(ngx_http_request_t *r,
+    ngx_uint_t i);
 ngx_int_t ngx_http_egov_consent_classify(
     ngx_http_egov_consent_loc_conf_t *clcf, u_char *name, size_t len);
 

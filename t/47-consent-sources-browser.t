@@ -4,7 +4,7 @@
 # first-party cookie and one for the parent domain with document.cookie.
 # Before a choice, after "reject" and under GPC the browser refuses the
 # script (no request reaches the tracker, no cookie exists); after "accept"
-# the script runs and its cookies exist.  The CSP the browser got is, in
+# the script runs and its cookies exist; after withdrawal they are gone.  The CSP the browser got is, in
 # each state, exactly the configured one.  Nonces are injected into the
 # page's own scripts; the tracker's, from another origin, gets none.
 
@@ -74,6 +74,11 @@ ok($a->{ran}, 'accepted: the tracker\'s script ran');
 ok((grep { $_ eq '_ga@portal.test' } @{ $a->{cookies} || [] }), 'accepted: its first-party cookie exists');
 ok((grep { $_ eq '_fbp@.portal.test' } @{ $a->{cookies} || [] }), '... and its parent-domain cookie');
 is($a->{csp}, $granted, 'accepted: the CSP has the tracker\'s origin, nothing else changed');
+
+my $w = $r->{withdrawn} || {};
+is_deeply($w->{cookies}, ['egov_consent@portal.test'],
+          'withdrawn: the tracker\'s cookies, host and parent-domain ones, are gone from the jar')
+    or diag explain $w;
 
 # the tracker saw one request: the page after "accept"
 my $log = $n->read_file('logs/tracker.log');

@@ -6,7 +6,8 @@
 // written.  usage: node tracker.js PORTAL_BASE  (names under .test resolve
 // to 127.0.0.1).  For each state (no choice, rejected, accepted in place,
 // GPC with no cookie) prints the cookies the browser then holds, whether
-// the tracker ran, the CSP the browser got, and what it refused.
+// the tracker ran, the CSP the browser got, and what it refused; after
+// accepting, withdrawal on the settings page, and the cookies left.
 
 const { main } = require('./browser');
 
@@ -48,7 +49,18 @@ main(async (browser) => {
     context = await browser.newContext();
     v = await visit(context);
     await choose(v.page, 'accept');
-    out.accepted = (await visit(context)).state;
+    v = await visit(context);
+    out.accepted = v.state;
+
+    /* withdrawal on the settings page: the tracker's cookies go */
+    await v.page.goto(base + '/.egov/consent', { waitUntil: 'load' });
+    await Promise.all([
+        v.page.waitForNavigation({ waitUntil: 'load' }),
+        v.page.click('button[value=reject]'),
+    ]);
+    out.withdrawn = {
+        cookies: (await context.cookies()).map((c) => c.name + '@' + c.domain).sort(),
+    };
     await context.close();
 
     context = await browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
