@@ -85,6 +85,11 @@ static char *ngx_http_egov_consent_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_egov_consent_log(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_uint_t ngx_http_egov_consent_domain_valid(ngx_str_t *domain);
+static char *ngx_http_egov_consent_mode(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_egov_consent_cookie_domain(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_egov_consent_map(ngx_conf_t *cf,
     ngx_array_t *maps, ngx_str_t *regex, ngx_int_t category);
 
@@ -165,6 +170,20 @@ static ngx_command_t  ngx_http_egov_consent_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_egov_consent_loc_conf_t, max_age),
       &ngx_http_egov_post_positive_time },
+
+    { ngx_string("egov_consent_cookie_domain"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_cookie_domain,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_consent_mode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_consent_mode,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("egov_consent_secure"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -401,6 +420,12 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
         if (h && h->value.len == 1 && h->value.data[0] == '1') {
             ctx->signal = 1;
         }
+    }
+
+    /* implied consent: all until the visitor refuses (or signals) */
+
+    if (clcf->mode == NGX_HTTP_EGOV_CONSENT_NOTICE && !ctx->signal) {
+        ctx->granted = all;
     }
 
     return ctx;
@@ -826,8 +851,9 @@ ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
     }
 
     len = clcf->cookie_name.len + 1 + NGX_EGOV_CONSENT_VALUE_LEN + 1
-          + sizeof("; Path=/; Max-Age=; SameSite=Lax; HttpOnly; Secure") - 1
-          + NGX_TIME_T_LEN;
+          + sizeof("; Domain=; Path=/; Max-Age=; SameSite=Lax; HttpOnly; "
+                   "Secure") - 1
+          + clcf->cookie_domain.len + NGX_TIME_T_LEN;
 
     cookie.data = ngx_pnalloc(r->pool, len);
     if (cookie.data == NULL) {
@@ -844,7 +870,14 @@ ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(p + len, "; Path=/; Max-Age=%T; SameSite=Lax; HttpOnly%s",
+    p += len;
+
+    if (clcf->cookie_domain.len) {
+        /* shared by the portal's subdomains */
+        p = ngx_sprintf(p, "; Domain=%V", &clcf->cookie_domain);
+    }
+
+    p = ngx_sprintf(p, "; Path=/; Max-Age=%T; SameSite=Lax; HttpOnly%s",
                     clcf->max_age, secure ? "; Secure" : "");
 
     cookie.len = p - cookie.data;
@@ -1780,18 +1813,7 @@ ngx_http_egov_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             domain.data = value[i].data + 7;
             domain.len = value[i].len - 7;
 
-            for (p = domain.data; p < domain.data + domain.len; p++) {
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
-                      || *p == '.' || *p == '-'))
-                {
-                    break;
-                }
-            }
-
-            if (domain.len == 0 || p != domain.data + domain.len
-                || ngx_strlchr(domain.data, domain.data + domain.len, '.')
-                   == NULL)
-            {
+            if (!ngx_http_egov_consent_domain_valid(&domain)) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "egov_consent_cookie: invalid domain "
                                    "\"%V\": a domain name in lower case, "
@@ -1847,6 +1869,88 @@ ngx_http_egov_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         map[i].domain = domain;
         map[i].path = path;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* a cookie Domain: lower-case letters, digits, "." and "-", a dot in it */
+
+static ngx_uint_t
+ngx_http_egov_consent_domain_valid(ngx_str_t *domain)
+{
+    u_char  *p;
+
+    for (p = domain->data; p < domain->data + domain->len; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
+              || *p == '.' || *p == '-'))
+        {
+            return 0;
+        }
+    }
+
+    return domain->len > 0 && domain->len <= 253
+           && ngx_strlchr(domain->data + 1, domain->data + domain->len, '.')
+              != NULL;
+}
+
+
+static char *
+ngx_http_egov_consent_mode(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    ngx_str_t  *value;
+
+    if (clcf->mode != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 6 && ngx_strncmp(value[1].data, "opt-in", 6) == 0) {
+        clcf->mode = NGX_HTTP_EGOV_CONSENT_OPT_IN;
+
+    } else if (value[1].len == 6
+               && ngx_strncmp(value[1].data, "notice", 6) == 0)
+    {
+        clcf->mode = NGX_HTTP_EGOV_CONSENT_NOTICE;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_mode: invalid mode \"%V\", "
+                           "\"opt-in\" or \"notice\" expected",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_egov_consent_cookie_domain(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_egov_consent_loc_conf_t *clcf = conf;
+
+    ngx_str_t  *value;
+
+    if (clcf->cookie_domain.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (!ngx_http_egov_consent_domain_valid(&value[1])) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_cookie_domain: invalid domain "
+                           "\"%V\": the portal's parent domain in lower "
+                           "case, such as \"example.om\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    clcf->cookie_domain = value[1];
 
     return NGX_CONF_OK;
 }
@@ -2242,6 +2346,7 @@ ngx_http_egov_consent_create_loc_conf(ngx_conf_t *cf)
     conf->max_age = NGX_CONF_UNSET;
     conf->secure = NGX_CONF_UNSET_UINT;
     conf->dnt = NGX_CONF_UNSET;
+    conf->mode = NGX_CONF_UNSET_UINT;
     conf->unknown_allow = NGX_CONF_UNSET;
     conf->lang = NGX_CONF_UNSET;
     conf->nonce_inject = NGX_CONF_UNSET;
@@ -2272,6 +2377,9 @@ ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_uint_value(conf->secure, prev->secure,
                               NGX_HTTP_EGOV_CONSENT_SECURE_AUTO);
     ngx_conf_merge_value(conf->dnt, prev->dnt, 0);
+    ngx_conf_merge_uint_value(conf->mode, prev->mode,
+                              NGX_HTTP_EGOV_CONSENT_OPT_IN);
+    ngx_conf_merge_str_value(conf->cookie_domain, prev->cookie_domain, "");
     ngx_conf_merge_value(conf->unknown_allow, prev->unknown_allow, 1);
     ngx_conf_merge_value(conf->lang, prev->lang, -1);
     ngx_conf_merge_str_value(conf->policy_url, prev->policy_url, "");

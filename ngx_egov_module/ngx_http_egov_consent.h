@@ -18,6 +18,10 @@
 
 #define NGX_HTTP_EGOV_CONSENT_SECURE_AUTO  2
 
+#define NGX_HTTP_EGOV_CONSENT_OPT_IN  1
+#define NGX_HTTP_EGOV_CONSENT_NOTICE  2
+
+
 /* what the body filter inserts */
 #define NGX_HTTP_EGOV_INJECT_BANNER  0x01
 #define NGX_HTTP_EGOV_INJECT_LINK    0x02
@@ -78,6 +82,8 @@ typedef struct {
     ngx_uint_t                  proof_redis; /* stream length; 0: none */
     ngx_http_egov_consent_texts_t  *texts;   /* [NGX_EGOV_LANG_MAX] */
     ngx_array_t                *sources;     /* egov_consent_source */
+    ngx_str_t                   cookie_domain; /* "": host-only */
+    ngx_uint_t                  mode;        /* opt-in, notice */
 } ngx_http_egov_consent_loc_conf_t;
 
 
