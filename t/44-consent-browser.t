@@ -96,4 +96,28 @@ ok($r->{box}{first}, 'and first in the page, for the keyboard');
 
 $n->stop;
 check_log_clean($n);
+
+# WCAG 2.2 on the demo portal with the banner shown, at a desktop and a
+# phone size: tabbing through whole pages, nothing that takes focus ends
+# hidden behind the banner (2.4.11), and targets are 24 by 24 (2.5.8)
+my $d = EgovTest::Nginx->new;
+system('cp', '-R', 'demo/.', $d->prefix . '/html/') == 0 or die 'cp demo';
+$d->start(http_config => <<'END', config => 'location / { }');
+    egov_security_headers on;
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_consent_policy_url /privacy.html;
+END
+for my $path ('/', '/ar/', '/privacy.html') {
+    $r = EgovTest::Browser::run('focus.js', 'http://127.0.0.1:' . $d->port, $path);
+    ok(!$r->{error}, "$path: tabbed through") or diag $r->{error};
+    for my $size ('desktop', 'phone') {
+        my $s = $r->{$size} || {};
+        ok(@{ $s->{seen} || [] } >= 8, "$path, $size: " . scalar(@{ $s->{seen} || [] }) . ' elements took focus');
+        is_deeply($s->{hidden}, [], "$path, $size: none hidden behind the banner or out of view");
+        is_deeply($s->{small}, [], "$path, $size: no target smaller than 24 by 24");
+    }
+}
+$d->stop;
+check_log_clean($d);
 done_testing();

@@ -9,6 +9,32 @@
     if (document.body && document.body.firstChild !== root) {
         document.body.insertBefore(root, document.body.firstChild);
     }
+    /* WCAG 2.2, 2.4.11: nothing that takes focus may end up hidden behind
+       the banner.  The page gets room below its end as tall as the banner
+       (so its last links can scroll above it), focus scrolling keeps clear
+       of it, and an element focused under it is scrolled above it. */
+    var spacer = document.createElement('div');
+    spacer.setAttribute('aria-hidden', 'true');
+    document.body.appendChild(spacer);
+    var room = function () {
+        var h = root.parentNode ? root.offsetHeight : 0;
+        spacer.style.height = h + 'px';
+        document.documentElement.style.scrollPaddingBottom = h ? h + 'px' : '';
+    };
+    room();
+    window.addEventListener('resize', room);
+    var clear = function (e) {
+        var t = e.target;
+        if (!root.parentNode || root.contains(t) || !t.getBoundingClientRect) {
+            return;
+        }
+        var below = t.getBoundingClientRect().bottom
+                    - root.getBoundingClientRect().top;
+        if (below > 0) {
+            window.scrollBy(0, below + 8);
+        }
+    };
+    document.addEventListener('focusin', clear);
     var form = root.querySelector('form');
     var status = root.querySelector('[role=status]');
     var pressed = null;
@@ -63,6 +89,10 @@
             setTimeout(function () {
                 var focused = root.contains(document.activeElement);
                 root.parentNode.removeChild(root);
+                spacer.parentNode.removeChild(spacer);
+                document.removeEventListener('focusin', clear);
+                window.removeEventListener('resize', room);
+                room();
                 if (focused) {
                     link.focus();
                 }
