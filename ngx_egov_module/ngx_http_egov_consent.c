@@ -61,6 +61,8 @@ static ngx_uint_t ngx_http_egov_consent_injectable(ngx_http_request_t *r);
 static ngx_str_t *ngx_http_egov_consent_cat_name(
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_int_t cat);
 static ngx_int_t ngx_http_egov_consent_cacheable(ngx_http_request_t *r);
+static void ngx_http_egov_consent_page_lang(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx);
 
 static ngx_int_t ngx_http_egov_consent_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -1328,6 +1330,12 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
 
     length = r->headers_out.content_length_n;
 
+    /* "auto": the page's own language first, then the visitor's */
+
+    if (clcf->lang < 0) {
+        ngx_http_egov_consent_page_lang(r, ctx);
+    }
+
     ngx_http_clear_content_length(r);
     ngx_http_clear_accept_ranges(r);
     ngx_http_clear_last_modified(r);
@@ -1485,6 +1493,69 @@ ngx_http_egov_consent_injectable(ngx_http_request_t *r)
     }
 
     return 1;
+}
+
+
+/*
+ * The language a page says it is in (Content-Language, its first tag):
+ * the banner speaks it, whatever the browser prefers, when it is one the
+ * banner has
+ */
+
+static void
+ngx_http_egov_consent_page_lang(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx)
+{
+    u_char           *p, *last;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != sizeof("Content-Language") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Language",
+                               sizeof("Content-Language") - 1) != 0)
+        {
+            continue;
+        }
+
+        p = h[i].value.data;
+        last = p + h[i].value.len;
+
+        while (p < last && *p == ' ') {
+            p++;
+        }
+
+        if (last - p < 2 || (last - p > 2 && p[2] != '-' && p[2] != ','
+                             && p[2] != ' ' && p[2] != ';'))
+        {
+            return;
+        }
+
+        if (ngx_strncasecmp(p, (u_char *) "ar", 2) == 0) {
+            ctx->lang = NGX_EGOV_LANG_AR;
+
+        } else if (ngx_strncasecmp(p, (u_char *) "en", 2) == 0) {
+            ctx->lang = NGX_EGOV_LANG_EN;
+        }
+
+        return;
+    }
 }
 
 

@@ -25,6 +25,14 @@ END
     location / {
         add_header Set-Cookie "_ga=GA1.2.3; Path=/; Max-Age=3600";
     }
+    location /ar/ {
+        alias html/;
+        add_header Content-Language "ar-OM";
+    }
+    location /en/ {
+        alias html/;
+        add_header Content-Language "en, ar";
+    }
     location /notice/ {
         alias html/;
         egov_consent_mode notice;
@@ -65,6 +73,16 @@ $r = $n->request(method => 'POST', uri => '/.egov/consent', body => 'action=acce
                              ['Origin', 'http://www.portal.example.om']]);
 like($r->header('Set-Cookie'), qr/^egov_consent=[^;]+; Domain=portal\.example\.om; Path=\/; Max-Age=\d+; SameSite=Lax; HttpOnly$/,
      'the consent cookie is for the portal\'s domain: every subdomain shares the choice');
+
+# egov_consent_lang auto: the page's own language first
+$r = get('/ar/index.html', ['Accept-Language', 'en']);
+like($r->body, qr/<div id="egov-consent"[^>]* lang="ar" dir="rtl"/,
+     'a page in Arabic (Content-Language) gets the Arabic banner, though the browser prefers English');
+$r = get('/en/index.html', ['Accept-Language', 'ar']);
+like($r->body, qr/<div id="egov-consent"[^>]* lang="en" dir="ltr"/,
+     'a page in English (its first language) gets the English one');
+$r = get('/index.html', ['Accept-Language', 'en']);
+like($r->body, qr/<div id="egov-consent"[^>]* lang="en"/, 'no Content-Language: the browser\'s');
 
 my $t = EgovTest::Nginx->new;
 for my $c (['egov_consent_mode implied;', qr/egov_consent_mode: invalid mode "implied", "opt-in" or "notice" expected in \S+nginx\.conf:\d+/],
