@@ -20,6 +20,9 @@
 #define NGX_EGOV_FLEET_AUTH_NONCE      12
 #define NGX_EGOV_FLEET_AUTH_TAG        16
 #define NGX_EGOV_FLEET_AUTH_WRAP_MAX   64
+#define NGX_EGOV_FLEET_AUTH_RAW_MAX                                         \
+    (NGX_EGOV_FLEET_AUTH_NONCE + NGX_EGOV_FLEET_AUTH_WRAP_MAX               \
+     + NGX_EGOV_FLEET_AUTH_TAG)
 
 
 static int ngx_egov_fleet_auth_mac(const ngx_egov_fleet_auth_t *a,
@@ -213,8 +216,7 @@ ngx_egov_fleet_auth_wrap(const ngx_egov_fleet_auth_t *a,
 {
     int              n, ok;
     EVP_CIPHER_CTX  *c;
-    unsigned char    raw[NGX_EGOV_FLEET_AUTH_NONCE + NGX_EGOV_FLEET_AUTH_WRAP_MAX
-                         + NGX_EGOV_FLEET_AUTH_TAG];
+    unsigned char    raw[NGX_EGOV_FLEET_AUTH_RAW_MAX];
 
     if (key_len == 0 || key_len > NGX_EGOV_FLEET_AUTH_WRAP_MAX
         || ctx_len > 0x7fffffff
@@ -263,8 +265,7 @@ ngx_egov_fleet_auth_unwrap(const ngx_egov_fleet_auth_t *a,
 {
     int              n, ok;
     EVP_CIPHER_CTX  *c;
-    unsigned char    raw[NGX_EGOV_FLEET_AUTH_NONCE + NGX_EGOV_FLEET_AUTH_WRAP_MAX
-                         + NGX_EGOV_FLEET_AUTH_TAG];
+    unsigned char    raw[NGX_EGOV_FLEET_AUTH_RAW_MAX];
     unsigned char    plain[NGX_EGOV_FLEET_AUTH_WRAP_MAX + 16];
 
     if (key_len == 0 || key_len > NGX_EGOV_FLEET_AUTH_WRAP_MAX

@@ -977,7 +977,8 @@ ngx_egov_redis_workers_up(ngx_uint_t *all)
     ccf = (ngx_core_conf_t *) ngx_get_conf(ngx_cycle->conf_ctx,
                                            ngx_core_module);
 
-    n = (ngx_process == NGX_PROCESS_SINGLE) ? 1 : (ngx_uint_t) ccf->worker_processes;
+    n = (ngx_process == NGX_PROCESS_SINGLE)
+        ? 1 : (ngx_uint_t) ccf->worker_processes;
     n = ngx_min(n, NGX_EGOV_REDIS_WORKERS_MAX);
     *all = n;
 

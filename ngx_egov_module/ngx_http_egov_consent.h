@@ -114,6 +114,22 @@ extern ngx_module_t  ngx_http_egov_consent_module;
 extern ngx_str_t     ngx_egov_banner_assets[][2];
 
 
+/* ngx_http_egov_consent_endpoint.c */
+ngx_int_t ngx_http_egov_consent_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_str_t *out);
+
+/* ngx_http_egov_consent.c */
+ngx_int_t ngx_http_egov_consent_cookie_key(
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_str_t *key);
+
+/* ngx_http_egov_consent_gate.c */
+ngx_int_t ngx_http_egov_consent_gate_init(ngx_conf_t *cf);
+
+/* ngx_http_egov_consent_variables.c */
+ngx_int_t ngx_http_egov_consent_add_variables(ngx_conf_t *cf);
+
 /* ngx_http_egov_consent_expire.c */
 ngx_int_t ngx_http_egov_consent_expire(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_uint_t granted);

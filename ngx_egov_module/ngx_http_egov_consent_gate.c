@@ -1,0 +1,426 @@
+
+/*
+ * The consent gate, a header filter: Set-Cookie headers of categories the
+ * visitor has not granted are removed from every response, cookies of
+ * them the request still carries are expired, and an HTML page is marked
+ * for the banner (or its settings link) and not shared by caches.
+ */
+
+
+#include "ngx_http_egov_consent.h"
+#include "ngx_egov_set_cookie.h"
+
+
+static ngx_int_t ngx_http_egov_consent_header_filter(ngx_http_request_t *r);
+static void ngx_http_egov_consent_gate(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx);
+static ngx_str_t *ngx_http_egov_consent_cat_name(
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_int_t cat);
+static ngx_uint_t ngx_http_egov_consent_injectable(ngx_http_request_t *r);
+static void ngx_http_egov_consent_page_lang(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx);
+static ngx_int_t ngx_http_egov_consent_cacheable(ngx_http_request_t *r);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+ngx_int_t
+ngx_http_egov_consent_gate_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_egov_consent_header_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
+{
+    off_t                              length;
+    ngx_http_egov_consent_ctx_t       *ctx;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    if (!clcf->enable) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_egov_consent_resolve(r, clcf);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_egov_consent_gate(r, clcf, ctx);
+
+    /* cookies of categories not granted that the visitor still carries */
+
+    if (!ctx->expired) {
+        ctx->expired = 1;
+
+        if (ngx_http_egov_consent_expire(r, clcf, ctx->granted) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    ctx->inject = 0;
+
+    if (!ctx->own_page && !ngx_http_egov_own_answer(r)
+        && ngx_http_egov_consent_injectable(r))
+    {
+
+        if (r->headers_out.status == NGX_HTTP_OK) {
+            ctx->inject = (ctx->decided || ctx->signal)
+                          ? NGX_HTTP_EGOV_INJECT_LINK
+                          : NGX_HTTP_EGOV_INJECT_BANNER;
+        }
+
+        if (clcf->nonce_inject) {
+            ctx->inject |= NGX_HTTP_EGOV_INJECT_NONCE;
+        }
+    }
+
+    if (ctx->inject == 0) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /*
+     * The body changes: its length is the banner's filter's to say, ranges
+     * do not apply, and a validator would let a 304 pair an old page with a
+     * new nonce.  The page now depends on the visitor: no shared cache may
+     * keep it.
+     */
+
+    length = r->headers_out.content_length_n;
+
+    /* "auto": the page's own language first, then the visitor's */
+
+    if (clcf->lang < 0) {
+        ngx_http_egov_consent_page_lang(r, ctx);
+    }
+
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    if (ngx_http_egov_consent_cacheable(r) != NGX_OK
+        || ngx_http_egov_banner_start(r, ctx, length) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if ((ctx->inject & NGX_HTTP_EGOV_INJECT_BANNER)
+        && r->method != NGX_HTTP_HEAD)
+    {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_BANNERS);
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* every Set-Cookie of a category the visitor has not granted goes */
+
+static void
+ngx_http_egov_consent_gate(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx)
+{
+    size_t                              nl;
+    ngx_int_t                           cat;
+    ngx_uint_t                          i, allowed;
+    const u_char                       *n;
+    ngx_list_part_t                    *part;
+    ngx_table_elt_t                    *h;
+    ngx_http_egov_consent_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_egov_consent_module);
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != sizeof("Set-Cookie") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Set-Cookie",
+                               sizeof("Set-Cookie") - 1) != 0
+            || !ngx_egov_set_cookie_name(h[i].value.data, h[i].value.len,
+                                         &n, &nl))
+        {
+            continue;
+        }
+
+        cat = ngx_http_egov_consent_classify(clcf, (u_char *) n, nl);
+
+        if (cat == NGX_HTTP_EGOV_CONSENT_NECESSARY
+            || ngx_egov_set_cookie_lifetime(h[i].value.data, h[i].value.len,
+                                            ngx_time())
+               == NGX_EGOV_SET_COOKIE_DELETES)
+        {
+            /* removing a cookie never needs consent: "removing" as the
+             * browser reads the attributes, the last Max-Age first */
+            allowed = 1;
+
+        } else if (cat == NGX_HTTP_EGOV_CONSENT_UNKNOWN) {
+            allowed = clcf->unknown_allow;
+
+        } else {
+            allowed = (ctx->granted & (1u << cat)) != 0;
+        }
+
+        ngx_http_egov_inventory_record(cmcf, (u_char *) n, nl,
+                                       ngx_http_egov_consent_cat_name(clcf,
+                                                                      cat),
+                                       !allowed);
+
+        if (allowed) {
+            continue;
+        }
+
+        h[i].hash = 0;
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_HELD_BACK);
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "egov consent: held back cookie \"%*s\"", nl, n);
+    }
+}
+
+
+static ngx_str_t *
+ngx_http_egov_consent_cat_name(ngx_http_egov_consent_loc_conf_t *clcf,
+    ngx_int_t cat)
+{
+    ngx_http_egov_category_t  *c;
+
+    static ngx_str_t  necessary = ngx_string("necessary");
+    static ngx_str_t  unclassified = ngx_string("unclassified");
+
+    if (cat == NGX_HTTP_EGOV_CONSENT_NECESSARY) {
+        return &necessary;
+    }
+
+    if (cat < 0 || clcf->categories == NULL
+        || (ngx_uint_t) cat >= clcf->categories->nelts)
+    {
+        return &unclassified;
+    }
+
+    c = clcf->categories->elts;
+
+    return &c[cat].name;
+}
+
+
+/*
+ * Would the banner (or nonces) go into this response?  A HEAD is answered
+ * as its GET would be, headers and all (RFC 9110, 9.3.2: the same
+ * Content-Length, no validators, the same caching), with no body.
+ */
+
+static ngx_uint_t
+ngx_http_egov_consent_injectable(ngx_http_request_t *r)
+{
+    if ((r->header_only && r->method != NGX_HTTP_HEAD)
+        || r->headers_out.status == NGX_HTTP_NO_CONTENT
+        || r->headers_out.status == NGX_HTTP_NOT_MODIFIED
+        || r->headers_out.status == NGX_HTTP_PARTIAL_CONTENT
+        || !ngx_http_egov_is_html(r))
+    {
+        return 0;
+    }
+
+    /* a range request is left to the range filter, untouched */
+
+    if (r->headers_in.range) {
+        return 0;
+    }
+
+    /* compressed by the upstream: not ours to rewrite */
+
+    if (r->headers_out.content_encoding
+        && r->headers_out.content_encoding->value.len
+        && r->headers_out.content_encoding->hash)
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/*
+ * The language a page says it is in (Content-Language, its first tag):
+ * the banner speaks it, whatever the browser prefers, when it is one the
+ * banner has
+ */
+
+static void
+ngx_http_egov_consent_page_lang(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx)
+{
+    u_char           *p, *last;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || h[i].key.len != sizeof("Content-Language") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Language",
+                               sizeof("Content-Language") - 1) != 0)
+        {
+            continue;
+        }
+
+        p = h[i].value.data;
+        last = p + h[i].value.len;
+
+        while (p < last && *p == ' ') {
+            p++;
+        }
+
+        if (last - p < 2 || (last - p > 2 && p[2] != '-' && p[2] != ','
+                             && p[2] != ' ' && p[2] != ';'))
+        {
+            return;
+        }
+
+        if (ngx_strncasecmp(p, (u_char *) "ar", 2) == 0) {
+            ctx->lang = NGX_EGOV_LANG_AR;
+
+        } else if (ngx_strncasecmp(p, (u_char *) "en", 2) == 0) {
+            ctx->lang = NGX_EGOV_LANG_EN;
+        }
+
+        return;
+    }
+}
+
+
+/* a response that depends on the visitor's consent: not shared by caches */
+
+ngx_int_t
+ngx_http_egov_consent_vary(ngx_http_request_t *r)
+{
+    return ngx_http_egov_consent_cacheable(r);
+}
+
+
+/* "Cache-Control: private" unless the response is already not stored */
+
+static ngx_int_t
+ngx_http_egov_consent_cacheable(ngx_http_request_t *r)
+{
+    ngx_uint_t        i, vary;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *cc;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+    vary = 0;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        if (h[i].key.len == sizeof("Cache-Control") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Cache-Control",
+                               sizeof("Cache-Control") - 1) == 0)
+        {
+            if (ngx_strlcasestrn(h[i].value.data,
+                                 h[i].value.data + h[i].value.len,
+                                 (u_char *) "no-store",
+                                 sizeof("no-store") - 2))
+            {
+                return NGX_OK;
+            }
+
+            h[i].hash = 0;
+            continue;
+        }
+
+        if (h[i].key.len == sizeof("Vary") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Vary", 4) == 0
+            && ngx_strlcasestrn(h[i].value.data,
+                                h[i].value.data + h[i].value.len,
+                                (u_char *) "cookie", sizeof("cookie") - 2))
+        {
+            vary = 1;
+        }
+    }
+
+    cc = ngx_list_push(&r->headers_out.headers);
+    if (cc == NULL) {
+        return NGX_ERROR;
+    }
+
+    cc->hash = 1;
+    ngx_str_set(&cc->key, "Cache-Control");
+    ngx_str_set(&cc->value, "private, no-cache");
+    cc->lowcase_key = (u_char *) "cache-control";
+#if (nginx_version >= 1023000)
+    cc->next = NULL;
+#endif
+
+    if (vary) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Vary");
+    ngx_str_set(&h->value, "Cookie");
+    h->lowcase_key = (u_char *) "vary";
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
