@@ -173,6 +173,13 @@ static ngx_command_t  ngx_http_egov_protect_commands[] = {
       0,
       NULL },
 
+    { ngx_string("egov_ban_on"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_egov_ban_on,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("egov_block_page"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_egov_page,
@@ -673,14 +680,22 @@ static void
 ngx_http_egov_protect_violation(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr)
 {
+    if (plcf->ban) {
+        ngx_http_egov_protect_ban(r, plcf->ban, addr);
+    }
+}
+
+
+/* one more violation of a ban policy by an address; said when it bans */
+
+void
+ngx_http_egov_protect_ban(ngx_http_request_t *r,
+    ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr)
+{
     ngx_msec_t              left;
     ngx_http_egov_entry_t   banned;
 
-    if (plcf->ban == NULL) {
-        return;
-    }
-
-    if (ngx_http_egov_bans_violation(r->connection->log, plcf->ban, addr,
+    if (ngx_http_egov_bans_violation(r->connection->log, policy, addr,
                                      &banned)
         != NGX_OK)
     {
@@ -948,6 +963,7 @@ ngx_http_egov_protect_create_loc_conf(ngx_conf_t *cf)
     conf->limit_headers = NGX_CONF_UNSET;
     conf->log_level = NGX_CONF_UNSET_UINT;
     conf->ban = NGX_CONF_UNSET_PTR;
+    conf->ban_on = NGX_CONF_UNSET_PTR;
     conf->block_page = NGX_CONF_UNSET_PTR;
     conf->limit_page = NGX_CONF_UNSET_PTR;
 
@@ -997,6 +1013,10 @@ ngx_http_egov_protect_merge_loc_conf(ngx_conf_t *cf, void *parent,
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_egov_ban_on_merge(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -1020,6 +1040,15 @@ ngx_http_egov_protect_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_egov_protect_handler;
+
+    /* bans from what the responses say */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_egov_ban_on_handler;
 
     return NGX_OK;
 }

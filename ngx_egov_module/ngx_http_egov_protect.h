@@ -86,6 +86,9 @@ typedef struct {
 } ngx_http_egov_ban_policy_t;
 
 
+typedef struct ngx_http_egov_ban_on_s  ngx_http_egov_ban_on_t;
+
+
 /* the address checks of one level: compared by pointer to skip repeats */
 typedef struct {
     ngx_array_t                *blocklists;  /* ngx_http_egov_blocklist_t */
@@ -108,6 +111,7 @@ typedef struct {
     ngx_flag_t                  limit_headers;
     ngx_uint_t                  log_level;
     ngx_http_egov_ban_policy_t *ban;
+    ngx_http_egov_ban_on_t     *ban_on;      /* egov_ban_on */
     ngx_str_t                  *block_page;  /* NULL: built-in */
     ngx_str_t                  *limit_page;
 
@@ -223,6 +227,15 @@ char *ngx_http_egov_ban_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_egov_ban(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_egov_bans_find(ngx_egov_cidr_t *addr,
     ngx_http_egov_entry_t *found);
+/* ngx_http_egov_ban_on.c */
+char *ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_egov_ban_on_merge(ngx_conf_t *cf,
+    ngx_http_egov_protect_loc_conf_t *prev,
+    ngx_http_egov_protect_loc_conf_t *conf);
+ngx_int_t ngx_http_egov_ban_on_handler(ngx_http_request_t *r);
+void ngx_http_egov_protect_ban(ngx_http_request_t *r,
+    ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr);
+
 ngx_int_t ngx_http_egov_bans_violation(ngx_log_t *log,
     ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr,
     ngx_http_egov_entry_t *banned);

@@ -1,0 +1,94 @@
+#!/usr/bin/perl
+# egov_ban_on: responses with the statuses named (from nginx or the
+# upstream) are violations of the client's address and feed egov_ban's
+# escalator with their own after= and within=; the module's own refusals
+# are not counted twice; allowlisted clients and the admin API never are;
+# nginx -t refuses what makes no sense.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use EgovTest;
+use EgovTest::Nginx;
+
+my $n = EgovTest::Nginx->new;
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_ban_zone size=1m;
+    egov_ban after=100 within=1m for=60s;
+    egov_allowlist 127.0.0.33;
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+    server {
+        listen 127.0.0.1:$TEST_NGINX_BACKEND_PORT;
+        location / { return 401 "no\n"; }
+    }
+END
+    add_header X-Reason $egov_block_reason always;
+    location = /login {
+        egov_ban_on status=401 after=3 within=1m;
+        return 401 "wrong password\n";
+    }
+    location = /app/login {
+        egov_ban_on status=401,403 after=2 within=1m;
+        proxy_pass http://app;
+    }
+    location = /missing {
+        egov_ban_on status=404 after=5 within=1m;
+        return 404;
+    }
+    location /probe/ {
+        egov_signatures on;
+        egov_ban_on status=403 after=2 within=1m;
+        return 200 "ok\n";
+    }
+    location / { return 200 "ok\n"; }
+END2
+
+sub get {
+    my ($addr, $uri) = @_;
+    return $n->request(uri => $uri || '/', client_addr => $addr);
+}
+
+is(get('127.0.0.31', '/login')->status, 401, 'a failed login') for 1 .. 2;
+is(get('127.0.0.31')->status, 200, 'two failures: still served');
+is(get('127.0.0.31', '/login')->status, 401, 'a third failed login');
+my $r = get('127.0.0.31');
+is($r->status, 403, 'three failures within the minute: banned');
+is($r->header('X-Reason'), 'ban', '... as a ban');
+
+is(get('127.0.0.32', '/login')->status, 401, 'another address fails twice') for 1 .. 2;
+is(get('127.0.0.32')->status, 200, '... and is served');
+
+is(get('127.0.0.33', '/login')->status, 401, 'an allowlisted address fails') for 1 .. 5;
+is(get('127.0.0.33')->status, 200, '... and is never banned');
+
+is(get('127.0.0.34', '/app/login')->status, 401, 'the upstream\'s 401') for 1 .. 2;
+is(get('127.0.0.34')->status, 403, 'counts the same: banned after two');
+
+is(get('127.0.0.35', '/missing')->status, 404, 'probing for missing pages') for 1 .. 4;
+is(get('127.0.0.35')->status, 200, 'four 404s: served');
+is(get('127.0.0.35', '/missing')->status, 404, 'a fifth');
+is(get('127.0.0.35')->status, 403, '... banned');
+
+# the module's own 403 counts once, as egov_ban says (after=100), not again
+is(get('127.0.0.36', '/probe/.env')->status, 403, 'a probe refused by a signature') for 1 .. 3;
+is(get('127.0.0.36')->status, 200, 'its own refusals are not counted again by egov_ban_on');
+
+like($n->error_log, qr/\[notice\] .*egov: a client was banned for 60 s \(ban number 1 of that address\)/,
+     'each ban said, without the address');
+unlike(join("\n", grep { /egov: a client was banned/ } split /\n/, $n->error_log),
+       qr/127\.0\.0\.3/, '... never the address');
+
+my $t = EgovTest::Nginx->new;
+for my $c (['egov_ban_on status=401;', qr/egov_ban_on needs egov_ban where it applies .* in \S+nginx\.conf:\d+/, 'egov_ban_zone size=1m;'],
+           ['egov_ban_on status=99;', qr/egov_ban_on: invalid status "99" in "status=99", a code from 100 to 599 is expected/, ''],
+           ['egov_ban_on status=401,abc;', qr/egov_ban_on: invalid status "abc"/, ''],
+           ['egov_ban_on after=3;', qr/egov_ban_on: "status=" is required/, ''],
+           ['egov_ban_on status=401 within=soon;', qr/egov_ban_on: invalid parameter "within=soon"/, '']) {
+    my ($ok, $out) = $t->test_config(http_config => $c->[2], config => "location / { $c->[0] }");
+    ok(!$ok && $out =~ $c->[1], "nginx -t refuses $c->[0]") or diag $out;
+}
+
+$n->stop;
+check_log_clean($n);
+done_testing();
