@@ -38,7 +38,7 @@ ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char                  *p, *last, *comma;
     ngx_int_t                n;
-    ngx_str_t               *value, s;
+    ngx_str_t               *value;
     ngx_uint_t               i, codes;
     ngx_http_egov_ban_on_t  *bo;
 
@@ -87,29 +87,11 @@ ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (ngx_strncmp(value[i].data, "after=", 6) == 0) {
-            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
-            if (n <= 0) {
-                goto invalid;
-            }
-
-            bo->after = n;
-            continue;
+        if (ngx_http_egov_ban_threshold(&value[i], &bo->after, &bo->within)
+            != NGX_OK)
+        {
+            goto invalid;
         }
-
-        if (ngx_strncmp(value[i].data, "within=", 7) == 0) {
-            s.data = value[i].data + 7;
-            s.len = value[i].len - 7;
-            n = ngx_parse_time(&s, 0);
-            if (n == NGX_ERROR || n == 0) {
-                goto invalid;
-            }
-
-            bo->within = n;
-            continue;
-        }
-
-        goto invalid;
     }
 
     if (codes == 0) {

@@ -219,12 +219,13 @@ ngx_http_egov_ban(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "after=", 6) == 0) {
-            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
-            if (n <= 0) {
-                goto invalid;
-            }
-            p->after = n;
+        n = ngx_http_egov_ban_threshold(&value[i], &p->after, &p->within);
+
+        if (n == NGX_ERROR) {
+            goto invalid;
+        }
+
+        if (n == NGX_OK) {
             continue;
         }
 
@@ -237,19 +238,6 @@ ngx_http_egov_ban(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
             p->factor = n;
-            continue;
-        }
-
-        s.len = 0;
-
-        if (ngx_strncmp(value[i].data, "within=", 7) == 0) {
-            s.data = value[i].data + 7;
-            s.len = value[i].len - 7;
-            n = ngx_parse_time(&s, 0);
-            if (n == NGX_ERROR || n == 0) {
-                goto invalid;
-            }
-            p->within = n;
             continue;
         }
 
@@ -311,6 +299,46 @@ invalid:
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "egov_ban: invalid parameter \"%V\"", &value[i]);
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * "after=N" and "within=TIME", as egov_ban and egov_ban_on take them:
+ * NGX_OK when taken, NGX_DECLINED when the argument is neither, NGX_ERROR
+ * when it is one of them with an invalid value
+ */
+
+ngx_int_t
+ngx_http_egov_ban_threshold(ngx_str_t *arg, ngx_uint_t *after,
+    ngx_msec_t *within)
+{
+    ngx_int_t  n;
+    ngx_str_t  s;
+
+    if (ngx_strncmp(arg->data, "after=", 6) == 0) {
+        n = ngx_atoi(arg->data + 6, arg->len - 6);
+        if (n <= 0) {
+            return NGX_ERROR;
+        }
+
+        *after = n;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(arg->data, "within=", 7) == 0) {
+        s.data = arg->data + 7;
+        s.len = arg->len - 7;
+
+        n = ngx_parse_time(&s, 0);
+        if (n == NGX_ERROR || n == 0) {
+            return NGX_ERROR;
+        }
+
+        *within = n;
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
 }
 
 

@@ -276,54 +276,35 @@ ngx_http_egov_consent_page_lang(ngx_http_request_t *r,
     ngx_http_egov_consent_ctx_t *ctx)
 {
     u_char           *p, *last;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    part = &r->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0
-            || h[i].key.len != sizeof("Content-Language") - 1
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Language",
-                               sizeof("Content-Language") - 1) != 0)
-        {
-            continue;
-        }
-
-        p = h[i].value.data;
-        last = p + h[i].value.len;
-
-        while (p < last && *p == ' ') {
-            p++;
-        }
-
-        if (last - p < 2 || (last - p > 2 && p[2] != '-' && p[2] != ','
-                             && p[2] != ' ' && p[2] != ';'))
-        {
-            return;
-        }
-
-        if (ngx_strncasecmp(p, (u_char *) "ar", 2) == 0) {
-            ctx->lang = NGX_EGOV_LANG_AR;
-
-        } else if (ngx_strncasecmp(p, (u_char *) "en", 2) == 0) {
-            ctx->lang = NGX_EGOV_LANG_EN;
-        }
-
+    h = ngx_http_egov_header_out(r, (u_char *) "Content-Language",
+                                 sizeof("Content-Language") - 1);
+    if (h == NULL) {
         return;
+    }
+
+    p = h->value.data;
+    last = p + h->value.len;
+
+    while (p < last && *p == ' ') {
+        p++;
+    }
+
+    /* "ar", "ar-OM", "ar, en": the first tag's language */
+
+    if (last - p < 2
+        || (last - p > 2 && p[2] != '-' && p[2] != ',' && p[2] != ' '
+            && p[2] != ';'))
+    {
+        return;
+    }
+
+    if (ngx_strncasecmp(p, (u_char *) "ar", 2) == 0) {
+        ctx->lang = NGX_EGOV_LANG_AR;
+
+    } else if (ngx_strncasecmp(p, (u_char *) "en", 2) == 0) {
+        ctx->lang = NGX_EGOV_LANG_EN;
     }
 }
 

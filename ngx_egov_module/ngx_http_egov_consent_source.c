@@ -31,17 +31,16 @@ typedef struct {
 
 /* a directive of the policy, and the sources given to it */
 typedef struct {
-    ngx_str_t                   name;
+    ngx_str_t                   name;        /* as written, any case */
     ngx_str_t                   list;        /* its sources, as written */
     size_t                      add;         /* bytes of sources added */
     ngx_uint_t                  none;        /* its list is 'none' */
-    ngx_uint_t                  added;       /* a directive we made */
 } ngx_http_egov_csp_directive_t;
 
 
 static ngx_uint_t ngx_http_egov_consent_source_valid(ngx_str_t *source);
-static ngx_int_t ngx_http_egov_consent_csp_parse(ngx_http_request_t *r,
-    ngx_str_t *value, ngx_array_t *dirs);
+static ngx_int_t ngx_http_egov_consent_csp_parse(ngx_str_t *value,
+    ngx_array_t *dirs);
 static ngx_http_egov_csp_directive_t *ngx_http_egov_consent_csp_find(
     ngx_array_t *dirs, ngx_str_t *name);
 
@@ -295,7 +294,7 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
 {
     u_char                            *p;
     size_t                             len;
-    ngx_uint_t                         i, granted, added;
+    ngx_uint_t                         i, k, granted, added;
     ngx_array_t                        dirs;
     ngx_table_elt_t                   *gpc;
     ngx_http_egov_consent_ctx_t       *ctx;
@@ -337,7 +336,7 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
     if (ngx_array_init(&dirs, r->pool, 16,
                        sizeof(ngx_http_egov_csp_directive_t))
         != NGX_OK
-        || ngx_http_egov_consent_csp_parse(r, value, &dirs) != NGX_OK)
+        || ngx_http_egov_consent_csp_parse(value, &dirs) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -376,7 +375,6 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
             d->list = def->list;
             d->none = def->none;
             d->add = 0;
-            d->added = 1;
         }
 
         d->add += s[i].sources.len;
@@ -421,15 +419,16 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
             continue;
         }
 
-        for (added = 0; added < clcf->sources->nelts; added++) {
-            if (s[added].directive.len == d[i].name.len
-                && ngx_strncmp(s[added].directive.data, d[i].name.data,
-                               d[i].name.len) == 0
+        /* the granted sources for it, in the order written */
+
+        for (k = 0; k < clcf->sources->nelts; k++) {
+            if (s[k].directive.len == d[i].name.len
+                && ngx_strncasecmp(s[k].directive.data, d[i].name.data,
+                                   d[i].name.len) == 0
                 && (granted & ngx_http_egov_consent_source_bit(clcf,
-                                                     &s[added].category)))
+                                                         &s[k].category)))
             {
-                p = ngx_cpymem(p, s[added].sources.data,
-                               s[added].sources.len);
+                p = ngx_cpymem(p, s[k].sources.data, s[k].sources.len);
             }
         }
     }
@@ -440,11 +439,10 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
 }
 
 
-/* "a b; c d" into directives: names lower-cased, lists as written */
+/* "a b; c d" into directives: slices of the value, nothing copied */
 
 static ngx_int_t
-ngx_http_egov_consent_csp_parse(ngx_http_request_t *r, ngx_str_t *value,
-    ngx_array_t *dirs)
+ngx_http_egov_consent_csp_parse(ngx_str_t *value, ngx_array_t *dirs)
 {
     u_char                         *p, *end, *start, *name_end;
     ngx_http_egov_csp_directive_t  *d;
@@ -479,13 +477,8 @@ ngx_http_egov_consent_csp_parse(ngx_http_request_t *r, ngx_str_t *value,
             return NGX_ERROR;
         }
 
+        d->name.data = start;
         d->name.len = name_end - start;
-        d->name.data = ngx_pnalloc(r->pool, d->name.len);
-        if (d->name.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_strlow(d->name.data, start, d->name.len);
 
         d->list.data = p;
 
@@ -506,7 +499,6 @@ ngx_http_egov_consent_csp_parse(ngx_http_request_t *r, ngx_str_t *value,
                    && ngx_strncasecmp(d->list.data, (u_char *) "'none'", 6)
                       == 0);
         d->add = 0;
-        d->added = 0;
     }
 
     return NGX_OK;
@@ -523,7 +515,7 @@ ngx_http_egov_consent_csp_find(ngx_array_t *dirs, ngx_str_t *name)
 
     for (i = 0; i < dirs->nelts; i++) {
         if (d[i].name.len == name->len
-            && ngx_strncmp(d[i].name.data, name->data, name->len) == 0)
+            && ngx_strncasecmp(d[i].name.data, name->data, name->len) == 0)
         {
             return &d[i];
         }

@@ -133,6 +133,8 @@ ngx_egov_lang_e ngx_http_egov_request_lang(ngx_http_request_t *r,
     ngx_egov_lang_e fallback);
 ngx_table_elt_t *ngx_http_egov_header_in(ngx_http_request_t *r,
     u_char *lowcase, size_t len);
+ngx_table_elt_t *ngx_http_egov_header_out(ngx_http_request_t *r,
+    u_char *name, size_t len);
 
 /* ngx_http_egov_headers.c */
 ngx_int_t ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce);

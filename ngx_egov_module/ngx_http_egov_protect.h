@@ -227,6 +227,9 @@ char *ngx_http_egov_ban_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_egov_ban(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_egov_bans_find(ngx_egov_cidr_t *addr,
     ngx_http_egov_entry_t *found);
+ngx_int_t ngx_http_egov_ban_threshold(ngx_str_t *arg, ngx_uint_t *after,
+    ngx_msec_t *within);
+
 /* ngx_http_egov_ban_on.c */
 char *ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_egov_ban_on_merge(ngx_conf_t *cf,

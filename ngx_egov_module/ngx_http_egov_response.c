@@ -220,3 +220,40 @@ ngx_http_egov_header_in(ngx_http_request_t *r, u_char *lowcase, size_t len)
         }
     }
 }
+
+
+/*
+ * the first response header of that name, any case (headers added by
+ * add_header or other modules may have no lower-case key); removed ones
+ * (hash 0) do not count
+ */
+
+ngx_table_elt_t *
+ngx_http_egov_header_out(ngx_http_request_t *r, u_char *name, size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash != 0 && h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
