@@ -15,14 +15,16 @@
 static size_t
 found(const uint8_t *page, size_t len, size_t chunk, size_t *out, size_t max)
 {
-    int              rc, body;
+    int              rc;
+    unsigned         flags;
     size_t           start, n, held, k;
     const u_char    *p, *pos, *end, *at;
     ngx_egov_html_t  h;
 
     ngx_egov_html_init(&h);
     held = (size_t) -1;
-    body = 1;
+    flags = NGX_EGOV_HTML_F_NONCE|NGX_EGOV_HTML_F_BODY|NGX_EGOV_HTML_F_GATE
+            |NGX_EGOV_HTML_F_HTML;
     k = 0;
 
     for (start = 0; start < len; start += n) {
@@ -33,7 +35,7 @@ found(const uint8_t *page, size_t len, size_t chunk, size_t *out, size_t max)
 
         for ( ;; ) {
             at = NULL;
-            rc = ngx_egov_html_next(&h, &pos, end, body, &at);
+            rc = ngx_egov_html_next(&h, &pos, end, flags, &at);
 
             if (pos < p || pos > end || (at && (at < p || at >= end))) {
                 abort();
@@ -55,8 +57,18 @@ found(const uint8_t *page, size_t len, size_t chunk, size_t *out, size_t max)
                 break;
             }
 
+            if (rc == NGX_EGOV_HTML_TAG && h.lt == NULL
+                && held == (size_t) -1)
+            {
+                abort();
+            }
+
+            if (rc == NGX_EGOV_HTML_TAG && h.lt) {
+                held = start + (h.lt - p);
+            }
+
             if (rc == NGX_EGOV_HTML_BODY) {
-                body = 0;
+                flags &= ~NGX_EGOV_HTML_F_BODY;
 
                 if (at == NULL && held == (size_t) -1) {
                     abort();
@@ -64,8 +76,13 @@ found(const uint8_t *page, size_t len, size_t chunk, size_t *out, size_t max)
             }
 
             if (k < max) {
-                out[k++] = (at ? start + (size_t) (at - p) : held) * 2
-                           + (rc == NGX_EGOV_HTML_BODY);
+                out[k++] = (at ? start + (size_t) (at - p) : held) * 4
+                           + (rc == NGX_EGOV_HTML_BODY)
+                           + (rc == NGX_EGOV_HTML_TAG) * 2;
+            }
+
+            if (rc == NGX_EGOV_HTML_TAG && k < max) {
+                out[k++] = held * 4 + 3;        /* where the tag began */
             }
         }
     }

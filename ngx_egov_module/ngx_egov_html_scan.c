@@ -33,12 +33,6 @@ enum {
     NGX_EGOV_S_RAW_END            /* "</" and part of the raw tag's name */
 };
 
-enum {
-    NGX_EGOV_TAG_OTHER = 0,
-    NGX_EGOV_TAG_SCRIPT,
-    NGX_EGOV_TAG_STYLE,
-    NGX_EGOV_TAG_BODY
-};
 
 
 #define ngx_egov_html_space(c)                                               \
@@ -49,7 +43,21 @@ enum {
     (((c) >= 'A' && (c) <= 'Z') ? ((c) | 0x20) : (c))
 
 
-static const char  *ngx_egov_html_raw_names[] = { "", "script", "style" };
+/* by NGX_EGOV_TAG_*: the tags whose text is not markup, then the others */
+static const char  *ngx_egov_html_tag_names[] = {
+    "", "script", "style", "iframe", "title", "textarea", "xmp", "noembed",
+    "noframes", "body", "html"
+};
+
+static const uint8_t  ngx_egov_html_tag_lens[] = {
+    0, 6, 5, 6, 5, 8, 3, 7, 8, 4, 4
+};
+
+#define ngx_egov_html_raw_tag(t)                                             \
+    ((t) >= NGX_EGOV_TAG_SCRIPT && (t) <= NGX_EGOV_TAG_NOFRAMES)
+
+#define ngx_egov_html_is(h, s)                                               \
+    ((h)->len == sizeof(s) - 1 && memcmp((h)->name, s, sizeof(s) - 1) == 0)
 
 
 /* what a src value's start says, read a byte at a time */
@@ -65,8 +73,10 @@ enum {
 
 static void ngx_egov_html_src(ngx_egov_html_t *h, u_char c);
 static int ngx_egov_html_tag_kind(ngx_egov_html_t *h);
+static int ngx_egov_html_reported(ngx_egov_html_t *h, unsigned flags);
 static int ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q,
-    const u_char **at);
+    unsigned flags, const u_char **at);
+static int ngx_egov_html_holds(ngx_egov_html_t *h, unsigned flags);
 static void ngx_egov_html_name(ngx_egov_html_t *h, u_char c);
 
 
@@ -77,9 +87,16 @@ ngx_egov_html_init(ngx_egov_html_t *h)
 }
 
 
+void
+ngx_egov_html_drop(ngx_egov_html_t *h)
+{
+    h->dropped = 1;
+}
+
+
 int
 ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
-    const u_char *end, int body, const u_char **at)
+    const u_char *end, unsigned flags, const u_char **at)
 {
     int            rc;
     u_char         c;
@@ -113,6 +130,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             } else if (ngx_egov_html_alpha(c)) {
                 h->state = NGX_EGOV_S_TAG_NAME;
                 h->end_tag = 0;
+                h->dropped = 0;
                 h->len = 0;
                 ngx_egov_html_name(h, c);
 
@@ -147,8 +165,11 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             h->src = 0;
             h->src_seen = 0;
             h->foreign = 0;
+            h->gated = 0;
 
-            if (h->end_tag && h->tag == NGX_EGOV_TAG_BODY && body) {
+            if (h->end_tag && h->tag == NGX_EGOV_TAG_BODY
+                && (flags & NGX_EGOV_HTML_F_BODY))
+            {
                 h->state = NGX_EGOV_S_BEFORE_ATTR;
                 *at = h->lt;
                 *pos = p;                         /* c is read again */
@@ -182,8 +203,13 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
                 break;
             }
 
-            if (h->len == 5 && memcmp(h->name, "nonce", 5) == 0) {
+            if (ngx_egov_html_is(h, "nonce")) {
                 h->has_nonce = 1;
+
+            } else if (ngx_egov_html_is(h, "data-egov-consent")
+                       || ngx_egov_html_is(h, "data-category"))
+            {
+                h->gated = 1;
             }
 
             /* the first src counts, as browsers read it */
@@ -363,9 +389,9 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 
         default: /* NGX_EGOV_S_RAW_END */
 
-            if (h->len < strlen(ngx_egov_html_raw_names[h->raw])) {
+            if (h->len < ngx_egov_html_tag_lens[h->raw]) {
                 if (ngx_egov_html_lower(c)
-                    == (u_char) ngx_egov_html_raw_names[h->raw][h->len])
+                    == (u_char) ngx_egov_html_tag_names[h->raw][h->len])
                 {
                     h->len++;
 
@@ -399,7 +425,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 
         /* the ">" of a tag: its place is found when it gets a nonce */
 
-        rc = ngx_egov_html_tag_end(h, p, at);
+        rc = ngx_egov_html_tag_end(h, p, flags, at);
 
         if (rc != NGX_EGOV_HTML_END) {
             *pos = p + 1;
@@ -413,12 +439,7 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 
     rc = NGX_EGOV_HTML_END;
 
-    if (body
-        && (h->state == NGX_EGOV_S_TAG_OPEN
-            || h->state == NGX_EGOV_S_END_TAG_OPEN
-            || (h->state == NGX_EGOV_S_TAG_NAME && h->end_tag
-                && h->len <= 4 && memcmp(h->name, "body", h->len) == 0)))
-    {
+    if (ngx_egov_html_holds(h, flags)) {
         *at = h->lt;
         rc = NGX_EGOV_HTML_PARTIAL;
     }
@@ -429,31 +450,116 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 }
 
 
-/* the ">" of a tag: a nonce for a script or style start tag without one */
+/*
+ * Does the range end within what may be "</body" or a start tag to be
+ * reported: its bytes must then wait for the rest
+ */
 
 static int
-ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q, const u_char **at)
+ngx_egov_html_holds(ngx_egov_html_t *h, unsigned flags)
 {
-    int  rc;
+    size_t  n;
 
-    rc = NGX_EGOV_HTML_END;
+    if ((flags & NGX_EGOV_HTML_F_BODY)
+        && (h->state == NGX_EGOV_S_TAG_OPEN
+            || h->state == NGX_EGOV_S_END_TAG_OPEN
+            || (h->state == NGX_EGOV_S_TAG_NAME && h->end_tag
+                && h->len <= 4 && memcmp(h->name, "body", h->len) == 0)))
+    {
+        return 1;
+    }
+
+    if (!(flags & (NGX_EGOV_HTML_F_GATE|NGX_EGOV_HTML_F_HTML))
+        || h->dropped || h->end_tag)
+    {
+        return 0;
+    }
+
+    switch (h->state) {
+
+    case NGX_EGOV_S_TAG_OPEN:
+        return 1;
+
+    case NGX_EGOV_S_TAG_NAME:
+        /* a name that may still become one of those reported */
+        n = h->len;
+
+        return ((flags & NGX_EGOV_HTML_F_GATE)
+                && ((n <= 6 && memcmp(h->name, "script", n) == 0)
+                    || (n <= 6 && memcmp(h->name, "iframe", n) == 0)))
+               || ((flags & NGX_EGOV_HTML_F_HTML)
+                   && n <= 4 && memcmp(h->name, "html", n) == 0);
+
+    case NGX_EGOV_S_BEFORE_ATTR:
+    case NGX_EGOV_S_ATTR_NAME:
+    case NGX_EGOV_S_AFTER_ATTR_NAME:
+    case NGX_EGOV_S_BEFORE_VALUE:
+    case NGX_EGOV_S_VALUE_DQ:
+    case NGX_EGOV_S_VALUE_SQ:
+    case NGX_EGOV_S_VALUE_UNQ:
+        return ((flags & NGX_EGOV_HTML_F_GATE)
+                && (h->tag == NGX_EGOV_TAG_SCRIPT
+                    || h->tag == NGX_EGOV_TAG_IFRAME))
+               || ((flags & NGX_EGOV_HTML_F_HTML)
+                   && h->tag == NGX_EGOV_TAG_HTML);
+
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * The ">" of a tag: a start tag to report, or a nonce for a script or
+ * style start tag without one
+ */
+
+static int
+ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q, unsigned flags,
+    const u_char **at)
+{
     h->state = NGX_EGOV_S_DATA;
 
     if (h->end_tag) {
-        return rc;
+        return NGX_EGOV_HTML_END;
     }
 
-    if (h->tag == NGX_EGOV_TAG_SCRIPT || h->tag == NGX_EGOV_TAG_STYLE) {
+    if (ngx_egov_html_raw_tag(h->tag)) {
         h->raw = h->tag;
         h->state = NGX_EGOV_S_RAW;
-
-        if (!h->has_nonce && !h->foreign) {
-            *at = q;
-            rc = NGX_EGOV_HTML_NONCE;
-        }
     }
 
-    return rc;
+    if (ngx_egov_html_reported(h, flags)) {
+        *at = q;
+        return NGX_EGOV_HTML_TAG;
+    }
+
+    if ((flags & NGX_EGOV_HTML_F_NONCE)
+        && (h->tag == NGX_EGOV_TAG_SCRIPT || h->tag == NGX_EGOV_TAG_STYLE)
+        && !h->has_nonce && !h->foreign)
+    {
+        *at = q;
+        return NGX_EGOV_HTML_NONCE;
+    }
+
+    return NGX_EGOV_HTML_END;
+}
+
+
+static int
+ngx_egov_html_reported(ngx_egov_html_t *h, unsigned flags)
+{
+    if (h->dropped) {
+        return 0;
+    }
+
+    if ((flags & NGX_EGOV_HTML_F_GATE) && h->gated
+        && (h->tag == NGX_EGOV_TAG_SCRIPT || h->tag == NGX_EGOV_TAG_IFRAME))
+    {
+        return 1;
+    }
+
+    return (flags & NGX_EGOV_HTML_F_HTML) && h->tag == NGX_EGOV_TAG_HTML;
 }
 
 
@@ -521,16 +627,15 @@ ngx_egov_html_src(ngx_egov_html_t *h, u_char c)
 static int
 ngx_egov_html_tag_kind(ngx_egov_html_t *h)
 {
-    if (h->len == 6 && memcmp(h->name, "script", 6) == 0) {
-        return NGX_EGOV_TAG_SCRIPT;
-    }
+    size_t  i, n;
 
-    if (h->len == 5 && memcmp(h->name, "style", 5) == 0) {
-        return NGX_EGOV_TAG_STYLE;
-    }
+    for (i = 1; i < sizeof(ngx_egov_html_tag_lens); i++) {
+        n = ngx_egov_html_tag_lens[i];
 
-    if (h->len == 4 && memcmp(h->name, "body", 4) == 0) {
-        return NGX_EGOV_TAG_BODY;
+        if (h->len == n && memcmp(h->name, ngx_egov_html_tag_names[i], n) == 0)
+        {
+            return (int) i;
+        }
     }
 
     return NGX_EGOV_TAG_OTHER;

@@ -158,3 +158,35 @@ ngx_egov_lang_parse_q(const u_char *p, const u_char *end)
 
     return q;
 }
+
+
+int
+ngx_egov_lang_of_page(const u_char *p, size_t len)
+{
+    const u_char  *last;
+
+    last = p + len;
+
+    while (p < last && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'
+                        || *p == '\f'))
+    {
+        p++;
+    }
+
+    if (last - p < 2
+        || (last - p > 2 && p[2] != '-' && p[2] != ',' && p[2] != ' '
+            && p[2] != ';' && p[2] != '_'))
+    {
+        return -1;
+    }
+
+    if ((p[0] | 0x20) == 'a' && (p[1] | 0x20) == 'r') {
+        return NGX_EGOV_LANG_AR;
+    }
+
+    if ((p[0] | 0x20) == 'e' && (p[1] | 0x20) == 'n') {
+        return NGX_EGOV_LANG_EN;
+    }
+
+    return -1;
+}

@@ -30,6 +30,13 @@ typedef enum {
 ngx_egov_lang_e ngx_egov_lang_negotiate(const u_char *p, size_t len,
     ngx_egov_lang_e fallback);
 
+/*
+ * The language a page says it is in (Content-Language, <html lang>): the
+ * first tag's primary subtag ("ar", "ar-OM", " en, ar"), or -1 when it is
+ * none of ours
+ */
+int ngx_egov_lang_of_page(const u_char *p, size_t len);
+
 /* "en", "ar" */
 const char *ngx_egov_lang_code(ngx_egov_lang_e lang);
 

@@ -16,6 +16,14 @@
 #define NGX_HTTP_EGOV_TPL_RETURN_Q    3
 #define NGX_HTTP_EGOV_TPL_CATEGORIES  4
 #define NGX_HTTP_EGOV_TPL_CURRENT     5
+#define NGX_HTTP_EGOV_TPL_EMBED_TITLE 6
+#define NGX_HTTP_EGOV_TPL_EMBED_CAT   7
+#define NGX_HTTP_EGOV_TPL_EMBED_SRC   8
+#define NGX_HTTP_EGOV_TPL_EMBED_IN    9
+#define NGX_HTTP_EGOV_TPL_EMBED_IF    10
+#define NGX_HTTP_EGOV_TPL_EMBED_END   11
+#define NGX_HTTP_EGOV_TPL_ALLOW_IF    12
+#define NGX_HTTP_EGOV_TPL_ALLOW_END   13
 
 
 
@@ -38,6 +46,7 @@ typedef struct {
     ngx_egov_lang_e                     lang;
     ngx_array_t                        *texts[NGX_EGOV_LANG_MAX];
     ngx_uint_t                          page;
+    ngx_uint_t                          embed;
     ngx_str_t                           name;    /* for error messages */
 } ngx_http_egov_tpl_ctx_t;
 
@@ -62,6 +71,14 @@ static ngx_int_t ngx_http_egov_current_html(ngx_http_request_t *r,
     ngx_str_t *out);
 static size_t ngx_http_egov_html_escape(u_char *dst, u_char *src,
     size_t len);
+static ngx_int_t ngx_http_egov_render(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_http_egov_tpl_t *tpl, ngx_http_egov_embed_t *embed, ngx_str_t *out);
+static ngx_int_t ngx_http_egov_embed_parts(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_http_egov_embed_t *embed, ngx_str_t *values);
+static size_t ngx_http_egov_text_escape(u_char *dst, const u_char *src,
+    size_t len);
 
 
 /* the texts that name the other language on the settings page */
@@ -75,7 +92,7 @@ ngx_int_t
 ngx_http_egov_banner_compile(ngx_conf_t *cf,
     ngx_http_egov_consent_loc_conf_t *clcf)
 {
-    ngx_str_t                 *banner, *link, *page;
+    ngx_str_t                 *banner, *link, *page, *embed;
     ngx_uint_t                 lang;
     ngx_http_egov_tpl_ctx_t    tc;
 
@@ -108,6 +125,7 @@ ngx_http_egov_banner_compile(ngx_conf_t *cf,
                                : ngx_http_egov_asset("banner.html");
     link = ngx_http_egov_asset("link.html");
     page = ngx_http_egov_asset("page.html");
+    embed = ngx_http_egov_asset("embed.html");
 
     for (lang = 0; lang < NGX_EGOV_LANG_MAX; lang++) {
         tc.lang = lang;
@@ -137,6 +155,18 @@ ngx_http_egov_banner_compile(ngx_conf_t *cf,
         {
             return NGX_ERROR;
         }
+
+        ngx_str_set(&tc.name, "the placeholder of a held back embed");
+        tc.page = 0;
+        tc.embed = 1;
+
+        if (ngx_http_egov_tpl_compile(&tc, embed, &clcf->texts[lang].embed)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        tc.embed = 0;
     }
 
     return NGX_OK;
@@ -264,6 +294,30 @@ ngx_http_egov_tpl_compile(ngx_http_egov_tpl_ctx_t *tc, ngx_str_t *source,
 
         } else if (is("link_css")) {
             value = *ngx_http_egov_asset("link.css");
+
+        } else if (is("embed_css")) {
+            value = *ngx_http_egov_asset("embed.css");
+
+        } else if (tc->embed
+                   && (is("embed_title") || is("embed_category")
+                       || is("embed_src") || is("embed_inputs")
+                       || is("#embed_src") || is("/embed_src")
+                       || is("#embed_allow") || is("/embed_allow")))
+        {
+            if (ngx_http_egov_tpl_part(tc, tpl,
+                       is("embed_title") ? NGX_HTTP_EGOV_TPL_EMBED_TITLE
+                       : is("embed_category") ? NGX_HTTP_EGOV_TPL_EMBED_CAT
+                       : is("embed_src") ? NGX_HTTP_EGOV_TPL_EMBED_SRC
+                       : is("embed_inputs") ? NGX_HTTP_EGOV_TPL_EMBED_IN
+                       : is("#embed_src") ? NGX_HTTP_EGOV_TPL_EMBED_IF
+                       : is("/embed_src") ? NGX_HTTP_EGOV_TPL_EMBED_END
+                       : is("#embed_allow") ? NGX_HTTP_EGOV_TPL_ALLOW_IF
+                       : NGX_HTTP_EGOV_TPL_ALLOW_END)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            continue;
 
         } else if (is("js")) {
             value = *ngx_http_egov_asset("banner.js");
@@ -430,11 +484,38 @@ ngx_http_egov_banner_render(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
     ngx_http_egov_tpl_t *tpl, ngx_str_t *out)
 {
+    return ngx_http_egov_render(r, clcf, ctx, tpl, NULL, out);
+}
+
+
+ngx_int_t
+ngx_http_egov_banner_render_embed(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_http_egov_embed_t *embed, ngx_str_t *out)
+{
+    return ngx_http_egov_render(r, clcf, ctx, &clcf->texts[ctx->lang].embed,
+                                embed, out);
+}
+
+
+static ngx_int_t
+ngx_http_egov_render(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_http_egov_tpl_t *tpl, ngx_http_egov_embed_t *embed, ngx_str_t *out)
+{
     u_char                    *p;
     size_t                     len;
-    ngx_str_t                  nonce, ret, ret_q, cats, current;
-    ngx_uint_t                 i;
+    ngx_str_t                  nonce, ret, ret_q, cats, current, ev[4];
+    ngx_uint_t                 i, skip;
     ngx_http_egov_tpl_part_t  *part;
+
+    ngx_memzero(ev, sizeof(ev));
+
+    if (embed
+        && ngx_http_egov_embed_parts(r, clcf, ctx, embed, ev) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     ngx_str_null(&nonce);
     ngx_str_null(&cats);
@@ -517,6 +598,13 @@ ngx_http_egov_banner_render(ngx_http_request_t *r,
             }
             len += current.len;
             break;
+
+        case NGX_HTTP_EGOV_TPL_EMBED_TITLE:
+        case NGX_HTTP_EGOV_TPL_EMBED_CAT:
+        case NGX_HTTP_EGOV_TPL_EMBED_SRC:
+        case NGX_HTTP_EGOV_TPL_EMBED_IN:
+            len += ev[part[i].kind - NGX_HTTP_EGOV_TPL_EMBED_TITLE].len;
+            break;
         }
     }
 
@@ -526,13 +614,52 @@ ngx_http_egov_banner_render(ngx_http_request_t *r,
     }
 
     p = out->data;
+    skip = 0;
 
     for (i = 0; i < tpl->parts.nelts; i++) {
+
+        /*
+         * {{#embed_src}}...{{/embed_src}}: only with a link to show;
+         * {{#embed_allow}}...{{/embed_allow}}: only when allowing can work
+         * (not under Global Privacy Control, which outranks it)
+         */
+
+        switch (part[i].kind) {
+
+        case NGX_HTTP_EGOV_TPL_EMBED_IF:
+            skip |= (ev[2].len == 0);
+            continue;
+
+        case NGX_HTTP_EGOV_TPL_ALLOW_IF:
+            skip |= (embed && !embed->allow) << 1;
+            continue;
+
+        case NGX_HTTP_EGOV_TPL_EMBED_END:
+            skip &= ~1u;
+            continue;
+
+        case NGX_HTTP_EGOV_TPL_ALLOW_END:
+            skip &= ~2u;
+            continue;
+        }
+
+        if (skip) {
+            continue;
+        }
 
         switch (part[i].kind) {
 
         case NGX_HTTP_EGOV_TPL_LITERAL:
             p = ngx_cpymem(p, part[i].text.data, part[i].text.len);
+            break;
+
+        case NGX_HTTP_EGOV_TPL_EMBED_TITLE:
+        case NGX_HTTP_EGOV_TPL_EMBED_CAT:
+        case NGX_HTTP_EGOV_TPL_EMBED_SRC:
+        case NGX_HTTP_EGOV_TPL_EMBED_IN:
+            p = ngx_cpymem(p,
+                           ev[part[i].kind - NGX_HTTP_EGOV_TPL_EMBED_TITLE].data,
+                           ev[part[i].kind - NGX_HTTP_EGOV_TPL_EMBED_TITLE].len);
             break;
 
         case NGX_HTTP_EGOV_TPL_NONCE:
@@ -561,6 +688,114 @@ ngx_http_egov_banner_render(ngx_http_request_t *r,
     out->len = p - out->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * A held back embed's placeholder: its title and link as the page wrote
+ * them (attribute text: character references kept, nothing that could end
+ * the attribute or start a tag), the titles of its categories, and the
+ * form's categories (those granted and its own) to allow it for good.
+ * values: title, categories, src, inputs.
+ */
+
+static ngx_int_t
+ngx_http_egov_embed_parts(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_http_egov_embed_t *embed, ngx_str_t *values)
+{
+    u_char                    *p;
+    size_t                     len;
+    ngx_uint_t                 i, n, bits;
+    ngx_http_egov_category_t  *cat;
+
+    cat = clcf->categories ? clcf->categories->elts : NULL;
+    n = clcf->categories ? clcf->categories->nelts : 0;
+
+    len = (embed->title.len + embed->src.len) * 6;
+
+    for (i = 0; i < n; i++) {
+        len += cat[i].title[ctx->lang].len + cat[i].name.len + 64;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    values[0].data = p;
+    values[0].len = ngx_http_egov_text_escape(p, embed->title.data,
+                                              embed->title.len);
+    p += values[0].len;
+
+    values[1].data = p;
+
+    for (i = 0; i < n; i++) {
+        if (embed->categories & (1u << i)) {
+            if (p != values[1].data) {
+                p = ngx_cpymem(p, ctx->lang == NGX_EGOV_LANG_AR ? "، " : ", ",
+                               ctx->lang == NGX_EGOV_LANG_AR ? 3 : 2);
+            }
+
+            p = ngx_cpymem(p, cat[i].title[ctx->lang].data,
+                           cat[i].title[ctx->lang].len);
+        }
+    }
+
+    values[1].len = p - values[1].data;
+
+    values[2].data = p;
+    values[2].len = ngx_http_egov_text_escape(p, embed->src.data,
+                                              embed->src.len);
+    p += values[2].len;
+
+    values[3].data = p;
+    bits = embed->categories | ngx_http_egov_consent_granted(r, ctx);
+
+    for (i = 0; i < n; i++) {
+        if (bits & (1u << i)) {
+            p = ngx_sprintf(p, "<input type=\"hidden\" name=\"c\" "
+                               "value=\"%V\">", &cat[i].name);
+        }
+    }
+
+    values[3].len = p - values[3].data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Attribute text copied into text or a quoted attribute: its character
+ * references stay (they mean what they meant), what could end a value or
+ * begin a tag does not
+ */
+
+static size_t
+ngx_http_egov_text_escape(u_char *dst, const u_char *src, size_t len)
+{
+    u_char  *d;
+
+    for (d = dst; len; len--, src++) {
+        switch (*src) {
+        case '<':
+            d = ngx_cpymem(d, "&lt;", 4);
+            break;
+        case '>':
+            d = ngx_cpymem(d, "&gt;", 4);
+            break;
+        case '"':
+            d = ngx_cpymem(d, "&quot;", 6);
+            break;
+        case '\'':
+            d = ngx_cpymem(d, "&#39;", 5);
+            break;
+        default:
+            *d++ = *src;
+        }
+    }
+
+    return d - dst;
 }
 
 

@@ -20,6 +20,13 @@
 
 #define NGX_HTTP_EGOV_HOLD_MAX  8
 
+/*
+ * A marked start tag cut by the end of a buffer waits whole for its end:
+ * up to this long.  A longer one goes on as written (marked tags are
+ * written inert, so that is safe) and is logged.
+ */
+#define NGX_HTTP_EGOV_TAG_MAX   8192
+
 /* where </body> is looked for in a page whose length is known: its end */
 #define NGX_HTTP_EGOV_TAIL      4096
 
@@ -52,8 +59,10 @@ typedef struct {
 typedef struct {
     ngx_str_t                   insert;      /* banner or link, rendered */
     ngx_str_t                   nonce_attr;  /* ' nonce="..."' */
-    u_char                      hold[NGX_HTTP_EGOV_HOLD_MAX];
+    u_char                     *hold;        /* bytes waiting for more */
     size_t                      hold_len;
+    size_t                      hold_cap;
+    u_char                      hold_small[NGX_HTTP_EGOV_HOLD_MAX];
     off_t                       remaining;   /* of the page, or -1 */
     ngx_egov_html_t             html;        /* with nonces: where it is */
     ngx_chain_t                *free;        /* views of the input, */
@@ -62,6 +71,9 @@ typedef struct {
     u_char                     *tail;        /* ... into this */
     unsigned                    inserted:1;
     unsigned                    reading:1;
+    unsigned                    scan:1;      /* the whole page is read */
+    unsigned                    markup:1;    /* marked tags rewritten */
+    unsigned                    html_lang:1; /* <html lang> looked for */
 } ngx_http_egov_banner_filter_t;
 
 
@@ -80,6 +92,15 @@ static ngx_int_t ngx_http_egov_banner_flags(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_tag(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len,
+    ngx_uint_t held, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_render_insert(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx, ngx_http_egov_banner_filter_t *f);
+static void ngx_http_egov_banner_html_lang(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len);
+static ngx_int_t ngx_http_egov_banner_hold(ngx_http_egov_banner_filter_t *f,
+    const u_char *p, size_t len);
 static ngx_buf_t *ngx_http_egov_banner_view(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *p, const u_char *end,
     ngx_chain_t ***last);
@@ -122,11 +143,7 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
 {
     u_char                            *p;
     ngx_str_t                          nonce;
-    ngx_http_egov_tpl_t               *tpl;
     ngx_http_egov_banner_filter_t     *f;
-    ngx_http_egov_consent_loc_conf_t  *clcf;
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
 
     f = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_banner_filter_t));
     if (f == NULL) {
@@ -134,12 +151,7 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
     }
 
     if (ctx->inject & (NGX_HTTP_EGOV_INJECT_BANNER|NGX_HTTP_EGOV_INJECT_LINK)) {
-        tpl = (ctx->inject & NGX_HTTP_EGOV_INJECT_BANNER)
-              ? &clcf->texts[ctx->lang].banner : &clcf->texts[ctx->lang].link;
-
-        if (ngx_http_egov_banner_render(r, clcf, ctx, tpl, &f->insert)
-            != NGX_OK)
-        {
+        if (ngx_http_egov_banner_render_insert(r, ctx, f) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -161,18 +173,36 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
         f->nonce_attr.len = p - f->nonce_attr.data;
     }
 
+    f->hold = f->hold_small;
+    f->hold_cap = NGX_HTTP_EGOV_HOLD_MAX;
+
+    if (ctx->inject & NGX_HTTP_EGOV_INJECT_MARKUP) {
+        f->markup = 1;
+        f->hold_cap = NGX_HTTP_EGOV_TAG_MAX;
+
+        f->hold = ngx_pnalloc(r->pool, f->hold_cap);
+        if (f->hold == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    f->scan = (f->nonce_attr.len || f->markup);
+
+    /* the page's language from its <html lang>, when the page is read */
+    f->html_lang = (f->scan && ctx->lang_pending);
+
     ctx->filter = f;
 
     /*
-     * Nonces go into every tag: the whole page must be read, and how long
-     * it becomes is known only at its end.  The banner alone goes in once,
+     * Nonces go into every tag, marked tags change: the whole page must be
+     * read, and how long it becomes is known only at its end.  The banner alone goes in once,
      * near the end: when the page's length is known, only its last
      * NGX_HTTP_EGOV_TAIL bytes are searched for </body> (a file goes on as
      * it is, by sendfile, all but that end), and the page keeps a
      * Content-Length, the banner's longer.
      */
 
-    if (f->nonce_attr.len) {
+    if (f->scan) {
         r->filter_need_in_memory = 1;
         f->remaining = -1;
 
@@ -221,7 +251,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
         rc = ngx_http_next_body_filter(r, NULL);
 
-        if (f->nonce_attr.len) {
+        if (f->scan) {
             ngx_http_egov_banner_recycle(r, f, NULL);
         }
 
@@ -230,7 +260,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     /* the banner is in and no nonce is to be added: nothing more to do */
 
-    if (f->inserted && f->nonce_attr.len == 0 && f->hold_len == 0) {
+    if (f->inserted && !f->scan && f->hold_len == 0) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -240,7 +270,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     for (cl = in; cl; cl = cl->next) {
         last_buf = cl->buf->last_buf;
 
-        rc = f->nonce_attr.len
+        rc = f->scan
              ? ngx_http_egov_banner_rewrite(r, f, cl->buf, &last)
              : ngx_http_egov_banner_split(r, f, cl->buf, &last);
 
@@ -252,7 +282,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
             rc = ngx_http_next_body_filter(r, out);
 
-            if (f->nonce_attr.len) {
+            if (f->scan) {
                 ngx_http_egov_banner_recycle(r, f, out);
             }
 
@@ -309,7 +339,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     rc = ngx_http_next_body_filter(r, out);
 
-    if (f->nonce_attr.len) {
+    if (f->scan) {
         ngx_http_egov_banner_recycle(r, f, out);
     }
 
@@ -350,7 +380,7 @@ ngx_http_egov_banner_resume(ngx_http_request_t *r,
 
     rc = ngx_http_next_body_filter(r, out);
 
-    if (f->nonce_attr.len) {
+    if (f->scan) {
         ngx_http_egov_banner_recycle(r, f, out);
     }
 
@@ -613,7 +643,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {
     int            rc;
-    size_t         n;
+    unsigned       flags;
     ngx_buf_t     *view;
     ngx_uint_t     changed;
     const u_char  *pos, *seg, *at;
@@ -628,8 +658,13 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     changed = 0;
 
     for ( ;; ) {
+        flags = (f->inserted ? 0 : NGX_EGOV_HTML_F_BODY)
+                | (f->nonce_attr.len ? NGX_EGOV_HTML_F_NONCE : 0)
+                | (f->markup ? NGX_EGOV_HTML_F_GATE : 0)
+                | (f->html_lang ? NGX_EGOV_HTML_F_HTML : 0);
+
         at = NULL;
-        rc = ngx_egov_html_next(&f->html, &pos, b->last, !f->inserted, &at);
+        rc = ngx_egov_html_next(&f->html, &pos, b->last, flags, &at);
 
         if (rc == NGX_EGOV_HTML_END) {
             break;
@@ -637,11 +672,26 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
 
         if (rc == NGX_EGOV_HTML_PARTIAL && at == NULL) {
             /* the held beginning goes on in this buffer: it all waits */
-            n = b->last - b->pos;
-            ngx_memcpy(f->hold + f->hold_len, b->pos, n);
-            f->hold_len += n;
-            seg = b->last;
+
             changed = 1;
+
+            if (ngx_http_egov_banner_hold(f, b->pos, b->last - b->pos)
+                == NGX_OK)
+            {
+                seg = b->last;
+                break;
+            }
+
+            /* too long to hold: it goes on as it is */
+
+            if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            f->hold_len = 0;
+            ngx_egov_html_drop(&f->html);
             break;
         }
 
@@ -660,6 +710,42 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
             continue;
         }
 
+        if (rc == NGX_EGOV_HTML_TAG && f->html.lt == NULL) {
+            /* a marked tag that began in the held bytes: whole, at last */
+
+            changed = 1;
+            seg = at + 1;
+
+            if (ngx_http_egov_banner_hold(f, b->pos, at + 1 - b->pos)
+                == NGX_OK)
+            {
+                rc = ngx_http_egov_banner_tag(r, f, f->hold, f->hold_len, 1,
+                                              last);
+
+            } else {
+                /* too long to rewrite: inert, without its attributes */
+
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "egov consent: a marked tag longer than %uz "
+                              "bytes was served inert, without its "
+                              "attributes", (size_t) NGX_HTTP_EGOV_TAG_MAX);
+
+                rc = (f->html.tag == NGX_EGOV_TAG_IFRAME)
+                     ? ngx_http_egov_banner_link(r, (u_char *)
+                                                 "<iframe hidden>", 15, last)
+                     : ngx_http_egov_banner_link(r, (u_char *)
+                                        "<script type=\"text/plain\">", 26,
+                                        last);
+            }
+
+            if (rc != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            f->hold_len = 0;
+            continue;
+        }
+
         if (f->hold_len) {
             if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
                 != NGX_OK)
@@ -672,6 +758,27 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
 
         changed = 1;
 
+        if (rc == NGX_EGOV_HTML_TAG) {
+            /* a marked tag, whole in this buffer */
+
+            if (f->html.lt > seg) {
+                view = ngx_http_egov_banner_view(r, f, seg, f->html.lt, last);
+                if (view == NULL) {
+                    return NGX_ERROR;
+                }
+            }
+
+            if (ngx_http_egov_banner_tag(r, f, f->html.lt,
+                                         at + 1 - f->html.lt, 0, last)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            seg = at + 1;
+            continue;
+        }
+
         if (at > seg) {
             view = ngx_http_egov_banner_view(r, f, seg, at, last);
             if (view == NULL) {
@@ -682,9 +789,14 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
         seg = at;
 
         if (rc == NGX_EGOV_HTML_PARTIAL) {
-            f->hold_len = b->last - at;
-            ngx_memcpy(f->hold, at, f->hold_len);
-            seg = b->last;
+            if (ngx_http_egov_banner_hold(f, at, b->last - at) == NGX_OK) {
+                seg = b->last;
+
+            } else {
+                /* too long to hold: it goes on as it is */
+                ngx_egov_html_drop(&f->html);
+            }
+
             break;
         }
 
@@ -741,6 +853,146 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     }
 
     return ngx_http_egov_banner_flags(r, b, last);
+}
+
+
+/* the banner (or the settings link) in the page's language */
+
+static ngx_int_t
+ngx_http_egov_banner_render_insert(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx, ngx_http_egov_banner_filter_t *f)
+{
+    ngx_http_egov_tpl_t               *tpl;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    tpl = (ctx->inject & NGX_HTTP_EGOV_INJECT_BANNER)
+          ? &clcf->texts[ctx->lang].banner : &clcf->texts[ctx->lang].link;
+
+    return ngx_http_egov_banner_render(r, clcf, ctx, tpl, &f->insert);
+}
+
+
+/*
+ * The first <html> start tag: a page without Content-Language says its
+ * language there, and the banner, not yet in, speaks it
+ */
+
+static void
+ngx_http_egov_banner_html_lang(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len)
+{
+    int                           lang;
+    ngx_egov_html_tag_t           t;
+    ngx_http_egov_consent_ctx_t  *ctx;
+
+    f->html_lang = 0;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
+
+    if (ctx == NULL || !ngx_egov_html_tag_read(tag, len, &t)
+        || t.lang.value == NULL)
+    {
+        return;
+    }
+
+    lang = ngx_egov_lang_of_page(t.lang.value, t.lang.value_len);
+
+    if (lang < 0 || (ngx_egov_lang_e) lang == ctx->lang) {
+        return;
+    }
+
+    ctx->lang = (ngx_egov_lang_e) lang;
+
+    if (!f->inserted && f->insert.len
+        && ngx_http_egov_banner_render_insert(r, ctx, f) != NGX_OK)
+    {
+        /* the banner stays in the language it was in */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "egov consent: the banner could not be rendered "
+                      "again in the page's language");
+    }
+}
+
+
+/* bytes join those waiting, when they fit */
+
+static ngx_int_t
+ngx_http_egov_banner_hold(ngx_http_egov_banner_filter_t *f, const u_char *p,
+    size_t len)
+{
+    if (len > f->hold_cap - f->hold_len) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(f->hold + f->hold_len, p, len);
+    f->hold_len += len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A marked tag as this visitor gets it (ngx_http_egov_consent_markup.c):
+ * slices of a tag in the input go on as views of it; a tag that waited in
+ * f->hold, which the next one reuses, is copied
+ */
+
+static ngx_int_t
+ngx_http_egov_banner_tag(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len,
+    ngx_uint_t held, ngx_chain_t ***last)
+{
+    u_char                 *p;
+    size_t                  i, n, total;
+    ngx_buf_t              *b;
+    ngx_egov_html_piece_t   pieces[NGX_EGOV_HTML_PIECES_MAX + 1];
+
+    if (f->html.tag == NGX_EGOV_TAG_HTML) {
+        /* <html>: its lang, the tag as it is */
+        ngx_http_egov_banner_html_lang(r, f, tag, len);
+        pieces[0].data = tag;
+        pieces[0].len = len;
+        n = 1;
+
+    } else if (ngx_http_egov_markup_tag(r, tag, len, f->html.foreign,
+                                        &f->nonce_attr, pieces, &n)
+               != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (!held) {
+        for (i = 0; i < n; i++) {
+            if (ngx_http_egov_banner_view(r, f, pieces[i].data,
+                                          pieces[i].data + pieces[i].len,
+                                          last)
+                == NULL)
+            {
+                return NGX_ERROR;
+            }
+        }
+
+        return NGX_OK;
+    }
+
+    for (total = 0, i = 0; i < n; i++) {
+        total += pieces[i].len;
+    }
+
+    b = ngx_create_temp_buf(r->pool, total ? total : 1);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (p = b->last, i = 0; i < n; i++) {
+        p = ngx_cpymem(p, pieces[i].data, pieces[i].len);
+    }
+
+    b->last = p;
+
+    return ngx_http_egov_banner_pass(r, b, last);
 }
 
 

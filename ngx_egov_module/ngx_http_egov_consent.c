@@ -220,6 +220,13 @@ static ngx_command_t  ngx_http_egov_consent_commands[] = {
       offsetof(ngx_http_egov_consent_loc_conf_t, nonce_inject),
       NULL },
 
+    { ngx_string("egov_consent_markup"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, markup),
+      NULL },
+
     { ngx_string("egov_consent_banner"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_egov_consent_file,
@@ -378,6 +385,38 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
     }
 
     return ctx;
+}
+
+
+/*
+ * What the page may load for this visitor: the categories granted, none
+ * while the browser sends Global Privacy Control (it outranks an earlier
+ * choice, as the CSP's sources and the markup treat it)
+ */
+
+ngx_uint_t
+ngx_http_egov_consent_granted(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx)
+{
+    return ngx_http_egov_consent_refused(r, ctx) ? 0 : ctx->granted;
+}
+
+
+/* the browser refuses all, whatever was chosen before */
+
+ngx_uint_t
+ngx_http_egov_consent_refused(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx)
+{
+    ngx_table_elt_t  *gpc;
+
+    if (ctx->signal) {
+        return 1;
+    }
+
+    gpc = ngx_http_egov_header_in(r, (u_char *) "sec-gpc", 7);
+
+    return gpc && gpc->value.len == 1 && gpc->value.data[0] == '1';
 }
 
 
@@ -1253,6 +1292,7 @@ ngx_http_egov_consent_create_loc_conf(ngx_conf_t *cf)
     conf->unknown_allow = NGX_CONF_UNSET;
     conf->lang = NGX_CONF_UNSET;
     conf->nonce_inject = NGX_CONF_UNSET;
+    conf->markup = NGX_CONF_UNSET;
     conf->banner_file = NGX_CONF_UNSET_PTR;
     conf->proof_log = NGX_CONF_UNSET_PTR;
 
@@ -1288,6 +1328,7 @@ ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_str_value(conf->policy_url, prev->policy_url, "");
     ngx_conf_merge_str_value(conf->path, prev->path, "/.egov/consent");
     ngx_conf_merge_value(conf->nonce_inject, prev->nonce_inject, 0);
+    ngx_conf_merge_value(conf->markup, prev->markup, 0);
     ngx_conf_merge_ptr_value(conf->banner_file, prev->banner_file, NULL);
     if (conf->proof_log == NGX_CONF_UNSET_PTR) {
         conf->proof_log = prev->proof_log;

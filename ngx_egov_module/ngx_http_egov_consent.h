@@ -11,6 +11,7 @@
 #include "ngx_http_egov_module.h"
 #include "ngx_egov_consent_cookie.h"
 #include "ngx_http_egov_regex.h"
+#include "ngx_egov_html_tag.h"
 
 
 #define NGX_HTTP_EGOV_CONSENT_NECESSARY  -1     /* never held back */
@@ -26,6 +27,7 @@
 #define NGX_HTTP_EGOV_INJECT_BANNER  0x01
 #define NGX_HTTP_EGOV_INJECT_LINK    0x02
 #define NGX_HTTP_EGOV_INJECT_NONCE   0x04
+#define NGX_HTTP_EGOV_INJECT_MARKUP  0x08
 
 
 /* a template compiled into literal parts and per-request placeholders */
@@ -56,6 +58,7 @@ typedef struct {
     ngx_http_egov_tpl_t         banner;
     ngx_http_egov_tpl_t         link;
     ngx_http_egov_tpl_t         page;
+    ngx_http_egov_tpl_t         embed;       /* a held back embed's place */
     ngx_str_t                   words[6];    /* see ngx_http_egov_banner.c */
 } ngx_http_egov_consent_texts_t;
 
@@ -84,6 +87,7 @@ typedef struct {
     ngx_array_t                *sources;     /* egov_consent_source */
     ngx_str_t                   cookie_domain; /* "": host-only */
     ngx_uint_t                  mode;        /* opt-in, notice */
+    ngx_flag_t                  markup;      /* egov_consent_markup */
 } ngx_http_egov_consent_loc_conf_t;
 
 
@@ -95,6 +99,15 @@ typedef struct {
 } ngx_http_egov_consent_main_conf_t;
 
 
+/* a held back embed, for its placeholder */
+typedef struct {
+    ngx_str_t                   title;       /* as the page wrote them */
+    ngx_str_t                   src;         /* "": no link to it */
+    ngx_uint_t                  categories;  /* bits */
+    ngx_uint_t                  allow;       /* a form to allow it */
+} ngx_http_egov_embed_t;
+
+
 /* the visitor's consent, worked out once per request */
 typedef struct {
     unsigned                    resolved:1;
@@ -102,6 +115,7 @@ typedef struct {
     unsigned                    signal:1;    /* Sec-GPC (or DNT) refused */
     unsigned                    own_page:1;  /* the settings page itself */
     unsigned                    expired:1;   /* refused cookies expired */
+    unsigned                    lang_pending:1;  /* <html lang> may say */
     ngx_uint_t                  granted;     /* bits of categories */
     ngx_egov_consent_t          cookie;
     ngx_uint_t                  inject;      /* NGX_HTTP_EGOV_INJECT_* */
@@ -134,6 +148,11 @@ ngx_int_t ngx_http_egov_consent_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_egov_consent_expire(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_uint_t granted);
 
+/* ngx_http_egov_consent_markup.c */
+ngx_int_t ngx_http_egov_markup_tag(ngx_http_request_t *r, const u_char *tag,
+    size_t len, ngx_uint_t foreign, ngx_str_t *nonce_attr,
+    ngx_egov_html_piece_t *out, size_t *n);
+
 /* ngx_http_egov_consent_source.c */
 char *ngx_http_egov_consent_source(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -146,6 +165,10 @@ ngx_int_t ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value);
 ngx_http_egov_consent_ctx_t *ngx_http_egov_consent_resolve(
     ngx_http_request_t *r, ngx_http_egov_consent_loc_conf_t *clcf);
 ngx_int_t ngx_http_egov_consent_vary(ngx_http_request_t *r);
+ngx_uint_t ngx_http_egov_consent_granted(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx);
+ngx_uint_t ngx_http_egov_consent_refused(ngx_http_request_t *r,
+    ngx_http_egov_consent_ctx_t *ctx);
 ngx_int_t ngx_http_egov_consent_classify_map(
     ngx_http_egov_consent_loc_conf_t *clcf, u_char *name, size_t len,
     ngx_http_egov_cookie_map_t **found);
@@ -162,6 +185,9 @@ ngx_int_t ngx_http_egov_banner_compile(ngx_conf_t *cf,
 ngx_int_t ngx_http_egov_banner_render(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
     ngx_http_egov_tpl_t *tpl, ngx_str_t *out);
+ngx_int_t ngx_http_egov_banner_render_embed(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_http_egov_embed_t *embed, ngx_str_t *out);
 ngx_int_t ngx_http_egov_banner_asset(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf);
 

@@ -84,6 +84,10 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
         if (clcf->nonce_inject) {
             ctx->inject |= NGX_HTTP_EGOV_INJECT_NONCE;
         }
+
+        if (clcf->markup) {
+            ctx->inject |= NGX_HTTP_EGOV_INJECT_MARKUP;
+        }
     }
 
     if (ctx->inject == 0) {
@@ -275,36 +279,21 @@ static void
 ngx_http_egov_consent_page_lang(ngx_http_request_t *r,
     ngx_http_egov_consent_ctx_t *ctx)
 {
-    u_char           *p, *last;
+    int               lang;
     ngx_table_elt_t  *h;
 
     h = ngx_http_egov_header_out(r, (u_char *) "Content-Language",
                                  sizeof("Content-Language") - 1);
     if (h == NULL) {
+        /* the page's <html lang> may say, as the page streams by */
+        ctx->lang_pending = 1;
         return;
     }
 
-    p = h->value.data;
-    last = p + h->value.len;
+    lang = ngx_egov_lang_of_page(h->value.data, h->value.len);
 
-    while (p < last && *p == ' ') {
-        p++;
-    }
-
-    /* "ar", "ar-OM", "ar, en": the first tag's language */
-
-    if (last - p < 2
-        || (last - p > 2 && p[2] != '-' && p[2] != ',' && p[2] != ' '
-            && p[2] != ';'))
-    {
-        return;
-    }
-
-    if (ngx_strncasecmp(p, (u_char *) "ar", 2) == 0) {
-        ctx->lang = NGX_EGOV_LANG_AR;
-
-    } else if (ngx_strncasecmp(p, (u_char *) "en", 2) == 0) {
-        ctx->lang = NGX_EGOV_LANG_EN;
+    if (lang >= 0) {
+        ctx->lang = (ngx_egov_lang_e) lang;
     }
 }
 

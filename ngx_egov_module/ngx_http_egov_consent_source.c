@@ -296,7 +296,6 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
     size_t                             len;
     ngx_uint_t                         i, k, granted, added;
     ngx_array_t                        dirs;
-    ngx_table_elt_t                   *gpc;
     ngx_http_egov_consent_ctx_t       *ctx;
     ngx_http_egov_csp_directive_t     *d, *def;
     ngx_http_egov_consent_source_t    *s;
@@ -319,15 +318,7 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
         return NGX_ERROR;
     }
 
-    granted = ctx->granted;
-
-    gpc = ngx_http_egov_header_in(r, (u_char *) "sec-gpc", 7);
-
-    if (ctx->signal
-        || (gpc && gpc->value.len == 1 && gpc->value.data[0] == '1'))
-    {
-        granted = 0;
-    }
+    granted = ngx_http_egov_consent_granted(r, ctx);
 
     if (granted == 0) {
         return NGX_OK;

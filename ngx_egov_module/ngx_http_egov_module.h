@@ -83,6 +83,8 @@ typedef enum {
     NGX_EGOV_STAT_FLEET_FORGED,        /* not signed with the secret */
     NGX_EGOV_STAT_FLEET_STALE,         /* signed, outside the window */
     NGX_EGOV_STAT_REDIS_TOO_LARGE,     /* replies over max_reply */
+    NGX_EGOV_STAT_CONSENT_MARKUP_INERT,  /* marked tags served inert */
+    NGX_EGOV_STAT_CONSENT_MARKUP_ACTIVE, /* marked tags activated */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

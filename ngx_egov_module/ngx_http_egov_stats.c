@@ -141,6 +141,10 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
                  "replay window") },
     { ngx_string("redis_replies_too_large_total"),
       ngx_string("Redis links closed for a reply larger than max_reply") },
+    { ngx_string("consent_markup_inert_total"),
+      ngx_string("Marked scripts and embeds served inert (no consent)") },
+    { ngx_string("consent_markup_active_total"),
+      ngx_string("Marked scripts and embeds activated (consent given)") },
 };
 
 

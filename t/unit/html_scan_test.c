@@ -8,13 +8,18 @@
 /*
  * What is found in a page read in ranges of "chunk" bytes (0: at once):
  * "n12 " for a nonce before the ">" at offset 12, "b40 " where "</body"
- * begins (a PARTIAL's held bytes give the offset when the tag is known).
+ * begins, "t3-20 " a start tag reported from its "<" to its ">" (a
+ * PARTIAL's held bytes give the offset when the tag began earlier).
  */
+
+static unsigned  scan_flags = NGX_EGOV_HTML_F_NONCE|NGX_EGOV_HTML_F_BODY;
+
 
 static const char *
 found(const char *page, size_t chunk)
 {
-    int              rc, body;
+    int              rc;
+    unsigned         flags;
     size_t           len, start, n, held, o;
     const u_char    *p, *pos, *end, *at;
     ngx_egov_html_t  h;
@@ -26,7 +31,7 @@ found(const char *page, size_t chunk)
     o = 0;
     out[0] = '\0';
     held = 0;
-    body = 1;
+    flags = scan_flags;
 
     for (start = 0; start < len; start += n) {
         n = (chunk && chunk < len - start) ? chunk : len - start;
@@ -36,7 +41,7 @@ found(const char *page, size_t chunk)
 
         for ( ;; ) {
             at = NULL;
-            rc = ngx_egov_html_next(&h, &pos, end, body, &at);
+            rc = ngx_egov_html_next(&h, &pos, end, flags, &at);
 
             if (rc == NGX_EGOV_HTML_END) {
                 break;
@@ -50,7 +55,14 @@ found(const char *page, size_t chunk)
             }
 
             if (rc == NGX_EGOV_HTML_BODY) {
-                body = 0;
+                flags &= ~NGX_EGOV_HTML_F_BODY;
+            }
+
+            if (rc == NGX_EGOV_HTML_TAG) {
+                o += snprintf(out + o, sizeof(out) - o, "t%zu-%zu ",
+                              h.lt ? start + (size_t) (h.lt - p) : held,
+                              start + (size_t) (at - p));
+                continue;
             }
 
             o += snprintf(out + o, sizeof(out) - o, "%c%zu ",
@@ -150,6 +162,33 @@ main(void)
     T("<script src=\"https://t/a\"></script><script>x</script>", "n42 ",
       "the next script gets its nonce");
     T("<style src=\"https://t/\"></style>", "", "a style's src, as a script's");
+
+    /* text that is not markup: iframes, titles, text areas */
+    T("<title><script></title><textarea></body></textarea><script>",
+      "n58 ", "nothing in a title or a text area");
+    T("<iframe><script></iframe ><noembed><style></noembed></body>",
+      "b52 ", "nothing in an iframe or noembed");
+
+    /* marked tags, reported whole; other tags as before */
+    scan_flags = NGX_EGOV_HTML_F_NONCE|NGX_EGOV_HTML_F_BODY
+                 |NGX_EGOV_HTML_F_GATE;
+    T("<script type=\"text/plain\" data-egov-consent=\"a\">x</script>",
+      "t0-47 ", "a marked script is reported whole, not for a nonce");
+    T("<p><SCRIPT DATA-CATEGORY=a src=\"https://t/\"></script>",
+      "t3-43 ", "data-category, any case, another origin's");
+    T("<iframe title=\"v\" data-egov-consent=m data-src=\"/v\"></iframe>"
+      "<script>x</script></body>",
+      "t0-51 n68 b79 ", "an iframe, then others");
+    T("<script data-egov-consentx=a>x</script><div data-category=a>",
+      "n28 ", "other names and other tags are not reported");
+    T("<script title='data-egov-consent=\"a\"'>", "n37 ",
+      "not in a value");
+    T("<script/data-category=a/>x</script>", "t0-24 ", "slashes between");
+
+    scan_flags = NGX_EGOV_HTML_F_BODY|NGX_EGOV_HTML_F_HTML;
+    T("<!doctype html><HTML lang=\"ar\" dir=rtl><body><script></script></body>",
+      "t15-38 b62 ", "<html> when asked, no nonces when not");
+    T("<htmlx><html/></html>", "t7-13 ", "html, not htmlx; an end tag");
 
     return done_testing();
 }

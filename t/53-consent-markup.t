@@ -1,0 +1,234 @@
+#!/usr/bin/perl
+# Markup gating (egov_consent_markup): scripts and iframes the page marks
+# with data-egov-consent (or data-category) are served inert to a visitor
+# without that consent (a live-written one made inert, an iframe hidden
+# behind an accessible placeholder with a form to allow it) and active to
+# one with it (type restored from data-type, data-src made src, a nonce
+# for this origin's scripts); never under GPC.  The same bytes whatever
+# the buffers the page comes in; a marked tag too long to hold is served
+# inert; nginx -t checks the directive.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use JSON::PP qw(decode_json);
+use EgovTest;
+use EgovTest::Nginx;
+use EgovTest::Consent qw(consent_cookie $KEY);
+
+my $page = <<'END';
+<!doctype html><html lang="en"><head><title>t</title>
+<script type="text/plain" data-egov-consent="analytics" src="https://t.example/a.js" async></script>
+<script type="text/plain" data-category="analytics" data-type="module">window.x=1;</script>
+<script data-egov-consent="marketing" src="/m.js"></script>
+<script src="/app.js"></script>
+</head><body>
+<iframe title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+<iframe data-egov-consent="marketing analytics" src="javascript:alert(1)"></iframe>
+</body></html>
+END
+
+my $n = EgovTest::Nginx->new;
+$n->write_file('html/p.html', $page);
+$n->write_file('html/consent.key', $KEY);
+my $long = '<script data-egov-consent="marketing" src="/m.js" data-x="'
+         . ('x' x 9000) . '"></script>';
+$n->write_file('html/long.html', "<p>a</p>$long<p>b</p>\n");
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_consent on;
+    egov_consent_categories analytics marketing;
+    egov_consent_key ../html/consent.key;
+    egov_consent_markup on;
+END
+    location / { }
+    location /nonce/ { alias html/; egov_csp_nonce_inject on; }
+    location /b7/ { alias html/; sendfile off; output_buffers 1 7; }
+    location /b13/ { alias html/; sendfile off; output_buffers 1 13; }
+    location /b4k/ { alias html/; sendfile off; output_buffers 1 4k; }
+    location /off/ { alias html/; egov_consent_markup off; }
+    location = /status { egov_status; egov_consent off; }
+END2
+
+my %cookie = (
+    none      => consent_cookie(granted => 0, categories => 'analytics marketing'),
+    analytics => consent_cookie(granted => 1, categories => 'analytics marketing'),
+    all       => consent_cookie(granted => 3, categories => 'analytics marketing'),
+);
+
+sub get {
+    my ($uri, $who, @h) = @_;
+    my $res = $n->request(uri => $uri, headers => [
+        ($who ? (['Cookie', "egov_consent=$cookie{$who}"]) : ()), @h]);
+    (my $body = $res->body) =~ s/nonce="[^"]+"/nonce="N"/g;
+    $body =~ s/<div id="egov-consent".*//s;              # the banner
+    $body =~ s/<div class="egov-consent-link".*//s;      # or the link
+    return ($body, $res);
+}
+
+my $placeholder = <<'END';
+<div class="egov-consent-embed" role="region" aria-label="Map of offices" lang="en" dir="ltr" data-egov-embed data-nosnippet>
+<style nonce="N">CSS</style>
+<p class="egov-consent-embed__text"><strong>Map of offices</strong><br>Content from another site, shown only if you allow its cookies: Marketing.</p>
+<form class="egov-consent-embed__form" method="post" action="/.egov/consent">
+<input type="hidden" name="return" value="URI">
+INPUTS<button type="submit" name="action" value="save">Allow and show</button>
+</form>
+<p class="egov-consent-embed__once"><a href="https://maps.example/embed?a=1&amp;b=2" data-egov-embed-once>Show it this once</a></p>
+</div>
+END
+
+sub placeholder {
+    my ($uri, $inputs, %o) = @_;
+    my $p = $placeholder;
+    $p =~ s/URI/$uri/;
+    $p =~ s/INPUTS/$inputs/;
+    if ($o{second}) {
+        # a link that is not http(s) or a path is not shown
+        $p =~ s/Map of offices/javascript:alert(1)/g;
+        $p =~ s/: Marketing\./: Analytics, Marketing./;
+        $p =~ s/<p class="egov-consent-embed__once">[^\n]*\n//;
+    }
+    if ($o{gpc}) {
+        # under GPC allowing cannot work: no form
+        $p =~ s/<form.*<\/form>\n//s;
+    }
+    return $p;
+}
+
+sub normalize_css { my ($b) = @_; $b =~ s{(<style nonce="N">).*?(</style>)}{${1}CSS$2}gs; $b }
+
+my $hidden_m = '<input type="hidden" name="c" value="marketing">';
+my $hidden_a = '<input type="hidden" name="c" value="analytics">';
+
+# no choice yet: everything marked is inert, the iframes held back
+
+my ($b, $res) = get('/p.html');
+is($res->status, 200, 'no consent: 200');
+is(normalize_css($b), <<"END", 'no consent: inert scripts as written, the live one made inert, iframes behind placeholders');
+<!doctype html><html lang="en"><head><title>t</title>
+<script type="text/plain" data-egov-consent="analytics" src="https://t.example/a.js" async></script>
+<script type="text/plain" data-category="analytics" data-type="module">window.x=1;</script>
+<script type="text/plain" data-egov-consent="marketing" src="/m.js"></script>
+<script src="/app.js"></script>
+</head><body>
+@{[placeholder('/p.html', $hidden_m)]}<iframe hidden title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+@{[placeholder('/p.html', "$hidden_a$hidden_m", second => 1)]}<iframe hidden data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
+END
+is($res->header('Cache-Control'), 'private, no-cache', '... a page that depends on consent is not shared');
+like($res->header('Vary') // '', qr/Cookie/, '... Vary: Cookie');
+ok(!defined $res->header('Content-Length'), '... its length is not known in advance');
+like($res->body, qr{<style nonce="[^"]+">\.egov-consent-embed\{}, '... the placeholder carries its style, with the nonce');
+
+my ($none) = get('/p.html', 'none');
+is($none, $b, 'optional cookies refused: the same');
+
+# analytics granted
+
+($b) = get('/p.html', 'analytics');
+is(normalize_css($b), <<"END", 'analytics granted: its scripts active (data-type made the type), marketing\'s still inert');
+<!doctype html><html lang="en"><head><title>t</title>
+<script  data-egov-consent="analytics" src="https://t.example/a.js" async></script>
+<script  data-category="analytics" type="module">window.x=1;</script>
+<script type="text/plain" data-egov-consent="marketing" src="/m.js"></script>
+<script src="/app.js"></script>
+</head><body>
+@{[placeholder('/p.html', "$hidden_a$hidden_m")]}<iframe hidden title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+@{[placeholder('/p.html', "$hidden_a$hidden_m", second => 1)]}<iframe hidden data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
+END
+
+# everything granted
+
+($b) = get('/p.html', 'all');
+my $all = <<'END';
+<!doctype html><html lang="en"><head><title>t</title>
+<script  data-egov-consent="analytics" src="https://t.example/a.js" async></script>
+<script  data-category="analytics" type="module">window.x=1;</script>
+<script data-egov-consent="marketing" src="/m.js"></script>
+<script src="/app.js"></script>
+</head><body>
+<iframe title="Map of offices" data-egov-consent="marketing" src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+<iframe data-egov-consent="marketing analytics" src="javascript:alert(1)"></iframe>
+END
+is($b, $all, 'all granted: scripts active, iframes load, no placeholder');
+
+my ($gpc) = get('/p.html', 'all', ['Sec-GPC', '1']);
+is(normalize_css($gpc), <<"END", 'all granted but Global Privacy Control on: as refused, no form to allow');
+<!doctype html><html lang="en"><head><title>t</title>
+<script type="text/plain" data-egov-consent="analytics" src="https://t.example/a.js" async></script>
+<script type="text/plain" data-category="analytics" data-type="module">window.x=1;</script>
+<script type="text/plain" data-egov-consent="marketing" src="/m.js"></script>
+<script src="/app.js"></script>
+</head><body>
+@{[placeholder('/p.html', '', gpc => 1)]}<iframe hidden title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+@{[placeholder('/p.html', '', second => 1, gpc => 1)]}<iframe hidden data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
+END
+
+# nonces for this origin's marked scripts, inert or active
+
+($b) = get('/nonce/p.html', 'analytics');
+like($b, qr{<script  data-egov-consent="analytics" src="https://t\.example/a\.js" async></script>},
+     'nonce injection: another origin\'s marked script gets no nonce');
+like($b, qr{<script  data-category="analytics" type="module" nonce="N">window\.x=1;</script>},
+     '... an inline one does');
+like($b, qr{<script type="text/plain" data-egov-consent="marketing" src="/m\.js" nonce="N"></script>},
+     '... an inert one too (the banner\'s script may activate it in place)');
+like($b, qr{<script src="/app\.js" nonce="N"></script>}, '... and unmarked ones as before');
+
+# any buffers, the same bytes
+
+for my $who (undef, 'analytics', 'all') {
+    my ($whole) = get('/p.html', $who);
+    for my $loc ('b7', 'b13') {
+        my ($cut) = get("/$loc/p.html", $who);
+        $cut =~ s{value="/$loc/p\.html"}{value="/p.html"}g;
+        is($cut, $whole, 'buffers of ' . substr($loc, 1) . ' bytes, ' . ($who // 'no consent')
+           . ': the same page');
+    }
+}
+
+# markup gating off: the page as written
+
+($b) = get('/off/p.html');
+is($b, $page =~ s{</body></html>\n}{}r, 'egov_consent_markup off: the page as written');
+
+# a marked tag longer than what is held across buffers: inert, bare
+
+($b) = get('/b4k/long.html', 'all');
+is($b, "<p>a</p><script type=\"text/plain\">" . ('x' x 0) . '</script><p>b</p>' . "\n",
+   'a marked tag too long to hold, cut by buffers: inert, without attributes');
+like($n->error_log, qr/\[warn\].*a marked tag longer than 8192 bytes was served inert/,
+     '... and logged');
+($b) = get('/long.html', 'none');
+is($b, "<p>a</p>" . ($long =~ s/<script /<script type="text\/plain" /r) . "<p>b</p>\n",
+   'the same tag in one buffer: rewritten as any other');
+
+# the page's own language: <html lang> when the page is read anyway
+
+$n->write_file('html/ar.html', "<!doctype html>\n<HTML dir=rtl LANG='ar-OM'><body><p>x</p></body></html>\n");
+$res = $n->request(uri => '/nonce/ar.html', headers => [['Accept-Language', 'en']]);
+like($res->body, qr{<div id="egov-consent"[^>]* lang="ar" dir="rtl"}, '<html lang="ar-OM">: the banner in Arabic, whatever the browser prefers');
+$res = $n->request(uri => '/nonce/p.html', headers => [['Accept-Language', 'ar']]);
+like($res->body, qr{<div id="egov-consent"[^>]* lang="en" dir="ltr"}, '<html lang="en">: in English');
+$res = $n->request(uri => '/off/ar.html', headers => [['Accept-Language', 'en']]);
+like($res->body, qr{<div id="egov-consent"[^>]* lang="en"},
+     'a page not read whole (no nonces, no markup): the browser\'s language, as documented');
+
+# counted
+
+$res = $n->request(uri => '/status', headers => [['Accept', 'application/json']]);
+my $s = decode_json($res->body)->{counters};
+ok($s->{consent_markup_inert_total} > 0 && $s->{consent_markup_active_total} > 0,
+   "status counts inert ($s->{consent_markup_inert_total}) and activated ($s->{consent_markup_active_total}) tags");
+
+# nginx -t
+
+my ($ok, $out) = $n->test_config(http_config => "egov_consent on;\negov_consent_markup maybe;\n");
+ok(!$ok, 'egov_consent_markup maybe: refused');
+like($out, qr/invalid value "maybe" in "egov_consent_markup" directive, it must be "on" or "off" in \S+nginx\.conf:\d+/,
+     '... with file and line');
+
+$n->stop;
+is_deeply([$n->log_problems], [], 'no alerts, no sanitizer reports');
+
+done_testing();
