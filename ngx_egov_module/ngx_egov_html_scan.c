@@ -469,16 +469,21 @@ ngx_egov_html_holds(ngx_egov_html_t *h, unsigned flags)
         return 1;
     }
 
-    if (!(flags & (NGX_EGOV_HTML_F_GATE|NGX_EGOV_HTML_F_HTML))
-        || h->dropped || h->end_tag)
-    {
+    if (!(flags & (NGX_EGOV_HTML_F_GATE|NGX_EGOV_HTML_F_HTML))) {
+        return 0;
+    }
+
+    /* a "<": what follows decides (end_tag and dropped are the last tag's) */
+
+    if (h->state == NGX_EGOV_S_TAG_OPEN) {
+        return 1;
+    }
+
+    if (h->dropped || h->end_tag) {
         return 0;
     }
 
     switch (h->state) {
-
-    case NGX_EGOV_S_TAG_OPEN:
-        return 1;
 
     case NGX_EGOV_S_TAG_NAME:
         /* a name that may still become one of those reported */
@@ -518,6 +523,7 @@ static int
 ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q, unsigned flags,
     const u_char **at)
 {
+    h->pending = (h->state == NGX_EGOV_S_BEFORE_VALUE);
     h->state = NGX_EGOV_S_DATA;
 
     if (h->end_tag) {

@@ -73,6 +73,8 @@ typedef struct {
     uint8_t         foreign;       /* src names another origin */
     uint8_t         gated;         /* data-egov-consent, data-category */
     uint8_t         dropped;       /* the tag is not to be reported */
+    uint8_t         pending;       /* it ended at "name=>": what goes in
+                                      before its ">" would be a value */
     uint8_t         len;           /* of name[] */
     uint8_t         dashes;
     u_char          name[20];      /* lower case, the first 20 bytes */

@@ -225,7 +225,7 @@ size_t
 ngx_egov_html_gate(ngx_egov_html_tag_t *t, int allowed, const u_char *nonce,
     size_t nonce_len, ngx_egov_html_piece_t *out)
 {
-    int                    inert;
+    int                    inert, pending;
     const u_char          *p, *end, *gt;
     ngx_egov_gate_t        g;
     ngx_egov_html_attr_t   a;
@@ -243,18 +243,24 @@ ngx_egov_html_gate(ngx_egov_html_tag_t *t, int allowed, const u_char *nonce,
 
     if (!allowed) {
         if (t->iframe) {
-            ngx_egov_gate_insert(&g, t->attrs, " hidden");
+            /* a value of its own: a "=" after it stays the next name's */
+            ngx_egov_gate_insert(&g, t->attrs, " hidden=\"\"");
 
         } else if (!inert) {
             ngx_egov_gate_insert(&g, t->attrs, " type=\"text/plain\"");
         }
     }
 
+    pending = 0;
+
     for (p = t->attrs; ngx_egov_html_attr_next(&p, gt, &a); /* void */) {
+
+        /* "name=" right before ">": what goes in there would be its value */
+        pending = (a.value && a.value_len == 0 && a.value == gt);
 
         if (t->iframe) {
             if (ngx_egov_html_name_is(&a, "srcdoc") && !allowed) {
-                ngx_egov_gate_skip(&g, a.start, a.end);
+                ngx_egov_gate_insert(&g, a.start, "data-egov-");
 
             } else if (ngx_egov_html_name_is(&a, "src")) {
                 if (allowed && t->data_src.name == NULL) {
@@ -269,7 +275,7 @@ ngx_egov_html_gate(ngx_egov_html_tag_t *t, int allowed, const u_char *nonce,
                     continue;
                 }
 
-                ngx_egov_gate_skip(&g, a.start, a.end);
+                ngx_egov_gate_insert(&g, a.start, "data-egov-");
 
             } else if (allowed && a.start == t->data_src.start) {
                 ngx_egov_gate_skip(&g, a.start, a.start + 5);
@@ -288,7 +294,7 @@ ngx_egov_html_gate(ngx_egov_html_tag_t *t, int allowed, const u_char *nonce,
             }
 
             if (ngx_egov_html_name_is(&a, "type")) {
-                ngx_egov_gate_skip(&g, a.start, a.end);
+                ngx_egov_gate_insert(&g, a.start, "data-egov-");
 
             } else if (a.start == t->data_type.start) {
                 ngx_egov_gate_skip(&g, a.start, a.start + 5);
@@ -304,6 +310,11 @@ ngx_egov_html_gate(ngx_egov_html_tag_t *t, int allowed, const u_char *nonce,
 
     if (nonce_len) {
         ngx_egov_gate_piece(&g, g.cur, gt - g.cur);
+
+        if (pending) {
+            ngx_egov_gate_piece(&g, (const u_char *) "\"\"", 2);
+        }
+
         ngx_egov_gate_piece(&g, nonce, nonce_len);
         g.cur = gt;
     }
@@ -404,7 +415,7 @@ ngx_egov_gate_inert(ngx_egov_html_tag_t *t, ngx_egov_html_piece_t *out)
 {
     out[0].data = t->tag;
     out[0].len = t->attrs - t->tag;
-    out[1].data = (const u_char *) (t->iframe ? " hidden>"
+    out[1].data = (const u_char *) (t->iframe ? " hidden=\"\">"
                                               : " type=\"text/plain\">");
     out[1].len = strlen((const char *) out[1].data);
 

@@ -77,11 +77,14 @@ int ngx_egov_html_category_next(const u_char **p, const u_char *end,
 /*
  * The tag as a visitor gets it: "allowed" when the visitor granted every
  * category it names.  "nonce" (may be empty) goes in before the ">".
- * Allowed: a script loses its type attributes and its data-type becomes
- * its type; an iframe's data-src becomes its src (other srcs go).  Not
- * allowed: a script gets type="text/plain" first (a type it had becomes
- * data-type), an iframe gets "hidden" first and keeps no src or srcdoc (a
- * src becomes data-src).  Returns the number of pieces.
+ * Allowed: a script written inert loses its types and its data-type
+ * becomes its type; an iframe's data-src becomes its src (other srcs
+ * go).  Not allowed: a script gets type="text/plain" first (a type it had
+ * becomes data-type), an iframe gets "hidden" first and keeps no src or
+ * srcdoc (a src becomes data-src).  Attributes "go" by a prefix to their
+ * names (data-egov-src): nothing is taken out of the tag or put in it that
+ * would change how a browser reads the rest (fuzzed).  Returns the number
+ * of pieces.
  */
 size_t ngx_egov_html_gate(ngx_egov_html_tag_t *t, int allowed,
     const u_char *nonce, size_t nonce_len, ngx_egov_html_piece_t *out);

@@ -732,7 +732,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
 
                 rc = (f->html.tag == NGX_EGOV_TAG_IFRAME)
                      ? ngx_http_egov_banner_link(r, (u_char *)
-                                                 "<iframe hidden>", 15, last)
+                                        "<iframe hidden=\"\">", 18, last)
                      : ngx_http_egov_banner_link(r, (u_char *)
                                         "<script type=\"text/plain\">", 26,
                                         last);
@@ -808,7 +808,15 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
             continue;
         }
 
-        /* NGX_EGOV_HTML_NONCE */
+        /* NGX_EGOV_HTML_NONCE; after "name=", an empty value first */
+
+        if (f->html.pending
+            && ngx_http_egov_banner_view(r, f, (u_char *) "\"\"",
+                                         (u_char *) "\"\"" + 2, last)
+               == NULL)
+        {
+            return NGX_ERROR;
+        }
 
         if (ngx_http_egov_banner_view(r, f, f->nonce_attr.data,
                                       f->nonce_attr.data + f->nonce_attr.len,

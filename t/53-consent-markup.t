@@ -75,6 +75,7 @@ my $placeholder = <<'END';
 INPUTS<button type="submit" name="action" value="save">Allow and show</button>
 </form>
 <p class="egov-consent-embed__once"><a href="https://maps.example/embed?a=1&amp;b=2" data-egov-embed-once>Show it this once</a></p>
+<script src="/.egov/consent/banner.js?v=HASH" nonce="N" defer></script>
 </div>
 END
 
@@ -96,7 +97,12 @@ sub placeholder {
     return $p;
 }
 
-sub normalize_css { my ($b) = @_; $b =~ s{(<style nonce="N">).*?(</style>)}{${1}CSS$2}gs; $b }
+sub normalize_css {
+    my ($b) = @_;
+    $b =~ s{(<style nonce="N">).*?(</style>)}{${1}CSS$2}gs;
+    $b =~ s{banner\.js\?v=[0-9a-f]{8}}{banner.js?v=HASH}g;
+    return $b;
+}
 
 my $hidden_m = '<input type="hidden" name="c" value="marketing">';
 my $hidden_a = '<input type="hidden" name="c" value="analytics">';
@@ -112,8 +118,8 @@ is(normalize_css($b), <<"END", 'no consent: inert scripts as written, the live o
 <script type="text/plain" data-egov-consent="marketing" src="/m.js"></script>
 <script src="/app.js"></script>
 </head><body>
-@{[placeholder('/p.html', $hidden_m)]}<iframe hidden title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
-@{[placeholder('/p.html', "$hidden_a$hidden_m", second => 1)]}<iframe hidden data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
+@{[placeholder('/p.html', $hidden_m)]}<iframe hidden="" title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+@{[placeholder('/p.html', "$hidden_a$hidden_m", second => 1)]}<iframe hidden="" data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
 END
 is($res->header('Cache-Control'), 'private, no-cache', '... a page that depends on consent is not shared');
 like($res->header('Vary') // '', qr/Cookie/, '... Vary: Cookie');
@@ -128,13 +134,13 @@ is($none, $b, 'optional cookies refused: the same');
 ($b) = get('/p.html', 'analytics');
 is(normalize_css($b), <<"END", 'analytics granted: its scripts active (data-type made the type), marketing\'s still inert');
 <!doctype html><html lang="en"><head><title>t</title>
-<script  data-egov-consent="analytics" src="https://t.example/a.js" async></script>
-<script  data-category="analytics" type="module">window.x=1;</script>
+<script data-egov-type="text/plain" data-egov-consent="analytics" src="https://t.example/a.js" async></script>
+<script data-egov-type="text/plain" data-category="analytics" type="module">window.x=1;</script>
 <script type="text/plain" data-egov-consent="marketing" src="/m.js"></script>
 <script src="/app.js"></script>
 </head><body>
-@{[placeholder('/p.html', "$hidden_a$hidden_m")]}<iframe hidden title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
-@{[placeholder('/p.html', "$hidden_a$hidden_m", second => 1)]}<iframe hidden data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
+@{[placeholder('/p.html', "$hidden_a$hidden_m")]}<iframe hidden="" title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+@{[placeholder('/p.html', "$hidden_a$hidden_m", second => 1)]}<iframe hidden="" data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
 END
 
 # everything granted
@@ -142,8 +148,8 @@ END
 ($b) = get('/p.html', 'all');
 my $all = <<'END';
 <!doctype html><html lang="en"><head><title>t</title>
-<script  data-egov-consent="analytics" src="https://t.example/a.js" async></script>
-<script  data-category="analytics" type="module">window.x=1;</script>
+<script data-egov-type="text/plain" data-egov-consent="analytics" src="https://t.example/a.js" async></script>
+<script data-egov-type="text/plain" data-category="analytics" type="module">window.x=1;</script>
 <script data-egov-consent="marketing" src="/m.js"></script>
 <script src="/app.js"></script>
 </head><body>
@@ -160,20 +166,24 @@ is(normalize_css($gpc), <<"END", 'all granted but Global Privacy Control on: as 
 <script type="text/plain" data-egov-consent="marketing" src="/m.js"></script>
 <script src="/app.js"></script>
 </head><body>
-@{[placeholder('/p.html', '', gpc => 1)]}<iframe hidden title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
-@{[placeholder('/p.html', '', second => 1, gpc => 1)]}<iframe hidden data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
+@{[placeholder('/p.html', '', gpc => 1)]}<iframe hidden="" title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+@{[placeholder('/p.html', '', second => 1, gpc => 1)]}<iframe hidden="" data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
 END
 
 # nonces for this origin's marked scripts, inert or active
 
 ($b) = get('/nonce/p.html', 'analytics');
-like($b, qr{<script  data-egov-consent="analytics" src="https://t\.example/a\.js" async></script>},
+like($b, qr{<script data-egov-type="text/plain" data-egov-consent="analytics" src="https://t\.example/a\.js" async></script>},
      'nonce injection: another origin\'s marked script gets no nonce');
-like($b, qr{<script  data-category="analytics" type="module" nonce="N">window\.x=1;</script>},
+like($b, qr{<script data-egov-type="text/plain" data-category="analytics" type="module" nonce="N">window\.x=1;</script>},
      '... an inline one does');
 like($b, qr{<script type="text/plain" data-egov-consent="marketing" src="/m\.js" nonce="N"></script>},
      '... an inert one too (the banner\'s script may activate it in place)');
 like($b, qr{<script src="/app\.js" nonce="N"></script>}, '... and unmarked ones as before');
+$n->write_file('html/eq.html', "<script src= ></script><style media=>p{}</style>\n");
+($b) = get('/nonce/eq.html');
+is($b, qq{<script src= "" nonce="N"></script><style media="" nonce="N">p{}</style>\n},
+   'a tag ending in "name=": an empty value first, so the nonce is not taken for its value');
 
 # any buffers, the same bytes
 

@@ -1,5 +1,119 @@
 (function () {
     'use strict';
+    /* the banner and each held back embed load this script: once is enough */
+    if (window.egovConsent) {
+        return;
+    }
+    var me = document.currentScript;
+    var nonce = me ? me.nonce : '';
+
+    /* marked scripts and iframes (data-egov-consent, data-category) whose
+       categories are all granted come alive in place, as the module would
+       have served them */
+    var categories = function (el) {
+        var v = el.getAttribute('data-egov-consent');
+        if (v === null) {
+            v = el.getAttribute('data-category') || '';
+        }
+        return v.toLowerCase().split(/[\s,]+/).filter(Boolean);
+    };
+    var allowed = function (el, granted) {
+        var c = categories(el);
+        return c.length > 0 && c.every(function (x) {
+            return granted.indexOf(x) >= 0;
+        });
+    };
+    var placeholderOf = function (frame) {
+        var p = frame.previousElementSibling;
+        return p && p.hasAttribute('data-egov-embed') ? p : null;
+    };
+    /* a frame the page's CSP refuses (its origin comes with consent,
+       egov_consent_source): the page again, now with it, after a choice;
+       the frame's own page, when shown once */
+    var waiting = {};
+    var originOf = function (u) {
+        try {
+            return new URL(u, location.href).origin;
+        } catch (e) {
+            return '';
+        }
+    };
+    document.addEventListener('securitypolicyviolation', function (e) {
+        var then = waiting[originOf(e.blockedURI)];
+        if (then) {
+            waiting = {};
+            if (then === true) {
+                location.reload();
+            } else {
+                location.assign(then);
+            }
+        }
+    });
+    var showFrame = function (frame, once) {
+        var src = frame.getAttribute('data-src');
+        var p = placeholderOf(frame);
+        if (src !== null) {
+            waiting[originOf(src)] = once ? src : true;
+            frame.removeAttribute('data-src');
+            frame.setAttribute('src', src);
+        }
+        frame.hidden = false;
+        if (p) {
+            p.parentNode.removeChild(p);
+        }
+    };
+    var activate = function (granted) {
+        granted = (granted || []).map(function (x) {
+            return String(x).toLowerCase();
+        });
+        var scripts = document.querySelectorAll(
+            'script[data-egov-consent],script[data-category]');
+        Array.prototype.forEach.call(scripts, function (old) {
+            var type = (old.getAttribute('type') || '').trim().toLowerCase();
+            if (type !== 'text/plain' || !allowed(old, granted)) {
+                return;
+            }
+            var s = document.createElement('script');
+            Array.prototype.forEach.call(old.attributes, function (a) {
+                if (a.name !== 'type' && a.name !== 'data-type'
+                    && a.name !== 'nonce') {
+                    s.setAttribute(a.name, a.value);
+                }
+            });
+            if (old.getAttribute('data-type')) {
+                s.type = old.getAttribute('data-type');
+            }
+            s.nonce = old.nonce || nonce;
+            if (old.hasAttribute('src')) {
+                s.async = old.hasAttribute('async');
+            } else {
+                s.text = old.text;
+            }
+            old.parentNode.replaceChild(s, old);
+        });
+        var frames = document.querySelectorAll(
+            'iframe[data-egov-consent],iframe[data-category]');
+        Array.prototype.forEach.call(frames, function (f) {
+            if (allowed(f, granted) && (f.hidden || f.hasAttribute('data-src'))) {
+                showFrame(f);
+            }
+        });
+    };
+    window.egovConsent = { activate: activate };
+
+    /* "show it this once": in place, without storing a choice */
+    document.addEventListener('click', function (e) {
+        var a = e.target && e.target.closest
+                && e.target.closest('a[data-egov-embed-once]');
+        var p = a && a.closest('[data-egov-embed]');
+        var frame = p && p.nextElementSibling;
+        if (frame && frame.tagName === 'IFRAME') {
+            e.preventDefault();
+            showFrame(frame, true);
+            frame.focus();
+        }
+    });
+
     var root = document.getElementById('egov-consent');
     if (!root || !window.fetch || !window.URLSearchParams) {
         return;
@@ -61,7 +175,10 @@
                 throw new Error(r.status);
             }
             return r.json();
-        }).then(function () {
+        }).then(function (choice) {
+            /* what was just granted comes alive without a reload */
+            activate(choice && typeof choice.consent === 'string'
+                     ? choice.consent.split(',') : []);
             /* the choice is made: say so, leave the settings link behind,
                and keep the style it needs (the banner's stylesheet has it;
                a template with the style inline keeps its style element) */

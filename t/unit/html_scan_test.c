@@ -184,6 +184,8 @@ main(void)
     T("<script title='data-egov-consent=\"a\"'>", "n37 ",
       "not in a value");
     T("<script/data-category=a/>x</script>", "t0-24 ", "slashes between");
+    T("</body><script data-category=a>", "b0 t7-30 ",
+      "a tag after an end tag, cut after its \"<\" (found by fuzzing)");
 
     scan_flags = NGX_EGOV_HTML_F_BODY|NGX_EGOV_HTML_F_HTML;
     T("<!doctype html><HTML lang=\"ar\" dir=rtl><body><script></script></body>",

@@ -82,8 +82,9 @@ main(void)
 
     G("<script type=\"text/plain\" data-egov-consent=\"analytics\" "
       "src=\"https://t/a.js\">", 1, "",
-      "<script  data-egov-consent=\"analytics\" src=\"https://t/a.js\">",
-      "allowed: the type goes");
+      "<script data-egov-type=\"text/plain\" data-egov-consent=\"analytics\" "
+      "src=\"https://t/a.js\">",
+      "allowed: the type goes (by a prefix to its name)");
     G("<script type=\"text/plain\" data-egov-consent=\"analytics\" "
       "src=\"https://t/a.js\">", 0, "",
       "<script type=\"text/plain\" data-egov-consent=\"analytics\" "
@@ -91,10 +92,12 @@ main(void)
       "not allowed: unchanged");
     G("<script type='TEXT/PLAIN ' data-category=a data-type=module>", 1,
       " nonce=\"N\"",
-      "<script  data-category=a type=module nonce=\"N\">",
+      "<script data-egov-type='TEXT/PLAIN ' data-category=a type=module "
+      "nonce=\"N\">",
       "allowed: data-type becomes the type, the nonce goes in");
     G("<script type=text/plain type=module data-category=a>", 1, "",
-      "<script   data-category=a>", "allowed: every type goes");
+      "<script data-egov-type=text/plain data-egov-type=module "
+      "data-category=a>", "allowed: every type goes");
     G("<script data-egov-consent=a>x", 0, "", "(not a tag)",
       "what is no tag is refused");
 
@@ -120,20 +123,35 @@ main(void)
     G("<iframe title=\"Map\" data-egov-consent=marketing "
       "data-src=\"https://m/e\" src=\"about:blank\">", 1, "",
       "<iframe title=\"Map\" data-egov-consent=marketing "
-      "src=\"https://m/e\" >",
+      "src=\"https://m/e\" data-egov-src=\"about:blank\">",
       "allowed: data-src becomes src, other srcs go");
     G("<iframe title=\"Map\" data-egov-consent=marketing "
       "data-src=\"https://m/e\">", 0, "",
-      "<iframe hidden title=\"Map\" data-egov-consent=marketing "
+      "<iframe hidden=\"\" title=\"Map\" data-egov-consent=marketing "
       "data-src=\"https://m/e\">",
       "not allowed: hidden, nothing to load");
     G("<iframe data-egov-consent=m src=\"https://m/e\" src=x "
       "srcdoc=\"<p>\">", 0, "",
-      "<iframe hidden data-egov-consent=m data-src=\"https://m/e\"  >",
+      "<iframe hidden=\"\" data-egov-consent=m data-src=\"https://m/e\" "
+      "data-egov-src=x data-egov-srcdoc=\"<p>\">",
       "not allowed, written live: src kept as data-src, others go");
     G("<iframe data-egov-consent=m src=\"https://m/e\">", 1, "",
       "<iframe data-egov-consent=m src=\"https://m/e\">",
       "allowed, written live: unchanged");
+
+    /* what goes in never changes how the rest is read (found by fuzzing) */
+
+    G("<iframe a src=b =c data-category=m>", 0, "",
+      "<iframe hidden=\"\" a data-src=b =c data-category=m>",
+      "an attribute between a name and \"=c\" is renamed, never taken out");
+
+    G("<iframe =\"a src=b\" data-category=m>", 0, "",     /* src: b" */
+      "<iframe hidden=\"\" =\"a data-src=b\" data-category=m>",
+      "hidden gets a value: a \"=\" after it stays the next name's");
+    G("<script type=text/plain data-category=a src= >", 1, " nonce=\"N\"",
+      "<script data-egov-type=text/plain data-category=a src= \"\" "
+      "nonce=\"N\">",
+      "after \"src=\" an empty value, then the nonce (not src's value)");
 
     /* attributes as browsers read them */
 
@@ -173,7 +191,7 @@ main(void)
     }
     strcat(big, ">");
 
-    G(big, 0, "", "<iframe hidden>",
+    G(big, 0, "", "<iframe hidden=\"\">",
       "too many changes, not allowed: bare and inert");
 
     strcpy(big, "<script type=text/plain data-category=a");
