@@ -71,6 +71,8 @@ enum {
 #define NGX_EGOV_SRC_SCHEME_MAX  32
 
 
+static const u_char *ngx_egov_html_skip(ngx_egov_html_t *h,
+    const u_char *lt, const u_char *end);
 static void ngx_egov_html_src(ngx_egov_html_t *h, u_char c);
 static int ngx_egov_html_tag_kind(ngx_egov_html_t *h);
 static int ngx_egov_html_reported(ngx_egov_html_t *h, unsigned flags);
@@ -109,15 +111,32 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
         switch (h->state) {
 
         case NGX_EGOV_S_DATA:
-            q = memchr(p, '<', end - p);
-            if (q == NULL) {
-                p = end - 1;
-                break;
+
+            /* "<p>", "</div>", "<br/>": read at once, when whole here */
+
+            for ( ;; ) {
+                q = memchr(p, '<', end - p);
+                if (q == NULL) {
+                    p = end - 1;
+                    break;
+                }
+
+                q = ngx_egov_html_skip(h, q, end);
+
+                if (q == NULL) {
+                    p = h->lt;
+                    h->state = NGX_EGOV_S_TAG_OPEN;
+                    break;
+                }
+
+                p = q + 1;
+
+                if (p == end) {
+                    p = q;
+                    break;
+                }
             }
 
-            p = q;
-            h->lt = q;
-            h->state = NGX_EGOV_S_TAG_OPEN;
             break;
 
         case NGX_EGOV_S_TAG_OPEN:
@@ -451,6 +470,73 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 
 
 /*
+ * The fast way through most tags: a name that is none of ours, no
+ * attribute value (nothing of "=", quotes), the ">" in this range.  Returns
+ * the ">" read; NULL leaves the tag to the states (h->lt set), which read
+ * it the same way, byte by byte.
+ */
+
+static const u_char *
+ngx_egov_html_skip(ngx_egov_html_t *h, const u_char *lt, const u_char *end)
+{
+    u_char         c;
+    const u_char  *p, *name;
+
+    h->lt = lt;
+    p = lt + 1;
+
+    if (p < end && *p == '/') {
+        p++;
+    }
+
+    if (p >= end || !ngx_egov_html_alpha(*p)) {
+        return NULL;
+    }
+
+    name = p;
+
+    while (p < end && !ngx_egov_html_space(*p) && *p != '/' && *p != '>') {
+        p++;
+    }
+
+    if (p - name > 8 || p >= end) {
+        /* none of ours is longer than 8; or its end is not here */
+        if (p >= end) {
+            return NULL;
+        }
+
+    } else {
+        h->len = 0;
+
+        while (name < p) {
+            ngx_egov_html_name(h, *name++);
+        }
+
+        if (ngx_egov_html_tag_kind(h) != NGX_EGOV_TAG_OTHER) {
+            return NULL;
+        }
+    }
+
+    for ( /* void */ ; p < end; p++) {
+        c = *p;
+
+        if (c == '>') {
+            h->end_tag = (lt[1] == '/');
+            h->dropped = 0;
+            h->tag = NGX_EGOV_TAG_OTHER;
+            return p;
+        }
+
+        if (c == '=' || c == '"' || c == '\'' || c == '<') {
+            return NULL;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
  * Does the range end within what may be "</body" or a start tag to be
  * reported: its bytes must then wait for the rest
  */
@@ -633,18 +719,36 @@ ngx_egov_html_src(ngx_egov_html_t *h, u_char c)
 static int
 ngx_egov_html_tag_kind(ngx_egov_html_t *h)
 {
-    size_t  i, n;
+    int  t;
 
-    for (i = 1; i < sizeof(ngx_egov_html_tag_lens); i++) {
-        n = ngx_egov_html_tag_lens[i];
+    /* by length first: most tags (p, a, div, span, li) are none of ours */
 
-        if (h->len == n && memcmp(h->name, ngx_egov_html_tag_names[i], n) == 0)
-        {
-            return (int) i;
-        }
+    switch (h->len) {
+    case 3:
+        t = NGX_EGOV_TAG_XMP;
+        break;
+    case 4:
+        t = (h->name[0] == 'b') ? NGX_EGOV_TAG_BODY : NGX_EGOV_TAG_HTML;
+        break;
+    case 5:
+        t = (h->name[1] == 't') ? NGX_EGOV_TAG_STYLE : NGX_EGOV_TAG_TITLE;
+        break;
+    case 6:
+        t = (h->name[0] == 's') ? NGX_EGOV_TAG_SCRIPT : NGX_EGOV_TAG_IFRAME;
+        break;
+    case 7:
+        t = NGX_EGOV_TAG_NOEMBED;
+        break;
+    case 8:
+        t = (h->name[0] == 't') ? NGX_EGOV_TAG_TEXTAREA
+                                : NGX_EGOV_TAG_NOFRAMES;
+        break;
+    default:
+        return NGX_EGOV_TAG_OTHER;
     }
 
-    return NGX_EGOV_TAG_OTHER;
+    return (memcmp(h->name, ngx_egov_html_tag_names[t], h->len) == 0)
+           ? t : NGX_EGOV_TAG_OTHER;
 }
 
 

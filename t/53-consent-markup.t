@@ -185,6 +185,16 @@ $n->write_file('html/eq.html', "<script src= ></script><style media=>p{}</style>
 is($b, qq{<script src= "" nonce="N"></script><style media="" nonce="N">p{}</style>\n},
    'a tag ending in "name=": an empty value first, so the nonce is not taken for its value');
 
+# what the page wrote goes into the placeholder as text, never as markup
+
+$n->write_file('html/t.html', qq{<iframe title='Say "hi" <now> &amp; go' data-egov-consent=marketing data-src=" /v?a=1&amp;b=2"></iframe>\n});
+($b) = get('/t.html');
+like($b, qr{aria-label="Say &quot;hi&quot; &lt;now&gt; &amp; go"}, 'a title with quotes and brackets: escaped, its character references kept');
+like($b, qr{<a href=" /v\?a=1&amp;b=2" data-egov-embed-once>}, '... a path link kept');
+$n->write_file('html/t2.html', qq{<iframe data-egov-consent=marketing data-src="java&#115;cript:alert(1)"></iframe><iframe data-egov-consent=marketing data-src="JaVa\tScRiPt:x"></iframe><iframe data-egov-consent=marketing data-src="data:text/html,x"></iframe>\n});
+($b) = get('/t2.html');
+unlike($b, qr{data-egov-embed-once}, 'a link hidden behind a character reference, a tab or another scheme: not shown');
+
 # any buffers, the same bytes
 
 for my $who (undef, 'analytics', 'all') {
