@@ -185,6 +185,13 @@ $n->write_file('html/eq.html', "<script src= ></script><style media=>p{}</style>
 is($b, qq{<script src= "" nonce="N"></script><style media="" nonce="N">p{}</style>\n},
    'a tag ending in "name=": an empty value first, so the nonce is not taken for its value');
 
+# a category the configuration does not declare can never be granted
+
+$n->write_file('html/u.html', qq{<script type="text/plain" data-egov-consent="analytics statistics">x()</script>\n});
+($b) = get('/u.html', 'all');
+is($b, qq{<script type="text/plain" data-egov-consent="analytics statistics">x()</script>\n},
+   'a tag naming an undeclared category stays inert, whatever is granted');
+
 # what the page wrote goes into the placeholder as text, never as markup
 
 $n->write_file('html/t.html', qq{<iframe title='Say "hi" <now> &amp; go' data-egov-consent=marketing data-src=" /v?a=1&amp;b=2"></iframe>\n});
