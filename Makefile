@@ -11,7 +11,8 @@
 #                   what adds coverage into fuzz/corpus/ (then commit it)
 #   make deps       install missing Debian packages
 #   make install    the module, its load snippet and egovctl (DESTDIR=)
-#   make deb        build/libnginx-mod-http-egov.deb
+#   make deb        build/libnginx-mod-http-egov_VERSION_ARCH.deb, built
+#                   by dpkg-buildpackage from debian/ (lintian-clean)
 #
 # NGINX_SRC=/path/to/nginx builds against another nginx source tree.
 
@@ -57,11 +58,13 @@ egovctl: $(EGOVCTL)
 $(EGOVCTL): $(EGOVCTL_SRCS) ngx_egov_module/ngx_egov_json.h \
             ngx_egov_module/ngx_egov_cidr.h | deps
 	@mkdir -p $(BUILD)
-	$(CC) -O2 -g -Wall -Wextra -Werror -Ingx_egov_module \
-	    $(EGOVCTL_SRCS) -o $@
+	$(CC) -O2 -g $(CFLAGS) $(CPPFLAGS) -Wall -Wextra -Werror \
+	    -Ingx_egov_module $(EGOVCTL_SRCS) -o $@ $(LDFLAGS)
 
+# NO_DEPS=1: the packages are there (a package build, which must not call
+# apt-get)
 deps:
-	@tools/deps.sh build
+	@[ -n "$(NO_DEPS)" ] || tools/deps.sh build
 
 deps-test:
 	@tools/deps.sh build test
@@ -95,12 +98,13 @@ install: $(MODULE) $(EGOVCTL)
 	install -d $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
-	install -m 644 conf.examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
+	cp -R conf.examples/. $(DESTDIR)$(DOCDIR)/examples/
+	install -D -m 644 man/egovctl.1 $(DESTDIR)/usr/share/man/man1/egovctl.1
 
-deb: $(MODULE) $(EGOVCTL)
-	rm -rf $(BUILD)/deb
-	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(BUILD))/deb
-	tools/make-deb.sh $(BUILD)/deb $(BUILD)/libnginx-mod-http-egov.deb
+# the Debian way: dpkg-buildpackage with debian/ (see tools/make-deb.sh)
+deb:
+	@tools/deps.sh build package
+	tools/make-deb.sh $(BUILD)
 
 # each mutation of tools/mutations.txt built and run against its tests;
 # every one must be killed (not in .ci/run: about 20 minutes)

@@ -15,12 +15,14 @@ for what in "$@"; do
     test)
         pkgs="$pkgs perl libio-socket-ssl-perl redis-server openssl stunnel4"
         pkgs="$pkgs chromium ca-certificates clang libclang-rt-14-dev"
+        # t/83 builds and checks the package
+        pkgs="$pkgs dpkg-dev debhelper lintian"
         ;;
     bench)
         pkgs="$pkgs wrk"
         ;;
     package)
-        pkgs="$pkgs dpkg-dev"
+        pkgs="$pkgs dpkg-dev debhelper lintian nginx-dev"
         ;;
     *)
         echo "tools/deps.sh: unknown set \"$what\"" >&2

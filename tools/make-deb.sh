@@ -1,18 +1,32 @@
 #!/bin/sh
-# usage: tools/make-deb.sh STAGE OUT.deb
-# Builds the Debian package from a "make install DESTDIR=STAGE" tree, with
-# the control file and maintainer scripts of packaging/.
+# usage: tools/make-deb.sh BUILD_DIR
+# Builds the Debian packages the Debian way: dpkg-buildpackage with
+# debian/ (debhelper, dh_nginx) in a clean copy of the sources under
+# BUILD_DIR/pkg, so that "debian/rules clean" never touches this tree.
+# The packages end in BUILD_DIR: libnginx-mod-http-egov_VERSION_ARCH.deb
+# and its -dbgsym package.
 set -eu
-stage=$1
-out=$2
-version=$(sed -n 's/^#define NGX_HTTP_EGOV_VERSION *"\(.*\)"/\1/p' \
-          ngx_egov_module/ngx_http_egov_module.h)-1
-arch=$(dpkg --print-architecture)
+build=$1
+version=$(dpkg-parsechangelog -S Version)
+pkg=$build/pkg
+src=$pkg/ngx-egov-module-$version
 
-mkdir -p "$stage/DEBIAN"
-sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" packaging/control.in \
-    > "$stage/DEBIAN/control"
-install -m 755 packaging/postinst packaging/postrm "$stage/DEBIAN/"
+rm -rf "$pkg"
+mkdir -p "$src"
 
-dpkg-deb --root-owner-group --build "$stage" "$out" >/dev/null
-echo "built $out ($version, $arch)"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z | xargs -0 cp --parents -t "$src"
+else
+    tar -cf - --exclude=./build --exclude=./.git \
+        --exclude=./t/browser/node_modules . | tar -C "$src" -xf -
+fi
+
+(cd "$src" && dpkg-buildpackage -b -us -uc) > "$pkg/build.log" 2>&1 || {
+    tail -40 "$pkg/build.log" >&2
+    echo "make-deb: dpkg-buildpackage failed, see $pkg/build.log" >&2
+    exit 1
+}
+
+rm -f "$build"/libnginx-mod-http-egov*.deb
+cp "$pkg"/libnginx-mod-http-egov*.deb "$build"/
+ls "$build"/libnginx-mod-http-egov*.deb
