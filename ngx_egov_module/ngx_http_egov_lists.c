@@ -708,7 +708,17 @@ ngx_http_egov_list_parse(ngx_conf_t *cf, ngx_http_egov_list_t *list,
                            "%V: %ui invalid lines skipped", &list->path, bad);
     }
 
-    ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
+    /*
+     * Information: not shown at a start (nginx logs notice and up then),
+     * shown by "nginx -t" (info and up) but not by "nginx -t -q", which
+     * systemd runs before every start and reload
+     */
+
+    if (ngx_test_config && ngx_quiet_mode) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, cf->log, 0,
                   "egov: list \"%V\": %uz entries, %uz ranges, %uz KiB, "
                   "loaded in %M ms", &list->path,
                   ngx_egov_ipset_entries(list->set),

@@ -34,15 +34,31 @@ my ($ok, $out) = $n->test_config(config => <<'END');
     location / { return 200 "ok"; }
 END
 ok($ok, 'nginx -t passes with the big list');
+{
+    # as systemd runs it (nginx -t -q), with an error_log at notice: the
+    # list line is information, not news
+    my $q = EgovTest::Nginx->new(log_level => 'notice');
+    $q->write_file('html/l.netset', "127.0.0.2\n");
+    $q->write_config(config => "egov_blocklist ../html/l.netset;\n"
+                             . "location / { return 200; }\n");
+    local %ENV = (%ENV, $q->sanitizer_env);
+    my $bin = EgovTest::Nginx::nginx_binary();
+    my $p = $q->prefix;
+    $out = `$bin -t -q -p $p/ -c $p/conf/nginx.conf 2>&1`;
+    is($out, '', 'nginx -t -q says nothing (the list line is at info)');
+}
 
-my ($line) = $out =~ /(egov: list "\S+big\.netset": .*)/;
+$n->start;
+
+# the list line, at info, in the error log of a reload
+$n->reload;
+my ($line) = $n->error_log =~ /(egov: list "\S+big\.netset": .*)/;
+like($line, qr/\[info\]|: 1000000 entries/, 'logged at info on reload');
 like($line, qr/: 1000000 entries, \d+ ranges, \d+ KiB, loaded in \d+ ms/,
      'all 1,000,000 entries loaded');
 my ($kib, $ms) = $line =~ /(\d+) KiB, loaded in (\d+) ms/;
 diag "1,000,000 entries: $kib KiB, loaded in $ms ms (master, at configuration time)";
 cmp_ok($kib, '<', 100 * 1024, 'the compiled list takes well under 100 MB');
-
-$n->start;
 
 is($n->request(uri => '/', client_addr => '127.0.0.2')->status, 403, 'listed address refused');
 is($n->request(uri => '/', client_addr => '127.9.200.1')->status, 403, 'listed prefix refused');
