@@ -37,7 +37,7 @@ ok(-f "$dest/$_", "installed: $_") for (
     'usr/share/doc/libnginx-mod-http-egov/README.md',
     'usr/share/doc/libnginx-mod-http-egov/docs/directives.md',
     'usr/share/doc/libnginx-mod-http-egov/examples/portal.conf',
-    'usr/share/doc/libnginx-mod-http-egov/examples/egovctl.conf',
+    'usr/share/doc/libnginx-mod-http-egov/examples/debian/egovctl.conf',
 );
 is(`cat $dest/usr/share/nginx/modules-available/mod-http-egov.conf`,
    "load_module modules/ngx_http_egov_module.so;\n", 'the load snippet');
