@@ -1080,7 +1080,8 @@ ngx_http_egov_admin_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     path = value[1];
 
-    if (ngx_http_egov_conf_file(cf, &path, 0, 65536, 0, "egov_admin_token",
+    if (ngx_http_egov_conf_file(cf, &path, 0, 65536,
+                                NGX_HTTP_EGOV_FILE_SECRET, "egov_admin_token",
                                 &data)
         != NGX_CONF_OK)
     {

@@ -537,7 +537,9 @@ ngx_http_egov_anon_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    rv = ngx_http_egov_conf_file(cf, &value[1], 16, 4096, 1,
+    rv = ngx_http_egov_conf_file(cf, &value[1], 16, 4096,
+                                 NGX_HTTP_EGOV_FILE_TRIM
+                                 |NGX_HTTP_EGOV_FILE_SECRET,
                                  "egov_anon_secret", &amcf->secret);
 
     if (rv != NGX_CONF_OK) {

@@ -214,6 +214,9 @@ ngx_http_egov_ban(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    p->file = cf->conf_file->file.name.data;
+    p->line = cf->conf_file->line;
+
     p->factor = 1000;
     value = cf->args->elts;
 

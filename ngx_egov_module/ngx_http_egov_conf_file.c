@@ -11,13 +11,15 @@
 /*
  * "name" relative to the configuration's directory; "min" to "max" bytes.
  * A trailing newline is the editor's, not the content's: it is dropped
- * when "trim" and must not count towards "min".  Errors are said with the
+ * with NGX_HTTP_EGOV_FILE_TRIM and must not count towards "min".  A secret
+ * (NGX_HTTP_EGOV_FILE_SECRET: tokens, keys) that others can read is
+ * warned about: any local user could then use it.  Errors are said with the
  * file and line, as "what \"PATH\": ...".
  */
 
 char *
 ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
-    size_t max, ngx_uint_t trim, const char *what, ngx_str_t *out)
+    size_t max, ngx_uint_t flags, const char *what, ngx_str_t *out)
 {
     ssize_t           n;
     ngx_str_t         path;
@@ -52,7 +54,16 @@ ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
         return NGX_CONF_ERROR;
     }
 
-    out->len = ngx_file_size(&fi);
+    if ((flags & NGX_HTTP_EGOV_FILE_SECRET) && (fi.st_mode & S_IROTH)) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "%s \"%V\": others can read this secret "
+                           "(mode %ui%ui%ui): chmod o-r it", what, &path,
+                           (ngx_uint_t) (fi.st_mode >> 6) & 7,
+                           (ngx_uint_t) (fi.st_mode >> 3) & 7,
+                           (ngx_uint_t) fi.st_mode & 7);
+    }
+
+        out->len = ngx_file_size(&fi);
     out->data = ngx_pnalloc(cf->pool, out->len);
     if (out->data == NULL) {
         ngx_close_file(file.fd);
@@ -69,7 +80,7 @@ ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
         return NGX_CONF_ERROR;
     }
 
-    if (!trim) {
+    if (!(flags & NGX_HTTP_EGOV_FILE_TRIM)) {
         return NGX_CONF_OK;
     }
 

@@ -958,7 +958,9 @@ ngx_http_egov_consent_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     /* a key written with "echo" or "openssl rand -base64" ends a line */
 
     return ngx_http_egov_conf_file(cf, &value[1],
-                                   NGX_HTTP_EGOV_CONSENT_KEY_MIN, 4096, 1,
+                                   NGX_HTTP_EGOV_CONSENT_KEY_MIN, 4096,
+                                   NGX_HTTP_EGOV_FILE_TRIM
+                                   |NGX_HTTP_EGOV_FILE_SECRET,
                                    "egov_consent_key", &cmcf->key);
 }
 

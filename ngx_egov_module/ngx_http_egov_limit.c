@@ -67,7 +67,8 @@ static ngx_uint_t  ngx_http_egov_method_bits[] = {
 
 
 /*
- * egov_limit_zone name=NAME key=KEY rate=N r/s|r/m|r/h size=SIZE
+ * egov_limit_zone name=NAME key=KEY rate=N r/s|r/m|r/h size=SIZE, or as
+ * limit_req_zone writes it: egov_limit_zone KEY zone=NAME:SIZE rate=...
  *                 [ipv6_prefix=64];
  * "rate=10r/s" and "rate=10 r/s" are both accepted.
  */
@@ -105,6 +106,41 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (ngx_strncmp(value[i].data, "name=", 5) == 0) {
             zone->name.data = value[i].data + 5;
             zone->name.len = value[i].len - 5;
+            continue;
+        }
+
+        /* limit_req_zone's way: "$binary_remote_addr zone=NAME:10m" */
+
+        if (i == 1 && value[i].data[0] == '$') {
+            key = value[i];
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            zone->name.data = value[i].data + 5;
+            p = ngx_strlchr(zone->name.data, value[i].data + value[i].len,
+                            ':');
+
+            if (p == NULL) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_limit_zone: invalid \"%V\", "
+                                   "expected zone=NAME:SIZE", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            zone->name.len = p - zone->name.data;
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR || size < (ssize_t) (8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_limit_zone: invalid size \"%V\", "
+                                   "the least is %uzk", &s,
+                                   8 * ngx_pagesize / 1024);
+                return NGX_CONF_ERROR;
+            }
+
             continue;
         }
 
@@ -219,15 +255,19 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_limit_zone: invalid parameter \"%V\"",
-                           &value[i]);
+                           "egov_limit_zone: invalid parameter \"%V\", "
+                           "expected name=NAME key=KEY rate=RATE size=SIZE "
+                           "(or KEY zone=NAME:SIZE rate=RATE, as "
+                           "limit_req_zone), scope=, sync=, on_redis_error=, "
+                           "ipv6_prefix=", &value[i]);
         return NGX_CONF_ERROR;
     }
 
     if (zone->name.len == 0 || key.len == 0 || rate.len == 0 || size == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "egov_limit_zone: \"name=\", \"key=\", \"rate=\" "
-                           "and \"size=\" are required");
+                           "and \"size=\" are required (or, as "
+                           "limit_req_zone: KEY zone=NAME:SIZE rate=RATE)");
         return NGX_CONF_ERROR;
     }
 
@@ -381,9 +421,9 @@ ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u_char                             *p, *last, *comma;
     ngx_int_t                           n;
     ngx_str_t                          *value, name;
-    ngx_uint_t                          i, j, m, nodelay;
-    ngx_http_egov_limit_t              *limit, *limits;
-    ngx_http_egov_limit_zone_t        **zp;
+    ngx_uint_t                          i, m, nodelay;
+    ngx_http_egov_limit_t              *limit;
+    ngx_http_egov_limit_pending_t      *pending;
     ngx_http_egov_protect_main_conf_t  *pmcf;
 
     pmcf = ngx_http_conf_get_module_main_conf(cf,
@@ -501,55 +541,104 @@ ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         limit->delay = NGX_MAX_INT32_VALUE;
     }
 
-    zp = pmcf->zones.elts;
+    /* a zone declared later in the http block is found at its end */
 
-    for (j = 0; j < pmcf->zones.nelts; j++) {
-        if (zp[j]->name.len == name.len
-            && ngx_strncmp(zp[j]->name.data, name.data, name.len) == 0)
-        {
-            limit->zone = zp[j];
-            break;
-        }
-    }
-
-    if (limit->zone == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "egov_limit: unknown zone \"%V\" (declare it "
-                           "with egov_limit_zone at http level, before)",
-                           &name);
+    pending = ngx_array_push(&pmcf->pending);
+    if (pending == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    /* a key is over the fleet's limit when every use of the zone refuses */
-
-    if (limit->zone->max_burst < limit->burst) {
-        limit->zone->max_burst = limit->burst;
-    }
-
-    if (limit->zone->strict
-        && ngx_http_egov_limit_strict_args(cf, limit) != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    limits = plcf->limits->elts;
-
-    for (j = 0; j + 1 < plcf->limits->nelts; j++) {
-        if (limits[j].zone == limit->zone) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "egov_limit: zone \"%V\" is used twice "
-                               "at this level", &name);
-            return NGX_CONF_ERROR;
-        }
-    }
+    pending->limits = plcf->limits;
+    pending->index = plcf->limits->nelts - 1;
+    pending->name = name;
+    pending->file = cf->conf_file->file.name.data;
+    pending->line = cf->conf_file->line;
 
     return NGX_CONF_OK;
 
 invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "egov_limit: invalid parameter \"%V\"", &value[i]);
+                       "egov_limit: invalid parameter \"%V\", expected "
+                       "zone=NAME, burst=N, nodelay, delay=N, methods=LIST",
+                       &value[i]);
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * The end of the http block: each egov_limit gets its zone, wherever in
+ * the block the zone was declared (as limit_req finds limit_req_zone's)
+ */
+
+char *
+ngx_http_egov_limit_resolve(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_egov_protect_main_conf_t *pmcf = conf;
+
+    ngx_uint_t                      i, j, k;
+    ngx_http_egov_limit_t          *limit, *limits;
+    ngx_http_egov_limit_zone_t    **zp;
+    ngx_http_egov_limit_pending_t  *pending;
+
+    pending = pmcf->pending.elts;
+    zp = pmcf->zones.elts;
+
+    for (i = 0; i < pmcf->pending.nelts; i++) {
+
+        limits = pending[i].limits->elts;
+        limit = &limits[pending[i].index];
+
+        for (j = 0; j < pmcf->zones.nelts; j++) {
+            if (zp[j]->name.len == pending[i].name.len
+                && ngx_strncmp(zp[j]->name.data, pending[i].name.data,
+                               pending[i].name.len)
+                   == 0)
+            {
+                limit->zone = zp[j];
+                break;
+            }
+        }
+
+        if (limit->zone == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "egov_limit: unknown zone \"%V\" (declare it "
+                          "with egov_limit_zone in the http block) in %s:%ui",
+                          &pending[i].name, pending[i].file, pending[i].line);
+            return NGX_CONF_ERROR;
+        }
+
+        /* a key is over the fleet's limit when every use refuses */
+
+        if (limit->zone->max_burst < limit->burst) {
+            limit->zone->max_burst = limit->burst;
+        }
+
+        if (limit->zone->strict
+            && ngx_http_egov_limit_strict_args(cf, limit) != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* a zone used twice at one level */
+
+    for (i = 0; i < pmcf->pending.nelts; i++) {
+
+        limits = pending[i].limits->elts;
+
+        for (k = 0; k < pending[i].index; k++) {
+            if (limits[k].zone == limits[pending[i].index].zone) {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "egov_limit: zone \"%V\" is used twice at "
+                              "this level in %s:%ui", &pending[i].name,
+                              pending[i].file, pending[i].line);
+                return NGX_CONF_ERROR;
+            }
+        }
+    }
+
+    return NGX_CONF_OK;
 }
 
 

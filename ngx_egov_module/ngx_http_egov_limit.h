@@ -97,4 +97,19 @@ ngx_int_t ngx_http_egov_limit_fleet_start(ngx_cycle_t *cycle,
     ngx_array_t *zones);
 
 
+/* an egov_limit written before its egov_limit_zone (Debian's conf.d and
+ * sites-enabled are read in name order): found once the http block is
+ * read */
+typedef struct {
+    ngx_array_t                *limits;      /* the level's egov_limits */
+    ngx_uint_t                  index;
+    ngx_str_t                   name;
+    u_char                     *file;
+    ngx_uint_t                  line;
+} ngx_http_egov_limit_pending_t;
+
+
+char *ngx_http_egov_limit_resolve(ngx_conf_t *cf, void *conf);
+
+
 #endif /* _NGX_HTTP_EGOV_LIMIT_H_INCLUDED_ */

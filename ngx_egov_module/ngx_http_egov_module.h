@@ -150,6 +150,9 @@ ngx_int_t ngx_http_egov_add_variables(ngx_conf_t *cf,
 extern ngx_conf_post_t  ngx_http_egov_post_positive_time;
 
 /* ngx_http_egov_conf_file.c: a small file a directive names */
+#define NGX_HTTP_EGOV_FILE_TRIM    0x01   /* a trailing newline dropped */
+#define NGX_HTTP_EGOV_FILE_SECRET  0x02   /* warned about if others read it */
+
 char *ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
     size_t max, ngx_uint_t trim, const char *what, ngx_str_t *out);
 

@@ -13,6 +13,7 @@
 
 
 #include "ngx_http_egov_protect.h"
+#include "ngx_http_egov_limit.h"
 
 
 #define NGX_HTTP_EGOV_INCIDENT_ALPHABET  "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -203,7 +204,7 @@ static ngx_http_module_t  ngx_http_egov_protect_module_ctx = {
     ngx_http_egov_protect_init,            /* postconfiguration */
 
     ngx_http_egov_protect_create_main_conf, /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_egov_limit_resolve,           /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -929,6 +930,9 @@ ngx_http_egov_protect_create_main_conf(ngx_conf_t *cf)
            != NGX_OK
         || ngx_array_init(&pmcf->zones, cf->pool, 4,
                           sizeof(ngx_http_egov_limit_zone_t *))
+           != NGX_OK
+        || ngx_array_init(&pmcf->pending, cf->pool, 4,
+                          sizeof(ngx_http_egov_limit_pending_t))
            != NGX_OK)
     {
         return NULL;
@@ -1007,9 +1011,10 @@ ngx_http_egov_protect_merge_loc_conf(ngx_conf_t *cf, void *parent,
                                               ngx_http_egov_protect_module);
 
     if (conf->ban && pmcf->ban_zone == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"egov_ban\" needs \"egov_ban_zone\" at the "
-                           "http level");
+        /* named where egov_ban is written, not at the http block's end */
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"egov_ban\" needs \"egov_ban_zone\" at the http "
+                      "level in %s:%ui", conf->ban->file, conf->ban->line);
         return NGX_CONF_ERROR;
     }
 

@@ -83,6 +83,8 @@ typedef struct {
     ngx_msec_t                  duration;
     ngx_uint_t                  factor;      /* x1000 */
     ngx_msec_t                  max;
+    u_char                     *file;        /* where it is written */
+    ngx_uint_t                  line;
 } ngx_http_egov_ban_policy_t;
 
 
@@ -125,6 +127,8 @@ typedef struct {
     ngx_array_t                 lists;       /* ngx_http_egov_list_t * */
     ngx_array_t                 allowsets;   /* ngx_egov_ipset_t *, inline */
     ngx_array_t                 zones;       /* limit zones */
+    ngx_array_t                 pending;     /* egov_limits before their
+                                                zone: ..._limit_pending_t */
     ngx_shm_zone_t             *ban_zone;
     ngx_http_egov_sigset_t     *builtin;     /* compiled once */
     ngx_str_t                   over_channel; /* fleet limits' "over" */

@@ -264,7 +264,7 @@ Accept: application/json
     egov_limit_zone key=$binary_remote_addr rate=1r/s size=1m;
 --- must_die
 --- error_log eval
-[qr/egov_limit_zone: "name=", "key=", "rate=" and "size=" are required in \S+nginx.conf:\d+/]
+[qr/egov_limit_zone: "name=", "key=", "rate=" and "size=" are required \(or, as limit_req_zone: KEY zone=NAME:SIZE rate=RATE\) in \S+nginx.conf:\d+/]
 
 === TEST 18b: a zone name that Redis keys, messages and labels could not carry
 --- http_config
@@ -307,7 +307,7 @@ Accept: application/json
     egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m scope=galaxy;
 --- must_die
 --- error_log eval
-[qr/egov_limit_zone: invalid parameter "scope=galaxy" in \S+nginx.conf:\d+/]
+[qr/egov_limit_zone: invalid parameter "scope=galaxy", expected name=NAME key=KEY rate=RATE size=SIZE \(or KEY zone=NAME:SIZE rate=RATE, as limit_req_zone\), scope=, sync=, on_redis_error=, ipv6_prefix= in \S+nginx.conf:\d+/]
 
 === TEST 23a: a fleet zone without egov_redis
 --- http_config
@@ -369,7 +369,7 @@ Accept: application/json
     egov_limit zone=nowhere;
 --- must_die
 --- error_log eval
-[qr/egov_limit: unknown zone "nowhere" \(declare it with egov_limit_zone at http level, before\) in \S+nginx.conf:\d+/]
+[qr/egov_limit: unknown zone "nowhere" \(declare it with egov_limit_zone in the http block\) in \S+nginx.conf:\d+/]
 
 === TEST 26: nodelay and delay= together
 --- http_config
@@ -396,7 +396,7 @@ Accept: application/json
     egov_limit zone=one burst=-1;
 --- must_die
 --- error_log eval
-[qr/egov_limit: invalid parameter "burst=-1" in \S+nginx.conf:\d+/]
+[qr/egov_limit: invalid parameter "burst=-1", expected zone=NAME, burst=N, nodelay, delay=N, methods=LIST in \S+nginx.conf:\d+/]
 
 === TEST 29: the same zone twice at one level
 --- http_config
@@ -406,7 +406,7 @@ Accept: application/json
     egov_limit zone=one burst=3;
 --- must_die
 --- error_log eval
-[qr/egov_limit: zone "one" is used twice at this level/]
+[qr/egov_limit: zone "one" is used twice at this level in \S+nginx.conf:\d+/]
 
 === TEST 30: egov_limit_status out of range
 --- config

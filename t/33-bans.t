@@ -219,4 +219,14 @@ for my $case (@invalid) {
     like($out, $re, "... saying $re");
 }
 
+# egov_ban without a zone is reported where egov_ban is written
+{
+    my $t = EgovTest::Nginx->new;
+    my ($ok, $out) = $t->test_config(config => "location /x {\n    egov_ban after=3 within=1m for=1h;\n}\n");
+    my ($line) = $out =~ /"egov_ban" needs "egov_ban_zone" at the http level in \S+nginx\.conf:(\d+)/;
+    my @conf = split /\n/, $t->read_file('conf/nginx.conf');
+    my ($want) = grep { $conf[$_ - 1] =~ /egov_ban after=3/ } 1 .. @conf;
+    is($line, $want, "... at egov_ban's own line ($want), not the http block's end");
+}
+
 done_testing();

@@ -341,4 +341,18 @@ for my $case (@invalid) {
     like($out, $re, '... saying why') or diag $out;
 }
 
+# a token file others can read: warned about (any local user could use it)
+{
+    my $t = EgovTest::Nginx->new;
+    $t->write_file('conf/open.tokens', "ops:0123456789abcdef0123\n");
+    chmod 0644, $t->prefix . '/conf/open.tokens';
+    my ($ok, $out) = $t->test_config(config => "location /a/ { egov_admin; egov_admin_token open.tokens; }\n");
+    ok($ok, 'a token file others can read: accepted');
+    like($out, qr/\[warn\].*egov_admin_token "\S+open\.tokens": others can read this secret \(mode 644\): chmod o-r it in \S+nginx\.conf:\d+/,
+         '... with a warning naming the mode and the fix');
+    chmod 0640, $t->prefix . '/conf/open.tokens';
+    ($ok, $out) = $t->test_config(config => "location /a/ { egov_admin; egov_admin_token open.tokens; }\n");
+    unlike($out, qr/others can read/, '... none once it is 640');
+}
+
 done_testing();
