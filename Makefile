@@ -26,6 +26,8 @@ TESTS     ?= t/
 
 MODULE    := $(BUILD)/ngx_http_egov_module.so
 EGOVCTL   := $(BUILD)/egovctl
+VERSION   := $(shell sed -n 's/^\#define NGX_HTTP_EGOV_VERSION *"\(.*\)"/\1/p' \
+                 ngx_egov_module/ngx_http_egov_module.h)
 EGOVCTL_SRCS := tools/egovctl/egovctl.c ngx_egov_module/ngx_egov_json.c \
                 ngx_egov_module/ngx_egov_cidr.c
 SAN_DIR   := $(BUILD)/sanitized
@@ -56,9 +58,11 @@ module: $(MODULE)
 egovctl: $(EGOVCTL)
 
 $(EGOVCTL): $(EGOVCTL_SRCS) ngx_egov_module/ngx_egov_json.h \
-            ngx_egov_module/ngx_egov_cidr.h | deps
+            ngx_egov_module/ngx_egov_cidr.h ngx_egov_module/ngx_http_egov_module.h \
+            | deps
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -g $(CFLAGS) $(CPPFLAGS) -Wall -Wextra -Werror \
+	    -DEGOVCTL_VERSION='"$(VERSION)"' \
 	    -Ingx_egov_module $(EGOVCTL_SRCS) -o $@ $(LDFLAGS)
 
 # NO_DEPS=1: the packages are there (a package build, which must not call
@@ -100,6 +104,8 @@ install: $(MODULE) $(EGOVCTL)
 	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 	cp -R conf.examples/. $(DESTDIR)$(DOCDIR)/examples/
 	install -D -m 644 man/egovctl.1 $(DESTDIR)/usr/share/man/man1/egovctl.1
+	install -D -m 644 tools/egovctl/egovctl.bash \
+	    $(DESTDIR)/usr/share/bash-completion/completions/egovctl
 
 # the Debian way: dpkg-buildpackage with debian/ (see tools/make-deb.sh)
 deb:

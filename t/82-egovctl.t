@@ -50,10 +50,13 @@ sub ctl {
 my @auth = ('--url', $url, '--token-file', "$p/conf/admin.tokens");
 my ($rc, $out);
 
-($rc, $out) = ctl(@auth, 'ban', '127.0.0.70', '--ttl', '120', '--reason', 'scan');
-is($rc, 0, 'ban: exit 0') or diag $out;
-like($out, qr/^127\.0\.0\.70\s+ban\s+expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+admin\s+scan$/m,
+($rc, $out) = ctl(@auth, 'ban', '127.0.0.70', '--ttl', '2m', '--reason', 'scan');
+is($rc, 0, 'ban --ttl 2m: exit 0') or diag $out;
+like($out, qr/^127\.0\.0\.70\s+ban\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+admin\s+scan$/m,
      'ban: says what it did');
+($rc, $out) = ctl(@auth, '--json', 'status', '127.0.0.70');
+my $ttl = decode_json($out)->{entry}{expires} - time;
+ok($ttl > 100 && $ttl <= 121, "--ttl 2m is two minutes ($ttl s left)");
 is($n->request(uri => '/', client_addr => '127.0.0.70')->status, 403,
    'the server refuses the address');
 
@@ -66,7 +69,8 @@ is($j->{expires}, 0, 'a block forever');
 ($rc, $out) = ctl(@auth, 'list');
 is($rc, 0, 'list: exit 0');
 like($out, qr/^127\.0\.0\.70 .*ban/m, 'list: the ban');
-like($out, qr/^127\.0\.0\.72\/31 .*block\s+expires never/m, 'list: the block');
+like($out, qr/^127\.0\.0\.72\/31 .*block\s+never\s+admin/m, 'list: the block, forever, made by an admin');
+like($out, qr/^ADDRESS\s+KIND\s+EXPIRES\s+BY\s+REASON$/m, 'list: a header row');
 ($rc, $out) = ctl(@auth, 'list', '--kind', 'block', '--json');
 is(scalar @{ decode_json($out)->{entries} }, 1, 'list --kind block --json');
 
@@ -120,7 +124,7 @@ like($out, qr{egovctl: 400: "address" has bits set beyond its prefix: the networ
 is($rc, 3, 'a wrong token: exit 3');
 (my $base = $url) =~ s{/api/$}{};
 ($rc, $out) = ctl('--url', "$base/denied/", '--token-file', "$p/conf/admin.tokens", 'list');
-is($rc, 4, 'nginx\'s own 403 (deny): exit 4');
+is($rc, 2, 'nginx\'s own 403 (deny), not the API: exit 2 (cannot reach the API)');
 like($out, qr/egovctl: 403: the answer is not the admin API's \(not JSON\)/,
      '... saying it is not the API\'s answer');
 ctl('--url', "$base/limited/", '--token-file', "$p/conf/admin.tokens", 'list');
@@ -129,7 +133,7 @@ is($rc, 4, 'a limit on the API: exit 4');
 like($out, qr/egovctl: 429: /, '... with the status') or diag $out;
 unlike($out, qr/not JSON/, '... and the module\'s JSON reason (egovctl asks for JSON)');
 ($rc, $out) = ctl('--url', "$base/gone/", '--token-file', "$p/conf/admin.tokens", 'list');
-is($rc, 6, 'a 502 page: exit 6 (server error)');
+is($rc, 2, 'a 502 page, not the API\'s: exit 2');
 like($out, qr/egovctl: 502: the answer is not the admin API's/, '... saying so');
 ($rc, $out) = ctl('--url', 'http://127.0.0.1:1/api/', '--token-file',
                   "$p/conf/admin.tokens", 'list');
@@ -191,6 +195,24 @@ is($rc, 0, 'unban of a prefix (its / encoded)');
 
 ($rc, $out) = ctl(@auth, 'frobnicate');
 is($rc, 1, 'an unknown command: exit 1');
+($rc, $out) = ctl('frobnicate');
+is($rc, 1, 'an unknown command and no token file: exit 1');
+like($out, qr/^egovctl: unknown command "frobnicate"/, '... the real mistake named, not the missing token file');
+($rc, $out) = ctl('--url', "$base/nowhere/", '--token-file', "$p/conf/admin.tokens", 'unban', '127.0.0.9');
+is($rc, 2, 'a wrong path (nginx\'s 404 page): exit 2, not 5 (no such entry)');
+($rc, $out) = ctl('--version');
+is($rc, 0, '--version: exit 0');
+like($out, qr/^egovctl \d+\.\d+\.\d+ \(ngx_egov_module\)$/, '--version: the version');
+for my $d (['90', 90], ['90s', 90], ['15m', 900], ['1h30m', 5400], ['7d', 604800]) {
+    ($rc, $out) = ctl(@auth, '--json', 'ban', '127.0.0.80', '--ttl', $d->[0]);
+    my $left = eval { decode_json($out)->{expires} - time } // -1;
+    ok($left > $d->[1] - 20 && $left <= $d->[1] + 1, "--ttl $d->[0]: $d->[1] seconds");
+}
+ctl(@auth, 'unban', '127.0.0.80');
+for my $bad (qw(1x h 1h- 400d)) {
+    ($rc, $out) = ctl(@auth, 'ban', '127.0.0.80', '--ttl', $bad);
+    is($rc, 1, "--ttl $bad: refused");
+}
 ($rc, $out) = ctl(@auth, 'ban');
 is($rc, 1, 'a missing argument: exit 1');
 ($rc, $out) = ctl(@auth, 'ban', '127.0.0.1', '--ttl', 'soon');
@@ -219,6 +241,13 @@ for my $c (qw(ban unban list status import stats)) {
     local $ENV{EGOVCTL_CONFIG} = "$p/conf/egovctl.conf";
     ($rc, $out) = ctl('list', '--json');
     is($rc, 0, 'address and token from the config file');
+    $n->write_file('conf/egovctl.conf',
+                   "url = $url\ntoken_file = $p/conf/admin.tokens\ntoken = x\ntimeout\n");
+    ($rc, $out) = ctl('list', '--json');
+    is($rc, 0, 'a config file with mistakes still works');
+    like($out, qr/egovctl: \S+egovctl\.conf:3: unknown key "token" ignored \(url, token_file, timeout\)/,
+         '... an unknown key warned about, with its line');
+    like($out, qr/egovctl: \S+egovctl\.conf:4: not "key = value", ignored/, '... and a line without "="');
 }
 
 $n->stop;

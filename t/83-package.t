@@ -34,6 +34,7 @@ ok(-f "$dest/$_", "installed: $_") for (
     'usr/share/nginx/modules-available/mod-http-egov.conf',
     'usr/bin/egovctl',
     'usr/share/man/man1/egovctl.1',
+    'usr/share/bash-completion/completions/egovctl',
     'usr/share/doc/libnginx-mod-http-egov/README.md',
     'usr/share/doc/libnginx-mod-http-egov/docs/directives.md',
     'usr/share/doc/libnginx-mod-http-egov/examples/portal.conf',
@@ -82,6 +83,7 @@ my $doc = "$root/usr/share/doc/libnginx-mod-http-egov";
 ok(-f "$doc/copyright" && -f "$doc/changelog.gz", 'copyright and changelog');
 like(`cat $doc/copyright`, qr/^License: BSD-2-Clause$/m, '... the licence');
 ok(-f "$root/usr/share/man/man1/egovctl.1.gz", 'egovctl(1)');
+ok(-f "$root/usr/share/bash-completion/completions/egovctl", "egovctl's bash completion");
 ok(-f "$doc/docs/directives.md" && -f "$doc/examples/portal.conf", 'docs and examples');
 like(`file $root/usr/lib/nginx/modules/ngx_http_egov_module.so`, qr/, stripped/, 'the module is stripped');
 like(`dpkg-deb -c $dbg`, qr{/usr/lib/debug/\.build-id/\S+\.debug}, '... its symbols in the -dbgsym package');

@@ -30,6 +30,12 @@
 #include "ngx_egov_json.h"
 
 
+/* the module's version (the Makefile passes NGX_HTTP_EGOV_VERSION's) */
+#ifndef EGOVCTL_VERSION
+#define EGOVCTL_VERSION  "unknown"
+#endif
+
+
 #define EXIT_USAGE      1
 #define EXIT_CONNECT    2
 #define EXIT_AUTH       3
@@ -109,6 +115,7 @@ usage(const char *command, int code)
         fprintf(f,
 "usage: egovctl [--url URL] [--token-file FILE] [--timeout SECONDS] [--json]\n"
 "               COMMAND ...\n"
+"       egovctl --version\n"
 "\n"
 "Commands (egovctl COMMAND --help for each):\n"
 "  ban ADDRESS|CIDR    ban, or with --kind block add a block-list entry\n"
@@ -125,15 +132,17 @@ usage(const char *command, int code)
 "EGOV_ADMIN_TIMEOUT, \"timeout =\"): how long to wait to connect, send and\n"
 "read, in seconds (default 10).\n"
 "\n"
-"Exit codes: 0 done, 1 usage, 2 cannot reach the API, 3 token refused,\n"
+"Exit codes: 0 done, 1 usage, 2 cannot reach the API (nothing answers,\n"
+"or what answers is not the admin API: check --url), 3 token refused,\n"
 "4 request refused, 5 not found, 6 server error.\n");
 
     } else if (strcmp(command, "ban") == 0) {
         fprintf(f,
-"usage: egovctl ban ADDRESS|CIDR [--kind ban|block] [--ttl SECONDS]\n"
+"usage: egovctl ban ADDRESS|CIDR [--kind ban|block] [--ttl DURATION]\n"
 "                                [--reason TEXT]\n"
-"A ban lasts --ttl seconds (default 3600); a block (--kind block) lasts\n"
-"forever unless --ttl is given.  Every server of a fleet applies it.\n");
+"A ban lasts --ttl (default 1h; 90, 90s, 15m, 1h, 7d, 1h30m, as nginx\n"
+"writes times); a block (--kind block) lasts forever unless --ttl is\n"
+"given.  Every server of a fleet applies it.\n");
 
     } else if (strcmp(command, "unban") == 0) {
         fprintf(f,
@@ -148,7 +157,7 @@ usage(const char *command, int code)
 
     } else if (strcmp(command, "import") == 0) {
         fprintf(f,
-"usage: egovctl import FILE [--kind block|ban] [--ttl SECONDS]\n"
+"usage: egovctl import FILE [--kind block|ban] [--ttl DURATION]\n"
 "                           [--reason TEXT] [--dry-run]\n"
 "FILE: one address or prefix per line, \"#\" and \";\" comments (FireHOL\n"
 ".netset, Spamhaus DROP).  --dry-run reports what would change.\n"
@@ -205,9 +214,12 @@ visible_ascii(const char *s)
 static void
 read_config(void)
 {
+    int          line_no;
     FILE        *f;
     char         line[1024], *p, *v;
     const char  *path;
+
+    line_no = 0;
 
     if (opt.url == NULL) {
         opt.url = getenv("EGOV_ADMIN_URL");
@@ -229,9 +241,16 @@ read_config(void)
     }
 
     while (fgets(line, sizeof(line), f)) {
+        line_no++;
         p = trim(line);
 
-        if (*p == '#' || (v = strchr(p, '=')) == NULL) {
+        if (*p == '\0' || *p == '#') {
+            continue;
+        }
+
+        if ((v = strchr(p, '=')) == NULL) {
+            fprintf(stderr, "egovctl: %s:%d: not \"key = value\", "
+                    "ignored\n", path ? path : "/etc/egovctl.conf", line_no);
             continue;
         }
 
@@ -245,8 +264,15 @@ read_config(void)
         } else if (strcmp(p, "token_file") == 0 && opt.token_file == NULL) {
             opt.token_file = xstrdup(v);
 
-        } else if (strcmp(p, "timeout") == 0 && opt.timeout == NULL) {
-            opt.timeout = xstrdup(v);
+        } else if (strcmp(p, "timeout") == 0) {
+            if (opt.timeout == NULL) {
+                opt.timeout = xstrdup(v);
+            }
+
+        } else if (strcmp(p, "url") && strcmp(p, "token_file")) {
+            fprintf(stderr, "egovctl: %s:%d: unknown key \"%s\" ignored "
+                    "(url, token_file, timeout)\n",
+                    path ? path : "/etc/egovctl.conf", line_no, p);
         }
     }
 
@@ -614,10 +640,26 @@ member(ngx_egov_json_t *json, size_t obj, const char *name)
 static int
 check(response_t *res)
 {
+    const char       *p;
     ngx_egov_json_t  *json;
 
+    /* the API answers JSON, an object: another page is not the API's (a
+     * wrong path that a "location /" answers), however long the list */
+
     if (res->status < 300) {
-        return 0;
+        p = res->body;
+
+        while (p < res->body + res->len && isspace((unsigned char) *p)) {
+            p++;
+        }
+
+        if (p < res->body + res->len && *p == '{') {
+            return 0;
+        }
+
+        fprintf(stderr, "egovctl: %d: the answer is not the admin API's "
+                "(not JSON): check --url\n", res->status);
+        return EXIT_CONNECT;
     }
 
     /* a refusal of the API's own says why; another (a proxy's, nginx's
@@ -630,9 +672,12 @@ check(response_t *res)
                 member(json, 0, "error"));
 
     } else {
+        /* a wrong path, a proxy's page, nginx's own "deny": whatever it
+         * is, the API was not reached */
         fprintf(stderr, "egovctl: %d: the answer is not the admin API's "
                 "(not JSON): check --url and what stands in front of it\n",
                 res->status);
+        return EXIT_CONNECT;
     }
 
     switch (res->status) {
@@ -666,10 +711,12 @@ when(const char *epoch)
 }
 
 
+#define ENTRY_FORMAT  "%-40s %-5s %-23s %-9s %s\n"
+
 static void
 print_entry(ngx_egov_json_t *json, size_t obj)
 {
-    printf("%-40s %-5s expires %-23s %-9s %s\n", member(json, obj, "address"),
+    printf(ENTRY_FORMAT, member(json, obj, "address"),
            member(json, obj, "kind"), when(member(json, obj, "expires")),
            member(json, obj, "origin"), member(json, obj, "reason"));
 }
@@ -832,6 +879,11 @@ cmd_list(void)
 
     v = ngx_egov_json_member(json, 0, "entries");
     n = (v < 0) ? 0 : json->nodes[v].size;
+
+    if (n) {
+        /* BY: the escalator, an admin (API, egovctl), another server */
+        printf(ENTRY_FORMAT, "ADDRESS", "KIND", "EXPIRES", "BY", "REASON");
+    }
 
     for (i = v + 1, k = 0; k < n; k++) {
         print_entry(json, i);
@@ -1059,11 +1111,64 @@ cmd_stats(void)
 }
 
 
+/*
+ * A duration as nginx writes times: "90" (seconds), "90s", "15m", "1h",
+ * "7d", "1w", and sums such as "1h30m"; -1 when it is not one (or beyond a
+ * year)
+ */
+
+static long
+duration(const char *s)
+{
+    long   total, n, unit;
+    char  *end;
+
+    if (*s == '\0') {
+        return -1;
+    }
+
+    total = 0;
+
+    while (*s) {
+        if (!isdigit((unsigned char) *s)) {
+            return -1;
+        }
+
+        errno = 0;
+        n = strtol(s, &end, 10);
+
+        if (errno || n > 366L * 86400) {
+            return -1;
+        }
+
+        switch (*end) {
+        case '\0': unit = 1; break;
+        case 's': unit = 1; end++; break;
+        case 'm': unit = 60; end++; break;
+        case 'h': unit = 3600; end++; break;
+        case 'd': unit = 86400; end++; break;
+        case 'w': unit = 7 * 86400; end++; break;
+        default: return -1;
+        }
+
+        total += n * unit;
+
+        if (total > 366L * 86400) {
+            return -1;
+        }
+
+        s = end;
+    }
+
+    return total;
+}
+
+
 int
 main(int argc, char **argv)
 {
     int          c, help;
-    char        *command, *end;
+    char        *command;
 
     static struct option  longopts[] = {
         { "url", required_argument, NULL, 'u' },
@@ -1075,13 +1180,14 @@ main(int argc, char **argv)
         { "reason", required_argument, NULL, 'r' },
         { "timeout", required_argument, NULL, 'w' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
 
     opt.ttl = -1;
     help = 0;
 
-    while ((c = getopt_long(argc, argv, "+u:t:jnk:T:r:w:h", longopts, NULL))
+    while ((c = getopt_long(argc, argv, "+u:t:jnk:T:r:w:hV", longopts, NULL))
            != -1)
     {
         switch (c) {
@@ -1090,6 +1196,9 @@ main(int argc, char **argv)
         case 'w': opt.timeout = optarg; break;
         case 'j': opt.json = 1; break;
         case 'h': help = 1; break;
+        case 'V':
+            printf("egovctl %s (ngx_egov_module)\n", EGOVCTL_VERSION);
+            return 0;
         default: usage(NULL, EXIT_USAGE);
         }
     }
@@ -1099,6 +1208,15 @@ main(int argc, char **argv)
     }
 
     command = argv[optind++];
+
+    /* the real mistake first: an unknown command, before any file */
+
+    if (strcmp(command, "ban") && strcmp(command, "unban")
+        && strcmp(command, "list") && strcmp(command, "status")
+        && strcmp(command, "import") && strcmp(command, "stats"))
+    {
+        usage(command, EXIT_USAGE);
+    }
 
     /* the command's own options, anywhere after it */
 
@@ -1129,9 +1247,10 @@ main(int argc, char **argv)
                 opt.kind = optarg;
                 break;
             case 'T':
-                opt.ttl = strtol(optarg, &end, 10);
-                if (*end || opt.ttl < 0) {
-                    die(EXIT_USAGE, "--ttl takes whole seconds");
+                opt.ttl = duration(optarg);
+                if (opt.ttl < 0) {
+                    die(EXIT_USAGE, "--ttl is a duration: 90, 90s, 15m, 1h, "
+                        "7d or 1h30m, not \"%s\"", optarg);
                 }
                 break;
             case 'r': opt.reason = optarg; break;
