@@ -506,7 +506,7 @@ ngx_http_egov_render(ngx_http_request_t *r,
     u_char                    *p;
     size_t                     len;
     ngx_str_t                  nonce, ret, ret_q, cats, current, ev[4];
-    ngx_uint_t                 i, skip;
+    ngx_uint_t                 i, k, skip;
     ngx_http_egov_tpl_part_t  *part;
 
     ngx_memzero(ev, sizeof(ev));
@@ -657,9 +657,8 @@ ngx_http_egov_render(ngx_http_request_t *r,
         case NGX_HTTP_EGOV_TPL_EMBED_CAT:
         case NGX_HTTP_EGOV_TPL_EMBED_SRC:
         case NGX_HTTP_EGOV_TPL_EMBED_IN:
-            p = ngx_cpymem(p,
-                           ev[part[i].kind - NGX_HTTP_EGOV_TPL_EMBED_TITLE].data,
-                           ev[part[i].kind - NGX_HTTP_EGOV_TPL_EMBED_TITLE].len);
+            k = part[i].kind - NGX_HTTP_EGOV_TPL_EMBED_TITLE;
+            p = ngx_cpymem(p, ev[k].data, ev[k].len);
             break;
 
         case NGX_HTTP_EGOV_TPL_NONCE:

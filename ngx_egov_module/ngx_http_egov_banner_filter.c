@@ -195,11 +195,11 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
 
     /*
      * Nonces go into every tag, marked tags change: the whole page must be
-     * read, and how long it becomes is known only at its end.  The banner alone goes in once,
-     * near the end: when the page's length is known, only its last
-     * NGX_HTTP_EGOV_TAIL bytes are searched for </body> (a file goes on as
-     * it is, by sendfile, all but that end), and the page keeps a
-     * Content-Length, the banner's longer.
+     * read, and how long it becomes is known only at its end.  The banner
+     * alone goes in once, near the end: when the page's length is known,
+     * only its last NGX_HTTP_EGOV_TAIL bytes are searched for </body> (a
+     * file goes on as it is, by sendfile, all but that end), and the page
+     * keeps a Content-Length, the banner's longer.
      */
 
     if (f->scan) {

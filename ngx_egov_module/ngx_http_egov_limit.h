@@ -42,6 +42,7 @@ typedef struct {
     ngx_queue_t                 queue;       /* least recently used last */
     ngx_uint_t                  evicting;    /* "full" already logged */
     ngx_queue_t                 dirty;       /* keys with pending counts */
+    ngx_atomic_t                refused;     /* requests it refused */
 } ngx_http_egov_limit_shctx_t;
 
 

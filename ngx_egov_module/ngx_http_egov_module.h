@@ -106,6 +106,7 @@ ngx_int_t ngx_http_egov_stats_init_conf(ngx_conf_t *cf);
 void ngx_http_egov_stat_add(ngx_egov_stat_e stat, ngx_atomic_int_t n);
 ngx_atomic_uint_t ngx_http_egov_stat_get(ngx_egov_stat_e stat);
 ngx_egov_stat_info_t *ngx_http_egov_stat_info(ngx_egov_stat_e stat);
+time_t ngx_http_egov_stats_started(void);
 
 #define ngx_http_egov_stat_inc(stat)  ngx_http_egov_stat_add(stat, 1)
 

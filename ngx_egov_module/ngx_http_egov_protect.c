@@ -532,6 +532,11 @@ ngx_http_egov_protect_limited(ngx_http_request_t *r,
 
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_LIMIT);
 
+    /* and by zone, for the status's labels */
+    if (rejected && rejected->zone && rejected->zone->sh) {
+        (void) ngx_atomic_fetch_add(&rejected->zone->sh->refused, 1);
+    }
+
     if (has_addr) {
         ngx_http_egov_protect_violation(r, plcf, addr);
     }

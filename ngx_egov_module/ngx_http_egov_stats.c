@@ -14,6 +14,7 @@
 
 typedef struct {
     ngx_atomic_t                counter[NGX_EGOV_STAT_MAX];
+    time_t                      started;     /* nginx started counting */
 } ngx_http_egov_stats_shm_t;
 
 
@@ -191,10 +192,21 @@ ngx_http_egov_stats_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_ERROR;
     }
 
+    ngx_http_egov_stats->started = ngx_time();
+
     shpool->data = ngx_http_egov_stats;
     shm_zone->data = ngx_http_egov_stats;
 
     return NGX_OK;
+}
+
+
+/* when the counters began: nginx's start, kept across reloads */
+
+time_t
+ngx_http_egov_stats_started(void)
+{
+    return ngx_http_egov_stats ? ngx_http_egov_stats->started : 0;
 }
 
 

@@ -16,6 +16,7 @@
 #define NGX_HTTP_EGOV_STATUS_JSON        0
 #define NGX_HTTP_EGOV_STATUS_PROMETHEUS  1
 #define NGX_HTTP_EGOV_STATUS_HTML        2
+#define NGX_HTTP_EGOV_STATUS_UNKNOWN     3   /* format= none of those */
 
 
 typedef struct {
@@ -43,6 +44,11 @@ static ngx_int_t ngx_http_egov_status_prometheus(ngx_http_request_t *r,
 static ngx_int_t ngx_http_egov_status_html(ngx_http_request_t *r,
     ngx_http_egov_status_t *st, ngx_str_t *out);
 static ngx_uint_t ngx_http_egov_zone_use(ngx_http_egov_limit_zone_t *zone);
+static ngx_atomic_uint_t ngx_http_egov_zone_refused(
+    ngx_http_egov_limit_zone_t *zone);
+static u_char *ngx_http_egov_label(u_char *p, ngx_str_t *value);
+static ngx_uint_t ngx_http_egov_stat_family(ngx_egov_stat_info_t *info,
+    const char *family, ngx_str_t *label);
 static char *ngx_http_egov_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void *ngx_http_egov_status_create_loc_conf(ngx_conf_t *cf);
@@ -137,6 +143,15 @@ ngx_http_egov_status_handler(ngx_http_request_t *r)
 
     format = ngx_http_egov_status_format(r);
 
+    if (format == NGX_HTTP_EGOV_STATUS_UNKNOWN) {
+        /* a typo must not look like an answer a monitor could read */
+        ngx_str_set(&body, "{\"error\":\"format= is json, prometheus or "
+                           "html\"}\n");
+        return ngx_http_egov_send(r, NGX_HTTP_BAD_REQUEST,
+                   &ngx_http_egov_status_types[NGX_HTTP_EGOV_STATUS_JSON],
+                   &body);
+    }
+
     if (ngx_http_egov_status_gather(r, &st) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -193,7 +208,11 @@ ngx_http_egov_status_format(ngx_http_request_t *r)
             return NGX_HTTP_EGOV_STATUS_HTML;
         }
 
-        return NGX_HTTP_EGOV_STATUS_JSON;
+        if (value.len == 4 && ngx_strncmp(value.data, "json", 4) == 0) {
+            return NGX_HTTP_EGOV_STATUS_JSON;
+        }
+
+        return NGX_HTTP_EGOV_STATUS_UNKNOWN;
     }
 
     h = ngx_http_egov_header_in(r, (u_char *) "accept", 6);
@@ -266,6 +285,15 @@ ngx_http_egov_zone_use(ngx_http_egov_limit_zone_t *zone)
 }
 
 
+/* the requests a zone refused, since nginx started */
+
+static ngx_atomic_uint_t
+ngx_http_egov_zone_refused(ngx_http_egov_limit_zone_t *zone)
+{
+    return zone->sh ? zone->sh->refused : 0;
+}
+
+
 static ngx_int_t
 ngx_http_egov_status_json(ngx_http_request_t *r, ngx_http_egov_status_t *st,
     ngx_str_t *out)
@@ -278,11 +306,13 @@ ngx_http_egov_status_json(ngx_http_request_t *r, ngx_http_egov_status_t *st,
 
     zone = st->zones->elts;
 
-    len = sizeof("{\"version\":\"\",\"time\":,\"counters\":{},"
+    len = sizeof("{\"version\":\"\",\"nginx\":\"\",\"host\":\"\","
+                 "\"started\":,\"time\":,\"counters\":{},"
                  "\"limit_zones\":[],\"bans\":{\"active\":,"
                  "\"blocked\":},\"redis\":{\"state\":\"\",\"master\":\"\","
                  "\"rtt_ms\":.000,\"since\":,\"error\":\"\"}}")
-          + sizeof(NGX_HTTP_EGOV_VERSION) + 8 * NGX_INT64_LEN
+          + sizeof(NGX_HTTP_EGOV_VERSION) + sizeof(NGINX_VERSION)
+          + ngx_cycle->hostname.len * 6 + 10 * NGX_INT64_LEN
           + st->redis.master.len + st->redis.error.len * 6;
 
     for (i = 0; i < NGX_EGOV_STAT_MAX; i++) {
@@ -290,7 +320,7 @@ ngx_http_egov_status_json(ngx_http_request_t *r, ngx_http_egov_status_t *st,
     }
 
     for (i = 0; i < st->zones->nelts; i++) {
-        len += zone[i]->name.len + 96 + 3 * NGX_INT64_LEN;
+        len += zone[i]->name.len + 112 + 4 * NGX_INT64_LEN;
     }
 
     out->data = ngx_pnalloc(r->pool, len);
@@ -298,8 +328,12 @@ ngx_http_egov_status_json(ngx_http_request_t *r, ngx_http_egov_status_t *st,
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(out->data, "{\"version\":\"%s\",\"time\":%T,"
-                    "\"counters\":{", NGX_HTTP_EGOV_VERSION, ngx_time());
+    p = ngx_sprintf(out->data, "{\"version\":\"%s\",\"nginx\":\"%s\","
+                    "\"host\":\"", NGX_HTTP_EGOV_VERSION, NGINX_VERSION);
+    p = (u_char *) ngx_escape_json(p, ngx_cycle->hostname.data,
+                                   ngx_cycle->hostname.len);
+    p = ngx_sprintf(p, "\",\"started\":%T,\"time\":%T,\"counters\":{",
+                    ngx_http_egov_stats_started(), ngx_time());
 
     for (i = 0; i < NGX_EGOV_STAT_MAX; i++) {
         info = ngx_http_egov_stat_info(i);
@@ -312,25 +346,35 @@ ngx_http_egov_status_json(ngx_http_request_t *r, ngx_http_egov_status_t *st,
 
     for (i = 0; i < st->zones->nelts; i++) {
         p = ngx_sprintf(p, "%s{\"name\":\"%V\",\"rate\":%ui,\"per\":%ui,"
-                        "\"scope\":\"%s\",\"use_percent\":%ui}",
+                        "\"scope\":\"%s\",\"use_percent\":%ui,"
+                        "\"refused\":%uA}",
                         i ? "," : "", &zone[i]->name, zone[i]->rate,
                         zone[i]->period,
                         zone[i]->strict ? "fleet-strict"
                         : zone[i]->fleet ? "fleet" : "local",
-                        ngx_http_egov_zone_use(zone[i]));
+                        ngx_http_egov_zone_use(zone[i]),
+                        ngx_http_egov_zone_refused(zone[i]));
     }
 
-    p = ngx_sprintf(p, "],\"bans\":{\"active\":%ui,\"blocked\":%ui},"
-                    "\"redis\":{\"state\":\"%s\",\"master\":\"%V\","
-                    "\"rtt_ms\":%ui.%03ui,\"since\":%T,\"error\":\"",
-                    st->bans, st->blocks,
-                    ngx_egov_redis_state_text(st->redis.state),
-                    &st->redis.master, st->redis.rtt_us / 1000,
-                    st->redis.rtt_us % 1000, st->redis.since);
+    p = ngx_sprintf(p, "],\"bans\":{\"active\":%ui,\"blocked\":%ui},",
+                    st->bans, st->blocks);
 
-    p = (u_char *) ngx_escape_json(p, st->redis.error.data,
-                                   st->redis.error.len);
-    p = ngx_cpymem(p, "\"}}", 3);
+    /* without egov_redis there is nothing to know: null */
+
+    if (st->redis.state == NGX_EGOV_REDIS_STATE_OFF) {
+        p = ngx_cpymem(p, "\"redis\":null}", sizeof("\"redis\":null}") - 1);
+
+    } else {
+        p = ngx_sprintf(p, "\"redis\":{\"state\":\"%s\",\"master\":\"%V\","
+                        "\"rtt_ms\":%ui.%03ui,\"since\":%T,\"error\":\"",
+                        ngx_egov_redis_state_text(st->redis.state),
+                        &st->redis.master, st->redis.rtt_us / 1000,
+                        st->redis.rtt_us % 1000, st->redis.since);
+
+        p = (u_char *) ngx_escape_json(p, st->redis.error.data,
+                                       st->redis.error.len);
+        p = ngx_cpymem(p, "\"}}", 3);
+    }
 
     out->len = p - out->data;
 
@@ -349,13 +393,14 @@ ngx_http_egov_status_prometheus(ngx_http_request_t *r,
 {
     u_char                       *p;
     size_t                        len;
+    ngx_str_t                     label;
     ngx_uint_t                    i;
     ngx_egov_stat_info_t         *info;
     ngx_http_egov_limit_zone_t  **zone;
 
     zone = st->zones->elts;
 
-    len = 2048;
+    len = 4096 + sizeof(NGINX_VERSION);
 
     for (i = 0; i < NGX_EGOV_STAT_MAX; i++) {
         info = ngx_http_egov_stat_info(i);
@@ -363,7 +408,7 @@ ngx_http_egov_status_prometheus(ngx_http_request_t *r,
     }
 
     for (i = 0; i < st->zones->nelts; i++) {
-        len += 2 * zone[i]->name.len + 64 + NGX_INT_T_LEN;
+        len += 4 * zone[i]->name.len + 128 + 2 * NGX_ATOMIC_T_LEN;
     }
 
     out->data = ngx_pnalloc(r->pool, len);
@@ -373,8 +418,64 @@ ngx_http_egov_status_prometheus(ngx_http_request_t *r,
 
     p = out->data;
 
+    p = ngx_sprintf(p, "# HELP egov_build_info The module's and nginx's "
+                    "versions\n# TYPE egov_build_info gauge\n"
+                    "egov_build_info{version=\"%s\",nginx_version=\"%s\"} 1\n"
+                    "# HELP egov_start_time_seconds When nginx started "
+                    "counting (Unix time; kept across reloads)\n"
+                    "# TYPE egov_start_time_seconds gauge\n"
+                    "egov_start_time_seconds %T\n",
+                    NGX_HTTP_EGOV_VERSION, NGINX_VERSION,
+                    ngx_http_egov_stats_started());
+
+    /*
+     * Refusals by reason and consent decisions by kind are one family
+     * each, with a label, as Prometheus users sum and graph them; the
+     * other counters are one sample each
+     */
+
+    p = ngx_sprintf(p, "# HELP egov_requests_refused_total Requests "
+                    "refused, by reason\n"
+                    "# TYPE egov_requests_refused_total counter\n");
+
     for (i = 0; i < NGX_EGOV_STAT_MAX; i++) {
         info = ngx_http_egov_stat_info(i);
+
+        if (ngx_http_egov_stat_family(info, "refused_", &label)) {
+            p = ngx_sprintf(p, "egov_requests_refused_total{reason=\"%V\"} "
+                            "%uA\n", &label, ngx_http_egov_stat_get(i));
+        }
+    }
+
+    p = ngx_sprintf(p, "# HELP egov_consent_decisions_total Consent "
+                    "decisions, by decision\n"
+                    "# TYPE egov_consent_decisions_total counter\n");
+
+    for (i = 0; i < NGX_EGOV_STAT_MAX; i++) {
+        info = ngx_http_egov_stat_info(i);
+
+        if (i == NGX_EGOV_STAT_CONSENT_ACCEPT
+            || i == NGX_EGOV_STAT_CONSENT_REJECT
+            || i == NGX_EGOV_STAT_CONSENT_CHOOSE)
+        {
+            (void) ngx_http_egov_stat_family(info, "consent_", &label);
+            p = ngx_sprintf(p, "egov_consent_decisions_total{decision="
+                            "\"%V\"} %uA\n", &label,
+                            ngx_http_egov_stat_get(i));
+        }
+    }
+
+    for (i = 0; i < NGX_EGOV_STAT_MAX; i++) {
+        info = ngx_http_egov_stat_info(i);
+
+        if (ngx_http_egov_stat_family(info, "refused_", &label)
+            || i == NGX_EGOV_STAT_CONSENT_ACCEPT
+            || i == NGX_EGOV_STAT_CONSENT_REJECT
+            || i == NGX_EGOV_STAT_CONSENT_CHOOSE)
+        {
+            continue;
+        }
+
         p = ngx_sprintf(p, "# HELP egov_%V %V\n# TYPE egov_%V counter\n"
                         "egov_%V %uA\n", &info->name, &info->help,
                         &info->name, &info->name, ngx_http_egov_stat_get(i));
@@ -395,10 +496,24 @@ ngx_http_egov_status_prometheus(ngx_http_request_t *r,
                         "# TYPE egov_limit_zone_use_ratio gauge\n");
 
         for (i = 0; i < st->zones->nelts; i++) {
-            p = ngx_sprintf(p, "egov_limit_zone_use_ratio{zone=\"%V\"} "
-                            "%ui.%02ui\n", &zone[i]->name,
+            p = ngx_cpymem(p, "egov_limit_zone_use_ratio{zone=\"",
+                           sizeof("egov_limit_zone_use_ratio{zone=\"") - 1);
+            p = ngx_http_egov_label(p, &zone[i]->name);
+            p = ngx_sprintf(p, "\"} %ui.%02ui\n",
                             ngx_http_egov_zone_use(zone[i]) / 100,
                             ngx_http_egov_zone_use(zone[i]) % 100);
+        }
+
+        p = ngx_sprintf(p, "# HELP egov_limit_refused_total Requests a "
+                        "limit zone refused\n"
+                        "# TYPE egov_limit_refused_total counter\n");
+
+        for (i = 0; i < st->zones->nelts; i++) {
+            p = ngx_cpymem(p, "egov_limit_refused_total{zone=\"",
+                           sizeof("egov_limit_refused_total{zone=\"") - 1);
+            p = ngx_http_egov_label(p, &zone[i]->name);
+            p = ngx_sprintf(p, "\"} %uA\n",
+                            ngx_http_egov_zone_refused(zone[i]));
         }
     }
 
@@ -588,4 +703,62 @@ static void *
 ngx_http_egov_status_create_loc_conf(ngx_conf_t *cf)
 {
     return ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_status_loc_conf_t));
+}
+
+
+/*
+ * A counter of a family: "refused_limit_total" is the family "refused_"'s
+ * sample "limit"
+ */
+
+static ngx_uint_t
+ngx_http_egov_stat_family(ngx_egov_stat_info_t *info, const char *family,
+    ngx_str_t *label)
+{
+    size_t  n;
+
+    n = ngx_strlen(family);
+
+    if (info->name.len <= n + sizeof("_total") - 1
+        || ngx_strncmp(info->name.data, family, n) != 0
+        || ngx_strncmp(info->name.data + info->name.len - 6, "_total", 6)
+           != 0)
+    {
+        return 0;
+    }
+
+    label->data = info->name.data + n;
+    label->len = info->name.len - n - 6;
+
+    return 1;
+}
+
+
+/* a label value, escaped as the exposition format asks: \\, \", \n */
+
+static u_char *
+ngx_http_egov_label(u_char *p, ngx_str_t *value)
+{
+    size_t  i;
+
+    for (i = 0; i < value->len; i++) {
+        switch (value->data[i]) {
+        case '\\':
+            *p++ = '\\';
+            *p++ = '\\';
+            break;
+        case '"':
+            *p++ = '\\';
+            *p++ = '"';
+            break;
+        case '\n':
+            *p++ = '\\';
+            *p++ = 'n';
+            break;
+        default:
+            *p++ = value->data[i];
+        }
+    }
+
+    return p;
 }

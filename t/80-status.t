@@ -9,6 +9,7 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
+use Cwd ();
 use EgovTest;
 use EgovTest::Fleet;
 use IO::Select;
@@ -60,7 +61,15 @@ is($s->{limit_zones}[0]{per}, 60, 'per minute');
 is($s->{limit_zones}[0]{scope}, 'local', 'this server only');
 ok($s->{limit_zones}[0]{use_percent} >= 0 && $s->{limit_zones}[0]{use_percent} <= 100,
    'its memory use');
-is($s->{redis}{state}, 'off', 'no Redis configured');
+is($s->{limit_zones}[0]{refused}, 1, 'the zone refused one request');
+ok(exists $s->{redis} && !defined $s->{redis}, 'no Redis configured: "redis": null, not made-up values');
+like($s->{version}, qr/^\d+\.\d+\.\d+$/, 'the module\'s version');
+like($s->{nginx}, qr/^1\.\d+\.\d+$/, 'nginx\'s version');
+ok(length $s->{host}, "the host name ($s->{host})");
+ok($s->{started} > 0 && $s->{started} <= $s->{time}, 'when nginx started counting');
+$res = get('/status?format=xml', '127.0.0.1');
+is($res->status, 400, 'an unknown format=: 400, not JSON that looks like an answer');
+like($res->body, qr/format= is json, prometheus or html/, '... saying which formats there are');
 
 # Prometheus
 
@@ -97,7 +106,40 @@ is($res->status, 200, 'prometheus: 200');
 is($res->header('Content-Type'), 'text/plain; version=0.0.4; charset=utf-8',
    'the exposition format content type');
 ok(prometheus_ok($res->body, '?format=prometheus') > 30, 'with every counter');
-like($res->body, qr/^egov_refused_signature_total 3$/m, 'the probes');
+like($res->body, qr/^egov_requests_refused_total\{reason="signature"\} 3$/m, 'the probes, a reason label');
+like($res->body, qr/^egov_requests_refused_total\{reason="limit"\} 1$/m, '... and the limit');
+like($res->body, qr/^egov_limit_refused_total\{zone="tight"\} 1$/m, 'refusals by zone');
+like($res->body, qr/^egov_consent_decisions_total\{decision="accept"\} 0$/m, 'consent decisions, a decision label');
+like($res->body, qr/^egov_build_info\{version="\d+\.\d+\.\d+",nginx_version="1\.\d+\.\d+"\} 1$/m, 'build info');
+like($res->body, qr/^egov_start_time_seconds \d{10}$/m, 'the start time');
+unlike($res->body, qr/^egov_refused_/m, 'no unlabeled refusal counters beside the family');
+
+# the monitoring examples use only metrics the module exposes
+{
+    my %have = map { $_ => 1 } $res->body =~ /^# TYPE (egov_\w+) /mg;
+    # exposed with egov_redis only (t/71 sees them)
+    $have{$_} = 1 for qw(egov_redis_up egov_redis_rtt_seconds);
+    my %directives = map { $_ => 1 }
+        $n->read_file(Cwd::abs_path('docs/directives.md')) =~ /^#{3,4} (egov_\w+)$/mg;
+    for my $file ('conf.examples/monitoring/egov-alerts.yml',
+                  'conf.examples/monitoring/egov-dashboard.json') {
+        my $text = $n->read_file(Cwd::abs_path($file));
+        my %used = map { $_ => 1 } $text =~ /\b(egov_[a-z_]+)\b/g;
+        # directive names in the texts are not metrics
+        delete $used{$_} for grep { $directives{$_} } keys %used;
+        my @missing = grep { !$have{$_} } sort keys %used;
+        ok(%used && !@missing, "$file: every metric it uses exists (" . scalar(keys %used) . ')')
+            or diag "missing: @missing";
+    }
+    my $dash = eval { decode_json($n->read_file(Cwd::abs_path('conf.examples/monitoring/egov-dashboard.json'))) };
+    ok($dash && @{ $dash->{panels} } >= 5, 'the Grafana dashboard is JSON with its panels');
+    SKIP: {
+        skip 'promtool (Debian\'s prometheus package) not installed', 1
+            unless system('sh', '-c', 'command -v promtool >/dev/null') == 0;
+        my $out = `promtool check rules conf.examples/monitoring/egov-alerts.yml 2>&1`;
+        is($?, 0, 'promtool accepts the alert rules') or diag $out;
+    }
+}
 like($res->body, qr/^egov_limit_zone_use_ratio\{zone="tight"\} \d\.\d\d$/m, 'the zone');
 unlike($res->body, qr/egov_redis_up/, 'no Redis gauge without Redis');
 
@@ -174,6 +216,9 @@ check_log_clean($n);
     is($st->{redis}{error}, 'PING: ERR a "quoted" \\ reply', '... the text exactly');
     like($e->request(uri => '/status?format=html')->body,
          qr/ERR a &quot;quoted&quot; \\ reply/, 'the HTML page escapes it');
+    my $prom = $e->request(uri => '/status?format=prometheus')->body;
+    like($prom, qr/^egov_redis_up 0$/m, 'with egov_redis: egov_redis_up (0: it answers only errors)');
+    like($prom, qr/^# TYPE egov_redis_rtt_seconds gauge$/m, '... and the round trip gauge');
     $e->stop;
     kill 'TERM', $pid;
     waitpid $pid, 0;
