@@ -63,7 +63,7 @@ $(EGOVCTL): $(EGOVCTL_SRCS) ngx_egov_module/ngx_egov_json.h \
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -g $(CFLAGS) $(CPPFLAGS) -Wall -Wextra -Werror \
 	    -DEGOVCTL_VERSION='"$(VERSION)"' \
-	    -Ingx_egov_module $(EGOVCTL_SRCS) -o $@ $(LDFLAGS)
+	    -Ingx_egov_module $(EGOVCTL_SRCS) -o $@ $(LDFLAGS) -lssl -lcrypto
 
 # NO_DEPS=1: the packages are there (a package build, which must not call
 # apt-get)

@@ -25,7 +25,7 @@ $n->write_file('conf/list.netset', <<'END');
 not-an-address
 2001:db8::/32
 END
-$n->start(http_config => <<'END', config => <<'END2');
+$n->start(http_config => <<'END', config => <<'END2',
     egov_ban_zone size=1m;
     egov_admin_token admin.tokens;
     egov_limit_zone name=api key=$binary_remote_addr rate=1r/m size=1m;
@@ -36,6 +36,7 @@ END
     location /limited/ { egov_admin; egov_limit zone=api; egov_limit_status 429; }
     location /gone/ { return 502; }
 END2
+    ssl => 1);
 
 my $p = $n->prefix;
 my $url = 'http://127.0.0.1:' . $n->port . '/api/';
@@ -218,6 +219,34 @@ is($rc, 1, 'a missing argument: exit 1');
 ($rc, $out) = ctl(@auth, 'ban', '127.0.0.1', '--ttl', 'soon');
 is($rc, 1, 'a bad option value: exit 1');
 
+# HTTPS to a remote node: the certificate verified, the name checked; a
+# bearer token never goes to another host in clear
+{
+    my ($crt) = $n->ssl_certificate;
+    my $https = 'https://localhost:' . $n->ssl_port . '/api/';
+    my @tok = ('--token-file', "$p/conf/admin.tokens");
+    ($rc, $out) = ctl('--url', $https, '--ca-file', $crt, @tok, 'list');
+    is($rc, 0, 'https:// with --ca-file: exit 0') or diag $out;
+    like($out, qr/^ADDRESS/m, '... the list, over TLS');
+    ($rc, $out) = ctl('--url', $https, @tok, 'list');
+    is($rc, 2, 'https:// to a certificate no CA of the system signed: exit 2');
+    like($out, qr/egovctl: the API's certificate is not trusted: .* \(--ca-file\)/, '... saying why');
+    ($rc, $out) = ctl('--url', 'https://127.0.0.1:' . $n->ssl_port . '/api/', '--ca-file', $crt, @tok, 'list');
+    is($rc, 2, 'https:// to an address the certificate does not name: exit 2');
+    like($out, qr/not trusted: .*mismatch/i, '... a mismatch');
+    {
+        local $ENV{EGOV_ADMIN_CA_FILE} = $crt;
+        ($rc, $out) = ctl('--url', $https, @tok, 'list');
+        is($rc, 0, 'the CA file from EGOV_ADMIN_CA_FILE');
+    }
+    ($rc, $out) = ctl('--url', 'http://192.0.2.1:8081/api/', @tok, 'list');
+    is($rc, 1, 'http:// to another host: refused before connecting (exit 1)');
+    like($out, qr/http:\/\/ only to this machine .*the token would cross the network in clear; use https:\/\/ for 192\.0\.2\.1/,
+         '... saying why');
+    ($rc, $out) = ctl('--url', 'http://localhost:' . $n->port . '/api/', @tok, 'list');
+    is($rc, 0, 'http://localhost: allowed');
+}
+
 # help
 ($rc, $out) = ctl('--help');
 is($rc, 0, '--help: exit 0');
@@ -245,7 +274,7 @@ for my $c (qw(ban unban list status import stats)) {
                    "url = $url\ntoken_file = $p/conf/admin.tokens\ntoken = x\ntimeout\n");
     ($rc, $out) = ctl('list', '--json');
     is($rc, 0, 'a config file with mistakes still works');
-    like($out, qr/egovctl: \S+egovctl\.conf:3: unknown key "token" ignored \(url, token_file, timeout\)/,
+    like($out, qr/egovctl: \S+egovctl\.conf:3: unknown key "token" ignored \(url, token_file, timeout, ca_file\)/,
          '... an unknown key warned about, with its line');
     like($out, qr/egovctl: \S+egovctl\.conf:4: not "key = value", ignored/, '... and a line without "="');
 }

@@ -66,7 +66,8 @@ like($info, qr/^ Version: \Q$version\E$/m, 'the version');
 my ($depends) = $info =~ /^ Depends: (.*)$/m;
 like($depends // '', qr/(^|, )\Q$abi\E(,|$)/, "depends on the nginx ABI nginx-dev names ($abi)");
 like($depends // '', qr/libhiredis0\.14 \(>= [^)]+\)/, '... on hiredis, versioned (dpkg-shlibdeps)');
-unlike($depends // '', qr/libssl|libpcre/, '... not on libraries the module does not link');
+unlike($depends // '', qr/libpcre/, '... not on libraries nothing links (nginx brings PCRE2)');
+like($depends // '', qr/libssl3 \(>= [^)]+\)/, '... on OpenSSL, for egovctl\'s HTTPS');
 like($info, qr/^ Installed-Size: \d+$/m, 'Installed-Size');
 like($info, qr/^ Homepage: \S+$/m, 'Homepage');
 like($info, qr/^ Recommends: nginx$/m, 'Recommends: nginx');
@@ -86,6 +87,8 @@ ok(-f "$root/usr/share/man/man1/egovctl.1.gz", 'egovctl(1)');
 ok(-f "$root/usr/share/bash-completion/completions/egovctl", "egovctl's bash completion");
 ok(-f "$doc/docs/directives.md" && -f "$doc/examples/portal.conf", 'docs and examples');
 like(`file $root/usr/lib/nginx/modules/ngx_http_egov_module.so`, qr/, stripped/, 'the module is stripped');
+my $needed = `objdump -p $root/usr/lib/nginx/modules/ngx_http_egov_module.so`;
+unlike($needed, qr/NEEDED\s+lib(ssl|crypto|pcre)/, '... and links no library nginx itself provides');
 like(`dpkg-deb -c $dbg`, qr{/usr/lib/debug/\.build-id/\S+\.debug}, '... its symbols in the -dbgsym package');
 
 my $postinst = `cat $root/DEBIAN/postinst`;

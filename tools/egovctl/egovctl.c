@@ -26,6 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "ngx_egov_cidr.h"
 #include "ngx_egov_json.h"
 
@@ -49,6 +54,7 @@
 typedef struct {
     char           *url;           /* http://host:port/prefix/ */
     char           *token_file;
+    char           *ca_file;       /* https: the CAs to trust */
     char           *token;
     int             json;
     int             dry_run;
@@ -113,8 +119,8 @@ usage(const char *command, int code)
 
     if (command == NULL) {
         fprintf(f,
-"usage: egovctl [--url URL] [--token-file FILE] [--timeout SECONDS] [--json]\n"
-"               COMMAND ...\n"
+"usage: egovctl [--url URL] [--token-file FILE] [--timeout SECONDS]\n"
+"               [--ca-file FILE] [--json] COMMAND ...\n"
 "       egovctl --version\n"
 "\n"
 "Commands (egovctl COMMAND --help for each):\n"
@@ -127,8 +133,10 @@ usage(const char *command, int code)
 "\n"
 "The API's address and token: --url and --token-file, or EGOV_ADMIN_URL\n"
 "and EGOV_ADMIN_TOKEN_FILE, or \"url =\" and \"token_file =\" lines in\n"
-"$EGOVCTL_CONFIG (default /etc/egovctl.conf).  URL: http://HOST:PORT/PATH/\n"
-"or unix:/SOCKET:/PATH/, PATH the egov_admin location.  --timeout (or\n"
+"$EGOVCTL_CONFIG (default /etc/egovctl.conf).  URL: https://HOST:PORT/PATH/\n"
+"(its certificate verified: the system's CAs, or --ca-file, EGOV_ADMIN_CA_FILE,\n"
+"\"ca_file =\"), http:// to this machine only, or unix:/SOCKET:/PATH/; PATH\n"
+"the egov_admin location.  --timeout (or\n"
 "EGOV_ADMIN_TIMEOUT, \"timeout =\"): how long to wait to connect, send and\n"
 "read, in seconds (default 10).\n"
 "\n"
@@ -233,6 +241,10 @@ read_config(void)
         opt.timeout = getenv("EGOV_ADMIN_TIMEOUT");
     }
 
+    if (opt.ca_file == NULL) {
+        opt.ca_file = getenv("EGOV_ADMIN_CA_FILE");
+    }
+
     path = getenv("EGOVCTL_CONFIG");
     f = fopen(path ? path : "/etc/egovctl.conf", "r");
 
@@ -269,9 +281,14 @@ read_config(void)
                 opt.timeout = xstrdup(v);
             }
 
+        } else if (strcmp(p, "ca_file") == 0) {
+            if (opt.ca_file == NULL) {
+                opt.ca_file = xstrdup(v);
+            }
+
         } else if (strcmp(p, "url") && strcmp(p, "token_file")) {
             fprintf(stderr, "egovctl: %s:%d: unknown key \"%s\" ignored "
-                    "(url, token_file, timeout)\n",
+                    "(url, token_file, timeout, ca_file)\n",
                     path ? path : "/etc/egovctl.conf", line_no, p);
         }
     }
@@ -369,13 +386,179 @@ check_url_path(const char *path)
 }
 
 
+/* a connection to the API: a socket, with TLS for https:// */
+typedef struct {
+    int             fd;
+    SSL            *ssl;
+} conn_t;
+
+
+/* a host a plain-HTTP URL may name: this machine only */
+
 static int
+loopback(const char *host)
+{
+    struct in_addr   a4;
+    struct in6_addr  a6;
+
+    if (strcmp(host, "localhost") == 0) {
+        return 1;
+    }
+
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    }
+
+    return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+
+/*
+ * TLS to a remote node: the certificate verified against the system's CAs
+ * or --ca-file, and the name (or address) in the URL checked against it
+ */
+
+static SSL *
+start_tls(int fd, const char *host)
+{
+    SSL              *ssl;
+    long              v;
+    SSL_CTX          *ctx;
+    struct in_addr    a4;
+    struct in6_addr   a6;
+    X509_VERIFY_PARAM  *param;
+
+    ctx = SSL_CTX_new(TLS_client_method());
+
+    if (ctx == NULL
+        || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION))
+    {
+        die(EXIT_CONNECT, "cannot set up TLS");
+    }
+
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+
+    if (opt.ca_file) {
+        if (SSL_CTX_load_verify_locations(ctx, opt.ca_file, NULL) != 1) {
+            die(EXIT_USAGE, "cannot load the CA file %s", opt.ca_file);
+        }
+
+    } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        die(EXIT_CONNECT, "cannot load the system's CA certificates");
+    }
+
+    ssl = SSL_new(ctx);
+    SSL_CTX_free(ctx);
+
+    if (ssl == NULL || SSL_set_fd(ssl, fd) != 1) {
+        die(EXIT_CONNECT, "cannot set up TLS");
+    }
+
+    param = SSL_get0_param(ssl);
+
+    if (inet_pton(AF_INET, host, &a4) == 1
+        || inet_pton(AF_INET6, host, &a6) == 1)
+    {
+        if (X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1) {
+            die(EXIT_CONNECT, "cannot set up TLS");
+        }
+
+    } else if (SSL_set_tlsext_host_name(ssl, host) != 1
+               || SSL_set1_host(ssl, host) != 1)
+    {
+        die(EXIT_CONNECT, "cannot set up TLS");
+    }
+
+    if (SSL_connect(ssl) != 1) {
+        v = SSL_get_verify_result(ssl);
+
+        if (v != X509_V_OK) {
+            die(EXIT_CONNECT, "the API's certificate is not trusted: %s "
+                "(--ca-file)", X509_verify_cert_error_string(v));
+        }
+
+        die(EXIT_CONNECT, "TLS with %s failed: %s", host,
+            ERR_reason_error_string(ERR_get_error())
+            ? ERR_reason_error_string(ERR_get_error()) : "no handshake");
+    }
+
+    return ssl;
+}
+
+
+static void
+conn_write(conn_t *c, const char *p, size_t len)
+{
+    ssize_t  n;
+
+    for ( /* void */ ; len; p += n, len -= n) {
+        n = c->ssl ? SSL_write(c->ssl, p, (int) len) : write(c->fd, p, len);
+
+        if (n <= 0) {
+            die(EXIT_CONNECT, "cannot send the request: %s",
+                (errno == EAGAIN || errno == EWOULDBLOCK) ? "timed out"
+                                                          : strerror(errno));
+        }
+    }
+}
+
+
+/* bytes read; 0 at the end */
+
+static ssize_t
+conn_read(conn_t *c, char *p, size_t len)
+{
+    int      err;
+    ssize_t  n;
+
+    if (c->ssl == NULL) {
+        return read(c->fd, p, len);
+    }
+
+    n = SSL_read(c->ssl, p, (int) len);
+
+    if (n > 0) {
+        return n;
+    }
+
+    err = SSL_get_error(c->ssl, (int) n);
+
+    if (err == SSL_ERROR_ZERO_RETURN
+        || (err == SSL_ERROR_SYSCALL && errno == 0))
+    {
+        return 0;
+    }
+
+    if (errno == 0) {
+        errno = EPROTO;
+    }
+
+    return -1;
+}
+
+
+static void
+conn_close(conn_t *c)
+{
+    if (c->ssl) {
+        (void) SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+    }
+
+    close(c->fd);
+}
+
+
+static conn_t
 connect_api(char **path)
 {
-    int                  fd;
+    int                  fd, tls;
     char                *u, *host, *port, *slash, *colon;
+    conn_t               c;
     struct addrinfo      hints, *ai, *a;
     struct sockaddr_un   sun;
+
+    c.ssl = NULL;
 
     if (opt.url == NULL) {
         die(EXIT_USAGE, "no API address: --url, EGOV_ADMIN_URL or url in "
@@ -411,14 +594,22 @@ connect_api(char **path)
                 strerror(errno));
         }
 
-        return fd;
+        c.fd = fd;
+        return c;
     }
 
-    if (strncmp(u, "http://", 7) != 0) {
-        die(EXIT_USAGE, "the URL must start with http:// or unix:");
+    if (strncmp(u, "https://", 8) == 0) {
+        tls = 1;
+        host = u + 8;
+
+    } else if (strncmp(u, "http://", 7) == 0) {
+        tls = 0;
+        host = u + 7;
+
+    } else {
+        die(EXIT_USAGE, "the URL must start with https://, http:// or unix:");
     }
 
-    host = u + 7;
     slash = strchr(host, '/');
     *path = slash ? xstrdup(slash) : "/";
 
@@ -428,7 +619,7 @@ connect_api(char **path)
         *slash = '\0';
     }
 
-    port = "80";
+    port = tls ? "443" : "80";
 
     if (host[0] == '[') {
         host++;
@@ -445,6 +636,14 @@ connect_api(char **path)
     } else if ((colon = strrchr(host, ':')) != NULL) {
         *colon = '\0';
         port = colon + 1;
+    }
+
+    /* a bearer token never crosses a network in clear */
+
+    if (!tls && !loopback(host)) {
+        die(EXIT_USAGE, "http:// only to this machine (127.0.0.1, ::1, "
+            "localhost): the token would cross the network in clear; use "
+            "https:// for %s", host);
     }
 
     memset(&hints, 0, sizeof(hints));
@@ -480,20 +679,26 @@ connect_api(char **path)
             errno == EINPROGRESS ? "timed out" : strerror(errno));
     }
 
-    return fd;
+    c.fd = fd;
+
+    if (tls) {
+        c.ssl = start_tls(fd, host);
+    }
+
+    return c;
 }
 
 
 static response_t
 call(const char *method, const char *route, const char *body)
 {
-    int          fd;
-    char        *path, *req, *p, *end;
+    char        *path, *req, *end;
+    conn_t       c;
     size_t       cap, len;
     ssize_t      n;
     response_t   res;
 
-    fd = connect_api(&path);
+    c = connect_api(&path);
 
     len = strlen(path);
     if (asprintf(&req, "%s %s%s%s HTTP/1.0\r\nHost: egovctl\r\n"
@@ -508,14 +713,7 @@ call(const char *method, const char *route, const char *body)
         die(EXIT_CONNECT, "out of memory");
     }
 
-    for (p = req, len = strlen(req); len; p += n, len -= n) {
-        n = write(fd, p, len);
-        if (n <= 0) {
-            die(EXIT_CONNECT, "cannot send the request: %s",
-                (errno == EAGAIN || errno == EWOULDBLOCK) ? "timed out"
-                                                          : strerror(errno));
-        }
-    }
+    conn_write(&c, req, strlen(req));
 
     free(req);
 
@@ -529,7 +727,7 @@ call(const char *method, const char *route, const char *body)
             res.body = xrealloc(res.body, cap + 1);
         }
 
-        n = read(fd, res.body + len, cap - len);
+        n = conn_read(&c, res.body + len, cap - len);
 
         if (n < 0) {
             die(EXIT_CONNECT, "cannot read the answer: %s",
@@ -545,7 +743,7 @@ call(const char *method, const char *route, const char *body)
         len += n;
     }
 
-    close(fd);
+    conn_close(&c);
     res.body[len] = '\0';
 
     if (sscanf(res.body, "HTTP/1.%*d %d", &res.status) != 1) {
@@ -1179,6 +1377,7 @@ main(int argc, char **argv)
         { "ttl", required_argument, NULL, 'T' },
         { "reason", required_argument, NULL, 'r' },
         { "timeout", required_argument, NULL, 'w' },
+        { "ca-file", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -1187,13 +1386,14 @@ main(int argc, char **argv)
     opt.ttl = -1;
     help = 0;
 
-    while ((c = getopt_long(argc, argv, "+u:t:jnk:T:r:w:hV", longopts, NULL))
+    while ((c = getopt_long(argc, argv, "+u:t:jnk:T:r:w:c:hV", longopts, NULL))
            != -1)
     {
         switch (c) {
         case 'u': opt.url = optarg; break;
         case 't': opt.token_file = optarg; break;
         case 'w': opt.timeout = optarg; break;
+        case 'c': opt.ca_file = optarg; break;
         case 'j': opt.json = 1; break;
         case 'h': help = 1; break;
         case 'V':
