@@ -69,6 +69,10 @@ ngx_module_t  ngx_http_egov_module = {
 static ngx_int_t
 ngx_http_egov_postconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_http_egov_history_init_conf(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_egov_stats_init_conf(cf);
 }
 
@@ -144,6 +148,8 @@ ngx_http_egov_init_process(ngx_cycle_t *cycle)
     ngx_explicit_memzero(ngx_http_egov_random_pool,
                          NGX_HTTP_EGOV_RANDOM_POOL);
     ngx_http_egov_random_used = NGX_HTTP_EGOV_RANDOM_POOL;
+
+    ngx_http_egov_history_start(cycle);
 
     return NGX_OK;
 }

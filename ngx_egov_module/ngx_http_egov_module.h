@@ -108,6 +108,24 @@ ngx_atomic_uint_t ngx_http_egov_stat_get(ngx_egov_stat_e stat);
 ngx_egov_stat_info_t *ngx_http_egov_stat_info(ngx_egov_stat_e stat);
 time_t ngx_http_egov_stats_started(void);
 
+/* ngx_http_egov_history.c: the last hour, a note a minute */
+#define NGX_HTTP_EGOV_HISTORY_MINUTES    60
+#define NGX_HTTP_EGOV_HISTORY_SERIES     4
+#define NGX_HTTP_EGOV_HISTORY_REFUSED    0   /* counters: per-minute ... */
+#define NGX_HTTP_EGOV_HISTORY_BANS       1   /* ... differences */
+#define NGX_HTTP_EGOV_HISTORY_DECISIONS  2
+#define NGX_HTTP_EGOV_HISTORY_REDIS      3   /* 2 up, 1 down, 0 none */
+
+ngx_int_t ngx_http_egov_history_init_conf(ngx_conf_t *cf);
+void ngx_http_egov_history_start(ngx_cycle_t *cycle);
+void ngx_http_egov_history_now(uint64_t *value);
+ngx_int_t ngx_http_egov_history_at(ngx_atomic_uint_t minute,
+    uint64_t *value);
+
+/* ngx_http_egov_status_charts.c: that hour as SVG, for the status page */
+size_t ngx_http_egov_status_charts_len(void);
+u_char *ngx_http_egov_status_charts(u_char *p);
+
 #define ngx_http_egov_stat_inc(stat)  ngx_http_egov_stat_add(stat, 1)
 
 

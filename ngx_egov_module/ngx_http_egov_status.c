@@ -552,7 +552,7 @@ ngx_http_egov_status_html(ngx_http_request_t *r, ngx_http_egov_status_t *st,
     zone = st->zones->elts;
 
     len = 8192 + st->zones->nelts * 256 + st->redis.master.len
-          + st->redis.error.len * 6;
+          + st->redis.error.len * 6 + ngx_http_egov_status_charts_len();
 
     for (i = 0; i < st->zones->nelts; i++) {
         len += zone[i]->name.len * 6;
@@ -588,6 +588,8 @@ ngx_http_egov_status_html(ngx_http_request_t *r, ngx_http_egov_status_t *st,
         "text-align:start}th{background:#eef0f3}"
         "td.n{text-align:end;font-variant-numeric:tabular-nums}"
         "[lang=ar]{font-family:\"Noto Naskh Arabic\",Tahoma,sans-serif}"
+        ".charts{display:flex;flex-wrap:wrap;gap:1rem 2rem}"
+        "figure{margin:0 0 1rem}figcaption{font-size:.9rem}"
         "</style>\n</head>\n<body>\n<main>\n"
         "<h1>ngx_egov_module status <span lang=\"ar\" dir=\"rtl\">"
         "— حالة الوحدة</span></h1>\n"
@@ -631,7 +633,10 @@ ngx_http_egov_status_html(ngx_http_request_t *r, ngx_http_egov_status_t *st,
                                      ngx_http_egov_status_refusals[i].stat));
     }
 
-    p = ngx_sprintf(p, "</table>\n<h2>Rate limit zones <span lang=\"ar\" "
+    p = ngx_cpymem(p, "</table>\n", sizeof("</table>\n") - 1);
+    p = ngx_http_egov_status_charts(p);
+
+    p = ngx_sprintf(p, "<h2>Rate limit zones <span lang=\"ar\" "
                     "dir=\"rtl\">— مناطق تحديد المعدل</span></h2>\n"
                     "<table>\n<tr><th scope=\"col\">Zone</th>"
                     "<th scope=\"col\">Rate</th><th scope=\"col\">Scope</th>"

@@ -160,6 +160,16 @@ like($res->body, qr/<td>scanner or probe<\/td><td lang="ar" dir="rtl">أداة �
      'refusals by reason, in both languages');
 like($res->body, qr/Consent banners shown.*<td class="n">2<\/td>/s, 'banners shown');
 like($res->body, qr/<style nonce="[^"]+">/, 'its style carries the CSP nonce');
+my @charts = $res->body =~ /<svg role="img" aria-labelledby="(egov-chart-\d) egov-chart-\d-d"/g;
+is(scalar @charts, 4, 'the last hour: four charts, each named by its caption and its text');
+like($res->body, qr{<figcaption id="egov-chart-0">Requests refused, per minute <span lang="ar" dir="rtl">— الطلبات المرفوضة في الدقيقة</span></figcaption>},
+     '... captions in both languages');
+like($res->body, qr{<desc id="egov-chart-0-d">Last hour: 4 in all, at most 4 in one minute\.</desc>},
+     '... the refusals of this test (3 probes, 1 over the limit), in words');
+like($res->body, qr{<rect x="236" y="0" width="3" height="48" fill="#0b4f6c"/>},
+     '... and as this minute\'s bar');
+like($res->body, qr{<desc id="egov-chart-3-d">No Redis configured}, '... Redis: none here');
+unlike($res->body, qr/<script/, '... drawn on the server, no script');
 
 is(get('/status', '127.0.0.1', method => 'POST')->status, 405, 'POST: 405');
 is(get('/status', '127.0.0.1', method => 'HEAD')->status, 200, 'HEAD: 200');
