@@ -1,4 +1,4 @@
-/* sources: ngx_egov_module/ngx_egov_json.c ngx_egov_module/ngx_egov_cidr.c */
+/* sources: ngx_egov_module/ngx_egov_json.c ngx_egov_module/ngx_egov_cidr.c libs: -lssl -lcrypto */
 
 /*
  * egovctl's configuration file ("url =", "token_file =", "timeout =",

@@ -69,7 +69,9 @@ ngx_module_t  ngx_http_egov_module = {
 static ngx_int_t
 ngx_http_egov_postconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_http_egov_history_init_conf(cf) != NGX_OK) {
+    if (ngx_http_egov_history_init_conf(cf) != NGX_OK
+        || ngx_http_egov_labels_init_conf(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

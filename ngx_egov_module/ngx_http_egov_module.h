@@ -122,6 +122,16 @@ void ngx_http_egov_history_now(uint64_t *value);
 ngx_int_t ngx_http_egov_history_at(ngx_atomic_uint_t minute,
     uint64_t *value);
 
+/* ngx_http_egov_labels.c: refusals by the name of what refused */
+#define NGX_HTTP_EGOV_LABELS_MAX        256
+#define NGX_HTTP_EGOV_LABEL_LIST        1
+#define NGX_HTTP_EGOV_LABEL_SIGNATURE   2
+
+ngx_int_t ngx_http_egov_labels_init_conf(ngx_conf_t *cf);
+void ngx_http_egov_label_inc(ngx_uint_t family, ngx_str_t *name);
+ngx_int_t ngx_http_egov_label_get(ngx_uint_t i, ngx_uint_t *family,
+    ngx_str_t *name, ngx_atomic_uint_t *count);
+
 /* ngx_http_egov_status_charts.c: that hour as SVG, for the status page */
 size_t ngx_http_egov_status_charts_len(void);
 u_char *ngx_http_egov_status_charts(u_char *p);

@@ -350,6 +350,7 @@ ngx_http_egov_protect_addr(ngx_http_request_t *r,
     if (bl) {
         if (!bl->dry_run) {
             ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_BLOCKLIST);
+            ngx_http_egov_label_inc(NGX_HTTP_EGOV_LABEL_LIST, &bl->name);
             return ngx_http_egov_protect_refuse(r, plcf, st,
                                           NGX_HTTP_EGOV_DECISION_BLOCKLIST,
                                           &ngx_http_egov_what_blocklist,
@@ -410,6 +411,7 @@ ngx_http_egov_protect_addr(ngx_http_request_t *r,
     }
 
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_SIGNATURE);
+    ngx_http_egov_label_inc(NGX_HTTP_EGOV_LABEL_SIGNATURE, sig);
     ngx_http_egov_protect_violation(r, plcf, addr);
 
     return ngx_http_egov_protect_refuse(r, plcf, st,

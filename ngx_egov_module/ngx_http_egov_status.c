@@ -49,6 +49,8 @@ static ngx_atomic_uint_t ngx_http_egov_zone_refused(
 static u_char *ngx_http_egov_label(u_char *p, ngx_str_t *value);
 static ngx_uint_t ngx_http_egov_stat_family(ngx_egov_stat_info_t *info,
     const char *family, ngx_str_t *label);
+static u_char *ngx_http_egov_refused_by(u_char *p, ngx_http_egov_status_t *st,
+    ngx_uint_t stat, ngx_str_t *reason);
 static char *ngx_http_egov_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void *ngx_http_egov_status_create_loc_conf(ngx_conf_t *cf);
@@ -400,7 +402,8 @@ ngx_http_egov_status_prometheus(ngx_http_request_t *r,
 
     zone = st->zones->elts;
 
-    len = 4096 + sizeof(NGINX_VERSION);
+    len = 4096 + sizeof(NGINX_VERSION)
+          + NGX_HTTP_EGOV_LABELS_MAX * (2 * 64 + 96 + NGX_ATOMIC_T_LEN);
 
     for (i = 0; i < NGX_EGOV_STAT_MAX; i++) {
         info = ngx_http_egov_stat_info(i);
@@ -408,7 +411,7 @@ ngx_http_egov_status_prometheus(ngx_http_request_t *r,
     }
 
     for (i = 0; i < st->zones->nelts; i++) {
-        len += 4 * zone[i]->name.len + 128 + 2 * NGX_ATOMIC_T_LEN;
+        len += 6 * zone[i]->name.len + 192 + 3 * NGX_ATOMIC_T_LEN;
     }
 
     out->data = ngx_pnalloc(r->pool, len);
@@ -441,10 +444,13 @@ ngx_http_egov_status_prometheus(ngx_http_request_t *r,
     for (i = 0; i < NGX_EGOV_STAT_MAX; i++) {
         info = ngx_http_egov_stat_info(i);
 
-        if (ngx_http_egov_stat_family(info, "refused_", &label)) {
-            p = ngx_sprintf(p, "egov_requests_refused_total{reason=\"%V\"} "
-                            "%uA\n", &label, ngx_http_egov_stat_get(i));
+        if (!ngx_http_egov_stat_family(info, "refused_", &label)) {
+            continue;
         }
+
+        /* by the list, the signature, the zone that refused, when known */
+
+        p = ngx_http_egov_refused_by(p, st, i, &label);
     }
 
     p = ngx_sprintf(p, "# HELP egov_consent_decisions_total Consent "
@@ -763,6 +769,72 @@ ngx_http_egov_label(u_char *p, ngx_str_t *value)
         default:
             *p++ = value->data[i];
         }
+    }
+
+    return p;
+}
+
+
+/*
+ * A reason's samples: one per block list, signature or zone that refused
+ * (their sum is the reason's total), and what no name accounts for (the
+ * names beyond NGX_HTTP_EGOV_LABELS_MAX); a reason without names, one
+ */
+
+static u_char *
+ngx_http_egov_refused_by(u_char *p, ngx_http_egov_status_t *st,
+    ngx_uint_t stat, ngx_str_t *reason)
+{
+    ngx_str_t                     name;
+    ngx_uint_t                    i, family, n;
+    const char                   *key;
+    ngx_atomic_uint_t             total, sum, count;
+    ngx_http_egov_limit_zone_t  **zone;
+
+    total = ngx_http_egov_stat_get(stat);
+    sum = 0;
+    n = 0;
+
+    if (stat == NGX_EGOV_STAT_REFUSED_LIMIT) {
+        zone = st->zones->elts;
+
+        for (i = 0; i < st->zones->nelts; i++) {
+            count = ngx_http_egov_zone_refused(zone[i]);
+            p = ngx_sprintf(p, "egov_requests_refused_total{reason=\"%V\","
+                            "zone=\"", reason);
+            p = ngx_http_egov_label(p, &zone[i]->name);
+            p = ngx_sprintf(p, "\"} %uA\n", count);
+            sum += count;
+            n++;
+        }
+
+    } else if (stat == NGX_EGOV_STAT_REFUSED_BLOCKLIST
+               || stat == NGX_EGOV_STAT_REFUSED_SIGNATURE)
+    {
+        key = (stat == NGX_EGOV_STAT_REFUSED_BLOCKLIST) ? "list"
+                                                         : "signature";
+
+        for (i = 0; i < NGX_HTTP_EGOV_LABELS_MAX; i++) {
+            if (ngx_http_egov_label_get(i, &family, &name, &count) != NGX_OK
+                || family != ((stat == NGX_EGOV_STAT_REFUSED_BLOCKLIST)
+                              ? NGX_HTTP_EGOV_LABEL_LIST
+                              : NGX_HTTP_EGOV_LABEL_SIGNATURE))
+            {
+                continue;
+            }
+
+            p = ngx_sprintf(p, "egov_requests_refused_total{reason=\"%V\","
+                            "%s=\"", reason, key);
+            p = ngx_http_egov_label(p, &name);
+            p = ngx_sprintf(p, "\"} %uA\n", count);
+            sum += count;
+            n++;
+        }
+    }
+
+    if (n == 0 || total > sum) {
+        p = ngx_sprintf(p, "egov_requests_refused_total{reason=\"%V\"} %uA\n",
+                        reason, (n && total > sum) ? total - sum : total);
     }
 
     return p;

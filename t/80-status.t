@@ -19,6 +19,7 @@ use EgovTest::Browser;
 use EgovTest::Nginx;
 
 my $n = EgovTest::Nginx->new;
+$n->write_file('html/bad.netset', "127.0.0.53\n");
 $n->write_file('html/page.html',
                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                . "<title>p</title></head><body><main><h1>p</h1></main></body></html>\n");
@@ -30,6 +31,7 @@ $n->start(http_config => <<'END', config => <<'END2');
     egov_consent_categories analytics;
 END
     egov_signatures on;
+    egov_blocklist ../html/bad.netset name=bad;
     location = /page.html { add_header Set-Cookie "_ga=1; Path=/"; }
     location /limited { egov_limit zone=tight; return 200 "ok\n"; }
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
@@ -43,6 +45,7 @@ is(get('/page.html')->status, 200, 'a page') for 1 .. 2;
 is(get('/.env', '127.0.0.51')->status, 403, 'a probe') for 1 .. 3;
 is(get('/limited', '127.0.0.52')->status, 200, 'under the limit');
 is(get('/limited', '127.0.0.52')->status, 429, 'over the limit');
+is(get('/page.html', '127.0.0.53')->status, 403, 'a listed address');
 
 my $res = get('/status', '127.0.0.1');
 is($res->status, 200, 'status: 200');
@@ -54,7 +57,7 @@ is($c->{refused_signature_total}, 3, 'three probes refused');
 is($c->{refused_limit_total}, 1, 'one request over the limit');
 is($c->{consent_banners_total}, 2, 'two banners shown');
 is($c->{cookies_held_back_total}, 2, 'two cookies held back');
-is($c->{refused_blocklist_total}, 0, 'no block list refusal');
+is($c->{refused_blocklist_total}, 1, 'one block list refusal');
 is($s->{limit_zones}[0]{name}, 'tight', 'the limit zone');
 is($s->{limit_zones}[0]{rate}, 1, 'its rate');
 is($s->{limit_zones}[0]{per}, 60, 'per minute');
@@ -106,8 +109,12 @@ is($res->status, 200, 'prometheus: 200');
 is($res->header('Content-Type'), 'text/plain; version=0.0.4; charset=utf-8',
    'the exposition format content type');
 ok(prometheus_ok($res->body, '?format=prometheus') > 30, 'with every counter');
-like($res->body, qr/^egov_requests_refused_total\{reason="signature"\} 3$/m, 'the probes, a reason label');
-like($res->body, qr/^egov_requests_refused_total\{reason="limit"\} 1$/m, '... and the limit');
+like($res->body, qr/^egov_requests_refused_total\{reason="signature",signature="[\w.-]+"\} 3$/m, 'the probes: their reason and the signature that refused them');
+like($res->body, qr/^egov_requests_refused_total\{reason="limit",zone="tight"\} 1$/m, '... the limit: its zone');
+like($res->body, qr/^egov_requests_refused_total\{reason="blocklist",list="bad"\} 1$/m, '... the block list: its name');
+like($res->body, qr/^egov_requests_refused_total\{reason="ban"\} 0$/m, '... a reason without names: one sample');
+unlike($res->body, qr/^egov_requests_refused_total\{reason="(signature|limit|blocklist)"\}/m,
+       '... no unnamed remainder when the names account for all');
 like($res->body, qr/^egov_limit_refused_total\{zone="tight"\} 1$/m, 'refusals by zone');
 like($res->body, qr/^egov_consent_decisions_total\{decision="accept"\} 0$/m, 'consent decisions, a decision label');
 like($res->body, qr/^egov_build_info\{version="\d+\.\d+\.\d+",nginx_version="1\.\d+\.\d+"\} 1$/m, 'build info');
@@ -164,8 +171,8 @@ my @charts = $res->body =~ /<svg role="img" aria-labelledby="(egov-chart-\d) ego
 is(scalar @charts, 4, 'the last hour: four charts, each named by its caption and its text');
 like($res->body, qr{<figcaption id="egov-chart-0">Requests refused, per minute <span lang="ar" dir="rtl">— الطلبات المرفوضة في الدقيقة</span></figcaption>},
      '... captions in both languages');
-like($res->body, qr{<desc id="egov-chart-0-d">Last hour: 4 in all, at most 4 in one minute\.</desc>},
-     '... the refusals of this test (3 probes, 1 over the limit), in words');
+like($res->body, qr{<desc id="egov-chart-0-d">Last hour: 5 in all, at most 5 in one minute\.</desc>},
+     '... the refusals of this test (3 probes, 1 over the limit, 1 listed), in words');
 like($res->body, qr{<rect x="236" y="0" width="3" height="48" fill="#0b4f6c"/>},
      '... and as this minute\'s bar');
 like($res->body, qr{<desc id="egov-chart-3-d">No Redis configured}, '... Redis: none here');

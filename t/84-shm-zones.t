@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # The module's own shared memory zones have fixed names (docs/operations.md):
-# egov_stats, egov_history, egov_bans, egov_anon, egov_fleet.  Another zone of the same
+# egov_stats, egov_history, egov_labels, egov_bans, egov_anon, egov_fleet.  Another zone of the same
 # name (limit_req_zone here) is refused by "nginx -t", naming the zone,
 # rather than two features sharing one memory.
 
@@ -30,6 +30,15 @@ __DATA__
 --- must_die
 --- error_log eval
 [qr/the shared memory zone "egov_history" is already declared for a different use/]
+
+=== TEST 1c: egov_labels, refusals by list and signature (always there)
+--- http_config
+    limit_req_zone $binary_remote_addr zone=egov_labels:1m rate=1r/s;
+--- config
+    location / { return 200 "ok\n"; }
+--- must_die
+--- error_log eval
+[qr/the shared memory zone "egov_labels" is already declared for a different use/]
 
 === TEST 2: egov_bans, with egov_ban_zone
 --- http_config
