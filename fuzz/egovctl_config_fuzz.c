@@ -53,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsetenv("EGOV_ADMIN_URL");
         unsetenv("EGOV_ADMIN_TOKEN_FILE");
         unsetenv("EGOV_ADMIN_TIMEOUT");
+        unsetenv("EGOV_ADMIN_CA_FILE");
     }
 
     if (ftruncate(fd, 0) != 0
@@ -67,10 +68,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     value_ok(opt.url);
     value_ok(opt.token_file);
     value_ok(opt.timeout);
+    value_ok(opt.ca_file);
 
     free(opt.url);
     free(opt.token_file);
     free(opt.timeout);
+    free(opt.ca_file);
 
     return 0;
 }

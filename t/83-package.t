@@ -47,22 +47,24 @@ like(`$dest/usr/bin/egovctl --help`, qr/^usage: egovctl/, 'egovctl runs');
 # make deb
 
 my ($version) = `sed -n 's/^#define NGX_HTTP_EGOV_VERSION *"\\(.*\\)"/\\1/p' ngx_egov_module/ngx_http_egov_module.h` =~ /(\S+)/;
-is(`dpkg-parsechangelog -S Version`, "$version\n",
-   "debian/changelog's version is the module's ($version)");
+my $debversion = `dpkg-parsechangelog -S Version`;
+chomp $debversion;
+like($debversion, qr/^\Q$version\E-\d+$/,
+     "debian/changelog's version is the module's ($version), with a Debian revision");
 
 $out = `make -s --no-print-directory deb 2>&1`;
 is($?, 0, 'make deb (dpkg-buildpackage)') or diag $out;
 my $arch = `dpkg --print-architecture`;
 chomp $arch;
-my $deb = "build/libnginx-mod-http-egov_${version}_$arch.deb";
-my $dbg = "build/libnginx-mod-http-egov-dbgsym_${version}_$arch.deb";
+my $deb = "build/libnginx-mod-http-egov_${debversion}_$arch.deb";
+my $dbg = "build/libnginx-mod-http-egov-dbgsym_${debversion}_$arch.deb";
 ok(-f $deb, "the package: $deb");
 ok(-f $dbg, "its debug symbols: $dbg");
 
 my $info = `dpkg-deb -I $deb`;
 my ($abi) = `cat /usr/share/nginx/src/debian/libnginx-mod.abisubstvars` =~ /^nginx:abi=(\S+)/m;
 like($info, qr/^ Package: libnginx-mod-http-egov$/m, 'named as Debian names nginx modules');
-like($info, qr/^ Version: \Q$version\E$/m, 'the version');
+like($info, qr/^ Version: \Q$debversion\E$/m, 'the version');
 my ($depends) = $info =~ /^ Depends: (.*)$/m;
 like($depends // '', qr/(^|, )\Q$abi\E(,|$)/, "depends on the nginx ABI nginx-dev names ($abi)");
 like($depends // '', qr/libhiredis0\.14 \(>= [^)]+\)/, '... on hiredis, versioned (dpkg-shlibdeps)');
@@ -81,7 +83,7 @@ is($?, 0, 'every file matches its md5sum') or diag $sums;
 my @list = grep { !m{/$} } map { (split ' ', $_)[5] } split /\n/, `dpkg-deb -c $deb`;
 ok(!(grep { !m{^\./usr/} } @list), 'nothing outside /usr');
 my $doc = "$root/usr/share/doc/libnginx-mod-http-egov";
-ok(-f "$doc/copyright" && -f "$doc/changelog.gz", 'copyright and changelog');
+ok(-f "$doc/copyright" && -f "$doc/changelog.Debian.gz", 'copyright and changelog.Debian.gz');
 like(`cat $doc/copyright`, qr/^License: BSD-2-Clause$/m, '... the licence');
 ok(-f "$root/usr/share/man/man1/egovctl.1.gz", 'egovctl(1)');
 ok(-f "$root/usr/share/bash-completion/completions/egovctl", "egovctl's bash completion");
