@@ -58,12 +58,14 @@ is($ok200, 0, "while one worker has no Redis, the server is never \"up\" ($parti
 cmd('CONFIG', 'SET', 'maxclients', 10000);
 ok(wait_until(sub { (health($n))[0] == 200 }, 5), 'room again: the worker is back, the server up');
 
-# Redis away long enough for every worker's backoff to grow to seconds;
-# when it is back, the first worker to reconnect wakes the others
+# Redis away long enough for every worker's backoff to reach its longest
+# (3 s, with jitter): when it is back, the first worker to reconnect wakes
+# the others.  (4 s was too short on a loaded machine under ASan: backoffs
+# still near 1.6 s could all come due together, waking none.)
 close $s;
 my $mark = length $n->error_log;
 $redis->stop;
-sleep 4;
+sleep 7;
 $redis->start;
 my $back = time;
 ok(wait_until(sub { (health($n))[0] == 200 }, 6), 'Redis back: the server is up');
