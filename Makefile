@@ -82,12 +82,25 @@ $(SAN_NGINX): $(SOURCES) tools/build-sanitized-nginx.sh | deps
 run: $(MODULE)
 	tools/run-demo.sh $(NGINX_BIN) $(abspath $(MODULE))
 
+# Tests that take whole CPUs for a while (t/83 builds the package with
+# dpkg-buildpackage, runs lintian and dpkg): run alone after the others,
+# so that the timing of the fleet tests is not theirs to disturb
+SOLO_TESTS := t/83-package.t
+
 test: deps-test $(TEST_DEPS) $(EGOVCTL)
 	@tools/test-setup.sh
-	EGOV_NGINX=$(abspath $(TEST_NGINX)) EGOV_MODULE=$(TEST_MODULE) \
-	EGOVCTL=$(abspath $(EGOVCTL)) \
-	EGOV_SANITIZE=$(SANITIZE) EGOV_HUP=$(HUP) \
-	    prove -j$(PROVE_JOBS) -r $(TESTS)
+	@if [ "$(TESTS)" = t/ ]; then \
+	    tests=$$(ls t/*.t | grep -v -x -F '$(SOLO_TESTS)'); \
+	    solo='$(SOLO_TESTS)'; \
+	else \
+	    tests='$(TESTS)'; solo=; \
+	fi; \
+	export EGOV_NGINX=$(abspath $(TEST_NGINX)) EGOV_MODULE=$(TEST_MODULE) \
+	    EGOVCTL=$(abspath $(EGOVCTL)) EGOV_SANITIZE=$(SANITIZE) \
+	    EGOV_HUP=$(HUP); \
+	echo "prove -j$(PROVE_JOBS) -r $$tests"; \
+	prove -j$(PROVE_JOBS) -r $$tests || exit 1; \
+	if [ -n "$$solo" ]; then echo "prove $$solo"; prove $$solo; fi
 
 DESTDIR  ?=
 DOCDIR   := /usr/share/doc/libnginx-mod-http-egov
