@@ -1315,6 +1315,13 @@ ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_egov_consent_main_conf_t  *cmcf;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
+
+    if (conf->enable) {
+        /* consent is in use: the status says where its key comes from */
+        ((ngx_http_egov_consent_main_conf_t *)
+         ngx_http_conf_get_module_main_conf(cf, ngx_http_egov_consent_module))
+            ->used = 1;
+    }
     ngx_conf_merge_uint_value(conf->version, prev->version, 1);
     ngx_conf_merge_str_value(conf->cookie_name, prev->cookie_name,
                              "egov_consent");
@@ -1451,4 +1458,26 @@ ngx_http_egov_consent_init(ngx_conf_t *cf)
     }
 
     return ngx_http_egov_banner_init_filter(cf);
+}
+
+
+/*
+ * Where the consent key comes from, for the status: 1 a file
+ * (egov_consent_key), 0 made at start (a choice does not survive a restart
+ * nor cross a fleet), -1 consent is not used
+ */
+
+ngx_int_t
+ngx_http_egov_consent_key_state(void)
+{
+    ngx_http_egov_consent_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_egov_consent_module);
+
+    if (cmcf == NULL || !cmcf->used) {
+        return -1;
+    }
+
+    return cmcf->key.len ? 1 : 0;
 }

@@ -96,6 +96,7 @@ typedef struct {
     ngx_shm_zone_t             *zone;        /* key (if generated), inventory */
     ngx_array_t                *builtin;     /* ngx_http_egov_cookie_map_t */
     time_t                      started;     /* for gpc.json's lastUpdate */
+    ngx_uint_t                  used;        /* egov_consent on somewhere */
 } ngx_http_egov_consent_main_conf_t;
 
 

@@ -132,6 +132,9 @@ void ngx_http_egov_label_inc(ngx_uint_t family, ngx_str_t *name);
 ngx_int_t ngx_http_egov_label_get(ngx_uint_t i, ngx_uint_t *family,
     ngx_str_t *name, ngx_atomic_uint_t *count);
 
+/* ngx_http_egov_consent.c: 1 key from a file, 0 generated, -1 no consent */
+ngx_int_t ngx_http_egov_consent_key_state(void);
+
 /* ngx_http_egov_status_charts.c: that hour as SVG, for the status page */
 size_t ngx_http_egov_status_charts_len(void);
 u_char *ngx_http_egov_status_charts(u_char *p);

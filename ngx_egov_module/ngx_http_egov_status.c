@@ -523,6 +523,16 @@ ngx_http_egov_status_prometheus(ngx_http_request_t *r,
         }
     }
 
+    if (ngx_http_egov_consent_key_state() >= 0) {
+        p = ngx_sprintf(p, "# HELP egov_consent_key_from_file Whether the "
+                        "consent key is read from egov_consent_key (1) or "
+                        "was made at start (0: choices do not survive a "
+                        "restart nor cross a fleet)\n"
+                        "# TYPE egov_consent_key_from_file gauge\n"
+                        "egov_consent_key_from_file %i\n",
+                        ngx_http_egov_consent_key_state());
+    }
+
     if (st->redis.state != NGX_EGOV_REDIS_STATE_OFF) {
         p = ngx_sprintf(p, "# HELP egov_redis_up Whether Redis is usable "
                         "(1) or not (0)\n"

@@ -103,6 +103,8 @@ ok(!defined $res->header('Cache-Control'), '... and nothing said about caching')
 
 # the module's own pages get no banner (nothing to write for it)
 my $before = $n->request(uri => '/status?format=prometheus')->body =~ /^egov_consent_banners_total (\d+)/m ? $1 : -1;
+like($n->request(uri => '/status?format=prometheus')->body, qr/^egov_consent_key_from_file 1$/m,
+     'the consent key read from egov_consent_key: 1 in the metrics');
 $res = $n->request(uri => '/status?format=html');
 is($res->status, 200, 'the status page in HTML');
 like($res->header('Content-Type'), qr{^text/html}, '... as HTML');

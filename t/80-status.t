@@ -119,6 +119,7 @@ like($res->body, qr/^egov_limit_refused_total\{zone="tight"\} 1$/m, 'refusals by
 like($res->body, qr/^egov_consent_decisions_total\{decision="accept"\} 0$/m, 'consent decisions, a decision label');
 like($res->body, qr/^egov_build_info\{version="\d+\.\d+\.\d+",nginx_version="1\.\d+\.\d+"\} 1$/m, 'build info');
 like($res->body, qr/^egov_start_time_seconds \d{10}$/m, 'the start time');
+like($res->body, qr/^egov_consent_key_from_file 0$/m, 'consent without egov_consent_key: the key was made at start (0)');
 unlike($res->body, qr/^egov_refused_/m, 'no unlabeled refusal counters beside the family');
 
 # the monitoring examples use only metrics the module exposes
