@@ -79,6 +79,8 @@ static ngx_int_t ngx_http_egov_embed_parts(ngx_http_request_t *r,
     ngx_http_egov_embed_t *embed, ngx_str_t *values);
 static size_t ngx_http_egov_text_escape(u_char *dst, const u_char *src,
     size_t len);
+static size_t ngx_http_egov_escape(u_char *dst, const u_char *src,
+    size_t len, ngx_uint_t amp);
 
 
 /* the texts that name the other language on the settings page */
@@ -773,28 +775,7 @@ ngx_http_egov_embed_parts(ngx_http_request_t *r,
 static size_t
 ngx_http_egov_text_escape(u_char *dst, const u_char *src, size_t len)
 {
-    u_char  *d;
-
-    for (d = dst; len; len--, src++) {
-        switch (*src) {
-        case '<':
-            d = ngx_cpymem(d, "&lt;", 4);
-            break;
-        case '>':
-            d = ngx_cpymem(d, "&gt;", 4);
-            break;
-        case '"':
-            d = ngx_cpymem(d, "&quot;", 6);
-            break;
-        case '\'':
-            d = ngx_cpymem(d, "&#39;", 5);
-            break;
-        default:
-            *d++ = *src;
-        }
-    }
-
-    return d - dst;
+    return ngx_http_egov_escape(dst, src, len, 0);
 }
 
 
@@ -1072,12 +1053,26 @@ ngx_http_egov_asset(const char *name)
 static size_t
 ngx_http_egov_html_escape(u_char *dst, u_char *src, size_t len)
 {
+    return ngx_http_egov_escape(dst, src, len, 1);
+}
+
+
+/* "amp": "&" too (plain text); without, character references pass */
+
+static size_t
+ngx_http_egov_escape(u_char *dst, const u_char *src, size_t len,
+    ngx_uint_t amp)
+{
     u_char  *d;
 
     for (d = dst; len; len--, src++) {
         switch (*src) {
         case '&':
-            d = ngx_cpymem(d, "&amp;", 5);
+            if (amp) {
+                d = ngx_cpymem(d, "&amp;", 5);
+            } else {
+                *d++ = '&';
+            }
             break;
         case '<':
             d = ngx_cpymem(d, "&lt;", 4);
