@@ -9,6 +9,10 @@
 #     path_baseline / path_module => PATH (one side's, instead of path),
 #     http_config => CONF (both), http_baseline / http_module => CONF (one),
 #     setup => sub { my ($nginx, $which) = @_; ... },
+#     setup_baseline / setup_module => sub { my ($nginx) = @_; ... },
+#     derive_baseline => sub { my ($module_nginx) = @_;
+#         { config, http, setup, report } } (the baseline made from what
+#         the running module's nginx answers: the module starts first),
 #     report => sub { my ($plain, $module, $requests) = @_; [ lines ] },
 #     baseline_module => 1, script => 'NAME.lua' (in bench/wrk/),
 #     helpers => sub { pids } (processes working for the module's nginx,
@@ -51,6 +55,7 @@ sub start {
                                               && !$s->{baseline_module},
                                  log_level => 'warn');
     $s->{setup}->($n, $which) if $s->{setup};
+    $s->{"setup_$which"}->($n) if $s->{"setup_$which"};
     my $main = "worker_rlimit_nofile 4096;\n" . ($pin ? "worker_cpu_affinity 01;\n" : '');
     $n->start(main_config => $main,
               http_config => "access_log off;\n" . ($s->{http_config} || '')
@@ -130,8 +135,19 @@ sub median {
 
 sub run_scenario {
     my ($name, $s) = @_;
-    my $a = start($s, 'baseline');
-    my $b = start($s, 'module');
+    my ($a, $b);
+    if ($s->{derive_baseline}) {
+        $b = start($s, 'module');
+        my $d = $s->{derive_baseline}->($b);
+        $s->{baseline} = $d->{config};
+        $s->{http_baseline} = $d->{http};
+        $s->{setup_baseline} = $d->{setup};
+        $s->{derived_report} = $d->{report};
+        $a = start($s, 'baseline');
+    } else {
+        $a = start($s, 'baseline');
+        $b = start($s, 'module');
+    }
 
     print "\n## $name: $s->{title}\n";
     printf "%-6s %12s %12s %8s %10s %10s %9s %9s\n", 'round', 'plain r/s',
@@ -169,6 +185,7 @@ sub run_scenario {
     printf "helpers' CPU per module request: %.1fus; worker + helpers %.1fus, "
         . "ratio %.3f\n", median(@hb), $cpb + median(@hb),
         $cpa / ($cpb + median(@hb)) if $s->{helpers} && $cpb;
+    print "$s->{derived_report}\n" if $s->{derived_report};
     print "$_\n"
         for @{ $s->{report} ? $s->{report}->($a, $b, $module_requests) : [] };
 

@@ -6,8 +6,8 @@ package EgovBenchLists;
 use strict;
 use warnings;
 
-sub write_list {
-    my ($nginx, $name, $count) = @_;
+sub list_text {
+    my ($count) = @_;
     srand(42);
     my $list = '';
     for my $i (1 .. $count) {
@@ -17,7 +17,12 @@ sub write_list {
             ? sprintf("%d.%d.%d.%d\n", $a, int(rand(256)), int(rand(256)), int(rand(256)))
             : sprintf("%d.%d.%d.0/24\n", $a, int(rand(256)), int(rand(256)));
     }
-    $nginx->write_file("html/$name", $list);
+    return $list;
+}
+
+sub write_list {
+    my ($nginx, $name, $count) = @_;
+    $nginx->write_file("html/$name", list_text($count));
 }
 
 # the "egov: list ..." line nginx -t prints: entries, memory, load time
