@@ -28,9 +28,41 @@ struct ngx_http_egov_sigset_s {
 };
 
 
+/*
+ * A per-worker memory of the User-Agent signatures' verdict: a visitor
+ * sends the same User-Agent with every request, and matching it against
+ * the scanner names is the costliest step of a browser's request (about
+ * 0.9 us of 17 on a small response).  Direct-mapped, overwritten on
+ * collision, compared byte for byte: a crafted collision costs its sender
+ * one fresh match, never a wrong verdict.
+ */
+
+#define NGX_HTTP_EGOV_SIG_UA_CACHE    256
+#define NGX_HTTP_EGOV_SIG_UA_MAX      256
+#define NGX_HTTP_EGOV_SIG_NONE        -1
+#define NGX_HTTP_EGOV_SIG_UNKNOWN     -2
+
+typedef struct {
+    ngx_http_egov_sigset_t     *set;
+    ngx_cycle_t                *cycle;      /* the set's configuration */
+    uint32_t                    hash;
+    u_short                     len;
+    ngx_int_t                   hit;        /* first matching, or NONE */
+    u_char                      ua[NGX_HTTP_EGOV_SIG_UA_MAX];
+} ngx_http_egov_sig_ua_cache_t;
+
+
+static ngx_int_t ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
+    ngx_http_egov_sigset_t *set);
+static ngx_int_t ngx_http_egov_sig_ua_match(ngx_http_request_t *r,
+    ngx_http_egov_sigset_t *set, ngx_str_t *ua);
 static ngx_int_t ngx_http_egov_sig_compile(ngx_conf_t *cf,
     ngx_http_egov_sig_t *sig, ngx_str_t *regex);
 static ngx_http_egov_sigset_t *ngx_http_egov_sig_builtin(ngx_conf_t *cf);
+
+
+static ngx_http_egov_sig_ua_cache_t  *ngx_http_egov_sig_ua_cache;
+static ngx_uint_t                     ngx_http_egov_sig_ua_cache_failed;
 
 
 
@@ -235,25 +267,29 @@ ngx_str_t *
 ngx_http_egov_signatures_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set)
 {
-    ngx_int_t             rc;
+    ngx_int_t             rc, ua_hit;
     ngx_str_t             value;
     ngx_uint_t            i;
     ngx_table_elt_t      *h;
     ngx_http_egov_sig_t  *sig;
 
     sig = set->sigs.elts;
+    ua_hit = NGX_HTTP_EGOV_SIG_UNKNOWN;
 
     for (i = 0; i < set->sigs.nelts; i++) {
 
         switch (sig[i].field) {
 
         case NGX_EGOV_SIG_UA:
-            h = r->headers_in.user_agent;
-            if (h == NULL) {
-                continue;
+            if (ua_hit == NGX_HTTP_EGOV_SIG_UNKNOWN) {
+                ua_hit = ngx_http_egov_sig_ua_verdict(r, set);
             }
-            value = h->value;
-            break;
+
+            if (ua_hit == (ngx_int_t) i) {
+                return &sig[i].name;
+            }
+
+            continue;
 
         case NGX_EGOV_SIG_URI:
             value = r->uri;
@@ -295,6 +331,89 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
     }
 
     return NULL;
+}
+
+
+/* the index of the first User-Agent signature the request matches */
+
+static ngx_int_t
+ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
+    ngx_http_egov_sigset_t *set)
+{
+    uint32_t                       hash;
+    ngx_table_elt_t               *h;
+    ngx_http_egov_sig_ua_cache_t  *c;
+
+    h = r->headers_in.user_agent;
+
+    if (h == NULL || h->value.len == 0) {
+        return NGX_HTTP_EGOV_SIG_NONE;
+    }
+
+    if (h->value.len > NGX_HTTP_EGOV_SIG_UA_MAX) {
+        return ngx_http_egov_sig_ua_match(r, set, &h->value);
+    }
+
+    if (ngx_http_egov_sig_ua_cache == NULL) {
+        if (ngx_http_egov_sig_ua_cache_failed) {
+            return ngx_http_egov_sig_ua_match(r, set, &h->value);
+        }
+
+        ngx_http_egov_sig_ua_cache =
+                          ngx_calloc(NGX_HTTP_EGOV_SIG_UA_CACHE
+                                     * sizeof(ngx_http_egov_sig_ua_cache_t),
+                                     r->connection->log);
+        if (ngx_http_egov_sig_ua_cache == NULL) {
+            ngx_http_egov_sig_ua_cache_failed = 1;
+            return ngx_http_egov_sig_ua_match(r, set, &h->value);
+        }
+    }
+
+    hash = ngx_murmur_hash2(h->value.data, h->value.len);
+    c = &ngx_http_egov_sig_ua_cache[hash % NGX_HTTP_EGOV_SIG_UA_CACHE];
+
+    if (c->set != set || c->cycle != (ngx_cycle_t *) ngx_cycle
+        || c->hash != hash || c->len != h->value.len
+        || ngx_memcmp(c->ua, h->value.data, h->value.len) != 0)
+    {
+        c->set = set;
+        c->cycle = (ngx_cycle_t *) ngx_cycle;
+        c->hash = hash;
+        c->len = (u_short) h->value.len;
+        ngx_memcpy(c->ua, h->value.data, h->value.len);
+        c->hit = ngx_http_egov_sig_ua_match(r, set, &h->value);
+    }
+
+    return c->hit;
+}
+
+
+static ngx_int_t
+ngx_http_egov_sig_ua_match(ngx_http_request_t *r, ngx_http_egov_sigset_t *set,
+    ngx_str_t *ua)
+{
+    ngx_int_t             rc;
+    ngx_uint_t            i;
+    ngx_http_egov_sig_t  *sig;
+
+    sig = set->sigs.elts;
+
+    for (i = 0; i < set->sigs.nelts; i++) {
+
+        if (sig[i].field != NGX_EGOV_SIG_UA) {
+            continue;
+        }
+
+        rc = ngx_http_egov_regex_match(sig[i].regex, ua, r->connection->log);
+
+        /* gave up: taken as a hit, as for the other fields */
+
+        if (rc == NGX_OK || rc == NGX_BUSY) {
+            return (ngx_int_t) i;
+        }
+    }
+
+    return NGX_HTTP_EGOV_SIG_NONE;
 }
 
 

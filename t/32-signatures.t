@@ -36,6 +36,52 @@ __DATA__
 --- error_log eval
 [qr/\[warn\] .*egov: refused \(signature:scanner-ua\), incident [0-9A-Z]{10}/]
 
+=== TEST 1b: a User-Agent's verdict is remembered per worker, but per set of signatures: two locations with different sets decide apart, in any order, and a User-Agent too long to remember is matched each time
+--- config
+    egov_signatures on;
+    location /a/ {
+        egov_signature custom-ua ua "curlish";
+        egov_signature other-ua ua "wgetish";
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+    location /b/ {
+        egov_signature b-ua ua "^never$";
+        egov_signature b-ua2 ua "^never either$";
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request eval
+["GET /a/", "GET /b/", "GET /a/", "GET /b/", "GET /a/", "GET /a/", "GET /b/", "GET /a/", "GET /a/", "GET /b/", "GET /b/"]
+--- more_headers eval
+["User-Agent: curlish/1.0", "User-Agent: curlish/1.0", "User-Agent: curlish/1.0",
+ "User-Agent: curlish/1.0", "User-Agent: wgetish/1.0", "User-Agent: wgetish/1.0",
+ "User-Agent: sqlmap/1.7", "User-Agent: sqlmap/1.7",
+ "User-Agent: Mozilla/5.0 (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) curlish/2", "User-Agent: Mozilla/5.0 (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) curlish/2", "User-Agent: Mozilla/5.0 (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) (compatible; x) curlish/2"]
+--- error_code eval
+[403, 200, 403, 200, 403, 403, 403, 403, 403, 200, 200]
+--- response_headers eval
+["X-Reason: signature:custom-ua", "!X-Reason", "X-Reason: signature:custom-ua",
+ "!X-Reason", "X-Reason: signature:other-ua", "X-Reason: signature:other-ua",
+ "X-Reason: signature:scanner-ua", "X-Reason: signature:scanner-ua",
+ "X-Reason: signature:custom-ua", "!X-Reason", "!X-Reason"]
+
+=== TEST 1c: two User-Agents of one length and one hash (ngx_murmur_hash2 0x51f85cc0, found by search): the scanner's is matched, not given the remembered verdict of the browser's
+--- config
+    egov_signatures on;
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request eval
+["GET /", "GET /", "GET /"]
+--- more_headers eval
+["User-Agent: Mozilla/5.0 (X11; Linux x86_64) Gecko/0002f5f6",
+ "User-Agent: sqlmap/1.7.2#stable (https://sqlmap.or00013c00",
+ "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Gecko/0002f5f6"]
+--- error_code eval
+[200, 403, 200]
+
 === TEST 2: probe paths are refused, ordinary ones are not
 --- config
     egov_signatures on;
