@@ -37,6 +37,7 @@ END
 END2
 
 my $corked = qr/egov consent: corked for the banner/;
+my $log;
 
 sub corks {
     my ($from) = @_;
@@ -192,6 +193,47 @@ like($c->{body}, qr{<h1>Page, changed</h1>.*</main><div id="egov-consent".*</div
      'a changed file: its new end is found');
 is(scalar(() = substr($n->error_log, $from) =~ /$reads/g), 1, '... read once');
 
+# a page no longer than its end (4 KiB) is kept whole per version of the
+# file and goes out from memory in one call with its header: not corked,
+# no sendfile; the bytes are the same as a large page's would be
+my $small = "<!doctype html><html lang=\"en\"><head><title>s</title></head>"
+          . "<body><main><h1>Small</h1>"
+          . ("<p>Services online.</p>\n" x 20) . "</main></body></html>\n";
+$n->write_file('html/small.html', $small);
+my $sendfile = qr/: \*\d+ sendfile: @/m;
+$from = pages_in_turn('/small.html', 3, 'a small page');
+$log = substr($n->error_log, $from);
+is(corks($from), 0, 'a small page: not corked');
+is(scalar(() = $log =~ /$sendfile/g), 0, '... not sent by sendfile');
+is(scalar(() = $log =~ /$reads/g), 1, '... read once for three requests');
+my $sr = $n->request(uri => '/small.html');
+(my $body = $sr->body) =~ s{<div id="egov-consent".*</script>\n</div>\n}{BANNER}s;
+is($body, substr($small, 0, index($small, '</body>')) . "BANNER</body></html>\n",
+   '... the page, the banner before </body>, its end: nothing lost or doubled');
+is($sr->header('Content-Length'), length $sr->body, '... its Content-Length');
+# a changed small file of the very same size: its new bytes
+(my $small2 = $small) =~ s{<h1>Small</h1>}{<h1>Tiny!</h1>};
+sleep 1.1;
+$n->write_file('html/small.html', $small2);
+$sr = $n->request(uri => '/small.html');
+like($sr->body, qr{<h1>Tiny!</h1>.*<div id="egov-consent"}s,
+     'a small page changed, same size: the new page');
+# no </body>: the banner at the very end, as for a large page
+$n->write_file('html/nobody.html', "<p>no body end</p>\n");
+$sr = $n->request(uri => '/nobody.html');
+like($sr->body, qr{\A<p>no body end</p>\n<div id="egov-consent".*</div>\n\z}s,
+     'a small page without </body>: the banner last');
+is($sr->header('Content-Length'), length $sr->body, '... its Content-Length');
+# HEAD: the GET's headers, no body
+$sr = $n->request(uri => '/small.html', method => 'HEAD');
+is($sr->status, 200, 'HEAD of a small page: 200');
+is($sr->{raw} =~ /\r\n\r\n(.*)\z/s ? $1 : 'x', '', '... and no body');
+# a range of a small page is of the file, as for any page: no banner
+# goes into a part
+$sr = $n->request(uri => '/small.html', headers => 'Range: bytes=-20');
+is($sr->status, 206, 'a Range of a small page: 206');
+is($sr->body, substr($small2, -20), '... the file\'s last 20 bytes');
+
 # aio threads: the end is read in nginx's thread pool, not in the worker,
 # and the page comes whole after the thread is done; then from the cache
 $n->write_file('html/threads.html', $page);
@@ -199,13 +241,20 @@ my $in_worker = qr/: \*\d+ read: \d+, [0-9A-F]+, \d+, \d+$/m;
 my $asked = qr/: \*\d+ thread read: \d+, [0-9A-F]+, 4096, \d+$/m;
 my $in_thread = qr/^\S+ \S+ \[debug\] (\d+)#(?!\1:)\d+: thread read handler$/m;
 $from = pages_in_turn('/threads/threads.html', 2, 'aio threads');
-my $log = substr($n->error_log, $from);
+$log = substr($n->error_log, $from);
 like($log, $asked, 'aio threads: the end (4 KiB) was asked of a thread');
 is(scalar(() = $log =~ /$in_thread/g), 1,
    '... and read once, by another thread than the worker\'s');
 is(scalar(() = $log =~ /$in_worker/g), 0, '... not in the worker');
 like($log, qr/http thread: "\/threads\/threads\.html\?"/,
      '... the request went on when the thread was done');
+
+# a small page read in a thread, then from the worker's memory
+$n->write_file('html/small-threads.html', $small);
+$from = pages_in_turn('/threads/small-threads.html', 2, 'a small page, aio threads');
+$log = substr($n->error_log, $from);
+is(scalar(() = $log =~ /$in_thread/g), 1, '... read once, in a thread');
+is(scalar(() = $log =~ /$sendfile/g), 0, '... not sent by sendfile');
 
 # a client gone while the thread reads: nothing is left behind (the
 # sanitizer and the log check see a use after free or an alert)
