@@ -36,12 +36,16 @@
 #define NGX_HTTP_EGOV_FOLLOW_MAX  256
 
 /*
- * A page no longer than its end (NGX_HTTP_EGOV_TAIL) is kept whole and
- * goes out from memory in one call with its header, as a small page
- * without the banner would: sendfile, the cork around it and a second
- * writev cost more than the copy (about 6 us of worker CPU per small page,
- * measured with bench/scenarios/all-on-small-vs-same-bytes.pl).
+ * A page up to NGX_HTTP_EGOV_PAGE_MAX long is kept whole, per worker and
+ * per version of its file, and goes out from that memory in one call with
+ * its header, as plain nginx sends a page: writev, sendfile and writev
+ * under a cork cost more (20 KB page: 0.76 -> 0.99 of nginx sending the
+ * same bytes, bench/scenarios/all-on-page20-vs-same-bytes.pl).  A response
+ * holds its page (refs) until its request ends; a page held is never
+ * replaced (the next version then goes by sendfile until it is free).
+ * At most NGX_HTTP_EGOV_PAGE_ENDS * NGX_HTTP_EGOV_PAGE_MAX bytes a worker.
  */
+#define NGX_HTTP_EGOV_PAGE_MAX    32768
 
 /*
  * r->buffered while a page's end is read in a thread: the request must not
@@ -62,8 +66,11 @@ typedef struct {
     off_t                       file_pos;    /* ... and starts here */
     size_t                      follow_len;  /* bytes from "</body" on */
     u_char                      follow[NGX_HTTP_EGOV_FOLLOW_MAX];
-    size_t                      page_len;    /* the whole range, or 0 */
-    u_char                      page[NGX_HTTP_EGOV_TAIL];
+    u_char                     *page;        /* the whole range, */
+    size_t                      page_len;    /* or 0 */
+    size_t                      page_cap;
+    ngx_uint_t                  refs;        /* responses sending it */
+    unsigned                    own:1;       /* a request's, not cached */
 } ngx_http_egov_page_end_t;
 
 
@@ -124,6 +131,7 @@ static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
 static ngx_int_t ngx_http_egov_banner_small(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b,
     ngx_http_egov_page_end_t *pe, ngx_chain_t ***last);
+static void ngx_http_egov_banner_release(void *data);
 static ngx_int_t ngx_http_egov_banner_resume(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f);
 static ngx_int_t ngx_http_egov_banner_page_end(ngx_http_request_t *r,
@@ -1185,25 +1193,34 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
 }
 
 
-/* a small page from memory: up to "</body", the banner, what follows */
+/* a whole page from memory: up to "</body", the banner, what follows */
 
 static ngx_int_t
 ngx_http_egov_banner_small(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b,
     ngx_http_egov_page_end_t *pe, ngx_chain_t ***last)
 {
-    u_char     *p;
-    size_t      head;
-    ngx_buf_t  *mb;
+    u_char              *p;
+    size_t               head;
+    ngx_buf_t           *mb;
+    ngx_pool_cleanup_t  *cln;
 
-    /* a copy: another page may take the cache's place before it is sent */
+    p = pe->page;
 
-    p = ngx_pnalloc(r->pool, pe->page_len);
-    if (p == NULL) {
-        return NGX_ERROR;
+    if (!pe->own) {
+
+        /* the worker's copy: held until the request ends */
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        pe->refs++;
+        cln->handler = ngx_http_egov_banner_release;
+        cln->data = pe;
     }
 
-    ngx_memcpy(p, pe->page, pe->page_len);
     head = pe->page_len - pe->follow_len;
 
     /* the file's buffer now holds the page up to there, from memory */
@@ -1249,6 +1266,15 @@ ngx_http_egov_banner_small(ngx_http_request_t *r,
 }
 
 
+static void
+ngx_http_egov_banner_release(void *data)
+{
+    ngx_http_egov_page_end_t  *pe = data;
+
+    pe->refs--;
+}
+
+
 /*
  * The end of a page in a file: how many bytes follow "</body" (all of the
  * tail when there is none), from the worker's cache or read once: NGX_AGAIN
@@ -1261,8 +1287,8 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
     ngx_http_egov_page_end_t **end)
 {
     int                        partial;
-    u_char                    *p;
-    off_t                      size, start;
+    u_char                    *p, *from;
+    off_t                      range, size, start;
     ssize_t                    n;
     ngx_uint_t                 i;
     ngx_file_info_t            fi;
@@ -1291,7 +1317,10 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    size = ngx_min(b->file_last - b->file_pos, NGX_HTTP_EGOV_TAIL);
+    /* a page up to NGX_HTTP_EGOV_PAGE_MAX is read whole, else its end */
+
+    range = b->file_last - b->file_pos;
+    size = (range <= NGX_HTTP_EGOV_PAGE_MAX) ? range : NGX_HTTP_EGOV_TAIL;
     start = b->file_last - size;
 
     n = ngx_http_egov_banner_read_end(r, f, b, (size_t) size, start);
@@ -1307,13 +1336,26 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    /* the first "</body" there, as in a page through memory */
+    /* the first "</body" in its last bytes, as in a page through memory */
 
-    p = ngx_egov_find_close_body(f->tail, f->tail + size, &partial,
+    from = f->tail + size - ngx_min(size, NGX_HTTP_EGOV_TAIL);
+
+    p = ngx_egov_find_close_body(from, f->tail + size, &partial,
                                  ngx_http_egov_banner_find_level);
 
     if (p == NULL || partial) {
         p = f->tail + size;
+    }
+
+    if (pe->refs) {
+        /* the cached page is being sent: this request keeps what it read */
+
+        pe = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_page_end_t));
+        if (pe == NULL) {
+            return NGX_ERROR;
+        }
+
+        pe->own = 1;
     }
 
     pe->used = 1;
@@ -1332,15 +1374,39 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
         ngx_memcpy(pe->follow, p, pe->follow_len);
     }
 
-    /* the whole page was read: kept whole */
-
     pe->page_len = 0;
 
-    if (start == b->file_pos) {
-        pe->page_len = (size_t) size;
+    if (start != b->file_pos || size == 0) {
+        *end = pe;
+        return NGX_OK;
+    }
+
+    /* the whole page was read: kept whole */
+
+    if (pe->own) {
+        pe->page = f->tail;
+
+    } else if (pe->page_cap < (size_t) size) {
+        if (pe->page) {
+            ngx_free(pe->page);
+        }
+
+        pe->page_cap = 0;
+        pe->page = ngx_alloc(NGX_HTTP_EGOV_PAGE_MAX, r->connection->log);
+
+        if (pe->page == NULL) {
+            *end = pe;
+            return NGX_OK;    /* sent by sendfile */
+        }
+
+        pe->page_cap = NGX_HTTP_EGOV_PAGE_MAX;
+    }
+
+    if (!pe->own) {
         ngx_memcpy(pe->page, f->tail, (size_t) size);
     }
 
+    pe->page_len = (size_t) size;
     *end = pe;
 
     return NGX_OK;
@@ -1363,7 +1429,7 @@ ngx_http_egov_banner_read_end(ngx_http_request_t *r,
     ssize_t  n;
 
     if (f->tail == NULL) {
-        f->tail = ngx_pnalloc(r->pool, NGX_HTTP_EGOV_TAIL);
+        f->tail = ngx_pnalloc(r->pool, ngx_max(size, 1));
         if (f->tail == NULL) {
             return NGX_ERROR;
         }

@@ -34,6 +34,7 @@ END
     location /nopush/ { alias html/; tcp_nopush on; }
     location /mem/ { alias html/; sendfile off; }
     location /threads/ { alias html/; aio threads; }
+    location /slow/ { alias html/; limit_rate 16k; }
 END2
 
 my $corked = qr/egov consent: corked for the banner/;
@@ -248,6 +249,41 @@ is(scalar(() = $log =~ /$in_thread/g), 1,
 is(scalar(() = $log =~ /$in_worker/g), 0, '... not in the worker');
 like($log, qr/http thread: "\/threads\/threads\.html\?"/,
      '... the request went on when the thread was done');
+
+# a page up to 32 KiB too, once read; held by a response being sent (slowly,
+# limit_rate), it is never replaced: a new version of the file goes to
+# another request from that request's own read, and the slow response
+# still ends with the old version's bytes, whole
+my $mid = sub {
+    my ($v) = @_;
+    return "<!doctype html><html><head><title>m</title></head><body><main><h1>$v</h1>"
+         . ("<p>Services online, in Arabic and English.</p>\n" x 500)
+         . "</main></body></html>\n";
+};
+$n->write_file('html/mid.html', $mid->('one'));
+$from = pages_in_turn('/mid.html', 2, 'a 24 KB page');
+$log = substr($n->error_log, $from);
+is(corks($from), 0, 'a 24 KB page: not corked');
+is(scalar(() = $log =~ /$sendfile/g), 0, '... not sent by sendfile');
+is(scalar(() = $log =~ /$reads/g), 1, '... read once for two requests');
+my $slow = connect_();
+print $slow "GET /slow/mid.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+sleep 0.3;
+$n->write_file('html/mid.html', $mid->('two, longer'));
+my $banner_re = qr{<div id="egov-consent".*</script>\n</div>\n}s;
+for my $i (1, 2) {
+    my $r = $n->request(uri => '/mid.html');
+    (my $b = $r->body) =~ s/$banner_re/BANNER/;
+    is($b, $mid->('two, longer') =~ s{</body>}{BANNER</body>}r,
+       "the new version while the old is being sent, request $i: its bytes");
+}
+my $old = read_response($slow);
+close $slow;
+(my $ob = $old->{body}) =~ s/$banner_re/BANNER/;
+is($ob, $mid->('one') =~ s{</body>}{BANNER</body>}r,
+   '... and the slow response ends with the old version, whole');
+my $r3 = $n->request(uri => '/mid.html');
+like($r3->body, qr{<h1>two, longer</h1>}, 'then the new version, cached');
 
 # a small page read in a thread, then from the worker's memory
 $n->write_file('html/small-threads.html', $small);
