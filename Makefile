@@ -5,7 +5,8 @@
 #   make test       run the whole test suite (SANITIZE=1: under ASan+UBSan;
 #                   HUP=1: each nginx reloaded, a reload failed, workers
 #                   respawned before its requests)
-#   make bench      compare with plain nginx (wrk, one interleaved run)
+#   make bench      compare with plain nginx (wrk, one interleaved run;
+#                   SCENARIOS="all-on-root-vs-same-bytes memory ...")
 #   make mutate     every mutation of tools/mutations.txt must fail a test
 #   make fuzz-corpus fuzz each target (FUZZ_SECONDS, default 30) and merge
 #                   what adds coverage into fuzz/corpus/ (then commit it)
@@ -138,7 +139,7 @@ fuzz-corpus: deps-test
 
 bench: $(MODULE)
 	@tools/deps.sh bench
-	bench/run.sh $(NGINX_BIN) $(abspath $(MODULE))
+	bench/run.sh $(NGINX_BIN) $(abspath $(MODULE)) $(SCENARIOS)
 
 clean:
 	rm -rf $(BUILD)

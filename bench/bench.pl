@@ -3,13 +3,18 @@
 # interleaved run (A B A B ...), so that a noisy shared machine slows both
 # alike.  Prints requests/s ratios and p99 latencies; never pass/fail.
 #
-# usage: bench/bench.pl [--rounds N] [--duration S] [--connections C] [SCENARIO ...]
+# usage: bench/bench.pl [--rounds N] [--duration S] [--connections C]
+#                       [--svg PREFIX] [SCENARIO ...]
+# (--svg: a curve with "chart" set is also drawn as PREFIX-NAME.svg)
 # A scenario is bench/scenarios/NAME.pl, returning
 #   { title, target, path, headers => [...], baseline => CONF, module => CONF,
 #     path_baseline / path_module => PATH (one side's, instead of path),
 #     http_config => CONF (both), http_baseline / http_module => CONF (one),
 #     setup => sub { my ($nginx, $which) = @_; ... },
 #     setup_baseline / setup_module => sub { my ($nginx) = @_; ... },
+#     variants => [ { label, module, http_module, setup_module, env }, ... ]
+#         (a curve: each variant of the module against the one baseline,
+#         all interleaved; env is given to wrk's script),
 #     derive_baseline => sub { my ($module_nginx) = @_;
 #         { config, http, setup, report } } (the baseline made from what
 #         the running module's nginx answers: the module starts first),
@@ -29,9 +34,10 @@ use Getopt::Long;
 use List::Util qw(sum);
 use EgovTest::Nginx;
 
-my ($rounds, $duration, $connections) = (5, 5, 32);
+my ($rounds, $duration, $connections, $svg) = (5, 5, 32);
 GetOptions('rounds=i' => \$rounds, 'duration=i' => \$duration,
-           'connections=i' => \$connections) or die "bad options\n";
+           'connections=i' => \$connections, 'svg=s' => \$svg)
+    or die "bad options\n";
 
 my @names = @ARGV;
 @names = map { m{/([^/]+)\.pl$} } sort glob "$FindBin::Bin/scenarios/*.pl"
@@ -50,7 +56,12 @@ for my $name (@names) {
 }
 
 sub start {
-    my ($s, $which) = @_;
+    my ($s, $which, $v) = @_;
+    if ($v) {
+        # a variant of a curve: its own module side
+        $s = { %$s, map { $_ => $v->{$_} } grep { defined $v->{$_} }
+                    qw(module http_module setup_module) };
+    }
     my $n = EgovTest::Nginx->new(no_module => $which eq 'baseline'
                                               && !$s->{baseline_module},
                                  log_level => 'warn');
@@ -104,7 +115,8 @@ sub helper_ticks {
 }
 
 sub wrk {
-    my ($n, $s) = @_;
+    my ($n, $s, $env) = @_;
+    local @ENV{ keys %{ $env || {} } } = values %{ $env || {} };
     my ($ticks, $helper) = (worker_ticks($n), helper_ticks($s));
     my @h = map { ('-H', $_) } @{ $s->{headers} || [] };
     my @s = $s->{script} ? ('-s', "$FindBin::Bin/wrk/$s->{script}") : ();
@@ -135,6 +147,7 @@ sub median {
 
 sub run_scenario {
     my ($name, $s) = @_;
+    return run_curve($name, $s) if $s->{variants};
     my ($a, $b);
     if ($s->{derive_baseline}) {
         $b = start($s, 'module');
@@ -191,4 +204,104 @@ sub run_scenario {
 
     $a->stop;
     $b->stop;
+}
+
+# a curve: the baseline and every variant in turn, the order rotating each
+# round; per variant the median ratio to the baseline's requests/s of the
+# same round, the worker's CPU per request and p99
+sub run_curve {
+    my ($name, $s) = @_;
+    my @v = @{ $s->{variants} };
+    my @sides = (start($s, 'baseline'), map { start($s, 'module', $_) } @v);
+    my @env = ({}, map { $_->{env} || {} } @v);
+    my (@rps, @p99, @cpu, @ratio);
+
+    print "\n## $name: $s->{title}\n";
+    for my $i (1 .. $rounds) {
+        my @order = map { ($_ + $i) % @sides } 0 .. $#sides;
+        my @r;
+        for my $k (@order) {
+            my ($rps, $p99, $bad, $cpu) = wrk($sides[$k], $s, $env[$k]);
+            warn "# $bad non-2xx/3xx responses\n"
+                if $bad && !$s->{allow_non_2xx};
+            $r[$k] = $rps;
+            push @{ $rps[$k] }, $rps;
+            push @{ $p99[$k] }, $p99;
+            push @{ $cpu[$k] }, $cpu;
+        }
+        push @{ $ratio[$_] }, $r[$_] / $r[0] for 1 .. $#sides;
+    }
+    printf "%-28s %10s %8s %10s %9s\n", 'variant', 'r/s', 'ratio',
+        'p99', 'cpu/req';
+    printf "%-28s %10.0f %8s %8.2fms %7.1fus\n", 'plain nginx',
+        median(@{ $rps[0] }), '1', median(@{ $p99[0] }), median(@{ $cpu[0] });
+    my @c;
+    for my $k (1 .. $#sides) {
+        push @c, median(@{ $cpu[$k] });
+        printf "%-28s %10.0f %8.3f %8.2fms %7.1fus\n", $v[$k - 1]{label},
+            median(@{ $rps[$k] }), median(@{ $ratio[$k] }),
+            median(@{ $p99[$k] }), $c[-1];
+    }
+    my ($lo, $hi) = (sort { $a <=> $b } @c)[0, -1];
+    printf "module CPU per request from %.1fus to %.1fus across the curve "
+         . "(%+.0f%%; flat is within the rounds' noise)\n",
+        $lo, $hi, $lo ? ($hi - $lo) * 100 / $lo : 0;
+    print "$_\n" for @{ $s->{report} ? $s->{report}->(@sides) : [] };
+    $_->stop for @sides;
+
+    return unless $svg && $s->{chart};
+    my @bars = map { [ $v[$_ - 1]{label}, median(@{ $ratio[$_] }),
+                       median(@{ $cpu[$_] }), median(@{ $p99[$_] }) ] }
+               1 .. $#sides;
+    write_chart("$svg-$name.svg", $s->{title}, median(@{ $cpu[0] }), @bars);
+    print "chart: $svg-$name.svg\n";
+}
+
+sub xml { my ($t) = @_; $t =~ s/&/&amp;/g; $t =~ s/</&lt;/g; $t =~ s/>/&gt;/g; $t }
+
+# a horizontal bar chart of the ratios (plain nginx = 1), each bar labelled
+# with its ratio, worker CPU per request and p99
+sub write_chart {
+    my ($file, $title, $plain_cpu, @bars) = @_;
+    my ($left, $width, $row) = (170, 420, 30);
+    my $height = 60 + $row * @bars + 30;
+    my $x = sub { $left + $width * ($_[0] > 1.2 ? 1.2 : $_[0]) / 1.2 };
+    my $out = qq{<svg xmlns="http://www.w3.org/2000/svg" width="820" }
+            . qq{height="$height" role="img" aria-labelledby="t d" }
+            . qq{font-family="sans-serif" font-size="13">\n}
+            . qq{<title id="t">} . xml($title) . qq{</title>\n}
+            . qq{<desc id="d">requests per second as a share of plain }
+            . qq{nginx's (1 = as fast); worker CPU per request (plain }
+            . sprintf('%.1f', $plain_cpu) . qq{ us) and p99 beside each }
+            . qq{bar</desc>\n<rect width="100%" height="100%" fill="#fff"/>\n}
+            . qq{<text x="10" y="22" font-weight="bold">} . xml($title)
+            . qq{</text>\n};
+    for my $t (0, 0.25, 0.5, 0.75, 1) {
+        my $tx = $x->($t);
+        $out .= qq{<line x1="$tx" y1="40" x2="$tx" y2="}
+              . ($height - 25) . qq{" stroke="#bbb"}
+              . ($t == 1 ? '' : ' stroke-dasharray="3 3"') . qq{/>\n}
+              . qq{<text x="$tx" y="} . ($height - 10)
+              . qq{" text-anchor="middle">$t</text>\n};
+    }
+    my $y = 50;
+    for my $b (@bars) {
+        my ($label, $ratio, $cpu, $p99) = @$b;
+        my $w = $x->($ratio) - $left;
+        my $fill = $ratio >= 0.95 ? '#1b6e3a' : $ratio >= 0.85 ? '#8a6d00'
+                                                                : '#a12a2a';
+        $out .= qq{<text x="} . ($left - 8) . qq{" y="} . ($y + 15)
+              . qq{" text-anchor="end">} . xml($label) . qq{</text>\n}
+              . qq{<rect x="$left" y="$y" width="} . sprintf('%.1f', $w)
+              . qq{" height="20" fill="$fill"/>\n}
+              . qq{<text x="} . sprintf('%.1f', $left + $w + 6)
+              . qq{" y="} . ($y + 15) . qq{">}
+              . sprintf('%.3f, %.1f us, p99 %.2f ms', $ratio, $cpu, $p99)
+              . qq{</text>\n};
+        $y += $row;
+    }
+    $out .= "</svg>\n";
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh $out;
+    close $fh;
 }

@@ -8,7 +8,8 @@ package EgovBenchAllOn;
 #               add_header, its page with the banner as a static file, the
 #               nonce frozen), and logging a line of the same shape with
 #               the raw variables: what is left is our code's cost;
-#   plain       plain nginx serving the same URL;
+#   plain       plain nginx serving the same URL, logging as Debian's
+#               nginx.conf does (the combined format);
 #   stock       the stock nginx stack with the same features (add_header,
 #               limit_req, a geo list, map anonymization, sub_filter).
 # Requests carry a browser's first-visit headers (Chrome, Arabic first).
@@ -71,24 +72,38 @@ $log_anon =~ s/\$http_referer/\$egov_anon_referer/;
 $log_anon =~ s/\$http_user_agent/\$egov_anon_ua/;
 $log_anon =~ s/\$http_x_forwarded_for/\$egov_anon_xff/;
 
-my $module_http = <<"END";
-    egov_security_headers on;
-    egov_consent on;
-    egov_consent_categories analytics preferences marketing;
-    egov_limit_zone name=bench key=\$binary_remote_addr rate=1000000r/s
-                    size=10m;
-    egov_anon_addr prefix;
-    log_format anon $log_anon;
-END
+# each feature's part of the configuration (http, server); everything on
+# is all of them; a feature alone logs as plain nginx does (combined)
+my @FEATURES = (
+    [ 'security headers', "    egov_security_headers on;\n", '' ],
+    [ 'consent banner', "    egov_consent on;\n"
+          . "    egov_consent_categories analytics preferences marketing;\n",
+      '' ],
+    [ 'one limit', "    egov_limit_zone name=bench key=\$binary_remote_addr "
+          . "rate=1000000r/s\n                    size=10m;\n",
+      "    egov_limit zone=bench burst=1000000 nodelay;\n" ],
+    [ '10,000-entry list', '', "    egov_blocklist ../html/list.netset;\n" ],
+    [ 'signatures', '', "    egov_signatures on;\n" ],
+    [ 'anonymized log', "    egov_anon_addr prefix;\n"
+          . "    log_format anon $log_anon;\n",
+      "    access_log logs/bench.log anon;\n" ],
+);
 
-my $module_server = <<"END";
-    access_log logs/bench.log anon;
-    egov_blocklist ../html/list.netset;
-    egov_signatures on;
-    egov_limit zone=bench burst=1000000 nodelay;
-    $root_location
-    location / { }
-END
+sub features {
+    my (@names) = @_;
+    my ($http, $server) = ('', '');
+    my $logs;
+    for my $f (@FEATURES) {
+        next unless grep { $_ eq $f->[0] } @names;
+        $http .= $f->[1];
+        $server .= $f->[2];
+        $logs = 1 if $f->[0] eq 'anonymized log';
+    }
+    $server = "    access_log logs/bench.log combined;\n$server" unless $logs;
+    return ($http, "$server    $root_location\n    location / { }\n");
+}
+
+my ($module_http, $module_server) = features(map { $_->[0] } @FEATURES);
 
 sub write_pages {
     my ($n) = @_;
@@ -191,6 +206,39 @@ END
              } };
 }
 
+sub setup_module {
+    my ($n) = @_;
+    write_pages($n);
+    EgovBenchLists::write_list($n, 'list.netset', 10000);
+}
+
+# a curve: each feature alone, then everything on, against plain nginx
+# (logging as Debian's does) on URL
+sub features_curve {
+    my ($url) = @_;
+    my $u = $URL{$url} or die "no url $url";
+    my @v;
+    for my $f (@FEATURES, [ 'everything on' ]) {
+        my @names = $f->[0] eq 'everything on' ? map { $_->[0] } @FEATURES
+                                               : ($f->[0]);
+        my ($http, $server) = features(@names);
+        push @v, { label => $f->[0], http_module => $http,
+                   module => $server, setup_module => \&setup_module };
+    }
+    return {
+        title    => "each feature alone and everything on, $u->{title}, "
+                  . 'against plain nginx',
+        path     => $u->{path},
+        headers  => [@BROWSER],
+        http_config => "sendfile on;\n",
+        baseline => "access_log logs/bench.log combined;\n"
+                  . "    $root_location\n    location / { }",
+        setup_baseline => \&write_pages,
+        variants => \@v,
+        chart    => 1,
+    };
+}
+
 # a scenario: URL root|small|page20, against same-bytes|plain|stock
 sub scenario {
     my ($url, $against, $target) = @_;
@@ -203,11 +251,7 @@ sub scenario {
         http_config => "sendfile on;\n",    # as Debian's nginx.conf
         http_module => $module_http,
         module  => $module_server,
-        setup_module => sub {
-            my ($n) = @_;
-            write_pages($n);
-            EgovBenchLists::write_list($n, 'list.netset', 10000);
-        },
+        setup_module => \&setup_module,
     };
     if ($against eq 'same-bytes') {
         $s->{derive_baseline} = sub { same_bytes($_[0], $u->{path}) };
@@ -217,7 +261,10 @@ sub scenario {
         $s->{http_baseline} = $b->{http};
         $s->{setup_baseline} = $b->{setup};
     } else {
-        $s->{baseline} = "$root_location\n    location / { }";
+        # plain nginx as Debian ships it: its access log in the combined
+        # format on
+        $s->{baseline} = "access_log logs/bench.log combined;\n"
+                       . "    $root_location\n    location / { }";
         $s->{setup_baseline} = \&write_pages;
     }
     return $s;
