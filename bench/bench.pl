@@ -20,6 +20,7 @@
 #         the running module's nginx answers: the module starts first),
 #     report => sub { my ($plain, $module, $requests) = @_; [ lines ] },
 #     baseline_module => 1, script => 'NAME.lua' (in bench/wrk/),
+#     connections => C (instead of --connections),
 #     helpers => sub { pids } (processes working for the module's nginx,
 #     redis-server: their CPU per module request is printed too) }
 # "baseline" runs on the same nginx binary without the module loaded, or
@@ -120,7 +121,8 @@ sub wrk {
     my ($ticks, $helper) = (worker_ticks($n), helper_ticks($s));
     my @h = map { ('-H', $_) } @{ $s->{headers} || [] };
     my @s = $s->{script} ? ('-s', "$FindBin::Bin/wrk/$s->{script}") : ();
-    my @cmd = ('wrk', '-t1', "-c$connections", "-d${duration}s", '--latency', @h, @s,
+    my $c = $s->{connections} || $connections;
+    my @cmd = ('wrk', '-t1', "-c$c", "-d${duration}s", '--latency', @h, @s,
                'http://127.0.0.1:' . $n->port . $n->{bench_path});
     unshift @cmd, 'taskset', '-c', '1' if $pin;
     open my $fh, '-|', @cmd or die "wrk: $!";
@@ -163,6 +165,7 @@ sub run_scenario {
     }
 
     print "\n## $name: $s->{title}\n";
+    print "# $s->{connections} connections\n" if $s->{connections};
     printf "%-6s %12s %12s %8s %10s %10s %9s %9s\n", 'round', 'plain r/s',
         'module r/s', 'ratio', 'p99 plain', 'p99 mod', 'cpu plain', 'cpu mod';
     my (@ra, @rb, @ratio, @pa, @pb, @ca, @cb, @hb);
@@ -217,6 +220,7 @@ sub run_curve {
     my (@rps, @p99, @cpu, @ratio);
 
     print "\n## $name: $s->{title}\n";
+    print "# $s->{connections} connections\n" if $s->{connections};
     for my $i (1 .. $rounds) {
         my @order = map { ($_ + $i) % @sides } 0 .. $#sides;
         my @r;

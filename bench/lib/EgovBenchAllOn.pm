@@ -230,6 +230,7 @@ sub features_curve {
                   . 'against plain nginx',
         path     => $u->{path},
         headers  => [@BROWSER],
+        connections => 50,
         http_config => "sendfile on;\n",
         baseline => "access_log logs/bench.log combined;\n"
                   . "    $root_location\n    location / { }",
@@ -248,6 +249,7 @@ sub scenario {
         target  => $target,
         path    => $u->{path},
         headers => [@BROWSER],
+        connections => 50,                   # as the issue measured
         http_config => "sendfile on;\n",    # as Debian's nginx.conf
         http_module => $module_http,
         module  => $module_server,
