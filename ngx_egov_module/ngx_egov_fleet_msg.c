@@ -67,17 +67,45 @@ int
 ngx_egov_fleet_entry_parse(const u_char *field, size_t field_len,
     const u_char *value, size_t value_len, ngx_egov_fleet_msg_t *m)
 {
+    uint64_t       kind;
+    const u_char  *p, *last;
+
     memset(m, 0, sizeof(ngx_egov_fleet_msg_t));
 
-    m->add = 1;
+    m->add = !(value_len >= 2 && value[0] == '-' && value[1] == ' ');
 
-    if (ngx_egov_fleet_cidr(field, field_len, &m->cidr, 1)
+    if (ngx_egov_fleet_cidr(field, field_len, &m->cidr, m->add)
         != NGX_EGOV_FLEET_OK)
     {
         return NGX_EGOV_FLEET_BAD;
     }
 
-    return ngx_egov_fleet_value(value, value + value_len, m);
+    if (m->add) {
+        return ngx_egov_fleet_value(value, value + value_len, m);
+    }
+
+    /* a removal's mark: "- KIND REMOVED EXPIRES", always expiring */
+
+    last = value + value_len;
+
+    p = ngx_egov_fleet_number(value + 2, last, &kind);
+    if (p == NULL || p == last || kind > NGX_EGOV_FLEET_BLOCK) {
+        return NGX_EGOV_FLEET_BAD;
+    }
+
+    p = ngx_egov_fleet_number(p + 1, last, &m->created);
+    if (p == NULL || p == last) {
+        return NGX_EGOV_FLEET_BAD;
+    }
+
+    p = ngx_egov_fleet_number(p + 1, last, &m->expires);
+    if (p != last || m->expires == 0) {
+        return NGX_EGOV_FLEET_BAD;
+    }
+
+    m->kind = (unsigned) kind;
+
+    return NGX_EGOV_FLEET_OK;
 }
 
 

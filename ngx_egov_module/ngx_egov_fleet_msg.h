@@ -3,7 +3,8 @@
  * The fleet's messages about bans and block-list entries, and the values
  * of its Redis hash, as a server reads them: "+ CIDR KIND CREATED EXPIRES
  * BANS REASON" (an entry), "- CIDR KIND" (a removal), and a hash value
- * "KIND CREATED EXPIRES BANS REASON".  Every field is held to what the
+ * "KIND CREATED EXPIRES BANS REASON" or "- KIND REMOVED EXPIRES" (a
+ * removal's mark, with a fleet secret).  Every field is held to what the
  * admin API takes for it.  Plain C over (pointer, length): unit-tested and
  * fuzzed.
  */
@@ -41,7 +42,11 @@ typedef struct {
 int ngx_egov_fleet_msg_parse(const u_char *p, size_t len,
     ngx_egov_fleet_msg_t *m);
 
-/* a field (the prefix) and its value from the hash, as an entry to add */
+/*
+ * a field (the prefix) and its value from the hash: an entry to add, or
+ * the mark a removal left there ("- KIND REMOVED EXPIRES": add 0, created
+ * the removal's time, expires when the mark goes)
+ */
 int ngx_egov_fleet_entry_parse(const u_char *field, size_t field_len,
     const u_char *value, size_t value_len, ngx_egov_fleet_msg_t *m);
 

@@ -256,15 +256,57 @@ ngx_egov_redis_message(redisAsyncContext *ac, void *r, void *privdata)
 }
 
 
-/* "resync" on <prefix>control: features reload their state from Redis,
- * e.g. after an operator changed it there by hand */
+/*
+ * "resync" on <prefix>control: features reload their state from Redis,
+ * e.g. after an operator changed it there by hand.  With a fleet secret
+ * a signed one is done at once; an unsigned one (redis-cli PUBLISH, or
+ * anyone who can write to Redis) at most once per
+ * NGX_EGOV_REDIS_RESYNC_EVERY per worker: a resync only re-reads signed
+ * state, but unbounded it would make every server of the fleet read the
+ * whole hash for each message.
+ */
+
+#define NGX_EGOV_REDIS_RESYNC_EVERY   10000
 
 static void
 ngx_egov_redis_control(ngx_str_t *channel, ngx_str_t *message, void *data)
 {
     ngx_egov_redis_worker_t *w = data;
 
-    if (message->len == 6 && ngx_strncmp(message->data, "resync", 6) == 0) {
+    ngx_str_t          text;
+    static ngx_msec_t  last;
+    static ngx_uint_t  unsigned_seen;
+
+    text = *message;
+
+    if (ngx_egov_redis_signed()
+        && !(message->len == 6 && ngx_strncmp(message->data, "resync", 6) == 0))
+    {
+        if (ngx_egov_redis_verify("message", channel, NULL,
+                                  NGX_EGOV_REDIS_REPLAY_WINDOW, message,
+                                  &text)
+            != NGX_OK)
+        {
+            return;
+        }
+
+    } else if (ngx_egov_redis_signed()) {
+
+        if (unsigned_seen && ngx_current_msec - last
+                             < NGX_EGOV_REDIS_RESYNC_EVERY)
+        {
+            ngx_log_error(NGX_LOG_INFO, w->log, 0,
+                          "egov redis: an unsigned resync on \"%V\" "
+                          "ignored: one per %M ms", channel,
+                          (ngx_msec_t) NGX_EGOV_REDIS_RESYNC_EVERY);
+            return;
+        }
+
+        unsigned_seen = 1;
+        last = ngx_current_msec;
+    }
+
+    if (text.len == 6 && ngx_strncmp(text.data, "resync", 6) == 0) {
         ngx_log_error(NGX_LOG_NOTICE, w->log, 0,
                       "egov redis: resync requested on \"%V\"", channel);
 

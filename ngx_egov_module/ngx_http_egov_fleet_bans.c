@@ -13,10 +13,17 @@
  * memory only and never wait for Redis.
  *
  * Worker 0 of each server reconciles after every (re)connection and every
- * minute: what Redis holds is applied, fleet entries Redis no longer holds
- * are removed, entries made here while Redis was away are written, and
- * expired fields are deleted.  Pub/sub gives at most once delivery; the
- * reconciliation bounds what a lost message costs.
+ * minute: what Redis holds is applied, entries made here while Redis was
+ * away are written, and expired fields are deleted.  Pub/sub gives at most
+ * once delivery; the reconciliation bounds what a lost message costs.
+ *
+ * A removal must reach a server that missed its message too.  Without a
+ * fleet secret, a fleet entry Redis no longer holds is removed.  With one,
+ * absence proves nothing (anyone who can write to Redis can HDEL or DEL):
+ * a removal leaves a signed mark in the field instead ("- KIND REMOVED
+ * EXPIRES", kept until the entry would have expired, or
+ * NGX_HTTP_EGOV_FLEET_MARK for a permanent one), and only such a mark
+ * removes an entry; an entry merely absent stays until it expires here.
  */
 
 
@@ -27,6 +34,9 @@
 
 #define NGX_HTTP_EGOV_FLEET_TICK        1000
 #define NGX_HTTP_EGOV_FLEET_RESYNC      60      /* ticks */
+
+/* how long a removal's mark outlives a permanent entry's removal (ms) */
+#define NGX_HTTP_EGOV_FLEET_MARK        (7 * 86400 * 1000ULL)
 
 /* "+ FIELD KIND CREATED EXPIRES BANS REASON" */
 #define NGX_HTTP_EGOV_FLEET_VALUE_LEN                                        \
@@ -118,6 +128,7 @@ static ngx_uint_t   ngx_http_egov_fleet_busy;
 
 /* when this worker last saw Redis usable: entries made since are written */
 static uint64_t     ngx_http_egov_fleet_seen_up;
+static ngx_uint_t   ngx_http_egov_fleet_absent;
 
 
 static void *
@@ -256,11 +267,13 @@ static void
 ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
     ngx_http_egov_entry_t *e, ngx_uint_t added)
 {
-    u_char       *p;
+    u_char       *p, *mark;
     size_t        lens[4];
+    uint64_t      now;
     ngx_str_t     field;
     const char   *argv[4];
     u_char        msg[NGX_HTTP_EGOV_FLEET_MSG_LEN];
+    u_char        value[NGX_HTTP_EGOV_FLEET_VALUE_LEN];
     u_char        out[NGX_HTTP_EGOV_FLEET_SIGNED_LEN];
 
     p = ngx_cpymem(msg, added ? "+ " : "- ", 2);
@@ -296,10 +309,33 @@ ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
     } else {
         p = ngx_sprintf(p, "%ui", e->kind);
 
-        argv[0] = "HDEL";
-        lens[0] = sizeof("HDEL") - 1;
+        if (ngx_egov_redis_signed()) {
+            /* a signed mark: only it removes the entry at a resync */
 
-        (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+            now = ngx_http_egov_now_ms();
+            mark = ngx_sprintf(value, "- %ui %uL %uL", e->kind, now,
+                               (e->expires > now)
+                               ? e->expires
+                               : now + NGX_HTTP_EGOV_FLEET_MARK);
+
+            argv[0] = "HSET";
+            lens[0] = sizeof("HSET") - 1;
+            argv[3] = (const char *) out;
+            lens[3] = ngx_egov_redis_sign("entry", &fmcf->key, &field,
+                                          value, mark - value,
+                                          out, sizeof(out));
+
+            if (lens[3]) {
+                (void) ngx_egov_redis_command_argv(0, NULL, NULL, 4, argv,
+                                                   lens);
+            }
+
+        } else {
+            argv[0] = "HDEL";
+            lens[0] = sizeof("HDEL") - 1;
+
+            (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+        }
     }
 
     argv[0] = "PUBLISH";
@@ -478,7 +514,8 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     uint64_t                      now, since;
     ngx_str_t                     name, stored, text;
     ngx_uint_t                    n, applied, removed, written, invalid,
-                                  unmade;
+                                  unmade, absent, absent_changed,
+                                  trust_absence;
     const char                   *argv[3];
     redisReply                   *field, *value;
     ngx_array_t                  *entries, *removals;
@@ -513,6 +550,10 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     written = 0;
     invalid = 0;
     unmade = 0;
+    absent = 0;
+
+    /* without a fleet secret, an entry Redis lost was removed elsewhere */
+    trust_absence = !ngx_egov_redis_signed();
 
     removals = ngx_http_egov_fleet_removals_take(pool);
 
@@ -556,24 +597,51 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         ngx_http_egov_fleet_entry(&m, &e);
 
         if (e.expires && e.expires <= now) {
-            /* whoever sees it first deletes it */
+            /* whoever sees it first deletes it (a removal's mark too) */
             argv[2] = field->str;
             lens[2] = field->len;
             (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+            continue;
+        }
+
+        l = ngx_http_egov_fleet_find(local, n, &e.cidr);
+
+        if (!m.add) {
+            /* a signed removal: the entry held here goes, if older */
+
+            if (l == NULL) {
+                continue;
+            }
+
+            l->seen = 1;
+
+            if ((m.kind == 0 || l->entry->kind == m.kind)
+                && l->entry->created <= m.created
+                && ngx_http_egov_entry_remove(ngx_cycle->log,
+                                              &l->entry->cidr,
+                                              l->entry->kind,
+                                              NGX_HTTP_EGOV_ORIGIN_FLEET)
+                   == NGX_OK)
+            {
+                removed++;
+            }
+
             continue;
         }
 
         if (ngx_http_egov_fleet_removed(removals, &e)) {
             /* removed here while Redis was away, after it was made */
-            argv[2] = field->str;
-            lens[2] = field->len;
-            (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+            if (!ngx_egov_redis_signed()) {
+                argv[2] = field->str;
+                lens[2] = field->len;
+                (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv,
+                                                   lens);
+            }
+
             ngx_http_egov_fleet_publish(fmcf, &e, 0);
             unmade++;
             continue;
         }
-
-        l = ngx_http_egov_fleet_find(local, n, &e.cidr);
 
         if (l) {
             l->seen = 1;
@@ -591,7 +659,10 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     /*
      * What this server holds and Redis does not: entries made here while
      * Redis was away go to the fleet; the others were removed meanwhile by
-     * another server, whose message this server missed.
+     * another server, whose message this server missed (without a fleet
+     * secret), or were deleted by someone who can write to Redis: with a
+     * secret, only a signed mark removes them, and they stay until they
+     * expire.
      */
 
     since = ngx_http_egov_fleet_seen_up;
@@ -610,6 +681,11 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         {
             ngx_http_egov_fleet_publish(fmcf, l->entry, 1);
             written++;
+            continue;
+        }
+
+        if (!trust_absence) {
+            absent++;
             continue;
         }
 
@@ -632,6 +708,18 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
                       "egov fleet: %ui malformed fields in \"%V\" ignored",
                       invalid, &fmcf->key);
+    }
+
+    /* said when the number changes, not at every resync */
+
+    absent_changed = (absent != ngx_http_egov_fleet_absent);
+    ngx_http_egov_fleet_absent = absent;
+
+    if (absent && absent_changed) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "egov fleet: %ui entries held here are missing from "
+                      "\"%V\" without a signed removal: kept until they "
+                      "expire", absent, &fmcf->key);
     }
 
     ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,

@@ -92,8 +92,16 @@ my $http = <<"END";
                     scope=fleet sync=100ms;
     egov_anon_key_rotation 1h;
 END
-my $config = <<'END';
+my $tokens = secret_file('admin.tokens', "soc:soc-token-0123456789abcdef\n", 0600);
+my $config = <<"END";
     egov_signatures on;
+    location /admin/ {
+        egov_allowlist 127.0.0.1;
+        egov_admin;
+        egov_admin_token $tokens;
+    }
+END
+$config .= <<'END';
     location /health { egov_allowlist 127.0.0.1; egov_redis_health; }
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
     location /mark { egov_limit zone=mark burst=1 nodelay; return 200 "ok\n"; }
@@ -244,6 +252,98 @@ ok(wait_until(sub { counter($b, 'fleet_forged') - $forged0 >= 3 }, 2),
    'each counted as forged');
 is(get($b, $bad)->status, 403, 'the ban A made still holds on B');
 
+# deletions by whoever can write to Redis: absence proves nothing.  A field
+# deleted (HDEL) or the whole hash (DEL) removes no entry at a resync; a
+# removal's signed mark does, and only of an entry made before it
+
+sub resynced {
+    my (@from) = @_;
+    return wait_until(sub {
+        !grep { count_lines(substr($_->[0]->error_log, $_->[1]),
+                            qr/egov fleet: \d+ shared entries:/) < 1 } @from
+    }, 5);
+}
+
+# a resync signed with the secret: done at once
+sub resync {
+    my @from = map { [$_, length $_->error_log] } $a, $b;
+    $redis->command('PUBLISH', 't86:control',
+                    sign(type => 'message', where => 't86:control',
+                         payload => 'resync'));
+    return resynced(@from);
+}
+
+# an unsigned one (redis-cli, or anyone who can write to Redis): once per
+# 10 s per worker, so it cannot keep the fleet re-reading Redis
+my $ma = length $a->error_log;
+$redis->command('PUBLISH', 't86:control', 'resync') for 1 .. 3;
+ok(resynced([$a, $ma]), 'an unsigned resync: done');
+ok(wait_until(sub { count_lines(substr($a->error_log, $ma),
+                    qr/\[info\] .*egov redis: an unsigned resync on "t86:control" ignored: one per 10000 ms/) == 4 }, 2),
+   '... the next two within 10 s ignored, by each of the two workers, said');
+is(count_lines(substr($a->error_log, $ma), qr/egov fleet: \d+ shared entries:/), 1,
+   '... one reconciliation for three messages');
+my $forged2 = counter($a, 'fleet_forged');
+$redis->command('PUBLISH', 't86:control',
+                sign(type => 'message', where => 't86:control',
+                     payload => 'resync', secret => $other));
+ok(wait_until(sub { counter($a, 'fleet_forged') >= $forged2 + 2 }, 2),
+   'a resync signed with another secret: dropped by both workers, counted');
+ok(resync(), 'a signed one right after: done at once');
+
+my $mb = length $b->error_log;
+$redis->command('HDEL', 't86:entries', $bad);
+ok(resync(), 'both resynced after the ban\'s field was deleted in Redis');
+is(get($a, $bad)->status, 403, 'the ban holds on A: a deletion is no signed removal');
+is(get($b, $bad)->status, 403, '... and on B');
+like(substr($b->error_log, $mb),
+     qr/\[warn\] .*egov fleet: \d+ entries held here are missing from "t86:entries" without a signed removal: kept until they expire/,
+     'B says entries are missing from Redis');
+$mb = length $b->error_log;
+ok(resync(), 'a second resync');
+unlike(substr($b->error_log, $mb), qr/entries held here are missing/,
+       '... says it once, not at every resync');
+
+$redis->command('DEL', 't86:entries');
+ok(resync(), 'both resynced after the whole hash was deleted');
+is(get($b, $bad)->status, 403, 'the ban still holds on B');
+is(get($b, '127.0.0.54')->status, 403, '... and the entry B read from Redis');
+
+my $now = int(time * 1000);
+my $forged1 = counter($b, 'fleet_forged');
+$redis->command('HSET', 't86:entries', '127.0.0.54/32', "- 2 $now $far");
+ok(resync(), 'a resync with an unsigned removal mark');
+is(get($b, '127.0.0.54')->status, 403, 'an unsigned mark removes nothing');
+ok(counter($b, 'fleet_forged') > $forged1, '... counted as forged');
+$redis->command('HSET', 't86:entries', "$bad/32",
+                sign(type => 'entry', where => 't86:entries', field => "$bad/32",
+                     payload => "- 1 1700000000000 $far"));
+$redis->command('HSET', 't86:entries', '127.0.0.54/32',
+                sign(type => 'entry', where => 't86:entries',
+                     field => '127.0.0.54/32', payload => "- 2 $now $far"));
+ok(resync(), 'a resync with two signed marks');
+is(get($b, '127.0.0.54')->status, 200,
+   'a signed mark made after the entry removes it');
+is(get($b, $bad)->status, 403, 'one made before the ban removes nothing');
+
+# the admin API's removal leaves that mark (and tells the fleet at once)
+my $soc = ['Authorization', 'Bearer soc-token-0123456789abcdef'];
+is($a->request(uri => '/admin/entries', method => 'POST', headers => [$soc],
+               body => '{"address":"127.0.0.56","kind":"block","reason":"soc"}')
+   ->status, 201, 'A: a block through the admin API');
+ok(wait_until(sub { get($b, '127.0.0.56')->status == 403 }, 2), 'B applies it');
+is($a->request(uri => '/admin/entries?address=127.0.0.56', method => 'DELETE',
+               headers => [$soc])->status, 200, 'A: removed through the admin API');
+ok(wait_until(sub { get($b, '127.0.0.56')->status == 200 }, 2), 'B too, at once');
+like($redis->command('HGET', 't86:entries', '127.0.0.56'),
+     qr/^egov1 \d{13} [A-Za-z0-9.-]+ [0-9a-f]{64} - 2 \d{13} \d{13}$/,
+     'Redis holds a signed mark of the removal, not nothing');
+ok(resync(), 'a resync');
+is(get($b, '127.0.0.56')->status, 200, '... leaves it removed');
+$redis->command('HSET', 't86:entries', '127.0.0.58',
+                sign(type => 'entry', where => 't86:entries', field => '127.0.0.58',
+                     payload => "2 1700000000000 $far 0 signed"));
+
 # period keys: stored wrapped; a planted key is refused, the server keeps
 # its own; the fleet still agrees
 
@@ -292,8 +392,7 @@ $redis->command('RENAME', 't86:big', 't86:entries');
 $a->reload;
 ok(wait_until(sub { counter($a, 'redis_replies_too_large') > $too0 }, 5),
    'a reply of 40,000 elements over the bound is refused too');
-# one atomic RENAME (over the big hash): a resync never sees the hash
-# missing, which would rightly drop the ban
+# one atomic RENAME (over the big hash)
 $redis->command('RENAME', 't86:entries-saved', 't86:entries');
 ok(fleet_up($a, $b), 'back once the hash is sane');
 ok(wait_until(sub { get($a, $bad)->status == 403 }, 5),
@@ -312,8 +411,9 @@ my $pw = secret_file('redis.password', "acl-password-for-t86\n", 0600);
 my $d = EgovTest::Nginx->new(workers => 1);
 $d->start(http_config => $acl_http, config => $config);
 ok(wait_until(sub { (health($d))[0] == 200 }, 5), 'D connects as the ACL user');
-ok(wait_until(sub { get($d, '127.0.0.54')->status == 403 }, 3),
+ok(wait_until(sub { get($d, '127.0.0.58')->status == 403 }, 3),
    'D reconciled the signed entries (HGETALL)');
+is(get($d, '127.0.0.54')->status, 200, '... and the removal marks');
 ok(wait_until(sub { get($d, '127.0.0.7', '/hash')->body eq get($a, '127.0.0.7', '/hash')->body }, 3),
    'D took the fleet\'s period key (the script)');
 get($d, '127.0.0.70', '/mark') for 1 .. 3;

@@ -63,5 +63,23 @@ main(void)
     ok(ngx_egov_fleet_entry_parse(S("10.0.0.1\0"), S("1 5 6 2 x"), &m)
        == NGX_EGOV_FLEET_BAD, "a NUL in the field");
 
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("- 1 5 9"), &m)
+       == NGX_EGOV_FLEET_OK && !m.add && m.kind == 1 && m.created == 5
+       && m.expires == 9, "a removal's mark");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("- 0 5 9"), &m)
+       == NGX_EGOV_FLEET_OK && m.kind == 0, "... of any kind");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("- 1 5 0"), &m)
+       == NGX_EGOV_FLEET_BAD, "... that never expires: refused");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("- 3 5 9"), &m)
+       == NGX_EGOV_FLEET_BAD, "... of an unknown kind: refused");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("- 1 5 9 x"), &m)
+       == NGX_EGOV_FLEET_BAD, "... with more after it: refused");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("- 1 5"), &m)
+       == NGX_EGOV_FLEET_BAD, "... without its expiry: refused");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.1/24"), S("- 1 5 9"), &m)
+       == NGX_EGOV_FLEET_BAD, "... for a prefix with bits beyond it");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("-"), &m)
+       == NGX_EGOV_FLEET_BAD, "a lone dash: refused");
+
     return done_testing();
 }
