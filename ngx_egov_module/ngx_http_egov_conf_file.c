@@ -63,7 +63,7 @@ ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
                            (ngx_uint_t) fi.st_mode & 7);
     }
 
-        out->len = ngx_file_size(&fi);
+    out->len = ngx_file_size(&fi);
     out->data = ngx_pnalloc(cf->pool, out->len);
     if (out->data == NULL) {
         ngx_close_file(file.fd);

@@ -131,6 +131,8 @@ typedef struct {
                                                 zone: ..._limit_pending_t */
     ngx_shm_zone_t             *ban_zone;
     ngx_http_egov_sigset_t     *builtin;     /* compiled once */
+    ngx_array_t                *sig_data;    /* egov_signatures_data,
+                                                read once per directory */
     ngx_str_t                   over_channel; /* fleet limits' "over" */
 } ngx_http_egov_protect_main_conf_t;
 
@@ -194,6 +196,8 @@ ngx_int_t ngx_http_egov_lists_status(ngx_egov_cidr_t *addr,
 
 /* ngx_http_egov_signatures.c */
 char *ngx_http_egov_signatures(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_egov_signatures_data(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_egov_signature(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -8,18 +8,9 @@
  */
 
 
-#include "ngx_http_egov_protect.h"
-#include "ngx_http_egov_regex.h"
+#include "ngx_http_egov_signatures.h"
 #include "ngx_egov_signatures_builtin.h"
 
-
-
-typedef struct {
-    ngx_str_t                   name;
-    ngx_uint_t                  field;
-    ngx_str_t                   header;      /* lower case */
-    ngx_http_egov_regex_t      *regex;
-} ngx_http_egov_sig_t;
 
 
 struct ngx_http_egov_sigset_s {
@@ -56,6 +47,8 @@ static ngx_int_t ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set);
 static ngx_int_t ngx_http_egov_sig_ua_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set, ngx_str_t *ua);
+static ngx_int_t ngx_http_egov_sig_test(ngx_http_egov_sig_t *sig,
+    ngx_str_t *value, ngx_log_t *log);
 static ngx_int_t ngx_http_egov_sig_compile(ngx_conf_t *cf,
     ngx_http_egov_sig_t *sig, ngx_str_t *regex);
 static ngx_http_egov_sigset_t *ngx_http_egov_sig_builtin(ngx_conf_t *cf);
@@ -109,40 +102,15 @@ ngx_http_egov_signature(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_egov_protect_loc_conf_t *plcf = conf;
 
     ngx_str_t            *value, *field;
-    ngx_uint_t            i;
     ngx_http_egov_sig_t  *sig;
 
     value = cf->args->elts;
     field = &value[2];
 
-    if (plcf->custom_signatures == NULL) {
-        plcf->custom_signatures = ngx_array_create(cf->pool, 4,
-                                                sizeof(ngx_http_egov_sig_t));
-        if (plcf->custom_signatures == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    sig = plcf->custom_signatures->elts;
-
-    for (i = 0; i < plcf->custom_signatures->nelts; i++) {
-        if (sig[i].name.len == value[1].len
-            && ngx_strncmp(sig[i].name.data, value[1].data, value[1].len)
-               == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "duplicate egov_signature \"%V\"", &value[1]);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    sig = ngx_array_push(plcf->custom_signatures);
+    sig = ngx_http_egov_sig_push(cf, plcf, &value[1]);
     if (sig == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    ngx_memzero(sig, sizeof(ngx_http_egov_sig_t));
-    sig->name = value[1];
 
     if (sig->name.len == 0 || sig->name.len > 32) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -317,8 +285,7 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
             continue;
         }
 
-        rc = ngx_http_egov_regex_match(sig[i].regex, &value,
-                                       r->connection->log);
+        rc = ngx_http_egov_sig_test(&sig[i], &value, r->connection->log);
 
         /*
          * an input that makes a signature give up is taken as a hit: it
@@ -404,7 +371,7 @@ ngx_http_egov_sig_ua_match(ngx_http_request_t *r, ngx_http_egov_sigset_t *set,
             continue;
         }
 
-        rc = ngx_http_egov_regex_match(sig[i].regex, ua, r->connection->log);
+        rc = ngx_http_egov_sig_test(&sig[i], ua, r->connection->log);
 
         /* gave up: taken as a hit, as for the other fields */
 
@@ -414,6 +381,67 @@ ngx_http_egov_sig_ua_match(ngx_http_request_t *r, ngx_http_egov_sigset_t *set,
     }
 
     return NGX_HTTP_EGOV_SIG_NONE;
+}
+
+
+/*
+ * A new signature of a level (egov_signature, egov_signatures_data),
+ * zeroed but for its name; NULL if the level has one of that name (said)
+ */
+
+ngx_http_egov_sig_t *
+ngx_http_egov_sig_push(ngx_conf_t *cf, ngx_http_egov_protect_loc_conf_t *plcf,
+    ngx_str_t *name)
+{
+    ngx_uint_t            i;
+    ngx_http_egov_sig_t  *sig;
+
+    if (plcf->custom_signatures == NULL) {
+        plcf->custom_signatures = ngx_array_create(cf->pool, 4,
+                                                sizeof(ngx_http_egov_sig_t));
+        if (plcf->custom_signatures == NULL) {
+            return NULL;
+        }
+    }
+
+    sig = plcf->custom_signatures->elts;
+
+    for (i = 0; i < plcf->custom_signatures->nelts; i++) {
+        if (sig[i].name.len == name->len
+            && ngx_strncmp(sig[i].name.data, name->data, name->len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate signature \"%V\" at this level",
+                               name);
+            return NULL;
+        }
+    }
+
+    sig = ngx_array_push(plcf->custom_signatures);
+    if (sig == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(sig, sizeof(ngx_http_egov_sig_t));
+    sig->name = *name;
+
+    return sig;
+}
+
+
+/* NGX_OK: a hit; NGX_BUSY: a regular expression gave up; NGX_DECLINED */
+
+static ngx_int_t
+ngx_http_egov_sig_test(ngx_http_egov_sig_t *sig, ngx_str_t *value,
+    ngx_log_t *log)
+{
+    if (sig->phrases) {
+        return (ngx_egov_phrases_find(sig->phrases, value->data, value->len)
+                >= 0)
+               ? NGX_OK : NGX_DECLINED;
+    }
+
+    return ngx_http_egov_regex_match(sig->regex, value, log);
 }
 
 

@@ -246,7 +246,7 @@ runs without PCRE2's JIT
     egov_signature a uri "y";
 --- must_die
 --- error_log eval
-[qr/duplicate egov_signature "a" in \S+nginx\.conf:\d+/]
+[qr/duplicate signature "a" at this level in \S+nginx\.conf:\d+/]
 
 === TEST 11: egov_signatures takes on, off or dry_run
 --- config

@@ -1,7 +1,8 @@
 #!/bin/sh
 # What the suite needs beyond Debian packages: the browser tests' npm
-# packages (playwright-core, axe-core), from the npm registry, pinned by
-# t/browser/package-lock.json.
+# packages (playwright-core, axe-core) and the User-Agent corpora of the
+# signatures' false-positive test (user-agents, top-user-agents), from the
+# npm registry, pinned by t/browser/package-lock.json.
 
 set -eu
 
