@@ -20,6 +20,7 @@
 
 struct ngx_http_egov_ban_on_s {
     u_char                      statuses[(NGX_HTTP_EGOV_STATUS_MAX + 8) / 8];
+    ngx_uint_t                  methods;     /* 0: every method */
     ngx_uint_t                  after;       /* 0: egov_ban's */
     ngx_msec_t                  within;      /* 0: egov_ban's */
     ngx_http_egov_ban_policy_t *policy;      /* egov_ban's, with those */
@@ -29,7 +30,10 @@ struct ngx_http_egov_ban_on_s {
 };
 
 
-/* egov_ban_on status=CODE[,CODE...] [after=N] [within=TIME]; */
+/*
+ * egov_ban_on status=CODE[,CODE...] [after=N] [within=TIME]
+ *             [methods=METHOD[,METHOD...]];
+ */
 
 char *
 ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -82,6 +86,17 @@ ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 bo->statuses[n / 8] |= (u_char) (1 << (n % 8));
                 codes++;
                 p = comma + 1;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "methods=", 8) == 0) {
+            if (ngx_http_egov_methods_parse(cf, &value[i], "egov_ban_on",
+                                            &bo->methods)
+                != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
             }
 
             continue;
@@ -194,7 +209,9 @@ ngx_http_egov_ban_on_handler(ngx_http_request_t *r)
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_protect_module);
     bo = plcf->ban_on;
 
-    if (bo == NULL || plcf->admin) {
+    if (bo == NULL || plcf->admin
+        || (bo->methods && !(bo->methods & r->method)))
+    {
         return NGX_OK;
     }
 

@@ -66,6 +66,55 @@ static ngx_uint_t  ngx_http_egov_method_bits[] = {
 };
 
 
+/* "methods=GET,POST,...": their NGX_HTTP_* bits (a directive's option) */
+
+ngx_int_t
+ngx_http_egov_methods_parse(ngx_conf_t *cf, ngx_str_t *value,
+    const char *directive, ngx_uint_t *methods)
+{
+    u_char      *p, *last, *comma;
+    ngx_uint_t   m;
+
+    p = value->data + sizeof("methods=") - 1;
+    last = value->data + value->len;
+    *methods = 0;
+
+    while (p < last) {
+        comma = ngx_strlchr(p, last, ',');
+        if (comma == NULL) {
+            comma = last;
+        }
+
+        for (m = 0; ngx_http_egov_methods[m].len; m++) {
+            if (ngx_http_egov_methods[m].len == (size_t) (comma - p)
+                && ngx_strncasecmp(ngx_http_egov_methods[m].data, p,
+                                   comma - p) == 0)
+            {
+                break;
+            }
+        }
+
+        if (ngx_http_egov_methods[m].len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "%s: unknown method \"%*s\"", directive,
+                               comma - p, p);
+            return NGX_ERROR;
+        }
+
+        *methods |= ngx_http_egov_method_bits[m];
+        p = comma + 1;
+    }
+
+    if (*methods == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s: \"%V\" names no method", directive, value);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 /*
  * egov_limit_zone name=NAME key=KEY rate=N r/s|r/m|r/h size=SIZE, or as
  * limit_req_zone writes it: egov_limit_zone KEY zone=NAME:SIZE rate=...
@@ -418,10 +467,9 @@ ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_egov_protect_loc_conf_t *plcf = conf;
 
-    u_char                             *p, *last, *comma;
     ngx_int_t                           n;
     ngx_str_t                          *value, name;
-    ngx_uint_t                          i, m, nodelay;
+    ngx_uint_t                          i, nodelay;
     ngx_http_egov_limit_t              *limit;
     ngx_http_egov_limit_pending_t      *pending;
     ngx_http_egov_protect_main_conf_t  *pmcf;
@@ -485,37 +533,11 @@ ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "methods=", 8) == 0) {
-            p = value[i].data + 8;
-            last = value[i].data + value[i].len;
-
-            while (p < last) {
-                comma = ngx_strlchr(p, last, ',');
-                if (comma == NULL) {
-                    comma = last;
-                }
-
-                for (m = 0; ngx_http_egov_methods[m].len; m++) {
-                    if (ngx_http_egov_methods[m].len == (size_t) (comma - p)
-                        && ngx_strncasecmp(ngx_http_egov_methods[m].data, p,
-                                           comma - p) == 0)
-                    {
-                        break;
-                    }
-                }
-
-                if (ngx_http_egov_methods[m].len == 0) {
-                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                       "egov_limit: unknown method \"%*s\"",
-                                       comma - p, p);
-                    return NGX_CONF_ERROR;
-                }
-
-                limit->methods |= ngx_http_egov_method_bits[m];
-                p = comma + 1;
-            }
-
-            if (limit->methods == 0) {
-                goto invalid;
+            if (ngx_http_egov_methods_parse(cf, &value[i], "egov_limit",
+                                            &limit->methods)
+                != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
             }
 
             continue;

@@ -197,6 +197,10 @@ ngx_int_t ngx_http_egov_lists_status(ngx_egov_cidr_t *addr,
 /* ngx_http_egov_signatures.c */
 char *ngx_http_egov_signatures(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+/* ngx_http_egov_limit.c: "methods=GET,POST" of a directive */
+ngx_int_t ngx_http_egov_methods_parse(ngx_conf_t *cf, ngx_str_t *value,
+    const char *directive, ngx_uint_t *methods);
+
 char *ngx_http_egov_signatures_data(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_egov_signature(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -36,6 +36,10 @@ END
         egov_ban_on status=404 after=5 within=1m;
         return 404;
     }
+    location = /form {
+        egov_ban_on status=401 after=2 within=1m methods=POST,put;
+        return 401 "no\n";
+    }
     location /probe/ {
         egov_signatures on;
         egov_ban_on status=403 after=2 within=1m;
@@ -70,6 +74,15 @@ is(get('127.0.0.35')->status, 200, 'four 404s: served');
 is(get('127.0.0.35', '/missing')->status, 404, 'a fifth');
 is(get('127.0.0.35')->status, 403, '... banned');
 
+# methods=: only those methods' answers count
+is(get('127.0.0.37', '/form')->status, 401, 'a GET answered 401') for 1 .. 3;
+is(get('127.0.0.37')->status, 200, '... not counted (methods=POST,put)');
+is($n->request(uri => '/form', method => 'POST', client_addr => '127.0.0.37')->status,
+   401, 'a POST answered 401');
+is($n->request(uri => '/form', method => 'PUT', client_addr => '127.0.0.37')->status,
+   401, 'a PUT answered 401');
+is(get('127.0.0.37')->status, 403, '... two counted: banned');
+
 # the module's own 403 counts once, as egov_ban says (after=100), not again
 is(get('127.0.0.36', '/probe/.env')->status, 403, 'a probe refused by a signature') for 1 .. 3;
 is(get('127.0.0.36')->status, 200, 'its own refusals are not counted again by egov_ban_on');
@@ -77,7 +90,7 @@ is(get('127.0.0.36')->status, 200, 'its own refusals are not counted again by eg
 like($n->error_log, qr/\[notice\] .*egov: a client was banned for 60 s \(ban number 1 of that address\)/,
      'each ban said, without the address');
 my @bans = grep { /egov: a client was banned/ } split /\n/, $n->error_log;
-is(scalar @bans, 3, 'three bans made (.31, .34, .35): none of the allowlisted address, whose requests pass anyway');
+is(scalar @bans, 4, 'four bans made (.31, .34, .35, .37): none of the allowlisted address, whose requests pass anyway');
 unlike(join("\n", @bans), qr/127\.0\.0\.3/, '... never the address');
 
 my $t = EgovTest::Nginx->new;
@@ -85,7 +98,9 @@ for my $c (['egov_ban_on status=401;', qr/egov_ban_on needs egov_ban where it ap
            ['egov_ban_on status=99;', qr/egov_ban_on: invalid status "99" in "status=99", a code from 100 to 599 is expected/, ''],
            ['egov_ban_on status=401,abc;', qr/egov_ban_on: invalid status "abc"/, ''],
            ['egov_ban_on after=3;', qr/egov_ban_on: "status=" is required/, ''],
-           ['egov_ban_on status=401 within=soon;', qr/egov_ban_on: invalid parameter "within=soon"/, '']) {
+           ['egov_ban_on status=401 within=soon;', qr/egov_ban_on: invalid parameter "within=soon"/, ''],
+           ['egov_ban_on status=401 methods=GET,FETCH;', qr/egov_ban_on: unknown method "FETCH" in \S+nginx\.conf:\d+/, ''],
+           ['egov_ban_on status=401 methods=;', qr/egov_ban_on: "methods=" names no method in \S+nginx\.conf:\d+/, '']) {
     my ($ok, $out) = $t->test_config(http_config => $c->[2], config => "location / { $c->[0] }");
     ok(!$ok && $out =~ $c->[1], "nginx -t refuses $c->[0]") or diag $out;
 }
