@@ -61,7 +61,6 @@ static ngx_str_t *ngx_http_egov_text(ngx_http_egov_tpl_ctx_t *tc,
     ngx_egov_lang_e lang, u_char *key, size_t len);
 static ngx_array_t *ngx_http_egov_texts_parse(ngx_conf_t *cf,
     ngx_str_t *source);
-static ngx_str_t *ngx_http_egov_asset(const char *name);
 static ngx_int_t ngx_http_egov_texts_fill(ngx_http_egov_tpl_ctx_t *tc);
 static ngx_int_t ngx_http_egov_categories_html(ngx_pool_t *pool,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_lang_e lang,
@@ -1028,10 +1027,12 @@ ngx_http_egov_texts_parse(ngx_conf_t *cf, ngx_str_t *source)
 }
 
 
-static ngx_str_t *
+/* a file of ngx_egov_module/banner/, as embedded; empty if none */
+
+ngx_str_t *
 ngx_http_egov_asset(const char *name)
 {
-    size_t  len;
+    size_t      len;
     ngx_uint_t  i;
 
     static ngx_str_t  none = ngx_null_string;

@@ -325,7 +325,7 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
         key = NULL;
     }
 
-    for (i = 0; key && (h = ngx_http_egov_consent_cookie_header(r, i)); i++) {
+    for (i = 0; key && (h = ngx_http_egov_cookie_header(r, i)); i++) {
 
         pos = h->value.data;
         end = h->value.data + h->value.len;
@@ -587,31 +587,6 @@ ngx_http_egov_consent_cookie_key(ngx_http_egov_consent_loc_conf_t *clcf,
     clcf->cookie_key_of = key->data;
 
     return NGX_OK;
-}
-
-
-/* the request's Cookie headers, one by one, whatever nginx's version */
-
-ngx_table_elt_t *
-ngx_http_egov_consent_cookie_header(ngx_http_request_t *r, ngx_uint_t i)
-{
-#if (nginx_version >= 1023000)
-    ngx_table_elt_t  *h;
-
-    for (h = r->headers_in.cookie; h && i; h = h->next, i--) { /* void */ }
-
-    return h;
-#else
-    ngx_table_elt_t  **h;
-
-    if (i >= r->headers_in.cookies.nelts) {
-        return NULL;
-    }
-
-    h = r->headers_in.cookies.elts;
-
-    return h[i];
-#endif
 }
 
 

@@ -128,6 +128,8 @@ typedef struct {
 extern ngx_module_t  ngx_http_egov_consent_module;
 extern ngx_str_t     ngx_egov_banner_assets[][2];
 
+ngx_str_t *ngx_http_egov_asset(const char *name);
+
 
 /* ngx_http_egov_consent_endpoint.c */
 ngx_int_t ngx_http_egov_consent_handler(ngx_http_request_t *r);
@@ -175,8 +177,6 @@ ngx_int_t ngx_http_egov_consent_classify_map(
     ngx_http_egov_cookie_map_t **found);
 ngx_int_t ngx_http_egov_consent_add_cookie(ngx_http_request_t *r,
     ngx_str_t *value);
-ngx_table_elt_t *ngx_http_egov_consent_cookie_header(ngx_http_request_t *r,
-    ngx_uint_t i);
 ngx_int_t ngx_http_egov_consent_classify(
     ngx_http_egov_consent_loc_conf_t *clcf, u_char *name, size_t len);
 

@@ -46,7 +46,7 @@ ngx_http_egov_consent_expire(ngx_http_request_t *r,
     nd = 0;
     lines = 0;
 
-    for (i = 0; (h = ngx_http_egov_consent_cookie_header(r, i)); i++) {
+    for (i = 0; (h = ngx_http_egov_cookie_header(r, i)); i++) {
 
         pos = h->value.data;
         end = h->value.data + h->value.len;

@@ -532,6 +532,16 @@ ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strcmp(value[i].data, "action=challenge") == 0) {
+            limit->challenge = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "action=refuse") == 0) {
+            limit->challenge = 0;
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "methods=", 8) == 0) {
             if (ngx_http_egov_methods_parse(cf, &value[i], "egov_limit",
                                             &limit->methods)
@@ -1488,4 +1498,28 @@ static void
 ngx_http_egov_limit_ctx_tag(void *data)
 {
     /* only marks the limit state among the pool's cleanups */
+}
+
+
+/* does a limit of these answer with a challenge (action=challenge) */
+
+ngx_uint_t
+ngx_http_egov_limits_challenge(ngx_array_t *limits)
+{
+    ngx_uint_t              i;
+    ngx_http_egov_limit_t  *limit;
+
+    if (limits == NULL) {
+        return 0;
+    }
+
+    limit = limits->elts;
+
+    for (i = 0; i < limits->nelts; i++) {
+        if (limit[i].challenge) {
+            return 1;
+        }
+    }
+
+    return 0;
 }

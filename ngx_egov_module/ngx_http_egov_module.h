@@ -85,6 +85,10 @@ typedef enum {
     NGX_EGOV_STAT_REDIS_TOO_LARGE,     /* replies over max_reply */
     NGX_EGOV_STAT_CONSENT_MARKUP_INERT,  /* marked tags served inert */
     NGX_EGOV_STAT_CONSENT_MARKUP_ACTIVE, /* marked tags activated */
+    NGX_EGOV_STAT_CHALLENGES_SHOWN,    /* proof-of-work pages sent */
+    NGX_EGOV_STAT_CHALLENGES_SOLVED,   /* right answers: a pass given */
+    NGX_EGOV_STAT_CHALLENGES_FAILED,   /* wrong, late or moved answers */
+    NGX_EGOV_STAT_CHALLENGE_PASSED,    /* requests a pass let through */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;
@@ -163,6 +167,9 @@ ngx_int_t ngx_http_egov_send_cached(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, ngx_str_t *body, ngx_str_t *cache_control);
 ngx_uint_t ngx_http_egov_is_html(ngx_http_request_t *r);
 ngx_uint_t ngx_http_egov_prefers_json(ngx_http_request_t *r);
+ngx_uint_t ngx_http_egov_accepts_html(ngx_http_request_t *r);
+ngx_table_elt_t *ngx_http_egov_cookie_header(ngx_http_request_t *r,
+    ngx_uint_t i);
 ngx_egov_lang_e ngx_http_egov_request_lang(ngx_http_request_t *r,
     ngx_egov_lang_e fallback);
 ngx_table_elt_t *ngx_http_egov_header_in(ngx_http_request_t *r,

@@ -44,6 +44,9 @@ static ngx_int_t ngx_http_egov_protect_refuse(ngx_http_request_t *r,
     ngx_http_egov_protect_state_t *st, ngx_http_egov_decision_e decision,
     ngx_str_t *what, ngx_str_t *name, ngx_uint_t status,
     ngx_msec_t retry_after);
+static ngx_int_t ngx_http_egov_protect_challenged(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf,
+    ngx_http_egov_protect_state_t *st);
 static ngx_int_t ngx_http_egov_protect_dry_run(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf,
     ngx_http_egov_protect_state_t *st, ngx_str_t *what, ngx_str_t *name);
@@ -83,6 +86,8 @@ static void *ngx_http_egov_protect_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_egov_protect_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static ngx_int_t ngx_http_egov_protect_init(ngx_conf_t *cf);
+static char *ngx_http_egov_protect_init_main_conf(ngx_conf_t *cf,
+    void *conf);
 
 
 static ngx_str_t  ngx_http_egov_limit_status_names[] = {
@@ -153,6 +158,34 @@ static ngx_command_t  ngx_http_egov_protect_commands[] = {
       0,
       NULL },
 
+    { ngx_string("egov_challenge"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_protect_loc_conf_t, challenge),
+      NULL },
+
+    { ngx_string("egov_challenge_difficulty"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_challenge_difficulty,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("egov_challenge_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_egov_protect_main_conf_t, challenge_ttl),
+      &ngx_http_egov_post_positive_time },
+
+    { ngx_string("egov_challenge_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_challenge_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("egov_signatures_data"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_egov_signatures_data,
@@ -211,7 +244,7 @@ static ngx_http_module_t  ngx_http_egov_protect_module_ctx = {
     ngx_http_egov_protect_init,            /* postconfiguration */
 
     ngx_http_egov_protect_create_main_conf, /* create main configuration */
-    ngx_http_egov_limit_resolve,           /* init main configuration */
+    ngx_http_egov_protect_init_main_conf,  /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -257,6 +290,7 @@ static ngx_str_t  ngx_http_egov_what_dynamic = ngx_string("dynamic");
 static ngx_str_t  ngx_http_egov_what_ban = ngx_string("ban");
 static ngx_str_t  ngx_http_egov_what_signature = ngx_string("signature");
 static ngx_str_t  ngx_http_egov_what_limit = ngx_string("limit");
+static ngx_str_t  ngx_http_egov_what_challenge = ngx_string("challenge");
 
 
 uint64_t
@@ -290,6 +324,7 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
             && plcf->rules->allowlists == NULL
             && plcf->rules->signatures == NULL
             && plcf->limits == NULL
+            && !plcf->challenge
             && !ngx_http_egov_bans_configured()))
     {
         return NGX_DECLINED;
@@ -321,6 +356,22 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
         rc = ngx_http_egov_protect_addr(r, plcf, st, &addr);
 
         if (rc != NGX_DECLINED || st->allowlisted) {
+            return rc;
+        }
+    }
+
+    /* an answer to a challenge: the pass, and the page again */
+
+    if ((plcf->challenge || ngx_http_egov_limits_challenge(plcf->limits))
+        && ngx_http_egov_challenge_answer(r, &rc) == NGX_DONE)
+    {
+        return rc;
+    }
+
+    if (plcf->challenge) {
+        rc = ngx_http_egov_protect_challenged(r, plcf, st);
+
+        if (rc != NGX_DECLINED) {
             return rc;
         }
     }
@@ -528,6 +579,8 @@ ngx_http_egov_protect_limited(ngx_http_request_t *r,
     ngx_http_egov_limit_t *rejected, ngx_msec_t retry_after,
     ngx_uint_t unavailable)
 {
+    ngx_int_t  rc;
+
     if (unavailable) {
         ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_UNAVAILABLE);
 
@@ -537,6 +590,24 @@ ngx_http_egov_protect_limited(ngx_http_request_t *r,
                                     ngx_http_egov_limit_name(rejected),
                                             NGX_HTTP_SERVICE_UNAVAILABLE,
                                             (retry_after + 999) / 1000);
+    }
+
+    /* action=challenge: a pass lets through, a browser gets the page */
+
+    if (rejected && rejected->challenge) {
+        switch (ngx_http_egov_challenge(r, plcf->limit_status,
+                                        (retry_after + 999) / 1000, &rc)) {
+
+        case NGX_OK:
+            return NGX_DECLINED;
+
+        case NGX_DONE:
+            st->decision = NGX_HTTP_EGOV_DECISION_CHALLENGE;
+            return rc;
+
+        default: /* NGX_DECLINED: not a browser */
+            break;
+        }
     }
 
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_LIMIT);
@@ -560,6 +631,35 @@ ngx_http_egov_protect_limited(ngx_http_request_t *r,
                                         ngx_http_egov_limit_name(rejected),
                                         plcf->limit_status,
                                         (retry_after + 999) / 1000);
+}
+
+
+/*
+ * egov_challenge on: a visitor without a pass gets the challenge page
+ * (403); a client that is not a browser, the 403 refusal
+ */
+
+static ngx_int_t
+ngx_http_egov_protect_challenged(ngx_http_request_t *r,
+    ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st)
+{
+    ngx_int_t  rc;
+
+    switch (ngx_http_egov_challenge(r, NGX_HTTP_FORBIDDEN, 0, &rc)) {
+
+    case NGX_OK:
+        return NGX_DECLINED;
+
+    case NGX_DONE:
+        st->decision = NGX_HTTP_EGOV_DECISION_CHALLENGE;
+        return rc;
+
+    default:
+        return ngx_http_egov_protect_refuse(r, plcf, st,
+                                            NGX_HTTP_EGOV_DECISION_CHALLENGE,
+                                            &ngx_http_egov_what_challenge,
+                                            NULL, NGX_HTTP_FORBIDDEN, 0);
+    }
 }
 
 
@@ -952,7 +1052,23 @@ ngx_http_egov_protect_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    pmcf->challenge_bits = NGX_CONF_UNSET_UINT;
+    pmcf->challenge_ttl = NGX_CONF_UNSET;
+
     return pmcf;
+}
+
+
+static char *
+ngx_http_egov_protect_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_egov_protect_main_conf_t  *pmcf = conf;
+
+    if (ngx_http_egov_challenge_init_main(cf, pmcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_egov_limit_resolve(cf, conf);
 }
 
 
@@ -984,6 +1100,7 @@ ngx_http_egov_protect_create_loc_conf(ngx_conf_t *cf)
     conf->ban_on = NGX_CONF_UNSET_PTR;
     conf->block_page = NGX_CONF_UNSET_PTR;
     conf->limit_page = NGX_CONF_UNSET_PTR;
+    conf->challenge = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -1020,6 +1137,7 @@ ngx_http_egov_protect_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_ptr_value(conf->ban, prev->ban, NULL);
     ngx_conf_merge_ptr_value(conf->block_page, prev->block_page, NULL);
     ngx_conf_merge_ptr_value(conf->limit_page, prev->limit_page, NULL);
+    ngx_conf_merge_value(conf->challenge, prev->challenge, 0);
 
     pmcf = ngx_http_conf_get_module_main_conf(cf,
                                               ngx_http_egov_protect_module);

@@ -28,7 +28,8 @@ typedef enum {
     NGX_HTTP_EGOV_DECISION_DYNAMIC,
     NGX_HTTP_EGOV_DECISION_BAN,
     NGX_HTTP_EGOV_DECISION_SIGNATURE,
-    NGX_HTTP_EGOV_DECISION_LIMIT
+    NGX_HTTP_EGOV_DECISION_LIMIT,
+    NGX_HTTP_EGOV_DECISION_CHALLENGE
 } ngx_http_egov_decision_e;
 
 /* $egov_limit_status, as nginx's $limit_req_status */
@@ -72,6 +73,7 @@ typedef struct {
     ngx_uint_t                  delay;       /* requests without delay */
     ngx_uint_t                  methods;     /* 0: every method */
     ngx_flag_t                  dry_run;
+    ngx_flag_t                  challenge;   /* action=challenge */
     ngx_str_t                   strict_interval; /* strict: the script's */
     ngx_str_t                   strict_tau;      /* arguments, as text */
 } ngx_http_egov_limit_t;
@@ -120,6 +122,8 @@ typedef struct {
     /* an egov_admin location: dynamic entries do not refuse it, outer
      * levels' limits do not apply (not inherited: set on the location) */
     ngx_flag_t                  admin;
+
+    ngx_flag_t                  challenge;   /* egov_challenge on */
 } ngx_http_egov_protect_loc_conf_t;
 
 
@@ -133,6 +137,10 @@ typedef struct {
     ngx_http_egov_sigset_t     *builtin;     /* compiled once */
     ngx_array_t                *sig_data;    /* egov_signatures_data,
                                                 read once per directory */
+    ngx_uint_t                  challenge_bits;  /* egov_challenge_... */
+    time_t                      challenge_ttl;
+    ngx_flag_t                  challenge_key_set;
+    u_char                      challenge_key[32];
     ngx_str_t                   over_channel; /* fleet limits' "over" */
 } ngx_http_egov_protect_main_conf_t;
 
@@ -197,6 +205,21 @@ ngx_int_t ngx_http_egov_lists_status(ngx_egov_cidr_t *addr,
 /* ngx_http_egov_signatures.c */
 char *ngx_http_egov_signatures(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+/* ngx_http_egov_limit.c: a limit of these has action=challenge */
+ngx_uint_t ngx_http_egov_limits_challenge(ngx_array_t *limits);
+
+/* ngx_http_egov_challenge.c */
+ngx_int_t ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_msec_t retry_after, ngx_int_t *rc);
+ngx_int_t ngx_http_egov_challenge_answer(ngx_http_request_t *r,
+    ngx_int_t *rc);
+char *ngx_http_egov_challenge_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_egov_challenge_difficulty(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_egov_challenge_init_main(ngx_conf_t *cf,
+    ngx_http_egov_protect_main_conf_t *pmcf);
+
 /* ngx_http_egov_limit.c: "methods=GET,POST" of a directive */
 ngx_int_t ngx_http_egov_methods_parse(ngx_conf_t *cf, ngx_str_t *value,
     const char *directive, ngx_uint_t *methods);

@@ -257,3 +257,48 @@ ngx_http_egov_header_out(ngx_http_request_t *r, u_char *name, size_t len)
         }
     }
 }
+
+
+/* the request's Cookie headers, one by one, whatever nginx's version */
+
+ngx_table_elt_t *
+ngx_http_egov_cookie_header(ngx_http_request_t *r, ngx_uint_t i)
+{
+#if (nginx_version >= 1023000)
+    ngx_table_elt_t  *h;
+
+    for (h = r->headers_in.cookie; h && i; h = h->next, i--) { /* void */ }
+
+    return h;
+#else
+    ngx_table_elt_t  **h;
+
+    if (i >= r->headers_in.cookies.nelts) {
+        return NULL;
+    }
+
+    h = r->headers_in.cookies.elts;
+
+    return h[i];
+#endif
+}
+
+
+/* does the client say it takes HTML (a browser's Accept) */
+
+ngx_uint_t
+ngx_http_egov_accepts_html(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+#if (NGX_HTTP_HEADERS)
+    h = r->headers_in.accept;
+#else
+    h = ngx_http_egov_header_in(r, (u_char *) "accept", 6);
+#endif
+
+    return h && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
+                                 (u_char *) "text/html",
+                                 sizeof("text/html") - 1 - 1)
+                != NULL;
+}

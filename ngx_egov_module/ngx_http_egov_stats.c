@@ -146,6 +146,16 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
       ngx_string("Marked scripts and embeds served inert (no consent)") },
     { ngx_string("consent_markup_active_total"),
       ngx_string("Marked scripts and embeds activated (consent given)") },
+    { ngx_string("challenges_shown_total"),
+      ngx_string("Proof-of-work challenge pages sent instead of a refusal") },
+    { ngx_string("challenges_solved_total"),
+      ngx_string("Challenges answered right: a pass cookie given") },
+    { ngx_string("challenges_failed_total"),
+      ngx_string("Challenge answers refused: wrong, late, forged or from "
+                 "another network") },
+    { ngx_string("challenge_passed_total"),
+      ngx_string("Requests let through a limit or a challenge by a valid "
+                 "pass") },
 };
 
 

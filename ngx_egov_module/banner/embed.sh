@@ -7,7 +7,7 @@
 set -eu
 
 dir=$1
-files="banner.html link.html page.html embed.html banner.css link.css embed.css banner.js en.txt ar.txt"
+files="banner.html link.html page.html embed.html banner.css link.css embed.css banner.js en.txt ar.txt challenge.js"
 
 echo "/* generated from ngx_egov_module/banner/ by embed.sh: do not edit */"
 echo

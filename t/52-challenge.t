@@ -1,0 +1,254 @@
+#!/usr/bin/perl
+# A proof-of-work challenge instead of a refusal: a browser over a limit
+# with action=challenge (or anywhere under egov_challenge on) gets the
+# bilingual page, solves it (here in Perl, with the page's own rule), and
+# its pass lets it through for its network; curl and JSON clients keep the
+# refusal with Retry-After; forged, expired, moved passes and wrong, late
+# or moved answers fail; counted.  The key is a file of the test's, so the
+# test can make passes and tokens the server would make.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Digest::SHA qw(sha256 sha256_hex hmac_sha256_hex);
+use EgovTest;
+use EgovTest::Nginx;
+
+my $n = EgovTest::Nginx->new;
+my $key_text = "a challenge key for the tests of t/52, long enough\n";
+my $key_file = $n->write_file('conf/challenge.key', $key_text, 0600);
+(my $key_trimmed = $key_text) =~ s/\n\z//;
+my $key = sha256($key_trimmed);
+
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_limit_zone name=flood key=$binary_remote_addr rate=1r/m size=1m;
+    egov_challenge_difficulty 8;
+    egov_challenge_key challenge.key;
+    egov_security_headers on;
+END
+    add_header X-Reason $egov_block_reason always;
+    location /limited/ {
+        egov_limit zone=flood nodelay action=challenge;
+        return 200 "page\n";
+    }
+    location /plain/ {
+        egov_limit zone=flood nodelay;
+        return 200 "page\n";
+    }
+    location /attack/ {
+        egov_challenge on;
+        return 200 "attack page\n";
+    }
+    location /relative/ {
+        absolute_redirect off;
+        egov_challenge on;
+        return 200 "ok\n";
+    }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+END2
+
+my $browser = 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+sub get {
+    my ($addr, $uri, %o) = @_;
+    return $n->request(uri => $uri, client_addr => $addr,
+                       ($addr =~ /:/ ? (host => $addr) : ()),
+                       method => $o{method} || 'GET',
+                       headers => join("\n", grep { defined }
+                                       $o{headers}, $o{cookie} && "Cookie: $o{cookie}"));
+}
+
+sub counter {
+    my ($name) = @_;
+    my ($v) = $n->request(uri => '/status?format=prometheus')->body
+        =~ /^egov_${name}_total (\d+)/m;
+    return $v // 0;
+}
+
+# the answer the page's script finds: SHA-256 of "TOKEN.N" begins with 8
+# zero bits
+sub solve {
+    my ($token, $bits) = @_;
+    for my $i (0 .. 10_000_000) {
+        my $md = sha256("$token.$i");
+        my $lead = unpack('B*', substr($md, 0, 4));
+        return $i if substr($lead, 0, $bits) !~ /1/;
+    }
+    die 'no answer';
+}
+
+sub net_bytes {
+    my ($addr) = @_;
+    if ($addr =~ /^(\d+)\.(\d+)\.(\d+)\.\d+$/) {
+        return pack('C4', 4, $1, $2, $3);
+    }
+    return pack('C', 6) . "\0" x 7 . "\0";    # ::1's /64
+}
+
+sub mac {
+    my ($what, $text, $addr) = @_;
+    return substr(hmac_sha256_hex("$what|$text|" . net_bytes($addr), $key), 0, 32);
+}
+
+# --- clients that are not browsers keep the refusal ------------------------
+
+is(get('127.0.0.2', '/limited/')->status, 200, 'a first request passes');
+my $r = get('127.0.0.2', '/limited/');
+is($r->status, 429, 'curl over the limit: 429');
+like($r->header('Retry-After') // '', qr/^\d+$/, '... with Retry-After');
+unlike($r->body, qr/egov-challenge/, '... and the refusal page, no challenge');
+$r = get('127.0.0.2', '/limited/', headers => 'Accept: application/json');
+is($r->status, 429, 'a JSON client: 429');
+like($r->body, qr/^\{"status":429,"error":"too_many_requests"/, '... in JSON');
+$r = get('127.0.0.2', '/limited/', method => 'POST', headers => $browser);
+is($r->status, 429, 'a browser\'s POST over the limit: the refusal (a page cannot resend it)');
+unlike($r->body, qr/egov-challenge/, '... not the challenge');
+
+# --- a browser gets the challenge ------------------------------------------
+
+my $shown0 = counter('challenges_shown');
+is(get('127.0.0.3', '/limited/', headers => $browser)->status, 200, 'a browser\'s first request passes');
+$r = get('127.0.0.3', '/limited/page?x=1&y=2', headers => "$browser\nAccept-Language: en");
+is($r->status, 429, 'a browser over the limit: 429, with the challenge');
+like($r->header('Retry-After') // '', qr/^\d+$/, '... and Retry-After');
+my ($token) = $r->body =~ /data-token="([^"]+)"/;
+like($token // '', qr/^\d{10}\.[0-9a-f]{16}\.[0-9a-f]{32}$/, '... a token: expiry, random, MAC');
+like($r->body, qr/data-bits="8"/, '... the difficulty');
+like($r->body, qr/^<!doctype html>\n<html lang="en" dir="ltr">/, '... English first when asked');
+like($r->body, qr/<section lang="ar" dir="rtl">\n<h2>نتحقق من أنك إنسان<\/h2>/, '... Arabic too, right to left');
+like($r->body, qr/<noscript><p>This check needs JavaScript, which is off in your browser: turn it on, then <a href="\/limited\/page\?x=1&amp;y=2">open the page again<\/a>\. Or wait \d+ seconds: the page then opens without the check\.<\/p><\/noscript>/,
+     '... without JavaScript: what to do, a way back (escaped), the wait');
+my ($nonce) = ($r->header('Content-Security-Policy') // '') =~ /'nonce-([^']+)'/;
+ok($nonce && $r->body =~ /<script nonce="\Q$nonce\E">/, '... its script under the response\'s CSP nonce');
+like($r->body, qr/<progress id="egov-progress" max="1" value="0"><\/progress>/, '... a progress bar');
+like($r->body, qr/<label for="egov-progress">/, '... with its label');
+like($r->body, qr/<p id="egov-status" role="status"/, '... and a status that is announced');
+is(counter('challenges_shown'), $shown0 + 1, 'counted as shown');
+is($r->header('X-Reason'), undef, 'no refusal reason: not refused');
+
+# --- the answer ----------------------------------------------------------------
+
+my $answer = "$token." . solve($token, 8);
+my $solved0 = counter('challenges_solved');
+$r = get('127.0.0.3', "/limited/page?x=1&egov_pow=$answer&y=2");
+is($r->status, 303, 'the right answer: 303');
+like($r->header('Location'), qr{^http://localhost(:\d+)?/limited/page\?x=1&y=2$},
+     '... back to the page, without the answer');
+my $set = $r->header('Set-Cookie') // '';
+like($set, qr/^egov_pass=\d{10}\.[0-9a-f]{32}; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/,
+     '... a pass for an hour, HttpOnly, SameSite=Lax');
+my ($pass) = $set =~ /^egov_pass=([^;]+)/;
+is(counter('challenges_solved'), $solved0 + 1, 'counted as solved');
+
+my $passed0 = counter('challenge_passed');
+for my $i (1 .. 3) {
+    is(get('127.0.0.3', '/limited/page', headers => $browser, cookie => "a=1; egov_pass=$pass")->status,
+       200, "with the pass, over the limit: served ($i)");
+}
+is(get('127.0.0.9', '/limited/page', headers => $browser)->status, 200,
+   'another address of the same /24: its first request');
+is(get('127.0.0.9', '/limited/page', headers => $browser, cookie => "egov_pass=$pass")->status,
+   200, '... over the limit, with the pass of its /24: served');
+is(counter('challenge_passed'), $passed0 + 4, 'counted as passed');
+
+# --- passes that fail ------------------------------------------------------------
+
+(my $forged = $pass) =~ s/\.(.)/'.' . ($1 eq 'a' ? 'b' : 'a')/e;
+like(get('127.0.0.3', '/limited/', headers => $browser, cookie => "egov_pass=$forged")->body,
+     qr/egov-challenge/, 'a forged pass (one MAC digit changed): the challenge again');
+my $past = time - 10;
+my $expired = "$past." . mac('pass', $past, '127.0.0.3');
+like(get('127.0.0.3', '/limited/', headers => $browser, cookie => "egov_pass=$expired")->body,
+     qr/egov-challenge/, 'an expired pass, rightly signed: the challenge again');
+my $future = time + 600;
+my $made = "$future." . mac('pass', $future, '127.0.0.3');
+is(get('127.0.0.3', '/limited/', headers => $browser, cookie => "egov_pass=$made")->status,
+   200, '(a pass made as the server makes it is taken: the test signs rightly)');
+is(get('127.0.1.5', '/limited/', headers => $browser)->status, 200, 'another /24: its first request');
+like(get('127.0.1.5', '/limited/', headers => $browser, cookie => "egov_pass=$pass")->body,
+     qr/egov-challenge/, '... the pass of another network: the challenge');
+SKIP: {
+    skip 'no IPv6', 2 unless EgovTest::Nginx::have_ipv6();
+    is(get('::1', '/limited/', headers => $browser)->status, 200, 'IPv6: a first request');
+    like(get('::1', '/limited/', headers => $browser, cookie => "egov_pass=$pass")->body,
+         qr/egov-challenge/, '... an IPv4 network\'s pass: the challenge');
+}
+
+# --- answers that fail -----------------------------------------------------------
+
+my $failed0 = counter('challenges_failed');
+my $wrong;
+for my $i (0 .. 1000) {
+    next if substr(unpack('B*', sha256("$token.$i")), 0, 8) !~ /1/;
+    $wrong = "$token.$i";
+    last;
+}
+like(get('127.0.0.3', "/limited/?egov_pow=$wrong", headers => $browser)->body,
+     qr/egov-challenge/, 'a wrong answer: no pass, the challenge again');
+is(get('127.0.1.5', "/limited/?egov_pow=$answer", headers => $browser)->status,
+   429, 'a right answer from another network: no pass');
+my $old = time - 5;
+my $rand = 'ab' x 8;
+my $late_token = "$old.$rand." . mac('token', "$old.$rand", '127.0.0.3');
+my $late = "$late_token." . solve($late_token, 8);
+is(get('127.0.0.3', "/limited/?egov_pow=$late", headers => $browser)->status,
+   429, 'a right answer to an expired token: no pass');
+is(get('127.0.0.3', '/limited/?egov_pow=' . ('9' x 300), headers => $browser)->status,
+   429, 'a long, malformed answer: no pass');
+is(counter('challenges_failed'), $failed0 + 4, 'each counted as failed');
+
+# --- egov_challenge on: everyone, for the whole location -------------------------
+
+$r = get('127.0.0.4', '/attack/', headers => $browser);
+is($r->status, 403, 'egov_challenge on: a browser without a pass gets 403');
+like($r->body, qr/egov-challenge/, '... with the challenge');
+is($r->header('Retry-After'), undef, '... and no Retry-After (no limit to wait for)');
+like($r->body, qr/then <a href="\/attack\/">open the page again<\/a>\.<\/p><\/noscript>/,
+     '... nor a wait in its words without JavaScript');
+$r = get('127.0.0.4', '/attack/');
+is($r->status, 403, 'curl: the 403 refusal');
+is($r->header('X-Reason'), 'challenge', '... as a challenge refusal');
+unlike($r->body, qr/egov-challenge/, '... not a page it cannot solve');
+($token) = get('127.0.0.4', '/attack/', headers => $browser)->body =~ /data-token="([^"]+)"/;
+$r = get('127.0.0.4', "/attack/?egov_pow=$token." . solve($token, 8));
+is($r->status, 303, 'its answer: 303');
+($pass) = ($r->header('Set-Cookie') // '') =~ /^egov_pass=([^;]+)/;
+$r = get('127.0.0.4', '/attack/', headers => $browser, cookie => "egov_pass=$pass");
+is($r->status, 200, 'with the pass: the page');
+is($r->body, "attack page\n", '... itself');
+is(get('127.0.0.4', '/attack/', cookie => "egov_pass=$pass")->status, 200,
+   '... for curl holding the pass too');
+
+# the way back is this site's own page, even written "//host/..." (nginx
+# merges the slashes to find the location) where absolute_redirect is off
+($token) = get('127.0.0.5', '/relative/', headers => $browser)->body =~ /data-token="([^"]+)"/;
+$r = $n->request(raw => "GET //relative/?egov_pow=$token." . solve($token, 8)
+                 . " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                 client_addr => '127.0.0.5');
+is($r->status, 303, 'an answer on a path written //host/: 303');
+is($r->header('Location'), '/relative/', '... to a path of this site, never "//relative/" (another host)');
+
+# --- nginx -t ---------------------------------------------------------------------
+
+my $t = EgovTest::Nginx->new;
+my $short = $t->write_file('conf/short.key', 'x' x 20, 0600);
+my $open = $t->write_file('conf/open.key', 'y' x 40, 0644);
+for my $c (['egov_challenge_difficulty 40;', qr/egov_challenge_difficulty: "40" must be a number of bits from 8 to 32/],
+           ['egov_challenge_key short.key;', qr/egov_challenge_key "\S+short\.key": the file must hold 32 to 4096 bytes/],
+           ['egov_challenge_difficulty 12; egov_challenge_difficulty 12;', qr/"egov_challenge_difficulty" directive is duplicate/]) {
+    my ($ok, $out) = $t->test_config(http_config => $c->[0], config => 'location / { return 200; }');
+    ok(!$ok, "nginx -t refuses: $c->[0]");
+    like($out, $c->[1], '... saying why');
+}
+my ($ok, $out) = $t->test_config(http_config => 'egov_challenge_key open.key;',
+                                 config => 'location / { return 200; }');
+ok($ok, 'a key others can read: nginx -t passes');
+like($out, qr/egov_challenge_key "\S+open\.key": others can read this secret/, '... and warns');
+($ok, $out) = $t->test_config(http_config => 'egov_limit_zone name=z key=$binary_remote_addr rate=1r/s size=1m;',
+                              config => 'location / { egov_limit zone=z action=maybe; return 200; }');
+ok(!$ok && $out =~ /egov_limit: invalid parameter "action=maybe"/, 'egov_limit: an unknown action');
+
+$n->stop;
+check_log_clean($n);
+done_testing();
