@@ -131,6 +131,8 @@ static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
 static ngx_int_t ngx_http_egov_banner_small(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b,
     ngx_http_egov_page_end_t *pe, ngx_chain_t ***last);
+static ngx_buf_t *ngx_http_egov_banner_then(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 static void ngx_http_egov_banner_release(void *data);
 static ngx_int_t ngx_http_egov_banner_resume(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f);
@@ -1155,19 +1157,10 @@ ngx_http_egov_banner_file(ngx_http_request_t *r,
         b->sync = 1;
     }
 
-    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK
-        || ngx_http_egov_banner_insert(r, f, last) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    mb = ngx_calloc_buf(r->pool);
+    mb = ngx_http_egov_banner_then(r, f, b, last);
     if (mb == NULL) {
         return NGX_ERROR;
     }
-
-    mb->last_buf = 1;
-    mb->last_in_chain = 1;
 
     if (pe->follow_len == 0) {
         mb->sync = 1;
@@ -1239,19 +1232,10 @@ ngx_http_egov_banner_small(ngx_http_request_t *r,
         b->sync = 1;
     }
 
-    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK
-        || ngx_http_egov_banner_insert(r, f, last) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    mb = ngx_calloc_buf(r->pool);
+    mb = ngx_http_egov_banner_then(r, f, b, last);
     if (mb == NULL) {
         return NGX_ERROR;
     }
-
-    mb->last_buf = 1;
-    mb->last_in_chain = 1;
 
     if (pe->follow_len) {
         mb->pos = p + head;
@@ -1263,6 +1247,35 @@ ngx_http_egov_banner_small(ngx_http_request_t *r,
     }
 
     return ngx_http_egov_banner_pass(r, mb, last);
+}
+
+
+/*
+ * The page's buffer up to "</body", then the banner: the last buffer, for
+ * what follows, or NULL
+ */
+
+static ngx_buf_t *
+ngx_http_egov_banner_then(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
+{
+    ngx_buf_t  *mb;
+
+    if (ngx_http_egov_banner_pass(r, b, last) != NGX_OK
+        || ngx_http_egov_banner_insert(r, f, last) != NGX_OK)
+    {
+        return NULL;
+    }
+
+    mb = ngx_calloc_buf(r->pool);
+    if (mb == NULL) {
+        return NULL;
+    }
+
+    mb->last_buf = 1;
+    mb->last_in_chain = 1;
+
+    return mb;
 }
 
 

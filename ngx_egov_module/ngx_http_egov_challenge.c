@@ -433,7 +433,6 @@ ngx_http_egov_challenge_page(ngx_http_request_t *r,
     size_t            len, net_len, here_len;
     ngx_str_t         nonce, body, *script;
     ngx_uint_t        i, first, lang;
-    ngx_table_elt_t  *h;
     u_char            net[17], rand[NGX_HTTP_EGOV_CHALLENGE_RAND_LEN];
     u_char            token[NGX_HTTP_EGOV_CHALLENGE_TOKEN_LEN], *t;
 
@@ -559,21 +558,9 @@ ngx_http_egov_challenge_page(ngx_http_request_t *r,
     body.len = p - body.data;
 
     if (status != NGX_HTTP_FORBIDDEN) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_http_egov_retry_after(r, retry_after) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Retry-After");
-        h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-        if (h->value.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->value.len = ngx_sprintf(h->value.data, "%M", retry_after)
-                       - h->value.data;
-        h->lowcase_key = (u_char *) "retry-after";
     }
 
     return ngx_http_egov_send(r, status, &html, &body);

@@ -168,6 +168,8 @@ ngx_int_t ngx_http_egov_send_cached(ngx_http_request_t *r, ngx_uint_t status,
 ngx_uint_t ngx_http_egov_is_html(ngx_http_request_t *r);
 ngx_uint_t ngx_http_egov_prefers_json(ngx_http_request_t *r);
 ngx_uint_t ngx_http_egov_accepts_html(ngx_http_request_t *r);
+ngx_int_t ngx_http_egov_retry_after(ngx_http_request_t *r,
+    ngx_msec_t seconds);
 ngx_table_elt_t *ngx_http_egov_cookie_header(ngx_http_request_t *r,
     ngx_uint_t i);
 ngx_egov_lang_e ngx_http_egov_request_lang(ngx_http_request_t *r,

@@ -119,28 +119,15 @@ ngx_http_egov_refuse(ngx_http_request_t *r, ngx_uint_t status,
     size_t                      len;
     ngx_str_t                   body, template;
     ngx_uint_t                  kind, first, lang, i;
-    ngx_table_elt_t            *h;
     ngx_http_egov_page_text_t  *t;
 
     kind = (status == NGX_HTTP_FORBIDDEN) ? 0
            : (status == NGX_HTTP_SERVICE_UNAVAILABLE) ? 2 : 1;
 
     if (kind) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        if (ngx_http_egov_retry_after(r, retry_after) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Retry-After");
-        h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-        if (h->value.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->value.len = ngx_sprintf(h->value.data, "%M", retry_after)
-                       - h->value.data;
-        h->lowcase_key = (u_char *) "retry-after";
     }
 
     first = ngx_http_egov_request_lang(r, NGX_EGOV_LANG_AR);

@@ -134,6 +134,19 @@ ngx_http_egov_is_html(ngx_http_request_t *r)
 }
 
 
+/* the Accept header, however nginx was built */
+
+static ngx_table_elt_t *
+ngx_http_egov_accept(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_HEADERS)
+    return r->headers_in.accept;
+#else
+    return ngx_http_egov_header_in(r, (u_char *) "accept", 6);
+#endif
+}
+
+
 /*
  * True when the client asks for JSON at least as much as for HTML: API
  * clients and scripts get a JSON refusal, browsers the page.
@@ -146,11 +159,7 @@ ngx_http_egov_prefers_json(ngx_http_request_t *r)
     ngx_str_t        *accept;
     ngx_table_elt_t  *h;
 
-#if (NGX_HTTP_HEADERS)
-    h = r->headers_in.accept;
-#else
-    h = ngx_http_egov_header_in(r, (u_char *) "accept", 6);
-#endif
+    h = ngx_http_egov_accept(r);
 
     if (h == NULL) {
         return 0;
@@ -291,14 +300,36 @@ ngx_http_egov_accepts_html(ngx_http_request_t *r)
 {
     ngx_table_elt_t  *h;
 
-#if (NGX_HTTP_HEADERS)
-    h = r->headers_in.accept;
-#else
-    h = ngx_http_egov_header_in(r, (u_char *) "accept", 6);
-#endif
+    h = ngx_http_egov_accept(r);
 
     return h && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
                                  (u_char *) "text/html",
                                  sizeof("text/html") - 1 - 1)
                 != NULL;
+}
+
+
+/* "Retry-After: SECONDS" */
+
+ngx_int_t
+ngx_http_egov_retry_after(ngx_http_request_t *r, ngx_msec_t seconds)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (h->value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.len = ngx_sprintf(h->value.data, "%M", seconds) - h->value.data;
+    h->lowcase_key = (u_char *) "retry-after";
+
+    return NGX_OK;
 }
