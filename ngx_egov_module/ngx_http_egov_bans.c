@@ -193,7 +193,10 @@ ngx_http_egov_ban_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* egov_ban after=N within=TIME for=TIME [factor=F] [max=TIME]; */
+/*
+ * egov_ban after=N within=TIME for=TIME [factor=F] [max=TIME]
+ *          [action=refuse|challenge];
+ */
 
 char *
 ngx_http_egov_ban(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -252,6 +255,16 @@ ngx_http_egov_ban(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 goto invalid;
             }
             p->duration = n;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "action=challenge") == 0) {
+            p->challenge = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "action=refuse") == 0) {
+            p->challenge = 0;
             continue;
         }
 

@@ -732,6 +732,35 @@ ngx_http_egov_challenge_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * egov_challenge_networks FILE; the networks whose bans are challenged
+ * (egov_ban action=challenge): carriers' NAT ranges, a ministry's
+ * offices; a list file as egov_blocklist reads it
+ */
+
+char *
+ngx_http_egov_challenge_networks(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_egov_protect_main_conf_t *pmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (pmcf->challenge_networks) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    pmcf->challenge_networks = ngx_http_egov_list_set(cf, &value[1]);
+    if (pmcf->challenge_networks == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* defaults; without egov_challenge_key, a key made now (per start) */
 
 ngx_int_t

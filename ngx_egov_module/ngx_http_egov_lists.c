@@ -497,6 +497,21 @@ ngx_http_egov_rules_merge(ngx_conf_t *cf,
 }
 
 
+/* the addresses of a list file, for a feature of its own */
+
+ngx_egov_ipset_t *
+ngx_http_egov_list_set(ngx_conf_t *cf, ngx_str_t *file)
+{
+    ngx_http_egov_list_t  *list;
+
+    list = ngx_http_egov_list_load(cf, file);
+
+    return list ? list->set : NULL;
+}
+
+
+/* a list file, read once per configuration however many use it */
+
 static ngx_http_egov_list_t *
 ngx_http_egov_list_load(ngx_conf_t *cf, ngx_str_t *file)
 {

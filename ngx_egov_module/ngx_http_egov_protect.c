@@ -44,6 +44,9 @@ static ngx_int_t ngx_http_egov_protect_refuse(ngx_http_request_t *r,
     ngx_http_egov_protect_state_t *st, ngx_http_egov_decision_e decision,
     ngx_str_t *what, ngx_str_t *name, ngx_uint_t status,
     ngx_msec_t retry_after);
+static ngx_int_t ngx_http_egov_protect_ban_challenge(ngx_http_request_t *r,
+    ngx_http_egov_protect_state_t *st, ngx_egov_cidr_t *addr,
+    ngx_int_t *rc);
 static ngx_int_t ngx_http_egov_protect_challenged(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf,
     ngx_http_egov_protect_state_t *st);
@@ -178,6 +181,13 @@ static ngx_command_t  ngx_http_egov_protect_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_egov_protect_main_conf_t, challenge_ttl),
       &ngx_http_egov_post_positive_time },
+
+    { ngx_string("egov_challenge_networks"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_egov_challenge_networks,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("egov_challenge_key"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -389,6 +399,7 @@ ngx_http_egov_protect_addr(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
     ngx_egov_cidr_t *addr)
 {
+    ngx_int_t                    rc;
     ngx_str_t                   *sig;
     ngx_http_egov_entry_t        entry;
     ngx_http_egov_rules_t       *rules;
@@ -432,6 +443,22 @@ ngx_http_egov_protect_addr(ngx_http_request_t *r,
 
     if (!plcf->admin && ngx_http_egov_bans_find(addr, &entry) == NGX_OK) {
 
+        if (entry.kind == NGX_HTTP_EGOV_ENTRY_BAN
+            && plcf->ban && plcf->ban->challenge)
+        {
+            switch (ngx_http_egov_protect_ban_challenge(r, st, addr, &rc)) {
+
+            case NGX_OK:
+                goto signatures;
+
+            case NGX_DONE:
+                return rc;
+
+            default: /* refused as before */
+                break;
+            }
+        }
+
         if (entry.kind == NGX_HTTP_EGOV_ENTRY_BAN) {
             ngx_http_egov_stat_inc(NGX_EGOV_STAT_REFUSED_BAN);
             return ngx_http_egov_protect_refuse(r, plcf, st,
@@ -446,6 +473,8 @@ ngx_http_egov_protect_addr(ngx_http_request_t *r,
                                           &ngx_http_egov_what_dynamic, NULL,
                                           NGX_HTTP_FORBIDDEN, 0);
     }
+
+signatures:
 
     if (rules->signatures == NULL) {
         return NGX_DECLINED;
@@ -631,6 +660,41 @@ ngx_http_egov_protect_limited(ngx_http_request_t *r,
                                         ngx_http_egov_limit_name(rejected),
                                         plcf->limit_status,
                                         (retry_after + 999) / 1000);
+}
+
+
+/*
+ * A ban with action=challenge, for a client of egov_challenge_networks
+ * (or any, without them): NGX_OK with a pass (the ban let through), NGX_DONE
+ * with the answer's redirect or the page sent (rc), NGX_DECLINED: refuse
+ */
+
+static ngx_int_t
+ngx_http_egov_protect_ban_challenge(ngx_http_request_t *r,
+    ngx_http_egov_protect_state_t *st, ngx_egov_cidr_t *addr, ngx_int_t *rc)
+{
+    ngx_int_t                           c;
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_egov_protect_module);
+
+    if (pmcf->challenge_networks
+        && !ngx_egov_ipset_contains(pmcf->challenge_networks, addr))
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_egov_challenge_answer(r, rc) == NGX_DONE) {
+        return NGX_DONE;
+    }
+
+    c = ngx_http_egov_challenge(r, NGX_HTTP_FORBIDDEN, 0, rc);
+
+    if (c == NGX_DONE) {
+        st->decision = NGX_HTTP_EGOV_DECISION_CHALLENGE;
+    }
+
+    return c;
 }
 
 

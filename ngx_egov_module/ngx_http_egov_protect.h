@@ -85,6 +85,7 @@ typedef struct {
     ngx_msec_t                  duration;
     ngx_uint_t                  factor;      /* x1000 */
     ngx_msec_t                  max;
+    ngx_flag_t                  challenge;   /* action=challenge */
     u_char                     *file;        /* where it is written */
     ngx_uint_t                  line;
 } ngx_http_egov_ban_policy_t;
@@ -141,6 +142,7 @@ typedef struct {
     time_t                      challenge_ttl;
     ngx_flag_t                  challenge_key_set;
     u_char                      challenge_key[32];
+    ngx_egov_ipset_t           *challenge_networks; /* NULL: any */
     ngx_str_t                   over_channel; /* fleet limits' "over" */
 } ngx_http_egov_protect_main_conf_t;
 
@@ -205,6 +207,12 @@ ngx_int_t ngx_http_egov_lists_status(ngx_egov_cidr_t *addr,
 /* ngx_http_egov_signatures.c */
 char *ngx_http_egov_signatures(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+/* ngx_http_egov_lists.c: a list file's addresses, read once */
+ngx_egov_ipset_t *ngx_http_egov_list_set(ngx_conf_t *cf, ngx_str_t *file);
+
+char *ngx_http_egov_challenge_networks(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
 /* ngx_http_egov_limit.c: a limit of these has action=challenge */
 ngx_uint_t ngx_http_egov_limits_challenge(ngx_array_t *limits);
 

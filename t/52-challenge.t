@@ -229,6 +229,55 @@ $r = $n->request(raw => "GET //relative/?egov_pow=$token." . solve($token, 8)
 is($r->status, 303, 'an answer on a path written //host/: 303');
 is($r->header('Location'), '/relative/', '... to a path of this site, never "//relative/" (another host)');
 
+# --- bans with action=challenge, for the networks of egov_challenge_networks ---
+
+my $b = EgovTest::Nginx->new;
+$b->write_file('conf/nat.netset', "# a carrier's NAT range\n127.0.0.0/24\n");
+$b->start(http_config => <<'END', config => <<'END2');
+    egov_ban_zone size=1m;
+    egov_challenge_difficulty 8;
+    egov_challenge_networks nat.netset;
+END
+    add_header X-Reason $egov_block_reason always;
+    egov_signatures on;
+    location /probe/ {
+        egov_ban after=2 within=1m for=60s action=challenge;
+        return 200 "ok\n";
+    }
+    location /hard/ {
+        egov_ban after=2 within=1m for=60s;
+        return 200 "ok\n";
+    }
+END2
+sub bget {
+    my ($addr, $uri, %o) = @_;
+    return $b->request(uri => $uri, client_addr => $addr,
+                       headers => join("\n", grep { defined } $o{headers},
+                                       $o{cookie} && "Cookie: $o{cookie}"));
+}
+bget('127.0.0.20', '/probe/.env') for 1 .. 2;
+$r = bget('127.0.0.20', '/probe/', headers => $browser);
+is($r->status, 403, 'banned, in a shared network: 403');
+like($r->body, qr/egov-challenge/, '... with the challenge (egov_ban action=challenge)');
+$r = bget('127.0.0.20', '/probe/');
+is("@{[ $r->status ]} @{[ $r->header('X-Reason') // '' ]}", '403 ban', 'curl: the ban\'s refusal');
+($token) = bget('127.0.0.20', '/probe/', headers => $browser)->body =~ /data-token="([^"]+)"/;
+$r = bget('127.0.0.20', "/probe/?egov_pow=$token." . solve($token, 8));
+is($r->status, 303, 'a banned browser\'s answer: 303');
+($pass) = ($r->header('Set-Cookie') // '') =~ /^egov_pass=([^;]+)/;
+is(bget('127.0.0.20', '/probe/', headers => $browser, cookie => "egov_pass=$pass")->status,
+   200, 'with the pass: through the ban');
+is(bget('127.0.0.20', '/probe/.git/config', headers => $browser, cookie => "egov_pass=$pass")->status,
+   403, '... but not through the signatures');
+is(bget('127.0.0.20', '/hard/', headers => $browser, cookie => "egov_pass=$pass")->status,
+   403, '... nor through a ban where egov_ban has no action=challenge');
+bget('127.0.1.20', '/probe/.env') for 1 .. 2;
+$r = bget('127.0.1.20', '/probe/', headers => $browser);
+is($r->status, 403, 'banned outside the shared networks: 403');
+unlike($r->body, qr/egov-challenge/, '... refused, not challenged');
+$b->stop;
+check_log_clean($b);
+
 # --- nginx -t ---------------------------------------------------------------------
 
 my $t = EgovTest::Nginx->new;
@@ -236,7 +285,8 @@ my $short = $t->write_file('conf/short.key', 'x' x 20, 0600);
 my $open = $t->write_file('conf/open.key', 'y' x 40, 0644);
 for my $c (['egov_challenge_difficulty 40;', qr/egov_challenge_difficulty: "40" must be a number of bits from 8 to 32/],
            ['egov_challenge_key short.key;', qr/egov_challenge_key "\S+short\.key": the file must hold 32 to 4096 bytes/],
-           ['egov_challenge_difficulty 12; egov_challenge_difficulty 12;', qr/"egov_challenge_difficulty" directive is duplicate/]) {
+           ['egov_challenge_difficulty 12; egov_challenge_difficulty 12;', qr/"egov_challenge_difficulty" directive is duplicate/],
+           ['egov_challenge_networks missing.netset;', qr/missing\.netset/]) {
     my ($ok, $out) = $t->test_config(http_config => $c->[0], config => 'location / { return 200; }');
     ok(!$ok, "nginx -t refuses: $c->[0]");
     like($out, $c->[1], '... saying why');
