@@ -159,7 +159,10 @@ ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
         }
     }
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
+    /* no network (a unix socket without realip): no answer could count */
+
+    if (net_len == 0
+        || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))
         || !ngx_http_egov_accepts_html(r)
         || ngx_http_egov_prefers_json(r))
     {

@@ -47,6 +47,9 @@ END
     }
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
 END2
+my $sock = $n->prefix . '/challenge.sock';
+$n->reload(http_config => $n->{config}{http_config},
+           config => "listen unix:$sock;\n" . $n->{config}{config});
 
 my $browser = 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
@@ -229,6 +232,12 @@ $r = $n->request(raw => "GET //relative/?egov_pow=$token." . solve($token, 8)
 is($r->status, 303, 'an answer on a path written //host/: 303');
 is($r->header('Location'), '/relative/', '... to a path of this site, never "//relative/" (another host)');
 
+# a client without an address (a unix socket, no realip) could never answer:
+# the refusal, not a page it cannot solve
+$r = $n->request(unix => $sock, uri => '/attack/', headers => $browser);
+is($r->status, 403, 'a client on a unix socket: 403');
+unlike($r->body, qr/egov-challenge/, '... the refusal, not an unsolvable challenge');
+
 # --- bans with action=challenge, for the networks of egov_challenge_networks ---
 
 my $b = EgovTest::Nginx->new;
@@ -237,6 +246,7 @@ $b->start(http_config => <<'END', config => <<'END2');
     egov_ban_zone size=1m;
     egov_challenge_difficulty 8;
     egov_challenge_networks nat.netset;
+    egov_challenge_ttl 2m;
 END
     add_header X-Reason $egov_block_reason always;
     egov_signatures on;
@@ -264,7 +274,11 @@ is("@{[ $r->status ]} @{[ $r->header('X-Reason') // '' ]}", '403 ban', 'curl: th
 ($token) = bget('127.0.0.20', '/probe/', headers => $browser)->body =~ /data-token="([^"]+)"/;
 $r = bget('127.0.0.20', "/probe/?egov_pow=$token." . solve($token, 8));
 is($r->status, 303, 'a banned browser\'s answer: 303');
-($pass) = ($r->header('Set-Cookie') // '') =~ /^egov_pass=([^;]+)/;
+my $cookie = $r->header('Set-Cookie') // '';
+like($cookie, qr/; Max-Age=120;/, 'egov_challenge_ttl 2m: the pass lasts 120 s');
+my ($until) = $cookie =~ /^egov_pass=(\d+)\./;
+ok($until && abs($until - (time + 120)) <= 2, '... and says so in its signed expiry');
+($pass) = $cookie =~ /^egov_pass=([^;]+)/;
 is(bget('127.0.0.20', '/probe/', headers => $browser, cookie => "egov_pass=$pass")->status,
    200, 'with the pass: through the ban');
 is(bget('127.0.0.20', '/probe/.git/config', headers => $browser, cookie => "egov_pass=$pass")->status,
