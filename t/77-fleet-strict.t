@@ -72,11 +72,23 @@ sub statuses {
 
 # exact across the fleet: burst 2 means three requests, whichever server
 
+# the next slot is 10 s after the first request; a loaded machine may take
+# a second or two to get here, and the answer counts down with it
+sub next_slot {
+    my ($since, $value) = @_;
+    my $elapsed = time - $since;
+    return defined $value && $value =~ /^\d+$/
+           && $value <= 10 && $value >= int(10 - $elapsed);
+}
+
+my $started = time;
 is(statuses('/login', '127.0.0.51', 8), '200 200 200 429 429 429 429 429',
    'three requests pass across both servers, then 429 on both');
 my $r = $b->request(uri => '/login', client_addr => '127.0.0.51');
 is($r->status, 429, 'still refused');
-like($r->header('Retry-After'), qr/^(9|10)$/, 'Retry-After: the next slot (10 s)');
+ok(next_slot($started, $r->header('Retry-After')),
+   'Retry-After: the next slot (10 s after the first, '
+   . ($r->header('Retry-After') // 'none') . ')');
 is($r->header('X-Limit'), 'REJECTED', '$egov_limit_status');
 my $tat = $redis->command('GET', 't77:lim:login:' . pack('C4', 127, 0, 0, 51));
 like($tat, qr/^\d{16}$/, "Redis holds the key's arrival time, in microseconds");
@@ -145,14 +157,17 @@ is($a->request(uri => '/wide?k=flood')->status, 429,
 # a key asked many times in a row is one slot of the call: its first
 # requests pass, the others are refused, as one by one
 
+$started = time;
 @res = at_once(20, sub { '/many4?k=slotted' });
 my %count;
 $count{ $_->status }++ for @res;
 is_deeply(\%count, { 200 => 5, 429 => 15 },
           '20 requests of one key at once, burst 4: exactly 5 pass');
 my @refused = grep { $_->status == 429 } @res;
-is(scalar(grep { ($_->header('Retry-After') // '') =~ /^(9|10)$/ } @refused),
-   15, 'each refused one says when (10 s)');
+is(scalar(grep { next_slot($started, $_->header('Retry-After')) } @refused),
+   15, 'each refused one says when (10 s after the first: '
+   . join(' ', sort map { $_->header('Retry-After') // 'none' } @refused)
+   . ')');
 
 # a refusal from Redis holds, exactly, until the key's time comes: the same
 # server refuses again without asking, the other asks Redis once
