@@ -4,10 +4,13 @@
  * response with one of the statuses, from the upstream or from nginx (a
  * failed login's 401, another module's 403, a probe's 404), is a violation
  * of the client's address (IPv6 by /64) and feeds the ban escalator of
- * egov_ban, here and, through Redis, on the fleet.  Counted in the log
- * phase, O(1): the ban zone's node of the address.  The module's own
- * refusals already count where they are made; allowlisted clients and the
- * admin API never do.
+ * egov_ban, here and, through Redis, on the fleet.  With key= (an account
+ * name, say) the violations are the key's: once it has had after= within=,
+ * each further one in that window bans the address that made it, so a
+ * password tried on one account from many addresses bans them one by one.
+ * Counted in the log phase, O(1): the ban zone's node of the address (and
+ * of the key).  The module's own refusals already count where they are
+ * made; allowlisted clients and the admin API never do.
  */
 
 
@@ -17,10 +20,14 @@
 #define NGX_HTTP_EGOV_STATUS_MIN  100
 #define NGX_HTTP_EGOV_STATUS_MAX  599
 
+/* a longer key is no account name: not counted */
+#define NGX_HTTP_EGOV_BAN_ON_MAX_KEY  1024
+
 
 struct ngx_http_egov_ban_on_s {
     u_char                      statuses[(NGX_HTTP_EGOV_STATUS_MAX + 8) / 8];
     ngx_uint_t                  methods;     /* 0: every method */
+    ngx_http_complex_value_t   *key;         /* NULL: the address */
     ngx_uint_t                  after;       /* 0: egov_ban's */
     ngx_msec_t                  within;      /* 0: egov_ban's */
     ngx_http_egov_ban_policy_t *policy;      /* egov_ban's, with those */
@@ -31,7 +38,7 @@ struct ngx_http_egov_ban_on_s {
 
 
 /*
- * egov_ban_on status=CODE[,CODE...] [after=N] [within=TIME]
+ * egov_ban_on status=CODE[,CODE...] [after=N] [within=TIME] [key=KEY]
  *             [methods=METHOD[,METHOD...]];
  */
 
@@ -42,9 +49,10 @@ ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char                  *p, *last, *comma;
     ngx_int_t                n;
-    ngx_str_t               *value;
-    ngx_uint_t               i, codes;
-    ngx_http_egov_ban_on_t  *bo;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i, codes;
+    ngx_http_egov_ban_on_t            *bo;
+    ngx_http_compile_complex_value_t   ccv;
 
     if (plcf->ban_on != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -86,6 +94,36 @@ ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 bo->statuses[n / 8] |= (u_char) (1 << (n % 8));
                 codes++;
                 p = comma + 1;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
+
+            if (value[i].len == 4) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_ban_on: \"key=\" names no key (such "
+                                   "as \"key=$arg_user\")");
+                return NGX_CONF_ERROR;
+            }
+
+            bo->key = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+            if (bo->key == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            value[i].data += 4;
+            value[i].len -= 4;
+
+            ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+            ccv.cf = cf;
+            ccv.value = &value[i];
+            ccv.complex_value = bo->key;
+
+            if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+                return NGX_CONF_ERROR;
             }
 
             continue;
@@ -197,6 +235,7 @@ ngx_http_egov_ban_on_merge(ngx_conf_t *cf,
 ngx_int_t
 ngx_http_egov_ban_on_handler(ngx_http_request_t *r)
 {
+    ngx_str_t                          key;
     ngx_uint_t                         status;
     ngx_egov_cidr_t                    addr;
     ngx_http_egov_ban_on_t            *bo;
@@ -236,7 +275,22 @@ ngx_http_egov_ban_on_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    ngx_http_egov_protect_ban(r, bo->policy, &addr);
+    if (bo->key == NULL) {
+        ngx_http_egov_protect_ban(r, bo->policy, &addr, NULL);
+        return NGX_OK;
+    }
+
+    if (ngx_http_complex_value(r, bo->key, &key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* as egov_limit: a request without the key is not counted */
+
+    if (key.len == 0 || key.len > NGX_HTTP_EGOV_BAN_ON_MAX_KEY) {
+        return NGX_OK;
+    }
+
+    ngx_http_egov_protect_ban(r, bo->policy, &addr, &key);
 
     return NGX_OK;
 }

@@ -14,10 +14,20 @@
  * cold end of "queue" only, one node at a time, so an attacker's bans can
  * never crowd out an operator's entry, and no walk of the zone is made
  * under the lock.  Many /64 bans in one IPv6 /48 become a ban of the /48.
+ *
+ * Violations of a key other than the address (egov_ban_on key=, such as an
+ * account name) are counted in nodes of their own in "queue": no address
+ * family, the first 16 bytes of an HMAC of the key with the zone's secret
+ * as their address, so the zone holds no account name; such a node never
+ * refuses and is never handed out.
  */
 
 
 #include "ngx_http_egov_protect.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 
 #define NGX_HTTP_EGOV_TRACK        0      /* counts and history only */
@@ -34,6 +44,11 @@
 /* so many /64 bans in one /48 within the policy's window ban the /48 */
 #define NGX_HTTP_EGOV_BAN_V6_AGGREGATE         8
 #define NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX  48
+
+/* the node family of keys' counts (4 and 6: addresses) */
+#define NGX_HTTP_EGOV_BAN_KEY_FAMILY  0
+
+#define NGX_HTTP_EGOV_BAN_SECRET_LEN  32
 
 
 typedef struct {
@@ -63,6 +78,7 @@ typedef struct {
     ngx_atomic_t                blocking;    /* entries that refuse */
     uint32_t                    plen[2][129];
     uint64_t                    full_reported;
+    u_char                      secret[NGX_HTTP_EGOV_BAN_SECRET_LEN];
 } ngx_http_egov_ban_shctx_t;
 
 
@@ -77,7 +93,12 @@ static ngx_int_t ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_egov_ban_rbtree_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static u_char ngx_http_egov_ban_family(ngx_egov_cidr_t *cidr);
 static uint32_t ngx_http_egov_ban_hash(ngx_egov_cidr_t *cidr);
+static ngx_int_t ngx_http_egov_ban_key_id(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_str_t *key, ngx_egov_cidr_t *id);
+static ngx_http_egov_ban_node_t *ngx_http_egov_ban_node(ngx_log_t *log,
+    ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr, uint64_t now);
 static ngx_http_egov_ban_node_t *ngx_http_egov_ban_lookup(
     ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr, uint32_t hash);
 static ngx_http_egov_ban_node_t *ngx_http_egov_ban_create(ngx_log_t *log,
@@ -430,19 +451,22 @@ ngx_http_egov_bans_find(ngx_egov_cidr_t *addr, ngx_http_egov_entry_t *found)
 
 
 /*
- * One more violation by an address (a limit refusal, a signature hit).
- * Returns NGX_OK and fills "banned" when it was one too many.
+ * One more violation by an address (a limit refusal, a signature hit), or,
+ * with "key", of that key (egov_ban_on key=): once the key has had enough
+ * within the window, each of its violations until the window ends bans the
+ * address that made it.  Returns NGX_OK and fills "banned" when it was one
+ * too many.
  */
 
 ngx_int_t
 ngx_http_egov_bans_violation(ngx_log_t *log,
     ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr,
-    ngx_http_egov_entry_t *banned)
+    ngx_str_t *key, ngx_http_egov_entry_t *banned)
 {
     uint64_t                   now, duration;
     ngx_int_t                  aggregated;
     ngx_uint_t                 i;
-    ngx_egov_cidr_t            key;
+    ngx_egov_cidr_t            net, id;
     ngx_http_egov_entry_t      wider;
     ngx_http_egov_ban_ctx_t   *ctx;
     ngx_http_egov_ban_node_t  *bn;
@@ -453,10 +477,14 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
         return NGX_DECLINED;
     }
 
-    key = *addr;
+    net = *addr;
 
-    if (key.family == AF_INET6) {
-        ngx_egov_cidr_mask(&key, NGX_HTTP_EGOV_BAN_V6_PREFIX);
+    if (net.family == AF_INET6) {
+        ngx_egov_cidr_mask(&net, NGX_HTTP_EGOV_BAN_V6_PREFIX);
+    }
+
+    if (key && ngx_http_egov_ban_key_id(ctx, key, &id) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     now = ngx_http_egov_now_ms();
@@ -465,17 +493,21 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
 
     ngx_http_egov_ban_expire(ctx, now, 2);
 
-    bn = ngx_http_egov_ban_lookup(ctx, &key, ngx_http_egov_ban_hash(&key));
+    if (key) {
+        bn = ngx_http_egov_ban_node(log, ctx, &id, now);
 
-    if (bn == NULL) {
-        bn = ngx_http_egov_ban_create(log, ctx, &key, now);
-        if (bn == NULL) {
+        if (bn == NULL || !ngx_http_egov_ban_counted(bn, policy, now,
+                                                     policy->after))
+        {
             ngx_shmtx_unlock(&ctx->shpool->mutex);
-            return NGX_ERROR;
+            return bn ? NGX_DECLINED : NGX_ERROR;
         }
+    }
 
-    } else {
-        ngx_http_egov_ban_touch(ctx, bn);
+    bn = ngx_http_egov_ban_node(log, ctx, &net, now);
+    if (bn == NULL) {
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        return NGX_ERROR;
     }
 
     if (ngx_http_egov_ban_active(bn, now)) {
@@ -484,7 +516,9 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
         return NGX_DECLINED;
     }
 
-    if (!ngx_http_egov_ban_counted(bn, policy, now, policy->after)) {
+    if (key == NULL
+        && !ngx_http_egov_ban_counted(bn, policy, now, policy->after))
+    {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
         return NGX_DECLINED;
     }
@@ -502,8 +536,8 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
     ngx_http_egov_ban_make(ctx, bn, now, now + duration, policy,
                            "repeated violations", banned);
 
-    aggregated = (key.family == AF_INET6)
-                 ? ngx_http_egov_ban_aggregate(log, ctx, &key, bn->expires,
+    aggregated = (net.family == AF_INET6)
+                 ? ngx_http_egov_ban_aggregate(log, ctx, &net, bn->expires,
                                                policy, now, &wider)
                  : NGX_DECLINED;
 
@@ -521,6 +555,50 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
                       NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX);
         ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, &wider);
     }
+
+    return NGX_OK;
+}
+
+
+/* the node of a prefix or key id, made when there is none (the lock held) */
+
+static ngx_http_egov_ban_node_t *
+ngx_http_egov_ban_node(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
+    ngx_egov_cidr_t *cidr, uint64_t now)
+{
+    ngx_http_egov_ban_node_t  *bn;
+
+    bn = ngx_http_egov_ban_lookup(ctx, cidr, ngx_http_egov_ban_hash(cidr));
+
+    if (bn == NULL) {
+        return ngx_http_egov_ban_create(log, ctx, cidr, now);
+    }
+
+    ngx_http_egov_ban_touch(ctx, bn);
+
+    return bn;
+}
+
+
+/* a key's node id: the first 16 bytes of HMAC-SHA-256(zone secret, key) */
+
+static ngx_int_t
+ngx_http_egov_ban_key_id(ngx_http_egov_ban_ctx_t *ctx, ngx_str_t *key,
+    ngx_egov_cidr_t *id)
+{
+    u_char        md[EVP_MAX_MD_SIZE];
+    unsigned int  md_len;
+
+    if (HMAC(EVP_sha256(), ctx->sh->secret, NGX_HTTP_EGOV_BAN_SECRET_LEN,
+             key->data, key->len, md, &md_len)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    id->family = AF_UNSPEC;
+    id->prefix = 0;
+    ngx_memcpy(id->addr, md, 16);
 
     return NGX_OK;
 }
@@ -910,6 +988,12 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_memzero(ctx->sh, sizeof(ngx_http_egov_ban_shctx_t));
     ctx->shpool->data = ctx->sh;
 
+    if (RAND_bytes(ctx->sh->secret, NGX_HTTP_EGOV_BAN_SECRET_LEN) != 1) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "egov_ban_zone: no random bytes for its secret");
+        return NGX_ERROR;
+    }
+
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
                     ngx_http_egov_ban_rbtree_insert);
     ngx_queue_init(&ctx->sh->queue);
@@ -972,12 +1056,26 @@ ngx_http_egov_ban_rbtree_insert(ngx_rbtree_node_t *temp,
 }
 
 
+static u_char
+ngx_http_egov_ban_family(ngx_egov_cidr_t *cidr)
+{
+    switch (cidr->family) {
+    case AF_INET:
+        return 4;
+    case AF_INET6:
+        return 6;
+    default:
+        return NGX_HTTP_EGOV_BAN_KEY_FAMILY;
+    }
+}
+
+
 static uint32_t
 ngx_http_egov_ban_hash(ngx_egov_cidr_t *cidr)
 {
     u_char  key[18];
 
-    key[0] = (cidr->family == AF_INET) ? 4 : 6;
+    key[0] = ngx_http_egov_ban_family(cidr);
     key[1] = (u_char) cidr->prefix;
     ngx_memcpy(key + 2, cidr->addr, 16);
 
@@ -993,7 +1091,7 @@ ngx_http_egov_ban_lookup(ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr,
     ngx_rbtree_node_t         *node, *sentinel;
     ngx_http_egov_ban_node_t  *bn;
 
-    family = (cidr->family == AF_INET) ? 4 : 6;
+    family = ngx_http_egov_ban_family(cidr);
     node = ctx->sh->rbtree.root;
     sentinel = ctx->sh->rbtree.sentinel;
 
@@ -1083,7 +1181,7 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
     ngx_memzero(bn, sizeof(ngx_http_egov_ban_node_t));
 
-    bn->family = (cidr->family == AF_INET) ? 4 : 6;
+    bn->family = ngx_http_egov_ban_family(cidr);
     bn->prefix = (u_char) cidr->prefix;
     ngx_memcpy(bn->addr, cidr->addr, 16);
     bn->window_start = now;

@@ -860,21 +860,24 @@ ngx_http_egov_protect_violation(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr)
 {
     if (plcf->ban) {
-        ngx_http_egov_protect_ban(r, plcf->ban, addr);
+        ngx_http_egov_protect_ban(r, plcf->ban, addr, NULL);
     }
 }
 
 
-/* one more violation of a ban policy by an address; said when it bans */
+/*
+ * one more violation of a ban policy by an address, or by a key made by
+ * that address (egov_ban_on key=); said when it bans
+ */
 
 void
 ngx_http_egov_protect_ban(ngx_http_request_t *r,
-    ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr)
+    ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr, ngx_str_t *key)
 {
     ngx_msec_t              left;
     ngx_http_egov_entry_t   banned;
 
-    if (ngx_http_egov_bans_violation(r->connection->log, policy, addr,
+    if (ngx_http_egov_bans_violation(r->connection->log, policy, addr, key,
                                      &banned)
         != NGX_OK)
     {

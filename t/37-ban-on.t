@@ -3,7 +3,9 @@
 # upstream) are violations of the client's address and feed egov_ban's
 # escalator with their own after= and within=; the module's own refusals
 # are not counted twice; allowlisted clients and the admin API never are;
-# nginx -t refuses what makes no sense.
+# with key= the violations are the key's (an account): once it has had
+# after= within=, each further one bans the address that made it; nginx -t
+# refuses what makes no sense.
 
 use strict;
 use warnings;
@@ -39,6 +41,10 @@ END
     location = /form {
         egov_ban_on status=401 after=2 within=1m methods=POST,put;
         return 401 "no\n";
+    }
+    location = /account {
+        egov_ban_on status=401 after=3 within=1m key=$arg_user;
+        return 401 "wrong password\n";
     }
     location /probe/ {
         egov_signatures on;
@@ -83,6 +89,25 @@ is($n->request(uri => '/form', method => 'PUT', client_addr => '127.0.0.37')->st
    401, 'a PUT answered 401');
 is(get('127.0.0.37')->status, 403, '... two counted: banned');
 
+# key=: three failures on one account, each from another address: the
+# third address is banned, and every address failing on that account after
+is(get("127.0.0.4$_", '/account?user=amina')->status, 401,
+   "a failure on the account from address $_") for 1 .. 2;
+is(get("127.0.0.4$_")->status, 200, "... address $_ is served") for 1 .. 2;
+is(get('127.0.0.43', '/account?user=amina')->status, 401, 'the third failure on the account');
+is(get('127.0.0.43')->status, 403, '... bans the address that made it');
+is(get('127.0.0.44', '/account?user=amina')->status, 401, 'a fourth address fails on it');
+is(get('127.0.0.44')->status, 403, '... banned at its first failure: the account is under attack');
+is(get('127.0.0.41')->status, 200, 'the first two addresses are not banned');
+is(get('127.0.0.45', '/account?user=omar')->status, 401, 'another account fails') for 1 .. 2;
+is(get('127.0.0.45')->status, 200, '... its own count: two, served');
+is(get('127.0.0.46', '/account')->status, 401, 'no user named') for 1 .. 4;
+is(get('127.0.0.46')->status, 200, '... a request without the key is not counted');
+is(get('127.0.0.47', "/account?user=u$_")->status, 401, 'one address, many accounts') for 1 .. 4;
+is(get('127.0.0.47')->status, 200, '... each account counts one: the address is not (key= counts the key)');
+unlike(join('', grep { !/\[debug\]/ } split /^/, $n->error_log), qr/amina|omar/,
+       'no account name in the error log (but in nginx\'s own debug lines)');
+
 # the module's own 403 counts once, as egov_ban says (after=100), not again
 is(get('127.0.0.36', '/probe/.env')->status, 403, 'a probe refused by a signature') for 1 .. 3;
 is(get('127.0.0.36')->status, 200, 'its own refusals are not counted again by egov_ban_on');
@@ -90,7 +115,7 @@ is(get('127.0.0.36')->status, 200, 'its own refusals are not counted again by eg
 like($n->error_log, qr/\[notice\] .*egov: a client was banned for 60 s \(ban number 1 of that address\)/,
      'each ban said, without the address');
 my @bans = grep { /egov: a client was banned/ } split /\n/, $n->error_log;
-is(scalar @bans, 4, 'four bans made (.31, .34, .35, .37): none of the allowlisted address, whose requests pass anyway');
+is(scalar @bans, 6, 'six bans made (.31, .34, .35, .37, .43, .44): none of the allowlisted address, whose requests pass anyway');
 unlike(join("\n", @bans), qr/127\.0\.0\.3/, '... never the address');
 
 my $t = EgovTest::Nginx->new;
@@ -100,6 +125,8 @@ for my $c (['egov_ban_on status=401;', qr/egov_ban_on needs egov_ban where it ap
            ['egov_ban_on after=3;', qr/egov_ban_on: "status=" is required/, ''],
            ['egov_ban_on status=401 within=soon;', qr/egov_ban_on: invalid parameter "within=soon"/, ''],
            ['egov_ban_on status=401 methods=GET,FETCH;', qr/egov_ban_on: unknown method "FETCH" in \S+nginx\.conf:\d+/, ''],
+           ['egov_ban_on status=401 key=;', qr/egov_ban_on: "key=" names no key \(such as "key=\$arg_user"\)/, ''],
+           ['egov_ban_on status=401 key=$no_such_variable;', qr/unknown "no_such_variable" variable/, 'egov_ban_zone size=1m; egov_ban after=3 within=1m for=60s;'],
            ['egov_ban_on status=401 methods=;', qr/egov_ban_on: "methods=" names no method in \S+nginx\.conf:\d+/, '']) {
     my ($ok, $out) = $t->test_config(http_config => $c->[2], config => "location / { $c->[0] }");
     ok(!$ok && $out =~ $c->[1], "nginx -t refuses $c->[0]") or diag $out;
