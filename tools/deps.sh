@@ -17,6 +17,8 @@ for what in "$@"; do
         pkgs="$pkgs chromium ca-certificates clang libclang-rt-14-dev"
         # t/38: egov_signatures_data reads its data files
         pkgs="$pkgs modsecurity-crs"
+        # t/37-ban-on-modsecurity: ModSecurity's refusals feed egov_ban_on
+        pkgs="$pkgs libnginx-mod-http-modsecurity"
         # t/83 builds and checks the package
         pkgs="$pkgs dpkg-dev debhelper lintian"
         ;;
