@@ -45,6 +45,9 @@
 #define NGX_HTTP_EGOV_BAN_V6_AGGREGATE         8
 #define NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX  48
 
+/* how long at most a ban learnt from the fleet or the API is remembered */
+#define NGX_HTTP_EGOV_BAN_LEARNT_HISTORY  (7 * 86400000ULL)
+
 /* the node family of keys' counts (4 and 6: addresses) */
 #define NGX_HTTP_EGOV_BAN_KEY_FAMILY  0
 
@@ -702,7 +705,7 @@ ngx_http_egov_ban_make(ngx_http_egov_ban_ctx_t *ctx,
 ngx_int_t
 ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
 {
-    uint64_t                   now;
+    uint64_t                   now, forget;
     ngx_http_egov_ban_ctx_t   *ctx;
     ngx_http_egov_ban_node_t  *bn;
 
@@ -744,7 +747,23 @@ ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
     bn->origin = (u_char) e->origin;
     bn->created = e->created ? e->created : now;
     bn->expires = e->expires;
-    bn->forget = e->expires;
+
+    /*
+     * a history held is never shortened (the escalator's lasts its max=
+     * after the ban: a fleet server applying its own ban again must not
+     * forget it at expiry); a ban learnt here is remembered as long again
+     * after it ends, so that the next ban of the address escalates on
+     * every server, whichever makes it
+     */
+
+    forget = e->expires;
+
+    if (e->kind == NGX_HTTP_EGOV_ENTRY_BAN && e->expires > bn->created) {
+        forget += ngx_min(e->expires - bn->created,
+                          NGX_HTTP_EGOV_BAN_LEARNT_HISTORY);
+    }
+
+    bn->forget = ngx_max(bn->forget, forget);
 
     if (e->kind == NGX_HTTP_EGOV_ENTRY_BAN && e->bans > bn->bans) {
         bn->bans = e->bans;

@@ -34,6 +34,10 @@ my $config = <<'END';
         egov_admin;
         egov_admin_token %%TOKENS%%;
     }
+    location = /login {
+        egov_ban_on status=401 after=10 within=1m;
+        return 401 "wrong password\n";
+    }
     location / { return 200 "ok\n"; }
 END
 my $tokens_dir = File::Temp::tempdir('egov-t75-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -249,6 +253,47 @@ is(get($a, '127.0.0.71')->status, 403, 'the other block holds on A');
 is(get($b, '127.0.0.71')->status, 403, 'and on B');
 like($a->error_log, qr/\[info\] .*egov fleet: \d+ shared entries: .*, 1 removed from here/,
      'A says what it removed');
+
+# egov_ban_on's bans are the escalator's: ten failed logins on A ban the
+# address on both servers, the ban ends as configured (for=3s), and the
+# next one lasts twice as long (factor=2), whichever server makes it: A
+# keeps its own ban's history though the fleet gives the ban back to it,
+# and B remembers the ban it learnt
+
+my ($login, $other) = ('127.0.0.29', '127.0.0.28');
+is(get($a, $login, '/login')->status, 401, 'A: a failed login') for 1 .. 9;
+is(get($a, $login)->status, 200, 'nine failures: served');
+is(get($a, $login, '/login')->status, 401, 'A: the tenth');
+my $r = get($a, $login);
+is($r->status, 403, 'ten failed logins: A bans the address');
+like($r->body, qr/lang="ar"/, '... with the incident page');
+ok(wait_until(sub { get($b, $login)->status == 403 }, 2), 'B refuses it too');
+like($a->error_log, qr/a client was banned for 3 s \(ban number 1 of that address\)/,
+     'for 3 s, the first ban');
+get($a, $other, '/login') for 1 .. 10;
+is(get($a, $other)->status, 403, 'A bans another address the same way');
+ok(wait_until(sub { get($b, $other)->status == 403 }, 2), '... and B learns it');
+ok(wait_until(sub { get($a, $login)->status == 200
+                    && get($b, $login)->status == 200
+                    && get($b, $other)->status == 200 }, 8),
+   'the bans end on both servers');
+my $ended = time;
+$mark = length $b->error_log;
+get($b, $other, '/login') for 1 .. 10;
+is(get($b, $other)->status, 403, 'the other address fails ten times on B');
+like(substr($b->error_log, $mark),
+     qr/a client was banned for 6 s \(ban number 2 of that address\)/,
+     'B bans it for 6 s: it remembers the ban it learnt (3 s after its end)');
+
+# a learnt ban is remembered as long again as it lasted (3 s); the
+# escalator's own, max= (1 min) after it ends
+sleep($ended + 3.5 - time) if time < $ended + 3.5;
+is(get($a, $login, '/login')->status, 401, 'A: failed logins again') for 1 .. 10;
+is(get($a, $login)->status, 403, 'banned again');
+like($a->error_log, qr/a client was banned for 6 s \(ban number 2 of that address\)/,
+     'for 6 s: the ban escalates on the server that made the first, which '
+     . 'keeps its history though the fleet gave the ban back to it');
+ok(wait_until(sub { get($b, $login)->status == 403 }, 2), 'on B too');
 
 for my $n (@servers) {
     $n->stop;
