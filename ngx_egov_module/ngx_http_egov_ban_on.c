@@ -5,9 +5,10 @@
  * failed login's 401, another module's 403, a probe's 404), is a violation
  * of the client's address (IPv6 by /64) and feeds the ban escalator of
  * egov_ban, here and, through Redis, on the fleet.  With key= (an account
- * name, say) the violations are the key's: once it has had after= within=,
- * each further one in that window bans the address that made it, so a
- * password tried on one account from many addresses bans them one by one.
+ * name, say) they are the key's violations too: once it has had after=
+ * within=, each further one in that window bans the address that made it,
+ * so a password tried on one account from many addresses bans them one by
+ * one.
  * Counted in the log phase, O(1): the ban zone's node of the address (and
  * of the key).  The module's own refusals already count where they are
  * made; allowlisted clients and the admin API never do.
@@ -47,8 +48,8 @@ ngx_http_egov_ban_on(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_egov_protect_loc_conf_t *plcf = conf;
 
-    u_char                  *p, *last, *comma;
-    ngx_int_t                n;
+    u_char                            *p, *last, *comma;
+    ngx_int_t                          n;
     ngx_str_t                         *value;
     ngx_uint_t                         i, codes;
     ngx_http_egov_ban_on_t            *bo;
@@ -235,7 +236,8 @@ ngx_http_egov_ban_on_merge(ngx_conf_t *cf,
 ngx_int_t
 ngx_http_egov_ban_on_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                          key;
+    u_char                            *dst, *src;
+    ngx_str_t                          key, raw;
     ngx_uint_t                         status;
     ngx_egov_cidr_t                    addr;
     ngx_http_egov_ban_on_t            *bo;
@@ -280,15 +282,32 @@ ngx_http_egov_ban_on_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ngx_http_complex_value(r, bo->key, &key) != NGX_OK) {
+    if (ngx_http_complex_value(r, bo->key, &raw) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    /* as egov_limit: a request without the key is not counted */
+    /* a request without the key counts for its address only */
 
-    if (key.len == 0 || key.len > NGX_HTTP_EGOV_BAN_ON_MAX_KEY) {
+    if (raw.len == 0 || raw.len > NGX_HTTP_EGOV_BAN_ON_MAX_KEY) {
+        ngx_http_egov_protect_ban(r, bo->policy, &addr, NULL);
         return NGX_OK;
     }
+
+    /*
+     * one account however it is written: "%61mina", "Amina" and "amina"
+     * are one key (an argument comes percent-encoded, as sent)
+     */
+
+    key.data = ngx_pnalloc(r->pool, raw.len);
+    if (key.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst = key.data;
+    src = raw.data;
+    ngx_unescape_uri(&dst, &src, raw.len, 0);
+    key.len = dst - key.data;
+    ngx_strlow(key.data, key.data, key.len);
 
     ngx_http_egov_protect_ban(r, bo->policy, &addr, &key);
 

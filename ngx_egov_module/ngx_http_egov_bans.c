@@ -16,10 +16,12 @@
  * under the lock.  Many /64 bans in one IPv6 /48 become a ban of the /48.
  *
  * Violations of a key other than the address (egov_ban_on key=, such as an
- * account name) are counted in nodes of their own in "queue": no address
- * family, the first 16 bytes of an HMAC of the key with the zone's secret
- * as their address, so the zone holds no account name; such a node never
- * refuses and is never handed out.
+ * account name) are counted in nodes of their own, in a third queue, "keys",
+ * of at most a quarter of the zone: no address family, the first 16 bytes
+ * of an HMAC of the key with the zone's secret as their address, so the
+ * zone holds no account name; such a node never refuses, is never handed
+ * out, and makes room from its own queue only, so that keys, which one
+ * client can make up by the thousand, never crowd out a ban.
  */
 
 
@@ -57,7 +59,7 @@
 typedef struct {
     ngx_rbtree_node_t           node;
     ngx_queue_t                 queue;
-    u_char                      family;      /* 4 or 6 */
+    u_char                      family;      /* 4, 6; 0: a key */
     u_char                      prefix;
     u_char                      kind;
     u_char                      origin;
@@ -78,6 +80,9 @@ typedef struct {
     ngx_rbtree_node_t           sentinel;
     ngx_queue_t                 queue;       /* evictable, LRU last */
     ngx_queue_t                 kept;        /* operators' entries */
+    ngx_queue_t                 keys;        /* keys' counts, LRU last */
+    ngx_uint_t                  keys_n;
+    ngx_uint_t                  keys_max;
     ngx_atomic_t                blocking;    /* entries that refuse */
     uint32_t                    plen[2][129];
     uint64_t                    full_reported;
@@ -454,11 +459,11 @@ ngx_http_egov_bans_find(ngx_egov_cidr_t *addr, ngx_http_egov_entry_t *found)
 
 
 /*
- * One more violation by an address (a limit refusal, a signature hit), or,
- * with "key", of that key (egov_ban_on key=): once the key has had enough
- * within the window, each of its violations until the window ends bans the
- * address that made it.  Returns NGX_OK and fills "banned" when it was one
- * too many.
+ * One more violation by an address (a limit refusal, a signature hit),
+ * and, with "key", of that key too (egov_ban_on key=): once the key has had
+ * enough within the window, each of its violations until the window ends
+ * bans the address that made it.  Returns NGX_OK and fills "banned" when it
+ * was one too many.
  */
 
 ngx_int_t
@@ -468,7 +473,7 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
 {
     uint64_t                   now, duration;
     ngx_int_t                  aggregated;
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, hot;
     ngx_egov_cidr_t            net, id;
     ngx_http_egov_entry_t      wider;
     ngx_http_egov_ban_ctx_t   *ctx;
@@ -496,15 +501,14 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
 
     ngx_http_egov_ban_expire(ctx, now, 2);
 
+    /* the key's count, then the address's: either may ban the address */
+
+    hot = 0;
+
     if (key) {
         bn = ngx_http_egov_ban_node(log, ctx, &id, now);
-
-        if (bn == NULL || !ngx_http_egov_ban_counted(bn, policy, now,
-                                                     policy->after))
-        {
-            ngx_shmtx_unlock(&ctx->shpool->mutex);
-            return bn ? NGX_DECLINED : NGX_ERROR;
-        }
+        hot = (bn && ngx_http_egov_ban_counted(bn, policy, now,
+                                               policy->after));
     }
 
     bn = ngx_http_egov_ban_node(log, ctx, &net, now);
@@ -519,9 +523,7 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
         return NGX_DECLINED;
     }
 
-    if (key == NULL
-        && !ngx_http_egov_ban_counted(bn, policy, now, policy->after))
-    {
+    if (!ngx_http_egov_ban_counted(bn, policy, now, policy->after) && !hot) {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
         return NGX_DECLINED;
     }
@@ -537,7 +539,9 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
     duration = ngx_min(duration, (uint64_t) policy->max);
 
     ngx_http_egov_ban_make(ctx, bn, now, now + duration, policy,
-                           "repeated violations", banned);
+                           (hot && bn->violations < policy->after)
+                           ? "failures on one key" : "repeated violations",
+                           banned);
 
     aggregated = (net.family == AF_INET6)
                  ? ngx_http_egov_ban_aggregate(log, ctx, &net, bn->expires,
@@ -593,7 +597,7 @@ ngx_http_egov_ban_key_id(ngx_http_egov_ban_ctx_t *ctx, ngx_str_t *key,
     unsigned int  md_len;
 
     if (HMAC(EVP_sha256(), ctx->sh->secret, NGX_HTTP_EGOV_BAN_SECRET_LEN,
-             key->data, key->len, md, &md_len)
+             key->data, (int) key->len, md, &md_len)
         == NULL)
     {
         return NGX_ERROR;
@@ -705,7 +709,7 @@ ngx_http_egov_ban_make(ngx_http_egov_ban_ctx_t *ctx,
 ngx_int_t
 ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
 {
-    uint64_t                   now, forget;
+    uint64_t                   now, forget, span;
     ngx_http_egov_ban_ctx_t   *ctx;
     ngx_http_egov_ban_node_t  *bn;
 
@@ -759,8 +763,9 @@ ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
     forget = e->expires;
 
     if (e->kind == NGX_HTTP_EGOV_ENTRY_BAN && e->expires > bn->created) {
-        forget += ngx_min(e->expires - bn->created,
-                          NGX_HTTP_EGOV_BAN_LEARNT_HISTORY);
+        span = ngx_min(e->expires - bn->created,
+                       NGX_HTTP_EGOV_BAN_LEARNT_HISTORY);
+        forget = (forget > UINT64_MAX - span) ? UINT64_MAX : forget + span;
     }
 
     bn->forget = ngx_max(bn->forget, forget);
@@ -1017,6 +1022,10 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_http_egov_ban_rbtree_insert);
     ngx_queue_init(&ctx->sh->queue);
     ngx_queue_init(&ctx->sh->kept);
+    ngx_queue_init(&ctx->sh->keys);
+
+    ctx->sh->keys_max = ngx_max(shm_zone->shm.size / 4
+                                / sizeof(ngx_http_egov_ban_node_t), 1);
 
     len = sizeof(" in egov_ban_zone \"\"") + shm_zone->shm.name.len;
 
@@ -1152,23 +1161,32 @@ static ngx_http_egov_ban_node_t *
 ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
     ngx_egov_cidr_t *cidr, uint64_t now)
 {
-    ngx_queue_t               *q;
-    ngx_uint_t                 tries;
+    ngx_uint_t                 tries, key;
+    ngx_queue_t               *q, *from;
     ngx_http_egov_ban_node_t  *bn, *old;
-
-    bn = ngx_slab_alloc_locked(ctx->shpool, sizeof(ngx_http_egov_ban_node_t));
 
     /*
      * room is made from the cold end of what visitors' behaviour made
      * (counts, history, automatic bans), a node at a time; never from
-     * operators' entries
+     * operators' entries; a key's count, from the keys' queue only, which
+     * holds at most keys_max
      */
+
+    key = (ngx_http_egov_ban_family(cidr) == NGX_HTTP_EGOV_BAN_KEY_FAMILY);
+    from = key ? &ctx->sh->keys : &ctx->sh->queue;
+
+    bn = NULL;
+
+    if (!key || ctx->sh->keys_n < ctx->sh->keys_max) {
+        bn = ngx_slab_alloc_locked(ctx->shpool,
+                                   sizeof(ngx_http_egov_ban_node_t));
+    }
 
     for (tries = 0; bn == NULL && tries < NGX_HTTP_EGOV_BAN_EVICT; tries++) {
 
-        q = ngx_queue_last(&ctx->sh->queue);
+        q = ngx_queue_last(from);
 
-        if (q == ngx_queue_sentinel(&ctx->sh->queue)) {
+        if (q == ngx_queue_sentinel(from)) {
             break;
         }
 
@@ -1180,8 +1198,10 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
         ngx_http_egov_ban_delete(ctx, old);
 
-        bn = ngx_slab_alloc_locked(ctx->shpool,
-                                   sizeof(ngx_http_egov_ban_node_t));
+        if (!key || ctx->sh->keys_n < ctx->sh->keys_max) {
+            bn = ngx_slab_alloc_locked(ctx->shpool,
+                                       sizeof(ngx_http_egov_ban_node_t));
+        }
     }
 
     if (bn == NULL) {
@@ -1208,7 +1228,11 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
     bn->node.key = ngx_http_egov_ban_hash(cidr);
     ngx_rbtree_insert(&ctx->sh->rbtree, &bn->node);
-    ngx_queue_insert_head(&ctx->sh->queue, &bn->queue);
+    ngx_queue_insert_head(from, &bn->queue);
+
+    if (key) {
+        ctx->sh->keys_n++;
+    }
 
     return bn;
 }
@@ -1231,6 +1255,12 @@ ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
                && bn->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN);
 
     ngx_queue_remove(&bn->queue);
+
+    if (bn->family == NGX_HTTP_EGOV_BAN_KEY_FAMILY) {
+        ngx_queue_insert_head(&ctx->sh->keys, &bn->queue);
+        return;
+    }
+
     ngx_queue_insert_head(kept ? &ctx->sh->kept : &ctx->sh->queue,
                           &bn->queue);
 }
@@ -1241,6 +1271,10 @@ ngx_http_egov_ban_delete(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn)
 {
     ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
+
+    if (bn->family == NGX_HTTP_EGOV_BAN_KEY_FAMILY) {
+        ctx->sh->keys_n--;
+    }
 
     ngx_queue_remove(&bn->queue);
     ngx_rbtree_delete(&ctx->sh->rbtree, &bn->node);
@@ -1302,6 +1336,18 @@ ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
             ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
             ngx_queue_remove(&bn->queue);
             ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
+        }
+    }
+
+    /* a key's count is forgotten with its window: a look at their tail */
+
+    q = ngx_queue_last(&ctx->sh->keys);
+
+    if (q != ngx_queue_sentinel(&ctx->sh->keys)) {
+        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+        if (bn->forget <= now) {
+            ngx_http_egov_ban_delete(ctx, bn);
         }
     }
 

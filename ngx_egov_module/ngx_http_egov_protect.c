@@ -888,8 +888,8 @@ ngx_http_egov_protect_ban(ngx_http_request_t *r,
 
     ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                   "egov: a client was banned for %M s (ban number %ui of "
-                  "that address) after repeated violations",
-                  (left + 999) / 1000, banned.bans);
+                  "that address) after %V",
+                  (left + 999) / 1000, banned.bans, &banned.reason);
 }
 
 

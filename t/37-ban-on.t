@@ -3,8 +3,9 @@
 # upstream) are violations of the client's address and feed egov_ban's
 # escalator with their own after= and within=; the module's own refusals
 # are not counted twice; allowlisted clients and the admin API never are;
-# with key= the violations are the key's (an account): once it has had
-# after= within=, each further one bans the address that made it; nginx -t
+# with key= they count for the key (an account) too: once it has had
+# after= within=, each further one bans the address that made it; keys are
+# one however written, never crowd out a ban, never reach a log; nginx -t
 # refuses what makes no sense.
 
 use strict;
@@ -23,6 +24,10 @@ $n->start(http_config => <<'END', config => <<'END2');
     server {
         listen 127.0.0.1:$TEST_NGINX_BACKEND_PORT;
         location / { return 401 "no\n"; }
+        location /sso {
+            add_header X-Account $arg_user always;
+            return 401 "no\n";
+        }
     }
 END
     add_header X-Reason $egov_block_reason always;
@@ -45,6 +50,12 @@ END
     location = /account {
         egov_ban_on status=401 after=3 within=1m key=$arg_user;
         return 401 "wrong password\n";
+    }
+    location = /sso {
+        egov_ban_on status=401 after=3 within=1m
+                    key=$upstream_http_x_account;
+        proxy_hide_header X-Account;
+        proxy_pass http://app;
     }
     location /probe/ {
         egov_signatures on;
@@ -101,12 +112,28 @@ is(get('127.0.0.44')->status, 403, '... banned at its first failure: the account
 is(get('127.0.0.41')->status, 200, 'the first two addresses are not banned');
 is(get('127.0.0.45', '/account?user=omar')->status, 401, 'another account fails') for 1 .. 2;
 is(get('127.0.0.45')->status, 200, '... its own count: two, served');
-is(get('127.0.0.46', '/account')->status, 401, 'no user named') for 1 .. 4;
-is(get('127.0.0.46')->status, 200, '... a request without the key is not counted');
-is(get('127.0.0.47', "/account?user=u$_")->status, 401, 'one address, many accounts') for 1 .. 4;
-is(get('127.0.0.47')->status, 200, '... each account counts one: the address is not (key= counts the key)');
-unlike(join('', grep { !/\[debug\]/ } split /^/, $n->error_log), qr/amina|omar/,
-       'no account name in the error log (but in nginx\'s own debug lines)');
+is(get('127.0.0.46', '/account')->status, 401, 'no user named') for 1 .. 3;
+is(get('127.0.0.46')->status, 403, '... a request without the key counts for its address');
+is(get("127.0.0.5$_", '/account')->status, 401, "no user named, from address $_") for 7 .. 9;
+is(get('127.0.0.59')->status, 200, '... requests without the key share no count');
+is(get('127.0.0.47', "/account?user=u$_")->status, 401, 'one address, many accounts') for 1 .. 3;
+is(get('127.0.0.47')->status, 403, '... its own count bans it: key= adds a count, it takes none away');
+is(get('127.0.0.51', '/account?user=salma')->status, 401, 'an account written "salma"');
+is(get('127.0.0.52', '/account?user=SALMA')->status, 401, '... "SALMA"');
+is(get('127.0.0.52')->status, 200, '... two failures on it');
+is(get('127.0.0.53', '/account?user=%73alma')->status, 401, '... "%73alma"');
+is(get('127.0.0.53')->status, 403, '... one account: the third failure bans');
+$r = get('127.0.0.54', '/sso?user=layla');
+is($r->status, 401, 'a failure the application names the account of (a header)');
+ok(!defined $r->header('X-Account'), '... hidden from the client');
+is(get("127.0.0.5$_", '/sso?user=layla')->status, 401, "... again from address $_") for 5 .. 6;
+is(get('127.0.0.56')->status, 403, '... the header is the key: the third failure bans');
+is(get('127.0.0.55')->status, 200, '... the second address is served');
+like($n->error_log, qr/a client was banned for 60 s \(ban number 1 of that address\) after failures on one key/,
+     'a ban made by a key says so');
+my @named = grep { m{^\d{4}/\d\d/\d\d } && !/\[debug\]/ && /amina|omar|salma|layla/i } split /^/, $n->error_log;
+is(scalar @named, 0, 'no account name in the error log (but in nginx\'s own debug lines)')
+    or diag @named;
 
 # the module's own 403 counts once, as egov_ban says (after=100), not again
 is(get('127.0.0.36', '/probe/.env')->status, 403, 'a probe refused by a signature') for 1 .. 3;
@@ -115,8 +142,34 @@ is(get('127.0.0.36')->status, 200, 'its own refusals are not counted again by eg
 like($n->error_log, qr/\[notice\] .*egov: a client was banned for 60 s \(ban number 1 of that address\)/,
      'each ban said, without the address');
 my @bans = grep { /egov: a client was banned/ } split /\n/, $n->error_log;
-is(scalar @bans, 6, 'six bans made (.31, .34, .35, .37, .43, .44): none of the allowlisted address, whose requests pass anyway');
+is(scalar @bans, 10, 'ten bans made (.31, .34, .35, .37, .43, .44, .46, .47, .53, .56): none of the allowlisted address, whose requests pass anyway');
 unlike(join("\n", @bans), qr/127\.0\.0\.3/, '... never the address');
+
+# keys never crowd out a ban: one address makes up 600 accounts (its own
+# after= is high) in the smallest zone; the ban made before stays
+my $k = EgovTest::Nginx->new;
+$k->start(http_config => <<'END', config => <<'END2');
+    egov_ban_zone size=32k;
+    egov_ban after=3 within=1m for=60s;
+END
+    location = /login {
+        egov_ban_on status=401 after=1000 within=1m key=$arg_user;
+        return 401 "no\n";
+    }
+    location = /probe { egov_ban_on status=404 within=1m; return 404; }
+    location / { return 200 "ok\n"; }
+END2
+$k->request(uri => '/probe', client_addr => '127.0.0.61') for 1 .. 3;
+is($k->request(uri => '/', client_addr => '127.0.0.61')->status, 403, 'an address banned');
+my %seen;
+$seen{ $k->request(uri => "/login?user=made-up-$_", client_addr => '127.0.0.62')->status }++
+    for 1 .. 600;
+is_deeply(\%seen, { 401 => 600 }, '600 made-up accounts from one address, each failing once');
+is($k->request(uri => '/', client_addr => '127.0.0.61')->status, 403,
+   '... the ban stays: keys make room among keys only');
+is($k->request(uri => '/', client_addr => '127.0.0.62')->status, 200, '... the address is not banned (after=1000)');
+$k->stop;
+check_log_clean($k);
 
 my $t = EgovTest::Nginx->new;
 for my $c (['egov_ban_on status=401;', qr/egov_ban_on needs egov_ban where it applies .* in \S+nginx\.conf:\d+/, 'egov_ban_zone size=1m;'],
