@@ -39,7 +39,14 @@
 
 #define NGX_HTTP_EGOV_PASS_COOKIE          "egov_pass"
 
+/* egov_pass cookies of a request looked at, at most */
+#define NGX_HTTP_EGOV_PASS_TRIES           2
 
+
+static ngx_int_t ngx_http_egov_challenge_pow(ngx_http_request_t *r,
+    ngx_str_t *value);
+static u_char *ngx_http_egov_challenge_here(ngx_http_request_t *r,
+    u_char *end);
 static size_t ngx_http_egov_challenge_net(ngx_http_request_t *r,
     u_char *net);
 static ngx_int_t ngx_http_egov_challenge_mac(
@@ -96,19 +103,17 @@ static char  *ngx_http_egov_challenge_noscript[2][2] = {
 
 
 /*
- * Over a limit with action=challenge, or under egov_challenge on: NGX_OK
- * when the visitor holds a valid pass (let through), else the challenge
- * page for a browser (its status, 429 or 403), else NGX_DECLINED: refuse
- * as before.
+ * Does the visitor hold a valid pass, "EXPIRES.MAC" for its network?  At
+ * most NGX_HTTP_EGOV_PASS_TRIES of the request's egov_pass cookies are
+ * looked at: made-up ones cost an HMAC each.
  */
 
-ngx_int_t
-ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_msec_t retry_after, ngx_int_t *rc)
+ngx_uint_t
+ngx_http_egov_challenge_passed(ngx_http_request_t *r)
 {
     size_t                              nl, vl, net_len;
     time_t                              expires;
-    ngx_uint_t                          i;
+    ngx_uint_t                          i, tries;
     ngx_table_elt_t                    *h;
     const u_char                       *pos, *end, *n, *v, *dot;
     ngx_http_egov_protect_main_conf_t  *pmcf;
@@ -117,9 +122,8 @@ ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
 
     pmcf = ngx_http_get_module_main_conf(r, ngx_http_egov_protect_module);
 
-    /* a pass: "EXPIRES.MAC", for this network */
-
     net_len = ngx_http_egov_challenge_net(r, net);
+    tries = 0;
 
     for (i = 0; net_len && (h = ngx_http_egov_cookie_header(r, i)); i++) {
 
@@ -132,6 +136,10 @@ ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
                 || ngx_strncmp(n, NGX_HTTP_EGOV_PASS_COOKIE, nl) != 0)
             {
                 continue;
+            }
+
+            if (tries++ == NGX_HTTP_EGOV_PASS_TRIES) {
+                return 0;
             }
 
             dot = ngx_strlchr((u_char *) v, (u_char *) v + vl, '.');
@@ -154,10 +162,36 @@ ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
                 && CRYPTO_memcmp(hex, dot + 1, sizeof(hex)) == 0)
             {
                 ngx_http_egov_stat_inc(NGX_EGOV_STAT_CHALLENGE_PASSED);
-                return NGX_OK;
+                return 1;
             }
         }
     }
+
+    return 0;
+}
+
+
+/*
+ * Over a limit with action=challenge, or under egov_challenge on: NGX_OK
+ * when the visitor holds a valid pass (let through), else the challenge
+ * page for a browser (its status, 429 or 403), else NGX_DECLINED: refuse
+ * as before.
+ */
+
+ngx_int_t
+ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_msec_t retry_after, ngx_int_t *rc)
+{
+    size_t                              net_len;
+    ngx_http_egov_protect_main_conf_t  *pmcf;
+    u_char                              net[17];
+
+    if (ngx_http_egov_challenge_passed(r)) {
+        return NGX_OK;
+    }
+
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_egov_protect_module);
+    net_len = ngx_http_egov_challenge_net(r, net);
 
     /* no network (a unix socket without realip): no answer could count */
 
@@ -178,6 +212,41 @@ ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
 
 
 /*
+ * The last "egov_pow=" of the query (in any case): an earlier one, a stale
+ * answer or a link's, must not keep the visitor solving for ever
+ */
+
+static ngx_int_t
+ngx_http_egov_challenge_pow(ngx_http_request_t *r, ngx_str_t *value)
+{
+    u_char  *p, *last, *amp;
+
+    value->data = NULL;
+    value->len = 0;
+
+    p = r->args.data;
+    last = p + r->args.len;
+
+    while (p < last) {
+        amp = ngx_strlchr(p, last, '&');
+        if (amp == NULL) {
+            amp = last;
+        }
+
+        if (amp - p >= 9 && ngx_strncasecmp(p, (u_char *) "egov_pow=", 9) == 0)
+        {
+            value->data = p + 9;
+            value->len = amp - (p + 9);
+        }
+
+        p = amp + 1;
+    }
+
+    return value->data ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
  * "egov_pow=TOKEN.NUMBER" in the query: NGX_DONE with the redirect sent
  * (rc) when it is a right answer, made for this network, in time; else
  * NGX_DECLINED (counted as failed when it was one of ours at all).
@@ -189,9 +258,7 @@ ngx_http_egov_challenge_answer(ngx_http_request_t *r, ngx_int_t *rc)
     ngx_str_t                           answer;
     ngx_http_egov_protect_main_conf_t  *pmcf;
 
-    if (r->args.len == 0
-        || ngx_http_arg(r, (u_char *) "egov_pow", 8, &answer) != NGX_OK)
-    {
+    if (ngx_http_egov_challenge_pow(r, &answer) != NGX_OK) {
         return NGX_DECLINED;
     }
 
@@ -368,16 +435,7 @@ ngx_http_egov_challenge_redirect(ngx_http_request_t *r,
         q = last;
     }
 
-    /*
-     * one "/" first: "//host/" or "/\\host/" would send the visitor to
-     * another site where absolute_redirect is off
-     */
-
-    start = r->unparsed_uri.data;
-
-    while (q - start > 1 && (start[1] == '/' || start[1] == '\\')) {
-        start++;
-    }
+    start = ngx_http_egov_challenge_here(r, q);
 
     p = location->value.data;
 
@@ -397,7 +455,9 @@ ngx_http_egov_challenge_redirect(ngx_http_request_t *r,
             amp = last;
         }
 
-        if (amp > q && !(amp - q >= 9 && ngx_strncmp(q, "egov_pow=", 9) == 0))
+        if (amp > q
+            && !(amp - q >= 9
+                 && ngx_strncasecmp(q, (u_char *) "egov_pow=", 9) == 0))
         {
             *p++ = first ? '?' : '&';
             first = 0;
@@ -576,6 +636,7 @@ static u_char *
 ngx_http_egov_challenge_fill(ngx_http_request_t *r, u_char *p,
     const char *text, ngx_msec_t retry_after)
 {
+    u_char      *here;
     const char  *s;
 
     for (s = text; *s; ) {
@@ -585,8 +646,11 @@ ngx_http_egov_challenge_fill(ngx_http_request_t *r, u_char *p,
             s += 15;
 
         } else if (ngx_strncmp(s, "{{here}}", 8) == 0) {
-            p = (u_char *) ngx_escape_html(p, r->unparsed_uri.data,
-                                           r->unparsed_uri.len);
+            here = ngx_http_egov_challenge_here(r, r->unparsed_uri.data
+                                                   + r->unparsed_uri.len);
+            p = (u_char *) ngx_escape_html(p, here, r->unparsed_uri.data
+                                                 + r->unparsed_uri.len
+                                                 - here);
             s += 8;
 
         } else {
@@ -595,6 +659,27 @@ ngx_http_egov_challenge_fill(ngx_http_request_t *r, u_char *p,
     }
 
     return p;
+}
+
+
+/*
+ * Where the request's target starts, one "/" first: "//host/" or
+ * "/\\host/" would send the visitor to another site (a redirect where
+ * absolute_redirect is off, a link); "end": where its path ends
+ */
+
+static u_char *
+ngx_http_egov_challenge_here(ngx_http_request_t *r, u_char *end)
+{
+    u_char  *start;
+
+    start = r->unparsed_uri.data;
+
+    while (end - start > 1 && (start[1] == '/' || start[1] == '\\')) {
+        start++;
+    }
+
+    return start;
 }
 
 

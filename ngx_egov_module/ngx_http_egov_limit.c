@@ -785,6 +785,12 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
                 continue;
             }
 
+            /* a solved challenge passes this limit, and only this one */
+
+            if (limit[i].challenge && ngx_http_egov_challenge_passed(r)) {
+                continue;
+            }
+
             for (j = 0; j < i; j++) {
                 ngx_http_egov_limit_rollback(&ctx->states[j]);
             }

@@ -284,6 +284,14 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
                 continue;
             }
 
+            /* a solved challenge passes this limit, and only this one */
+
+            if (limit[ctx->next].challenge
+                && ngx_http_egov_challenge_passed(r))
+            {
+                continue;
+            }
+
             *result = NGX_HTTP_EGOV_STRICT_REFUSED;
             *retry_after = (ngx_msec_t) ((wait + 999) / 1000);
             *rejected = &limit[ctx->next];

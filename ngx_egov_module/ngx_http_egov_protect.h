@@ -217,6 +217,7 @@ char *ngx_http_egov_challenge_networks(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_uint_t ngx_http_egov_limits_challenge(ngx_array_t *limits);
 
 /* ngx_http_egov_challenge.c */
+ngx_uint_t ngx_http_egov_challenge_passed(ngx_http_request_t *r);
 ngx_int_t ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
     ngx_msec_t retry_after, ngx_int_t *rc);
 ngx_int_t ngx_http_egov_challenge_answer(ngx_http_request_t *r,

@@ -23,6 +23,8 @@ my $key = sha256($key_trimmed);
 
 $n->start(http_config => <<'END', config => <<'END2');
     egov_limit_zone name=flood key=$binary_remote_addr rate=1r/m size=1m;
+    egov_limit_zone name=pernet key=$binary_remote_addr rate=1r/m size=1m;
+    egov_limit_zone name=login key=$binary_remote_addr rate=1r/m size=1m;
     egov_challenge_difficulty 8;
     egov_challenge_key challenge.key;
     egov_security_headers on;
@@ -39,6 +41,15 @@ END
     location /attack/ {
         egov_challenge on;
         return 200 "attack page\n";
+    }
+    location /evil.example/ {
+        egov_challenge on;
+        return 200 "ok\n";
+    }
+    location /two/ {
+        egov_limit zone=pernet nodelay action=challenge;
+        egov_limit zone=login nodelay;
+        return 200 "two\n";
     }
     location /relative/ {
         absolute_redirect off;
@@ -231,6 +242,44 @@ $r = $n->request(raw => "GET //relative/?egov_pow=$token." . solve($token, 8)
                  client_addr => '127.0.0.5');
 is($r->status, 303, 'an answer on a path written //host/: 303');
 is($r->header('Location'), '/relative/', '... to a path of this site, never "//relative/" (another host)');
+
+# a pass lets through the limit that challenged, never another one
+($token) = get('127.0.0.6', '/two/', headers => $browser)->body =~ /data-token="([^"]+)"/
+    for 1 .. 2;
+like($token // '', qr/^\d{10}\./, 'over the challenging limit of two: the challenge');
+$r = get('127.0.0.6', "/two/?egov_pow=$token." . solve($token, 8));
+is($r->status, 303, '... solved');
+($pass) = ($r->header('Set-Cookie') // '') =~ /^egov_pass=([^;]+)/;
+is(join(' ', map { get('127.0.0.6', '/two/', headers => $browser,
+                       cookie => "egov_pass=$pass")->status } 1 .. 3),
+   '429 429 429', '... the pass does not let it past the other limit (its one request was spent)');
+
+# the last answer counts: a stale one before it (a failed try, an old link)
+# must not keep the visitor solving; any case of the name is taken out
+($token) = get('127.0.0.7', '/attack/', headers => $browser)->body =~ /data-token="([^"]+)"/;
+my $right = "$token." . solve($token, 8);
+$r = get('127.0.0.7', "/attack/p?egov_pow=1.2.3.4&a=1&egov_pow=$right");
+is($r->status, 303, 'a stale answer, then the right one: 303');
+like($r->header('Location') // '', qr{/attack/p\?a=1$}, '... back without either');
+$r = get('127.0.0.7', "/attack/p?EGOV_POW=$right&b=2");
+is($r->status, 303, 'the answer as EGOV_POW: 303');
+like($r->header('Location') // '', qr{/attack/p\?b=2$}, '... and taken out of the way back');
+
+# the link of the page without JavaScript stays on this site too
+$r = $n->request(raw => "GET //evil.example/page HTTP/1.1\r\nHost: localhost\r\n"
+                 . "$browser\r\nConnection: close\r\n\r\n", client_addr => '127.0.0.8');
+is($r->status, 403, 'a path written //evil.example/: the challenge');
+like($r->body, qr{<a href="/evil\.example/page">}, '... its link goes to this site\'s page');
+unlike($r->body, qr{href="//}, '... never to another host');
+
+# made-up passes cost an HMAC each: two are looked at, no more
+my $good = "$future." . mac('pass', $future, '127.0.0.3');
+is(get('127.0.0.3', '/limited/', headers => $browser,
+       cookie => "egov_pass=$future.00; egov_pass=$good")->status,
+   200, 'a bad pass, then a good one: served');
+like(get('127.0.0.3', '/limited/', headers => $browser,
+         cookie => "egov_pass=$future.00; egov_pass=$future.01; egov_pass=$good")->body,
+     qr/egov-challenge/, '... two bad ones first: the third is not looked at');
 
 # a client without an address (a unix socket, no realip) could never answer:
 # the refusal, not a page it cannot solve

@@ -24,6 +24,11 @@ my $config = <<'END';
         default_type text/plain;
         return 200 "the page asked for\n";
     }
+    location /evil.example/ {
+        egov_challenge on;
+        default_type text/plain;
+        return 200 "still on this site\n";
+    }
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
 END
 
@@ -48,6 +53,19 @@ my @steps = @{ $r->{seen} || [] };
 like(join(' | ', @steps), qr{^403 /attack/page\?x=1 \| 303 /attack/page\?x=1&egov_pow=\d+\.[0-9a-f]{16}\.[0-9a-f]{32}\.\d+ \| 200 /attack/page\?x=1 \| 200 /attack/page\?x=1$},
      'the steps: challenge, answer, redirect, page') or diag join "\n", @steps;
 
+# a path that begins "//host" (another site, to a browser's location) and
+# a stale answer first: the page goes back to this site's own page, with
+# its own answer only
+my $base = 'http://127.0.0.1:' . $n->port;
+$r = EgovTest::Browser::run('challenge.js',
+                            "$base//evil.example/page?egov_pow=1.2.3.4&x=1",
+                            'js', 'en', "$base/evil.example/page?x=1");
+ok(!$r->{error}, '"//evil.example/page" with a stale answer: the browser ran')
+    or diag $r->{error};
+is($r->{first}, 403, '... the challenge');
+is($r->{url}, "$base/evil.example/page?x=1", '... solved, it stays on this site, the stale answer gone');
+is($r->{body}, "still on this site\n", '... on the page asked for');
+
 $r = EgovTest::Browser::run('challenge.js', $url, 'nojs', 'ar');
 ok(!$r->{error}, 'without JavaScript: the browser ran') or diag $r->{error};
 is($r->{first}, 403, '... the challenge page');
@@ -58,7 +76,7 @@ ok(!$r->{progressVisible}, '... no progress bar that would never move');
 
 my ($solved) = $n->request(uri => '/status?format=prometheus')->body
     =~ /^egov_challenges_solved_total (\d+)/m;
-is($solved, 1, 'one challenge solved, counted');
+is($solved, 2, 'two challenges solved, counted');
 
 # axe on a page that stays (a difficulty no browser solves during the check)
 my $hard = EgovTest::Nginx->new;

@@ -129,9 +129,13 @@
     function done() {
         bar.value = 1;
         status.textContent = status.getAttribute("data-done");
-        var here = location.pathname + location.search;
-        location.replace(here + (location.search ? "&" : "?")
-                         + "egov_pow=" + token + "." + nonce);
+        /* this site's page: one "/" first ("//host/x" is another site),
+           its query without an earlier answer (a stale one would be read) */
+        var path = "/" + location.pathname.replace(/^[\/\\]+/, "");
+        var args = location.search.replace(/^\?/, "").split("&")
+            .filter(function (a) { return a && !/^egov_pow=/i.test(a); });
+        args.push("egov_pow=" + token + "." + nonce);
+        location.replace(path + "?" + args.join("&"));
     }
 
     form.hidden = false;

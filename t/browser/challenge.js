@@ -4,13 +4,15 @@
 // works, asks again with its answer and lands on the page asked for, with
 // a pass cookie that lets the next visit through; without JavaScript, what
 // the page says and offers.
-// usage: node challenge.js URL js|nojs [Accept-Language]
+// usage: node challenge.js URL js|nojs [Accept-Language [LANDING-URL]]
+// (LANDING-URL: where the page must land, when not URL itself)
 
 const { main } = require('./browser');
 
 main(async (browser) => {
     const url = process.argv[2];
     const js = process.argv[3] !== 'nojs';
+    const landing = process.argv[5] || url;
     const context = await browser.newContext({
         javaScriptEnabled: js,
         extraHTTPHeaders: { 'Accept-Language': process.argv[4] || 'en' },
@@ -22,7 +24,8 @@ main(async (browser) => {
     // the page solves, then replaces itself with the page asked for: that
     // may happen before goto() returns, so the wait begins first
     const landed = js
-        ? page.waitForResponse((r) => r.url() === url && r.status() === 200,
+        ? page.waitForResponse((r) => r.url() === landing
+                                      && r.status() === 200,
                                { timeout: 30000 })
         : null;
     const first = await page.goto(url, { waitUntil: 'load' });
