@@ -62,6 +62,8 @@ typedef struct {
     off_t                       size;
     time_t                      mtime;
     long                        mtime_ns;
+    time_t                      ctime;       /* nobody can set it back */
+    long                        ctime_ns;
     off_t                       file_last;   /* the range sent ends here */
     off_t                       file_pos;    /* ... and starts here */
     size_t                      follow_len;  /* bytes from "</body" on */
@@ -87,6 +89,7 @@ typedef struct {
     ngx_chain_t                *busy;        /* reused once sent */
     ngx_buf_t                  *waiting;     /* a page's end being read */
     u_char                     *tail;        /* ... into this */
+    ngx_file_info_t             fi;          /* ... of this version */
     unsigned                    inserted:1;
     unsigned                    reading:1;
     unsigned                    scan:1;      /* the whole page is read */
@@ -1307,7 +1310,17 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
     ngx_file_info_t            fi;
     ngx_http_egov_page_end_t  *pe;
 
-    if (ngx_fd_info(b->file->fd, &fi) == NGX_FILE_ERROR) {
+    /*
+     * The version is what the file was before it was read: read first, a
+     * change during the read would be kept under the new version's name
+     * for good (a thread's read: its resume comes here again, with what
+     * was known before it)
+     */
+
+    if (f->reading) {
+        fi = f->fi;
+
+    } else if (ngx_fd_info(b->file->fd, &fi) == NGX_FILE_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
                       ngx_fd_info_n " \"%V\" failed", &b->file->name);
         return NGX_ERROR;
@@ -1320,8 +1333,10 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
         && pe->used && pe->dev == fi.st_dev && pe->ino == fi.st_ino
         && pe->size == ngx_file_size(&fi)
         && pe->mtime == ngx_file_mtime(&fi)
+        && pe->ctime == fi.st_ctime
 #if (NGX_LINUX)
         && pe->mtime_ns == fi.st_mtim.tv_nsec
+        && pe->ctime_ns == fi.st_ctim.tv_nsec
 #endif
         && pe->file_last == b->file_last
         && (pe->page_len == 0 || pe->file_pos == b->file_pos))
@@ -1339,6 +1354,7 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
     n = ngx_http_egov_banner_read_end(r, f, b, (size_t) size, start);
 
     if (n == NGX_AGAIN) {
+        f->fi = fi;
         return NGX_AGAIN;
     }
 
@@ -1376,8 +1392,10 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
     pe->ino = fi.st_ino;
     pe->size = ngx_file_size(&fi);
     pe->mtime = ngx_file_mtime(&fi);
+    pe->ctime = fi.st_ctime;
 #if (NGX_LINUX)
     pe->mtime_ns = fi.st_mtim.tv_nsec;
+    pe->ctime_ns = fi.st_ctim.tv_nsec;
 #endif
     pe->file_last = b->file_last;
     pe->file_pos = b->file_pos;

@@ -38,6 +38,7 @@ typedef struct {
     ngx_cycle_t                *cycle;      /* the set's configuration */
     uint32_t                    hash;
     u_short                     len;
+    ngx_uint_t                  gave_up;    /* a pattern gave up on it */
     ngx_int_t                   hit;        /* first matching, or NONE */
     u_char                      ua[NGX_HTTP_EGOV_SIG_UA_MAX];
 } ngx_http_egov_sig_ua_cache_t;
@@ -46,7 +47,7 @@ typedef struct {
 static ngx_int_t ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set);
 static ngx_int_t ngx_http_egov_sig_ua_match(ngx_http_request_t *r,
-    ngx_http_egov_sigset_t *set, ngx_str_t *ua);
+    ngx_http_egov_sigset_t *set, ngx_str_t *ua, ngx_uint_t *gave_up);
 static ngx_int_t ngx_http_egov_sig_test(ngx_http_egov_sig_t *sig,
     ngx_str_t *value, ngx_log_t *log);
 static ngx_int_t ngx_http_egov_sig_compile(ngx_conf_t *cf,
@@ -308,6 +309,7 @@ ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set)
 {
     uint32_t                       hash;
+    ngx_uint_t                     gave_up;
     ngx_table_elt_t               *h;
     ngx_http_egov_sig_ua_cache_t  *c;
 
@@ -318,12 +320,12 @@ ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
     }
 
     if (h->value.len > NGX_HTTP_EGOV_SIG_UA_MAX) {
-        return ngx_http_egov_sig_ua_match(r, set, &h->value);
+        return ngx_http_egov_sig_ua_match(r, set, &h->value, &gave_up);
     }
 
     if (ngx_http_egov_sig_ua_cache == NULL) {
         if (ngx_http_egov_sig_ua_cache_failed) {
-            return ngx_http_egov_sig_ua_match(r, set, &h->value);
+            return ngx_http_egov_sig_ua_match(r, set, &h->value, &gave_up);
         }
 
         ngx_http_egov_sig_ua_cache =
@@ -332,7 +334,7 @@ ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
                                      r->connection->log);
         if (ngx_http_egov_sig_ua_cache == NULL) {
             ngx_http_egov_sig_ua_cache_failed = 1;
-            return ngx_http_egov_sig_ua_match(r, set, &h->value);
+            return ngx_http_egov_sig_ua_match(r, set, &h->value, &gave_up);
         }
     }
 
@@ -348,7 +350,11 @@ ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
         c->hash = hash;
         c->len = (u_short) h->value.len;
         ngx_memcpy(c->ua, h->value.data, h->value.len);
-        c->hit = ngx_http_egov_sig_ua_match(r, set, &h->value);
+        c->hit = ngx_http_egov_sig_ua_match(r, set, &h->value, &c->gave_up);
+
+    } else if (c->gave_up) {
+        /* counted each time, as if it were matched again */
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_REGEX_LIMITS);
     }
 
     return c->hit;
@@ -357,12 +363,13 @@ ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_egov_sig_ua_match(ngx_http_request_t *r, ngx_http_egov_sigset_t *set,
-    ngx_str_t *ua)
+    ngx_str_t *ua, ngx_uint_t *gave_up)
 {
     ngx_int_t             rc;
     ngx_uint_t            i;
     ngx_http_egov_sig_t  *sig;
 
+    *gave_up = 0;
     sig = set->sigs.elts;
 
     for (i = 0; i < set->sigs.nelts; i++) {
@@ -374,6 +381,8 @@ ngx_http_egov_sig_ua_match(ngx_http_request_t *r, ngx_http_egov_sigset_t *set,
         rc = ngx_http_egov_sig_test(&sig[i], ua, r->connection->log);
 
         /* gave up: taken as a hit, as for the other fields */
+
+        *gave_up = (rc == NGX_BUSY);
 
         if (rc == NGX_OK || rc == NGX_BUSY) {
             return (ngx_int_t) i;

@@ -210,6 +210,24 @@ GET /api/v0/x
 --- no_error_log eval
 [qr/(?s)gave up on a .*gave up on a /]
 
+=== TEST 7b2: a User-Agent a pattern gives up on is counted each time, though its verdict is remembered
+--- config
+    egov_signature nested-ua ua "^(a+)+$";
+    location / { return 200 "ok"; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+--- request eval
+["GET /", "GET /", "GET /", "GET /status?format=prometheus"]
+--- client_addr eval
+["127.0.0.2", "127.0.0.2", "127.0.0.2", "127.0.0.1"]
+--- more_headers eval
+["User-Agent: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+ "User-Agent: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+ "User-Agent: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", ""]
+--- error_code eval
+[403, 403, 403, 200]
+--- response_body_like eval
+["", "", "", qr/^egov_regex_limits_total 3$/m]
+
 === TEST 7c: every module pattern runs with PCRE2's JIT, whatever pcre_jit says
 --- config
     egov_signatures on;

@@ -219,6 +219,19 @@ $n->write_file('html/small.html', $small2);
 $sr = $n->request(uri => '/small.html');
 like($sr->body, qr{<h1>Tiny!</h1>.*<div id="egov-consent"}s,
      'a small page changed, same size: the new page');
+# a file changed in place that keeps its size and its modification time
+# (cp -p over it, tar, a build with a fixed SOURCE_DATE_EPOCH): its change
+# time moves, which nobody can set back
+my $kept = $n->write_file('html/kept.html', $small);
+system('touch', '-d', '@1700000000.123456789', $kept) == 0 or die "touch: $?";
+like($n->request(uri => '/kept.html')->body, qr{<h1>Small</h1>}, 'a page kept in memory');
+sleep 0.05;
+open my $in_place, '+<', $kept or die "$kept: $!";
+print $in_place $small2;
+close $in_place;
+system('touch', '-d', '@1700000000.123456789', $kept) == 0 or die "touch: $?";
+like($n->request(uri => '/kept.html')->body, qr{<h1>Tiny!</h1>},
+     'changed in place with its size and modification time kept: the new page');
 # no </body>: the banner at the very end, as for a large page
 $n->write_file('html/nobody.html', "<p>no body end</p>\n");
 $sr = $n->request(uri => '/nobody.html');

@@ -19,6 +19,8 @@ for what in "$@"; do
         pkgs="$pkgs modsecurity-crs"
         # t/37-ban-on-modsecurity: ModSecurity's refusals feed egov_ban_on
         pkgs="$pkgs libnginx-mod-http-modsecurity"
+        # t/43-consent-static-thread-race: gdb holds the worker mid-read
+        pkgs="$pkgs gdb"
         # t/83 builds and checks the package
         pkgs="$pkgs dpkg-dev debhelper lintian"
         ;;

@@ -1,0 +1,77 @@
+#!/usr/bin/perl
+# A page kept in the worker's memory is kept under the version its file had
+# before it was read.  With aio threads the read is done in a thread and
+# the filter runs again when it is done; a file rewritten in place in
+# between (same size) must not stay cached under the new version's name
+# with the old bytes.  gdb stops the worker where the filter resumes after
+# the thread's read, and the file is rewritten there.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Time::HiRes qw(sleep time);
+use EgovTest;
+use EgovTest::Nginx;
+
+my $gdb = '/usr/bin/gdb';
+-x $gdb or plan skip_all => 'gdb is not installed';
+$> == 0 or plan skip_all => 'gdb attaches to the worker as root';
+!EgovTest::Nginx::sanitized()
+    or plan skip_all => 'the thread race is played on the dynamic module';
+
+my $n = EgovTest::Nginx->new;
+my $v1 = "<!doctype html><html><body><h1>Version ONE</h1>"
+       . ("<p>x</p>\n" x 50) . "</body></html>\n";
+(my $v2 = $v1) =~ s/ONE/TWO/;
+my $page = $n->write_file('html/t.html', $v1);
+$n->start(http_config => "egov_consent on;\negov_consent_categories analytics;\n"
+                         . "sendfile on;\n",
+          config => "location / { aio threads; }\n"
+                    . "location /plain/ { alias html/; egov_consent off; }\n");
+my ($worker) = $n->worker_pids;
+my $p = $n->prefix;
+
+# the second call of the file's filter is the resume after the thread's
+# read: there the file changes in place, then gdb lets the worker go on
+$n->write_file('gdb.cmd', <<"END");
+set pagination off
+break ngx_http_egov_banner_file
+ignore 1 1
+commands 1
+  shell perl -e 'open F, "+<", "$page" or die; print F "<!doctype html><html><body><h1>Version TWO"; close F'
+  delete
+  detach
+  quit
+end
+echo attached\\n
+continue
+END
+
+my $pid = fork // die "fork: $!";
+if ($pid == 0) {
+    exec "$gdb -q -batch -p $worker -x $p/gdb.cmd > $p/gdb.out 2>&1";
+    exit 1;
+}
+
+my $until = time + 20;
+sleep 0.1 while time < $until && $n->read_file('gdb.out') !~ /attached/;
+like($n->read_file('gdb.out'), qr/attached/, 'gdb holds the worker')
+    or diag $n->read_file('gdb.out');
+
+my $r = $n->request(uri => '/t.html', timeout => 30);
+like($r->body, qr/Version ONE/, 'the first response: the bytes read before the change');
+waitpid $pid, 0;
+like($n->read_file('gdb.out'), qr/Breakpoint 1, ngx_http_egov_banner_file/,
+     '... the file changed where the filter resumed after the thread\'s read');
+like($n->error_log, qr/thread read handler/, '... which was a thread\'s');
+
+like($n->request(uri => '/plain/t.html')->body, qr/Version TWO/, 'plain nginx: the new page');
+for my $i (1 .. 2) {
+    like($n->request(uri => '/t.html')->body, qr/Version TWO/,
+         "with the banner ($i): the new page, not the old one kept under its name");
+}
+
+$n->stop;
+check_log_clean($n);
+done_testing();
