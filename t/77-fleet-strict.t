@@ -10,6 +10,7 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
+use Digest::SHA ();
 use IO::Socket::IP;
 use Time::HiRes qw(sleep time);
 use EgovTest;
@@ -37,6 +38,10 @@ my $http = <<"END";
                     scope=fleet sync=strict;
     egov_limit_zone name=fast key=\$arg_k rate=1r/s size=1m
                     scope=fleet sync=strict;
+    egov_limit_zone name=strictch key=\$binary_remote_addr rate=6r/m size=1m
+                    scope=fleet sync=strict;
+    egov_limit_zone name=after key=\$binary_remote_addr rate=1r/m size=1m;
+    egov_challenge_difficulty 8;
 END
 my $config = <<'END';
     add_header X-Limit $egov_limit_status always;
@@ -51,6 +56,11 @@ my $config = <<'END';
     location /fast { egov_limit zone=fast; return 200 "ok\n"; }
     location /fast-wide { egov_limit zone=fast burst=9; return 200 "ok\n"; }
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
+    location /strict-ch/ {
+        egov_limit zone=strictch action=challenge;
+        egov_limit zone=after nodelay;
+        return 200 "ok\n";
+    }
     location /dry {
         egov_limit zone=login burst=2 dry_run;
         return 200 "dry\n";
@@ -204,6 +214,28 @@ is(join(' ', map { $_->request(uri => '/fast?k=f2')->status } $a, $b),
 sleep 2.3 - (time - $t0) if time - $t0 < 2.3;
 is($a->request(uri => '/fast?k=f1')->status, 200,
    'once the key\'s time has come, it passes again');
+
+# a strict limit with action=challenge: a solved challenge passes it, and
+# only it (the local limit after it still counts and refuses)
+
+my $html = "Accept: text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+sub ch_get {
+    my ($uri, $cookie) = @_;
+    return $a->request(uri => $uri, client_addr => '127.0.0.90',
+                       headers => $html . ($cookie ? "\nCookie: $cookie" : ''));
+}
+is(ch_get('/strict-ch/')->status, 200, 'a strict limit that challenges: the first request');
+$r = ch_get('/strict-ch/');
+is($r->status, 429, '... over it: the challenge');
+my ($token) = $r->body =~ /data-token="([^"]+)"/;
+my $nonce = 0;
+$nonce++ while unpack('C', Digest::SHA::sha256("$token.$nonce")) != 0;
+$r = ch_get("/strict-ch/?egov_pow=$token.$nonce");
+is($r->status, 303, '... solved');
+my ($pass) = ($r->header('Set-Cookie') // '') =~ /^(egov_pass=[^;]+)/;
+$r = ch_get('/strict-ch/', $pass);
+is($r->status, 429, '... with the pass, past the strict limit, the local one after it refuses');
+unlike($r->body, qr/egov-challenge/, '... with its refusal, not a challenge');
 
 # Redis gone: on_redis_error decides at once (the circuit is open)
 
