@@ -115,7 +115,7 @@ static ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_tag(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len,
-    ngx_uint_t held, ngx_chain_t ***last);
+    ngx_uint_t held, ngx_chain_t ***last, ngx_buf_t **view);
 static ngx_int_t ngx_http_egov_banner_render_insert(ngx_http_request_t *r,
     ngx_http_egov_consent_ctx_t *ctx, ngx_http_egov_banner_filter_t *f);
 static void ngx_http_egov_banner_html_lang(ngx_http_request_t *r,
@@ -747,7 +747,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
                 == NGX_OK)
             {
                 rc = ngx_http_egov_banner_tag(r, f, f->hold, f->hold_len, 1,
-                                              last);
+                                              last, NULL);
 
             } else {
                 /* too long to rewrite: inert, without its attributes */
@@ -795,8 +795,10 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
                 }
             }
 
+            /* its pieces are views of the input: the last one holds it */
+
             if (ngx_http_egov_banner_tag(r, f, f->html.lt,
-                                         at + 1 - f->html.lt, 0, last)
+                                         at + 1 - f->html.lt, 0, last, &view)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -977,7 +979,7 @@ ngx_http_egov_banner_hold(ngx_http_egov_banner_filter_t *f, const u_char *p,
 static ngx_int_t
 ngx_http_egov_banner_tag(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len,
-    ngx_uint_t held, ngx_chain_t ***last)
+    ngx_uint_t held, ngx_chain_t ***last, ngx_buf_t **view)
 {
     u_char                 *p;
     size_t                  i, n, total;
@@ -1000,13 +1002,14 @@ ngx_http_egov_banner_tag(ngx_http_request_t *r,
 
     if (!held) {
         for (i = 0; i < n; i++) {
-            if (ngx_http_egov_banner_view(r, f, pieces[i].data,
+            b = ngx_http_egov_banner_view(r, f, pieces[i].data,
                                           pieces[i].data + pieces[i].len,
-                                          last)
-                == NULL)
-            {
+                                          last);
+            if (b == NULL) {
                 return NGX_ERROR;
             }
+
+            *view = b;
         }
 
         return NGX_OK;

@@ -35,7 +35,15 @@ $n->write_file('html/consent.key', $KEY);
 my $long = '<script data-egov-consent="marketing" src="/m.js" data-x="'
          . ('x' x 9000) . '"></script>';
 $n->write_file('html/long.html', "<p>a</p>$long<p>b</p>\n");
-$n->start(http_config => <<'END', config => <<'END2');
+my $splits = join '', map {
+    "    location /s$_/ { alias html/; sendfile off; output_buffers 1 $_; "
+    . "egov_csp_nonce_inject on; }\n"
+} 3 .. 40, '64k';
+$n->write_file('html/early.html', "abcdefg<html><body><p>hi</p></body></html>\n");
+$n->write_file('html/marked.html',
+               "<p>x</p><script data-egov-consent=\"marketing\" src=\"/m.js\"></script>"
+               . "<p>y</p><html lang=\"ar\"><script>var a=1;</script><p>z</p></body>\n");
+$n->start(http_config => <<'END', config => $splits . <<'END2');
     egov_consent on;
     egov_consent_categories analytics marketing;
     egov_consent_key ../html/consent.key;
@@ -254,6 +262,22 @@ my ($ok, $out) = $n->test_config(http_config => "egov_consent on;\negov_consent_
 ok(!$ok, 'egov_consent_markup maybe: refused');
 like($out, qr/invalid value "maybe" in "egov_consent_markup" directive, it must be "on" or "off" in \S+nginx\.conf:\d+/,
      '... with file and line');
+
+# the page read in buffers of every size from 3 bytes: tags cut anywhere,
+# a tag of ours whole in a buffer whose end is held; every response the
+# same page (its nonces aside), the one read in one buffer
+for my $file ('early.html', 'marked.html', 'p.html') {
+    my $norm = sub {
+        (my $b = $_[0]) =~ s/nonce="[^"]*"/nonce="N"/g;
+        $b =~ s{/s(?:\d+|64k)/}{/S/}g;    # the banner's way back
+        return $b;
+    };
+    my $ref = $norm->($n->request(uri => "/s64k/$file")->body);
+    my @bad = grep {
+        $norm->($n->request(uri => "/s$_/$file")->body) ne $ref
+    } 3 .. 40;
+    is("@bad", '', "$file read in buffers of 3 to 40 bytes: the same page each time");
+}
 
 $n->stop;
 is_deeply([$n->log_problems], [], 'no alerts, no sanitizer reports');
