@@ -664,14 +664,32 @@ ngx_egov_html_reported(ngx_egov_html_t *h, unsigned flags)
 static void
 ngx_egov_html_src(ngx_egov_html_t *h, u_char c)
 {
-    if (!h->src) {
+    if (!h->src || h->src_state == NGX_EGOV_SRC_DONE) {
+        return;
+    }
+
+    /* a browser's URL parser drops tabs and line breaks anywhere */
+
+    if (c == '\t' || c == '\n' || c == '\r') {
+        return;
+    }
+
+    /*
+     * a character reference may hide a ":" or a "/" ("https&#58;//",
+     * "&sol;/"): not read here, so taken as another origin's
+     */
+
+    if (c == '&') {
+        h->foreign = 1;
+        h->src_state = NGX_EGOV_SRC_DONE;
         return;
     }
 
     switch (h->src_state) {
 
     case NGX_EGOV_SRC_START:
-        if (ngx_egov_html_space(c)) {
+        /* and leading C0 controls and spaces */
+        if (c <= 0x20) {
             return;
         }
 

@@ -162,6 +162,20 @@ main(void)
     T("<script src=\"https://t/a\"></script><script>x</script>", "n42 ",
       "the next script gets its nonce");
     T("<style src=\"https://t/\"></style>", "", "a style's src, as a script's");
+    T("<script src=\"https&#58;//evil.example/x.js\"></script>", "",
+      "a colon written as a character reference: another origin");
+    T("<script src=\"&#x2F;/evil.example/x.js\"></script>", "",
+      "a slash written as a character reference: another origin");
+    T("<script src=\"&sol;/evil.example/x.js\"></script>", "",
+      "a named reference first: another origin");
+    T("<script src=\"/\t/evil.example/x.js\"></script>", "",
+      "a tab between the slashes (dropped by the URL parser)");
+    T("<script src=\"ht\ntps://evil.example/x.js\"></script>", "",
+      "a line break in the scheme (dropped by the URL parser)");
+    T("<script src=\"\x01//evil.example/x.js\"></script>", "",
+      "a leading control byte (stripped by the URL parser)");
+    T("<script src=\"/js/a.js?a=1&amp;b=2\"></script>", "n34 ",
+      "a reference after the path's start: still this origin's");
 
     /* text that is not markup: iframes, titles, text areas */
     T("<title><script></title><textarea></body></textarea><script>",
