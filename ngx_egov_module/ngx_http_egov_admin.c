@@ -439,10 +439,11 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
          cl = cl->next)
     {
         if (cl->buf->in_file) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+            ngx_log_error(NGX_LOG_ERR, ngx_http_egov_quiet_log(r), 0,
                           "egov admin: a request body was written to a "
                           "file; it is not read");
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_egov_admin_error(r, 413, "the body is larger "
+                                                     "than 16 KiB");
         }
 
         len += cl->buf->last - cl->buf->pos;

@@ -265,7 +265,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     if (f->waiting) {
         if (in) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+            ngx_log_error(NGX_LOG_ERR, ngx_http_egov_quiet_log(r), 0,
                           "egov consent: data after the last buffer");
             return NGX_ERROR;
         }
@@ -752,7 +752,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
             } else {
                 /* too long to rewrite: inert, without its attributes */
 
-                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                ngx_log_error(NGX_LOG_WARN, ngx_http_egov_quiet_log(r), 0,
                               "egov consent: a marked tag longer than %uz "
                               "bytes was served inert, without its "
                               "attributes", (size_t) NGX_HTTP_EGOV_TAG_MAX);
@@ -946,7 +946,7 @@ ngx_http_egov_banner_html_lang(ngx_http_request_t *r,
         && ngx_http_egov_banner_render_insert(r, ctx, f) != NGX_OK)
     {
         /* the banner stays in the language it was in */
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_ERR, ngx_http_egov_quiet_log(r), 0,
                       "egov consent: the banner could not be rendered "
                       "again in the page's language");
     }
@@ -1324,7 +1324,7 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
         fi = f->fi;
 
     } else if (ngx_fd_info(b->file->fd, &fi) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
+        ngx_log_error(NGX_LOG_ERR, ngx_http_egov_quiet_log(r), ngx_errno,
                       ngx_fd_info_n " \"%V\" failed", &b->file->name);
         return NGX_ERROR;
     }
@@ -1362,7 +1362,7 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
     }
 
     if (n != size) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_ERR, ngx_http_egov_quiet_log(r), 0,
                       "egov consent: could not read the end of \"%V\"",
                       &b->file->name);
         return NGX_ERROR;

@@ -166,7 +166,7 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
     static ngx_str_t  html_type = ngx_string("text/html");
 
     if (ngx_http_egov_consent_same_origin(r) != NGX_OK) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, ngx_http_egov_quiet_log(r), 0,
                       "egov consent: a decision posted from another site "
                       "was refused");
         return NGX_HTTP_FORBIDDEN;
@@ -187,7 +187,7 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
             b = cl->buf;
 
             if (b->in_file) {
-                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
                               "egov consent: a decision larger than "
                               "client_body_buffer_size was refused");
                 return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
@@ -264,7 +264,7 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
         break;
 
     default:
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
                       "egov consent: a decision without a valid action "
                       "was refused");
         return NGX_HTTP_BAD_REQUEST;
@@ -505,7 +505,7 @@ ngx_http_egov_consent_proof(ngx_http_request_t *r,
     }
 
     if (ngx_write_fd(clcf->proof_log->fd, line, p - line) == -1) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+        ngx_log_error(NGX_LOG_ALERT, ngx_http_egov_quiet_log(r), ngx_errno,
                       ngx_write_fd_n " to \"%V\" failed",
                       &clcf->proof_log->name);
     }

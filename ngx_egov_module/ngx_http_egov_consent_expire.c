@@ -76,7 +76,7 @@ ngx_http_egov_consent_expire(ngx_http_request_t *r,
             per = 1 + (nd - 1) + ((map && map->domain.len) ? 1 : 0);
 
             if (lines + per > NGX_HTTP_EGOV_EXPIRE_MAX) {
-                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
                               "egov consent: more refused cookies than "
                               "%d Set-Cookie lines can expire; the rest "
                               "at the next request",

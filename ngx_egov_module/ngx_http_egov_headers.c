@@ -320,7 +320,7 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
         if ((hdr[i].flags & NGX_HTTP_EGOV_HDR_CHECK)
             && !ngx_http_egov_value_is_valid(&value))
         {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+            ngx_log_error(NGX_LOG_ERR, ngx_http_egov_quiet_log(r), 0,
                           "egov_header \"%V\": value has a control "
                           "character, header not sent", &hdr[i].name);
             ngx_http_egov_stat_inc(NGX_EGOV_STAT_HEADERS_INVALID);

@@ -762,7 +762,7 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
         }
 
         if (st->key.len > NGX_HTTP_EGOV_LIMIT_MAX_KEY) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+            ngx_log_error(NGX_LOG_ERR, ngx_http_egov_quiet_log(r), 0,
                           "egov_limit: the key of zone \"%V\" is longer "
                           "than %d bytes, not limited",
                           &limit[i].zone->name, NGX_HTTP_EGOV_LIMIT_MAX_KEY);

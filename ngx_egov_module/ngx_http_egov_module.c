@@ -79,6 +79,21 @@ ngx_http_egov_postconfiguration(ngx_conf_t *cf)
 }
 
 
+/* one per worker: a line is written before the next one is asked for */
+
+ngx_log_t *
+ngx_http_egov_quiet_log(ngx_http_request_t *r)
+{
+    static ngx_log_t  log;
+
+    log = *r->connection->log;
+    log.handler = NULL;
+    log.data = NULL;
+
+    return &log;
+}
+
+
 void *
 ngx_http_egov_request_state(ngx_http_request_t *r, ngx_pool_cleanup_pt tag,
     size_t size)

@@ -155,6 +155,13 @@ u_char *ngx_http_egov_status_charts(u_char *p);
 void *ngx_http_egov_request_state(ngx_http_request_t *r,
     ngx_pool_cleanup_pt tag, size_t size);
 
+/*
+ * The request's log without what nginx adds to each line (the client's
+ * address, the request line with its query, the referrer): the module's
+ * own lines name no visitor (egov_anon_error_log anonymizes nginx's)
+ */
+ngx_log_t *ngx_http_egov_quiet_log(ngx_http_request_t *r);
+
 /* unpredictable bytes from OpenSSL's CSPRNG, drawn in batches */
 ngx_int_t ngx_http_egov_random(ngx_log_t *log, u_char *buf, size_t n);
 

@@ -215,6 +215,8 @@ egov consent: a decision larger than client_body_buffer_size was refused
 ["!Set-Cookie", "!Set-Cookie", "!Set-Cookie", undef]
 --- error_log
 a decision posted from another site was refused
+--- no_error_log eval
+[qr/posted from another site was refused,? client:/, qr/refused.*evil\.example/]
 
 === TEST 11: a decision without a valid action is refused; other methods too
 --- http_config

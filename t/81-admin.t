@@ -233,6 +233,23 @@ unlike($n->read_file('logs/audit.log')
        . join("\n", grep { !/\[debug\]/ } split /\n/, $n->error_log),
        qr/token-0123/, 'the tokens are never logged');
 
+# a body too large for memory (chunked, so nginx learns it late): 413, and
+# the line the module writes names no client and no query
+{
+    my $chunk = '{"address":"192.0.2.1","reason":"' . ('x' x 30000) . '"}';
+    my $mark = length $n->error_log;
+    my $r = $n->request(raw => "POST /egov-admin/entries?email=alice\@example.com HTTP/1.1\r\n"
+                        . "Host: localhost\r\nAuthorization: Bearer $alice\r\n"
+                        . "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                        . "Connection: close\r\n\r\n"
+                        . sprintf('%x', length $chunk) . "\r\n$chunk\r\n0\r\n\r\n");
+    is($r->status, 413, 'a body written to a file: 413');
+    my ($line) = grep { /egov admin: a request body was written to a file/ }
+                 split /\n/, substr($n->error_log, $mark);
+    ok($line, '... said') and unlike($line, qr/client:|alice|request:/,
+                                      '... without the client, the request line or its query');
+}
+
 $n->stop;
 check_log_clean($n);
 
