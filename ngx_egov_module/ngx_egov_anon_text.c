@@ -20,14 +20,22 @@ static int ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
     u_char *scratch, const ngx_egov_anon_name_t *extra, size_t nextra);
 static int ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
     u_char *scratch);
+static size_t ngx_egov_anon_fold(u_char *p, size_t len);
 static int ngx_egov_anon_has_email(const u_char *p, size_t len);
 static int ngx_egov_anon_has_digits(const u_char *p, size_t len);
+static int ngx_egov_anon_has_token(const u_char *p, size_t len);
+static int ngx_egov_anon_is_address(const u_char *p, size_t len);
+static int ngx_egov_anon_is_secret(const u_char *p, size_t len);
 static const u_char *ngx_egov_anon_find(const u_char *p, size_t len,
     const char *what);
 static int ngx_egov_anon_find_nocase(const u_char *p, size_t len,
     const char *what);
 static size_t ngx_egov_anon_version(const u_char *p, const u_char *end,
     u_char *out);
+
+
+/* a token: so long a run of base64url characters, mixed */
+#define NGX_EGOV_ANON_SECRET_LEN  32
 
 
 /* normalized: lower case, letters and digits only */
@@ -56,7 +64,9 @@ static ngx_egov_anon_word_t  ngx_egov_anon_names[] = {
     S("cvv"), S("cvc"), S("dob"), S("dateofbirth"), S("birthdate"),
     S("birthday"), S("name"), S("firstname"), S("lastname"), S("fullname"),
     S("surname"), S("username"), S("user"), S("login"), S("address"),
-    S("street"), { NULL, 0 }
+    S("street"), S("jwt"), S("ticket"), S("sig"), S("signature"),
+    S("nonce"), S("assertion"), S("samlresponse"), S("samlrequest"),
+    S("credential"), S("ip"), S("ipaddress"), S("clientip"), { NULL, 0 }
 };
 
 /* the names above by length: their indexes, each length's first */
@@ -74,7 +84,8 @@ static int     ngx_egov_anon_name_indexed;
 static ngx_egov_anon_word_t  ngx_egov_anon_words[] = {
     S("password"), S("passwd"), S("token"), S("secret"), S("email"),
     S("phone"), S("mobile"), S("passport"), S("national"), S("civil"),
-    S("apikey"), S("session"), { NULL, 0 }
+    S("apikey"), S("session"), S("signature"), S("ticket"), S("jwt"),
+    { NULL, 0 }
 };
 
 #undef S
@@ -186,16 +197,45 @@ ngx_egov_anon_path_size(const u_char *path, size_t len)
 int
 ngx_egov_anon_path_plain(const u_char *path, size_t len)
 {
-    size_t  i, digits;
+    size_t  i, digits, word;
 
-    /* no "@", no escape, no parameter, too few digits for a run */
+    /*
+     * no "@", no escape, no parameter, no ":" (an IPv6 address), no byte
+     * of another script (Arabic-Indic digits), too few digits for a run, no
+     * word long enough for a token
+     */
 
-    for (i = 0, digits = 0; i < len; i++) {
+    for (i = 0, digits = 0, word = 0; i < len; i++) {
+
+        word = (path[i] == '/') ? 0 : word + 1;
+
+        if (word >= NGX_EGOV_ANON_SECRET_LEN || path[i] >= 0x80) {
+            return 0;
+        }
+
+        /* a segment that may be a JSON Web Token: "eyJ..." */
+        if (word == 1 && path[i] == 'e' && i + 2 < len
+            && path[i + 1] == 'y' && path[i + 2] == 'J')
+        {
+            return 0;
+        }
+
         switch (path[i]) {
         case '@':
         case '%':
         case ';':
+        case ':':
             return 0;
+
+        case '.':
+            /* "10.1.2.3" */
+            if (i && path[i - 1] >= '0' && path[i - 1] <= '9'
+                && i + 1 < len && path[i + 1] >= '0' && path[i + 1] <= '9')
+            {
+                return 0;
+            }
+
+            break;
 
         default:
             if (path[i] >= '0' && path[i] <= '9') {
@@ -280,9 +320,12 @@ ngx_egov_anon_normalize(u_char *name, size_t len)
 
 
 /*
- * Percent-encoding and "+" decoded, twice if the result still has "%", so
- * that "%2540" is "@" too; a malformed "%" stays as it is.
+ * Percent-encoding and "+" decoded, again while the result still has "%"
+ * (at most NGX_EGOV_ANON_DECODES times), so that "%2540" and "%25252540"
+ * are "@" too; a malformed "%" stays as it is.
  */
+
+#define NGX_EGOV_ANON_DECODES  4
 
 static size_t
 ngx_egov_anon_decode(const u_char *src, size_t len, u_char *dst)
@@ -294,7 +337,7 @@ ngx_egov_anon_decode(const u_char *src, size_t len, u_char *dst)
 
     s = src;
 
-    for (pass = 0; pass < 2; pass++) {
+    for (pass = 0; pass < NGX_EGOV_ANON_DECODES; pass++) {
 
         for (i = 0, n = 0; i < len; i++) {
             c = s[i];
@@ -369,13 +412,26 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
     size_t  i, k, n, w;
 
     n = ngx_egov_anon_decode(name, len, scratch);
+    n = ngx_egov_anon_fold(scratch, n);
 
     /* the name itself may be an address: "?me@example.com=1" */
 
     if (ngx_egov_anon_has_email(scratch, n)
-        || ngx_egov_anon_has_digits(scratch, n))
+        || ngx_egov_anon_has_digits(scratch, n)
+        || ngx_egov_anon_has_token(scratch, n))
     {
         return 2;
+    }
+
+    /*
+     * a name in another script ("الاسم", "رقم_الهاتف"): no list of ours can
+     * say it is harmless, its value goes
+     */
+
+    for (i = 0; i < n; i++) {
+        if (scratch[i] >= 0x80) {
+            return 1;
+        }
     }
 
     n = ngx_egov_anon_normalize(scratch, n);
@@ -434,9 +490,51 @@ ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
     size_t  n;
 
     n = ngx_egov_anon_decode(value, len, scratch);
+    n = ngx_egov_anon_fold(scratch, n);
 
     return ngx_egov_anon_has_email(scratch, n)
-           || ngx_egov_anon_has_digits(scratch, n);
+           || ngx_egov_anon_has_digits(scratch, n)
+           || ngx_egov_anon_has_token(scratch, n);
+}
+
+
+/*
+ * In place: what a reader sees as "@" becomes "@" (the full-width and
+ * the small commercial at), and invisible characters go (zero-width
+ * spaces and joiners, the word joiner, the byte order mark), so that
+ * neither hides an address or a number.
+ */
+
+static size_t
+ngx_egov_anon_fold(u_char *p, size_t len)
+{
+    size_t  i, n;
+
+    for (i = 0, n = 0; i < len; i++) {
+
+        if (p[i] == 0xef && i + 2 < len
+            && ((p[i + 1] == 0xbc && p[i + 2] == 0xa0)
+                || (p[i + 1] == 0xb9 && p[i + 2] == 0xab)))
+        {
+            p[n++] = '@';
+            i += 2;
+            continue;
+        }
+
+        if (i + 2 < len
+            && ((p[i] == 0xe2 && p[i + 1] == 0x80
+                 && p[i + 2] >= 0x8b && p[i + 2] <= 0x8d)
+                || (p[i] == 0xe2 && p[i + 1] == 0x81 && p[i + 2] == 0xa0)
+                || (p[i] == 0xef && p[i + 1] == 0xbb && p[i + 2] == 0xbf)))
+        {
+            i += 2;
+            continue;
+        }
+
+        p[n++] = p[i];
+    }
+
+    return n;
 }
 
 
@@ -477,29 +575,43 @@ ngx_egov_anon_has_email(const u_char *p, size_t len)
 
 
 /*
- * A run of NGX_EGOV_ANON_DIGITS digits, single spaces, dashes, dots or
- * parentheses allowed between them ("+968 9123-4567", "(968) 91234567");
- * a date "2024-11-24" alone is not one.
+ * A run of NGX_EGOV_ANON_DIGITS digits, up to three spaces, dashes, dots,
+ * slashes or parentheses between them ("+968 9123 - 4567", "(968)
+ * 91234567"); Arabic-Indic digits count as digits.  A date alone
+ * ("2024-11-24": a year, a month, a day) is not one.
  */
+
+#define NGX_EGOV_ANON_SEPARATORS  3
 
 static int
 ngx_egov_anon_has_digits(const u_char *p, size_t len)
 {
-    int     sep;
-    size_t  i, digits, groups, group[3];
+    size_t  i, w, digits, groups, sep, group[3], value[3];
     u_char  c;
 
     digits = 0;
     groups = 0;
     sep = 0;
 
-    for (i = 0; i <= len; i++) {
+    for (i = 0; i <= len; i += w) {
         c = (i < len) ? p[i] : '\0';
+        w = 1;
+
+        /* U+0660..0669 and U+06F0..06F9: the digit's value */
+
+        if (i + 1 < len
+            && ((c == 0xd9 && p[i + 1] >= 0xa0 && p[i + 1] <= 0xa9)
+                || (c == 0xdb && p[i + 1] >= 0xb0 && p[i + 1] <= 0xb9)))
+        {
+            c = (u_char) ('0' + (p[i + 1] & 0x0f));
+            w = 2;
+        }
 
         if (c >= '0' && c <= '9') {
             if (digits == 0 || sep) {
                 if (groups < 3) {
                     group[groups] = 0;
+                    value[groups] = 0;
                 }
 
                 groups++;
@@ -507,6 +619,7 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
 
             if (groups <= 3) {
                 group[groups - 1]++;
+                value[groups - 1] = value[groups - 1] * 10 + (c - '0');
             }
 
             digits++;
@@ -514,10 +627,11 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
             continue;
         }
 
-        if (digits && !sep
-            && (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'))
+        if (digits && sep < NGX_EGOV_ANON_SEPARATORS
+            && (c == ' ' || c == '-' || c == '.' || c == '/' || c == '('
+                || c == ')'))
         {
-            sep = 1;
+            sep++;
             continue;
         }
 
@@ -525,7 +639,8 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
 
         if (digits >= NGX_EGOV_ANON_DIGITS
             && !(groups == 3 && group[0] == 4 && group[1] == 2
-                 && group[2] == 2))
+                 && group[2] == 2 && value[1] >= 1 && value[1] <= 12
+                 && value[2] >= 1 && value[2] <= 31))
         {
             return 1;
         }
@@ -536,6 +651,161 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
     }
 
     return 0;
+}
+
+
+/*
+ * Words of the text (between spaces and punctuation that no address or
+ * token holds): an IP address, or a token (a JWT, a long random string)
+ */
+
+static int
+ngx_egov_anon_has_token(const u_char *p, size_t len)
+{
+    size_t  i, start;
+    u_char  c;
+
+    start = 0;
+
+    for (i = 0; i <= len; i++) {
+        c = (i < len) ? p[i] : ' ';
+
+        if (c > ' ' && c != '/' && c != '=' && c != '&' && c != ','
+            && c != ';' && c != '"' && c != '\'' && c != '(' && c != ')'
+            && c != '<' && c != '>' && c != '[' && c != ']' && c != '?')
+        {
+            continue;
+        }
+
+        if (i > start
+            && (ngx_egov_anon_is_address(p + start, i - start)
+                || ngx_egov_anon_is_secret(p + start, i - start)))
+        {
+            return 1;
+        }
+
+        start = i + 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * "10.1.2.3" (with a port or not); an IPv6 address: hex digits and
+ * colons with "::" or at least three colons, perhaps a zone ("%eth0") or
+ * an IPv4 end ("::ffff:10.1.2.3")
+ */
+
+static int
+ngx_egov_anon_is_address(const u_char *p, size_t len)
+{
+    size_t  i, colons, dots, run, hex;
+    int     double_colon;
+    u_char  c;
+
+    /* IPv4: four groups of 1 to 3 digits */
+
+    dots = 0;
+    run = 0;
+
+    for (i = 0; i < len; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9' && run < 3) {
+            run++;
+            continue;
+        }
+
+        if (c == '.' && run && dots < 3) {
+            dots++;
+            run = 0;
+            continue;
+        }
+
+        break;
+    }
+
+    if (dots == 3 && run && (i == len || p[i] == ':')) {
+        return 1;
+    }
+
+    /* IPv6 */
+
+    colons = 0;
+    hex = 0;
+    double_colon = 0;
+
+    for (i = 0; i < len && p[i] != '%'; i++) {
+        c = p[i];
+
+        if (c == ':') {
+            colons++;
+            double_colon |= (i && p[i - 1] == ':');
+            continue;
+        }
+
+        if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            || c == '.')
+        {
+            hex += (c != '.');
+            continue;
+        }
+
+        return 0;
+    }
+
+    return hex && (double_colon || colons >= 3);
+}
+
+
+/*
+ * A JSON Web Token ("eyJ" and two dots), or NGX_EGOV_ANON_SECRET_LEN or
+ * more characters of base64url with digits, capitals and small letters
+ * mixed: no word, no slug ("annual-report-2024"), no hex hash (no
+ * capitals) is one
+ */
+
+static int
+ngx_egov_anon_is_secret(const u_char *p, size_t len)
+{
+    size_t  i, dots;
+    u_char  c, kinds;
+
+    if (len > 3 && p[0] == 'e' && p[1] == 'y' && p[2] == 'J') {
+        for (i = 3, dots = 0; i < len; i++) {
+            dots += (p[i] == '.');
+        }
+
+        if (dots == 2) {
+            return 1;
+        }
+    }
+
+    if (len < NGX_EGOV_ANON_SECRET_LEN) {
+        return 0;
+    }
+
+    kinds = 0;
+
+    for (i = 0; i < len; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9') {
+            kinds |= 1;
+
+        } else if (c >= 'A' && c <= 'Z') {
+            kinds |= 2;
+
+        } else if (c >= 'a' && c <= 'z') {
+            kinds |= 4;
+
+        } else if (c != '-' && c != '_' && c != '.' && c != '~') {
+            return 0;
+        }
+    }
+
+    return kinds == 7;
 }
 
 

@@ -96,6 +96,48 @@ main(void)
     char   *big;
     size_t  i;
 
+    /* addresses, numbers written otherwise, other scripts, tokens */
+    ok(query_is("q=2001:db8:1234:5678::42&a=1", "q=[redacted]&a=1"),
+       "query: an IPv6 address");
+    ok(query_is("host=10.1.2.3", "host=[redacted]")
+       && query_is("to=10.1.2.3:8080", "to=[redacted]")
+       && path_is("/x/10.1.2.3/", "/x/[redacted]/"),
+       "an IPv4 address (with a port, in a path)");
+    ok(query_is("at=fe80::1%25eth0", "at=[redacted]"),
+       "an IPv6 address with a zone");
+    ok(query_is("q=%2B968%209123%20-%204567", "q=[redacted]")
+       && query_is("q=9123+-+4567", "q=[redacted]"),
+       "a phone number with spaced dashes");
+    ok(query_is("q=9912%2034%2056", "q=[redacted]"),
+       "four, two and two digits that are no date");
+    ok(query_is("q=%D9%A9%D9%A1%D9%A2%D9%A3%D9%A4%D9%A5%D9%A6%D9%A7",
+                "q=[redacted]")
+       && path_is("/x/%D9%A9%D9%A1%D9%A2%D9%A3%D9%A4%D9%A5%D9%A6%D9%A7",
+                  "/x/[redacted]"),
+       "Arabic-Indic digits");
+    ok(query_is("q=9123%E2%80%8B4567", "q=[redacted]"),
+       "digits split by a zero-width space");
+    ok(query_is("%D8%A7%D9%84%D8%A7%D8%B3%D9%85=%D8%A3%D8%AD%D9%85%D8%AF",
+                "%D8%A7%D9%84%D8%A7%D8%B3%D9%85=[redacted]"),
+       "a name in Arabic: its value goes");
+    ok(query_is("jwt=abc&ticket=ST-1&sig=x", "jwt=[redacted]&ticket=[redacted]"
+                "&sig=[redacted]"), "token names");
+    ok(path_is("/reset/eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl",
+               "/reset/[redacted]"), "a JWT in a path");
+    ok(query_is("r=Zx9Kq2LmN8pQ4rS7tU1vW3xY5zA6bC0dE", "r=[redacted]"),
+       "a long random token under any name");
+    ok(query_is("e=alice%25252540example.com", "e=[redacted]"),
+       "an address encoded three times");
+    ok(query_is("e=alice%EF%BC%A0example.com", "e=[redacted]"),
+       "an address with a full-width at");
+    ok(query_is("v=1.2.3&t=12:30:45&d=2024-11-24&n=std::vector&page=2",
+                "v=1.2.3&t=12:30:45&d=2024-11-24&n=std::vector&page=2")
+       && path_is("/annual-report-2024-final-version-for-citizens",
+                  "/annual-report-2024-final-version-for-citizens")
+       && path_is("/static/app.3f9a8b7c9d0e1f2a3b4c5d6e7f8a9b0c.js",
+                  "/static/app.3f9a8b7c9d0e1f2a3b4c5d6e7f8a9b0c.js"),
+       "versions, times, dates, words, slugs and hashes stay");
+
     /* paths */
     ok(path_is("/users/me@example.com/profile", "/users/[redacted]/profile"),
        "path: an e-mail address in a segment");
