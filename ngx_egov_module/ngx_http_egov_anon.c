@@ -817,6 +817,7 @@ ngx_http_egov_anon_compute(ngx_http_egov_anon_loc_conf_t *alcf,
 {
     int                         rc;
     u_char                      data[17], mac[EVP_MAX_MD_SIZE];
+    ngx_uint_t                  bits;
     ngx_http_egov_anon_keys_t  *keys;
 
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_ANON_ADDRESSES);
@@ -858,8 +859,20 @@ ngx_http_egov_anon_compute(ngx_http_egov_anon_loc_conf_t *alcf,
         break;
 
     default: /* NGX_HTTP_EGOV_ANON_TRUNCATE */
-        ngx_egov_cidr_mask(addr, (addr->family == AF_INET) ? alcf->v4
-                                                           : alcf->v6);
+        bits = (addr->family == AF_INET) ? alcf->v4 : alcf->v6;
+
+        /*
+         * 6to4 (2002::/16) carries the client's IPv4 address in its next
+         * 32 bits: that address is cut as IPv4 addresses are
+         */
+
+        if (addr->family == AF_INET6
+            && addr->addr[0] == 0x20 && addr->addr[1] == 0x02)
+        {
+            bits = ngx_min(bits, 16 + alcf->v4);
+        }
+
+        ngx_egov_cidr_mask(addr, bits);
         addr->prefix = (addr->family == AF_INET) ? 32 : 128;
     }
 

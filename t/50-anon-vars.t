@@ -135,6 +135,11 @@ is(common($p1, $p3), common('127.0.0.5', '127.9.0.5'),
                          . 'unknown,garbage<script>, ::ffff:192.0.2.1, 10.0.0.0/8']]);
 is($f[1], '203.0.113.0, 198.51.100.0, 2001:db8::, -, -, 192.0.2.0, -',
    'X-Forwarded-For: each address truncated, the rest "-"');
+# 6to4 carries an IPv4 address after 2002: cut as an IPv4 address is
+@f = fields(uri => '/', client_addr => '127.0.0.9',
+            headers => [['X-Forwarded-For', '2002:c000:024d::1, 2001:db8:1:2::3']]);
+is($f[1], '2002:c000:200::, 2001:db8:1::',
+   'X-Forwarded-For: a 6to4 address keeps 24 bits of its IPv4 address, as IPv4 addresses do');
 @f = fields(uri => '/', client_addr => '127.0.0.9',
             headers => [['X-Forwarded-For', '203.0.113.7'],
                         ['X-Forwarded-For', '198.51.100.1']]);
