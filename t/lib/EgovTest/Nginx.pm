@@ -268,8 +268,13 @@ sub start {
     my ($rc, $out) = $self->run_nginx();
     die "nginx failed to start:\n$out" if $rc != 0;
 
-    # wait until it accepts connections
+    # wait until it accepts connections, and until its workers are there:
+    # a test that holds or signals them must find them (on a loaded
+    # machine they come a moment after the master listens)
     $self->wait_listening;
+    my $want = $c{workers} || $self->{workers} || 1;
+    my $deadline = time + 10;
+    sleep 0.02 while time < $deadline && $self->worker_pids < $want;
     $self->{running} = 1;
     $self->hup_cycle if $ENV{EGOV_HUP} && !$self->{no_hup};
     return 1;
