@@ -384,7 +384,7 @@ ngx_http_egov_sig_ua_match(ngx_http_request_t *r, ngx_http_egov_sigset_t *set,
 
         *gave_up = (rc == NGX_BUSY);
 
-        if (rc == NGX_OK || rc == NGX_BUSY) {
+        if (rc == NGX_OK || *gave_up) {
             return (ngx_int_t) i;
         }
     }

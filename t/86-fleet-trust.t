@@ -382,16 +382,17 @@ like(substr($a->error_log, $mark), qr/a reply larger than max_reply \(262144 byt
      '... the link closed saying why');
 ok(fleet_up($a, $b), 'the links come back');
 
-# an array whose elements would take more than the bound (HGETALL of a
-# hash of 20,000 fields: 40,000 elements)
-$redis->command('HSET', 't86:big', map { ("f$_", 'v') } 1 .. 20_000);
+# an array whose elements together would take more than the bound, each
+# of them and the array itself well under it (HGETALL of a hash of 2,000
+# fields of 200 bytes: 4,000 elements, about 600 KB as replies)
+$redis->command('HSET', 't86:big', map { ("f$_", 'v' x 200) } 1 .. 2_000);
 $too0 = counter($a, 'redis_replies_too_large');
 my $s = $redis->client;
 $redis->command('RENAME', 't86:entries', 't86:entries-saved');
 $redis->command('RENAME', 't86:big', 't86:entries');
 $a->reload;
 ok(wait_until(sub { counter($a, 'redis_replies_too_large') > $too0 }, 5),
-   'a reply of 40,000 elements over the bound is refused too');
+   'a reply of 4,000 small elements, over the bound together, is refused too');
 # one atomic RENAME (over the big hash)
 $redis->command('RENAME', 't86:entries-saved', 't86:entries');
 ok(fleet_up($a, $b), 'back once the hash is sane');
