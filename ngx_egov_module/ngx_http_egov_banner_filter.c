@@ -14,9 +14,8 @@
  */
 
 
-#include "ngx_http_egov_consent.h"
+#include "ngx_http_egov_page_map.h"
 #include "ngx_egov_body_find.h"
-#include "ngx_egov_html_scan.h"
 
 #define NGX_HTTP_EGOV_HOLD_MAX  8
 
@@ -56,23 +55,17 @@
 #define NGX_HTTP_EGOV_BUFFERED    0x08
 
 typedef struct {
-    ngx_uint_t                  used;
-    dev_t                       dev;
-    ino_t                       ino;
-    off_t                       size;
-    time_t                      mtime;
-    long                        mtime_ns;
-    time_t                      ctime;       /* nobody can set it back */
-    long                        ctime_ns;
-    off_t                       file_last;   /* the range sent ends here */
-    off_t                       file_pos;    /* ... and starts here */
-    size_t                      follow_len;  /* bytes from "</body" on */
-    u_char                      follow[NGX_HTTP_EGOV_FOLLOW_MAX];
-    u_char                     *page;        /* the whole range, */
-    size_t                      page_len;    /* or 0 */
-    size_t                      page_cap;
-    ngx_uint_t                  refs;        /* responses sending it */
-    unsigned                    own:1;       /* a request's, not cached */
+    ngx_uint_t                    used;
+    ngx_http_egov_file_version_t  version;
+    off_t                         file_last;   /* the range sent ends here */
+    off_t                         file_pos;    /* ... and starts here */
+    size_t                        follow_len;  /* bytes from "</body" on */
+    u_char                        follow[NGX_HTTP_EGOV_FOLLOW_MAX];
+    u_char                       *page;        /* the whole range, */
+    size_t                        page_len;    /* or 0 */
+    size_t                        page_cap;
+    ngx_uint_t                    refs;        /* responses sending it */
+    unsigned                      own:1;       /* a request's, not cached */
 } ngx_http_egov_page_end_t;
 
 
@@ -90,11 +83,14 @@ typedef struct {
     ngx_buf_t                  *waiting;     /* a page's end being read */
     u_char                     *tail;        /* ... into this */
     ngx_file_info_t             fi;          /* ... of this version */
+    ngx_http_egov_page_map_t   *map;         /* the page recorded */
     unsigned                    inserted:1;
     unsigned                    reading:1;
     unsigned                    scan:1;      /* the whole page is read */
     unsigned                    markup:1;    /* marked tags rewritten */
     unsigned                    html_lang:1; /* <html lang> looked for */
+    unsigned                    need_memory:1;
+    unsigned                    decided:1;   /* ... or its map is sent */
 } ngx_http_egov_banner_filter_t;
 
 
@@ -148,6 +144,16 @@ static ssize_t ngx_http_egov_banner_read_end(ngx_http_request_t *r,
 static void ngx_http_egov_banner_cork(ngx_http_request_t *r);
 static ngx_int_t ngx_http_egov_banner_pass(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
+static void ngx_http_egov_banner_record(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b);
+static ngx_int_t ngx_http_egov_banner_replay(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_http_egov_page_map_t *map,
+    ngx_chain_t **in);
+static ngx_int_t ngx_http_egov_banner_nonce(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_uint_t pending,
+    ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_banner_bytes(ngx_http_request_t *r,
+    const u_char *p, const u_char *end, ngx_chain_t ***last);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
@@ -230,7 +236,9 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
      */
 
     if (f->scan) {
-        r->filter_need_in_memory = 1;
+        /* the page in memory, unless it goes from its map: decided by
+           ngx_http_egov_banner_early, before nginx reads a file */
+        f->need_memory = 1;
         f->remaining = -1;
 
     } else {
@@ -262,6 +270,13 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     f = ctx->filter;
+
+    if (f->need_memory && !f->decided) {
+        /* "config" places ngx_http_egov_page_map_module's filter first */
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "egov consent: the page map's filter did not run");
+        return NGX_ERROR;
+    }
 
     if (f->waiting) {
         if (in) {
@@ -296,6 +311,10 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     for (cl = in; cl; cl = cl->next) {
         last_buf = cl->buf->last_buf;
+
+        if (f->map) {
+            ngx_http_egov_banner_record(r, f, cl->buf);
+        }
 
         rc = f->scan
              ? ngx_http_egov_banner_rewrite(r, f, cl->buf, &last)
@@ -373,6 +392,267 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     return rc;
 }
 
+
+
+/*
+ * Before nginx reads a page's file (ngx_http_egov_page_map_module's
+ * filter, first of the response's body): a static page whose map is known
+ * goes out from it, else the page is read into memory for the filter to
+ * scan, and, when it is a static file, recorded for the next requests
+ */
+
+ngx_int_t
+ngx_http_egov_banner_early(ngx_http_request_t *r, ngx_chain_t **in)
+{
+    ngx_int_t                          rc;
+    ngx_http_egov_page_map_t          *map;
+    ngx_http_egov_consent_ctx_t       *ctx;
+    ngx_http_egov_banner_filter_t     *f;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_egov_consent_module);
+
+    if (ctx == NULL || ctx->filter == NULL) {
+        return NGX_OK;
+    }
+
+    f = ctx->filter;
+
+    if (!f->need_memory || f->decided) {
+        return NGX_OK;
+    }
+
+    f->decided = 1;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    map = NULL;
+    rc = clcf->page_map ? ngx_http_egov_page_map_get(r, *in, &map)
+                        : NGX_DECLINED;
+
+    if (rc == NGX_OK) {
+        return ngx_http_egov_banner_replay(r, f, map, in);
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    f->map = map;
+    r->filter_need_in_memory = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The page from its map, as ngx_http_egov_banner_rewrite would have made
+ * it of the file's bytes: the places this request does not look for are
+ * left as the page has them.  The file's buffer is not sent.
+ */
+
+static ngx_int_t
+ngx_http_egov_banner_replay(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_http_egov_page_map_t *map,
+    ngx_chain_t **in)
+{
+    size_t                       i, n;
+    ngx_buf_t                   *b;
+    ngx_uint_t                   k;
+    ngx_chain_t                 *out, **last;
+    const u_char                *page, *seg;
+    ngx_egov_html_piece_t        pieces[NGX_EGOV_HTML_PIECES_MAX + 1];
+    ngx_http_egov_page_place_t  *pl;
+
+    out = NULL;
+    last = &out;
+    page = map->page;
+    seg = page;
+
+    for (k = 0; k < map->nplaces; k++) {
+        pl = &map->places[k];
+
+        switch (pl->kind) {
+
+        case NGX_EGOV_HTML_BODY:
+            if (f->inserted) {
+                continue;
+            }
+
+            if (ngx_http_egov_banner_bytes(r, seg, page + pl->lt, &last)
+                != NGX_OK
+                || ngx_http_egov_banner_insert(r, f, &last) != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            seg = page + pl->lt;
+            continue;
+
+        case NGX_EGOV_HTML_NONCE:
+            break;
+
+        default: /* NGX_EGOV_HTML_TAG */
+
+            if (pl->tag == NGX_EGOV_TAG_HTML) {
+                if (f->html_lang) {
+                    ngx_http_egov_banner_html_lang(r, f, page + pl->lt,
+                                                   pl->gt + 1 - pl->lt);
+                }
+
+                continue;
+            }
+
+            if (!f->markup) {
+                if (!pl->nonce) {
+                    continue;
+                }
+
+                break;    /* a nonce's place, as without markup */
+            }
+
+            if (ngx_http_egov_banner_bytes(r, seg, page + pl->lt, &last)
+                != NGX_OK
+                || ngx_http_egov_markup_tag(r, page + pl->lt,
+                                            pl->gt + 1 - pl->lt,
+                                            pl->foreign, &f->nonce_attr,
+                                            pieces, &n)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            for (i = 0; i < n; i++) {
+                if (ngx_http_egov_banner_bytes(r, pieces[i].data,
+                                               pieces[i].data + pieces[i].len,
+                                               &last)
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+            }
+
+            seg = page + pl->gt + 1;
+            continue;
+        }
+
+        /* a nonce before the ">" */
+
+        if (f->nonce_attr.len == 0) {
+            continue;
+        }
+
+        if (ngx_http_egov_banner_bytes(r, seg, page + pl->gt, &last)
+            != NGX_OK
+            || ngx_http_egov_banner_nonce(r, f, pl->pending, &last) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        seg = page + pl->gt;
+    }
+
+    if (ngx_http_egov_banner_bytes(r, seg, page + map->len, &last)
+        != NGX_OK
+        || (!f->inserted && ngx_http_egov_banner_insert(r, f, &last)
+                            != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    /* the file's buffer stays here, its last_buf goes on in the last one */
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+    b->sync = 1;
+
+    if (ngx_http_egov_banner_pass(r, b, &last) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    (*in)->buf->file_pos = (*in)->buf->file_last;
+
+    /* the consent filter lets it all pass */
+
+    f->scan = 0;
+    f->inserted = 1;
+    f->html_lang = 0;
+
+    *in = out;
+
+    return NGX_OK;
+}
+
+
+/* a nonce's attribute; after "name=", an empty value first */
+
+static ngx_int_t
+ngx_http_egov_banner_nonce(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_uint_t pending,
+    ngx_chain_t ***last)
+{
+    static u_char  empty[] = "\"\"";
+
+    if (pending
+        && ngx_http_egov_banner_bytes(r, empty, empty + 2, last) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_egov_banner_bytes(r, f->nonce_attr.data,
+                                      f->nonce_attr.data + f->nonce_attr.len,
+                                      last);
+}
+
+
+/* a read-only view of [p, end), when not empty */
+
+static ngx_int_t
+ngx_http_egov_banner_bytes(ngx_http_request_t *r, const u_char *p,
+    const u_char *end, ngx_chain_t ***last)
+{
+    ngx_buf_t  *b;
+
+    if (p == end) {
+        return NGX_OK;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = (u_char *) p;
+    b->last = (u_char *) end;
+    b->memory = 1;
+
+    return ngx_http_egov_banner_pass(r, b, last);
+}
+
+
+/* a static page's bytes, recorded as they pass for its map */
+
+static void
+ngx_http_egov_banner_record(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b)
+{
+    if (ngx_buf_in_memory(b)) {
+        ngx_http_egov_page_map_add(f->map, b->pos, b->last - b->pos);
+
+    } else if (ngx_buf_size(b)) {
+        f->map->failed = 1;
+    }
+
+    if (b->last_buf) {
+        ngx_http_egov_page_map_done(r, f->map);
+        f->map = NULL;
+    }
+}
 
 
 /*
@@ -1305,13 +1585,14 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b,
     ngx_http_egov_page_end_t **end)
 {
-    int                        partial;
-    u_char                    *p, *from;
-    off_t                      range, size, start;
-    ssize_t                    n;
-    ngx_uint_t                 i;
-    ngx_file_info_t            fi;
-    ngx_http_egov_page_end_t  *pe;
+    int                            partial;
+    u_char                        *p, *from;
+    off_t                          range, size, start;
+    ssize_t                        n;
+    ngx_uint_t                     i;
+    ngx_file_info_t                fi;
+    ngx_http_egov_page_end_t      *pe;
+    ngx_http_egov_file_version_t   version;
 
     /*
      * The version is what the file was before it was read: read first, a
@@ -1332,15 +1613,10 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
     i = (ngx_uint_t) ((fi.st_ino ^ fi.st_dev) % NGX_HTTP_EGOV_PAGE_ENDS);
     pe = &ngx_http_egov_page_ends[i];
 
+    ngx_http_egov_file_version(&fi, &version);
+
     if (!f->reading
-        && pe->used && pe->dev == fi.st_dev && pe->ino == fi.st_ino
-        && pe->size == ngx_file_size(&fi)
-        && pe->mtime == ngx_file_mtime(&fi)
-        && pe->ctime == fi.st_ctime
-#if (NGX_LINUX)
-        && pe->mtime_ns == fi.st_mtim.tv_nsec
-        && pe->ctime_ns == fi.st_ctim.tv_nsec
-#endif
+        && pe->used && ngx_http_egov_file_version_eq(&pe->version, &version)
         && pe->file_last == b->file_last
         && (pe->page_len == 0 || pe->file_pos == b->file_pos))
     {
@@ -1391,15 +1667,7 @@ ngx_http_egov_banner_page_end(ngx_http_request_t *r,
     }
 
     pe->used = 1;
-    pe->dev = fi.st_dev;
-    pe->ino = fi.st_ino;
-    pe->size = ngx_file_size(&fi);
-    pe->mtime = ngx_file_mtime(&fi);
-    pe->ctime = fi.st_ctime;
-#if (NGX_LINUX)
-    pe->mtime_ns = fi.st_mtim.tv_nsec;
-    pe->ctime_ns = fi.st_ctim.tv_nsec;
-#endif
+    pe->version = version;
     pe->file_last = b->file_last;
     pe->file_pos = b->file_pos;
     pe->follow_len = (f->tail + size) - p;

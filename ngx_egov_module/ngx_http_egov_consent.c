@@ -227,6 +227,13 @@ static ngx_command_t  ngx_http_egov_consent_commands[] = {
       offsetof(ngx_http_egov_consent_loc_conf_t, markup),
       NULL },
 
+    { ngx_string("egov_consent_page_map"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_egov_consent_loc_conf_t, page_map),
+      NULL },
+
     { ngx_string("egov_consent_banner"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_egov_consent_file,
@@ -1270,6 +1277,7 @@ ngx_http_egov_consent_create_loc_conf(ngx_conf_t *cf)
     conf->lang = NGX_CONF_UNSET;
     conf->nonce_inject = NGX_CONF_UNSET;
     conf->markup = NGX_CONF_UNSET;
+    conf->page_map = NGX_CONF_UNSET;
     conf->banner_file = NGX_CONF_UNSET_PTR;
     conf->proof_log = NGX_CONF_UNSET_PTR;
 
@@ -1313,6 +1321,7 @@ ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_str_value(conf->path, prev->path, "/.egov/consent");
     ngx_conf_merge_value(conf->nonce_inject, prev->nonce_inject, 0);
     ngx_conf_merge_value(conf->markup, prev->markup, 0);
+    ngx_conf_merge_value(conf->page_map, prev->page_map, 1);
     ngx_conf_merge_ptr_value(conf->banner_file, prev->banner_file, NULL);
     if (conf->proof_log == NGX_CONF_UNSET_PTR) {
         conf->proof_log = prev->proof_log;

@@ -88,6 +88,7 @@ typedef struct {
     ngx_str_t                   cookie_domain; /* "": host-only */
     ngx_uint_t                  mode;        /* opt-in, notice */
     ngx_flag_t                  markup;      /* egov_consent_markup */
+    ngx_flag_t                  page_map;    /* egov_consent_page_map */
 } ngx_http_egov_consent_loc_conf_t;
 
 

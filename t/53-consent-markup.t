@@ -37,6 +37,7 @@ my $long = '<script data-egov-consent="marketing" src="/m.js" data-x="'
 $n->write_file('html/long.html', "<p>a</p>$long<p>b</p>\n");
 my $splits = join '', map {
     "    location /s$_/ { alias html/; sendfile off; output_buffers 1 $_; "
+    . "egov_consent_page_map off; "
     . "egov_csp_nonce_inject on; }\n"
 } 3 .. 40, '64k';
 $n->write_file('html/early.html', "abcdefg<html><body><p>hi</p></body></html>\n");
@@ -51,9 +52,12 @@ $n->start(http_config => <<'END', config => $splits . <<'END2');
 END
     location / { }
     location /nonce/ { alias html/; egov_csp_nonce_inject on; }
-    location /b7/ { alias html/; sendfile off; output_buffers 1 7; }
-    location /b13/ { alias html/; sendfile off; output_buffers 1 13; }
-    location /b4k/ { alias html/; sendfile off; output_buffers 1 4k; }
+    location /b7/ { alias html/; sendfile off; output_buffers 1 7;
+                     egov_consent_page_map off; }
+    location /b13/ { alias html/; sendfile off; output_buffers 1 13;
+                     egov_consent_page_map off; }
+    location /b4k/ { alias html/; sendfile off; output_buffers 1 4k;
+                     egov_consent_page_map off; }
     location /off/ { alias html/; egov_consent_markup off; }
     location = /status { egov_status; egov_consent off; }
 END2
@@ -277,6 +281,9 @@ for my $file ('early.html', 'marked.html', 'p.html') {
         $norm->($n->request(uri => "/s$_/$file")->body) ne $ref
     } 3 .. 40;
     is("@bad", '', "$file read in buffers of 3 to 40 bytes: the same page each time");
+    my @map = map { $norm->($n->request(uri => "/nonce/$file")->body) } 1 .. 2;
+    $_ =~ s{/nonce/}{/S/}g for @map;
+    is_deeply(\@map, [$ref, $ref], "$file recorded, then sent from its map: the same page");
 }
 
 $n->stop;

@@ -1,0 +1,395 @@
+
+/*
+ * A static page's map.  With nonces or markup gating, the consent filter
+ * must read every byte of a page: a file would be read into memory and
+ * scanned on every request.  For a static file, the map keeps, per worker
+ * and per version of the file, the page's bytes and the places where the
+ * filter changes it (nonces, marked tags, "</body", "<html>"), found once
+ * by reading the page whole with every kind of place looked for.  A later
+ * request for that version goes out from the map
+ * (ngx_http_egov_banner_early): views of the page's bytes between the
+ * places, and at each place what this visitor gets, before nginx reads the
+ * file (this module's filter comes before nginx's copy filter).
+ *
+ * A page is recorded as it passes the consent filter the first time:
+ * its bytes are kept as they come, read into memory by nginx (with its
+ * aio), and scanned once at the end.  The version is taken before the
+ * bytes are read, so a change during the read costs one more recording,
+ * never a stale page kept.  At most NGX_HTTP_EGOV_MAPS pages of up to
+ * NGX_HTTP_EGOV_MAP_PAGE_MAX bytes a worker; a page in use is never
+ * replaced (another version is then scanned on each request until it is
+ * free).
+ */
+
+
+#include "ngx_http_egov_page_map.h"
+
+
+#define NGX_HTTP_EGOV_MAPS            32
+#define NGX_HTTP_EGOV_MAP_PAGE_MAX    (256 * 1024)
+#define NGX_HTTP_EGOV_MAP_PLACES_MAX  2048
+
+#define NGX_HTTP_EGOV_MAP_FLAGS  (NGX_EGOV_HTML_F_BODY|NGX_EGOV_HTML_F_GATE \
+                                  |NGX_EGOV_HTML_F_HTML|NGX_EGOV_HTML_F_NONCE)
+
+
+static ngx_int_t ngx_http_egov_page_map_hold(ngx_http_request_t *r,
+    ngx_http_egov_page_map_t *map);
+static void ngx_http_egov_page_map_release(void *data);
+static ngx_int_t ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_egov_page_map_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_egov_page_map_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
+static ngx_http_module_t  ngx_http_egov_page_map_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_egov_page_map_init,           /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+/* placed after ngx_http_copy_filter_module: see "config" */
+
+ngx_module_t  ngx_http_egov_page_map_module = {
+    NGX_MODULE_V1,
+    &ngx_http_egov_page_map_module_ctx,    /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
+
+/* process memory, made in the worker: nothing of a cycle */
+static ngx_http_egov_page_map_t  ngx_http_egov_page_maps[NGX_HTTP_EGOV_MAPS];
+
+
+void
+ngx_http_egov_file_version(ngx_file_info_t *fi,
+    ngx_http_egov_file_version_t *v)
+{
+    v->dev = fi->st_dev;
+    v->ino = fi->st_ino;
+    v->size = ngx_file_size(fi);
+    v->mtime = ngx_file_mtime(fi);
+    v->ctime = fi->st_ctime;
+#if (NGX_LINUX)
+    v->mtime_ns = fi->st_mtim.tv_nsec;
+    v->ctime_ns = fi->st_ctim.tv_nsec;
+#else
+    v->mtime_ns = 0;
+    v->ctime_ns = 0;
+#endif
+}
+
+
+ngx_uint_t
+ngx_http_egov_file_version_eq(ngx_http_egov_file_version_t *a,
+    ngx_http_egov_file_version_t *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size
+           && a->mtime == b->mtime && a->mtime_ns == b->mtime_ns
+           && a->ctime == b->ctime && a->ctime_ns == b->ctime_ns;
+}
+
+
+/*
+ * The map of the page in "in", when it is a whole static file that no
+ * other filter reads: NGX_OK, a map to send from (held until the request
+ * ends); NGX_DECLINED, none, and *map, when not NULL, is to be recorded
+ * as the page is read (held too).
+ */
+
+ngx_int_t
+ngx_http_egov_page_map_get(ngx_http_request_t *r, ngx_chain_t *in,
+    ngx_http_egov_page_map_t **map)
+{
+    ngx_buf_t                     *b;
+    ngx_file_info_t                fi;
+    ngx_http_egov_page_map_t      *m;
+    ngx_http_egov_file_version_t   v;
+
+    *map = NULL;
+
+    /* a filter that changes the page (sub_filter, ssi, charset) reads it */
+
+    if (in == NULL || in->next != NULL
+        || r->filter_need_in_memory || r->main_filter_need_in_memory
+        || r->filter_need_temporary)
+    {
+        return NGX_DECLINED;
+    }
+
+    b = in->buf;
+
+    if (!b->in_file || ngx_buf_in_memory(b) || b->file == NULL
+        || !b->last_buf || b->file_pos != 0 || b->file_last <= 0
+        || b->file_last > NGX_HTTP_EGOV_MAP_PAGE_MAX)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_fd_info(b->file->fd, &fi) == NGX_FILE_ERROR) {
+        return NGX_DECLINED;    /* the page is read, and that says why */
+    }
+
+    ngx_http_egov_file_version(&fi, &v);
+
+    if (v.size != b->file_last) {
+        return NGX_DECLINED;
+    }
+
+    m = &ngx_http_egov_page_maps[(v.ino ^ v.dev) % NGX_HTTP_EGOV_MAPS];
+
+    if (m->used && ngx_http_egov_file_version_eq(&m->version, &v)) {
+        if (ngx_http_egov_page_map_hold(r, m) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "egov consent: \"%V\" sent from its map",
+                       &b->file->name);
+
+        *map = m;
+        return NGX_OK;
+    }
+
+    if (m->refs) {
+        /* sent or recorded for another request: this one scans */
+        return NGX_DECLINED;
+    }
+
+    if (m->cap < (size_t) v.size) {
+        if (m->page) {
+            ngx_free(m->page);
+        }
+
+        m->cap = 0;
+        m->page = ngx_alloc((size_t) v.size, r->connection->log);
+        if (m->page == NULL) {
+            return NGX_DECLINED;
+        }
+
+        m->cap = (size_t) v.size;
+    }
+
+    m->version = v;
+    m->len = 0;
+    m->nplaces = 0;
+    m->used = 0;
+    m->failed = 0;
+    m->recording = 1;
+
+    if (ngx_http_egov_page_map_hold(r, m) != NGX_OK) {
+        m->recording = 0;
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "egov consent: \"%V\" recorded as it is read",
+                   &b->file->name);
+
+    *map = m;
+
+    return NGX_DECLINED;
+}
+
+
+/* the page's bytes as they pass the consent filter, in order */
+
+void
+ngx_http_egov_page_map_add(ngx_http_egov_page_map_t *map, const u_char *p,
+    size_t len)
+{
+    if (map->failed || len > map->cap - map->len) {
+        map->failed = 1;
+        return;
+    }
+
+    ngx_memcpy(map->page + map->len, p, len);
+    map->len += len;
+}
+
+
+/* the page's end: whole, its places found, it may be sent from memory */
+
+void
+ngx_http_egov_page_map_done(ngx_http_request_t *r,
+    ngx_http_egov_page_map_t *map)
+{
+    map->recording = 0;
+
+    if (map->failed || map->len != (size_t) map->version.size
+        || ngx_http_egov_page_map_scan(map, r->connection->log) != NGX_OK)
+    {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "egov consent: page not recorded");
+        return;
+    }
+
+    map->used = 1;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "egov consent: page recorded: %uz bytes, %ui places",
+                   map->len, map->nplaces);
+}
+
+
+static ngx_int_t
+ngx_http_egov_page_map_hold(ngx_http_request_t *r,
+    ngx_http_egov_page_map_t *map)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    map->refs++;
+    cln->handler = ngx_http_egov_page_map_release;
+    cln->data = map;
+
+    return NGX_OK;
+}
+
+
+/* a request ends; one that ended before the page's end recorded nothing */
+
+static void
+ngx_http_egov_page_map_release(void *data)
+{
+    ngx_http_egov_page_map_t  *map = data;
+
+    map->refs--;
+
+    if (map->recording) {
+        map->recording = 0;
+        map->used = 0;
+    }
+}
+
+
+/*
+ * The page read whole, as the consent filter reads it, with every kind of
+ * place looked for: what a request does not look for is left out when it
+ * is sent.  Looking for more kinds changes no state of the reader, only
+ * what it reports (ngx_egov_html_scan.c): a reported start tag of ours
+ * would otherwise have been a nonce's place, which "nonce" keeps.
+ */
+
+static ngx_int_t
+ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map, ngx_log_t *log)
+{
+    int                          rc;
+    ngx_uint_t                   n;
+    const u_char                *pos, *end, *at;
+    ngx_egov_html_t              h;
+    ngx_http_egov_page_place_t  *pl, *places;
+
+    ngx_egov_html_init(&h);
+
+    pos = map->page;
+    end = map->page + map->len;
+    map->nplaces = 0;
+
+    for ( ;; ) {
+        at = NULL;
+        rc = ngx_egov_html_next(&h, &pos, end, NGX_HTTP_EGOV_MAP_FLAGS, &at);
+
+        if (rc == NGX_EGOV_HTML_END || rc == NGX_EGOV_HTML_PARTIAL) {
+            return NGX_OK;
+        }
+
+        if (at == NULL || (rc == NGX_EGOV_HTML_TAG && h.lt == NULL)) {
+            return NGX_DECLINED;   /* never in one range; not trusted */
+        }
+
+        if (map->nplaces == map->places_cap) {
+            n = map->places_cap ? map->places_cap * 2 : 64;
+
+            if (n > NGX_HTTP_EGOV_MAP_PLACES_MAX) {
+                return NGX_DECLINED;
+            }
+
+            places = ngx_alloc(n * sizeof(ngx_http_egov_page_place_t), log);
+            if (places == NULL) {
+                return NGX_DECLINED;
+            }
+
+            if (map->places) {
+                ngx_memcpy(places, map->places,
+                           map->nplaces * sizeof(ngx_http_egov_page_place_t));
+                ngx_free(map->places);
+            }
+
+            map->places = places;
+            map->places_cap = n;
+        }
+
+        pl = &map->places[map->nplaces++];
+        ngx_memzero(pl, sizeof(ngx_http_egov_page_place_t));
+
+        pl->kind = (uint8_t) rc;
+        pl->pending = h.pending;
+
+        switch (rc) {
+
+        case NGX_EGOV_HTML_BODY:
+            pl->lt = (uint32_t) (at - map->page);
+            break;
+
+        case NGX_EGOV_HTML_NONCE:
+            pl->gt = (uint32_t) (at - map->page);
+            break;
+
+        default: /* NGX_EGOV_HTML_TAG */
+            pl->lt = (uint32_t) (h.lt - map->page);
+            pl->gt = (uint32_t) (at - map->page);
+            pl->tag = h.tag;
+            pl->foreign = h.foreign;
+            pl->nonce = (h.tag == NGX_EGOV_TAG_SCRIPT
+                         || h.tag == NGX_EGOV_TAG_STYLE)
+                        && !h.has_nonce && !h.foreign;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_egov_page_map_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    if (r == r->main && ngx_http_egov_banner_early(r, &in) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}
+
+
+static ngx_int_t
+ngx_http_egov_page_map_init(ngx_conf_t *cf)
+{
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_egov_page_map_body_filter;
+
+    return NGX_OK;
+}

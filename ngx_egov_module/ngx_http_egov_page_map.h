@@ -1,0 +1,73 @@
+
+/*
+ * A static page's map: per worker and per version of its file, the page's
+ * bytes and the places where the consent filter changes it.
+ */
+
+
+#ifndef _NGX_HTTP_EGOV_PAGE_MAP_H_INCLUDED_
+#define _NGX_HTTP_EGOV_PAGE_MAP_H_INCLUDED_
+
+
+#include "ngx_http_egov_consent.h"
+#include "ngx_egov_html_scan.h"
+
+
+/* what a version of a file is: it changes when its bytes may have */
+typedef struct {
+    dev_t                       dev;
+    ino_t                       ino;
+    off_t                       size;
+    time_t                      mtime;
+    long                        mtime_ns;
+    time_t                      ctime;       /* nobody can set it back */
+    long                        ctime_ns;
+} ngx_http_egov_file_version_t;
+
+
+/* a place, found with every kind looked for (NGX_EGOV_HTML_F_*) */
+typedef struct {
+    uint32_t                    lt;          /* TAG, BODY: its "<" */
+    uint32_t                    gt;          /* NONCE, TAG: its ">" */
+    uint8_t                     kind;        /* NGX_EGOV_HTML_NONCE, ... */
+    uint8_t                     tag;         /* TAG: NGX_EGOV_TAG_* */
+    uint8_t                     foreign;     /* its src is another origin's */
+    uint8_t                     pending;     /* it ends at "name=>" */
+    uint8_t                     nonce;       /* a TAG that, not reported,
+                                                would get a nonce */
+} ngx_http_egov_page_place_t;
+
+
+typedef struct {
+    ngx_http_egov_file_version_t  version;
+    u_char                       *page;
+    size_t                        len;
+    size_t                        cap;
+    ngx_http_egov_page_place_t   *places;
+    ngx_uint_t                    nplaces;
+    ngx_uint_t                    places_cap;
+    ngx_uint_t                    refs;      /* responses sending it */
+    unsigned                      used:1;    /* recorded whole */
+    unsigned                      recording:1;
+    unsigned                      failed:1;  /* the bytes did not fit */
+} ngx_http_egov_page_map_t;
+
+
+void ngx_http_egov_file_version(ngx_file_info_t *fi,
+    ngx_http_egov_file_version_t *v);
+ngx_uint_t ngx_http_egov_file_version_eq(ngx_http_egov_file_version_t *a,
+    ngx_http_egov_file_version_t *b);
+
+ngx_int_t ngx_http_egov_page_map_get(ngx_http_request_t *r,
+    ngx_chain_t *in, ngx_http_egov_page_map_t **map);
+void ngx_http_egov_page_map_add(ngx_http_egov_page_map_t *map,
+    const u_char *p, size_t len);
+void ngx_http_egov_page_map_done(ngx_http_request_t *r,
+    ngx_http_egov_page_map_t *map);
+
+/* ngx_http_egov_banner_filter.c */
+ngx_int_t ngx_http_egov_banner_early(ngx_http_request_t *r,
+    ngx_chain_t **in);
+
+
+#endif /* _NGX_HTTP_EGOV_PAGE_MAP_H_INCLUDED_ */
