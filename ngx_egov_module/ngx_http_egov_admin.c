@@ -5,13 +5,16 @@
  *   GET    .../entries[?kind=ban|block]    the active entries
  *   POST   .../entries                     {"address":"192.0.2.0/24",
  *                                           "kind":"ban"|"block",
- *                                           "ttl":SECONDS,"reason":"..."}
+ *                                           "ttl":SECONDS,"reason":"...",
+ *                                           "force":true}
  *   DELETE .../entries?address=CIDR[&kind=ban|block]
  *   GET    .../address?address=IP          one address's status
  *   GET    .../stats                       the counters (as egov_status)
  *
  * A POST names each member once, none other; a prefix has no bits set
- * beyond its length, and is not /0 (that would refuse every address).
+ * beyond its length, and is not /0 (that would refuse every address);
+ * one wider than NGX_HTTP_EGOV_ADMIN_V4_MIN or NGX_HTTP_EGOV_ADMIN_V6_MIN
+ * (a typo: /1 for /21) needs "force":true.
  * The location itself is not refused by dynamic entries (bans, blocks of
  * this API), so a mistaken one can always be taken back.
  *
@@ -38,6 +41,14 @@
 #define NGX_HTTP_EGOV_ADMIN_NAME_MAX   32     /* a member name echoed back */
 #define NGX_HTTP_EGOV_ADMIN_ERROR_LEN  (NGX_EGOV_CIDR_TEXT_LEN + 128)
 
+/*
+ * The widest prefixes a POST adds without "force": an IPv4 /8 is the
+ * largest block a registry allocates, an IPv6 /16 wider than any
+ * registry's allocation to one network
+ */
+#define NGX_HTTP_EGOV_ADMIN_V4_MIN     8
+#define NGX_HTTP_EGOV_ADMIN_V6_MIN     16
+
 
 /* the members of a POST, in ngx_http_egov_admin_names' order */
 enum {
@@ -45,6 +56,7 @@ enum {
     NGX_HTTP_EGOV_ADMIN_KIND,
     NGX_HTTP_EGOV_ADMIN_TTL,
     NGX_HTTP_EGOV_ADMIN_REASON,
+    NGX_HTTP_EGOV_ADMIN_FORCE,
     NGX_HTTP_EGOV_ADMIN_MEMBERS
 };
 
@@ -184,7 +196,7 @@ static ngx_str_t  ngx_http_egov_admin_type = ngx_string("application/json");
 static char  *ngx_http_egov_admin_kinds[] = { "", "ban", "block" };
 
 static char  *ngx_http_egov_admin_names[] = {
-    "address", "kind", "ttl", "reason"
+    "address", "kind", "ttl", "reason", "force"
 };
 
 
@@ -506,6 +518,30 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
         return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST, why);
     }
 
+    v = member[NGX_HTTP_EGOV_ADMIN_FORCE];
+
+    if (v >= 0 && nodes[v].type != NGX_EGOV_JSON_TRUE
+        && nodes[v].type != NGX_EGOV_JSON_FALSE)
+    {
+        return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "\"force\" must be true or false");
+    }
+
+    if (e.cidr.prefix < ((e.cidr.family == AF_INET)
+                         ? NGX_HTTP_EGOV_ADMIN_V4_MIN
+                         : NGX_HTTP_EGOV_ADMIN_V6_MIN)
+        && (v < 0 || nodes[v].type != NGX_EGOV_JSON_TRUE))
+    {
+        return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,
+                                         (e.cidr.family == AF_INET)
+                                         ? "\"address\" is wider than a /8: "
+                                           "add \"force\":true if that is "
+                                           "meant"
+                                         : "\"address\" is wider than a /16: "
+                                           "add \"force\":true if that is "
+                                           "meant");
+    }
+
     kind = NGX_HTTP_EGOV_ENTRY_BAN;
     v = member[NGX_HTTP_EGOV_ADMIN_KIND];
 
@@ -647,7 +683,8 @@ ngx_http_egov_admin_members(ngx_egov_json_t *json, long *value,
         if (len < 0 || m == NGX_HTTP_EGOV_ADMIN_MEMBERS) {
             p = ngx_snprintf(message, NGX_HTTP_EGOV_ADMIN_ERROR_LEN - 1,
                              "unknown member \"%*s\": \"address\", "
-                             "\"kind\", \"ttl\" and \"reason\" are known",
+                             "\"kind\", \"ttl\", \"reason\" and "
+                             "\"force\" are known",
                              (size_t) (len < 0 ? 3 : len),
                              len < 0 ? (u_char *) "..." : decoded);
             *p = '\0';

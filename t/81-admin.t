@@ -188,19 +188,36 @@ is($audit[5]{result}, 'not found', 'a refused removal is audited too');
 # members: each known one once, no other (a typo would leave a default)
 
 my @members = (
-    ['{"address":"127.0.0.80","tll":60}', 'unknown member "tll": "address", "kind", "ttl" and "reason" are known', 'a misspelt member'],
+    ['{"address":"127.0.0.80","tll":60}', 'unknown member "tll": "address", "kind", "ttl", "reason" and "force" are known', 'a misspelt member'],
     ['{"address":"127.0.0.80","address":"127.0.0.81"}', '"address" is given twice', 'a member twice'],
     ['{"address":"127.0.0.80","kind":"ban","kin\u0064":"block"}', '"kind" is given twice', 'a member twice, once escaped'],
-    ['{"address":"127.0.0.80","\u00e9":1}', 'unknown member "...": "address", "kind", "ttl" and "reason" are known', 'a name outside ASCII'],
-    ['{"address":"127.0.0.80","' . ('n' x 40) . '":1}', 'unknown member "...": "address", "kind", "ttl" and "reason" are known', 'a long name'],
+    ['{"address":"127.0.0.80","\u00e9":1}', 'unknown member "...": "address", "kind", "ttl", "reason" and "force" are known', 'a name outside ASCII'],
+    ['{"address":"127.0.0.80","' . ('n' x 40) . '":1}', 'unknown member "...": "address", "kind", "ttl", "reason" and "force" are known', 'a long name'],
     ['{"address":"127.0.0.82/24"}', '"address" has bits set beyond its prefix: the network is 127.0.0.0/24', 'bits beyond the prefix'],
     ['{"address":"2001:db8::1/64","kind":"block"}', '"address" has bits set beyond its prefix: the network is 2001:db8::/64', 'IPv6 bits beyond the prefix'],
     ['{"address":"0.0.0.0/0","kind":"block"}', '"address" may not be a /0 prefix: it would refuse every client', 'every IPv4 address'],
     ['{"address":"::/0","kind":"block"}', '"address" may not be a /0 prefix: it would refuse every client', 'every IPv6 address'],
+    ['{"address":"0.0.0.0/0","kind":"block","force":true}', '"address" may not be a /0 prefix: it would refuse every client', '/0, even forced'],
+    ['{"address":"128.0.0.0/1","kind":"block"}', '"address" is wider than a /8: add "force":true if that is meant', 'an IPv4 /1 (a typo for /21?)'],
+    ['{"address":"126.0.0.0/7"}', '"address" is wider than a /8: add "force":true if that is meant', 'an IPv4 /7 ban'],
+    ['{"address":"2000::/3","kind":"block","force":false}', '"address" is wider than a /16: add "force":true if that is meant', 'an IPv6 /3, "force":false'],
+    ['{"address":"2.0.0.0/7","force":"yes"}', '"force" must be true or false', '"force" not a boolean'],
 );
 refused(@members);
 is($n->request(uri => '/', client_addr => '127.0.0.80')->status, 200,
    'none of them made an entry');
+for my $wide (['2.0.0.0/7', '2.0.0.0/8'], ['2000::/15', '2001::/16']) {
+    my ($forced, $widest) = @$wide;
+    ($status, $json) = api('POST', 'entries', token => $alice,
+                           body => qq{{"address":"$forced","kind":"block","force":true}});
+    is($status . ' ' . ($json->{address} // ''), "201 $forced", "$forced with \"force\":true: added");
+    ($status) = api('DELETE', 'entries?address=' . ($forced =~ s{/}{%2F}r), token => $alice);
+    is($status, 200, '... and removed');
+    ($status) = api('POST', 'entries', token => $alice,
+                    body => qq{{"address":"$widest","kind":"block"}});
+    is($status, 201, "$widest: the widest taken without it");
+    ($status) = api('DELETE', 'entries?address=' . ($widest =~ s{/}{%2F}r), token => $alice);
+}
 ($status, $json) = api('POST', 'entries', token => $alice,
                        body => '{"\u0061ddress":"\u0031\u0032\u0037.0.0.83","ttl":60}');
 is($status, 201, 'escaped names and an escaped address are read');

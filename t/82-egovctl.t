@@ -121,6 +121,14 @@ like($out, qr/egovctl: not an IPv4 or IPv6 address or prefix/, '... and says why
 is($rc, 4, 'a prefix with bits beyond its length: exit 4');
 like($out, qr{egovctl: 400: "address" has bits set beyond its prefix: the network is 127\.0\.0\.0/24},
      '... naming the network');
+($rc, $out) = ctl(@auth, 'ban', '128.0.0.0/1', '--kind', 'block');
+is($rc, 4, 'a /1 (a typo for /21?): exit 4');
+like($out, qr{egovctl: 400: "address" is wider than a /8: add "force":true if that is meant},
+     '... saying so');
+($rc, $out) = ctl(@auth, 'ban', '2.0.0.0/7', '--kind', 'block', '--force');
+is($rc, 0, 'with --force: added') or diag $out;
+($rc, $out) = ctl(@auth, 'unban', '2.0.0.0/7', '--kind', 'block');
+is($rc, 0, '... and removed') or diag $out;
 ($rc, $out) = ctl('--url', $url, '--token-file', "$p/conf/wrong.tokens", 'list');
 is($rc, 3, 'a wrong token: exit 3');
 (my $base = $url) =~ s{/api/$}{};

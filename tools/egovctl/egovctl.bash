@@ -30,10 +30,10 @@ _egovctl()
     local global='--url --token-file --timeout --json --help --version'
     case $command in
         '')     COMPREPLY=($(compgen -W "ban unban list status import stats $global" -- "$cur")) ;;
-        ban)    COMPREPLY=($(compgen -W '--kind --ttl --reason --json --help' -- "$cur")) ;;
+        ban)    COMPREPLY=($(compgen -W '--kind --ttl --reason --force --json --help' -- "$cur")) ;;
         unban)  COMPREPLY=($(compgen -W '--kind --json --help' -- "$cur")) ;;
         list)   COMPREPLY=($(compgen -W '--kind --json --help' -- "$cur")) ;;
-        import) COMPREPLY=($(compgen -W '--kind --ttl --reason --dry-run --json --help' -- "$cur")) ;;
+        import) COMPREPLY=($(compgen -W '--kind --ttl --reason --dry-run --force --json --help' -- "$cur")) ;;
         *)      COMPREPLY=($(compgen -W '--json --help' -- "$cur")) ;;
     esac
 }

@@ -58,6 +58,7 @@ typedef struct {
     char           *token;
     int             json;
     int             dry_run;
+    int             force;      /* a prefix wider than the API takes */
     char           *kind;
     long            ttl;
     char           *reason;
@@ -147,10 +148,11 @@ usage(const char *command, int code)
     } else if (strcmp(command, "ban") == 0) {
         fprintf(f,
 "usage: egovctl ban ADDRESS|CIDR [--kind ban|block] [--ttl DURATION]\n"
-"                                [--reason TEXT]\n"
+"                                [--reason TEXT] [--force]\n"
 "A ban lasts --ttl (default 1h; 90, 90s, 15m, 1h, 7d, 1h30m, as nginx\n"
 "writes times); a block (--kind block) lasts forever unless --ttl is\n"
-"given.  Every server of a fleet applies it.\n");
+"given.  Every server of a fleet applies it.  A prefix wider than an\n"
+"IPv4 /8 or an IPv6 /16 needs --force.\n");
 
     } else if (strcmp(command, "unban") == 0) {
         fprintf(f,
@@ -166,10 +168,11 @@ usage(const char *command, int code)
     } else if (strcmp(command, "import") == 0) {
         fprintf(f,
 "usage: egovctl import FILE [--kind block|ban] [--ttl DURATION]\n"
-"                           [--reason TEXT] [--dry-run]\n"
+"                           [--reason TEXT] [--dry-run] [--force]\n"
 "FILE: one address or prefix per line, \"#\" and \";\" comments (FireHOL\n"
 ".netset, Spamhaus DROP).  --dry-run reports what would change.\n"
-"Default kind: block.\n");
+"Default kind: block.  Prefixes wider than an IPv4 /8 or an IPv6 /16\n"
+"(a bogon list's 224.0.0.0/3) are refused without --force.\n");
 
     } else if (strcmp(command, "stats") == 0) {
         fprintf(f, "usage: egovctl stats\n");
@@ -1008,9 +1011,10 @@ add(const char *address, const char *kind, int quiet)
         snprintf(ttl, sizeof(ttl), ",\"ttl\":%ld", opt.ttl);
     }
 
-    if (asprintf(&body, "{\"address\":%s,\"kind\":\"%s\"%s,\"reason\":%s}",
+    if (asprintf(&body, "{\"address\":%s,\"kind\":\"%s\"%s,\"reason\":%s%s}",
                  json_string(address), kind, ttl,
-                 json_string(opt.reason ? opt.reason : "egovctl")) < 0)
+                 json_string(opt.reason ? opt.reason : "egovctl"),
+                 opt.force ? ",\"force\":true" : "") < 0)
     {
         die(EXIT_CONNECT, "out of memory");
     }
@@ -1373,6 +1377,7 @@ main(int argc, char **argv)
         { "token-file", required_argument, NULL, 't' },
         { "json", no_argument, NULL, 'j' },
         { "dry-run", no_argument, NULL, 'n' },
+        { "force", no_argument, NULL, 'F' },
         { "kind", required_argument, NULL, 'k' },
         { "ttl", required_argument, NULL, 'T' },
         { "reason", required_argument, NULL, 'r' },
@@ -1432,7 +1437,7 @@ main(int argc, char **argv)
 
         optind = 0;     /* GNU getopt: start afresh */
 
-        while ((c = getopt_long(n, args, "u:t:jnk:T:r:h", longopts, NULL))
+        while ((c = getopt_long(n, args, "u:t:jnFk:T:r:h", longopts, NULL))
                != -1)
         {
             switch (c) {
@@ -1440,6 +1445,7 @@ main(int argc, char **argv)
             case 't': opt.token_file = optarg; break;
             case 'j': opt.json = 1; break;
             case 'n': opt.dry_run = 1; break;
+            case 'F': opt.force = 1; break;
             case 'k':
                 if (strcmp(optarg, "ban") && strcmp(optarg, "block")) {
                     die(EXIT_USAGE, "--kind is ban or block");
