@@ -42,6 +42,8 @@ static char *ngx_http_egov_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_egov_consent_key_file(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static ngx_uint_t ngx_http_egov_consent_prefixed(ngx_str_t *name,
+    char *prefix);
 static char *ngx_http_egov_consent_secure(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_egov_consent_unknown(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -290,6 +292,20 @@ ngx_module_t  ngx_http_egov_consent_module = {
 };
 
 
+/* does a cookie's name begin with a prefix browsers give a meaning to */
+
+static ngx_uint_t
+ngx_http_egov_consent_prefixed(ngx_str_t *name, char *prefix)
+{
+    size_t  n;
+
+    n = ngx_strlen(prefix);
+
+    return name->len > n
+           && ngx_strncasecmp(name->data, (u_char *) prefix, n) == 0;
+}
+
+
 /* the visitor's consent: a valid cookie, or a privacy signal, or nothing */
 
 ngx_http_egov_consent_ctx_t *
@@ -300,6 +316,7 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
     uint64_t                      now;
     ngx_str_t                    *key, ck;
     ngx_uint_t                    i, all;
+    ngx_egov_consent_t            c;
     const u_char                 *pos, *end, *n, *v;
     ngx_table_elt_t              *h;
     ngx_http_egov_consent_ctx_t  *ctx;
@@ -347,8 +364,7 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
 
             /* invalid, tampered, expired or outdated: no decision yet */
 
-            if (ngx_egov_consent_parse(v, vl, ck.data, ck.len,
-                                       &ctx->cookie)
+            if (ngx_egov_consent_parse(v, vl, ck.data, ck.len, &c)
                 != NGX_EGOV_CONSENT_OK)
             {
                 ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -356,17 +372,33 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
                 continue;
             }
 
-            if (ctx->cookie.version != clcf->version
-                || ctx->cookie.time + clcf->max_age < now
-                || ctx->cookie.time > now + 86400)
+            if (c.version != clcf->version
+                || c.time + clcf->max_age < now
+                || c.time > now + 86400)
             {
                 continue;
             }
 
-            ctx->decided = 1;
-            ctx->granted = ctx->cookie.granted & all;
-            return ctx;
+            /*
+             * Several valid ones: another site of the domain may have set
+             * one for all its subdomains, or for a longer path, which the
+             * browser sends first ("cookie tossing"; a __Host- name
+             * prevents it): the narrowest choice holds
+             */
+
+            if (!ctx->decided) {
+                ctx->decided = 1;
+                ctx->cookie = c;
+                ctx->granted = c.granted & all;
+
+            } else {
+                ctx->granted &= c.granted;
+            }
         }
+    }
+
+    if (ctx->decided) {
+        return ctx;
     }
 
     /* Global Privacy Control (and Do Not Track if asked): refuse all */
@@ -1315,6 +1347,39 @@ ngx_http_egov_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_conf_merge_uint_value(conf->mode, prev->mode,
                               NGX_HTTP_EGOV_CONSENT_OPT_IN);
     ngx_conf_merge_str_value(conf->cookie_domain, prev->cookie_domain, "");
+
+    /*
+     * A __Host- or __Secure- name: browsers keep the cookie only when it
+     * is Secure, a __Host- one only without a Domain, so that no other
+     * site of the domain can set it (cookie tossing)
+     */
+
+    if (ngx_http_egov_consent_prefixed(&conf->cookie_name, "__Secure-")
+        || ngx_http_egov_consent_prefixed(&conf->cookie_name, "__Host-"))
+    {
+        if (conf->secure == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "egov_consent_cookie_name \"%V\": browsers "
+                               "keep such a cookie only with Secure "
+                               "(egov_consent_secure off)",
+                               &conf->cookie_name);
+            return NGX_CONF_ERROR;
+        }
+
+        conf->secure = 1;
+    }
+
+    if (ngx_http_egov_consent_prefixed(&conf->cookie_name, "__Host-")
+        && conf->cookie_domain.len)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_cookie_name \"%V\": a __Host- "
+                           "cookie cannot be shared by subdomains "
+                           "(egov_consent_cookie_domain \"%V\")",
+                           &conf->cookie_name, &conf->cookie_domain);
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_merge_value(conf->unknown_allow, prev->unknown_allow, 1);
     ngx_conf_merge_value(conf->lang, prev->lang, -1);
     ngx_conf_merge_str_value(conf->policy_url, prev->policy_url, "");
