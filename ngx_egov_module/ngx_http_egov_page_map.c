@@ -129,11 +129,14 @@ ngx_http_egov_page_map_get(ngx_http_request_t *r, ngx_chain_t *in,
 
     *map = NULL;
 
-    /* a filter that changes the page (sub_filter, ssi, charset) reads it */
+    /*
+     * A filter that changes the page (sub_filter, ssi, charset) reads it.
+     * (r->main_filter_need_in_memory is TLS's and gzip's: they read what
+     * the consent filter sends, which a map sends from memory anyway.)
+     */
 
     if (in == NULL || in->next != NULL
-        || r->filter_need_in_memory || r->main_filter_need_in_memory
-        || r->filter_need_temporary)
+        || r->filter_need_in_memory || r->filter_need_temporary)
     {
         return NGX_DECLINED;
     }
@@ -158,6 +161,11 @@ ngx_http_egov_page_map_get(ngx_http_request_t *r, ngx_chain_t *in,
     }
 
     m = &ngx_http_egov_page_maps[(v.ino ^ v.dev) % NGX_HTTP_EGOV_MAPS];
+
+    if (m->unmappable && ngx_http_egov_file_version_eq(&m->version, &v)) {
+        /* more places than a map keeps: scanned as it streams */
+        return NGX_DECLINED;
+    }
 
     if (m->used && ngx_http_egov_file_version_eq(&m->version, &v)) {
         if (ngx_http_egov_page_map_hold(r, m) != NGX_OK) {
@@ -196,6 +204,7 @@ ngx_http_egov_page_map_get(ngx_http_request_t *r, ngx_chain_t *in,
     m->nplaces = 0;
     m->used = 0;
     m->failed = 0;
+    m->unmappable = 0;
     m->recording = 1;
 
     if (ngx_http_egov_page_map_hold(r, m) != NGX_OK) {
@@ -237,11 +246,18 @@ ngx_http_egov_page_map_done(ngx_http_request_t *r,
 {
     map->recording = 0;
 
-    if (map->failed || map->len != (size_t) map->version.size
-        || ngx_http_egov_page_map_scan(map, r->connection->log) != NGX_OK)
-    {
+    if (map->failed || map->len != (size_t) map->version.size) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "egov consent: page not recorded");
+        return;
+    }
+
+    if (ngx_http_egov_page_map_scan(map, r->connection->log) != NGX_OK) {
+        /* this version is not recorded again on every request */
+        map->unmappable = 1;
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "egov consent: page not recorded: too many places");
         return;
     }
 

@@ -50,6 +50,8 @@ typedef struct {
     unsigned                      used:1;    /* recorded whole */
     unsigned                      recording:1;
     unsigned                      failed:1;  /* the bytes did not fit */
+    unsigned                      unmappable:1; /* this version: too many
+                                                   places */
 } ngx_http_egov_page_map_t;
 
 

@@ -17,6 +17,7 @@ use Time::HiRes qw(sleep);
 use EgovTest;
 use EgovTest::Nginx;
 use EgovTest::Consent qw(consent_cookie $KEY);
+use IO::Uncompress::Gunzip qw(gunzip);
 
 my $page = <<'END';
 <!doctype html>
@@ -42,6 +43,8 @@ END
 my %pages = (
     'p.html'      => $page,
     'nobody.html' => "<p>x</p><script>y()</script>\n",
+    'tls.html'    => $page,
+    'places.html' => join('', map { "<script>s($_)</script>\n" } 1 .. 2100) . "</body>\n",
     'cut.html'    => "<p>x</p><script>y()</script></bod",
     'html.html'   => "<html lang=\"en\"><script data-egov-consent=\"analytics\">z()</script>\n",
     'long.html'   => join('', map { ("<p>run $_</p>\n" x 1000)
@@ -56,8 +59,8 @@ $n->write_file('html/consent.key', $KEY);
 $n->write_file("html/$_", $pages{$_}) for keys %pages;
 
 my @prefixes = qw(map scan nosendfile threads nonce nonce-scan
-                  markup markup-scan sub);
-$n->start(http_config => <<'END', config => <<'END2');
+                  markup markup-scan sub gzip gzip-scan);
+$n->start(ssl => 1, http_config => <<'END', config => <<'END2');
     egov_consent on;
     egov_consent_categories analytics marketing;
     egov_consent_key ../html/consent.key;
@@ -76,6 +79,9 @@ END
     location /markup-scan/ { alias html/; egov_csp_nonce_inject off;
                              egov_consent_page_map off; }
     location /sub/ { alias html/; sub_filter '<p>after' '<p>AFTER'; }
+    location /gzip/ { alias html/; gzip on; gzip_min_length 1; }
+    location /gzip-scan/ { alias html/; gzip on; gzip_min_length 1;
+                           egov_consent_page_map off; }
 END2
 
 my %cookie = (
@@ -101,6 +107,34 @@ sub sent_from_map {
     my ($file) = @_;
     my @l = $n->error_log =~ m{egov consent: "[^"]*/html/\Q$file\E" sent from its map}g;
     return scalar @l;
+}
+
+# over TLS and gzipped (both set r->main_filter_need_in_memory): the map
+# too
+
+for my $o ([ssl => 1], [gzip => 1], [ssl => 1, gzip => 1]) {
+    my %o = @$o;
+    my $fetch = sub {
+        my ($loc) = @_;
+        my $res = $n->request(uri => "/$loc/tls.html", ssl => $o{ssl},
+            headers => [['Cookie', "egov_consent=$cookie{analytics}"],
+                        ($o{gzip} ? (['Accept-Encoding', 'gzip']) : ())]);
+        my $b = $res->body;
+        if ($o{gzip}) {
+            is($res->header('Content-Encoding') // '', 'gzip', "@$o: gzipped");
+            my $x;
+            gunzip(\$b => \$x) or die "gunzip failed";
+            $b = $x;
+        }
+        $b =~ s/nonce="(?!own"|mine")[^"]+"/nonce="N"/g;
+        $b =~ s{/$loc/}{/P/}g;
+        return $b;
+    };
+    my $before = sent_from_map('tls.html');
+    my $ref = $fetch->($o{gzip} ? 'gzip-scan' : 'scan');
+    my @b = map { $fetch->($o{gzip} ? 'gzip' : 'map') } 1 .. 2;
+    is_deeply(\@b, [$ref, $ref], "@$o: the scan's page");
+    ok(sent_from_map('tls.html') > $before, "@$o: ... sent from its map");
 }
 
 # the same page from the map as from the scan, for every visitor
@@ -187,6 +221,15 @@ like($big[1], qr{<script data-egov-consent="marketing" src="/m\.js" nonce="N"></
      'a page of ' . length($pages{'big.html'}) . ' bytes: rewritten');
 is($big[0], $big[1], '... the same twice');
 is(sent_from_map('big.html'), $before, '... never from a map');
+
+# a page with more places than a map keeps (2048): scanned as it
+# streams, recorded once, not on every request
+
+my @places = map { scalar get("/map/places.html", 'all') } 1 .. 4;
+my $ref_places = get('/scan/places.html', 'all');
+is_deeply(\@places, [($ref_places) x 4], '2,100 places: the scan\'s page, four times');
+my @rec = $n->error_log =~ m{egov consent: "[^"]*/html/places\.html" recorded as it is read}g;
+is(scalar @rec, 1, '... recorded once, not again for the same version');
 
 # a new version of the file: its bytes, not the map's
 
