@@ -118,6 +118,10 @@ static void ngx_http_egov_banner_html_lang(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len);
 static ngx_int_t ngx_http_egov_banner_hold(ngx_http_egov_banner_filter_t *f,
     const u_char *p, size_t len);
+static ngx_int_t ngx_http_egov_banner_cut(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *held, size_t held_len,
+    ngx_buf_t *b, const u_char **seg, ngx_chain_t ***last,
+    ngx_buf_t **view);
 static ngx_buf_t *ngx_http_egov_banner_view(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *p, const u_char *end,
     ngx_chain_t ***last);
@@ -989,11 +993,11 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
                 break;
             }
 
-            /* too long to hold: it goes on as it is */
+            /* too long to hold: it goes on as it is, a script made inert */
 
-            if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, last)
-                != NGX_OK)
-            {
+            rc = ngx_http_egov_banner_cut(r, f, f->hold, f->hold_len, b,
+                                          &seg, last, &view);
+            if (rc != NGX_OK) {
                 return NGX_ERROR;
             }
 
@@ -1102,7 +1106,15 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
                 seg = b->last;
 
             } else {
-                /* too long to hold: it goes on as it is */
+                /* too long to hold: it goes on as it is, made inert */
+
+                if (ngx_http_egov_banner_cut(r, f, NULL, 0, b, &seg, last,
+                                             &view)
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+
                 ngx_egov_html_drop(&f->html);
             }
 
@@ -1245,6 +1257,116 @@ ngx_http_egov_banner_hold(ngx_http_egov_banner_filter_t *f, const u_char *p,
 
     ngx_memcpy(f->hold + f->hold_len, p, len);
     f->hold_len += len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A <script> or <iframe> start tag too long to hold whole (cut by the end
+ * of a buffer, over NGX_HTTP_EGOV_TAG_MAX): whether it is marked may be
+ * written after the cut, so, with markup gating, it goes on as written
+ * with an attribute that makes it inert right after its name (browsers
+ * keep the first of two attributes of one name).  Its beginning is in
+ * "held" (copied) or at *seg in b (views); *seg moves past what went on.
+ */
+
+static ngx_int_t
+ngx_http_egov_banner_cut(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *held, size_t held_len,
+    ngx_buf_t *b, const u_char **seg, ngx_chain_t ***last, ngx_buf_t **view)
+{
+    u_char         c;
+    ngx_str_t      inert;
+    ngx_uint_t     in_held;
+    const u_char  *p, *start, *end;
+
+    static ngx_str_t  script = ngx_string(" type=\"text/plain\" "
+                                          "data-egov-cut=\"\"");
+    static ngx_str_t  iframe = ngx_string(" hidden=\"\" srcdoc=\"\" "
+                                          "data-egov-cut=\"\"");
+
+    if (!f->markup || f->html.end_tag
+        || (f->html.tag != NGX_EGOV_TAG_SCRIPT
+            && f->html.tag != NGX_EGOV_TAG_IFRAME))
+    {
+        return (held_len == 0)
+               ? NGX_OK
+               : ngx_http_egov_banner_link(r, (u_char *) held, held_len,
+                                           last);
+    }
+
+    inert = (f->html.tag == NGX_EGOV_TAG_SCRIPT) ? script : iframe;
+
+    ngx_log_error(NGX_LOG_WARN, ngx_http_egov_quiet_log(r), 0,
+                  "egov consent: a <%s> tag longer than %uz bytes, cut by "
+                  "the end of a buffer, was served inert",
+                  (f->html.tag == NGX_EGOV_TAG_SCRIPT) ? "script" : "iframe",
+                  (size_t) NGX_HTTP_EGOV_TAG_MAX);
+
+    /* its name ends at a space, "/" or ">", in what was held or in b */
+
+    in_held = (held_len != 0);
+    start = (in_held ? held : *seg) + 1;      /* past its "<" */
+    end = in_held ? held + held_len : b->last;
+
+    for ( ;; ) {
+        for (p = start; p < end; p++) {
+            c = *p;
+
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\f'
+                || c == '\r' || c == '/' || c == '>')
+            {
+                break;
+            }
+        }
+
+        if (p < end || !in_held) {
+            break;
+        }
+
+        /* the whole of "held" is the name's beginning: it ends in b */
+
+        if (ngx_http_egov_banner_link(r, (u_char *) held, held_len, last)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        in_held = 0;
+        start = *seg;
+        end = b->last;
+    }
+
+    if (in_held) {
+        if (ngx_http_egov_banner_link(r, (u_char *) held, p - held, last)
+               != NGX_OK
+            || ngx_http_egov_banner_link(r, inert.data, inert.len, last)
+               != NGX_OK
+            || ngx_http_egov_banner_link(r, (u_char *) p, end - p, last)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    if (p > *seg) {
+        *view = ngx_http_egov_banner_view(r, f, *seg, p, last);
+        if (*view == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_egov_banner_view(r, f, inert.data, inert.data + inert.len,
+                                  last)
+        == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    *seg = p;
 
     return NGX_OK;
 }

@@ -58,6 +58,8 @@ END
                      egov_consent_page_map off; }
     location /b4k/ { alias html/; sendfile off; output_buffers 1 4k;
                      egov_consent_page_map off; }
+    location /b16k/ { alias html/; sendfile off; output_buffers 1 16k;
+                      egov_consent_page_map off; }
     location /off/ { alias html/; egov_consent_markup off; }
     location = /status { egov_status; egov_consent off; }
 END2
@@ -241,6 +243,44 @@ like($n->error_log, qr/\[warn\].*a marked tag longer than 8192 bytes was served 
 ($b) = get('/long.html', 'none');
 is($b, "<p>a</p>" . ($long =~ s/<script /<script type="text\/plain" /r) . "<p>b</p>\n",
    'the same tag in one buffer: rewritten as any other');
+
+# a <script> or <iframe> tag too long to hold, whose first bytes went on
+# before its end was read: whether it is marked may come after the cut,
+# so it goes on as written with an attribute that makes it inert first
+# (browsers keep the first "type"), a live-written marked script too
+
+my $z = 'z' x 12000;
+my %cut = (
+    # cut in the middle of its attributes (its "<" in a 4 KB buffer)
+    'cut1.html' => ['b4k', "<p>" . ('p' x 3000) . "</p>",
+                    qq{<script data-egov-consent="marketing" src="/m.js" data-x="$z"></script></body>\n},
+                    qq{<script type="text/plain" data-egov-cut="" data-egov-consent="marketing" src="/m.js" data-x="$z"></script>}],
+    # its beginning held from the buffer before, then too long
+    'cut2.html' => ['b4k', 'a' x 4090,
+                    qq{<script data-egov-consent="marketing" data-x="$z">m()</script>\n},
+                    qq{<script type="text/plain" data-egov-cut="" data-egov-consent="marketing" data-x="$z">m()</script>\n}],
+    # only "<scr" held: its name ends in the next buffer
+    'cut3.html' => ['b16k', 'a' x 16380,
+                    qq{<script\tdata-egov-consent="marketing" data-x="$z$z">m()</script>\n},
+                    qq{<script type="text/plain" data-egov-cut=""\tdata-egov-consent="marketing" data-x="$z$z">m()</script>\n}],
+    # an iframe: hidden, and srcdoc, which browsers load instead of src
+    'cut4.html' => ['b4k', "<p>" . ('p' x 3000) . "</p>",
+                    qq{<iframe src="https://v.example/e" data-egov-consent="marketing" data-x="$z"></iframe>\n},
+                    qq{<iframe hidden="" srcdoc="" data-egov-cut="" src="https://v.example/e" data-egov-consent="marketing" data-x="$z"></iframe>\n}],
+);
+for my $file (sort keys %cut) {
+    my ($loc, $before, $tag, $want) = @{ $cut{$file} };
+    $n->write_file("html/$file", $before . $tag);
+    for my $who ('none', 'all') {
+        ($b) = get("/$loc/$file", $who);
+        # (short messages: the pages are long)
+        my $got = substr($b, length $before, 80);
+        ok($b eq $before . $want, "$file, $who: a tag cut while too long to hold, served inert")
+            or diag "got: $got...";
+    }
+}
+like($n->error_log, qr/\[warn\].*a <script> tag longer than 8192 bytes, cut by the end of a buffer, was served inert/,
+     '... and logged');
 
 # the page's own language: <html lang> when the page is read anyway
 
