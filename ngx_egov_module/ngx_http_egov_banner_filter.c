@@ -26,6 +26,9 @@
  */
 #define NGX_HTTP_EGOV_TAG_MAX   8192
 
+/* a run of a page sent from its map this long goes by sendfile */
+#define NGX_HTTP_EGOV_SENDFILE_MIN  32768
+
 /* where </body> is looked for in a page whose length is known: its end */
 #define NGX_HTTP_EGOV_TAIL      4096
 
@@ -94,6 +97,17 @@ typedef struct {
 } ngx_http_egov_banner_filter_t;
 
 
+/* a response being made of a page's map */
+typedef struct {
+    ngx_chain_t                *out;
+    ngx_chain_t               **last;
+    ngx_http_egov_page_map_t   *map;
+    ngx_buf_t                  *run;         /* the last buffer, of the page */
+    ngx_buf_t                  *longest;     /* the longest run of it */
+    size_t                      longest_len;
+} ngx_http_egov_replay_t;
+
+
 static ngx_int_t ngx_http_egov_banner_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_egov_buf_cut(ngx_buf_t *b, u_char *at);
@@ -153,11 +167,10 @@ static void ngx_http_egov_banner_record(ngx_http_request_t *r,
 static ngx_int_t ngx_http_egov_banner_replay(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_http_egov_page_map_t *map,
     ngx_chain_t **in);
-static ngx_int_t ngx_http_egov_banner_nonce(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, ngx_uint_t pending,
-    ngx_chain_t ***last);
-static ngx_int_t ngx_http_egov_banner_bytes(ngx_http_request_t *r,
-    const u_char *p, const u_char *end, ngx_chain_t ***last);
+static ngx_int_t ngx_http_egov_replay_bytes(ngx_http_request_t *r,
+    ngx_http_egov_replay_t *rp, const u_char *p, const u_char *end);
+static ngx_int_t ngx_http_egov_replay_sendfile(ngx_http_request_t *r,
+    ngx_http_egov_replay_t *rp);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
@@ -463,13 +476,15 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
     size_t                       i, n;
     ngx_buf_t                   *b;
     ngx_uint_t                   k;
-    ngx_chain_t                 *out, **last;
     const u_char                *page, *seg;
+    ngx_http_egov_replay_t       rp;
     ngx_egov_html_piece_t        pieces[NGX_EGOV_HTML_PIECES_MAX + 1];
     ngx_http_egov_page_place_t  *pl;
 
-    out = NULL;
-    last = &out;
+    ngx_memzero(&rp, sizeof(ngx_http_egov_replay_t));
+    rp.last = &rp.out;
+    rp.map = map;
+
     page = map->page;
     seg = page;
 
@@ -483,13 +498,14 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
                 continue;
             }
 
-            if (ngx_http_egov_banner_bytes(r, seg, page + pl->lt, &last)
+            if (ngx_http_egov_replay_bytes(r, &rp, seg, page + pl->lt)
                 != NGX_OK
-                || ngx_http_egov_banner_insert(r, f, &last) != NGX_OK)
+                || ngx_http_egov_banner_insert(r, f, &rp.last) != NGX_OK)
             {
                 return NGX_ERROR;
             }
 
+            rp.run = NULL;
             seg = page + pl->lt;
             continue;
 
@@ -515,7 +531,7 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
                 break;    /* a nonce's place, as without markup */
             }
 
-            if (ngx_http_egov_banner_bytes(r, seg, page + pl->lt, &last)
+            if (ngx_http_egov_replay_bytes(r, &rp, seg, page + pl->lt)
                 != NGX_OK
                 || ngx_http_egov_markup_tag(r, page + pl->lt,
                                             pl->gt + 1 - pl->lt,
@@ -527,9 +543,8 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
             }
 
             for (i = 0; i < n; i++) {
-                if (ngx_http_egov_banner_bytes(r, pieces[i].data,
-                                               pieces[i].data + pieces[i].len,
-                                               &last)
+                if (ngx_http_egov_replay_bytes(r, &rp, pieces[i].data,
+                                               pieces[i].data + pieces[i].len)
                     != NGX_OK)
                 {
                     return NGX_ERROR;
@@ -540,15 +555,21 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
             continue;
         }
 
-        /* a nonce before the ">" */
+        /* a nonce before the ">"; after "name=", an empty value first */
 
         if (f->nonce_attr.len == 0) {
             continue;
         }
 
-        if (ngx_http_egov_banner_bytes(r, seg, page + pl->gt, &last)
-            != NGX_OK
-            || ngx_http_egov_banner_nonce(r, f, pl->pending, &last) != NGX_OK)
+        if (ngx_http_egov_replay_bytes(r, &rp, seg, page + pl->gt) != NGX_OK
+            || (pl->pending
+                && ngx_http_egov_replay_bytes(r, &rp, (u_char *) "\"\"",
+                                              (u_char *) "\"\"" + 2)
+                   != NGX_OK)
+            || ngx_http_egov_replay_bytes(r, &rp, f->nonce_attr.data,
+                                          f->nonce_attr.data
+                                          + f->nonce_attr.len)
+               != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -556,9 +577,8 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
         seg = page + pl->gt;
     }
 
-    if (ngx_http_egov_banner_bytes(r, seg, page + map->len, &last)
-        != NGX_OK
-        || (!f->inserted && ngx_http_egov_banner_insert(r, f, &last)
+    if (ngx_http_egov_replay_bytes(r, &rp, seg, page + map->len) != NGX_OK
+        || (!f->inserted && ngx_http_egov_banner_insert(r, f, &rp.last)
                             != NGX_OK))
     {
         return NGX_ERROR;
@@ -575,7 +595,9 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
     b->last_in_chain = 1;
     b->sync = 1;
 
-    if (ngx_http_egov_banner_pass(r, b, &last) != NGX_OK) {
+    if (ngx_http_egov_banner_pass(r, b, &rp.last) != NGX_OK
+        || ngx_http_egov_replay_sendfile(r, &rp) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -587,38 +609,21 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
     f->inserted = 1;
     f->html_lang = 0;
 
-    *in = out;
+    *in = rp.out;
 
     return NGX_OK;
 }
 
 
-/* a nonce's attribute; after "name=", an empty value first */
+/*
+ * Bytes of a response sent from a page's map: a view of the page right
+ * after the previous one grows it (a tag this visitor gets as written
+ * joins the runs around it)
+ */
 
 static ngx_int_t
-ngx_http_egov_banner_nonce(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, ngx_uint_t pending,
-    ngx_chain_t ***last)
-{
-    static u_char  empty[] = "\"\"";
-
-    if (pending
-        && ngx_http_egov_banner_bytes(r, empty, empty + 2, last) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_egov_banner_bytes(r, f->nonce_attr.data,
-                                      f->nonce_attr.data + f->nonce_attr.len,
-                                      last);
-}
-
-
-/* a read-only view of [p, end), when not empty */
-
-static ngx_int_t
-ngx_http_egov_banner_bytes(ngx_http_request_t *r, const u_char *p,
-    const u_char *end, ngx_chain_t ***last)
+ngx_http_egov_replay_bytes(ngx_http_request_t *r, ngx_http_egov_replay_t *rp,
+    const u_char *p, const u_char *end)
 {
     ngx_buf_t  *b;
 
@@ -626,16 +631,95 @@ ngx_http_egov_banner_bytes(ngx_http_request_t *r, const u_char *p,
         return NGX_OK;
     }
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
+    if (rp->run && rp->run->last == p) {
+        rp->run->last = (u_char *) end;
+
+    } else {
+        b = ngx_calloc_buf(r->pool);
+        if (b == NULL) {
+            return NGX_ERROR;
+        }
+
+        b->pos = (u_char *) p;
+        b->last = (u_char *) end;
+        b->memory = 1;
+
+        if (ngx_http_egov_banner_pass(r, b, &rp->last) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        rp->run = (p >= rp->map->page && end <= rp->map->page + rp->map->len)
+                  ? b : NULL;
+    }
+
+    if (rp->run && (size_t) (rp->run->last - rp->run->pos) > rp->longest_len)
+    {
+        rp->longest = rp->run;
+        rp->longest_len = rp->run->last - rp->run->pos;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The longest run of the page goes by sendfile, from the map's sealed
+ * copy of the page (never the page's file, which may be rewritten in
+ * place), where nginx sends files so and the run is long enough to be
+ * worth two more system calls; corked, the response goes in one packet
+ * less, and the run is not copied into the socket (measured, a 100 KB
+ * page from its map: worker CPU 1.46 -> 1.21 of plain nginx's sendfile).
+ * One run only: many under a cork met delayed ACKs.
+ */
+
+static ngx_int_t
+ngx_http_egov_replay_sendfile(ngx_http_request_t *r,
+    ngx_http_egov_replay_t *rp)
+{
+    ngx_buf_t   *b;
+    ngx_file_t  *file;
+
+    b = rp->longest;
+
+    if (b == NULL || !rp->map->sealed
+        || rp->longest_len < NGX_HTTP_EGOV_SENDFILE_MIN
+        || !r->connection->sendfile
+#if (NGX_HTTP_SSL)
+        || r->connection->ssl
+#endif
+#if (NGX_HTTP_V2)
+        || r->stream
+#endif
+        )
+    {
+        return NGX_OK;
+    }
+
+    /* a file of this request's: nginx's aio writes its task into it */
+
+    file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+    if (file == NULL) {
         return NGX_ERROR;
     }
 
-    b->pos = (u_char *) p;
-    b->last = (u_char *) end;
-    b->memory = 1;
+    file->fd = rp->map->fd;
+    ngx_str_set(&file->name, "egov page map");
+    file->log = r->connection->log;
 
-    return ngx_http_egov_banner_pass(r, b, last);
+    /* in memory too: where nginx does not send by sendfile, from there */
+
+    b->in_file = 1;
+    b->file = file;
+    b->file_pos = b->pos - rp->map->page;
+    b->file_last = b->last - rp->map->page;
+
+    ngx_http_egov_banner_cork(r);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "egov consent: %uz bytes of the page from its sealed copy",
+                   rp->longest_len);
+
+    return NGX_OK;
 }
 
 

@@ -24,6 +24,10 @@
 
 #include "ngx_http_egov_page_map.h"
 
+#if (NGX_LINUX)
+#include <sys/mman.h>
+#endif
+
 
 #define NGX_HTTP_EGOV_MAPS            32
 #define NGX_HTTP_EGOV_MAP_PAGE_MAX    (256 * 1024)
@@ -37,6 +41,8 @@ static ngx_int_t ngx_http_egov_page_map_hold(ngx_http_request_t *r,
     ngx_http_egov_page_map_t *map);
 static void ngx_http_egov_page_map_release(void *data);
 static ngx_int_t ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map,
+    ngx_log_t *log);
+static void ngx_http_egov_page_map_seal(ngx_http_egov_page_map_t *map,
     ngx_log_t *log);
 static ngx_int_t ngx_http_egov_page_map_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_egov_page_map_body_filter(ngx_http_request_t *r,
@@ -199,6 +205,11 @@ ngx_http_egov_page_map_get(ngx_http_request_t *r, ngx_chain_t *in,
         m->cap = (size_t) v.size;
     }
 
+    if (m->sealed) {
+        (void) close(m->fd);
+        m->sealed = 0;
+    }
+
     m->version = v;
     m->len = 0;
     m->nplaces = 0;
@@ -263,9 +274,56 @@ ngx_http_egov_page_map_done(ngx_http_request_t *r,
 
     map->used = 1;
 
+    ngx_http_egov_page_map_seal(map, r->connection->log);
+
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "egov consent: page recorded: %uz bytes, %ui places",
                    map->len, map->nplaces);
+}
+
+
+/*
+ * A copy of the page in a sealed memory file, which nothing can change:
+ * its long runs go by sendfile (ngx_http_egov_banner_filter.c), never
+ * from the page's own file, which may be rewritten meanwhile.  Without
+ * one, the page goes from memory.
+ */
+
+static void
+ngx_http_egov_page_map_seal(ngx_http_egov_page_map_t *map, ngx_log_t *log)
+{
+#if (NGX_LINUX) && defined(MFD_ALLOW_SEALING) && defined(F_ADD_SEALS)
+    size_t    done;
+    ssize_t   n;
+    ngx_fd_t  fd;
+
+    fd = memfd_create("egov-page-map", MFD_CLOEXEC|MFD_ALLOW_SEALING);
+    if (fd == -1) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, ngx_errno,
+                       "egov consent: memfd_create() failed %d", fd);
+        return;
+    }
+
+    for (done = 0; done < map->len; done += n) {
+        n = write(fd, map->page + done, map->len - done);
+
+        if (n <= 0) {
+            (void) close(fd);
+            return;
+        }
+    }
+
+    if (fcntl(fd, F_ADD_SEALS,
+              F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE|F_SEAL_SEAL)
+        == -1)
+    {
+        (void) close(fd);
+        return;
+    }
+
+    map->fd = fd;
+    map->sealed = 1;
+#endif
 }
 
 

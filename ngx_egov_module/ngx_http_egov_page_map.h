@@ -47,8 +47,10 @@ typedef struct {
     ngx_uint_t                    nplaces;
     ngx_uint_t                    places_cap;
     ngx_uint_t                    refs;      /* responses sending it */
+    ngx_fd_t                      fd;        /* a sealed copy, when sealed */
     unsigned                      used:1;    /* recorded whole */
     unsigned                      recording:1;
+    unsigned                      sealed:1;  /* fd: its bytes, for sendfile */
     unsigned                      failed:1;  /* the bytes did not fit */
     unsigned                      unmappable:1; /* this version: too many
                                                    places */
