@@ -20,6 +20,14 @@
 #define NGX_EGOV_CIDR_EMPTY   1      /* blank line or comment */
 #define NGX_EGOV_CIDR_BAD    -1
 
+/*
+ * The widest prefixes the admin API adds without "force" (egovctl checks
+ * them too): an IPv4 /8 is the largest block a registry allocates, an
+ * IPv6 /16 wider than any registry's allocation to one network
+ */
+#define NGX_EGOV_CIDR_V4_WIDEST  8
+#define NGX_EGOV_CIDR_V6_WIDEST  16
+
 /* longest text form: full IPv6 with an embedded IPv4 and "/128" */
 #define NGX_EGOV_CIDR_TEXT_LEN  (sizeof("ffff:ffff:ffff:ffff:ffff:ffff:"   \
                                         "255.255.255.255/128") - 1)

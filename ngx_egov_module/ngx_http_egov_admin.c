@@ -13,7 +13,7 @@
  *
  * A POST names each member once, none other; a prefix has no bits set
  * beyond its length, and is not /0 (that would refuse every address);
- * one wider than NGX_HTTP_EGOV_ADMIN_V4_MIN or NGX_HTTP_EGOV_ADMIN_V6_MIN
+ * one wider than NGX_EGOV_CIDR_V4_WIDEST or NGX_EGOV_CIDR_V6_WIDEST
  * (a typo: /1 for /21) needs "force":true.
  * The location itself is not refused by dynamic entries (bans, blocks of
  * this API), so a mistaken one can always be taken back.
@@ -41,13 +41,6 @@
 #define NGX_HTTP_EGOV_ADMIN_NAME_MAX   32     /* a member name echoed back */
 #define NGX_HTTP_EGOV_ADMIN_ERROR_LEN  (NGX_EGOV_CIDR_TEXT_LEN + 128)
 
-/*
- * The widest prefixes a POST adds without "force": an IPv4 /8 is the
- * largest block a registry allocates, an IPv6 /16 wider than any
- * registry's allocation to one network
- */
-#define NGX_HTTP_EGOV_ADMIN_V4_MIN     8
-#define NGX_HTTP_EGOV_ADMIN_V6_MIN     16
 
 
 /* the members of a POST, in ngx_http_egov_admin_names' order */
@@ -528,8 +521,8 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
     }
 
     if (e.cidr.prefix < ((e.cidr.family == AF_INET)
-                         ? NGX_HTTP_EGOV_ADMIN_V4_MIN
-                         : NGX_HTTP_EGOV_ADMIN_V6_MIN)
+                         ? NGX_EGOV_CIDR_V4_WIDEST
+                         : NGX_EGOV_CIDR_V6_WIDEST)
         && (v < 0 || nodes[v].type != NGX_EGOV_JSON_TRUE))
     {
         return ngx_http_egov_admin_error(r, NGX_HTTP_BAD_REQUEST,

@@ -100,6 +100,20 @@ is_deeply(decode_json((split /\n/, $out)[-1]),
           { would_add => 0, unchanged => 3, invalid => 1, failed => 0 },
           'importing again: nothing to add (--json)');
 
+# a bogon list's wide prefixes: the dry run says what the API refuses
+open my $wfh, '>', "$p/conf/wide.netset" or die;
+print $wfh "0.0.0.0/8\n224.0.0.0/3\n::ffff:128.0.0.0/97\n";
+close $wfh;
+($rc, $out) = ctl(@auth, 'import', "$p/conf/wide.netset", '--dry-run');
+is($rc, 4, 'import --dry-run of prefixes wider than a /8: exit 4');
+like($out, qr{wide\.netset:2: 224\.0\.0\.0/3 would be refused: too wide without --force}, '... naming each');
+like($out, qr/^would add 1, unchanged 0, invalid lines 0, some would be refused \(see above\)$/m, '... what the import will add');
+($rc, $out) = ctl(@auth, 'import', "$p/conf/wide.netset");
+like($out, qr/^added 1, unchanged 0, invalid lines 0, some failed/m, 'the import adds what the dry run said');
+($rc, $out) = ctl(@auth, 'import', "$p/conf/wide.netset", '--dry-run', '--force');
+like($out, qr/^would add 2, unchanged 1, invalid lines 0$/m, 'with --force: the wide ones would be added');
+ctl(@auth, 'unban', '0.0.0.0/8', '--kind', 'block');
+
 ($rc, $out) = ctl(@auth, 'unban', '127.0.0.70');
 is($rc, 0, 'unban: exit 0');
 is($out, "removed 127.0.0.70\n", 'unban: says so');

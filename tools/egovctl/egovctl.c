@@ -1252,6 +1252,21 @@ cmd_import(const char *file)
         text[len + 1] = '\0';
 
         if (opt.dry_run) {
+            /* what the API would refuse (ngx_http_egov_admin.c) */
+
+            if (cidr.prefix == 0
+                || (!opt.force
+                    && cidr.prefix < ((cidr.family == AF_INET)
+                                      ? NGX_EGOV_CIDR_V4_WIDEST
+                                      : NGX_EGOV_CIDR_V6_WIDEST)))
+            {
+                fprintf(stderr, "%s:%zu: %s would be refused: %s\n",
+                        file, lineno, text + 1,
+                        cidr.prefix ? "too wide without --force" : "a /0");
+                failed++;
+                continue;
+            }
+
             printf("would add %s\n", text + 1);
             added++;
             continue;
@@ -1275,7 +1290,9 @@ cmd_import(const char *file)
     } else {
         printf("%s %zu, unchanged %zu, invalid lines %zu%s\n",
                opt.dry_run ? "would add" : "added", added, same, bad,
-               failed ? ", some failed (see above)" : "");
+               failed ? (opt.dry_run ? ", some would be refused (see above)"
+                                     : ", some failed (see above)")
+                      : "");
     }
 
     return failed ? EXIT_REFUSED : 0;
