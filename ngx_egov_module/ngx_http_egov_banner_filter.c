@@ -87,6 +87,7 @@ typedef struct {
     u_char                     *tail;        /* ... into this */
     ngx_file_info_t             fi;          /* ... of this version */
     ngx_http_egov_page_map_t   *map;         /* the page recorded */
+    ngx_array_t                *subs;        /* ngx_http_egov_banner_sub_t */
     unsigned                    inserted:1;
     unsigned                    reading:1;
     unsigned                    scan:1;      /* the whole page is read */
@@ -95,6 +96,13 @@ typedef struct {
     unsigned                    need_memory:1;
     unsigned                    decided:1;   /* ... or its map is sent */
 } ngx_http_egov_banner_filter_t;
+
+
+/* a subrequest's part of the page (an SSI include), read on its own */
+typedef struct {
+    ngx_http_request_t             *r;
+    ngx_http_egov_banner_filter_t  *f;
+} ngx_http_egov_banner_sub_t;
 
 
 /* a response being made of a page's map */
@@ -167,6 +175,10 @@ static void ngx_http_egov_banner_record(ngx_http_request_t *r,
 static ngx_int_t ngx_http_egov_banner_replay(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_http_egov_page_map_t *map,
     ngx_chain_t **in);
+static ngx_int_t ngx_http_egov_banner_sub(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_http_egov_banner_filter_t *ngx_http_egov_banner_sub_state(
+    ngx_http_request_t *r, ngx_http_egov_banner_filter_t *mf);
 static ngx_int_t ngx_http_egov_replay_bytes(ngx_http_request_t *r,
     ngx_http_egov_replay_t *rp, const u_char *p, const u_char *end);
 static ngx_int_t ngx_http_egov_replay_sendfile(ngx_http_request_t *r,
@@ -280,9 +292,13 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_http_egov_consent_ctx_t    *ctx;
     ngx_http_egov_banner_filter_t  *f;
 
+    if (r != r->main) {
+        return ngx_http_egov_banner_sub(r, in);
+    }
+
     ctx = ngx_http_get_module_ctx(r, ngx_http_egov_consent_module);
 
-    if (ctx == NULL || ctx->filter == NULL || r != r->main) {
+    if (ctx == NULL || ctx->filter == NULL) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -427,13 +443,23 @@ ngx_http_egov_banner_early(ngx_http_request_t *r, ngx_chain_t **in)
     ngx_http_egov_banner_filter_t     *f;
     ngx_http_egov_consent_loc_conf_t  *clcf;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_egov_consent_module);
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
 
     if (ctx == NULL || ctx->filter == NULL) {
         return NGX_OK;
     }
 
     f = ctx->filter;
+
+    if (r != r->main) {
+        /* an include's markup is read as the page's (banner_sub) */
+
+        if (f->markup || f->nonce_attr.len) {
+            r->filter_need_in_memory = 1;
+        }
+
+        return NGX_OK;
+    }
 
     if (!f->need_memory || f->decided) {
         return NGX_OK;
@@ -740,6 +766,137 @@ ngx_http_egov_banner_record(ngx_http_request_t *r,
         ngx_http_egov_page_map_done(r, f->map);
         f->map = NULL;
     }
+}
+
+
+/*
+ * A subrequest's part of the page (an SSI include): its marked tags and
+ * scripts are the page's, rewritten as the page's are, read with a state
+ * of their own (an include begins between tags, where the page's SSI
+ * command was); the banner is the main request's.
+ */
+
+static ngx_int_t
+ngx_http_egov_banner_sub(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_int_t                       rc;
+    ngx_uint_t                      end;
+    ngx_chain_t                    *cl, *out, **last;
+    ngx_http_egov_consent_ctx_t    *ctx;
+    ngx_http_egov_banner_filter_t  *f;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
+
+    if (ctx == NULL || ctx->filter == NULL
+        || (!((ngx_http_egov_banner_filter_t *) ctx->filter)->markup
+            && ((ngx_http_egov_banner_filter_t *) ctx->filter)
+                   ->nonce_attr.len == 0))
+    {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    f = ngx_http_egov_banner_sub_state(r, ctx->filter);
+    if (f == NULL) {
+        return NGX_ERROR;
+    }
+
+    out = NULL;
+    last = &out;
+
+    for (cl = in; cl; cl = cl->next) {
+
+        if (ngx_buf_size(cl->buf) && !ngx_buf_in_memory(cl->buf)) {
+            /* ngx_http_egov_banner_early asked for memory */
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "egov consent: an include's response is not in "
+                          "memory");
+            return NGX_ERROR;
+        }
+
+        end = cl->buf->last_in_chain || cl->buf->last_buf;
+
+        if (ngx_http_egov_banner_rewrite(r, f, cl->buf, &last) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (end && f->hold_len) {
+            /* the include ended within what might have been a tag */
+
+            if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, &last)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+            f->hold_len = 0;
+            ngx_egov_html_drop(&f->html);
+        }
+    }
+
+    rc = ngx_http_next_body_filter(r, out);
+
+    ngx_http_egov_banner_recycle(r, f, out);
+
+    return rc;
+}
+
+
+static ngx_http_egov_banner_filter_t *
+ngx_http_egov_banner_sub_state(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *mf)
+{
+    ngx_uint_t                      i;
+    ngx_http_egov_banner_sub_t     *s;
+    ngx_http_egov_banner_filter_t  *f;
+
+    if (mf->subs == NULL) {
+        mf->subs = ngx_array_create(r->main->pool, 4,
+                                    sizeof(ngx_http_egov_banner_sub_t));
+        if (mf->subs == NULL) {
+            return NULL;
+        }
+    }
+
+    s = mf->subs->elts;
+
+    for (i = 0; i < mf->subs->nelts; i++) {
+        if (s[i].r == r) {
+            return s[i].f;
+        }
+    }
+
+    f = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_banner_filter_t));
+    if (f == NULL) {
+        return NULL;
+    }
+
+    f->nonce_attr = mf->nonce_attr;
+    f->markup = mf->markup;
+    f->inserted = 1;
+    f->scan = 1;
+    f->decided = 1;
+    f->remaining = -1;
+    f->hold = f->hold_small;
+    f->hold_cap = NGX_HTTP_EGOV_HOLD_MAX;
+
+    if (f->markup) {
+        f->hold_cap = NGX_HTTP_EGOV_TAG_MAX;
+
+        f->hold = ngx_pnalloc(r->pool, f->hold_cap);
+        if (f->hold == NULL) {
+            return NULL;
+        }
+    }
+
+    s = ngx_array_push(mf->subs);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->r = r;
+    s->f = f;
+
+    return f;
 }
 
 

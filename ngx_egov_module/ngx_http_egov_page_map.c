@@ -451,7 +451,7 @@ ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map, ngx_log_t *log)
 static ngx_int_t
 ngx_http_egov_page_map_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    if (r == r->main && ngx_http_egov_banner_early(r, &in) != NGX_OK) {
+    if (ngx_http_egov_banner_early(r, &in) != NGX_OK) {
         return NGX_ERROR;
     }
 

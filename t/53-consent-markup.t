@@ -60,6 +60,7 @@ END
                      egov_consent_page_map off; }
     location /b16k/ { alias html/; sendfile off; output_buffers 1 16k;
                       egov_consent_page_map off; }
+    location /ssi/ { alias html/; ssi on; egov_csp_nonce_inject on; }
     location /off/ { alias html/; egov_consent_markup off; }
     location = /status { egov_status; egov_consent off; }
 END2
@@ -281,6 +282,22 @@ for my $file (sort keys %cut) {
 }
 like($n->error_log, qr/\[warn\].*a <script> tag longer than 8192 bytes, cut by the end of a buffer, was served inert/,
      '... and logged');
+
+# an SSI include's marked tags and scripts are the page's: rewritten too
+# (a shared footer with the analytics snippet), an include that ends
+# within what might be a tag kept whole
+
+$n->write_file('html/frag.html', qq{<script data-egov-consent="marketing" src="/m.js"></script><script>inline()</script>\n});
+$n->write_file('html/frag2.html', "<p>x</p><scr");
+$n->write_file('html/ssi.html', qq{<p>page</p><!--# include virtual="/frag.html" --><p>mid</p><!--# include virtual="/frag2.html" --><p>after</p></body>\n});
+for my $who ('none', 'all') {
+    ($b) = get('/ssi/ssi.html', $who);
+    my $script = $who eq 'all'
+        ? '<script data-egov-consent="marketing" src="/m.js" nonce="N"></script>'
+        : '<script type="text/plain" data-egov-consent="marketing" src="/m.js" nonce="N"></script>';
+    is($b, qq{<p>page</p>$script<script nonce="N">inline()</script>\n<p>mid</p><p>x</p><scr<p>after</p>},
+       "an SSI include, $who: its marked script and inline script rewritten as the page's");
+}
 
 # the page's own language: <html lang> when the page is read anyway
 
