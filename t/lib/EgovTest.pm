@@ -212,6 +212,7 @@ sub run_tests {
         if ($key ne $running_key || !$n->running) {
             $n->stop if $n->running;
             $running_key = '';
+            my $started_at = length $n->error_log;
             eval { $n->start(%conf); 1 } or do {
                 fail("$name: nginx starts");
                 diag $@;
@@ -219,6 +220,10 @@ sub run_tests {
                 next;
             };
             $running_key = $key;
+            # a block that uses the test's Redis asks once every worker has
+            # it (a loaded run asked before the worker had connected: 503)
+            wait_redis($n, $started_at, $s->{workers} || 1)
+                if $s->{redis} && $conf{http_config} =~ /\begov_redis\s/;
         }
 
         my $log_offset = length $n->error_log;
@@ -240,6 +245,19 @@ sub run_tests {
     $redis->stop if $redis;
 
     done_testing();
+}
+
+# until the workers started after "offset" in the error log say they have
+# connected to Redis (at most 10 s; the block's own checks then say what is
+# wrong)
+sub wait_redis {
+    my ($n, $offset, $workers) = @_;
+    for (1 .. 200) {
+        my $log = substr($n->error_log, $offset);
+        my $connected = () = $log =~ /egov redis: connected to /g;
+        return if $connected >= $workers;
+        select(undef, undef, undef, 0.05);
+    }
 }
 
 sub write_user_files {
