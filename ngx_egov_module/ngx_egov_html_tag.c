@@ -34,6 +34,19 @@ static size_t ngx_egov_gate_inert(ngx_egov_html_tag_t *t,
     ngx_egov_html_piece_t *out);
 
 
+const u_char *
+ngx_egov_html_name_end(const u_char *p, const u_char *end)
+{
+    for ( /* void */ ; p < end; p++) {
+        if (ngx_egov_tag_space(*p) || *p == '/' || *p == '>') {
+            break;
+        }
+    }
+
+    return p;
+}
+
+
 int
 ngx_egov_html_tag_read(const u_char *tag, size_t len, ngx_egov_html_tag_t *t)
 {
@@ -50,11 +63,7 @@ ngx_egov_html_tag_read(const u_char *tag, size_t len, ngx_egov_html_tag_t *t)
     t->len = len;
     end = tag + len;
 
-    for (p = tag + 1; p < end; p++) {
-        if (ngx_egov_tag_space(*p) || *p == '/' || *p == '>') {
-            break;
-        }
-    }
+    p = ngx_egov_html_name_end(tag + 1, end);
 
     t->attrs = p;
     t->iframe = (p - tag == 7 && strncasecmp((char *) tag + 1, "iframe", 6)

@@ -60,6 +60,9 @@ typedef struct {
  * Reads a whole start tag, "<" to ">" included; returns 0 when it is not
  * one (the caller's scanner said it was: a defect, not input).
  */
+/* where a tag's name that goes on from p ends: a space, "/", ">" or end */
+const u_char *ngx_egov_html_name_end(const u_char *p, const u_char *end);
+
 int ngx_egov_html_tag_read(const u_char *tag, size_t len,
     ngx_egov_html_tag_t *t);
 

@@ -93,8 +93,7 @@ typedef struct {
     unsigned                    scan:1;      /* the whole page is read */
     unsigned                    markup:1;    /* marked tags rewritten */
     unsigned                    html_lang:1; /* <html lang> looked for */
-    unsigned                    need_memory:1;
-    unsigned                    decided:1;   /* ... or its map is sent */
+    unsigned                    decided:1;   /* read into memory, or mapped */
 } ngx_http_egov_banner_filter_t;
 
 
@@ -267,7 +266,6 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
     if (f->scan) {
         /* the page in memory, unless it goes from its map: decided by
            ngx_http_egov_banner_early, before nginx reads a file */
-        f->need_memory = 1;
         f->remaining = -1;
 
     } else {
@@ -304,7 +302,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     f = ctx->filter;
 
-    if (f->need_memory && !f->decided) {
+    if (f->scan && !f->decided) {
         /* "config" places ngx_http_egov_page_map_module's filter first */
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "egov consent: the page map's filter did not run");
@@ -461,7 +459,7 @@ ngx_http_egov_banner_early(ngx_http_request_t *r, ngx_chain_t **in)
         return NGX_OK;
     }
 
-    if (!f->need_memory || f->decided) {
+    if (!f->scan || f->decided) {
         return NGX_OK;
     }
 
@@ -783,19 +781,16 @@ ngx_http_egov_banner_sub(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_uint_t                      end;
     ngx_chain_t                    *cl, *out, **last;
     ngx_http_egov_consent_ctx_t    *ctx;
-    ngx_http_egov_banner_filter_t  *f;
+    ngx_http_egov_banner_filter_t  *mf, *f;
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
+    mf = ctx ? ctx->filter : NULL;
 
-    if (ctx == NULL || ctx->filter == NULL
-        || (!((ngx_http_egov_banner_filter_t *) ctx->filter)->markup
-            && ((ngx_http_egov_banner_filter_t *) ctx->filter)
-                   ->nonce_attr.len == 0))
-    {
+    if (mf == NULL || (!mf->markup && mf->nonce_attr.len == 0)) {
         return ngx_http_next_body_filter(r, in);
     }
 
-    f = ngx_http_egov_banner_sub_state(r, ctx->filter);
+    f = ngx_http_egov_banner_sub_state(r, mf);
     if (f == NULL) {
         return NGX_ERROR;
     }
@@ -1517,7 +1512,6 @@ ngx_http_egov_banner_cut(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *held, size_t held_len,
     ngx_buf_t *b, const u_char **seg, ngx_chain_t ***last, ngx_buf_t **view)
 {
-    u_char         c;
     ngx_str_t      inert;
     ngx_uint_t     in_held;
     const u_char  *p, *start, *end;
@@ -1552,15 +1546,7 @@ ngx_http_egov_banner_cut(ngx_http_request_t *r,
     end = in_held ? held + held_len : b->last;
 
     for ( ;; ) {
-        for (p = start; p < end; p++) {
-            c = *p;
-
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\f'
-                || c == '\r' || c == '/' || c == '>')
-            {
-                break;
-            }
-        }
+        p = ngx_egov_html_name_end(start, end);
 
         if (p < end || !in_held) {
             break;

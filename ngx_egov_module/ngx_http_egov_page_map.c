@@ -299,8 +299,8 @@ ngx_http_egov_page_map_seal(ngx_http_egov_page_map_t *map, ngx_log_t *log)
 
     fd = memfd_create("egov-page-map", MFD_CLOEXEC|MFD_ALLOW_SEALING);
     if (fd == -1) {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, log, ngx_errno,
-                       "egov consent: memfd_create() failed %d", fd);
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, log, ngx_errno,
+                       "egov consent: memfd_create() failed");
         return;
     }
 
