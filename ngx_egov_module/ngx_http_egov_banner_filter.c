@@ -26,6 +26,9 @@
  */
 #define NGX_HTTP_EGOV_TAG_MAX   8192
 
+/* views of a page sent from its map are allocated so many at a time */
+#define NGX_HTTP_EGOV_REPLAY_BLOCK  32
+
 /* a run of a page sent from its map this long goes by sendfile */
 #define NGX_HTTP_EGOV_SENDFILE_MIN  32768
 
@@ -112,6 +115,9 @@ typedef struct {
     ngx_buf_t                  *run;         /* the last buffer, of the page */
     ngx_buf_t                  *longest;     /* the longest run of it */
     size_t                      longest_len;
+    ngx_buf_t                  *bufs;        /* made a block at a time */
+    ngx_chain_t                *links;
+    ngx_uint_t                  nfree;
 } ngx_http_egov_replay_t;
 
 
@@ -497,17 +503,23 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_http_egov_page_map_t *map,
     ngx_chain_t **in)
 {
-    size_t                       i, n;
-    ngx_buf_t                   *b;
-    ngx_uint_t                   k;
-    const u_char                *page, *seg;
-    ngx_http_egov_replay_t       rp;
-    ngx_egov_html_piece_t        pieces[NGX_EGOV_HTML_PIECES_MAX + 1];
-    ngx_http_egov_page_place_t  *pl;
+    size_t                        i, n;
+    ngx_buf_t                    *b;
+    ngx_uint_t                    k, granted;
+    const u_char                 *page, *seg;
+    ngx_http_egov_replay_t        rp;
+    ngx_egov_html_piece_t         pieces[NGX_EGOV_HTML_PIECES_MAX + 1];
+    ngx_http_egov_page_place_t   *pl;
+    ngx_http_egov_consent_ctx_t  *ctx;
 
     ngx_memzero(&rp, sizeof(ngx_http_egov_replay_t));
     rp.last = &rp.out;
     rp.map = map;
+
+    /* what this visitor granted, once (GPC is a header to look up) */
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
+    granted = ngx_http_egov_consent_granted(r, ctx);
 
     page = map->page;
     seg = page;
@@ -557,10 +569,8 @@ ngx_http_egov_banner_replay(ngx_http_request_t *r,
 
             if (ngx_http_egov_replay_bytes(r, &rp, seg, page + pl->lt)
                 != NGX_OK
-                || ngx_http_egov_markup_tag(r, page + pl->lt,
-                                            pl->gt + 1 - pl->lt,
-                                            pl->foreign, &f->nonce_attr,
-                                            pieces, &n)
+                || ngx_http_egov_markup_mapped(r, map, pl, granted,
+                                               &f->nonce_attr, pieces, &n)
                    != NGX_OK)
             {
                 return NGX_ERROR;
@@ -649,7 +659,8 @@ static ngx_int_t
 ngx_http_egov_replay_bytes(ngx_http_request_t *r, ngx_http_egov_replay_t *rp,
     const u_char *p, const u_char *end)
 {
-    ngx_buf_t  *b;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
 
     if (p == end) {
         return NGX_OK;
@@ -659,18 +670,32 @@ ngx_http_egov_replay_bytes(ngx_http_request_t *r, ngx_http_egov_replay_t *rp,
         rp->run->last = (u_char *) end;
 
     } else {
-        b = ngx_calloc_buf(r->pool);
-        if (b == NULL) {
-            return NGX_ERROR;
+        if (rp->nfree == 0) {
+            /* one allocation for many views: a page has many places */
+
+            rp->bufs = ngx_pcalloc(r->pool, NGX_HTTP_EGOV_REPLAY_BLOCK
+                                            * sizeof(ngx_buf_t));
+            rp->links = ngx_palloc(r->pool, NGX_HTTP_EGOV_REPLAY_BLOCK
+                                            * sizeof(ngx_chain_t));
+            if (rp->bufs == NULL || rp->links == NULL) {
+                return NGX_ERROR;
+            }
+
+            rp->nfree = NGX_HTTP_EGOV_REPLAY_BLOCK;
         }
+
+        rp->nfree--;
+        b = rp->bufs++;
+        cl = rp->links++;
 
         b->pos = (u_char *) p;
         b->last = (u_char *) end;
         b->memory = 1;
 
-        if (ngx_http_egov_banner_pass(r, b, &rp->last) != NGX_OK) {
-            return NGX_ERROR;
-        }
+        cl->buf = b;
+        cl->next = NULL;
+        *rp->last = cl;
+        rp->last = &cl->next;
 
         rp->run = (p >= rp->map->page && end <= rp->map->page + rp->map->len)
                   ? b : NULL;

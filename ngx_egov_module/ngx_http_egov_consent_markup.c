@@ -11,13 +11,17 @@
  */
 
 
-#include "ngx_http_egov_consent.h"
+#include "ngx_http_egov_page_map.h"
 
 
 static ngx_uint_t ngx_http_egov_markup_categories(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_html_attr_t *a,
     ngx_uint_t *bits);
 static ngx_uint_t ngx_http_egov_markup_link_ok(const u_char *p, size_t len);
+
+
+/* where a rewrite kept with a page takes a request's nonce */
+static const u_char  ngx_http_egov_markup_nonce[] = "";
 
 
 /*
@@ -103,6 +107,108 @@ ngx_http_egov_markup_tag(ngx_http_request_t *r, const u_char *tag,
     *n = k + ngx_egov_html_gate(&t, allowed,
                                 nonce_attr ? nonce_attr->data : NULL,
                                 nonce_attr ? nonce_attr->len : 0, out + k);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A marked tag of a page sent from its map (ngx_http_egov_page_map.c),
+ * as ngx_http_egov_markup_tag makes it: its categories are resolved once
+ * per location's list, and its rewrite for each kind of visitor (allowed
+ * or not, a nonce or not) is made once and kept with the page, with a
+ * place for the nonce.  A held back iframe's placeholder is the visitor's
+ * language and state: made per request.  "granted": this visitor's.
+ */
+
+ngx_int_t
+ngx_http_egov_markup_mapped(ngx_http_request_t *r,
+    ngx_http_egov_page_map_t *map, ngx_http_egov_page_place_t *pl,
+    ngx_uint_t granted, ngx_str_t *nonce_attr, ngx_egov_html_piece_t *out,
+    size_t *n)
+{
+    size_t                             i, len;
+    uint32_t                           at;
+    ngx_uint_t                         k, v, allowed, nonce;
+    const u_char                      *tag;
+    ngx_egov_html_tag_t                t;
+    ngx_egov_html_attr_t               a;
+    ngx_http_egov_page_mark_t         *mk;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    tag = map->page + pl->lt;
+    len = pl->gt + 1 - pl->lt;
+    mk = pl->mark ? &map->marks[pl->mark - 1] : NULL;
+
+    if (mk == NULL || !mk->marked) {
+        out[0].data = tag;
+        out[0].len = len;
+        *n = 1;
+        return NGX_OK;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+
+    if (map->categories != (void *) clcf->categories) {
+        /* another location's list: its bits are resolved again */
+
+        for (k = 0; k < map->nmarks; k++) {
+            map->marks[k].resolved = 0;
+        }
+
+        map->categories = clcf->categories;
+    }
+
+    if (!mk->resolved) {
+        ngx_memzero(&a, sizeof(ngx_egov_html_attr_t));
+        a.value = mk->valued ? map->page + mk->consent : NULL;
+        a.value_len = mk->consent_len;
+
+        mk->named = ngx_http_egov_markup_categories(r, clcf, &a, &mk->bits);
+        mk->resolved = 1;
+    }
+
+    allowed = mk->named && (mk->bits & ~granted) == 0;
+
+    if (mk->iframe && !allowed) {
+        return ngx_http_egov_markup_tag(r, tag, len, pl->foreign, nonce_attr,
+                                        out, n);
+    }
+
+    ngx_http_egov_stat_inc(allowed ? NGX_EGOV_STAT_CONSENT_MARKUP_ACTIVE
+                                   : NGX_EGOV_STAT_CONSENT_MARKUP_INERT);
+
+    nonce = (nonce_attr != NULL && nonce_attr->len != 0);
+    v = allowed * 2 + nonce;
+
+    if (mk->nrewrite[v]) {
+        *n = mk->nrewrite[v];
+        ngx_memcpy(out, &map->pieces[mk->rewrite[v] - 1],
+                   *n * sizeof(ngx_egov_html_piece_t));
+
+    } else {
+        if (!ngx_egov_html_tag_read(tag, len, &t)) {
+            return NGX_ERROR;            /* it was read with the page */
+        }
+
+        nonce = nonce && !(t.iframe || t.has_nonce || pl->foreign);
+
+        *n = ngx_egov_html_gate(&t, allowed,
+                                nonce ? ngx_http_egov_markup_nonce : NULL,
+                                nonce ? 1 : 0, out);
+
+        if (ngx_http_egov_page_map_pieces(map, out, *n, &at) == NGX_OK) {
+            mk->rewrite[v] = at;
+            mk->nrewrite[v] = (uint8_t) *n;
+        }
+    }
+
+    for (i = 0; i < *n; i++) {
+        if (out[i].data == ngx_http_egov_markup_nonce) {
+            out[i].data = nonce_attr->data;
+            out[i].len = nonce_attr->len;
+        }
+    }
 
     return NGX_OK;
 }

@@ -33,6 +33,9 @@
 #define NGX_HTTP_EGOV_MAP_PAGE_MAX    (256 * 1024)
 #define NGX_HTTP_EGOV_MAP_PLACES_MAX  2048
 
+/* the marked tags' rewrites kept, at most (16 bytes each) */
+#define NGX_HTTP_EGOV_MAP_PIECES_MAX  8192
+
 #define NGX_HTTP_EGOV_MAP_FLAGS  (NGX_EGOV_HTML_F_BODY|NGX_EGOV_HTML_F_GATE \
                                   |NGX_EGOV_HTML_F_HTML|NGX_EGOV_HTML_F_NONCE)
 
@@ -41,6 +44,8 @@ static ngx_int_t ngx_http_egov_page_map_hold(ngx_http_request_t *r,
     ngx_http_egov_page_map_t *map);
 static void ngx_http_egov_page_map_release(void *data);
 static ngx_int_t ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_egov_page_map_marks(ngx_http_egov_page_map_t *map,
     ngx_log_t *log);
 static void ngx_http_egov_page_map_seal(ngx_http_egov_page_map_t *map,
     ngx_log_t *log);
@@ -213,6 +218,9 @@ ngx_http_egov_page_map_get(ngx_http_request_t *r, ngx_chain_t *in,
     m->version = v;
     m->len = 0;
     m->nplaces = 0;
+    m->nmarks = 0;
+    m->npieces = 0;
+    m->categories = NULL;
     m->used = 0;
     m->failed = 0;
     m->unmappable = 0;
@@ -263,7 +271,9 @@ ngx_http_egov_page_map_done(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_egov_page_map_scan(map, r->connection->log) != NGX_OK) {
+    if (ngx_http_egov_page_map_scan(map, r->connection->log) != NGX_OK
+        || ngx_http_egov_page_map_marks(map, r->connection->log) != NGX_OK)
+    {
         /* this version is not recorded again on every request */
         map->unmappable = 1;
 
@@ -445,6 +455,129 @@ ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map, ngx_log_t *log)
                         && !h.has_nonce && !h.foreign;
         }
     }
+}
+
+
+/*
+ * The page's <script> and <iframe> tags that markup gating may rewrite,
+ * read once: what each says is kept, so that a request only looks up what
+ * its visitor gets (ngx_http_egov_markup_mapped)
+ */
+
+static ngx_int_t
+ngx_http_egov_page_map_marks(ngx_http_egov_page_map_t *map, ngx_log_t *log)
+{
+    ngx_uint_t                   k, n;
+    ngx_egov_html_tag_t          t;
+    ngx_http_egov_page_mark_t   *mk, *marks;
+    ngx_http_egov_page_place_t  *pl;
+
+    map->nmarks = 0;
+    map->npieces = 0;
+    map->categories = NULL;
+
+    for (k = 0; k < map->nplaces; k++) {
+        pl = &map->places[k];
+
+        if (pl->kind != NGX_EGOV_HTML_TAG
+            || (pl->tag != NGX_EGOV_TAG_SCRIPT
+                && pl->tag != NGX_EGOV_TAG_IFRAME))
+        {
+            continue;
+        }
+
+        if (map->nmarks == map->marks_cap) {
+            n = map->marks_cap ? map->marks_cap * 2 : 16;
+
+            marks = ngx_alloc(n * sizeof(ngx_http_egov_page_mark_t), log);
+            if (marks == NULL) {
+                return NGX_DECLINED;
+            }
+
+            if (map->marks) {
+                ngx_memcpy(marks, map->marks,
+                           map->nmarks * sizeof(ngx_http_egov_page_mark_t));
+                ngx_free(map->marks);
+            }
+
+            map->marks = marks;
+            map->marks_cap = n;
+        }
+
+        mk = &map->marks[map->nmarks++];
+        ngx_memzero(mk, sizeof(ngx_http_egov_page_mark_t));
+
+        /* places are at most NGX_HTTP_EGOV_MAP_PLACES_MAX: it fits */
+        pl->mark = (uint16_t) map->nmarks;
+
+        if (!ngx_egov_html_tag_read(map->page + pl->lt, pl->gt + 1 - pl->lt,
+                                    &t)
+            || t.consent.name == NULL)
+        {
+            continue;             /* the scanner said more: as written */
+        }
+
+        mk->marked = 1;
+        mk->iframe = t.iframe;
+
+        if (t.consent.value) {
+            mk->valued = 1;
+            mk->consent = (uint32_t) (t.consent.value - map->page);
+            mk->consent_len = (uint32_t) t.consent.value_len;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A marked tag's rewrite, kept with the page: *at is where it begins in
+ * the map's pieces, + 1.  NGX_DECLINED: no more room, made per request.
+ */
+
+ngx_int_t
+ngx_http_egov_page_map_pieces(ngx_http_egov_page_map_t *map,
+    ngx_egov_html_piece_t *pieces, size_t n, uint32_t *at)
+{
+    ngx_uint_t              cap;
+    ngx_egov_html_piece_t  *p;
+
+    if (n > NGX_HTTP_EGOV_MAP_PIECES_MAX - map->npieces) {
+        return NGX_DECLINED;
+    }
+
+    if (n > map->pieces_cap - map->npieces) {
+        cap = ngx_max(map->pieces_cap * 2, 64);
+
+        while (cap < map->npieces + n) {
+            cap *= 2;
+        }
+
+        cap = ngx_min(cap, NGX_HTTP_EGOV_MAP_PIECES_MAX);
+
+        p = ngx_alloc(cap * sizeof(ngx_egov_html_piece_t), ngx_cycle->log);
+        if (p == NULL) {
+            return NGX_DECLINED;
+        }
+
+        if (map->pieces) {
+            ngx_memcpy(p, map->pieces,
+                       map->npieces * sizeof(ngx_egov_html_piece_t));
+            ngx_free(map->pieces);
+        }
+
+        map->pieces = p;
+        map->pieces_cap = cap;
+    }
+
+    ngx_memcpy(&map->pieces[map->npieces], pieces,
+               n * sizeof(ngx_egov_html_piece_t));
+
+    *at = (uint32_t) (map->npieces + 1);
+    map->npieces += n;
+
+    return NGX_OK;
 }
 
 

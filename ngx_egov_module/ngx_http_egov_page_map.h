@@ -35,7 +35,32 @@ typedef struct {
     uint8_t                     pending;     /* it ends at "name=>" */
     uint8_t                     nonce;       /* a TAG that, not reported,
                                                 would get a nonce */
+    uint16_t                    mark;        /* TAG: in marks, + 1 */
 } ngx_http_egov_page_place_t;
+
+
+/* what a visitor gets of a marked tag: allowed or not, a nonce or not */
+#define NGX_HTTP_EGOV_MARK_REWRITES  4
+
+
+/*
+ * A tag of the page that markup gating rewrites, read once per version of
+ * the page; its categories and its rewrites are made when first asked for
+ * (ngx_http_egov_consent_markup.c)
+ */
+typedef struct {
+    uint32_t                    consent;     /* its categories: at */
+    uint32_t                    consent_len; /* ... this long */
+    ngx_uint_t                  bits;        /* for map->categories */
+    uint32_t                    rewrite[NGX_HTTP_EGOV_MARK_REWRITES];
+                                             /* in pieces, + 1; 0: none */
+    uint8_t                     nrewrite[NGX_HTTP_EGOV_MARK_REWRITES];
+    unsigned                    marked:1;    /* else it is left as written */
+    unsigned                    iframe:1;
+    unsigned                    valued:1;    /* its consent has a value */
+    unsigned                    resolved:1;  /* bits and named are known */
+    unsigned                    named:1;     /* declared categories only */
+} ngx_http_egov_page_mark_t;
 
 
 typedef struct {
@@ -46,6 +71,13 @@ typedef struct {
     ngx_http_egov_page_place_t   *places;
     ngx_uint_t                    nplaces;
     ngx_uint_t                    places_cap;
+    ngx_http_egov_page_mark_t    *marks;
+    ngx_uint_t                    nmarks;
+    ngx_uint_t                    marks_cap;
+    ngx_egov_html_piece_t        *pieces;    /* the marks' rewrites */
+    ngx_uint_t                    npieces;
+    ngx_uint_t                    pieces_cap;
+    void                         *categories; /* the marks' bits are for */
     ngx_uint_t                    refs;      /* responses sending it */
     ngx_fd_t                      fd;        /* a sealed copy, when sealed */
     unsigned                      used:1;    /* recorded whole */
@@ -68,6 +100,15 @@ void ngx_http_egov_page_map_add(ngx_http_egov_page_map_t *map,
     const u_char *p, size_t len);
 void ngx_http_egov_page_map_done(ngx_http_request_t *r,
     ngx_http_egov_page_map_t *map);
+
+ngx_int_t ngx_http_egov_page_map_pieces(ngx_http_egov_page_map_t *map,
+    ngx_egov_html_piece_t *pieces, size_t n, uint32_t *at);
+
+/* ngx_http_egov_consent_markup.c */
+ngx_int_t ngx_http_egov_markup_mapped(ngx_http_request_t *r,
+    ngx_http_egov_page_map_t *map, ngx_http_egov_page_place_t *pl,
+    ngx_uint_t granted, ngx_str_t *nonce_attr, ngx_egov_html_piece_t *out,
+    size_t *n);
 
 /* ngx_http_egov_banner_filter.c */
 ngx_int_t ngx_http_egov_banner_early(ngx_http_request_t *r,

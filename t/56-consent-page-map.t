@@ -49,6 +49,8 @@ my %pages = (
                      . ("<p>and another one</p>\n" x 1600) . "</body>\n",
     'places.html' => join('', map { "<script>s($_)</script>\n" } 1 .. 2100) . "</body>\n",
     'cut.html'    => "<p>x</p><script>y()</script></bod",
+    'first.html'  => "<script data-egov-consent=\"analytics\" src= ></script>\n"
+                     . "<script data-egov-consent=\"analytics\">a()</script></body>\n",
     'html.html'   => "<html lang=\"en\"><script data-egov-consent=\"analytics\">z()</script>\n",
     'long.html'   => join('', map { ("<p>run $_</p>\n" x 1000)
                                     . "<script data-egov-consent=\"analytics\">r($_)</script>\n" } 1 .. 3)
@@ -62,7 +64,7 @@ $n->write_file('html/consent.key', $KEY);
 $n->write_file("html/$_", $pages{$_}) for keys %pages;
 
 my @prefixes = qw(map scan nosendfile threads nonce nonce-scan
-                  markup markup-scan sub gzip gzip-scan);
+                  markup markup-scan sub gzip gzip-scan other-cats other-cats-scan);
 $n->start(ssl => 1, http_config => <<'END', config => <<'END2');
     egov_consent on;
     egov_consent_categories analytics marketing;
@@ -85,12 +87,17 @@ END
     location /gzip/ { alias html/; gzip on; gzip_min_length 1; }
     location /gzip-scan/ { alias html/; gzip on; gzip_min_length 1;
                            egov_consent_page_map off; }
+    location /other-cats/ { alias html/; egov_consent_categories marketing; }
+    location /other-cats-scan/ { alias html/; egov_consent_categories marketing;
+                                 egov_consent_page_map off; }
 END2
 
 my %cookie = (
     none      => consent_cookie(granted => 0, categories => 'analytics marketing'),
     analytics => consent_cookie(granted => 1, categories => 'analytics marketing'),
     all       => consent_cookie(granted => 3, categories => 'analytics marketing'),
+    # for /other-cats/, which declares "marketing" alone
+    marketing => consent_cookie(granted => 1, categories => 'marketing'),
 );
 
 # the page, its nonces and location prefix made comparable
@@ -175,6 +182,38 @@ ok(sent_from_map('long.html') >= 20, '... long.html too ('
 my @sealed = $n->error_log =~ /egov consent: (\d+) bytes of the page from its sealed copy/g;
 ok(@sealed && !grep({ $_ < 32768 } @sealed),
    'run.html: its longest run (' . ($sealed[0] // 0) . ' bytes) by sendfile, from the map\'s sealed copy');
+
+# one map, two locations that declare other categories: a marked tag's
+# categories are resolved for the list of the location that sends it (in
+# /other-cats/, "marketing" is the first category and "analytics" is not
+# declared: its tags are held back there, whatever the cookie says)
+
+for my $round (1 .. 2) {
+    for my $loc (qw(map other-cats)) {
+        my $who = $loc eq 'map' ? 'all' : 'marketing';
+        my $ref = get($loc eq 'map' ? '/scan/p.html' : "/$loc-scan/p.html", $who);
+        my $b = get("/$loc/p.html", $who);
+        ok($b eq $ref, "round $round, /$loc/, $who granted: the scan's page");
+        my $inert = () = $b =~ m{<script type="text/plain" data-egov-consent="analytics"}g;
+        is($inert, $loc eq 'map' ? 0 : 2,
+           "... analytics' scripts " . ($loc eq 'map' ? 'active' : 'held back'));
+        ok(index($b, '<script data-egov-consent="marketing" nonce="mine">k()</script>') >= 0,
+           "... marketing's script active");
+    }
+}
+
+# a marked tag's rewrite is kept per kind of visitor: a page first asked
+# for without nonces, then with, then without again (and "src=" right
+# before ">" gets an empty value only where a nonce follows it)
+
+for my $loc (qw(markup map markup map)) {
+    my $ref = get($loc eq 'map' ? '/scan/first.html' : '/markup-scan/first.html', 'all');
+    my $b = get("/$loc/first.html", 'all');
+    ok($b eq $ref, "first.html, /$loc/: the scan's page") or diag($b);
+    my $nonces = () = $b =~ /nonce="N"/g;
+    # (the settings link's own <style> has one in both)
+    is($nonces, $loc eq 'map' ? 3 : 1, "... with $nonces nonces");
+}
 
 # what the map changes, checked once in full
 
