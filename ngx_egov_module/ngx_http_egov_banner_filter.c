@@ -14,23 +14,9 @@
  */
 
 
-#include "ngx_http_egov_page_map.h"
+#include "ngx_http_egov_banner_filter.h"
 #include "ngx_egov_body_find.h"
 
-#define NGX_HTTP_EGOV_HOLD_MAX  8
-
-/*
- * A marked start tag cut by the end of a buffer waits whole for its end:
- * up to this long.  A longer one goes on as written (marked tags are
- * written inert, so that is safe) and is logged.
- */
-#define NGX_HTTP_EGOV_TAG_MAX   8192
-
-/* views of a page sent from its map are allocated so many at a time */
-#define NGX_HTTP_EGOV_REPLAY_BLOCK  32
-
-/* a run of a page sent from its map this long goes by sendfile */
-#define NGX_HTTP_EGOV_SENDFILE_MIN  32768
 
 /* where </body> is looked for in a page whose length is known: its end */
 #define NGX_HTTP_EGOV_TAIL      4096
@@ -75,74 +61,22 @@ typedef struct {
 } ngx_http_egov_page_end_t;
 
 
-typedef struct {
-    ngx_str_t                   insert;      /* banner or link, rendered */
-    ngx_str_t                   nonce_attr;  /* ' nonce="..."' */
-    u_char                     *hold;        /* bytes waiting for more */
-    size_t                      hold_len;
-    size_t                      hold_cap;
-    u_char                      hold_small[NGX_HTTP_EGOV_HOLD_MAX];
-    off_t                       remaining;   /* of the page, or -1 */
-    ngx_egov_html_t             html;        /* with nonces: where it is */
-    ngx_chain_t                *free;        /* views of the input, */
-    ngx_chain_t                *busy;        /* reused once sent */
-    ngx_buf_t                  *waiting;     /* a page's end being read */
-    u_char                     *tail;        /* ... into this */
-    ngx_file_info_t             fi;          /* ... of this version */
-    ngx_http_egov_page_map_t   *map;         /* the page recorded */
-    ngx_array_t                *subs;        /* ngx_http_egov_banner_sub_t */
-    unsigned                    inserted:1;
-    unsigned                    reading:1;
-    unsigned                    scan:1;      /* the whole page is read */
-    unsigned                    markup:1;    /* marked tags rewritten */
-    unsigned                    html_lang:1; /* <html lang> looked for */
-    unsigned                    decided:1;   /* read into memory, or mapped */
-} ngx_http_egov_banner_filter_t;
-
-
-/* a subrequest's part of the page (an SSI include), read on its own */
-typedef struct {
-    ngx_http_request_t             *r;
-    ngx_http_egov_banner_filter_t  *f;
-} ngx_http_egov_banner_sub_t;
-
-
-/* a response being made of a page's map */
-typedef struct {
-    ngx_chain_t                *out;
-    ngx_chain_t               **last;
-    ngx_http_egov_page_map_t   *map;
-    ngx_buf_t                  *run;         /* the last buffer, of the page */
-    ngx_buf_t                  *longest;     /* the longest run of it */
-    size_t                      longest_len;
-    ngx_buf_t                  *bufs;        /* made a block at a time */
-    ngx_chain_t                *links;
-    ngx_uint_t                  nfree;
-} ngx_http_egov_replay_t;
-
-
 static ngx_int_t ngx_http_egov_banner_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_egov_buf_cut(ngx_buf_t *b, u_char *at);
 static void ngx_http_egov_buf_consume(ngx_buf_t *b);
 static ngx_int_t ngx_http_egov_banner_split(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
-static ngx_int_t ngx_http_egov_banner_insert(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last);
 
 static ngx_int_t ngx_http_egov_banner_consumed(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_flags(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
-static ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_tag(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len,
     ngx_uint_t held, ngx_chain_t ***last, ngx_buf_t **view);
 static ngx_int_t ngx_http_egov_banner_render_insert(ngx_http_request_t *r,
     ngx_http_egov_consent_ctx_t *ctx, ngx_http_egov_banner_filter_t *f);
-static void ngx_http_egov_banner_html_lang(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len);
 static ngx_int_t ngx_http_egov_banner_hold(ngx_http_egov_banner_filter_t *f,
     const u_char *p, size_t len);
 static ngx_int_t ngx_http_egov_banner_cut(ngx_http_request_t *r,
@@ -152,10 +86,6 @@ static ngx_int_t ngx_http_egov_banner_cut(ngx_http_request_t *r,
 static ngx_buf_t *ngx_http_egov_banner_view(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *p, const u_char *end,
     ngx_chain_t ***last);
-static void ngx_http_egov_banner_recycle(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, ngx_chain_t *out);
-static ngx_int_t ngx_http_egov_banner_link(ngx_http_request_t *r,
-    u_char *data, size_t len, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_file(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 static ngx_int_t ngx_http_egov_banner_small(ngx_http_request_t *r,
@@ -172,22 +102,8 @@ static ngx_int_t ngx_http_egov_banner_page_end(ngx_http_request_t *r,
 static ssize_t ngx_http_egov_banner_read_end(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, size_t size,
     off_t start);
-static void ngx_http_egov_banner_cork(ngx_http_request_t *r);
-static ngx_int_t ngx_http_egov_banner_pass(ngx_http_request_t *r,
-    ngx_buf_t *b, ngx_chain_t ***last);
 static void ngx_http_egov_banner_record(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b);
-static ngx_int_t ngx_http_egov_banner_replay(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, ngx_http_egov_page_map_t *map,
-    ngx_chain_t **in);
-static ngx_int_t ngx_http_egov_banner_sub(ngx_http_request_t *r,
-    ngx_chain_t *in);
-static ngx_http_egov_banner_filter_t *ngx_http_egov_banner_sub_state(
-    ngx_http_request_t *r, ngx_http_egov_banner_filter_t *mf);
-static ngx_int_t ngx_http_egov_replay_bytes(ngx_http_request_t *r,
-    ngx_http_egov_replay_t *rp, const u_char *p, const u_char *end);
-static ngx_int_t ngx_http_egov_replay_sendfile(ngx_http_request_t *r,
-    ngx_http_egov_replay_t *rp);
 
 
 static ngx_http_output_body_filter_pt  ngx_http_next_body_filter;
@@ -297,7 +213,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_http_egov_banner_filter_t  *f;
 
     if (r != r->main) {
-        return ngx_http_egov_banner_sub(r, in);
+        return ngx_http_egov_banner_include(r, in);
     }
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_egov_consent_module);
@@ -430,348 +346,6 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 }
 
 
-
-/*
- * Before nginx reads a page's file (ngx_http_egov_page_map_module's
- * filter, first of the response's body): a static page whose map is known
- * goes out from it, else the page is read into memory for the filter to
- * scan, and, when it is a static file, recorded for the next requests
- */
-
-ngx_int_t
-ngx_http_egov_banner_early(ngx_http_request_t *r, ngx_chain_t **in)
-{
-    ngx_int_t                          rc;
-    ngx_http_egov_page_map_t          *map;
-    ngx_http_egov_consent_ctx_t       *ctx;
-    ngx_http_egov_banner_filter_t     *f;
-    ngx_http_egov_consent_loc_conf_t  *clcf;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
-
-    if (ctx == NULL || ctx->filter == NULL) {
-        return NGX_OK;
-    }
-
-    f = ctx->filter;
-
-    if (r != r->main) {
-        /* an include's markup is read as the page's (banner_sub) */
-
-        if (f->markup || f->nonce_attr.len) {
-            r->filter_need_in_memory = 1;
-        }
-
-        return NGX_OK;
-    }
-
-    if (!f->scan || f->decided) {
-        return NGX_OK;
-    }
-
-    f->decided = 1;
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
-
-    map = NULL;
-    rc = clcf->page_map ? ngx_http_egov_page_map_get(r, *in, &map)
-                        : NGX_DECLINED;
-
-    if (rc == NGX_OK) {
-        return ngx_http_egov_banner_replay(r, f, map, in);
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    f->map = map;
-    r->filter_need_in_memory = 1;
-
-    return NGX_OK;
-}
-
-
-/*
- * The page from its map, as ngx_http_egov_banner_rewrite would have made
- * it of the file's bytes: the places this request does not look for are
- * left as the page has them.  The file's buffer is not sent.
- */
-
-static ngx_int_t
-ngx_http_egov_banner_replay(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, ngx_http_egov_page_map_t *map,
-    ngx_chain_t **in)
-{
-    size_t                        i, n;
-    ngx_buf_t                    *b;
-    ngx_uint_t                    k, granted;
-    const u_char                 *page, *seg;
-    ngx_http_egov_replay_t        rp;
-    ngx_egov_html_piece_t         pieces[NGX_EGOV_HTML_PIECES_MAX + 1];
-    ngx_http_egov_page_place_t   *pl;
-    ngx_http_egov_consent_ctx_t  *ctx;
-
-    ngx_memzero(&rp, sizeof(ngx_http_egov_replay_t));
-    rp.last = &rp.out;
-    rp.map = map;
-
-    /* what this visitor granted, once (GPC is a header to look up) */
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
-    granted = ngx_http_egov_consent_granted(r, ctx);
-
-    page = map->page;
-    seg = page;
-
-    for (k = 0; k < map->nplaces; k++) {
-        pl = &map->places[k];
-
-        switch (pl->kind) {
-
-        case NGX_EGOV_HTML_BODY:
-            if (f->inserted) {
-                continue;
-            }
-
-            if (ngx_http_egov_replay_bytes(r, &rp, seg, page + pl->lt)
-                != NGX_OK
-                || ngx_http_egov_banner_insert(r, f, &rp.last) != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            rp.run = NULL;
-            seg = page + pl->lt;
-            continue;
-
-        case NGX_EGOV_HTML_NONCE:
-            break;
-
-        default: /* NGX_EGOV_HTML_TAG */
-
-            if (pl->tag == NGX_EGOV_TAG_HTML) {
-                if (f->html_lang) {
-                    ngx_http_egov_banner_html_lang(r, f, page + pl->lt,
-                                                   pl->gt + 1 - pl->lt);
-                }
-
-                continue;
-            }
-
-            if (!f->markup) {
-                if (!pl->nonce) {
-                    continue;
-                }
-
-                break;    /* a nonce's place, as without markup */
-            }
-
-            if (ngx_http_egov_replay_bytes(r, &rp, seg, page + pl->lt)
-                != NGX_OK
-                || ngx_http_egov_markup_mapped(r, map, pl, granted,
-                                               &f->nonce_attr, pieces, &n)
-                   != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            for (i = 0; i < n; i++) {
-                if (ngx_http_egov_replay_bytes(r, &rp, pieces[i].data,
-                                               pieces[i].data + pieces[i].len)
-                    != NGX_OK)
-                {
-                    return NGX_ERROR;
-                }
-            }
-
-            seg = page + pl->gt + 1;
-            continue;
-        }
-
-        /* a nonce before the ">"; after "name=", an empty value first */
-
-        if (f->nonce_attr.len == 0) {
-            continue;
-        }
-
-        if (ngx_http_egov_replay_bytes(r, &rp, seg, page + pl->gt) != NGX_OK
-            || (pl->pending
-                && ngx_http_egov_replay_bytes(r, &rp, (u_char *) "\"\"",
-                                              (u_char *) "\"\"" + 2)
-                   != NGX_OK)
-            || ngx_http_egov_replay_bytes(r, &rp, f->nonce_attr.data,
-                                          f->nonce_attr.data
-                                          + f->nonce_attr.len)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        seg = page + pl->gt;
-    }
-
-    if (ngx_http_egov_replay_bytes(r, &rp, seg, page + map->len) != NGX_OK
-        || (!f->inserted && ngx_http_egov_banner_insert(r, f, &rp.last)
-                            != NGX_OK))
-    {
-        return NGX_ERROR;
-    }
-
-    /* the file's buffer stays here, its last_buf goes on in the last one */
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-    b->sync = 1;
-
-    if (ngx_http_egov_banner_pass(r, b, &rp.last) != NGX_OK
-        || ngx_http_egov_replay_sendfile(r, &rp) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    (*in)->buf->file_pos = (*in)->buf->file_last;
-
-    /* the consent filter lets it all pass */
-
-    f->scan = 0;
-    f->inserted = 1;
-    f->html_lang = 0;
-
-    *in = rp.out;
-
-    return NGX_OK;
-}
-
-
-/*
- * Bytes of a response sent from a page's map: a view of the page right
- * after the previous one grows it (a tag this visitor gets as written
- * joins the runs around it)
- */
-
-static ngx_int_t
-ngx_http_egov_replay_bytes(ngx_http_request_t *r, ngx_http_egov_replay_t *rp,
-    const u_char *p, const u_char *end)
-{
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    if (p == end) {
-        return NGX_OK;
-    }
-
-    if (rp->run && rp->run->last == p) {
-        rp->run->last = (u_char *) end;
-
-    } else {
-        if (rp->nfree == 0) {
-            /* one allocation for many views: a page has many places */
-
-            rp->bufs = ngx_pcalloc(r->pool, NGX_HTTP_EGOV_REPLAY_BLOCK
-                                            * sizeof(ngx_buf_t));
-            rp->links = ngx_palloc(r->pool, NGX_HTTP_EGOV_REPLAY_BLOCK
-                                            * sizeof(ngx_chain_t));
-            if (rp->bufs == NULL || rp->links == NULL) {
-                return NGX_ERROR;
-            }
-
-            rp->nfree = NGX_HTTP_EGOV_REPLAY_BLOCK;
-        }
-
-        rp->nfree--;
-        b = rp->bufs++;
-        cl = rp->links++;
-
-        b->pos = (u_char *) p;
-        b->last = (u_char *) end;
-        b->memory = 1;
-
-        cl->buf = b;
-        cl->next = NULL;
-        *rp->last = cl;
-        rp->last = &cl->next;
-
-        rp->run = (p >= rp->map->page && end <= rp->map->page + rp->map->len)
-                  ? b : NULL;
-    }
-
-    if (rp->run && (size_t) (rp->run->last - rp->run->pos) > rp->longest_len)
-    {
-        rp->longest = rp->run;
-        rp->longest_len = rp->run->last - rp->run->pos;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The longest run of the page goes by sendfile, from the map's sealed
- * copy of the page (never the page's file, which may be rewritten in
- * place), where nginx sends files so and the run is long enough to be
- * worth two more system calls; corked, the response goes in one packet
- * less, and the run is not copied into the socket (measured, a 100 KB
- * page from its map: worker CPU 1.46 -> 1.21 of plain nginx's sendfile).
- * One run only: many under a cork met delayed ACKs.
- */
-
-static ngx_int_t
-ngx_http_egov_replay_sendfile(ngx_http_request_t *r,
-    ngx_http_egov_replay_t *rp)
-{
-    ngx_buf_t   *b;
-    ngx_file_t  *file;
-
-    b = rp->longest;
-
-    if (b == NULL || !rp->map->sealed
-        || rp->longest_len < NGX_HTTP_EGOV_SENDFILE_MIN
-        || !r->connection->sendfile
-#if (NGX_HTTP_SSL)
-        || r->connection->ssl
-#endif
-#if (NGX_HTTP_V2)
-        || r->stream
-#endif
-        )
-    {
-        return NGX_OK;
-    }
-
-    /* a file of this request's: nginx's aio writes its task into it */
-
-    file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
-    if (file == NULL) {
-        return NGX_ERROR;
-    }
-
-    file->fd = rp->map->fd;
-    ngx_str_set(&file->name, "egov page map");
-    file->log = r->connection->log;
-
-    /* in memory too: where nginx does not send by sendfile, from there */
-
-    b->in_file = 1;
-    b->file = file;
-    b->file_pos = b->pos - rp->map->page;
-    b->file_last = b->last - rp->map->page;
-
-    ngx_http_egov_banner_cork(r);
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "egov consent: %uz bytes of the page from its sealed copy",
-                   rp->longest_len);
-
-    return NGX_OK;
-}
-
-
 /* a static page's bytes, recorded as they pass for its map */
 
 static void
@@ -789,134 +363,6 @@ ngx_http_egov_banner_record(ngx_http_request_t *r,
         ngx_http_egov_page_map_done(r, f->map);
         f->map = NULL;
     }
-}
-
-
-/*
- * A subrequest's part of the page (an SSI include): its marked tags and
- * scripts are the page's, rewritten as the page's are, read with a state
- * of their own (an include begins between tags, where the page's SSI
- * command was); the banner is the main request's.
- */
-
-static ngx_int_t
-ngx_http_egov_banner_sub(ngx_http_request_t *r, ngx_chain_t *in)
-{
-    ngx_int_t                       rc;
-    ngx_uint_t                      end;
-    ngx_chain_t                    *cl, *out, **last;
-    ngx_http_egov_consent_ctx_t    *ctx;
-    ngx_http_egov_banner_filter_t  *mf, *f;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
-    mf = ctx ? ctx->filter : NULL;
-
-    if (mf == NULL || (!mf->markup && mf->nonce_attr.len == 0)) {
-        return ngx_http_next_body_filter(r, in);
-    }
-
-    f = ngx_http_egov_banner_sub_state(r, mf);
-    if (f == NULL) {
-        return NGX_ERROR;
-    }
-
-    out = NULL;
-    last = &out;
-
-    for (cl = in; cl; cl = cl->next) {
-
-        if (ngx_buf_size(cl->buf) && !ngx_buf_in_memory(cl->buf)) {
-            /* ngx_http_egov_banner_early asked for memory */
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "egov consent: an include's response is not in "
-                          "memory");
-            return NGX_ERROR;
-        }
-
-        end = cl->buf->last_in_chain || cl->buf->last_buf;
-
-        if (ngx_http_egov_banner_rewrite(r, f, cl->buf, &last) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        if (end && f->hold_len) {
-            /* the include ended within what might have been a tag */
-
-            if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, &last)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            f->hold_len = 0;
-            ngx_egov_html_drop(&f->html);
-        }
-    }
-
-    rc = ngx_http_next_body_filter(r, out);
-
-    ngx_http_egov_banner_recycle(r, f, out);
-
-    return rc;
-}
-
-
-static ngx_http_egov_banner_filter_t *
-ngx_http_egov_banner_sub_state(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *mf)
-{
-    ngx_uint_t                      i;
-    ngx_http_egov_banner_sub_t     *s;
-    ngx_http_egov_banner_filter_t  *f;
-
-    if (mf->subs == NULL) {
-        mf->subs = ngx_array_create(r->main->pool, 4,
-                                    sizeof(ngx_http_egov_banner_sub_t));
-        if (mf->subs == NULL) {
-            return NULL;
-        }
-    }
-
-    s = mf->subs->elts;
-
-    for (i = 0; i < mf->subs->nelts; i++) {
-        if (s[i].r == r) {
-            return s[i].f;
-        }
-    }
-
-    f = ngx_pcalloc(r->pool, sizeof(ngx_http_egov_banner_filter_t));
-    if (f == NULL) {
-        return NULL;
-    }
-
-    f->nonce_attr = mf->nonce_attr;
-    f->markup = mf->markup;
-    f->inserted = 1;
-    f->scan = 1;
-    f->decided = 1;
-    f->remaining = -1;
-    f->hold = f->hold_small;
-    f->hold_cap = NGX_HTTP_EGOV_HOLD_MAX;
-
-    if (f->markup) {
-        f->hold_cap = NGX_HTTP_EGOV_TAG_MAX;
-
-        f->hold = ngx_pnalloc(r->pool, f->hold_cap);
-        if (f->hold == NULL) {
-            return NULL;
-        }
-    }
-
-    s = ngx_array_push(mf->subs);
-    if (s == NULL) {
-        return NULL;
-    }
-
-    s->r = r;
-    s->f = f;
-
-    return f;
 }
 
 
@@ -1136,7 +582,7 @@ ngx_http_egov_buf_consume(ngx_buf_t *b)
 
 /* the banner as it was rendered, read only: no copy */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_egov_banner_insert(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last)
 {
@@ -1210,7 +656,7 @@ ngx_http_egov_banner_flags(ngx_http_request_t *r, ngx_buf_t *b,
  * (at most 6 bytes) is copied and waits for the next one.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {
@@ -1469,7 +915,7 @@ ngx_http_egov_banner_render_insert(ngx_http_request_t *r,
  * language there, and the banner, not yet in, speaks it
  */
 
-static void
+void
 ngx_http_egov_banner_html_lang(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *tag, size_t len)
 {
@@ -1723,7 +1169,7 @@ ngx_http_egov_banner_view(ngx_http_request_t *r,
  * list, and the input a sent view stood for is marked sent
  */
 
-static void
+void
 ngx_http_egov_banner_recycle(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_chain_t *out)
 {
@@ -2149,7 +1595,7 @@ ngx_http_egov_banner_read_end(ngx_http_request_t *r,
  * over TLS or HTTP/2, where nginx does not send by sendfile.
  */
 
-static void
+void
 ngx_http_egov_banner_cork(ngx_http_request_t *r)
 {
     ngx_connection_t          *c;
@@ -2189,7 +1635,7 @@ ngx_http_egov_banner_cork(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_egov_banner_pass(ngx_http_request_t *r, ngx_buf_t *b,
     ngx_chain_t ***last)
 {
@@ -2211,7 +1657,7 @@ ngx_http_egov_banner_pass(ngx_http_request_t *r, ngx_buf_t *b,
 
 /* a copy of the bytes, in a buffer of its own, goes on */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_egov_banner_link(ngx_http_request_t *r, u_char *data, size_t len,
     ngx_chain_t ***last)
 {
@@ -2225,6 +1671,15 @@ ngx_http_egov_banner_link(ngx_http_request_t *r, u_char *data, size_t len,
     b->last = ngx_cpymem(b->last, data, len);
 
     return ngx_http_egov_banner_pass(r, b, last);
+}
+
+
+/* the next body filter, for this filter's other files */
+
+ngx_int_t
+ngx_http_egov_banner_next(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    return ngx_http_next_body_filter(r, in);
 }
 
 

@@ -294,7 +294,7 @@ ngx_http_egov_page_map_done(ngx_http_request_t *r,
 
 /*
  * A copy of the page in a sealed memory file, which nothing can change:
- * its long runs go by sendfile (ngx_http_egov_banner_filter.c), never
+ * its long runs go by sendfile (ngx_http_egov_page_replay.c), never
  * from the page's own file, which may be rewritten meanwhile.  Without
  * one, the page goes from memory.
  */

@@ -110,7 +110,7 @@ ngx_int_t ngx_http_egov_markup_mapped(ngx_http_request_t *r,
     ngx_uint_t granted, ngx_str_t *nonce_attr, ngx_egov_html_piece_t *out,
     size_t *n);
 
-/* ngx_http_egov_banner_filter.c */
+/* ngx_http_egov_page_replay.c */
 ngx_int_t ngx_http_egov_banner_early(ngx_http_request_t *r,
     ngx_chain_t **in);
 
