@@ -77,8 +77,8 @@ static ngx_int_t ngx_http_egov_banner_tag(ngx_http_request_t *r,
     ngx_uint_t held, ngx_chain_t ***last, ngx_buf_t **view);
 static ngx_int_t ngx_http_egov_banner_render_insert(ngx_http_request_t *r,
     ngx_http_egov_consent_ctx_t *ctx, ngx_http_egov_banner_filter_t *f);
-static ngx_int_t ngx_http_egov_banner_hold(ngx_http_egov_banner_filter_t *f,
-    const u_char *p, size_t len);
+static ngx_int_t ngx_http_egov_banner_hold(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *p, size_t len);
 static ngx_int_t ngx_http_egov_banner_cut(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *held, size_t held_len,
     ngx_buf_t *b, const u_char **seg, ngx_chain_t ***last,
@@ -133,12 +133,9 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ctx->inject & (NGX_HTTP_EGOV_INJECT_BANNER|NGX_HTTP_EGOV_INJECT_LINK)) {
-        if (ngx_http_egov_banner_render_insert(r, ctx, f) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-    } else {
+    if (!(ctx->inject & (NGX_HTTP_EGOV_INJECT_BANNER
+                         |NGX_HTTP_EGOV_INJECT_LINK)))
+    {
         f->inserted = 1;
     }
 
@@ -158,21 +155,26 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
 
     f->hold = f->hold_small;
     f->hold_cap = NGX_HTTP_EGOV_HOLD_MAX;
+    f->hold_max = NGX_HTTP_EGOV_HOLD_MAX;
 
     if (ctx->inject & NGX_HTTP_EGOV_INJECT_MARKUP) {
         f->markup = 1;
-        f->hold_cap = NGX_HTTP_EGOV_TAG_MAX;
-
-        f->hold = ngx_pnalloc(r->pool, f->hold_cap);
-        if (f->hold == NULL) {
-            return NGX_ERROR;
-        }
+        f->hold_max = NGX_HTTP_EGOV_TAG_MAX;   /* made when first needed */
     }
 
     f->scan = (f->nonce_attr.len || f->markup);
 
-    /* the page's language from its <html lang>, when the page is read */
+    /*
+     * The page's language from its <html lang>, when the page is read: the
+     * banner is rendered when it goes in, in the language known by then
+     */
     f->html_lang = (f->scan && ctx->lang_pending);
+
+    if (!f->inserted && !f->html_lang
+        && ngx_http_egov_banner_render_insert(r, ctx, f) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     ctx->filter = f;
 
@@ -586,7 +588,20 @@ ngx_int_t
 ngx_http_egov_banner_insert(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last)
 {
-    ngx_buf_t  *b;
+    ngx_buf_t                    *b;
+    ngx_http_egov_consent_ctx_t  *ctx;
+
+    if (f->insert.data == NULL) {
+        /* rendered once the page's <html lang> was read, or not found */
+
+        ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
+
+        if (ctx == NULL
+            || ngx_http_egov_banner_render_insert(r, ctx, f) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
@@ -693,7 +708,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
 
             changed = 1;
 
-            if (ngx_http_egov_banner_hold(f, b->pos, b->last - b->pos)
+            if (ngx_http_egov_banner_hold(r, f, b->pos, b->last - b->pos)
                 == NGX_OK)
             {
                 seg = b->last;
@@ -734,7 +749,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
             changed = 1;
             seg = at + 1;
 
-            if (ngx_http_egov_banner_hold(f, b->pos, at + 1 - b->pos)
+            if (ngx_http_egov_banner_hold(r, f, b->pos, at + 1 - b->pos)
                 == NGX_OK)
             {
                 rc = ngx_http_egov_banner_tag(r, f, f->hold, f->hold_len, 1,
@@ -809,7 +824,7 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
         seg = at;
 
         if (rc == NGX_EGOV_HTML_PARTIAL) {
-            if (ngx_http_egov_banner_hold(f, at, b->last - at) == NGX_OK) {
+            if (ngx_http_egov_banner_hold(r, f, at, b->last - at) == NGX_OK) {
                 seg = b->last;
 
             } else {
@@ -939,27 +954,41 @@ ngx_http_egov_banner_html_lang(ngx_http_request_t *r,
         return;
     }
 
-    ctx->lang = (ngx_egov_lang_e) lang;
+    /* the banner, not yet rendered (ngx_http_egov_banner_insert), and
+       the placeholders of held back iframes speak it */
 
-    if (!f->inserted && f->insert.len
-        && ngx_http_egov_banner_render_insert(r, ctx, f) != NGX_OK)
-    {
-        /* the banner stays in the language it was in */
-        ngx_log_error(NGX_LOG_ERR, ngx_http_egov_quiet_log(r), 0,
-                      "egov consent: the banner could not be rendered "
-                      "again in the page's language");
-    }
+    ctx->lang = (ngx_egov_lang_e) lang;
 }
 
 
-/* bytes join those waiting, when they fit */
+/*
+ * Bytes join those waiting, when they fit: a marked tag cut by the end of
+ * a buffer gets room for NGX_HTTP_EGOV_TAG_MAX bytes when it first needs
+ * it (most responses never do: a page from its map, a page whose tags are
+ * whole in their buffers).  Without memory for it, the tag is too long to
+ * hold: it goes on inert.
+ */
 
 static ngx_int_t
-ngx_http_egov_banner_hold(ngx_http_egov_banner_filter_t *f, const u_char *p,
-    size_t len)
+ngx_http_egov_banner_hold(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, const u_char *p, size_t len)
 {
+    u_char  *hold;
+
     if (len > f->hold_cap - f->hold_len) {
-        return NGX_DECLINED;
+
+        if (len > f->hold_max - f->hold_len || f->hold_cap == f->hold_max) {
+            return NGX_DECLINED;
+        }
+
+        hold = ngx_pnalloc(r->pool, f->hold_max);
+        if (hold == NULL) {
+            return NGX_DECLINED;
+        }
+
+        ngx_memcpy(hold, f->hold, f->hold_len);
+        f->hold = hold;
+        f->hold_cap = f->hold_max;
     }
 
     ngx_memcpy(f->hold + f->hold_len, p, len);

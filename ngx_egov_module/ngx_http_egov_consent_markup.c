@@ -17,6 +17,9 @@
 static ngx_uint_t ngx_http_egov_markup_categories(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_html_attr_t *a,
     ngx_uint_t *bits);
+static ngx_int_t ngx_http_egov_markup_placeholder(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_egov_html_tag_t *t, ngx_uint_t bits, ngx_egov_html_piece_t *out);
 static ngx_uint_t ngx_http_egov_markup_link_ok(const u_char *p, size_t len);
 
 
@@ -36,11 +39,8 @@ ngx_http_egov_markup_tag(ngx_http_request_t *r, const u_char *tag,
     ngx_egov_html_piece_t *out, size_t *n)
 {
     size_t                             k;
-    ngx_str_t                          place;
     ngx_uint_t                         bits, allowed;
     ngx_egov_html_tag_t                t;
-    ngx_egov_html_attr_t              *src;
-    ngx_http_egov_embed_t              embed;
     ngx_http_egov_consent_ctx_t       *ctx;
     ngx_http_egov_consent_loc_conf_t  *clcf;
 
@@ -67,34 +67,12 @@ ngx_http_egov_markup_tag(ngx_http_request_t *r, const u_char *tag,
     k = 0;
 
     if (t.iframe && !allowed) {
-        src = t.data_src.name ? &t.data_src : &t.src;
-
-        embed.categories = bits;
-        embed.allow = !ngx_http_egov_consent_refused(r, ctx);
-        embed.title.data = (u_char *) (t.title.value ? t.title.value
-                                                     : src->value);
-        embed.title.len = t.title.value ? t.title.value_len : src->value_len;
-        embed.src.data = (u_char *) src->value;
-        embed.src.len = src->value_len;
-
-        if (embed.title.data == NULL) {
-            embed.title.len = 0;
-        }
-
-        if (src->value == NULL
-            || !ngx_http_egov_markup_link_ok(src->value, src->value_len))
-        {
-            embed.src.len = 0;
-        }
-
-        if (ngx_http_egov_banner_render_embed(r, clcf, ctx, &embed, &place)
+        if (ngx_http_egov_markup_placeholder(r, clcf, ctx, &t, bits, out)
             != NGX_OK)
         {
             return NGX_ERROR;
         }
 
-        out[0].data = place.data;
-        out[0].len = place.len;
         k = 1;
     }
 
@@ -127,13 +105,14 @@ ngx_http_egov_markup_mapped(ngx_http_request_t *r,
     ngx_uint_t granted, ngx_str_t *nonce_attr, ngx_egov_html_piece_t *out,
     size_t *n)
 {
-    size_t                             i, len;
+    size_t                             i, k, len;
     uint32_t                           at;
-    ngx_uint_t                         k, v, allowed, nonce;
+    ngx_uint_t                         v, allowed, nonce;
     const u_char                      *tag;
     ngx_egov_html_tag_t                t;
     ngx_egov_html_attr_t               a;
     ngx_http_egov_page_mark_t         *mk;
+    ngx_http_egov_consent_ctx_t       *ctx;
     ngx_http_egov_consent_loc_conf_t  *clcf;
 
     tag = map->page + pl->lt;
@@ -152,8 +131,8 @@ ngx_http_egov_markup_mapped(ngx_http_request_t *r,
     if (map->categories != (void *) clcf->categories) {
         /* another location's list: its bits are resolved again */
 
-        for (k = 0; k < map->nmarks; k++) {
-            map->marks[k].resolved = 0;
+        for (i = 0; i < map->nmarks; i++) {
+            map->marks[i].resolved = 0;
         }
 
         map->categories = clcf->categories;
@@ -170,20 +149,32 @@ ngx_http_egov_markup_mapped(ngx_http_request_t *r,
 
     allowed = mk->named && (mk->bits & ~granted) == 0;
 
-    if (mk->iframe && !allowed) {
-        return ngx_http_egov_markup_tag(r, tag, len, pl->foreign, nonce_attr,
-                                        out, n);
-    }
-
     ngx_http_egov_stat_inc(allowed ? NGX_EGOV_STAT_CONSENT_MARKUP_ACTIVE
                                    : NGX_EGOV_STAT_CONSENT_MARKUP_INERT);
+
+    k = 0;
+
+    if (mk->iframe && !allowed) {
+        ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
+
+        if (ctx == NULL
+            || ngx_http_egov_markup_placeholder(r, clcf, ctx,
+                                   &map->iframes[mk->iframe_tag - 1],
+                                   mk->bits, out)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        k = 1;
+    }
 
     nonce = (nonce_attr != NULL && nonce_attr->len != 0);
     v = allowed * 2 + nonce;
 
     if (mk->nrewrite[v]) {
         *n = mk->nrewrite[v];
-        ngx_memcpy(out, &map->pieces[mk->rewrite[v] - 1],
+        ngx_memcpy(out + k, &map->pieces[mk->rewrite[v] - 1],
                    *n * sizeof(ngx_egov_html_piece_t));
 
     } else {
@@ -195,20 +186,70 @@ ngx_http_egov_markup_mapped(ngx_http_request_t *r,
 
         *n = ngx_egov_html_gate(&t, allowed,
                                 nonce ? ngx_http_egov_markup_nonce : NULL,
-                                nonce ? 1 : 0, out);
+                                nonce ? 1 : 0, out + k);
 
-        if (ngx_http_egov_page_map_pieces(map, out, *n, &at) == NGX_OK) {
+        if (ngx_http_egov_page_map_pieces(map, out + k, *n, &at) == NGX_OK) {
             mk->rewrite[v] = at;
             mk->nrewrite[v] = (uint8_t) *n;
         }
     }
 
-    for (i = 0; i < *n; i++) {
+    *n += k;
+
+    for (i = k; i < *n; i++) {
         if (out[i].data == ngx_http_egov_markup_nonce) {
             out[i].data = nonce_attr->data;
             out[i].len = nonce_attr->len;
         }
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A held back iframe's placeholder, the first piece of its rewrite: what
+ * it is (its title, else its link), its categories, a form to allow them
+ * and a link to show it once
+ */
+
+static ngx_int_t
+ngx_http_egov_markup_placeholder(ngx_http_request_t *r,
+    ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
+    ngx_egov_html_tag_t *t, ngx_uint_t bits, ngx_egov_html_piece_t *out)
+{
+    ngx_str_t               place;
+    ngx_egov_html_attr_t   *src;
+    ngx_http_egov_embed_t   embed;
+
+    src = t->data_src.name ? &t->data_src : &t->src;
+
+    embed.categories = bits;
+    embed.allow = !ngx_http_egov_consent_refused(r, ctx);
+    embed.title.data = (u_char *) (t->title.value ? t->title.value
+                                                  : src->value);
+    embed.title.len = t->title.value ? t->title.value_len : src->value_len;
+    embed.src.data = (u_char *) src->value;
+    embed.src.len = src->value_len;
+
+    if (embed.title.data == NULL) {
+        embed.title.len = 0;
+    }
+
+    if (src->value == NULL
+        || !ngx_http_egov_markup_link_ok(src->value, src->value_len))
+    {
+        embed.src.len = 0;
+    }
+
+    if (ngx_http_egov_banner_render_embed(r, clcf, ctx, &embed, &place)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    out->data = place.data;
+    out->len = place.len;
 
     return NGX_OK;
 }

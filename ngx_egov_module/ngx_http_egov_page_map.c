@@ -219,6 +219,7 @@ ngx_http_egov_page_map_get(ngx_http_request_t *r, ngx_chain_t *in,
     m->len = 0;
     m->nplaces = 0;
     m->nmarks = 0;
+    m->niframes = 0;
     m->npieces = 0;
     m->categories = NULL;
     m->used = 0;
@@ -468,11 +469,12 @@ static ngx_int_t
 ngx_http_egov_page_map_marks(ngx_http_egov_page_map_t *map, ngx_log_t *log)
 {
     ngx_uint_t                   k, n;
-    ngx_egov_html_tag_t          t;
+    ngx_egov_html_tag_t          t, *iframes;
     ngx_http_egov_page_mark_t   *mk, *marks;
     ngx_http_egov_page_place_t  *pl;
 
     map->nmarks = 0;
+    map->niframes = 0;
     map->npieces = 0;
     map->categories = NULL;
 
@@ -519,6 +521,31 @@ ngx_http_egov_page_map_marks(ngx_http_egov_page_map_t *map, ngx_log_t *log)
 
         mk->marked = 1;
         mk->iframe = t.iframe;
+
+        if (t.iframe) {
+            /* its placeholder is made per request, of what it says */
+
+            if (map->niframes == map->iframes_cap) {
+                n = map->iframes_cap ? map->iframes_cap * 2 : 4;
+
+                iframes = ngx_alloc(n * sizeof(ngx_egov_html_tag_t), log);
+                if (iframes == NULL) {
+                    return NGX_DECLINED;
+                }
+
+                if (map->iframes) {
+                    ngx_memcpy(iframes, map->iframes,
+                               map->niframes * sizeof(ngx_egov_html_tag_t));
+                    ngx_free(map->iframes);
+                }
+
+                map->iframes = iframes;
+                map->iframes_cap = n;
+            }
+
+            map->iframes[map->niframes++] = t;
+            mk->iframe_tag = (uint32_t) map->niframes;
+        }
 
         if (t.consent.value) {
             mk->valued = 1;

@@ -55,6 +55,8 @@ typedef struct {
     uint32_t                    rewrite[NGX_HTTP_EGOV_MARK_REWRITES];
                                              /* in pieces, + 1; 0: none */
     uint8_t                     nrewrite[NGX_HTTP_EGOV_MARK_REWRITES];
+    uint32_t                    iframe_tag;  /* in iframes, + 1: what its
+                                                placeholder shows */
     unsigned                    marked:1;    /* else it is left as written */
     unsigned                    iframe:1;
     unsigned                    valued:1;    /* its consent has a value */
@@ -74,6 +76,9 @@ typedef struct {
     ngx_http_egov_page_mark_t    *marks;
     ngx_uint_t                    nmarks;
     ngx_uint_t                    marks_cap;
+    ngx_egov_html_tag_t          *iframes;   /* marked iframes, read */
+    ngx_uint_t                    niframes;
+    ngx_uint_t                    iframes_cap;
     ngx_egov_html_piece_t        *pieces;    /* the marks' rewrites */
     ngx_uint_t                    npieces;
     ngx_uint_t                    pieces_cap;

@@ -13,7 +13,7 @@
 
 
 /* views of a page sent from its map are allocated so many at a time */
-#define NGX_HTTP_EGOV_REPLAY_BLOCK  32
+#define NGX_HTTP_EGOV_REPLAY_BLOCK  16
 
 /* a run of a page sent from its map this long goes by sendfile */
 #define NGX_HTTP_EGOV_SENDFILE_MIN  32768
@@ -284,8 +284,8 @@ ngx_http_egov_replay_bytes(ngx_http_request_t *r, ngx_http_egov_replay_t *rp,
         if (rp->nfree == 0) {
             /* one allocation for many views: a page has many places */
 
-            rp->bufs = ngx_pcalloc(r->pool, NGX_HTTP_EGOV_REPLAY_BLOCK
-                                            * sizeof(ngx_buf_t));
+            rp->bufs = ngx_palloc(r->pool, NGX_HTTP_EGOV_REPLAY_BLOCK
+                                           * sizeof(ngx_buf_t));
             rp->links = ngx_palloc(r->pool, NGX_HTTP_EGOV_REPLAY_BLOCK
                                             * sizeof(ngx_chain_t));
             if (rp->bufs == NULL || rp->links == NULL) {
@@ -298,6 +298,8 @@ ngx_http_egov_replay_bytes(ngx_http_request_t *r, ngx_http_egov_replay_t *rp,
         rp->nfree--;
         b = rp->bufs++;
         cl = rp->links++;
+
+        ngx_memzero(b, sizeof(ngx_buf_t));
 
         b->pos = (u_char *) p;
         b->last = (u_char *) end;

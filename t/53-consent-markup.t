@@ -62,6 +62,7 @@ END
                       egov_consent_page_map off; }
     location /ssi/ { alias html/; ssi on; egov_csp_nonce_inject on; }
     location /off/ { alias html/; egov_consent_markup off; }
+    location /scan/ { alias html/; egov_consent_page_map off; }
     location = /status { egov_status; egov_consent off; }
 END2
 
@@ -173,17 +174,20 @@ my $all = <<'END';
 END
 is($b, $all, 'all granted: scripts active, iframes load, no placeholder');
 
-my ($gpc) = get('/p.html', 'all', ['Sec-GPC', '1']);
-is(normalize_css($gpc), <<"END", 'all granted but Global Privacy Control on: as refused, no form to allow');
+# (a static page goes from its map: /scan/ reads it as it streams)
+for my $uri ('/p.html', '/scan/p.html') {
+my ($gpc) = get($uri, 'all', ['Sec-GPC', '1']);
+is(normalize_css($gpc), <<"END", "$uri: all granted but Global Privacy Control on: as refused, no form to allow");
 <!doctype html><html lang="en"><head><title>t</title>
 <script type="text/plain" data-egov-consent="analytics" src="https://t.example/a.js" async></script>
 <script type="text/plain" data-category="analytics" data-type="module">window.x=1;</script>
 <script type="text/plain" data-egov-consent="marketing" src="/m.js"></script>
 <script src="/app.js"></script>
 </head><body>
-@{[placeholder('/p.html', '', gpc => 1)]}<iframe hidden="" title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
-@{[placeholder('/p.html', '', second => 1, gpc => 1)]}<iframe hidden="" data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
+@{[placeholder($uri, '', gpc => 1)]}<iframe hidden="" title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/embed?a=1&amp;b=2" width="600" height="400"></iframe>
+@{[placeholder($uri, '', second => 1, gpc => 1)]}<iframe hidden="" data-egov-consent="marketing analytics" data-src="javascript:alert(1)"></iframe>
 END
+}
 
 # nonces for this origin's marked scripts, inert or active
 
