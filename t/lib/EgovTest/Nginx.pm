@@ -328,7 +328,8 @@ sub hup_cycle {
 
 sub wait_listening {
     my ($self) = @_;
-    my $deadline = time + 10;
+    # (bench/instructions.pl starts nginx under valgrind: longer)
+    my $deadline = time + ($ENV{EGOV_START_TIMEOUT} || 10);
     while (time < $deadline) {
         my $s = IO::Socket::IP->new(PeerHost => '127.0.0.1',
                                     PeerPort => $self->{port});
