@@ -47,6 +47,9 @@ static ngx_int_t ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map,
     ngx_log_t *log);
 static ngx_int_t ngx_http_egov_page_map_marks(ngx_http_egov_page_map_t *map,
     ngx_log_t *log);
+static void *ngx_http_egov_page_map_room(void *elts, ngx_uint_t n,
+    ngx_uint_t *cap, ngx_uint_t more, size_t size, ngx_uint_t max,
+    ngx_log_t *log);
 static void ngx_http_egov_page_map_seal(ngx_http_egov_page_map_t *map,
     ngx_log_t *log);
 static ngx_int_t ngx_http_egov_page_map_init(ngx_conf_t *cf);
@@ -385,7 +388,6 @@ static ngx_int_t
 ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map, ngx_log_t *log)
 {
     int                          rc;
-    ngx_uint_t                   n;
     const u_char                *pos, *end, *at;
     ngx_egov_html_t              h;
     ngx_http_egov_page_place_t  *pl, *places;
@@ -408,27 +410,15 @@ ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map, ngx_log_t *log)
             return NGX_DECLINED;   /* never in one range; not trusted */
         }
 
-        if (map->nplaces == map->places_cap) {
-            n = map->places_cap ? map->places_cap * 2 : 64;
-
-            if (n > NGX_HTTP_EGOV_MAP_PLACES_MAX) {
-                return NGX_DECLINED;
-            }
-
-            places = ngx_alloc(n * sizeof(ngx_http_egov_page_place_t), log);
-            if (places == NULL) {
-                return NGX_DECLINED;
-            }
-
-            if (map->places) {
-                ngx_memcpy(places, map->places,
-                           map->nplaces * sizeof(ngx_http_egov_page_place_t));
-                ngx_free(map->places);
-            }
-
-            map->places = places;
-            map->places_cap = n;
+        places = ngx_http_egov_page_map_room(map->places, map->nplaces,
+                                             &map->places_cap, 1,
+                                             sizeof(ngx_http_egov_page_place_t),
+                                             NGX_HTTP_EGOV_MAP_PLACES_MAX, log);
+        if (places == NULL) {
+            return NGX_DECLINED;
         }
+
+        map->places = places;
 
         pl = &map->places[map->nplaces++];
         ngx_memzero(pl, sizeof(ngx_http_egov_page_place_t));
@@ -468,7 +458,7 @@ ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map, ngx_log_t *log)
 static ngx_int_t
 ngx_http_egov_page_map_marks(ngx_http_egov_page_map_t *map, ngx_log_t *log)
 {
-    ngx_uint_t                   k, n;
+    ngx_uint_t                   k;
     ngx_egov_html_tag_t          t, *iframes;
     ngx_http_egov_page_mark_t   *mk, *marks;
     ngx_http_egov_page_place_t  *pl;
@@ -488,23 +478,15 @@ ngx_http_egov_page_map_marks(ngx_http_egov_page_map_t *map, ngx_log_t *log)
             continue;
         }
 
-        if (map->nmarks == map->marks_cap) {
-            n = map->marks_cap ? map->marks_cap * 2 : 16;
-
-            marks = ngx_alloc(n * sizeof(ngx_http_egov_page_mark_t), log);
-            if (marks == NULL) {
-                return NGX_DECLINED;
-            }
-
-            if (map->marks) {
-                ngx_memcpy(marks, map->marks,
-                           map->nmarks * sizeof(ngx_http_egov_page_mark_t));
-                ngx_free(map->marks);
-            }
-
-            map->marks = marks;
-            map->marks_cap = n;
+        marks = ngx_http_egov_page_map_room(map->marks, map->nmarks,
+                                            &map->marks_cap, 1,
+                                            sizeof(ngx_http_egov_page_mark_t),
+                                            NGX_HTTP_EGOV_MAP_PLACES_MAX, log);
+        if (marks == NULL) {
+            return NGX_DECLINED;
         }
+
+        map->marks = marks;
 
         mk = &map->marks[map->nmarks++];
         ngx_memzero(mk, sizeof(ngx_http_egov_page_mark_t));
@@ -525,23 +507,15 @@ ngx_http_egov_page_map_marks(ngx_http_egov_page_map_t *map, ngx_log_t *log)
         if (t.iframe) {
             /* its placeholder is made per request, of what it says */
 
-            if (map->niframes == map->iframes_cap) {
-                n = map->iframes_cap ? map->iframes_cap * 2 : 4;
-
-                iframes = ngx_alloc(n * sizeof(ngx_egov_html_tag_t), log);
-                if (iframes == NULL) {
-                    return NGX_DECLINED;
-                }
-
-                if (map->iframes) {
-                    ngx_memcpy(iframes, map->iframes,
-                               map->niframes * sizeof(ngx_egov_html_tag_t));
-                    ngx_free(map->iframes);
-                }
-
-                map->iframes = iframes;
-                map->iframes_cap = n;
+            iframes = ngx_http_egov_page_map_room(map->iframes,
+                                            map->niframes, &map->iframes_cap,
+                                            1, sizeof(ngx_egov_html_tag_t),
+                                            NGX_HTTP_EGOV_MAP_PLACES_MAX, log);
+            if (iframes == NULL) {
+                return NGX_DECLINED;
             }
+
+            map->iframes = iframes;
 
             map->iframes[map->niframes++] = t;
             mk->iframe_tag = (uint32_t) map->niframes;
@@ -567,36 +541,18 @@ ngx_int_t
 ngx_http_egov_page_map_pieces(ngx_http_egov_page_map_t *map,
     ngx_egov_html_piece_t *pieces, size_t n, uint32_t *at)
 {
-    ngx_uint_t              cap;
     ngx_egov_html_piece_t  *p;
 
-    if (n > NGX_HTTP_EGOV_MAP_PIECES_MAX - map->npieces) {
+    p = ngx_http_egov_page_map_room(map->pieces, map->npieces,
+                                    &map->pieces_cap, n,
+                                    sizeof(ngx_egov_html_piece_t),
+                                    NGX_HTTP_EGOV_MAP_PIECES_MAX,
+                                    ngx_cycle->log);
+    if (p == NULL) {
         return NGX_DECLINED;
     }
 
-    if (n > map->pieces_cap - map->npieces) {
-        cap = ngx_max(map->pieces_cap * 2, 64);
-
-        while (cap < map->npieces + n) {
-            cap *= 2;
-        }
-
-        cap = ngx_min(cap, NGX_HTTP_EGOV_MAP_PIECES_MAX);
-
-        p = ngx_alloc(cap * sizeof(ngx_egov_html_piece_t), ngx_cycle->log);
-        if (p == NULL) {
-            return NGX_DECLINED;
-        }
-
-        if (map->pieces) {
-            ngx_memcpy(p, map->pieces,
-                       map->npieces * sizeof(ngx_egov_html_piece_t));
-            ngx_free(map->pieces);
-        }
-
-        map->pieces = p;
-        map->pieces_cap = cap;
-    }
+    map->pieces = p;
 
     ngx_memcpy(&map->pieces[map->npieces], pieces,
                n * sizeof(ngx_egov_html_piece_t));
@@ -605,6 +561,47 @@ ngx_http_egov_page_map_pieces(ngx_http_egov_page_map_t *map,
     map->npieces += n;
 
     return NGX_OK;
+}
+
+
+/*
+ * An array of a map (process memory, kept from version to version) with
+ * room for "more" elements after its "n": itself, or a copy twice as
+ * large or more, up to "max" elements; NULL when there is no room
+ */
+
+static void *
+ngx_http_egov_page_map_room(void *elts, ngx_uint_t n, ngx_uint_t *cap,
+    ngx_uint_t more, size_t size, ngx_uint_t max, ngx_log_t *log)
+{
+    void        *p;
+    ngx_uint_t   c;
+
+    if (more <= *cap - n) {
+        return elts;
+    }
+
+    if (more > max - n) {
+        return NULL;
+    }
+
+    for (c = *cap ? *cap * 2 : 16; c < n + more; c *= 2) { /* void */ }
+
+    c = ngx_min(c, max);
+
+    p = ngx_alloc(c * size, log);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    if (elts) {
+        ngx_memcpy(p, elts, n * size);
+        ngx_free(elts);
+    }
+
+    *cap = c;
+
+    return p;
 }
 
 
