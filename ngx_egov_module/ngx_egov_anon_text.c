@@ -23,6 +23,13 @@ static int ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
 static size_t ngx_egov_anon_fold(u_char *p, size_t len);
 static int ngx_egov_anon_has_email(const u_char *p, size_t len);
 static int ngx_egov_anon_has_digits(const u_char *p, size_t len);
+/* where a word of the text ends, for the token and address finders */
+#define ngx_egov_anon_word_end(c)                                            \
+    ((c) <= ' ' || (c) == '/' || (c) == '=' || (c) == '&' || (c) == ','      \
+     || (c) == ';' || (c) == '"' || (c) == '\'' || (c) == '(' || (c) == ')'  \
+     || (c) == '<' || (c) == '>' || (c) == '[' || (c) == ']' || (c) == '?')
+
+
 static int ngx_egov_anon_has_token(const u_char *p, size_t len);
 static int ngx_egov_anon_is_address(const u_char *p, size_t len);
 static int ngx_egov_anon_is_secret(const u_char *p, size_t len);
@@ -213,9 +220,13 @@ ngx_egov_anon_path_plain(const u_char *path, size_t len)
             return 0;
         }
 
-        /* a segment that may be a JSON Web Token: "eyJ..." */
-        if (word == 1 && path[i] == 'e' && i + 2 < len
-            && path[i + 1] == 'y' && path[i + 2] == 'J')
+        /*
+         * a word that may be a JSON Web Token: "eyJ..." where the token
+         * finder (ngx_egov_anon_has_token) begins a word, not only a
+         * segment: "/x=eyJ..." is one
+         */
+        if (path[i] == 'e' && (i == 0 || ngx_egov_anon_word_end(path[i - 1]))
+            && i + 2 < len && path[i + 1] == 'y' && path[i + 2] == 'J')
         {
             return 0;
         }
@@ -670,10 +681,7 @@ ngx_egov_anon_has_token(const u_char *p, size_t len)
     for (i = 0; i <= len; i++) {
         c = (i < len) ? p[i] : ' ';
 
-        if (c > ' ' && c != '/' && c != '=' && c != '&' && c != ','
-            && c != ';' && c != '"' && c != '\'' && c != '(' && c != ')'
-            && c != '<' && c != '>' && c != '[' && c != ']' && c != '?')
-        {
+        if (!ngx_egov_anon_word_end(c)) {
             continue;
         }
 

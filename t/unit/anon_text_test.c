@@ -164,6 +164,11 @@ main(void)
        && !ngx_egov_anon_path_plain((const u_char *) "/x;s=1", 6)
        && !ngx_egov_anon_path_plain((const u_char *) "/12345678", 9),
        "path: plain only without @, escapes, parameters or 8 digits");
+    ok(!ngx_egov_anon_path_plain((const u_char *) "/t=eyJa.b.c", 11)
+       && path_is("/t=eyJa.b.c", "/[redacted]")
+       && !ngx_egov_anon_path_plain((const u_char *) "/(eyJa.b.c", 10),
+       "path: a token that begins a word, not a segment, is not plain "
+       "(fuzzed: the variables skipped its redaction)");
 
     ok(query_is("a=1&b=2", "a=1&b=2"), "nothing sensitive: unchanged");
     ok(query_is("", ""), "empty");
