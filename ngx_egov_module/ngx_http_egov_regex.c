@@ -21,6 +21,9 @@ struct ngx_http_egov_regex_s {
 #endif
     ngx_str_t                   name;
     ngx_uint_t                  limit_logged;   /* in this worker */
+#if (NGX_PCRE2)
+    uint32_t                    min_length;     /* no match if shorter */
+#endif
 };
 
 
@@ -86,6 +89,14 @@ ngx_http_egov_regex_compile(ngx_conf_t *cf, ngx_str_t *pattern,
     cln->handler = ngx_http_egov_regex_cleanup;
     cln->data = re->code;
 
+    /* a shorter subject is not matched: PCRE2 need not be called */
+
+    if (pcre2_pattern_info(re->code, PCRE2_INFO_MINLENGTH, &re->min_length)
+        != 0)
+    {
+        re->min_length = 0;
+    }
+
     rc = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
 
     if (rc != 0) {
@@ -112,6 +123,10 @@ ngx_http_egov_regex_match(ngx_http_egov_regex_t *re, ngx_str_t *s,
 {
     int     rc;
     u_char  msg[128];
+
+    if (s->len < re->min_length) {
+        return NGX_DECLINED;
+    }
 
     if (ngx_http_egov_regex_md == NULL
         && ngx_http_egov_regex_init_match(log) != NGX_OK)
