@@ -17,7 +17,6 @@ static void ngx_http_egov_consent_gate(ngx_http_request_t *r,
 static ngx_str_t *ngx_http_egov_consent_cat_name(
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_int_t cat);
 static ngx_uint_t ngx_http_egov_consent_injectable(ngx_http_request_t *r);
-static ngx_uint_t ngx_http_egov_consent_sets_cookie(ngx_http_request_t *r);
 static void ngx_http_egov_consent_page_lang(ngx_http_request_t *r,
     ngx_http_egov_consent_ctx_t *ctx);
 static ngx_int_t ngx_http_egov_consent_cacheable(ngx_http_request_t *r);
@@ -61,7 +60,9 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
 
     if (ngx_http_get_module_ctx(r, ngx_http_egov_consent_module) == NULL
         && ngx_http_egov_cookie_header(r, 0) == NULL
-        && !ngx_http_egov_consent_sets_cookie(r)
+        && ngx_http_egov_header_out(r, (u_char *) "Set-Cookie",
+                                    sizeof("Set-Cookie") - 1)
+           == NULL
         && !ngx_http_egov_consent_injectable(r))
     {
         return ngx_http_next_header_filter(r);
@@ -244,42 +245,6 @@ ngx_http_egov_consent_cat_name(ngx_http_egov_consent_loc_conf_t *clcf,
     c = clcf->categories->elts;
 
     return &c[cat].name;
-}
-
-
-/* does the response set a cookie */
-
-static ngx_uint_t
-ngx_http_egov_consent_sets_cookie(ngx_http_request_t *r)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return 0;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash != 0
-            && h[i].key.len == sizeof("Set-Cookie") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Set-Cookie",
-                               sizeof("Set-Cookie") - 1)
-               == 0)
-        {
-            return 1;
-        }
-    }
 }
 
 
