@@ -6,8 +6,11 @@
 # The kernel's part (system calls, copies to the socket) is not counted:
 # bench.pl's worker CPU per request has it.  Never pass/fail.
 #
-# usage: bench/instructions.pl [--requests N] [SCENARIO ...]
-# (the scenarios of bench/scenarios/; curves are skipped)
+# usage: bench/instructions.pl [--requests N] [--keep DIR] [SCENARIO ...]
+# (the scenarios of bench/scenarios/; curves are skipped).  --keep copies
+# each run's worker profile to DIR/SCENARIO.SIDE.COUNT.out, for
+# callgrind_annotate (the difference of the two runs of a side is where
+# its requests went).
 #
 # Each side (baseline, module) runs in one worker under callgrind, twice:
 # with a few requests and with N more on one keep-alive connection, with
@@ -24,7 +27,12 @@ use IO::Socket::IP;
 use EgovTest::Nginx;
 
 my $requests = 200;
-GetOptions('requests=i' => \$requests) or die "bad options\n";
+my $keep;
+GetOptions('requests=i' => \$requests, 'keep=s' => \$keep)
+    or die "bad options\n";
+if (defined $keep) {
+    -d $keep or mkdir $keep or die "$keep: $!\n";
+}
 
 for my $tool (qw(valgrind)) {
     system("command -v $tool >/dev/null") == 0
@@ -54,6 +62,7 @@ printf "%-36s %12s %12s %8s\n", 'scenario', 'baseline', 'module', 'ratio';
 
 for my $name (@names) {
     my $s = do "$FindBin::Bin/scenarios/$name.pl" or die "scenario $name: $@ $!";
+    $s->{name} = $name;
     if ($s->{variants}) {
         printf "%-36s %s\n", $name, '(a curve: skipped)';
         next;
@@ -98,6 +107,10 @@ sub run_side {
     }
     close $fh;
     die "$which: no total in $dir/cg.$worker\n" unless defined $total;
+    if (defined $keep) {
+        system('cp', "$dir/cg.$worker", "$keep/$s{name}.$which.$count.out")
+            == 0 or die "$keep: cannot copy the profile\n";
+    }
     return $total;
 }
 

@@ -155,11 +155,9 @@ ngx_http_egov_banner_start(ngx_http_request_t *r,
 
     f->hold = f->hold_small;
     f->hold_cap = NGX_HTTP_EGOV_HOLD_MAX;
-    f->hold_max = NGX_HTTP_EGOV_HOLD_MAX;
 
     if (ctx->inject & NGX_HTTP_EGOV_INJECT_MARKUP) {
         f->markup = 1;
-        f->hold_max = NGX_HTTP_EGOV_TAG_MAX;   /* made when first needed */
     }
 
     f->scan = (f->nonce_attr.len || f->markup);
@@ -974,21 +972,24 @@ ngx_http_egov_banner_hold(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, const u_char *p, size_t len)
 {
     u_char  *hold;
+    size_t   max;
 
     if (len > f->hold_cap - f->hold_len) {
 
-        if (len > f->hold_max - f->hold_len || f->hold_cap == f->hold_max) {
+        max = f->markup ? NGX_HTTP_EGOV_TAG_MAX : NGX_HTTP_EGOV_HOLD_MAX;
+
+        if (len > max - f->hold_len || f->hold_cap == max) {
             return NGX_DECLINED;
         }
 
-        hold = ngx_pnalloc(r->pool, f->hold_max);
+        hold = ngx_pnalloc(r->pool, max);
         if (hold == NULL) {
             return NGX_DECLINED;
         }
 
         ngx_memcpy(hold, f->hold, f->hold_len);
         f->hold = hold;
-        f->hold_cap = f->hold_max;
+        f->hold_cap = max;
     }
 
     ngx_memcpy(f->hold + f->hold_len, p, len);

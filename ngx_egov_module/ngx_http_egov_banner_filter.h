@@ -32,7 +32,6 @@ typedef struct {
     u_char                     *hold;        /* bytes waiting for more */
     size_t                      hold_len;
     size_t                      hold_cap;
-    size_t                      hold_max;    /* hold_cap may grow to it */
     u_char                      hold_small[NGX_HTTP_EGOV_HOLD_MAX];
     off_t                       remaining;   /* of the page, or -1 */
     ngx_egov_html_t             html;        /* with nonces: where it is */

@@ -127,7 +127,6 @@ ngx_http_egov_banner_include_state(ngx_http_request_t *r,
     f->remaining = -1;
     f->hold = f->hold_small;
     f->hold_cap = NGX_HTTP_EGOV_HOLD_MAX;
-    f->hold_max = f->markup ? NGX_HTTP_EGOV_TAG_MAX : NGX_HTTP_EGOV_HOLD_MAX;
 
     s = ngx_array_push(mf->subs);
     if (s == NULL) {
