@@ -1268,7 +1268,7 @@ ngx_http_egov_anon_ua_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    hash = ngx_murmur_hash2(h->value.data, h->value.len);
+    hash = ngx_http_egov_user_agent_hash(&h->value);
     c = &ngx_http_egov_anon_ua_cache[hash % NGX_HTTP_EGOV_ANON_CACHE];
 
     if (c->out_len == 0 || c->hash != hash || c->len != h->value.len

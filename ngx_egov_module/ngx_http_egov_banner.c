@@ -505,9 +505,11 @@ ngx_http_egov_render(ngx_http_request_t *r,
     ngx_http_egov_tpl_t *tpl, ngx_http_egov_embed_t *embed, ngx_str_t *out)
 {
     u_char                    *p;
-    size_t                     len;
+    size_t                     len, nonce_at[NGX_HTTP_EGOV_MEMO_NONCES];
+    ngx_int_t                  rc;
     ngx_str_t                  nonce, ret, ret_q, cats, current, ev[4];
-    ngx_uint_t                 i, k, skip;
+    ngx_uint_t                 i, k, skip, nonces;
+    ngx_http_egov_memo_key_t   key;
     ngx_http_egov_tpl_part_t  *part;
 
     ngx_memzero(ev, sizeof(ev));
@@ -554,6 +556,21 @@ ngx_http_egov_render(ngx_http_request_t *r,
 
     if (!ngx_egov_consent_return_ok(ret.data, ret.len)) {
         ngx_str_set(&ret, "/");
+    }
+
+    /* a banner (not an embed's place) as the last one: only the nonce */
+
+    key.granted = ctx->granted;
+    key.state = ctx->decided | (ctx->signal << 1);
+    key.nonce_len = nonce.len;
+    key.ret = ret;
+
+    if (embed == NULL) {
+        rc = ngx_http_egov_banner_memo_get(tpl, &key, &nonce, r->pool, out);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
     len = tpl->literal_len;
@@ -616,6 +633,7 @@ ngx_http_egov_render(ngx_http_request_t *r,
 
     p = out->data;
     skip = 0;
+    nonces = 0;
 
     for (i = 0; i < tpl->parts.nelts; i++) {
 
@@ -663,6 +681,11 @@ ngx_http_egov_render(ngx_http_request_t *r,
             break;
 
         case NGX_HTTP_EGOV_TPL_NONCE:
+            if (nonces < NGX_HTTP_EGOV_MEMO_NONCES) {
+                nonce_at[nonces] = p - out->data;
+            }
+
+            nonces++;
             p = ngx_cpymem(p, nonce.data, nonce.len);
             break;
 
@@ -686,6 +709,11 @@ ngx_http_egov_render(ngx_http_request_t *r,
     }
 
     out->len = p - out->data;
+
+    if (embed == NULL) {
+        ngx_http_egov_banner_memo_put(tpl, &key, out, nonce_at, nonces,
+                                      r->connection->log);
+    }
 
     return NGX_OK;
 }

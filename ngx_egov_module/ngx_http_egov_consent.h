@@ -30,11 +30,32 @@
 #define NGX_HTTP_EGOV_INJECT_MARKUP  0x08
 
 
+#define NGX_HTTP_EGOV_MEMO_RET     256   /* return paths kept up to */
+#define NGX_HTTP_EGOV_MEMO_NONCES  8
+
+
+typedef struct ngx_http_egov_banner_memo_s  ngx_http_egov_banner_memo_t;
+
+
 /* a template compiled into literal parts and per-request placeholders */
 typedef struct {
     ngx_array_t                 parts;       /* ngx_http_egov_tpl_part_t */
     size_t                      literal_len;
+    ngx_http_egov_banner_memo_t *memo;       /* per worker, or NULL */
 } ngx_http_egov_tpl_t;
+
+
+/*
+ * What a banner rendered from a template depends on, but for its nonce:
+ * the template is of one language and level (levels share one only when
+ * their categories are the same)
+ */
+typedef struct {
+    ngx_uint_t                  granted;
+    ngx_uint_t                  state;       /* chosen, signalled */
+    size_t                      nonce_len;
+    ngx_str_t                   ret;         /* the return path */
+} ngx_http_egov_memo_key_t;
 
 
 typedef struct {
@@ -187,6 +208,12 @@ ngx_int_t ngx_http_egov_banner_compile(ngx_conf_t *cf,
 ngx_int_t ngx_http_egov_banner_render(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
     ngx_http_egov_tpl_t *tpl, ngx_str_t *out);
+ngx_int_t ngx_http_egov_banner_memo_get(ngx_http_egov_tpl_t *tpl,
+    ngx_http_egov_memo_key_t *key, ngx_str_t *nonce, ngx_pool_t *pool,
+    ngx_str_t *out);
+void ngx_http_egov_banner_memo_put(ngx_http_egov_tpl_t *tpl,
+    ngx_http_egov_memo_key_t *key, ngx_str_t *text, size_t *nonce_at,
+    ngx_uint_t nonces, ngx_log_t *log);
 ngx_int_t ngx_http_egov_banner_render_embed(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_http_egov_consent_ctx_t *ctx,
     ngx_http_egov_embed_t *embed, ngx_str_t *out);

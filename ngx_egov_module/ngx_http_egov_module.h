@@ -181,6 +181,7 @@ ngx_table_elt_t *ngx_http_egov_cookie_header(ngx_http_request_t *r,
     ngx_uint_t i);
 ngx_egov_lang_e ngx_http_egov_request_lang(ngx_http_request_t *r,
     ngx_egov_lang_e fallback);
+uint32_t ngx_http_egov_user_agent_hash(ngx_str_t *ua);
 ngx_table_elt_t *ngx_http_egov_header_in(ngx_http_request_t *r,
     u_char *lowcase, size_t len);
 ngx_table_elt_t *ngx_http_egov_header_out(ngx_http_request_t *r,

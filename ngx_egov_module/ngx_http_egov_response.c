@@ -15,6 +15,23 @@ static ngx_str_t  ngx_http_egov_no_store = ngx_string("no-store");
 static ngx_uint_t  ngx_http_egov_own_marker;
 
 
+/* the worker's last Accept-Language and the language it gave */
+static struct {
+    size_t                      len;
+    ngx_egov_lang_e             fallback;
+    ngx_egov_lang_e             lang;
+    u_char                      value[64];
+} ngx_http_egov_lang_memo;
+
+
+/* the worker's last User-Agent and its hash */
+static struct {
+    size_t                      len;
+    uint32_t                    hash;
+    u_char                      value[256];
+} ngx_http_egov_ua_memo;
+
+
 ngx_uint_t
 ngx_http_egov_own_answer(ngx_http_request_t *r)
 {
@@ -194,7 +211,52 @@ ngx_http_egov_request_lang(ngx_http_request_t *r, ngx_egov_lang_e fallback)
         return fallback;
     }
 
-    return ngx_egov_lang_negotiate(h->value.data, h->value.len, fallback);
+    /* a browser sends the same header with each request: asked once */
+
+    if (h->value.len > sizeof(ngx_http_egov_lang_memo.value)) {
+        return ngx_egov_lang_negotiate(h->value.data, h->value.len, fallback);
+    }
+
+    if (ngx_http_egov_lang_memo.len != h->value.len
+        || ngx_http_egov_lang_memo.fallback != fallback
+        || ngx_memcmp(ngx_http_egov_lang_memo.value, h->value.data,
+                      h->value.len) != 0)
+    {
+        ngx_http_egov_lang_memo.lang = ngx_egov_lang_negotiate(h->value.data,
+                                                               h->value.len,
+                                                               fallback);
+        ngx_http_egov_lang_memo.fallback = fallback;
+        ngx_http_egov_lang_memo.len = h->value.len;
+        ngx_memcpy(ngx_http_egov_lang_memo.value, h->value.data,
+                   h->value.len);
+    }
+
+    return ngx_http_egov_lang_memo.lang;
+}
+
+
+/*
+ * The hash of a User-Agent, for the caches of the signatures' verdicts and
+ * of the anonymized User-Agent: one request asks twice, and a browser
+ * sends the same one with each request
+ */
+
+uint32_t
+ngx_http_egov_user_agent_hash(ngx_str_t *ua)
+{
+    if (ua->len > sizeof(ngx_http_egov_ua_memo.value)) {
+        return ngx_murmur_hash2(ua->data, ua->len);
+    }
+
+    if (ngx_http_egov_ua_memo.len != ua->len
+        || ngx_memcmp(ngx_http_egov_ua_memo.value, ua->data, ua->len) != 0)
+    {
+        ngx_http_egov_ua_memo.hash = ngx_murmur_hash2(ua->data, ua->len);
+        ngx_http_egov_ua_memo.len = ua->len;
+        ngx_memcpy(ngx_http_egov_ua_memo.value, ua->data, ua->len);
+    }
+
+    return ngx_http_egov_ua_memo.hash;
 }
 
 

@@ -338,7 +338,7 @@ ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
         }
     }
 
-    hash = ngx_murmur_hash2(h->value.data, h->value.len);
+    hash = ngx_http_egov_user_agent_hash(&h->value);
     c = &ngx_http_egov_sig_ua_cache[hash % NGX_HTTP_EGOV_SIG_UA_CACHE];
 
     if (c->set != set || c->cycle != (ngx_cycle_t *) ngx_cycle

@@ -1,0 +1,164 @@
+#!/usr/bin/perl
+# A worker keeps the last banner it rendered and, for the next request that
+# needs the same one, writes only the new nonce into it
+# (ngx_http_egov_banner_memo.c).  One worker, requests one after another,
+# each followed by one that differs in a single thing the banner depends
+# on: each must get its own banner, never the kept one.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use EgovTest;
+use EgovTest::Nginx;
+use EgovTest::Consent qw(consent_cookie $KEY);
+
+my $n = EgovTest::Nginx->new;
+$n->write_file('html/consent.key', $KEY);
+$n->write_file('html/index.html',
+               "<!doctype html><html><body><p>x</p></body></html>\n");
+$n->start(workers => 1, http_config => <<'END', config => <<'END2');
+    egov_security_headers on;
+    egov_consent on;
+    egov_consent_categories analytics marketing;
+    egov_consent_key ../html/consent.key;
+END
+    location / { }
+    location /notice/ {
+        alias html/;
+        egov_consent_mode notice;
+    }
+    location /ar/ {
+        alias html/;
+        add_header Content-Language "ar-OM";
+    }
+    location /two/ {
+        alias html/;
+        egov_consent_categories analytics;
+    }
+END2
+
+my $cats = 'analytics marketing';
+
+sub get {
+    my ($uri, @h) = @_;
+    unshift @h, ['Accept-Language', 'en']
+        unless grep { $_->[0] eq 'Accept-Language' } @h;
+    my $r = $n->request(uri => $uri, headers => \@h);
+    is($r->status, 200, "$uri: 200");
+    return $r;
+}
+
+# the nonce of the response's CSP, and that every nonce in the body is it
+sub nonces_fresh {
+    my ($r, $what, $seen) = @_;
+    my ($csp) = ($r->header('Content-Security-Policy') // '')
+        =~ /'nonce-([^']+)'/;
+    my @body = $r->body =~ /nonce="([^"]+)"/g;
+    ok(defined $csp && @body && !grep({ $_ ne $csp } @body),
+       "$what: each of the banner's nonces is the CSP's")
+        or diag(($csp // 'no CSP nonce') . ' vs ' . join(' ', @body));
+    ok(defined $csp && !$seen->{$csp}++, "$what: a nonce not sent before");
+}
+
+sub return_of {
+    my ($body) = @_;
+    my ($v) = $body =~ /<input type="hidden" name="return" value="([^"]*)"/;
+    return $v;
+}
+
+sub checked {
+    my ($body) = @_;
+    return join ' ', map { /value="(\w+)"[^>]*\bchecked\b/ ? $1 : () }
+        $body =~ /(<input type="checkbox" name="c"[^>]*>)/g;
+}
+
+my %seen;
+
+my $r = get('/index.html?a=1');
+is(return_of($r->body), '/index.html?a=1', 'first banner: its return path');
+nonces_fresh($r, 'first banner', \%seen);
+is(checked($r->body), '', 'first banner: no category checked');
+
+$r = get('/index.html?a=1');
+is(return_of($r->body), '/index.html?a=1', 'the same banner again');
+nonces_fresh($r, 'the same banner again', \%seen);
+
+$r = get('/index.html?a=2');
+is(return_of($r->body), '/index.html?a=2',
+   'another return path: its own, not the kept one');
+like($r->body, qr{data-settings-href="[^"]*\?return=/index\.html%3Fa=2"},
+     '... in the settings link too');
+nonces_fresh($r, 'another return path', \%seen);
+
+$r = get('/notice/index.html');
+is(checked($r->body), '',
+   'notice mode (all granted until refused): the banner ticks nothing');
+
+$r = get('/ar/index.html');
+like($r->body, qr/<div id="egov-consent"[^>]* lang="ar"/,
+     'an Arabic page: the banner in Arabic');
+
+$r = get('/index.html');
+like($r->body, qr/<div id="egov-consent"[^>]* lang="en"/,
+     'then an English one: in English');
+
+# the worker also keeps its last Accept-Language and the language it gave
+
+for my $al (['ar-OM,ar;q=0.9,en;q=0.8', 'ar'], ['en-GB,en;q=0.9,ar;q=0.8', 'en'],
+            ['ar-OM,ar;q=0.9,en;q=0.8', 'ar'], ['ar-OM;q=0.1,ar;q=0.1,en', 'en'],
+            ['fr', 'ar'], ['ar;q=0', 'ar'], ['en;q=1,ar;q=0.5', 'en'])
+{
+    $r = get('/index.html', ['Accept-Language', $al->[0]]);
+    like($r->body, qr/<div id="egov-consent"[^>]* lang="$al->[1]"/,
+         "Accept-Language \"$al->[0]\": the banner in $al->[1]");
+}
+
+$r = get('/two/index.html');
+like($r->body, qr/value="analytics"/, 'a level with other categories: its own');
+unlike($r->body, qr/value="marketing"/, '... without the other level\'s');
+
+$r = get('/index.html');
+like($r->body, qr/value="marketing"/, 'and back: both categories');
+
+my $long = '/index.html?q=' . ('x' x 300);
+$r = get($long);
+is(return_of($r->body), $long, 'a return path longer than the memo keeps');
+nonces_fresh($r, 'a long return path', \%seen);
+
+$r = get('/index.html?a=3');
+is(return_of($r->body), '/index.html?a=3', 'then a short one');
+nonces_fresh($r, 'then a short one', \%seen);
+
+# the settings page: what the visitor chose is on it
+
+my $settings = '/.egov/consent?return=%2Findex.html';
+
+$r = get($settings);
+like($r->body, qr{<strong>you have not chosen yet</strong>},
+     'settings page, no choice');
+nonces_fresh($r, 'settings page', \%seen);
+
+$r = get($settings, ['Cookie', 'egov_consent='
+         . consent_cookie(granted => 1, categories => $cats)]);
+like($r->body, qr{<strong>Analytics</strong>},
+     'settings page, analytics granted: said');
+is(checked($r->body), 'analytics', '... and checked');
+
+$r = get($settings, ['Cookie', 'egov_consent='
+         . consent_cookie(granted => 0, categories => $cats)]);
+like($r->body, qr{<strong>none of the optional cookies</strong>},
+     'settings page, all refused: said');
+is(checked($r->body), '', '... none checked');
+
+$r = get($settings, ['Sec-GPC', '1']);
+like($r->body, qr{<strong>none of the optional cookies</strong>},
+     'settings page under Global Privacy Control: refused');
+
+$r = get($settings);
+like($r->body, qr{<strong>you have not chosen yet</strong>},
+     'settings page, no choice again');
+
+
+
+done_testing;
