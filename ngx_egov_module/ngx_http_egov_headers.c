@@ -388,25 +388,24 @@ ngx_http_egov_https(ngx_http_request_t *r)
         return 0;
     }
 
-    xfp = ngx_http_egov_header_in(r, (u_char *) "x-forwarded-proto",
-                                  sizeof("x-forwarded-proto") - 1);
+    /* the proxy's address first: without a trusted proxy, no header scan */
 
-    if (xfp == NULL || xfp->value.len != sizeof("https") - 1
-        || ngx_strncasecmp(xfp->value.data, (u_char *) "https",
-                           sizeof("https") - 1) != 0)
+    v = ngx_http_get_indexed_variable(r, hmcf->realip_addr);
+
+    if (v == NULL || v->not_found
+        || (v->len == r->connection->addr_text.len
+            && ngx_strncmp(v->data, r->connection->addr_text.data, v->len)
+               == 0))
     {
         return 0;
     }
 
-    v = ngx_http_get_indexed_variable(r, hmcf->realip_addr);
+    xfp = ngx_http_egov_header_in(r, (u_char *) "x-forwarded-proto",
+                                  sizeof("x-forwarded-proto") - 1);
 
-    if (v == NULL || v->not_found) {
-        return 0;
-    }
-
-    return v->len != r->connection->addr_text.len
-           || ngx_strncmp(v->data, r->connection->addr_text.data, v->len)
-              != 0;
+    return xfp && xfp->value.len == sizeof("https") - 1
+           && ngx_strncasecmp(xfp->value.data, (u_char *) "https",
+                              sizeof("https") - 1) == 0;
 #else
     return 0;
 #endif

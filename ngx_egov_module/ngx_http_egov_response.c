@@ -15,21 +15,29 @@ static ngx_str_t  ngx_http_egov_no_store = ngx_string("no-store");
 static ngx_uint_t  ngx_http_egov_own_marker;
 
 
-/* the worker's last Accept-Language and the language it gave */
-static struct {
-    size_t                      len;
-    ngx_egov_lang_e             fallback;
-    ngx_egov_lang_e             lang;
-    u_char                      value[64];
-} ngx_http_egov_lang_memo;
-
-
-/* the worker's last User-Agent and its hash */
-static struct {
-    size_t                      len;
-    uint32_t                    hash;
+/*
+ * A worker's last value of a header and what was made of it: a browser
+ * sends the same headers with each request, and a server the same
+ * Content-Type with each page (compared whole, byte for byte)
+ */
+typedef struct {
+    size_t                      len;        /* of value, or 0 */
+    ngx_uint_t                  arg;        /* what else the answer used */
+    ngx_uint_t                  answer;
     u_char                      value[256];
-} ngx_http_egov_ua_memo;
+} ngx_http_egov_memo_t;
+
+
+static ngx_uint_t ngx_http_egov_type_is_html(ngx_str_t *ct);
+static ngx_uint_t ngx_http_egov_memo_hit(ngx_http_egov_memo_t *memo,
+    ngx_str_t *value, ngx_uint_t arg);
+static void ngx_http_egov_memo_keep(ngx_http_egov_memo_t *memo,
+    ngx_str_t *value, ngx_uint_t arg, ngx_uint_t answer);
+
+
+static ngx_http_egov_memo_t  ngx_http_egov_lang_memo;
+static ngx_http_egov_memo_t  ngx_http_egov_ua_memo;
+static ngx_http_egov_memo_t  ngx_http_egov_html_memo;
 
 
 ngx_uint_t
@@ -130,6 +138,18 @@ ngx_http_egov_is_html(ngx_http_request_t *r)
 
     ct = &r->headers_out.content_type;
 
+    if (!ngx_http_egov_memo_hit(&ngx_http_egov_html_memo, ct, 0)) {
+        ngx_http_egov_memo_keep(&ngx_http_egov_html_memo, ct, 0,
+                                ngx_http_egov_type_is_html(ct));
+    }
+
+    return ngx_http_egov_html_memo.answer;
+}
+
+
+static ngx_uint_t
+ngx_http_egov_type_is_html(ngx_str_t *ct)
+{
     if (ct->len >= sizeof("text/html") - 1
         && ngx_strncasecmp(ct->data, (u_char *) "text/html",
                            sizeof("text/html") - 1) == 0
@@ -211,27 +231,16 @@ ngx_http_egov_request_lang(ngx_http_request_t *r, ngx_egov_lang_e fallback)
         return fallback;
     }
 
-    /* a browser sends the same header with each request: asked once */
-
-    if (h->value.len > sizeof(ngx_http_egov_lang_memo.value)) {
-        return ngx_egov_lang_negotiate(h->value.data, h->value.len, fallback);
-    }
-
-    if (ngx_http_egov_lang_memo.len != h->value.len
-        || ngx_http_egov_lang_memo.fallback != fallback
-        || ngx_memcmp(ngx_http_egov_lang_memo.value, h->value.data,
-                      h->value.len) != 0)
+    if (!ngx_http_egov_memo_hit(&ngx_http_egov_lang_memo, &h->value,
+                                fallback))
     {
-        ngx_http_egov_lang_memo.lang = ngx_egov_lang_negotiate(h->value.data,
-                                                               h->value.len,
-                                                               fallback);
-        ngx_http_egov_lang_memo.fallback = fallback;
-        ngx_http_egov_lang_memo.len = h->value.len;
-        ngx_memcpy(ngx_http_egov_lang_memo.value, h->value.data,
-                   h->value.len);
+        ngx_http_egov_memo_keep(&ngx_http_egov_lang_memo, &h->value, fallback,
+                                ngx_egov_lang_negotiate(h->value.data,
+                                                        h->value.len,
+                                                        fallback));
     }
 
-    return ngx_http_egov_lang_memo.lang;
+    return (ngx_egov_lang_e) ngx_http_egov_lang_memo.answer;
 }
 
 
@@ -244,19 +253,40 @@ ngx_http_egov_request_lang(ngx_http_request_t *r, ngx_egov_lang_e fallback)
 uint32_t
 ngx_http_egov_user_agent_hash(ngx_str_t *ua)
 {
-    if (ua->len > sizeof(ngx_http_egov_ua_memo.value)) {
-        return ngx_murmur_hash2(ua->data, ua->len);
+    if (!ngx_http_egov_memo_hit(&ngx_http_egov_ua_memo, ua, 0)) {
+        ngx_http_egov_memo_keep(&ngx_http_egov_ua_memo, ua, 0,
+                                ngx_murmur_hash2(ua->data, ua->len));
     }
 
-    if (ngx_http_egov_ua_memo.len != ua->len
-        || ngx_memcmp(ngx_http_egov_ua_memo.value, ua->data, ua->len) != 0)
-    {
-        ngx_http_egov_ua_memo.hash = ngx_murmur_hash2(ua->data, ua->len);
-        ngx_http_egov_ua_memo.len = ua->len;
-        ngx_memcpy(ngx_http_egov_ua_memo.value, ua->data, ua->len);
+    return (uint32_t) ngx_http_egov_ua_memo.answer;
+}
+
+
+static ngx_uint_t
+ngx_http_egov_memo_hit(ngx_http_egov_memo_t *memo, ngx_str_t *value,
+    ngx_uint_t arg)
+{
+    return memo->len == value->len && memo->len != 0 && memo->arg == arg
+           && ngx_memcmp(memo->value, value->data, value->len) == 0;
+}
+
+
+/* a value longer than the memo holds leaves it empty */
+
+static void
+ngx_http_egov_memo_keep(ngx_http_egov_memo_t *memo, ngx_str_t *value,
+    ngx_uint_t arg, ngx_uint_t answer)
+{
+    memo->answer = answer;
+    memo->arg = arg;
+
+    if (value->len > sizeof(memo->value)) {
+        memo->len = 0;
+        return;
     }
 
-    return ngx_http_egov_ua_memo.hash;
+    ngx_memcpy(memo->value, value->data, value->len);
+    memo->len = value->len;
 }
 
 

@@ -32,6 +32,10 @@ END
         alias html/;
         add_header Content-Language "ar-OM";
     }
+    location = /json {
+        default_type text/json;
+        return 200 "<html><body>not a page</body></html>";
+    }
     location /two/ {
         alias html/;
         egov_consent_categories analytics;
@@ -113,6 +117,16 @@ for my $al (['ar-OM,ar;q=0.9,en;q=0.8', 'ar'], ['en-GB,en;q=0.9,ar;q=0.8', 'en']
     like($r->body, qr/<div id="egov-consent"[^>]* lang="$al->[1]"/,
          "Accept-Language \"$al->[0]\": the banner in $al->[1]");
 }
+
+# and its last Content-Type: one of the same length is not taken for it
+
+$r = get('/index.html');
+like($r->body, qr/id="egov-consent"/, 'text/html: the banner');
+$r = get('/json');
+is($r->body, '<html><body>not a page</body></html>',
+   'text/json, as long as text/html: no banner');
+$r = get('/index.html');
+like($r->body, qr/id="egov-consent"/, 'text/html again: the banner');
 
 $r = get('/two/index.html');
 like($r->body, qr/value="analytics"/, 'a level with other categories: its own');
