@@ -513,12 +513,7 @@ ngx_http_egov_render(ngx_http_request_t *r,
     ngx_http_egov_tpl_part_t  *part;
 
     ngx_memzero(ev, sizeof(ev));
-
-    if (embed
-        && ngx_http_egov_embed_parts(r, clcf, ctx, embed, ev) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    ngx_memzero(&key, sizeof(ngx_http_egov_memo_key_t));
 
     ngx_str_null(&nonce);
     ngx_str_null(&cats);
@@ -558,19 +553,30 @@ ngx_http_egov_render(ngx_http_request_t *r,
         ngx_str_set(&ret, "/");
     }
 
-    /* a banner (not an embed's place) as the last one: only the nonce */
+    /* as one rendered before, but for the nonce: a copy */
 
     key.granted = ctx->granted;
     key.state = ctx->decided | (ctx->signal << 1);
     key.nonce_len = nonce.len;
     key.ret = ret;
 
-    if (embed == NULL) {
-        rc = ngx_http_egov_banner_memo_get(tpl, &key, &nonce, r->pool, out);
+    if (embed) {
+        key.title = embed->title;
+        key.src = embed->src;
+        key.categories = embed->categories;
+        key.refused = ngx_http_egov_consent_refused(r, ctx);
+    }
 
-        if (rc != NGX_DECLINED) {
-            return rc;
-        }
+    rc = ngx_http_egov_banner_memo_get(tpl, &key, &nonce, r->pool, out);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (embed
+        && ngx_http_egov_embed_parts(r, clcf, ctx, embed, ev) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     len = tpl->literal_len;
@@ -710,10 +716,8 @@ ngx_http_egov_render(ngx_http_request_t *r,
 
     out->len = p - out->data;
 
-    if (embed == NULL) {
-        ngx_http_egov_banner_memo_put(tpl, &key, out, nonce_at, nonces,
-                                      r->connection->log);
-    }
+    ngx_http_egov_banner_memo_put(tpl, &key, out, nonce_at, nonces,
+                                  r->connection->log);
 
     return NGX_OK;
 }

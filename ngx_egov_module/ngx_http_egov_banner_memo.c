@@ -1,13 +1,16 @@
 
 /*
- * The last banner a worker rendered from a template, kept for the next
- * request that needs the same one.  Visitor after visitor, a page's banner
- * differs only in its nonce, which has the same length each time and is
- * written over the kept one where the template placed it; everything else
- * it depends on is the template itself (of one language, and of one level
- * or of levels with the same categories) or the memo's key: the consent's
- * state (categories granted, chosen or signalled) and the return path.  A return path longer than the memo holds, or a template
- * with more nonces than it records, is rendered each time.
+ * The last renderings a worker made from a template (a banner, a settings
+ * page, a held back embed's place), kept for the next request that needs
+ * the same one.  Visitor after visitor, a page's banner differs only in its
+ * nonce, which has the same length each time and is written over the kept
+ * one where the template placed it; everything else it depends on is the
+ * template itself (of one language, and of one level or of levels with the
+ * same categories) or the memo's key: the consent's state, the return path
+ * and, for an embed, what the page wrote of it.  A key longer than a slot
+ * holds, or a template with more nonces than it records, is rendered each
+ * time.  A few slots a template, replaced in turn: a page with two embeds
+ * has both kept.
  *
  * Per worker: the memo is allocated on first use and lives as long as the
  * worker (a reload starts new workers with new templates).
@@ -17,24 +20,34 @@
 #include "ngx_http_egov_consent.h"
 
 
-struct ngx_http_egov_banner_memo_s {
+typedef struct {
     ngx_http_egov_memo_key_t    key;
-    u_char                      ret[NGX_HTTP_EGOV_MEMO_RET];
+    u_char                      room[NGX_HTTP_EGOV_MEMO_ROOM]; /* key's */
     u_char                     *text;
-    size_t                      len;
+    size_t                      len;         /* 0: empty */
     size_t                      cap;
     size_t                      nonce_at[NGX_HTTP_EGOV_MEMO_NONCES];
     ngx_uint_t                  nonces;
+} ngx_http_egov_memo_slot_t;
+
+
+struct ngx_http_egov_banner_memo_s {
+    ngx_http_egov_memo_slot_t   slots[NGX_HTTP_EGOV_MEMO_SLOTS];
+    ngx_uint_t                  next;        /* the slot replaced next */
 };
 
 
 static ngx_uint_t ngx_http_egov_banner_memo_same(
     ngx_http_egov_memo_key_t *kept, ngx_http_egov_memo_key_t *key);
+static ngx_uint_t ngx_http_egov_banner_memo_str(ngx_str_t *kept,
+    ngx_str_t *str);
+static u_char *ngx_http_egov_banner_memo_copy(ngx_str_t *kept,
+    u_char *room, ngx_str_t *str);
 
 
 /*
- * NGX_OK with the banner in out (allocated from the pool, the nonce
- * written in), NGX_DECLINED when the memo holds another one
+ * NGX_OK with the rendering in out (allocated from the pool, the nonce
+ * written in), NGX_DECLINED when the memo does not hold it
  */
 
 ngx_int_t
@@ -42,27 +55,35 @@ ngx_http_egov_banner_memo_get(ngx_http_egov_tpl_t *tpl,
     ngx_http_egov_memo_key_t *key, ngx_str_t *nonce, ngx_pool_t *pool,
     ngx_str_t *out)
 {
-    ngx_uint_t                    i;
-    ngx_http_egov_banner_memo_t  *memo;
+    ngx_uint_t                  i;
+    ngx_http_egov_memo_slot_t  *slot;
 
-    memo = tpl->memo;
-
-    if (memo == NULL || memo->len == 0
-        || !ngx_http_egov_banner_memo_same(&memo->key, key))
-    {
+    if (tpl->memo == NULL) {
         return NGX_DECLINED;
     }
 
-    out->data = ngx_pnalloc(pool, memo->len);
+    for (i = 0; i < NGX_HTTP_EGOV_MEMO_SLOTS; i++) {
+        slot = &tpl->memo->slots[i];
+
+        if (slot->len && ngx_http_egov_banner_memo_same(&slot->key, key)) {
+            break;
+        }
+    }
+
+    if (i == NGX_HTTP_EGOV_MEMO_SLOTS) {
+        return NGX_DECLINED;
+    }
+
+    out->data = ngx_pnalloc(pool, slot->len);
     if (out->data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(out->data, memo->text, memo->len);
-    out->len = memo->len;
+    ngx_memcpy(out->data, slot->text, slot->len);
+    out->len = slot->len;
 
-    for (i = 0; i < memo->nonces; i++) {
-        ngx_memcpy(out->data + memo->nonce_at[i], nonce->data, nonce->len);
+    for (i = 0; i < slot->nonces; i++) {
+        ngx_memcpy(out->data + slot->nonce_at[i], nonce->data, nonce->len);
     }
 
     return NGX_OK;
@@ -70,8 +91,9 @@ ngx_http_egov_banner_memo_get(ngx_http_egov_tpl_t *tpl,
 
 
 /*
- * Keeps a banner just rendered: nonce_at[] are where its nonces begin;
- * a banner that cannot be kept leaves the memo empty, never stale
+ * Keeps a rendering just made, in place of the oldest: nonce_at[] are
+ * where its nonces begin; one that cannot be kept leaves its slot empty,
+ * never stale
  */
 
 void
@@ -79,49 +101,66 @@ ngx_http_egov_banner_memo_put(ngx_http_egov_tpl_t *tpl,
     ngx_http_egov_memo_key_t *key, ngx_str_t *text, size_t *nonce_at,
     ngx_uint_t nonces, ngx_log_t *log)
 {
-    u_char                       *p;
-    ngx_http_egov_banner_memo_t  *memo;
+    u_char                     *p;
+    ngx_http_egov_memo_slot_t  *slot;
 
-    memo = tpl->memo;
-
-    if (memo == NULL) {
-        memo = ngx_calloc(sizeof(ngx_http_egov_banner_memo_t), log);
-        if (memo == NULL) {
+    if (tpl->memo == NULL) {
+        tpl->memo = ngx_calloc(sizeof(ngx_http_egov_banner_memo_t), log);
+        if (tpl->memo == NULL) {
             return;
         }
-
-        tpl->memo = memo;
     }
 
-    memo->len = 0;
+    slot = &tpl->memo->slots[tpl->memo->next];
+    tpl->memo->next = (tpl->memo->next + 1) % NGX_HTTP_EGOV_MEMO_SLOTS;
 
-    if (key->ret.len > NGX_HTTP_EGOV_MEMO_RET
+    slot->len = 0;
+
+    if (key->ret.len + key->title.len + key->src.len
+        > NGX_HTTP_EGOV_MEMO_ROOM
         || nonces > NGX_HTTP_EGOV_MEMO_NONCES
         || text->len == 0)
     {
         return;
     }
 
-    if (text->len > memo->cap) {
+    if (text->len > slot->cap) {
         p = ngx_alloc(text->len, log);
         if (p == NULL) {
             return;
         }
 
-        ngx_free(memo->text);
-        memo->text = p;
-        memo->cap = text->len;
+        ngx_free(slot->text);
+        slot->text = p;
+        slot->cap = text->len;
     }
 
-    ngx_memcpy(memo->text, text->data, text->len);
-    ngx_memcpy(memo->nonce_at, nonce_at, nonces * sizeof(size_t));
-    memo->nonces = nonces;
+    ngx_memcpy(slot->text, text->data, text->len);
+    ngx_memcpy(slot->nonce_at, nonce_at, nonces * sizeof(size_t));
+    slot->nonces = nonces;
 
-    memo->key = *key;
-    memo->key.ret.data = memo->ret;
-    ngx_memcpy(memo->ret, key->ret.data, key->ret.len);
+    slot->key = *key;
 
-    memo->len = text->len;
+    p = ngx_http_egov_banner_memo_copy(&slot->key.ret, slot->room,
+                                       &key->ret);
+    p = ngx_http_egov_banner_memo_copy(&slot->key.title, p, &key->title);
+    (void) ngx_http_egov_banner_memo_copy(&slot->key.src, p, &key->src);
+
+    slot->len = text->len;
+}
+
+
+static u_char *
+ngx_http_egov_banner_memo_copy(ngx_str_t *kept, u_char *room, ngx_str_t *str)
+{
+    kept->data = room;
+    kept->len = str->len;
+
+    if (str->len == 0) {
+        return room;
+    }
+
+    return ngx_cpymem(room, str->data, str->len);
 }
 
 
@@ -132,6 +171,18 @@ ngx_http_egov_banner_memo_same(ngx_http_egov_memo_key_t *kept,
     return kept->granted == key->granted
            && kept->state == key->state
            && kept->nonce_len == key->nonce_len
-           && kept->ret.len == key->ret.len
-           && ngx_memcmp(kept->ret.data, key->ret.data, key->ret.len) == 0;
+           && kept->categories == key->categories
+           && kept->refused == key->refused
+           && ngx_http_egov_banner_memo_str(&kept->ret, &key->ret)
+           && ngx_http_egov_banner_memo_str(&kept->title, &key->title)
+           && ngx_http_egov_banner_memo_str(&kept->src, &key->src);
+}
+
+
+static ngx_uint_t
+ngx_http_egov_banner_memo_str(ngx_str_t *kept, ngx_str_t *str)
+{
+    return kept->len == str->len
+           && (str->len == 0
+               || ngx_memcmp(kept->data, str->data, str->len) == 0);
 }

@@ -30,8 +30,9 @@
 #define NGX_HTTP_EGOV_INJECT_MARKUP  0x08
 
 
-#define NGX_HTTP_EGOV_MEMO_RET     256   /* return paths kept up to */
+#define NGX_HTTP_EGOV_MEMO_ROOM    768   /* return path, embed's texts */
 #define NGX_HTTP_EGOV_MEMO_NONCES  8
+#define NGX_HTTP_EGOV_MEMO_SLOTS   4     /* renderings kept a template */
 
 
 typedef struct ngx_http_egov_banner_memo_s  ngx_http_egov_banner_memo_t;
@@ -46,15 +47,20 @@ typedef struct {
 
 
 /*
- * What a banner rendered from a template depends on, but for its nonce:
- * the template is of one language and level (levels share one only when
- * their categories are the same)
+ * What a banner (or an embed's place) rendered from a template depends on,
+ * but for its nonce: the template is of one language and level (levels
+ * share one only when their categories are the same)
  */
 typedef struct {
     ngx_uint_t                  granted;
     ngx_uint_t                  state;       /* chosen, signalled */
     size_t                      nonce_len;
     ngx_str_t                   ret;         /* the return path */
+    ngx_str_t                   title;       /* an embed's, or empty */
+    ngx_str_t                   src;
+    ngx_uint_t                  categories;
+    ngx_uint_t                  refused;     /* the browser refuses all
+                                                (an embed's form follows) */
 } ngx_http_egov_memo_key_t;
 
 

@@ -17,6 +17,18 @@ my $n = EgovTest::Nginx->new;
 $n->write_file('html/consent.key', $KEY);
 $n->write_file('html/index.html',
                "<!doctype html><html><body><p>x</p></body></html>\n");
+my $long_title = 'Video ' . ('v' x 600);
+$n->write_file('html/embeds.html', <<"END");
+<!doctype html><html lang="en"><body>
+<iframe title="Map of offices" data-egov-consent="marketing" data-src="https://maps.example/a"></iframe>
+<iframe title="Visits" data-egov-consent="analytics" data-src="https://stats.example/b"></iframe>
+<iframe title="$long_title" data-egov-consent="marketing" data-src="https://v.example/c"></iframe>
+<iframe title="Same" data-egov-consent="marketing" data-src="https://s.example/1"></iframe>
+<iframe title="Same" data-egov-consent="marketing" data-src="https://s.example/2"></iframe>
+<iframe title="Same" data-egov-consent="analytics" data-src="https://s.example/2"></iframe>
+<iframe title="Other" data-egov-consent="analytics" data-src="https://s.example/2"></iframe>
+</body></html>
+END
 $n->start(workers => 1, http_config => <<'END', config => <<'END2');
     egov_security_headers on;
     egov_consent on;
@@ -35,6 +47,10 @@ END
     location = /json {
         default_type text/json;
         return 200 "<html><body>not a page</body></html>";
+    }
+    location /embed/ {
+        alias html/;
+        egov_consent_markup on;
     }
     location /two/ {
         alias html/;
@@ -135,14 +151,74 @@ unlike($r->body, qr/value="marketing"/, '... without the other level\'s');
 $r = get('/index.html');
 like($r->body, qr/value="marketing"/, 'and back: both categories');
 
-my $long = '/index.html?q=' . ('x' x 300);
-$r = get($long);
-is(return_of($r->body), $long, 'a return path longer than the memo keeps');
-nonces_fresh($r, 'a long return path', \%seen);
+my $long = '/index.html?q=' . ('x' x 900);
+# one in each slot of the memo, twice (under AddressSanitizer, a key
+# copied past its slot's room would be seen from the last slot)
+for my $uri (($long, map { "$long$_" } 1 .. 4) x 2) {
+    $r = get($uri);
+    is(return_of($r->body), $uri, 'a return path longer than the memo keeps');
+    nonces_fresh($r, 'a long return path', \%seen);
+}
 
 $r = get('/index.html?a=3');
 is(return_of($r->body), '/index.html?a=3', 'then a short one');
 nonces_fresh($r, 'then a short one', \%seen);
+
+# a page's embeds: each its own place, kept apart (two slots and one
+# whose title is longer than a slot keeps), in each state of the consent
+
+sub places {
+    my ($body) = @_;
+    return [ map { /aria-label="([^"]*)"/ ? $1 : '?' }
+             $body =~ /(<div class="egov-consent-embed"[^>]*>)/g ];
+}
+
+sub inputs {
+    my ($body) = @_;
+    return [ map { join ' ', /name="c" value="(\w+)"/g }
+             $body =~ m{(<form class="egov-consent-embed__form".*?</form>)}gs ];
+}
+
+my $analytics = 'egov_consent=' . consent_cookie(granted => 1,
+                                                 categories => $cats);
+for my $round (1, 2) {
+    $r = get('/embed/embeds.html');
+    is_deeply(places($r->body),
+              ['Map of offices', 'Visits', $long_title, 'Same', 'Same', 'Same',
+               'Other'],
+              "embeds, no choice (round $round): each place with its title");
+    is_deeply(inputs($r->body), ['marketing', 'analytics', 'marketing',
+                                 'marketing', 'marketing', 'analytics',
+                                 'analytics'],
+              '... each form allows its own category');
+    is_deeply([ $r->body =~ /href="([^"]*)" data-egov-embed-once/g ],
+              [ qw(https://maps.example/a https://stats.example/b
+                   https://v.example/c https://s.example/1 https://s.example/2
+                   https://s.example/2 https://s.example/2) ],
+              '... each its own link');
+    nonces_fresh($r, "embeds, round $round", \%seen);
+
+    $r = get('/embed/embeds.html', ['Cookie', $analytics]);
+    is_deeply(places($r->body), ['Map of offices', $long_title, 'Same', 'Same'],
+              'analytics granted: the analytics embeds load, four places');
+    is_deeply(inputs($r->body), [ ('analytics marketing') x 4 ],
+              '... their forms keep analytics granted');
+    like($r->body, qr{<iframe\ title="Visits"\ data-egov-consent="analytics"
+                      \ src="https://stats\.example/b"></iframe>}x,
+         '... the real iframe');
+
+    $r = get('/embed/embeds.html', ['Cookie', $analytics], ['Sec-GPC', '1']);
+    is(scalar @{ places($r->body) }, 7,
+       'analytics granted, then Global Privacy Control: every embed held');
+    is_deeply(inputs($r->body), [], '... and no form to allow them');
+
+    $r = get('/embed/embeds.html', ['Sec-GPC', '1']);
+    is_deeply(places($r->body),
+              ['Map of offices', 'Visits', $long_title, 'Same', 'Same', 'Same',
+               'Other'],
+              'Global Privacy Control: every embed behind its place');
+    is_deeply(inputs($r->body), [], '... and no form to allow them');
+}
 
 # the settings page: what the visitor chose is on it
 
