@@ -271,7 +271,7 @@ ngx_http_egov_memo_hit(ngx_http_egov_memo_t *memo, ngx_str_t *value,
 }
 
 
-/* a value longer than the memo holds leaves it empty */
+/* an empty value, or one longer than the memo holds, leaves it empty */
 
 static void
 ngx_http_egov_memo_keep(ngx_http_egov_memo_t *memo, ngx_str_t *value,
@@ -280,7 +280,7 @@ ngx_http_egov_memo_keep(ngx_http_egov_memo_t *memo, ngx_str_t *value,
     memo->answer = answer;
     memo->arg = arg;
 
-    if (value->len > sizeof(memo->value)) {
+    if (value->len == 0 || value->len > sizeof(memo->value)) {
         memo->len = 0;
         return;
     }
