@@ -249,6 +249,6 @@ $r = get($settings);
 like($r->body, qr{<strong>you have not chosen yet</strong>},
      'settings page, no choice again');
 
-
-
+$n->stop;
+check_log_clean($n);
 done_testing;
