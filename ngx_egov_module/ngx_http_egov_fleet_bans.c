@@ -125,6 +125,7 @@ static ngx_event_t  ngx_http_egov_fleet_timer;
 static ngx_http_egov_fleet_main_conf_t  *ngx_http_egov_fleet_mcf;
 static ngx_uint_t   ngx_http_egov_fleet_ticks;
 static ngx_uint_t   ngx_http_egov_fleet_busy;
+static ngx_uint_t   ngx_http_egov_fleet_again;   /* asked while busy */
 
 /* when this worker last saw Redis usable: entries made since are written */
 static uint64_t     ngx_http_egov_fleet_seen_up;
@@ -210,6 +211,7 @@ ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle)
     ngx_http_egov_fleet_seen_up = 0;
     ngx_http_egov_fleet_ticks = 0;
     ngx_http_egov_fleet_busy = 0;
+    ngx_http_egov_fleet_again = 0;
 
     ngx_memzero(&ngx_http_egov_fleet_timer, sizeof(ngx_event_t));
     ngx_http_egov_fleet_mcf = fmcf;
@@ -454,12 +456,22 @@ ngx_http_egov_fleet_tick(ngx_event_t *ev)
 }
 
 
+/*
+ * A resync asked for while one is under way (a tick's read sent just
+ * before Redis went away, answered after it came back) is made when that
+ * one ends: the read that follows a reconnection must start after this
+ * server subscribed again, or a message published in between is missed
+ */
+
 static void
 ngx_http_egov_fleet_resync(ngx_http_egov_fleet_main_conf_t *fmcf)
 {
     if (ngx_http_egov_fleet_busy) {
+        ngx_http_egov_fleet_again = 1;
         return;
     }
+
+    ngx_http_egov_fleet_again = 0;
 
     if (ngx_egov_redis_command(0, ngx_http_egov_fleet_resync_reply, fmcf,
                                "HGETALL %b", fmcf->key.data,
@@ -482,10 +494,15 @@ ngx_http_egov_fleet_resync_reply(ngx_egov_redis_status_e status,
     ngx_http_egov_fleet_busy = 0;
 
     if (status != NGX_EGOV_REDIS_OK) {
-        /* the next connection or tick tries again */
+        /* the next connection or tick tries again, or the one asked */
         ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
                       "egov fleet: reading the shared entries failed: %s",
                       ngx_egov_redis_status_text(status));
+
+        if (ngx_http_egov_fleet_again) {
+            ngx_http_egov_fleet_resync(fmcf);
+        }
+
         return;
     }
 
@@ -503,6 +520,10 @@ ngx_http_egov_fleet_resync_reply(ngx_egov_redis_status_e status,
     ngx_http_egov_fleet_reconcile(fmcf, reply, pool);
 
     ngx_destroy_pool(pool);
+
+    if (ngx_http_egov_fleet_again) {
+        ngx_http_egov_fleet_resync(fmcf);
+    }
 }
 
 
