@@ -127,6 +127,15 @@ static ngx_uint_t   ngx_http_egov_fleet_ticks;
 static ngx_uint_t   ngx_http_egov_fleet_busy;
 static ngx_uint_t   ngx_http_egov_fleet_again;   /* asked while busy */
 
+/*
+ * Entries added from messages, and their count when the last resync's read
+ * was sent: a read's reply may be handled after a message Redis sent later
+ * (two connections), so its snapshot can lack what that message added
+ */
+static ngx_uint_t   ngx_http_egov_fleet_heard;
+static ngx_uint_t   ngx_http_egov_fleet_heard_at_read;
+static ngx_uint_t   ngx_http_egov_fleet_deferred;
+
 /* when this worker last saw Redis usable: entries made since are written */
 static uint64_t     ngx_http_egov_fleet_seen_up;
 static ngx_uint_t   ngx_http_egov_fleet_absent;
@@ -212,6 +221,7 @@ ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle)
     ngx_http_egov_fleet_ticks = 0;
     ngx_http_egov_fleet_busy = 0;
     ngx_http_egov_fleet_again = 0;
+    ngx_http_egov_fleet_deferred = 0;
 
     ngx_memzero(&ngx_http_egov_fleet_timer, sizeof(ngx_event_t));
     ngx_http_egov_fleet_mcf = fmcf;
@@ -400,6 +410,8 @@ ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
         ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_APPLIED);
     }
 
+    ngx_http_egov_fleet_heard++;
+
     return;
 
 bad:
@@ -479,6 +491,7 @@ ngx_http_egov_fleet_resync(ngx_http_egov_fleet_main_conf_t *fmcf)
         == NGX_OK)
     {
         ngx_http_egov_fleet_busy = 1;
+        ngx_http_egov_fleet_heard_at_read = ngx_http_egov_fleet_heard;
     }
 }
 
@@ -536,7 +549,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     ngx_str_t                     name, stored, text;
     ngx_uint_t                    n, applied, removed, written, invalid,
                                   unmade, absent, absent_changed,
-                                  trust_absence;
+                                  trust_absence, late, deferred;
     const char                   *argv[3];
     redisReply                   *field, *value;
     ngx_array_t                  *entries, *removals;
@@ -575,6 +588,10 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
 
     /* without a fleet secret, an entry Redis lost was removed elsewhere */
     trust_absence = !ngx_egov_redis_signed();
+
+    /* unless a message added it after this snapshot was taken */
+    late = (ngx_http_egov_fleet_heard != ngx_http_egov_fleet_heard_at_read);
+    deferred = 0;
 
     removals = ngx_http_egov_fleet_removals_take(pool);
 
@@ -710,6 +727,11 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
             continue;
         }
 
+        if (late && l->entry->origin == NGX_HTTP_EGOV_ORIGIN_FLEET) {
+            deferred++;
+            continue;
+        }
+
         if (ngx_http_egov_entry_remove(ngx_cycle->log, &l->entry->cidr,
                                        l->entry->kind,
                                        NGX_HTTP_EGOV_ORIGIN_FLEET)
@@ -721,6 +743,14 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
 
     ngx_http_egov_fleet_seen_up = now;
     ngx_http_egov_fleet_removals_done(removals);
+
+    /* read again at once, but once: then the periodic resync decides */
+
+    if (deferred && !ngx_http_egov_fleet_deferred) {
+        ngx_http_egov_fleet_again = 1;
+    }
+
+    ngx_http_egov_fleet_deferred = (deferred != 0);
 
     ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_APPLIED, applied + removed);
     ngx_http_egov_stat_add(NGX_EGOV_STAT_FLEET_INVALID, invalid);
