@@ -564,7 +564,7 @@ ngx_http_egov_render(ngx_http_request_t *r,
         key.title = embed->title;
         key.src = embed->src;
         key.categories = embed->categories;
-        key.refused = ngx_http_egov_consent_refused(r, ctx);
+        key.refused = !embed->allow;     /* its caller asked the browser */
     }
 
     rc = ngx_http_egov_banner_memo_get(tpl, &key, &nonce, r->pool, out);

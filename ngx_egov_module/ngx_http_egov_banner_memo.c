@@ -92,8 +92,8 @@ ngx_http_egov_banner_memo_get(ngx_http_egov_tpl_t *tpl,
 
 /*
  * Keeps a rendering just made, in place of the oldest: nonce_at[] are
- * where its nonces begin; one that cannot be kept leaves its slot empty,
- * never stale
+ * where its nonces begin; a slot that cannot take it (no memory) is left
+ * empty, never stale
  */
 
 void
@@ -103,6 +103,16 @@ ngx_http_egov_banner_memo_put(ngx_http_egov_tpl_t *tpl,
 {
     u_char                     *p;
     ngx_http_egov_memo_slot_t  *slot;
+
+    /* one that could never be kept (a long URL) takes no one's slot */
+
+    if (key->ret.len + key->title.len + key->src.len
+        > NGX_HTTP_EGOV_MEMO_ROOM
+        || nonces > NGX_HTTP_EGOV_MEMO_NONCES
+        || text->len == 0)
+    {
+        return;
+    }
 
     if (tpl->memo == NULL) {
         tpl->memo = ngx_calloc(sizeof(ngx_http_egov_banner_memo_t), log);
@@ -115,14 +125,6 @@ ngx_http_egov_banner_memo_put(ngx_http_egov_tpl_t *tpl,
     tpl->memo->next = (tpl->memo->next + 1) % NGX_HTTP_EGOV_MEMO_SLOTS;
 
     slot->len = 0;
-
-    if (key->ret.len + key->title.len + key->src.len
-        > NGX_HTTP_EGOV_MEMO_ROOM
-        || nonces > NGX_HTTP_EGOV_MEMO_NONCES
-        || text->len == 0)
-    {
-        return;
-    }
 
     if (text->len > slot->cap) {
         p = ngx_alloc(text->len, log);
