@@ -136,8 +136,15 @@ static ngx_uint_t   ngx_http_egov_fleet_heard;
 static ngx_uint_t   ngx_http_egov_fleet_heard_at_read;
 static ngx_uint_t   ngx_http_egov_fleet_deferred;
 
-/* when this worker last saw Redis usable: entries made since are written */
+/*
+ * When this worker last saw Redis usable: entries made here since are
+ * written at the next reconciliation.  Commands alone do not make it
+ * usable: until a reconciliation after the last (re)connection has run,
+ * with the subscription back, entries made during the outage are only in
+ * the zone, and a later time would leave them out.
+ */
 static uint64_t     ngx_http_egov_fleet_seen_up;
+static ngx_uint_t   ngx_http_egov_fleet_current;
 static ngx_uint_t   ngx_http_egov_fleet_absent;
 
 
@@ -218,6 +225,7 @@ ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_egov_fleet_seen_up = 0;
+    ngx_http_egov_fleet_current = 0;
     ngx_http_egov_fleet_ticks = 0;
     ngx_http_egov_fleet_busy = 0;
     ngx_http_egov_fleet_again = 0;
@@ -442,6 +450,7 @@ ngx_http_egov_fleet_connected(void *data)
         return;
     }
 
+    ngx_http_egov_fleet_current = 0;
     ngx_http_egov_fleet_resync(fmcf);
 }
 
@@ -455,8 +464,13 @@ ngx_http_egov_fleet_tick(ngx_event_t *ev)
         return;
     }
 
-    if (ngx_egov_redis_ready()) {
-        ngx_http_egov_fleet_seen_up = ngx_http_egov_now_ms();
+    if (!ngx_egov_redis_ready()) {
+        ngx_http_egov_fleet_current = 0;
+
+    } else {
+        if (ngx_http_egov_fleet_current) {
+            ngx_http_egov_fleet_seen_up = ngx_http_egov_now_ms();
+        }
 
         if (++ngx_http_egov_fleet_ticks >= NGX_HTTP_EGOV_FLEET_RESYNC) {
             ngx_http_egov_fleet_ticks = 0;
@@ -742,6 +756,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     }
 
     ngx_http_egov_fleet_seen_up = now;
+    ngx_http_egov_fleet_current = ngx_egov_redis_subscribed();
     ngx_http_egov_fleet_removals_done(removals);
 
     /* read again at once, but once: then the periodic resync decides */
