@@ -16,7 +16,9 @@
 typedef struct {
     ngx_egov_cidr_t             cidr;
     ngx_uint_t                  kind;
-    uint64_t                    removed;     /* epoch ms */
+    ngx_uint_t                  added;       /* an entry Redis refused */
+    uint64_t                    removed;     /* epoch ms; "added": the
+                                                entry's creation */
     uint64_t                    seq;         /* in the order made */
 } ngx_http_egov_fleet_removal_t;
 
@@ -37,9 +39,12 @@ extern ngx_module_t  ngx_http_egov_fleet_module;
 
 
 ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
-void ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e);
+void ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
+    ngx_uint_t added);
 ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool);
 void ngx_http_egov_fleet_removals_done(ngx_array_t *taken);
+ngx_uint_t ngx_http_egov_fleet_unwritten(ngx_array_t *removals,
+    ngx_http_egov_entry_t *e);
 ngx_uint_t ngx_http_egov_fleet_removed(ngx_array_t *removals,
     ngx_http_egov_entry_t *e);
 

@@ -55,6 +55,15 @@ typedef struct {
 } ngx_http_egov_fleet_local_t;
 
 
+/* a write to the hash, until Redis answers it */
+typedef struct {
+    ngx_egov_cidr_t             cidr;
+    ngx_uint_t                  kind;
+    uint64_t                    created;
+    ngx_uint_t                  added;
+} ngx_http_egov_fleet_store_t;
+
+
 static void *ngx_http_egov_fleet_create_main_conf(ngx_conf_t *cf);
 static ngx_int_t ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle);
@@ -62,6 +71,10 @@ static void ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
     ngx_http_egov_entry_t *e);
 static void ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
     ngx_http_egov_entry_t *e, ngx_uint_t added);
+static void ngx_http_egov_fleet_store(int argc, const char **argv,
+    const size_t *lens, ngx_http_egov_entry_t *e, ngx_uint_t added);
+static void ngx_http_egov_fleet_stored(ngx_egov_redis_status_e status,
+    redisReply *reply, void *data);
 static void ngx_http_egov_fleet_message(ngx_str_t *channel,
     ngx_str_t *message, void *data);
 static void ngx_http_egov_fleet_connected(void *data);
@@ -268,7 +281,11 @@ ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
         if (event == NGX_HTTP_EGOV_ENTRY_REMOVED
             && e->origin != NGX_HTTP_EGOV_ORIGIN_FLEET)
         {
-            ngx_http_egov_fleet_removal_record(e);
+            ngx_http_egov_fleet_removal_record(e, 0);
+
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "egov fleet: an entry removed while Redis is "
+                          "away; the fleet is told when Redis is back");
         }
 
         return;
@@ -324,7 +341,7 @@ ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
             return;
         }
 
-        (void) ngx_egov_redis_command_argv(0, NULL, NULL, 4, argv, lens);
+        ngx_http_egov_fleet_store(4, argv, lens, e, 1);
 
     } else {
         p = ngx_sprintf(p, "%ui", e->kind);
@@ -346,15 +363,14 @@ ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
                                           out, sizeof(out));
 
             if (lens[3]) {
-                (void) ngx_egov_redis_command_argv(0, NULL, NULL, 4, argv,
-                                                   lens);
+                ngx_http_egov_fleet_store(4, argv, lens, e, 0);
             }
 
         } else {
             argv[0] = "HDEL";
             lens[0] = sizeof("HDEL") - 1;
 
-            (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+            ngx_http_egov_fleet_store(3, argv, lens, e, 0);
         }
     }
 
@@ -370,6 +386,90 @@ ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
     {
         ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_SENT);
     }
+}
+
+
+/*
+ * A write to the hash that Redis refuses or loses while the connection is
+ * up (an ACL, "OOM command not allowed" from a full Redis, a timeout) is
+ * left to the next reconciliation, as one made while Redis was away: else
+ * that reconciliation would take an entry missing from Redis for one
+ * removed elsewhere, and an entry still there for one added elsewhere
+ */
+
+static void
+ngx_http_egov_fleet_store(int argc, const char **argv, const size_t *lens,
+    ngx_http_egov_entry_t *e, ngx_uint_t added)
+{
+    ngx_http_egov_fleet_store_t  *st;
+
+    st = ngx_alloc(sizeof(ngx_http_egov_fleet_store_t), ngx_cycle->log);
+    if (st == NULL) {
+        return;
+    }
+
+    st->cidr = e->cidr;
+    st->kind = e->kind;
+    st->created = e->created;
+    st->added = added;
+
+    if (ngx_egov_redis_command_argv(0, ngx_http_egov_fleet_stored, st,
+                                    argc, argv, lens)
+        != NGX_OK)
+    {
+        /* out of memory: the handler will not fire */
+        ngx_http_egov_fleet_stored(NGX_EGOV_REDIS_NOT_CONNECTED, NULL, st);
+    }
+}
+
+
+static void
+ngx_http_egov_fleet_stored(ngx_egov_redis_status_e status,
+    redisReply *reply, void *data)
+{
+    ngx_http_egov_fleet_store_t *st = data;
+
+    size_t                  n;
+    ngx_str_t               why;
+    ngx_http_egov_entry_t   e;
+
+    if (status == NGX_EGOV_REDIS_OK) {
+        ngx_free(st);
+        return;
+    }
+
+    /* Redis's error code ("NOPERM", "OOM"): its own words may be anything */
+
+    why.data = (u_char *) ngx_egov_redis_status_text(status);
+    why.len = ngx_strlen(why.data);
+
+    if (status == NGX_EGOV_REDIS_ERROR_REPLY && reply && reply->str) {
+        for (n = 0; n < reply->len && n < 16
+                    && reply->str[n] >= 'A' && reply->str[n] <= 'Z'; n++)
+        {
+            /* void */
+        }
+
+        if (n) {
+            why.data = (u_char *) reply->str;
+            why.len = n;
+        }
+    }
+
+    ngx_memzero(&e, sizeof(ngx_http_egov_entry_t));
+    e.cidr = st->cidr;
+    e.kind = st->kind;
+    e.created = st->created;
+
+    ngx_http_egov_fleet_removal_record(&e, st->added);
+
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "egov fleet: Redis refused to %s an entry (%V); the next "
+                  "reconciliation %s it",
+                  st->added ? "store" : "remove", &why,
+                  st->added ? "writes" : "removes");
+
+    ngx_free(st);
 }
 
 
@@ -728,8 +828,11 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
             continue;
         }
 
-        if (l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
-            && l->entry->created >= since)
+        /* (a server's own message makes its entry a fleet one) */
+
+        if ((l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
+             && l->entry->created >= since)
+            || ngx_http_egov_fleet_unwritten(removals, l->entry))
         {
             ngx_http_egov_fleet_publish(fmcf, l->entry, 1);
             written++;

@@ -1,13 +1,18 @@
 
 /*
  * Removals made on this server while Redis was away (an unban through the
- * admin API or egovctl during an outage).  Redis still holds the entry, and
- * the reconciliation after the reconnection would apply it again: the
- * removal would be undone.  So each such removal is remembered in shared
- * memory (the "egov_fleet" zone: any worker may make it, worker 0
- * reconciles), and the reconciliation removes from Redis, and from the
- * fleet, every entry a later removal here names.  An entry made again
- * elsewhere after the removal is newer: it stays.
+ * admin API or egovctl during an outage) or that Redis refused to make (an
+ * ACL, a full Redis).  Redis still holds the entry, and the reconciliation
+ * would apply it again: the removal would be undone.  So each such removal
+ * is remembered in shared memory (the "egov_fleet" zone: any worker may
+ * make it, worker 0 reconciles), and the reconciliation removes from
+ * Redis, and from the fleet, every entry a later removal here names.  An
+ * entry made again elsewhere after the removal is newer: it stays.
+ *
+ * Entries Redis refused to store are remembered the same way: once this
+ * server's own message came back to it, the entry looks like one learnt
+ * from the fleet, and the reconciliation would take its absence from Redis
+ * for a removal made elsewhere.
  */
 
 
@@ -102,10 +107,15 @@ ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-/* any worker: a removal Redis could not be told of */
+/*
+ * any worker: a removal Redis could not be told of, or an entry it refused
+ * to store ("added": the entry's own creation time is kept, which tells it
+ * from a later one of the same prefix)
+ */
 
 void
-ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e)
+ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
+    ngx_uint_t added)
 {
     ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
@@ -130,16 +140,14 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e)
 
     sh->removal[sh->n].cidr = e->cidr;
     sh->removal[sh->n].kind = e->kind;
-    sh->removal[sh->n].removed = ngx_http_egov_now_ms();
+    sh->removal[sh->n].added = added;
+    sh->removal[sh->n].removed = added ? e->created : ngx_http_egov_now_ms();
     sh->removal[sh->n].seq = sh->seq++;
     sh->n++;
 
     ngx_shmtx_unlock(&shpool->mutex);
-
-    ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                  "egov fleet: an entry removed while Redis is away; the "
-                  "fleet is told when Redis is back");
 }
+
 
 
 /* worker 0, reconciling: a copy of the removals remembered */
@@ -179,9 +187,9 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool)
 
     if (dropped) {
         ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
-                      "egov fleet: %ui more entries were removed while Redis "
-                      "was away than could be remembered; Redis gives them "
-                      "back", dropped);
+                      "egov fleet: %ui more changes were left for Redis "
+                      "to make than could be remembered; the fleet may "
+                      "undo them", dropped);
     }
 
     return a;
@@ -244,8 +252,39 @@ ngx_http_egov_fleet_removed(ngx_array_t *removals, ngx_http_egov_entry_t *e)
     r = removals->elts;
 
     for (i = 0; i < removals->nelts; i++) {
-        if (r[i].kind == e->kind
+        if (!r[i].added
+            && r[i].kind == e->kind
             && r[i].removed >= e->created
+            && r[i].cidr.family == e->cidr.family
+            && r[i].cidr.prefix == e->cidr.prefix
+            && ngx_memcmp(r[i].cidr.addr, e->cidr.addr, 16) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* is the entry held here one Redis refused to store? */
+
+ngx_uint_t
+ngx_http_egov_fleet_unwritten(ngx_array_t *removals, ngx_http_egov_entry_t *e)
+{
+    ngx_uint_t                      i;
+    ngx_http_egov_fleet_removal_t  *r;
+
+    if (removals == NULL) {
+        return 0;
+    }
+
+    r = removals->elts;
+
+    for (i = 0; i < removals->nelts; i++) {
+        if (r[i].added
+            && r[i].kind == e->kind
+            && r[i].removed == e->created
             && r[i].cidr.family == e->cidr.family
             && r[i].cidr.prefix == e->cidr.prefix
             && ngx_memcmp(r[i].cidr.addr, e->cidr.addr, 16) == 0)

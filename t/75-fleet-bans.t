@@ -327,6 +327,53 @@ ok(wait_until(sub { get($b, $outage)->status == 403 }, 3),
 like($redis->command('HGET', 't75:entries', $outage) // '',
      qr/^2 \d+ 0 \d+ soc$/, 'Redis holds the block');
 
+# a write Redis refuses while the connection is up (here an ACL; in
+# production a full Redis: "OOM command not allowed") is made by the next
+# reconciliation, not taken for a removal made elsewhere; a refused
+# deletion likewise, not undone by it
+
+sub resync_both {
+    my $marks = [map { length $_->error_log } $a, $b];
+    $redis->command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    return wait_until(sub {
+        2 == grep { substr($servers[$_]->error_log, $marks->[$_])
+                        =~ /egov fleet: \d+ shared entries/ } 0, 1 }, 8);
+}
+
+$redis->command('ACL', 'SETUSER', 'default', '-hset', '-hdel');
+my $refused = '127.0.0.26';
+is(admin($a, 'POST', 'entries',
+         qq({"address":"$refused","kind":"block","reason":"soc"}))->status,
+   201, 'A: a block that Redis refuses to store');
+ok(wait_until(sub { get($b, $refused)->status == 403 }, 2),
+   'B applies it from the message');
+is($redis->command('HGET', 't75:entries', $refused), undef,
+   'Redis does not hold it');
+like($a->error_log,
+     qr/\[warn\] .*egov fleet: Redis refused to store an entry \(NOPERM.*\); the next reconciliation writes it/,
+     'A says it will write it again');
+$redis->command('ACL', 'SETUSER', 'default', '+hset');
+sleep 2.2;      # the ticks of A's worker 0 meanwhile: "Redis usable"
+ok(resync_both(), 'both servers reconciled after a resubscription');
+like($redis->command('HGET', 't75:entries', $refused) // '',
+     qr/^2 \d+ 0 \d+ soc$/, 'A wrote it then');
+is(get($a, $refused)->status, 403, 'A still refuses the address');
+ok(wait_until(sub { get($b, $refused)->status == 403 }, 2), 'and B');
+
+is(admin($a, 'DELETE', "entries?address=$refused")->status, 200,
+   'A: its removal, which Redis refuses to make');
+ok(wait_until(sub { get($b, $refused)->status == 200 }, 2),
+   'B applies it from the message');
+ok(defined $redis->command('HGET', 't75:entries', $refused),
+   'Redis still holds the block');
+$redis->command('ACL', 'SETUSER', 'default', '+hdel');
+sleep 2.2;
+ok(resync_both(), 'both servers reconciled again');
+ok(wait_until(sub { !defined $redis->command('HGET', 't75:entries', $refused) }, 2),
+   'A removed it from Redis then');
+is(get($a, $refused)->status, 200, 'A serves the address: not undone');
+is(get($b, $refused)->status, 200, 'B too');
+
 for my $n (@servers) {
     $n->stop;
     check_log_clean($n);
