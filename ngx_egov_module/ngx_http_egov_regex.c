@@ -23,6 +23,7 @@ struct ngx_http_egov_regex_s {
     ngx_uint_t                  limit_logged;   /* in this worker */
 #if (NGX_PCRE2)
     uint32_t                    min_length;     /* no match if shorter */
+    ngx_uint_t                  jit;            /* compiled by the JIT */
 #endif
 };
 
@@ -99,6 +100,8 @@ ngx_http_egov_regex_compile(ngx_conf_t *cf, ngx_str_t *pattern,
 
     rc = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
 
+    re->jit = (rc == 0);
+
     if (rc != 0) {
         pcre2_get_error_message(rc, msg, sizeof(msg));
         ngx_conf_log_error(NGX_LOG_NOTICE, cf, 0,
@@ -121,8 +124,8 @@ ngx_int_t
 ngx_http_egov_regex_match(ngx_http_egov_regex_t *re, ngx_str_t *s,
     ngx_log_t *log)
 {
-    int     rc;
-    u_char  msg[128];
+    int      rc;
+    u_char  *subject, msg[128];
 
     if (s->len < re->min_length) {
         return NGX_DECLINED;
@@ -134,8 +137,21 @@ ngx_http_egov_regex_match(ngx_http_egov_regex_t *re, ngx_str_t *s,
         return NGX_ERROR;
     }
 
-    rc = pcre2_match(re->code, s->data, s->len, 0, 0, ngx_http_egov_regex_md,
-                     ngx_http_egov_regex_mc);
+    /*
+     * the JIT's own entry skips pcre2_match()'s checks of the arguments
+     * (an empty ngx_str_t may have no data: never NULL to it)
+     */
+
+    subject = s->len ? s->data : (u_char *) "";
+
+    if (re->jit) {
+        rc = pcre2_jit_match(re->code, subject, s->len, 0, 0,
+                             ngx_http_egov_regex_md, ngx_http_egov_regex_mc);
+
+    } else {
+        rc = pcre2_match(re->code, subject, s->len, 0, 0,
+                         ngx_http_egov_regex_md, ngx_http_egov_regex_mc);
+    }
 
     if (rc >= 0) {
         return NGX_OK;
