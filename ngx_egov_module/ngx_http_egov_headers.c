@@ -277,7 +277,7 @@ static ngx_int_t
 ngx_http_egov_headers_filter(ngx_http_request_t *r)
 {
     ngx_str_t                          value;
-    ngx_uint_t                         i, skip, own_server;
+    ngx_uint_t                         i, skip, own_server, set;
     ngx_table_elt_t                   *h;
     ngx_http_egov_header_t            *hdr;
     ngx_http_egov_headers_loc_conf_t  *hlcf;
@@ -305,6 +305,7 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
     ngx_http_egov_clear_headers(r, hlcf, skip);
 
     own_server = 0;
+    set = 0;
     hdr = hlcf->effective->elts;
 
     for (i = 0; i < hlcf->effective->nelts; i++) {
@@ -345,8 +346,12 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
             own_server = 1;
         }
 
-        ngx_http_egov_stat_inc(NGX_EGOV_STAT_HEADERS_SET);
+        set++;
     }
+
+    /* one atomic addition per response, not one per header */
+
+    ngx_http_egov_stat_add(NGX_EGOV_STAT_HEADERS_SET, set);
 
     if (hlcf->enable && !own_server && ngx_http_egov_trim_server(r) != NGX_OK)
     {

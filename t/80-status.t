@@ -58,6 +58,16 @@ is($c->{refused_limit_total}, 1, 'one request over the limit');
 is($c->{consent_banners_total}, 2, 'two banners shown');
 is($c->{cookies_held_back_total}, 2, 'two cookies held back');
 is($c->{refused_blocklist_total}, 1, 'one block list refusal');
+
+# security headers: counted one by one (added up once per response)
+my %own = map { lc($_) => 1 } qw(Date Content-Type Content-Length Connection
+                                  Cache-Control Server Vary);
+my @ours = grep { !$own{ lc $_->[0] } } @{ $res->{headers} };
+my $next = decode_json(get('/status', '127.0.0.1')->body)->{counters};
+cmp_ok(scalar @ours, '>=', 5, 'the status answer carries the security headers');
+is($next->{security_headers_set_total} - $c->{security_headers_set_total},
+   scalar @ours, 'security_headers_set_total grew by as many')
+    or diag explain [map { $_->[0] } @ours];
 is($s->{limit_zones}[0]{name}, 'tight', 'the limit zone');
 is($s->{limit_zones}[0]{rate}, 1, 'its rate');
 is($s->{limit_zones}[0]{per}, 60, 'per minute');
