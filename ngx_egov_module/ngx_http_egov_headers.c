@@ -42,6 +42,7 @@ typedef struct {
     ngx_array_t                *own;         /* egov_header at this level */
     ngx_array_t                *overrides;   /* own over the outer levels' */
     ngx_array_t                *effective;   /* what the filter writes */
+    uint64_t                    lengths;     /* bit len % 64 of each name */
 } ngx_http_egov_headers_loc_conf_t;
 
 
@@ -181,6 +182,11 @@ static ngx_str_t  ngx_http_egov_header_reserved[] = {
 
 /* headers that only tell an attacker which software, and which version */
 
+/* a bit per name length, len % 64: a header of another length is none */
+#define ngx_http_egov_length_bit(len)  ((uint64_t) 1 << ((len) & 63))
+
+static uint64_t   ngx_http_egov_leaky_lengths;
+
 static ngx_str_t  ngx_http_egov_leaky_headers[] = {
     ngx_string("X-Powered-By"),
     ngx_string("X-AspNet-Version"),
@@ -314,7 +320,12 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
             continue;
         }
 
-        if (ngx_http_complex_value(r, hdr[i].value, &value) != NGX_OK) {
+        if (hdr[i].value->lengths == NULL) {
+            value = hdr[i].value->value;      /* most are constant */
+
+        } else if (ngx_http_complex_value(r, hdr[i].value, &value)
+                   != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
@@ -428,6 +439,7 @@ static void
 ngx_http_egov_clear_headers(ngx_http_request_t *r,
     ngx_http_egov_headers_loc_conf_t *hlcf, ngx_uint_t skip)
 {
+    uint64_t                 bit;
     ngx_str_t               *name;
     ngx_uint_t               i, j;
     ngx_list_part_t         *part;
@@ -454,7 +466,10 @@ ngx_http_egov_clear_headers(ngx_http_request_t *r,
             continue;
         }
 
-        for (j = 0; j < hlcf->effective->nelts; j++) {
+        bit = ngx_http_egov_length_bit(h[i].key.len);
+
+        for (j = 0; (hlcf->lengths & bit) && j < hlcf->effective->nelts; j++)
+        {
             if (!(hdr[j].flags & skip)
                 && h[i].key.len == hdr[j].name.len
                 && ngx_strncasecmp(h[i].key.data, hdr[j].lowcase.data,
@@ -465,7 +480,9 @@ ngx_http_egov_clear_headers(ngx_http_request_t *r,
             }
         }
 
-        if (h[i].hash == 0 || !hlcf->enable) {
+        if (h[i].hash == 0 || !hlcf->enable
+            || !(ngx_http_egov_leaky_lengths & bit))
+        {
             continue;
         }
 
@@ -954,7 +971,7 @@ ngx_http_egov_headers_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_egov_headers_main_conf_t *hmcf = conf;
 
-    ngx_str_t                        name, value;
+    ngx_str_t                        name, value, *leaky;
     ngx_http_egov_header_t          *hdr;
     ngx_http_egov_header_default_t  *d;
 
@@ -962,6 +979,12 @@ ngx_http_egov_headers_init_main_conf(ngx_conf_t *cf, void *conf)
                                       sizeof(ngx_http_egov_header_t));
     if (hmcf->defaults == NULL) {
         return NGX_CONF_ERROR;
+    }
+
+    ngx_http_egov_leaky_lengths = 0;
+
+    for (leaky = ngx_http_egov_leaky_headers; leaky->len; leaky++) {
+        ngx_http_egov_leaky_lengths |= ngx_http_egov_length_bit(leaky->len);
     }
 
     for (d = ngx_http_egov_header_defaults; d->name; d++) {
@@ -1002,6 +1025,7 @@ ngx_http_egov_headers_create_loc_conf(ngx_conf_t *cf)
      *     conf->own = NULL;
      *     conf->overrides = NULL;
      *     conf->effective = NULL;
+     *     conf->lengths = 0;
      */
 
     conf->enable = NGX_CONF_UNSET;
@@ -1036,6 +1060,7 @@ ngx_http_egov_headers_merge_loc_conf(ngx_conf_t *cf, void *parent,
             && conf->report_only == prev->report_only)
         {
             conf->effective = prev->effective;
+            conf->lengths = prev->lengths;
             return NGX_CONF_OK;
         }
 
@@ -1091,6 +1116,7 @@ ngx_http_egov_headers_merge_loc_conf(ngx_conf_t *cf, void *parent,
             hdr[n].flags |= NGX_HTTP_EGOV_HDR_CSP;
         }
 
+        conf->lengths |= ngx_http_egov_length_bit(hdr[n].name.len);
         n++;
     }
 
