@@ -1008,13 +1008,6 @@ ngx_egov_redis_ready(void)
 }
 
 
-ngx_uint_t
-ngx_egov_redis_subscribed(void)
-{
-    return ngx_egov_redis_ready() && ngx_egov_redis->synced;
-}
-
-
 void
 ngx_egov_redis_info(ngx_egov_redis_info_t *info)
 {

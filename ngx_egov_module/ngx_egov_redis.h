@@ -32,9 +32,6 @@
  *     ngx_egov_redis_ready()       would a command be sent now?  Features
  *                                  that have a local fallback use it to
  *                                  skip the round trip while Redis is down
- *     ngx_egov_redis_subscribed()  ready, and subscribed again since the
- *                                  last (re)connection: the "connected"
- *                                  handlers have run
  *     ngx_egov_redis_info(&info)   state, last round trip, master, error
  *     ngx_egov_redis_key(pool, &name, &key)   prefix + name
  *
@@ -192,7 +189,6 @@ ngx_int_t ngx_egov_redis_script_call(ngx_egov_redis_script_t *script,
     int nkeys, int argc, const char **argv, const size_t *argvlen);
 
 ngx_uint_t ngx_egov_redis_ready(void);
-ngx_uint_t ngx_egov_redis_subscribed(void);
 ngx_uint_t ngx_egov_redis_workers_up(ngx_uint_t *all);
 void ngx_egov_redis_info(ngx_egov_redis_info_t *info);
 ngx_str_t *ngx_egov_redis_prefix(void);

@@ -710,6 +710,7 @@ ngx_int_t
 ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
 {
     uint64_t                   now, forget, span;
+    ngx_uint_t                 origin;
     ngx_http_egov_ban_ctx_t   *ctx;
     ngx_http_egov_ban_node_t  *bn;
 
@@ -748,7 +749,22 @@ ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
         }
     }
 
-    bn->origin = (u_char) e->origin;
+    origin = e->origin;
+
+    /*
+     * an entry of this server that comes back from the fleet (its own
+     * message, a resync) is the same entry: it keeps its origin, so that
+     * an operator's ban is still never evicted and still shown as the
+     * operator's, and the fleet layer still knows it was made here
+     */
+
+    if (origin != NGX_HTTP_EGOV_ORIGIN_FLEET
+        || bn->origin == NGX_HTTP_EGOV_ORIGIN_FLEET
+        || bn->kind != e->kind
+        || bn->created != e->created)
+    {
+        bn->origin = (u_char) origin;
+    }
     bn->created = e->created ? e->created : now;
     bn->expires = e->expires;
 
@@ -784,7 +800,11 @@ ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, e);
+    /* the change's origin, not the entry's: an echo is not told again */
+
+    if (origin != NGX_HTTP_EGOV_ORIGIN_FLEET) {
+        ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, e);
+    }
 
     return NGX_OK;
 }

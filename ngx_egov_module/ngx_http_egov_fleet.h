@@ -1,8 +1,9 @@
 
 /*
- * What the fleet module's files share: the removals made on this server
- * while Redis was away (ngx_http_egov_fleet_removals.c), kept so that the
- * reconciliation makes them in Redis too instead of undoing them.
+ * What the fleet module's files share: the changes made on this server
+ * that Redis was not told of (away, or refusing them), kept in shared
+ * memory (ngx_http_egov_fleet_removals.c) so that the reconciliation makes
+ * them in Redis too instead of undoing them.
  */
 
 
@@ -16,9 +17,10 @@
 typedef struct {
     ngx_egov_cidr_t             cidr;
     ngx_uint_t                  kind;
-    ngx_uint_t                  added;       /* an entry Redis refused */
-    uint64_t                    removed;     /* epoch ms; "added": the
-                                                entry's creation */
+    ngx_uint_t                  added;       /* an entry, not a removal */
+    uint64_t                    time;        /* epoch ms: the removal's;
+                                                "added": the entry's
+                                                creation */
     uint64_t                    seq;         /* in the order made */
 } ngx_http_egov_fleet_removal_t;
 
@@ -40,8 +42,9 @@ extern ngx_module_t  ngx_http_egov_fleet_module;
 
 ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
 void ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
-    ngx_uint_t added);
-ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool);
+    ngx_uint_t added, uint64_t at);
+ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool,
+    ngx_uint_t *lost);
 void ngx_http_egov_fleet_removals_done(ngx_array_t *taken);
 ngx_uint_t ngx_http_egov_fleet_unwritten(ngx_array_t *removals,
     ngx_http_egov_entry_t *e);

@@ -14,8 +14,9 @@
  *
  * Worker 0 of each server reconciles after every (re)connection and every
  * minute: what Redis holds is applied, entries made here while Redis was
- * away are written, and expired fields are deleted.  Pub/sub gives at most
- * once delivery; the reconciliation bounds what a lost message costs.
+ * away or that it refused to store are written, and expired fields are
+ * deleted.  Pub/sub gives at most once delivery; the reconciliation bounds
+ * what a lost message costs.
  *
  * A removal must reach a server that missed its message too.  Without a
  * fleet secret, a fleet entry Redis no longer holds is removed.  With one,
@@ -59,8 +60,9 @@ typedef struct {
 typedef struct {
     ngx_egov_cidr_t             cidr;
     ngx_uint_t                  kind;
-    uint64_t                    created;
     ngx_uint_t                  added;
+    uint64_t                    time;        /* the entry's creation, or
+                                                the removal's time */
 } ngx_http_egov_fleet_store_t;
 
 
@@ -150,14 +152,16 @@ static ngx_uint_t   ngx_http_egov_fleet_heard_at_read;
 static ngx_uint_t   ngx_http_egov_fleet_deferred;
 
 /*
- * When this worker last saw Redis usable: entries made here since are
- * written at the next reconciliation.  Commands alone do not make it
- * usable: until a reconciliation after the last (re)connection has run,
- * with the subscription back, entries made during the outage are only in
- * the zone, and a later time would leave them out.
+ * Which entries made here Redis lacks because it was never told: every
+ * change Redis was not told of is remembered (the "egov_fleet" zone), and
+ * until this process has reconciled once, every entry made here counts
+ * (the zone outlives a reload, and Redis may be new to it).  A time
+ * cannot say it: a command connection back before the subscription, or
+ * one worker's connection away while worker 0's is not, left entries out.
+ * An entry made while the read was on its way is judged at the next one.
  */
-static uint64_t     ngx_http_egov_fleet_seen_up;
-static ngx_uint_t   ngx_http_egov_fleet_current;
+static ngx_uint_t   ngx_http_egov_fleet_reconciled;
+static uint64_t     ngx_http_egov_fleet_read_at;
 static ngx_uint_t   ngx_http_egov_fleet_absent;
 
 
@@ -237,8 +241,7 @@ ngx_http_egov_fleet_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    ngx_http_egov_fleet_seen_up = 0;
-    ngx_http_egov_fleet_current = 0;
+    ngx_http_egov_fleet_reconciled = 0;
     ngx_http_egov_fleet_ticks = 0;
     ngx_http_egov_fleet_busy = 0;
     ngx_http_egov_fleet_again = 0;
@@ -278,16 +281,25 @@ ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
      */
 
     if (!ngx_egov_redis_ready()) {
-        if (event == NGX_HTTP_EGOV_ENTRY_REMOVED
-            && e->origin != NGX_HTTP_EGOV_ORIGIN_FLEET)
-        {
-            ngx_http_egov_fleet_removal_record(e, 0);
-
-            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                          "egov fleet: an entry removed while Redis is "
-                          "away; the fleet is told when Redis is back");
+        if (e->origin == NGX_HTTP_EGOV_ORIGIN_FLEET) {
+            return;
         }
 
+        /*
+         * an entry made is remembered too: this worker's connection may
+         * be away while worker 0's, which reconciles, is not
+         */
+
+        if (event == NGX_HTTP_EGOV_ENTRY_ADDED) {
+            ngx_http_egov_fleet_removal_record(e, 1, e->created);
+            return;
+        }
+
+        ngx_http_egov_fleet_removal_record(e, 0, ngx_http_egov_now_ms());
+
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "egov fleet: an entry removed while Redis is away; "
+                      "the fleet is told when Redis is back");
         return;
     }
 
@@ -401,24 +413,29 @@ static void
 ngx_http_egov_fleet_store(int argc, const char **argv, const size_t *lens,
     ngx_http_egov_entry_t *e, ngx_uint_t added)
 {
+    uint64_t                      time;
     ngx_http_egov_fleet_store_t  *st;
+
+    time = added ? e->created : ngx_http_egov_now_ms();
 
     st = ngx_alloc(sizeof(ngx_http_egov_fleet_store_t), ngx_cycle->log);
     if (st == NULL) {
+        ngx_http_egov_fleet_removal_record(e, added, time);
         return;
     }
 
     st->cidr = e->cidr;
     st->kind = e->kind;
-    st->created = e->created;
     st->added = added;
+    st->time = time;
 
     if (ngx_egov_redis_command_argv(0, ngx_http_egov_fleet_stored, st,
                                     argc, argv, lens)
         != NGX_OK)
     {
         /* out of memory: the handler will not fire */
-        ngx_http_egov_fleet_stored(NGX_EGOV_REDIS_NOT_CONNECTED, NULL, st);
+        ngx_http_egov_fleet_removal_record(e, added, time);
+        ngx_free(st);
     }
 }
 
@@ -433,10 +450,36 @@ ngx_http_egov_fleet_stored(ngx_egov_redis_status_e status,
     ngx_str_t               why;
     ngx_http_egov_entry_t   e;
 
+    static time_t           logged;
+    static ngx_uint_t       quiet;
+
     if (status == NGX_EGOV_REDIS_OK) {
         ngx_free(st);
         return;
     }
+
+    ngx_memzero(&e, sizeof(ngx_http_egov_entry_t));
+    e.cidr = st->cidr;
+    e.kind = st->kind;
+    e.created = st->time;
+
+    ngx_http_egov_fleet_removal_record(&e, st->added, st->time);
+
+    /*
+     * at most a line a second (a Redis that refuses every write would
+     * have one per entry at each reconciliation); none when the worker
+     * exits, which fails what it still waits for
+     */
+
+    if (ngx_exiting || ngx_terminate || ngx_quit
+        || logged == ngx_time())
+    {
+        quiet++;
+        ngx_free(st);
+        return;
+    }
+
+    logged = ngx_time();
 
     /* Redis's error code ("NOPERM", "OOM"): its own words may be anything */
 
@@ -456,19 +499,13 @@ ngx_http_egov_fleet_stored(ngx_egov_redis_status_e status,
         }
     }
 
-    ngx_memzero(&e, sizeof(ngx_http_egov_entry_t));
-    e.cidr = st->cidr;
-    e.kind = st->kind;
-    e.created = st->created;
-
-    ngx_http_egov_fleet_removal_record(&e, st->added);
-
     ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
                   "egov fleet: Redis refused to %s an entry (%V); the next "
-                  "reconciliation %s it",
+                  "reconciliation %s it (%ui more since the last line)",
                   st->added ? "store" : "remove", &why,
-                  st->added ? "writes" : "removes");
+                  st->added ? "writes" : "removes", quiet);
 
+    quiet = 0;
     ngx_free(st);
 }
 
@@ -550,7 +587,6 @@ ngx_http_egov_fleet_connected(void *data)
         return;
     }
 
-    ngx_http_egov_fleet_current = 0;
     ngx_http_egov_fleet_resync(fmcf);
 }
 
@@ -564,18 +600,11 @@ ngx_http_egov_fleet_tick(ngx_event_t *ev)
         return;
     }
 
-    if (!ngx_egov_redis_ready()) {
-        ngx_http_egov_fleet_current = 0;
-
-    } else {
-        if (ngx_http_egov_fleet_current) {
-            ngx_http_egov_fleet_seen_up = ngx_http_egov_now_ms();
-        }
-
-        if (++ngx_http_egov_fleet_ticks >= NGX_HTTP_EGOV_FLEET_RESYNC) {
-            ngx_http_egov_fleet_ticks = 0;
-            ngx_http_egov_fleet_resync(fmcf);
-        }
+    if (ngx_egov_redis_ready()
+        && ++ngx_http_egov_fleet_ticks >= NGX_HTTP_EGOV_FLEET_RESYNC)
+    {
+        ngx_http_egov_fleet_ticks = 0;
+        ngx_http_egov_fleet_resync(fmcf);
     }
 
     ngx_add_timer(ev, NGX_HTTP_EGOV_FLEET_TICK);
@@ -606,6 +635,7 @@ ngx_http_egov_fleet_resync(ngx_http_egov_fleet_main_conf_t *fmcf)
     {
         ngx_http_egov_fleet_busy = 1;
         ngx_http_egov_fleet_heard_at_read = ngx_http_egov_fleet_heard;
+        ngx_http_egov_fleet_read_at = ngx_http_egov_now_ms();
     }
 }
 
@@ -659,11 +689,11 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     redisReply *reply, ngx_pool_t *pool)
 {
     size_t                        i, lens[3];
-    uint64_t                      now, since;
+    uint64_t                      now, recent;
     ngx_str_t                     name, stored, text;
     ngx_uint_t                    n, applied, removed, written, invalid,
                                   unmade, absent, absent_changed,
-                                  trust_absence, late, deferred;
+                                  trust_absence, late, deferred, lost;
     const char                   *argv[3];
     redisReply                   *field, *value;
     ngx_array_t                  *entries, *removals;
@@ -707,7 +737,12 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     late = (ngx_http_egov_fleet_heard != ngx_http_egov_fleet_heard_at_read);
     deferred = 0;
 
-    removals = ngx_http_egov_fleet_removals_take(pool);
+    removals = ngx_http_egov_fleet_removals_take(pool, &lost);
+
+    if (lost) {
+        /* a change forgotten may be why an entry is missing: kept */
+        trust_absence = 0;
+    }
 
     argv[0] = "HDEL";
     lens[0] = sizeof("HDEL") - 1;
@@ -809,17 +844,19 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     }
 
     /*
-     * What this server holds and Redis does not: entries made here while
-     * Redis was away go to the fleet; the others were removed meanwhile by
-     * another server, whose message this server missed (without a fleet
-     * secret), or were deleted by someone who can write to Redis: with a
-     * secret, only a signed mark removes them, and they stay until they
-     * expire.
+     * What this server holds and Redis does not: entries made here that
+     * Redis was not told of (away, refusing) go to the fleet; the others
+     * were removed meanwhile by another server, whose message this server
+     * missed (without a fleet secret), or were deleted by someone who can
+     * write to Redis: with a secret, only a signed mark removes them, and
+     * they stay until they expire.  An entry made here while the read was
+     * on its way may still be on its way to Redis (another worker's
+     * connection): the next reconciliation judges it.
      */
 
-    since = ngx_http_egov_fleet_seen_up;
-    since = (since > NGX_HTTP_EGOV_FLEET_TICK)
-            ? since - NGX_HTTP_EGOV_FLEET_TICK : 0;
+    recent = ngx_http_egov_fleet_read_at;
+    recent = (recent > NGX_HTTP_EGOV_FLEET_TICK)
+             ? recent - NGX_HTTP_EGOV_FLEET_TICK : 0;
 
     for (i = 0; i < n; i++) {
         l = &local[i];
@@ -828,14 +865,18 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
             continue;
         }
 
-        /* (a server's own message makes its entry a fleet one) */
-
-        if ((l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
-             && l->entry->created >= since)
-            || ngx_http_egov_fleet_unwritten(removals, l->entry))
+        if (ngx_http_egov_fleet_unwritten(removals, l->entry)
+            || (l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
+                && !ngx_http_egov_fleet_reconciled))
         {
             ngx_http_egov_fleet_publish(fmcf, l->entry, 1);
             written++;
+            continue;
+        }
+
+        if (l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
+            && l->entry->created >= recent)
+        {
             continue;
         }
 
@@ -858,8 +899,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         }
     }
 
-    ngx_http_egov_fleet_seen_up = now;
-    ngx_http_egov_fleet_current = ngx_egov_redis_subscribed();
+    ngx_http_egov_fleet_reconciled = 1;
     ngx_http_egov_fleet_removals_done(removals);
 
     /* read again at once, but once: then the periodic resync decides */

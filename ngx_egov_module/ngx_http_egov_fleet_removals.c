@@ -33,6 +33,10 @@ typedef struct {
 
 static ngx_int_t ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_http_egov_fleet_removal_t *ngx_http_egov_fleet_removal_first(
+    ngx_array_t *removals, ngx_http_egov_entry_t *e);
+static int ngx_libc_cdecl ngx_http_egov_fleet_removal_cmp(const void *one,
+    const void *two);
 
 
 static ngx_str_t        ngx_http_egov_fleet_zone_name =
@@ -108,14 +112,14 @@ ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 /*
- * any worker: a removal Redis could not be told of, or an entry it refused
- * to store ("added": the entry's own creation time is kept, which tells it
- * from a later one of the same prefix)
+ * any worker: a removal Redis could not be told of, made at "at", or an
+ * entry it could not be told of ("added": "at" is the entry's creation
+ * time, which tells it from a later one of the same prefix)
  */
 
 void
 ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
-    ngx_uint_t added)
+    ngx_uint_t added, uint64_t at)
 {
     ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
@@ -141,7 +145,7 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     sh->removal[sh->n].cidr = e->cidr;
     sh->removal[sh->n].kind = e->kind;
     sh->removal[sh->n].added = added;
-    sh->removal[sh->n].removed = added ? e->created : ngx_http_egov_now_ms();
+    sh->removal[sh->n].time = at;
     sh->removal[sh->n].seq = sh->seq++;
     sh->n++;
 
@@ -149,17 +153,22 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
 }
 
 
-
-/* worker 0, reconciling: a copy of the removals remembered */
+/*
+ * worker 0, reconciling: a copy of the changes remembered, sorted by
+ * prefix for ngx_http_egov_fleet_removed() and _unwritten();
+ * *dropped: whether some were forgotten since the last copy
+ */
 
 ngx_array_t *
-ngx_http_egov_fleet_removals_take(ngx_pool_t *pool)
+ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
 {
     ngx_uint_t                 dropped;
     ngx_array_t               *a;
     ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
+
+    *lost = 0;
 
     zone = ngx_http_egov_fleet_removals_zone();
     if (zone == NULL) {
@@ -185,24 +194,30 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool)
 
     ngx_shmtx_unlock(&shpool->mutex);
 
+    ngx_qsort(a->elts, a->nelts, sizeof(ngx_http_egov_fleet_removal_t),
+              ngx_http_egov_fleet_removal_cmp);
+
     if (dropped) {
+        *lost = 1;
+
         ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
                       "egov fleet: %ui more changes were left for Redis "
-                      "to make than could be remembered; the fleet may "
-                      "undo them", dropped);
+                      "to make than could be remembered; entries missing "
+                      "from Redis are kept until the next reconciliation",
+                      dropped);
     }
 
     return a;
 }
 
 
-/* the removals taken are in Redis now: forgotten; later ones stay */
+/* the changes taken are in Redis now: forgotten; later ones stay */
 
 void
 ngx_http_egov_fleet_removals_done(ngx_array_t *taken)
 {
     uint64_t                        last;
-    ngx_uint_t                      n;
+    ngx_uint_t                      i, n;
     ngx_shm_zone_t                 *zone;
     ngx_slab_pool_t                *shpool;
     ngx_http_egov_fleet_sh_t       *sh;
@@ -217,8 +232,14 @@ ngx_http_egov_fleet_removals_done(ngx_array_t *taken)
         return;
     }
 
+    /* taken in sequence, sorted since */
+
     r = taken->elts;
-    last = r[taken->nelts - 1].seq;
+    last = 0;
+
+    for (i = 0; i < taken->nelts; i++) {
+        last = ngx_max(last, r[i].seq);
+    }
 
     shpool = (ngx_slab_pool_t *) zone->shm.addr;
     sh = zone->data;
@@ -237,28 +258,69 @@ ngx_http_egov_fleet_removals_done(ngx_array_t *taken)
 }
 
 
+/*
+ * the first change remembered for the entry's prefix, by binary search
+ * (a reconciliation looks up every entry: never a scan of them all)
+ */
+
+static ngx_http_egov_fleet_removal_t *
+ngx_http_egov_fleet_removal_first(ngx_array_t *removals,
+    ngx_http_egov_entry_t *e)
+{
+    ngx_uint_t                      lo, hi, mid;
+    ngx_http_egov_fleet_removal_t  *r, key;
+
+    if (removals == NULL || removals->nelts == 0) {
+        return NULL;
+    }
+
+    r = removals->elts;
+    key.cidr = e->cidr;
+    lo = 0;
+    hi = removals->nelts;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (ngx_http_egov_fleet_removal_cmp(&r[mid], &key) < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    if (lo == removals->nelts
+        || ngx_http_egov_fleet_removal_cmp(&r[lo], &key) != 0)
+    {
+        return NULL;
+    }
+
+    return &r[lo];
+}
+
+
 /* does a removal here, made after the entry was, name it? */
 
 ngx_uint_t
 ngx_http_egov_fleet_removed(ngx_array_t *removals, ngx_http_egov_entry_t *e)
 {
-    ngx_uint_t                      i;
-    ngx_http_egov_fleet_removal_t  *r;
+    ngx_http_egov_fleet_removal_t  *r, *last, key;
 
-    if (removals == NULL) {
+    r = ngx_http_egov_fleet_removal_first(removals, e);
+    if (r == NULL) {
         return 0;
     }
 
-    r = removals->elts;
+    last = (ngx_http_egov_fleet_removal_t *) removals->elts
+           + removals->nelts;
+    key.cidr = e->cidr;
 
-    for (i = 0; i < removals->nelts; i++) {
-        if (!r[i].added
-            && r[i].kind == e->kind
-            && r[i].removed >= e->created
-            && r[i].cidr.family == e->cidr.family
-            && r[i].cidr.prefix == e->cidr.prefix
-            && ngx_memcmp(r[i].cidr.addr, e->cidr.addr, 16) == 0)
-        {
+    for ( /* void */ ;
+         r < last && ngx_http_egov_fleet_removal_cmp(r, &key) == 0;
+         r++)
+    {
+        if (!r->added && r->kind == e->kind && r->time >= e->created) {
             return 1;
         }
     }
@@ -267,31 +329,50 @@ ngx_http_egov_fleet_removed(ngx_array_t *removals, ngx_http_egov_entry_t *e)
 }
 
 
-/* is the entry held here one Redis refused to store? */
+/* is the entry held here one Redis could not be told of? */
 
 ngx_uint_t
 ngx_http_egov_fleet_unwritten(ngx_array_t *removals, ngx_http_egov_entry_t *e)
 {
-    ngx_uint_t                      i;
-    ngx_http_egov_fleet_removal_t  *r;
+    ngx_http_egov_fleet_removal_t  *r, *last, key;
 
-    if (removals == NULL) {
+    r = ngx_http_egov_fleet_removal_first(removals, e);
+    if (r == NULL) {
         return 0;
     }
 
-    r = removals->elts;
+    last = (ngx_http_egov_fleet_removal_t *) removals->elts
+           + removals->nelts;
+    key.cidr = e->cidr;
 
-    for (i = 0; i < removals->nelts; i++) {
-        if (r[i].added
-            && r[i].kind == e->kind
-            && r[i].removed == e->created
-            && r[i].cidr.family == e->cidr.family
-            && r[i].cidr.prefix == e->cidr.prefix
-            && ngx_memcmp(r[i].cidr.addr, e->cidr.addr, 16) == 0)
-        {
+    for ( /* void */ ;
+         r < last && ngx_http_egov_fleet_removal_cmp(r, &key) == 0;
+         r++)
+    {
+        if (r->added && r->kind == e->kind && r->time == e->created) {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/* by prefix: family, length, address */
+
+static int ngx_libc_cdecl
+ngx_http_egov_fleet_removal_cmp(const void *one, const void *two)
+{
+    const ngx_http_egov_fleet_removal_t  *a = one;
+    const ngx_http_egov_fleet_removal_t  *b = two;
+
+    if (a->cidr.family != b->cidr.family) {
+        return (a->cidr.family < b->cidr.family) ? -1 : 1;
+    }
+
+    if (a->cidr.prefix != b->cidr.prefix) {
+        return (a->cidr.prefix < b->cidr.prefix) ? -1 : 1;
+    }
+
+    return ngx_memcmp(a->cidr.addr, b->cidr.addr, 16);
 }

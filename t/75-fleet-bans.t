@@ -211,6 +211,10 @@ ok(wait_until(sub { get($a, '127.0.0.91')->status == 403 }, 1),
 like(admin($a, 'GET', 'address?address=127.0.0.91')->body,
      qr/"kind":"block","origin":"fleet".*"reason":"soc"/,
      "A's admin API shows it, from the fleet");
+like(admin($b, 'GET', 'address?address=127.0.0.91')->body,
+     qr/"kind":"block","origin":"admin".*"reason":"soc"/,
+     "B's shows it as its operator's: its own message back from the fleet "
+     . 'is the same entry');
 is(admin($b, 'DELETE', 'entries?address=127.0.0.90%2F31')->status, 200,
    'B: removed through the admin API');
 ok(wait_until(sub { get($a, '127.0.0.91')->status == 200 }, 1),
@@ -373,6 +377,25 @@ ok(wait_until(sub { !defined $redis->command('HGET', 't75:entries', $refused) },
    'A removed it from Redis then');
 is(get($a, $refused)->status, 200, 'A serves the address: not undone');
 is(get($b, $refused)->status, 200, 'B too');
+
+# a server that joins the fleet (egov_redis added by a reload) brings the
+# entries it already holds: its first reconciliation writes them
+
+(my $alone = $http) =~ s/^\s*egov_redis .*\n//m;
+(my $alone_config = $config) =~ s/^\s*location \/health .*\n//m;
+my $c = EgovTest::Nginx->new(workers => 1);
+$c->start(http_config => $alone, config => $alone_config);
+is(admin($c, 'POST', 'entries',
+         '{"address":"127.0.0.27","kind":"block","reason":"soc"}')->status,
+   201, 'C, without Redis: a block');
+$c->reload(http_config => $http, config => $config);
+ok(wait_until(sub { ($redis->command('HGET', 't75:entries', '127.0.0.27')
+                     // '') =~ /^2 \d+ 0 \d+ soc$/ }, 5),
+   'C joins the fleet: its first reconciliation writes the block');
+ok(wait_until(sub { get($b, '127.0.0.27')->status == 403 }, 2),
+   'B refuses the address');
+$c->stop;
+check_log_clean($c);
 
 for my $n (@servers) {
     $n->stop;
