@@ -41,8 +41,9 @@ extern ngx_module_t  ngx_http_egov_fleet_module;
 
 
 ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
-void ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
+uint64_t ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_uint_t added, uint64_t at);
+void ngx_http_egov_fleet_removal_forget(uint64_t seq);
 ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool,
     ngx_uint_t *lost);
 void ngx_http_egov_fleet_removals_done(ngx_array_t *taken);

@@ -63,6 +63,7 @@ typedef struct {
     ngx_uint_t                  added;
     uint64_t                    time;        /* the entry's creation, or
                                                 the removal's time */
+    uint64_t                    seq;         /* its record until then */
 } ngx_http_egov_fleet_store_t;
 
 
@@ -158,10 +159,8 @@ static ngx_uint_t   ngx_http_egov_fleet_deferred;
  * (the zone outlives a reload, and Redis may be new to it).  A time
  * cannot say it: a command connection back before the subscription, or
  * one worker's connection away while worker 0's is not, left entries out.
- * An entry made while the read was on its way is judged at the next one.
  */
 static ngx_uint_t   ngx_http_egov_fleet_reconciled;
-static uint64_t     ngx_http_egov_fleet_read_at;
 static ngx_uint_t   ngx_http_egov_fleet_absent;
 
 
@@ -291,11 +290,12 @@ ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
          */
 
         if (event == NGX_HTTP_EGOV_ENTRY_ADDED) {
-            ngx_http_egov_fleet_removal_record(e, 1, e->created);
+            (void) ngx_http_egov_fleet_removal_record(e, 1, e->created);
             return;
         }
 
-        ngx_http_egov_fleet_removal_record(e, 0, ngx_http_egov_now_ms());
+        (void) ngx_http_egov_fleet_removal_record(e, 0,
+                                                  ngx_http_egov_now_ms());
 
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                       "egov fleet: an entry removed while Redis is away; "
@@ -420,7 +420,7 @@ ngx_http_egov_fleet_store(int argc, const char **argv, const size_t *lens,
 
     st = ngx_alloc(sizeof(ngx_http_egov_fleet_store_t), ngx_cycle->log);
     if (st == NULL) {
-        ngx_http_egov_fleet_removal_record(e, added, time);
+        (void) ngx_http_egov_fleet_removal_record(e, added, time);
         return;
     }
 
@@ -429,12 +429,19 @@ ngx_http_egov_fleet_store(int argc, const char **argv, const size_t *lens,
     st->added = added;
     st->time = time;
 
+    /*
+     * recorded until Redis answers: a reconciliation that reads the hash
+     * meanwhile (worker 0's connection, maybe before this one's command)
+     * makes the change again rather than undo it
+     */
+
+    st->seq = ngx_http_egov_fleet_removal_record(e, added, time);
+
     if (ngx_egov_redis_command_argv(0, ngx_http_egov_fleet_stored, st,
                                     argc, argv, lens)
         != NGX_OK)
     {
-        /* out of memory: the handler will not fire */
-        ngx_http_egov_fleet_removal_record(e, added, time);
+        /* out of memory: the handler will not fire; the record stays */
         ngx_free(st);
     }
 }
@@ -454,16 +461,20 @@ ngx_http_egov_fleet_stored(ngx_egov_redis_status_e status,
     static ngx_uint_t       quiet;
 
     if (status == NGX_EGOV_REDIS_OK) {
+        ngx_http_egov_fleet_removal_forget(st->seq);
         ngx_free(st);
         return;
     }
+
+    /* recorded again: a reconciliation may have taken the first record */
 
     ngx_memzero(&e, sizeof(ngx_http_egov_entry_t));
     e.cidr = st->cidr;
     e.kind = st->kind;
     e.created = st->time;
 
-    ngx_http_egov_fleet_removal_record(&e, st->added, st->time);
+    ngx_http_egov_fleet_removal_forget(st->seq);
+    (void) ngx_http_egov_fleet_removal_record(&e, st->added, st->time);
 
     /*
      * at most a line a second (a Redis that refuses every write would
@@ -635,7 +646,6 @@ ngx_http_egov_fleet_resync(ngx_http_egov_fleet_main_conf_t *fmcf)
     {
         ngx_http_egov_fleet_busy = 1;
         ngx_http_egov_fleet_heard_at_read = ngx_http_egov_fleet_heard;
-        ngx_http_egov_fleet_read_at = ngx_http_egov_now_ms();
     }
 }
 
@@ -689,7 +699,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     redisReply *reply, ngx_pool_t *pool)
 {
     size_t                        i, lens[3];
-    uint64_t                      now, recent;
+    uint64_t                      now;
     ngx_str_t                     name, stored, text;
     ngx_uint_t                    n, applied, removed, written, invalid,
                                   unmade, absent, absent_changed,
@@ -849,14 +859,9 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
      * were removed meanwhile by another server, whose message this server
      * missed (without a fleet secret), or were deleted by someone who can
      * write to Redis: with a secret, only a signed mark removes them, and
-     * they stay until they expire.  An entry made here while the read was
-     * on its way may still be on its way to Redis (another worker's
-     * connection): the next reconciliation judges it.
+     * they stay until they expire.  (A write still on its way to Redis,
+     * on another worker's connection, is recorded until Redis answers.)
      */
-
-    recent = ngx_http_egov_fleet_read_at;
-    recent = (recent > NGX_HTTP_EGOV_FLEET_TICK)
-             ? recent - NGX_HTTP_EGOV_FLEET_TICK : 0;
 
     for (i = 0; i < n; i++) {
         l = &local[i];
@@ -871,12 +876,6 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         {
             ngx_http_egov_fleet_publish(fmcf, l->entry, 1);
             written++;
-            continue;
-        }
-
-        if (l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
-            && l->entry->created >= recent)
-        {
             continue;
         }
 

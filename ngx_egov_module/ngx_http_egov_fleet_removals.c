@@ -117,17 +117,18 @@ ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone, void *data)
  * time, which tells it from a later one of the same prefix)
  */
 
-void
+uint64_t
 ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_uint_t added, uint64_t at)
 {
+    uint64_t                   seq;
     ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
     zone = ngx_http_egov_fleet_removals_zone();
     if (zone == NULL) {
-        return;
+        return 0;
     }
 
     shpool = (ngx_slab_pool_t *) zone->shm.addr;
@@ -146,8 +147,61 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     sh->removal[sh->n].kind = e->kind;
     sh->removal[sh->n].added = added;
     sh->removal[sh->n].time = at;
-    sh->removal[sh->n].seq = sh->seq++;
+    sh->removal[sh->n].seq = ++sh->seq;
     sh->n++;
+
+    seq = sh->seq;
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return seq;
+}
+
+
+/*
+ * any worker: Redis made the change recorded as "seq" (a write is recorded
+ * before it is sent, so that a reconciliation made meanwhile counts it)
+ */
+
+void
+ngx_http_egov_fleet_removal_forget(uint64_t seq)
+{
+    ngx_uint_t                 lo, hi, mid;
+    ngx_shm_zone_t            *zone;
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    zone = ngx_http_egov_fleet_removals_zone();
+    if (zone == NULL || seq == 0) {
+        return;
+    }
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    sh = zone->data;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    /* in the order made */
+
+    lo = 0;
+    hi = sh->n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (sh->removal[mid].seq < seq) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    if (lo < sh->n && sh->removal[lo].seq == seq) {
+        ngx_memmove(&sh->removal[lo], &sh->removal[lo + 1],
+                    (sh->n - lo - 1) * sizeof(ngx_http_egov_fleet_removal_t));
+        sh->n--;
+    }
 
     ngx_shmtx_unlock(&shpool->mutex);
 }
