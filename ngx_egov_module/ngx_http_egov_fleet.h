@@ -18,6 +18,7 @@ typedef struct {
     ngx_egov_cidr_t             cidr;
     ngx_uint_t                  kind;
     ngx_uint_t                  added;       /* an entry, not a removal */
+    ngx_uint_t                  forgotten;   /* Redis made it since */
     uint64_t                    time;        /* epoch ms: the removal's;
                                                 "added": the entry's
                                                 creation */
@@ -44,6 +45,7 @@ ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
 uint64_t ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_uint_t added, uint64_t at);
 void ngx_http_egov_fleet_removal_forget(uint64_t seq);
+void ngx_http_egov_fleet_removals_reading(ngx_uint_t reading);
 ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool,
     ngx_uint_t *lost);
 void ngx_http_egov_fleet_removals_done(ngx_array_t *taken);

@@ -161,6 +161,7 @@ static ngx_uint_t   ngx_http_egov_fleet_deferred;
  * one worker's connection away while worker 0's is not, left entries out.
  */
 static ngx_uint_t   ngx_http_egov_fleet_reconciled;
+static ngx_uint_t   ngx_http_egov_fleet_reconciling;
 static ngx_uint_t   ngx_http_egov_fleet_absent;
 
 
@@ -275,8 +276,8 @@ ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
     }
 
     /*
-     * while Redis is away, the reconciliation writes it later: an entry
-     * made here is found in the zone, a removal is remembered
+     * while Redis is away, the change is remembered, and the
+     * reconciliation makes it later
      */
 
     if (!ngx_egov_redis_ready()) {
@@ -432,10 +433,12 @@ ngx_http_egov_fleet_store(int argc, const char **argv, const size_t *lens,
     /*
      * recorded until Redis answers: a reconciliation that reads the hash
      * meanwhile (worker 0's connection, maybe before this one's command)
-     * makes the change again rather than undo it
+     * makes the change again rather than undo it.  A reconciliation's own
+     * changes go before its next read, on the same connection.
      */
 
-    st->seq = ngx_http_egov_fleet_removal_record(e, added, time);
+    st->seq = ngx_http_egov_fleet_reconciling
+              ? 0 : ngx_http_egov_fleet_removal_record(e, added, time);
 
     if (ngx_egov_redis_command_argv(0, ngx_http_egov_fleet_stored, st,
                                     argc, argv, lens)
@@ -646,6 +649,7 @@ ngx_http_egov_fleet_resync(ngx_http_egov_fleet_main_conf_t *fmcf)
     {
         ngx_http_egov_fleet_busy = 1;
         ngx_http_egov_fleet_heard_at_read = ngx_http_egov_fleet_heard;
+        ngx_http_egov_fleet_removals_reading(1);
     }
 }
 
@@ -666,27 +670,23 @@ ngx_http_egov_fleet_resync_reply(ngx_egov_redis_status_e status,
                       "egov fleet: reading the shared entries failed: %s",
                       ngx_egov_redis_status_text(status));
 
-        if (ngx_http_egov_fleet_again) {
-            ngx_http_egov_fleet_resync(fmcf);
-        }
-
-        return;
-    }
-
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2) {
+    } else if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2) {
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                       "egov fleet: \"%V\" in Redis is not a hash", &fmcf->key);
-        return;
+
+    } else {
+        pool = ngx_create_pool(4096, ngx_cycle->log);
+
+        if (pool) {
+            ngx_http_egov_fleet_reconciling = 1;
+            ngx_http_egov_fleet_reconcile(fmcf, reply, pool);
+            ngx_http_egov_fleet_reconciling = 0;
+
+            ngx_destroy_pool(pool);
+        }
     }
 
-    pool = ngx_create_pool(4096, ngx_cycle->log);
-    if (pool == NULL) {
-        return;
-    }
-
-    ngx_http_egov_fleet_reconcile(fmcf, reply, pool);
-
-    ngx_destroy_pool(pool);
+    ngx_http_egov_fleet_removals_reading(0);
 
     if (ngx_http_egov_fleet_again) {
         ngx_http_egov_fleet_resync(fmcf);
@@ -827,7 +827,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         }
 
         if (ngx_http_egov_fleet_removed(removals, &e)) {
-            /* removed here while Redis was away, after it was made */
+            /* removed here, after it was made: Redis was not told */
             if (!ngx_egov_redis_signed()) {
                 argv[2] = field->str;
                 lens[2] = field->len;
@@ -843,7 +843,23 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         if (l) {
             l->seen = 1;
 
-            if (l->entry->kind == e.kind && l->entry->expires == e.expires) {
+            /*
+             * newer here: made here again while Redis was away or refused
+             * it (written), or learnt from a message sent after this read
+             */
+
+            if (l->entry->created > e.created) {
+                if (l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET) {
+                    ngx_http_egov_fleet_publish(fmcf, l->entry, 1);
+                    written++;
+                }
+
+                continue;
+            }
+
+            if (l->entry->kind == e.kind && l->entry->expires == e.expires
+                && l->entry->created == e.created)
+            {
                 continue;
             }
         }

@@ -9,10 +9,11 @@
  * Redis, and from the fleet, every entry a later removal here names.  An
  * entry made again elsewhere after the removal is newer: it stays.
  *
- * Entries Redis refused to store are remembered the same way: once this
- * server's own message came back to it, the entry looks like one learnt
- * from the fleet, and the reconciliation would take its absence from Redis
- * for a removal made elsewhere.
+ * Entries Redis was not told of are remembered the same way (made while
+ * the worker's connection was away, refused, not answered, or still on
+ * their way: a write is recorded before it is sent): the reconciliation
+ * writes those, and takes the absence of any other entry made here for a
+ * removal made elsewhere.
  */
 
 
@@ -26,13 +27,16 @@
 typedef struct {
     ngx_uint_t                     n;
     ngx_uint_t                     dropped;  /* the oldest, when full */
-    uint64_t                       seq;      /* the next removal's */
+    ngx_uint_t                     reading;  /* worker 0 reads the hash */
+    uint64_t                       seq;      /* the last change's */
     ngx_http_egov_fleet_removal_t  removal[NGX_HTTP_EGOV_FLEET_REMOVALS];
 } ngx_http_egov_fleet_sh_t;
 
 
 static ngx_int_t ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static void ngx_http_egov_fleet_removals_compact(
+    ngx_http_egov_fleet_sh_t *sh);
 static ngx_http_egov_fleet_removal_t *ngx_http_egov_fleet_removal_first(
     ngx_array_t *removals, ngx_http_egov_entry_t *e);
 static int ngx_libc_cdecl ngx_http_egov_fleet_removal_cmp(const void *one,
@@ -137,12 +141,17 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_shmtx_lock(&shpool->mutex);
 
     if (sh->n == NGX_HTTP_EGOV_FLEET_REMOVALS) {
+        ngx_http_egov_fleet_removals_compact(sh);
+    }
+
+    if (sh->n == NGX_HTTP_EGOV_FLEET_REMOVALS) {
         ngx_memmove(&sh->removal[0], &sh->removal[1],
                     (sh->n - 1) * sizeof(ngx_http_egov_fleet_removal_t));
         sh->n--;
         sh->dropped++;
     }
 
+    sh->removal[sh->n].forgotten = 0;
     sh->removal[sh->n].cidr = e->cidr;
     sh->removal[sh->n].kind = e->kind;
     sh->removal[sh->n].added = added;
@@ -158,9 +167,28 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
 }
 
 
+/* the changes Redis made since they were recorded go, in order */
+
+static void
+ngx_http_egov_fleet_removals_compact(ngx_http_egov_fleet_sh_t *sh)
+{
+    ngx_uint_t  i, n;
+
+    for (i = 0, n = 0; i < sh->n; i++) {
+        if (!sh->removal[i].forgotten) {
+            sh->removal[n++] = sh->removal[i];
+        }
+    }
+
+    sh->n = n;
+}
+
+
 /*
  * any worker: Redis made the change recorded as "seq" (a write is recorded
- * before it is sent, so that a reconciliation made meanwhile counts it)
+ * before it is sent, so that a reconciliation made meanwhile counts it).
+ * While worker 0 reads the hash, the record stays: the read may have been
+ * made before the change, and the reconciliation makes it again.
  */
 
 void
@@ -197,12 +225,33 @@ ngx_http_egov_fleet_removal_forget(uint64_t seq)
         }
     }
 
-    if (lo < sh->n && sh->removal[lo].seq == seq) {
-        ngx_memmove(&sh->removal[lo], &sh->removal[lo + 1],
-                    (sh->n - lo - 1) * sizeof(ngx_http_egov_fleet_removal_t));
-        sh->n--;
+    if (lo < sh->n && sh->removal[lo].seq == seq && !sh->reading) {
+        sh->removal[lo].forgotten = 1;
     }
 
+    ngx_shmtx_unlock(&shpool->mutex);
+}
+
+
+/* worker 0: its read of the hash is sent (1), or answered or failed (0) */
+
+void
+ngx_http_egov_fleet_removals_reading(ngx_uint_t reading)
+{
+    ngx_shm_zone_t            *zone;
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    zone = ngx_http_egov_fleet_removals_zone();
+    if (zone == NULL) {
+        return;
+    }
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    sh = zone->data;
+
+    ngx_shmtx_lock(&shpool->mutex);
+    sh->reading = reading;
     ngx_shmtx_unlock(&shpool->mutex);
 }
 
@@ -210,17 +259,18 @@ ngx_http_egov_fleet_removal_forget(uint64_t seq)
 /*
  * worker 0, reconciling: a copy of the changes remembered, sorted by
  * prefix for ngx_http_egov_fleet_removed() and _unwritten();
- * *dropped: whether some were forgotten since the last copy
+ * *lost: whether some were dropped, for want of room, since the last copy
  */
 
 ngx_array_t *
 ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
 {
-    ngx_uint_t                 dropped;
-    ngx_array_t               *a;
-    ngx_shm_zone_t            *zone;
-    ngx_slab_pool_t           *shpool;
-    ngx_http_egov_fleet_sh_t  *sh;
+    ngx_uint_t                      i, dropped;
+    ngx_array_t                    *a;
+    ngx_http_egov_fleet_removal_t  *r;
+    ngx_shm_zone_t                 *zone;
+    ngx_slab_pool_t                *shpool;
+    ngx_http_egov_fleet_sh_t       *sh;
 
     *lost = 0;
 
@@ -240,9 +290,14 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
 
     ngx_shmtx_lock(&shpool->mutex);
 
-    ngx_memcpy(a->elts, sh->removal,
-               sh->n * sizeof(ngx_http_egov_fleet_removal_t));
-    a->nelts = sh->n;
+    r = a->elts;
+
+    for (i = 0; i < sh->n; i++) {
+        if (!sh->removal[i].forgotten) {
+            r[a->nelts++] = sh->removal[i];
+        }
+    }
+
     dropped = sh->dropped;
     sh->dropped = 0;
 

@@ -378,6 +378,30 @@ ok(wait_until(sub { !defined $redis->command('HGET', 't75:entries', $refused) },
 is(get($a, $refused)->status, 200, 'A serves the address: not undone');
 is(get($b, $refused)->status, 200, 'B too');
 
+# an entry made again here while Redis was away is not reverted by the
+# older value Redis still holds: the reconciliation writes the newer one
+
+is(admin($a, 'POST', 'entries',
+         '{"address":"127.0.0.28","kind":"block","reason":"first"}')->status,
+   201, 'A: a block');
+ok(wait_until(sub { ($redis->command('HGET', 't75:entries', '127.0.0.28')
+                     // '') =~ / first$/ }, 2), 'Redis holds it');
+is($redis->command('SAVE'), 'OK', 'Redis saved to disk');
+$redis->stop;
+ok(wait_until(sub { (health($a))[0] == 503 }, 3), 'Redis away once more');
+is(admin($a, 'POST', 'entries',
+         '{"address":"127.0.0.28","kind":"block","reason":"second"}')->status,
+   201, 'A: the block made again, for another reason');
+$redis->start('--loglevel', 'notice');    # from its dump: the first
+ok(fleet_up($a, $b), 'Redis back, with the first');
+ok(wait_until(sub { ($redis->command('HGET', 't75:entries', '127.0.0.28')
+                     // '') =~ / second$/ }, 5),
+   'A wrote the newer block');
+like(admin($a, 'GET', 'address?address=127.0.0.28')->body,
+     qr/"reason":"second"/, 'A kept it');
+ok(wait_until(sub { admin($b, 'GET', 'address?address=127.0.0.28')->body
+                    =~ /"reason":"second"/ }, 3), 'B has it too');
+
 # a server that joins the fleet (egov_redis added by a reload) brings the
 # entries it already holds: its first reconciliation writes them
 
