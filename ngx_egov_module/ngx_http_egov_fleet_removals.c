@@ -37,6 +37,8 @@ static ngx_int_t ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_egov_fleet_removals_compact(
     ngx_http_egov_fleet_sh_t *sh);
+static ngx_uint_t ngx_http_egov_fleet_named(ngx_array_t *removals,
+    ngx_http_egov_entry_t *e, ngx_uint_t added);
 static ngx_http_egov_fleet_removal_t *ngx_http_egov_fleet_removal_first(
     ngx_array_t *removals, ngx_http_egov_entry_t *e);
 static int ngx_libc_cdecl ngx_http_egov_fleet_removal_cmp(const void *one,
@@ -414,27 +416,7 @@ ngx_http_egov_fleet_removal_first(ngx_array_t *removals,
 ngx_uint_t
 ngx_http_egov_fleet_removed(ngx_array_t *removals, ngx_http_egov_entry_t *e)
 {
-    ngx_http_egov_fleet_removal_t  *r, *last, key;
-
-    r = ngx_http_egov_fleet_removal_first(removals, e);
-    if (r == NULL) {
-        return 0;
-    }
-
-    last = (ngx_http_egov_fleet_removal_t *) removals->elts
-           + removals->nelts;
-    key.cidr = e->cidr;
-
-    for ( /* void */ ;
-         r < last && ngx_http_egov_fleet_removal_cmp(r, &key) == 0;
-         r++)
-    {
-        if (!r->added && r->kind == e->kind && r->time >= e->created) {
-            return 1;
-        }
-    }
-
-    return 0;
+    return ngx_http_egov_fleet_named(removals, e, 0);
 }
 
 
@@ -442,6 +424,19 @@ ngx_http_egov_fleet_removed(ngx_array_t *removals, ngx_http_egov_entry_t *e)
 
 ngx_uint_t
 ngx_http_egov_fleet_unwritten(ngx_array_t *removals, ngx_http_egov_entry_t *e)
+{
+    return ngx_http_egov_fleet_named(removals, e, 1);
+}
+
+
+/*
+ * a change of the entry's prefix and kind: "added", the entry itself (its
+ * creation time); else a removal made at or after it was created
+ */
+
+static ngx_uint_t
+ngx_http_egov_fleet_named(ngx_array_t *removals, ngx_http_egov_entry_t *e,
+    ngx_uint_t added)
 {
     ngx_http_egov_fleet_removal_t  *r, *last, key;
 
@@ -458,7 +453,9 @@ ngx_http_egov_fleet_unwritten(ngx_array_t *removals, ngx_http_egov_entry_t *e)
          r < last && ngx_http_egov_fleet_removal_cmp(r, &key) == 0;
          r++)
     {
-        if (r->added && r->kind == e->kind && r->time == e->created) {
+        if (r->added == added && r->kind == e->kind
+            && (added ? r->time == e->created : r->time >= e->created))
+        {
             return 1;
         }
     }
