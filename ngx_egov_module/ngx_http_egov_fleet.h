@@ -12,6 +12,7 @@
 
 
 #include "ngx_http_egov_limit.h"
+#include "ngx_egov_redis.h"
 
 
 typedef struct {
@@ -35,6 +36,7 @@ typedef struct {
     ngx_flag_t                  enabled;
     ngx_str_t                   key;         /* the hash and the channel */
     ngx_shm_zone_t             *removals;    /* the "egov_fleet" zone */
+    ngx_egov_redis_script_t    *unset;       /* delete a field if as read */
 } ngx_http_egov_fleet_main_conf_t;
 
 

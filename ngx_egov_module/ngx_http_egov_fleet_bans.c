@@ -78,6 +78,8 @@ static void ngx_http_egov_fleet_store(int argc, const char **argv,
     const size_t *lens, ngx_http_egov_entry_t *e, ngx_uint_t added);
 static void ngx_http_egov_fleet_stored(ngx_egov_redis_status_e status,
     redisReply *reply, void *data);
+static void ngx_http_egov_fleet_unset(ngx_http_egov_fleet_main_conf_t *fmcf,
+    redisReply *field, redisReply *value);
 static void ngx_http_egov_fleet_message(ngx_str_t *channel,
     ngx_str_t *message, void *data);
 static void ngx_http_egov_fleet_connected(void *data);
@@ -130,6 +132,16 @@ ngx_module_t  ngx_http_egov_fleet_module = {
 
 
 static ngx_str_t  ngx_http_egov_fleet_name = ngx_string("entries");
+
+/*
+ * A field the reconciliation read as expired, or as an entry removed here,
+ * is deleted only if it still holds what was read: a server may have
+ * written the prefix again meanwhile (an escalated ban made as the last
+ * one ended), and a plain HDEL would delete that one from the fleet.
+ */
+static ngx_str_t  ngx_http_egov_fleet_unset_lua = ngx_string(
+    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+    "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0");
 
 /*
  * nginx's timer debug lines read ev->data as a connection: timers of ours
@@ -202,6 +214,12 @@ ngx_http_egov_fleet_postconfiguration(ngx_conf_t *cf)
            != NGX_OK
         || ngx_http_egov_fleet_removals_init(cf) != NGX_OK)
     {
+        return NGX_ERROR;
+    }
+
+    fmcf->unset = ngx_egov_redis_script_add(cf,
+                                            &ngx_http_egov_fleet_unset_lua);
+    if (fmcf->unset == NULL) {
         return NGX_ERROR;
     }
 
@@ -524,6 +542,27 @@ ngx_http_egov_fleet_stored(ngx_egov_redis_status_e status,
 }
 
 
+/* HDEL of a field that still holds the value read (fire and forget) */
+
+static void
+ngx_http_egov_fleet_unset(ngx_http_egov_fleet_main_conf_t *fmcf,
+    redisReply *field, redisReply *value)
+{
+    size_t       lens[3];
+    const char  *argv[3];
+
+    argv[0] = (const char *) fmcf->key.data;
+    lens[0] = fmcf->key.len;
+    argv[1] = field->str;
+    lens[1] = field->len;
+    argv[2] = value->str;
+    lens[2] = value->len;
+
+    (void) ngx_egov_redis_script_call(fmcf->unset, 0, NULL, NULL, 1, 3,
+                                      argv, lens);
+}
+
+
 /* a message from the fleet (this server's own included: applying is
  * idempotent); worker 0 applies it to the zone all workers share */
 
@@ -698,13 +737,12 @@ static void
 ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     redisReply *reply, ngx_pool_t *pool)
 {
-    size_t                        i, lens[3];
+    size_t                        i;
     uint64_t                      now;
     ngx_str_t                     name, stored, text;
     ngx_uint_t                    n, applied, removed, written, invalid,
                                   unmade, absent, absent_changed,
                                   trust_absence, late, deferred, lost;
-    const char                   *argv[3];
     redisReply                   *field, *value;
     ngx_array_t                  *entries, *removals;
     ngx_egov_fleet_msg_t          m;
@@ -754,11 +792,6 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         trust_absence = 0;
     }
 
-    argv[0] = "HDEL";
-    lens[0] = sizeof("HDEL") - 1;
-    argv[1] = (const char *) fmcf->key.data;
-    lens[1] = fmcf->key.len;
-
     for (i = 0; i < reply->elements; i += 2) {
         field = reply->element[i];
         value = reply->element[i + 1];
@@ -795,9 +828,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
 
         if (e.expires && e.expires <= now) {
             /* whoever sees it first deletes it (a removal's mark too) */
-            argv[2] = field->str;
-            lens[2] = field->len;
-            (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv, lens);
+            ngx_http_egov_fleet_unset(fmcf, field, value);
             continue;
         }
 
@@ -829,10 +860,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         if (ngx_http_egov_fleet_removed(removals, &e)) {
             /* removed here, after it was made: Redis was not told */
             if (!ngx_egov_redis_signed()) {
-                argv[2] = field->str;
-                lens[2] = field->len;
-                (void) ngx_egov_redis_command_argv(0, NULL, NULL, 3, argv,
-                                                   lens);
+                ngx_http_egov_fleet_unset(fmcf, field, value);
             }
 
             ngx_http_egov_fleet_publish(fmcf, &e, 0);

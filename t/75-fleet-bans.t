@@ -15,6 +15,7 @@ use EgovTest;
 use EgovTest::Fleet;
 use EgovTest::Nginx;
 use EgovTest::Redis;
+use Digest::SHA qw(sha1_hex);
 
 my $redis = EgovTest::Redis->new;
 $redis->start;
@@ -191,6 +192,22 @@ is(get($b, $late)->status, 403, 'B still refuses the banned address');
 is(get($b, '127.0.0.61')->status, 403, 'an entry without expiry applies');
 is(get($a, '127.0.0.61')->status, 200,
    'A has not reconciled yet (once a minute) and no message was sent');
+
+# it is deleted by a script that deletes a field only if it still holds
+# the value read (an escalated ban written again meanwhile stays): the
+# servers loaded it; called here with another value, it deletes nothing
+my $unset = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+          . "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+my $sha = sha1_hex($unset);
+is($redis->command('SCRIPT', 'EXISTS', $sha)->[0], 1,
+   'the servers loaded the compare-and-delete script');
+$redis->command('HSET', 't75:entries', '127.0.0.62', '2 1700000000000 0 0 new');
+is($redis->command('EVALSHA', $sha, 1, 't75:entries', '127.0.0.62',
+                   '2 1700000000000 1700000001000 0 old'), 0,
+   'a field that holds another value than the one read is kept');
+is($redis->command('EVALSHA', $sha, 1, 't75:entries', '127.0.0.62',
+                   '2 1700000000000 0 0 new'), 1,
+   'one that holds it is deleted');
 
 # a block made through the admin API of B holds on A, and its removal too
 

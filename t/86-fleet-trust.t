@@ -403,7 +403,8 @@ ok(wait_until(sub { get($a, $bad)->status == 403 }, 5),
 # a server using it does all it does, and Redis denies it nothing
 my @acl = qw(on resetchannels ~t86:* &t86:* -@all +ping +select
              +client|setname +role +evalsha +script|load +get +set +time
-             +incrby +pexpire +hset +hdel +hgetall +publish +subscribe +xadd);
+             +incrby +pexpire +hget +hset +hdel +hgetall +publish +subscribe
+             +xadd);
 is($redis->command('ACL', 'SETUSER', 'portal', 'reset', '>acl-password-for-t86', @acl),
    'OK', 'an ACL user with the documented commands');
 $redis->command('ACL', 'LOG', 'RESET');
