@@ -223,9 +223,12 @@ ngx_egov_anon_path_plain(const u_char *path, size_t len)
         /*
          * a word that may be a JSON Web Token: "eyJ..." where the token
          * finder (ngx_egov_anon_has_token) begins a word, not only a
-         * segment: "/x=eyJ..." is one
+         * segment: "/x=eyJ..." is one, and "/x+eyJ...", whose "+" it
+         * reads decoded, as a space
          */
-        if (path[i] == 'e' && (i == 0 || ngx_egov_anon_word_end(path[i - 1]))
+        if (path[i] == 'e'
+            && (i == 0 || ngx_egov_anon_word_end(path[i - 1])
+                || path[i - 1] == '+')
             && i + 2 < len && path[i + 1] == 'y' && path[i + 2] == 'J')
         {
             return 0;

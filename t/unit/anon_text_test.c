@@ -169,6 +169,10 @@ main(void)
        && !ngx_egov_anon_path_plain((const u_char *) "/(eyJa.b.c", 10),
        "path: a token that begins a word, not a segment, is not plain "
        "(fuzzed: the variables skipped its redaction)");
+    ok(!ngx_egov_anon_path_plain((const u_char *) "/a+eyJa.b.c", 11)
+       && path_is("/a+eyJa.b.c", "/[redacted]"),
+       "path: after a '+', which decodes to a space, a token begins a "
+       "word too (fuzzed again: the variables logged it unredacted)");
 
     ok(query_is("a=1&b=2", "a=1&b=2"), "nothing sensitive: unchanged");
     ok(query_is("", ""), "empty");
