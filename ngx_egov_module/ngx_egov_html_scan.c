@@ -56,6 +56,18 @@ static const uint8_t  ngx_egov_html_tag_lens[] = {
 #define ngx_egov_html_raw_tag(t)                                             \
     ((t) >= NGX_EGOV_TAG_SCRIPT && (t) <= NGX_EGOV_TAG_NOFRAMES)
 
+/*
+ * Can a name that begins with the letter c be one of ngx_egov_html_tag_names:
+ * b(ody), h(tml), i(frame), n(oembed, oframes), s(cript, tyle),
+ * t(itle, extarea), x(mp), in either case
+ */
+#define NGX_EGOV_HTML_OURS_FIRST                                             \
+    ((1u << ('b' - 'a')) | (1u << ('h' - 'a')) | (1u << ('i' - 'a'))         \
+     | (1u << ('n' - 'a')) | (1u << ('s' - 'a')) | (1u << ('t' - 'a'))      \
+     | (1u << ('x' - 'a')))
+#define ngx_egov_html_may_be_ours(c)                                         \
+    ((NGX_EGOV_HTML_OURS_FIRST >> (((c) | 0x20) - 'a')) & 1)
+
 #define ngx_egov_html_is(h, s)                                               \
     ((h)->len == sizeof(s) - 1 && memcmp((h)->name, s, sizeof(s) - 1) == 0)
 
@@ -115,7 +127,18 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             /* "<p>", "</div>", "<br/>": read at once, when whole here */
 
             for ( ;; ) {
-                q = memchr(p, '<', end - p);
+                /* "</p>\n<p>": the next tag is often a byte or two on */
+
+                if (*p == '<') {
+                    q = p;
+
+                } else if (p + 1 < end && p[1] == '<') {
+                    q = p + 1;
+
+                } else {
+                    q = memchr(p, '<', end - p);
+                }
+
                 if (q == NULL) {
                     p = end - 1;
                     break;
@@ -493,27 +516,35 @@ ngx_egov_html_skip(ngx_egov_html_t *h, const u_char *lt, const u_char *end)
         return NULL;
     }
 
-    name = p;
-
-    while (p < end && !ngx_egov_html_space(*p) && *p != '/' && *p != '>') {
+    if (!ngx_egov_html_may_be_ours(*p)) {
+        /* "<p", "</div", "<a ": its name is read by what follows */
         p++;
-    }
-
-    if (p - name > 8 || p >= end) {
-        /* none of ours is longer than 8; or its end is not here */
-        if (p >= end) {
-            return NULL;
-        }
 
     } else {
-        h->len = 0;
+        name = p;
 
-        while (name < p) {
-            ngx_egov_html_name(h, *name++);
+        while (p < end && !ngx_egov_html_space(*p) && *p != '/' && *p != '>')
+        {
+            p++;
         }
 
-        if (ngx_egov_html_tag_kind(h) != NGX_EGOV_TAG_OTHER) {
+        if (p >= end) {
+            /* its end is not here */
             return NULL;
+        }
+
+        if (p - name <= 8) {
+            /* none of ours is longer than 8 */
+
+            h->len = 0;
+
+            while (name < p) {
+                ngx_egov_html_name(h, *name++);
+            }
+
+            if (ngx_egov_html_tag_kind(h) != NGX_EGOV_TAG_OTHER) {
+                return NULL;
+            }
         }
     }
 

@@ -137,6 +137,8 @@ main(void)
     T("</bodyx></body\n>", "b8 ", "</bodyx is another tag");
     T("<scripts></scripts><scrip>", "", "other names");
     T("<p>no end", "", "no </body");
+    T("<p>a bc=<script>x</script><P></p>\n<Title><TEXTAREA><xmp>", "n15 ",
+      "text right after a tag is text; names that may be ours are read");
     T("</body></body>", "b0 ", "</body once");
     T("<scr\"ipt>", "", "a quote in a tag name");
 
