@@ -72,6 +72,35 @@ static const uint8_t  ngx_egov_html_tag_lens[] = {
     ((h)->len == sizeof(s) - 1 && memcmp((h)->name, s, sizeof(s) - 1) == 0)
 
 
+/*
+ * What ends what, by byte, for the fast way through a tag: 1 a space (tab,
+ * line feed, form feed, carriage return, space), 2 a tag's name (and "/",
+ * ">"), 4 an attribute's name (and "="), 8 an unquoted value (a space, ">")
+ */
+static const uint8_t  ngx_egov_html_ends[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 0, 15, 15, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 14, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+#define NGX_EGOV_END_SPACE   1
+#define NGX_EGOV_END_NAME    2
+#define NGX_EGOV_END_ATTR    4
+#define NGX_EGOV_END_VALUE   8
+
 /* what a src value's start says, read a byte at a time */
 enum {
     NGX_EGOV_SRC_START = 0,       /* leading spaces, or nothing yet */
@@ -90,6 +119,8 @@ static int ngx_egov_html_tag_kind(ngx_egov_html_t *h);
 static int ngx_egov_html_reported(ngx_egov_html_t *h, unsigned flags);
 static int ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q,
     unsigned flags, const u_char **at);
+static const u_char *ngx_egov_html_skip_attrs(const u_char *p,
+    const u_char *end);
 static int ngx_egov_html_holds(ngx_egov_html_t *h, unsigned flags);
 static void ngx_egov_html_name(ngx_egov_html_t *h, u_char c);
 
@@ -493,16 +524,16 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 
 
 /*
- * The fast way through most tags: a name that is none of ours, no
- * attribute value (nothing of "=", quotes), the ">" in this range.  Returns
- * the ">" read; NULL leaves the tag to the states (h->lt set), which read
- * it the same way, byte by byte.
+ * The fast way through most tags: a tag whose name is none of ours, whole
+ * in this range ("<p>", "</div>", "<a href=\"/x\" class=y>"), read as the
+ * states read it but with nothing kept, none of its attributes being of
+ * interest.  Returns its ">"; NULL leaves the tag to the states (h->lt
+ * set), which read it the same way, byte by byte.
  */
 
 static const u_char *
 ngx_egov_html_skip(ngx_egov_html_t *h, const u_char *lt, const u_char *end)
 {
-    u_char         c;
     const u_char  *p, *name;
 
     h->lt = lt;
@@ -516,54 +547,128 @@ ngx_egov_html_skip(ngx_egov_html_t *h, const u_char *lt, const u_char *end)
         return NULL;
     }
 
-    if (!ngx_egov_html_may_be_ours(*p)) {
-        /* "<p", "</div", "<a ": its name is read by what follows */
+    name = p;
+
+    /* a tag's name runs to a space, "/" or ">" ("<a=b>" is named "a=b") */
+
+    while (p < end && !(ngx_egov_html_ends[*p] & NGX_EGOV_END_NAME)) {
         p++;
+    }
 
-    } else {
-        name = p;
+    if (p == end) {
+        /* its end is not here */
+        return NULL;
+    }
 
-        while (p < end && !ngx_egov_html_space(*p) && *p != '/' && *p != '>')
+    if (ngx_egov_html_may_be_ours(*name) && p - name <= 8) {
+        /* none of ours is longer than 8 */
+
+        h->len = 0;
+
+        while (name < p) {
+            ngx_egov_html_name(h, *name++);
+        }
+
+        if (ngx_egov_html_tag_kind(h) != NGX_EGOV_TAG_OTHER) {
+            return NULL;
+        }
+    }
+
+    if (*p != '>') {
+        /* "<br/>", "<a href=x>" */
+
+        p = ngx_egov_html_skip_attrs(p, end);
+
+        if (p == NULL) {
+            return NULL;
+        }
+    }
+
+    h->end_tag = (lt[1] == '/');
+    h->dropped = 0;
+    h->tag = NGX_EGOV_TAG_OTHER;
+
+    return p;
+}
+
+
+/*
+ * The attributes of a tag that is none of ours, from its name's end, read
+ * as the attribute states read them (names, "=", quoted and unquoted
+ * values) with nothing kept: the ">" that ends it, or NULL when that is
+ * not in this range
+ */
+
+static const u_char *
+ngx_egov_html_skip_attrs(const u_char *p, const u_char *end)
+{
+    u_char  q;
+
+    for ( ;; ) {
+
+        /* before a name: spaces and "/" */
+
+        while (p < end
+               && (ngx_egov_html_ends[*p] & NGX_EGOV_END_SPACE || *p == '/'))
         {
             p++;
         }
 
-        if (p >= end) {
-            /* its end is not here */
-            return NULL;
+        if (p == end || *p == '>') {
+            break;
         }
 
-        if (p - name <= 8) {
-            /* none of ours is longer than 8 */
+        /* a name: its first byte may be anything ("=", a quote) */
 
-            h->len = 0;
+        for (p++; p < end && !(ngx_egov_html_ends[*p] & NGX_EGOV_END_ATTR);
+             p++)
+        { /* void */ }
 
-            while (name < p) {
-                ngx_egov_html_name(h, *name++);
-            }
+        while (p < end && (ngx_egov_html_ends[*p] & NGX_EGOV_END_SPACE)) {
+            p++;
+        }
 
-            if (ngx_egov_html_tag_kind(h) != NGX_EGOV_TAG_OTHER) {
+        if (p == end || *p == '>') {
+            break;
+        }
+
+        if (*p != '=') {
+            /* "/", or the next name */
+            continue;
+        }
+
+        /* a value */
+
+        for (p++; p < end && (ngx_egov_html_ends[*p] & NGX_EGOV_END_SPACE);
+             p++)
+        { /* void */ }
+
+        if (p == end || *p == '>') {
+            break;
+        }
+
+        if (*p == '"' || *p == '\'') {
+            q = *p++;
+
+            p = memchr(p, q, end - p);
+            if (p == NULL) {
                 return NULL;
             }
+
+            p++;
+            continue;
+        }
+
+        while (p < end && !(ngx_egov_html_ends[*p] & NGX_EGOV_END_VALUE)) {
+            p++;
+        }
+
+        if (p == end || *p == '>') {
+            break;
         }
     }
 
-    for ( /* void */ ; p < end; p++) {
-        c = *p;
-
-        if (c == '>') {
-            h->end_tag = (lt[1] == '/');
-            h->dropped = 0;
-            h->tag = NGX_EGOV_TAG_OTHER;
-            return p;
-        }
-
-        if (c == '=' || c == '"' || c == '\'' || c == '<') {
-            return NULL;
-        }
-    }
-
-    return NULL;
+    return (p == end) ? NULL : p;
 }
 
 

@@ -137,6 +137,17 @@ main(void)
     T("</bodyx></body\n>", "b8 ", "</bodyx is another tag");
     T("<scripts></scripts><scrip>", "", "other names");
     T("<p>no end", "", "no </body");
+    T("<a b =c d= 'e>' f><script>", "n25 ",
+      "other tags: spaces around \"=\", a \">\" quoted");
+    T("<div a\"b=<script>>x", "", "a quote in a name opens no value");
+    T("<a b='>' <script>x</script>", "", "a \">\" in a value ends nothing");
+    T("<a b=\">\" <script>x</script>", "", "nor in double quotes");
+    T("<p =x><style>", "n12 ", "a name may begin with \"=\"");
+    T("<d&= x=\"><style>", "", "a tag's name runs to a space: \"<d&=\"");
+    T("<p =\"><style>\">", "n12 ", "a name \"=\\\"\" opens no value");
+    T("<a x=><style>", "n12 ", "\"x=>\" ends the tag");
+    T("<a/b='>'/><script>", "n17 ", "\"/\" between attributes");
+    T("<td\tclass = \"a\"\n><script>", "n24 ", "tabs and line feeds");
     T("<p>a bc=<script>x</script><P></p>\n<Title><TEXTAREA><xmp>", "n15 ",
       "text right after a tag is text; names that may be ours are read");
     T("</body></body>", "b0 ", "</body once");
