@@ -136,7 +136,8 @@ ngx_egov_fleet_value(const u_char *p, const u_char *last,
     p = ngx_egov_fleet_number(p, last, &kind);
 
     if (p == NULL || p == last
-        || (kind != NGX_EGOV_FLEET_BAN && kind != NGX_EGOV_FLEET_BLOCK))
+        || (kind != NGX_EGOV_FLEET_BAN && kind != NGX_EGOV_FLEET_BLOCK
+            && kind != NGX_EGOV_FLEET_OPERATOR))
     {
         return NGX_EGOV_FLEET_BAD;
     }
@@ -170,7 +171,8 @@ ngx_egov_fleet_value(const u_char *p, const u_char *last,
         }
     }
 
-    m->kind = (unsigned) kind;
+    m->by_operator = (kind == NGX_EGOV_FLEET_OPERATOR);
+    m->kind = m->by_operator ? NGX_EGOV_FLEET_BAN : (unsigned) kind;
     m->bans = (unsigned) bans;
     m->reason = p;
     m->reason_len = last - p;

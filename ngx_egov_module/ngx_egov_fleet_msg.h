@@ -4,9 +4,10 @@
  * of its Redis hash, as a server reads them: "+ CIDR KIND CREATED EXPIRES
  * BANS REASON" (an entry), "- CIDR KIND" (a removal), and a hash value
  * "KIND CREATED EXPIRES BANS REASON" or "- KIND REMOVED EXPIRES" (a
- * removal's mark, with a fleet secret).  Every field is held to what the
- * admin API takes for it.  Plain C over (pointer, length): unit-tested and
- * fuzzed.
+ * removal's mark, with a fleet secret).  An entry's KIND 3 is a ban (1)
+ * that an operator made, kept from eviction where it is learnt.  Every
+ * field is held to what the admin API takes for it.  Plain C over
+ * (pointer, length): unit-tested and fuzzed.
  */
 
 
@@ -22,6 +23,7 @@
 
 #define NGX_EGOV_FLEET_BAN        1     /* the kinds, as the module's */
 #define NGX_EGOV_FLEET_BLOCK      2
+#define NGX_EGOV_FLEET_OPERATOR   3     /* an entry's: an operator's ban */
 #define NGX_EGOV_FLEET_REASON_MAX 64
 #define NGX_EGOV_FLEET_BANS_MAX   1000
 
@@ -30,6 +32,7 @@ typedef struct {
     int               add;          /* 1: "+", 0: "-" */
     ngx_egov_cidr_t   cidr;
     unsigned          kind;         /* a removal's may be 0: any */
+    unsigned          by_operator;  /* an entry's KIND was 3: a ban */
     uint64_t          created;      /* epoch ms */
     uint64_t          expires;      /* epoch ms, 0: never */
     unsigned          bans;

@@ -604,6 +604,7 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
 
     e.kind = kind;
     e.origin = NGX_HTTP_EGOV_ORIGIN_ADMIN;
+    e.by_operator = (kind == NGX_HTTP_EGOV_ENTRY_BAN);
     e.created = ngx_http_egov_now_ms();
     e.expires = ttl ? e.created + (uint64_t) ttl * 1000 : 0;
     e.bans = (kind == NGX_HTTP_EGOV_ENTRY_BAN) ? 1 : 0;
@@ -958,7 +959,7 @@ ngx_http_egov_admin_kind(ngx_str_t *s)
 }
 
 
-/* one entry as JSON: at most about 600 bytes */
+/* one entry as JSON: at most about 620 bytes */
 
 static u_char *
 ngx_http_egov_admin_entry(u_char *p, ngx_http_egov_entry_t *e)
@@ -968,10 +969,13 @@ ngx_http_egov_admin_entry(u_char *p, ngx_http_egov_entry_t *e)
     p = ngx_sprintf(p, "{\"address\":\"");
     p += ngx_egov_cidr_format(&e->cidr, p, NGX_EGOV_CIDR_TEXT_LEN + 1);
     p = ngx_sprintf(p, "\",\"kind\":\"%s\",\"origin\":\"%s\","
+                    "\"operator\":%s,"
                     "\"created\":%uL,\"expires\":%uL,\"bans\":%ui,"
                     "\"reason\":\"",
                     ngx_http_egov_admin_kinds[e->kind < 3 ? e->kind : 0],
                     origins[e->origin < 4 ? e->origin : 0],
+                    (e->by_operator || e->kind == NGX_HTTP_EGOV_ENTRY_BLOCK)
+                    ? "true" : "false",
                     e->created / 1000, e->expires / 1000, e->bans);
     p = (u_char *) ngx_escape_json(p, e->reason.data, e->reason.len);
 

@@ -63,6 +63,7 @@ typedef struct {
     u_char                      prefix;
     u_char                      kind;
     u_char                      origin;
+    u_char                      by_operator; /* learnt: an operator's ban */
     u_char                      reason_len;
     u_char                      addr[16];
     uint32_t                    violations;
@@ -692,6 +693,7 @@ ngx_http_egov_ban_make(ngx_http_egov_ban_ctx_t *ctx,
     bn->bans++;
     bn->violations = 0;
     bn->origin = NGX_HTTP_EGOV_ORIGIN_ESCALATOR;
+    bn->by_operator = 0;
     bn->created = now;
     bn->expires = expires;
     bn->forget = expires + policy->max;
@@ -765,6 +767,7 @@ ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
     {
         bn->origin = (u_char) origin;
     }
+    bn->by_operator = (e->kind == NGX_HTTP_EGOV_ENTRY_BAN && e->by_operator);
     bn->created = e->created ? e->created : now;
     bn->expires = e->expires;
 
@@ -1260,8 +1263,9 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
 /*
  * To the head of its queue: "kept" for operators' entries (the admin API's
- * bans, every block entry), "queue" for the rest (counts, history,
- * automatic bans: the escalator's and the fleet's)
+ * bans, here or, with a fleet secret, learnt from the fleet; every block
+ * entry), "queue" for the rest (counts, history, automatic bans: the
+ * escalator's, here or elsewhere)
  */
 
 static void
@@ -1272,7 +1276,8 @@ ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
 
     kept = bn->kind == NGX_HTTP_EGOV_ENTRY_BLOCK
            || (bn->kind == NGX_HTTP_EGOV_ENTRY_BAN
-               && bn->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN);
+               && (bn->by_operator
+                   || bn->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN));
 
     ngx_queue_remove(&bn->queue);
 
@@ -1402,6 +1407,9 @@ ngx_http_egov_ban_export(ngx_http_egov_ban_node_t *bn,
     ngx_memcpy(e->cidr.addr, bn->addr, 16);
     e->kind = bn->kind;
     e->origin = bn->origin;
+    e->by_operator = (bn->kind == NGX_HTTP_EGOV_ENTRY_BAN
+                      && (bn->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN
+                          || bn->by_operator));
     e->created = bn->created;
     e->expires = bn->expires;
     e->bans = bn->bans;

@@ -1049,6 +1049,10 @@ ngx_http_egov_fleet_entry(ngx_egov_fleet_msg_t *m, ngx_http_egov_entry_t *e)
     e->expires = m->expires;
     e->bans = m->bans;
     e->origin = NGX_HTTP_EGOV_ORIGIN_FLEET;
+
+    /* kept from eviction only when no one without the secret could say so */
+    e->by_operator = m->by_operator && ngx_egov_redis_signed();
+
     e->reason.len = ngx_min(m->reason_len, NGX_HTTP_EGOV_REASON_LEN);
     e->reason.data = e->reason_data;
     ngx_memcpy(e->reason_data, m->reason, e->reason.len);
@@ -1062,8 +1066,10 @@ ngx_http_egov_fleet_value(u_char *p, ngx_http_egov_entry_t *e)
 
     len = ngx_min(e->reason.len, NGX_HTTP_EGOV_REASON_LEN);
 
-    p = ngx_sprintf(p, "%ui %uL %uL %ui ", e->kind, e->created, e->expires,
-                    ngx_min(e->bans, 1000));
+    p = ngx_sprintf(p, "%ui %uL %uL %ui ",
+                    (e->kind == NGX_HTTP_EGOV_ENTRY_BAN && e->by_operator)
+                    ? NGX_EGOV_FLEET_OPERATOR : e->kind,
+                    e->created, e->expires, ngx_min(e->bans, 1000));
 
     return ngx_cpymem(p, e->reason.data, len);
 }

@@ -152,6 +152,10 @@ typedef struct {
     ngx_egov_cidr_t             cidr;
     ngx_uint_t                  kind;
     ngx_uint_t                  origin;
+    ngx_uint_t                  by_operator; /* a ban an operator made,
+                                                here or elsewhere (with a
+                                                fleet secret): never
+                                                evicted */
     uint64_t                    created;     /* epoch ms */
     uint64_t                    expires;     /* epoch ms, 0: never */
     ngx_uint_t                  bans;        /* bans so far (escalation) */

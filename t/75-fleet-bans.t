@@ -237,6 +237,26 @@ is(admin($b, 'DELETE', 'entries?address=127.0.0.90%2F31')->status, 200,
 ok(wait_until(sub { get($a, '127.0.0.91')->status == 200 }, 1),
    'A serves the prefix again within a second');
 
+# an operator's ban goes to the fleet as one (kind 3); without a fleet
+# secret anyone who can write to Redis could say so, so a server that
+# learns it does not keep it from eviction
+is(admin($b, 'POST', 'entries',
+         '{"address":"127.0.0.93","kind":"ban","ttl":600,"reason":"soc"}')
+   ->status, 201, "B: an operator's ban");
+ok(wait_until(sub { get($a, '127.0.0.93')->status == 403 }, 1),
+   'A refuses it within a second');
+like($redis->command('HGET', 't75:entries', '127.0.0.93'),
+     qr/^3 \d{13} \d{13} 1 soc$/, "Redis holds it as an operator's ban");
+like(admin($b, 'GET', 'address?address=127.0.0.93')->body,
+     qr/"kind":"ban","origin":"admin","operator":true/,
+     "B's admin API shows it as its operator's");
+like(admin($a, 'GET', 'address?address=127.0.0.93')->body,
+     qr/"kind":"ban","origin":"fleet","operator":false/,
+     "A's as the fleet's, not kept from eviction (no secret)");
+is(admin($b, 'DELETE', 'entries?address=127.0.0.93')->status, 200,
+   'B: removed');
+ok(wait_until(sub { get($a, '127.0.0.93')->status == 200 }, 1), 'A too');
+
 # an unban made while Redis is away sticks: the reconciliation removes the
 # entry from Redis and from the fleet instead of bringing it back
 

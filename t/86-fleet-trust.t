@@ -344,6 +344,48 @@ $redis->command('HSET', 't86:entries', '127.0.0.58',
                 sign(type => 'entry', where => 't86:entries', field => '127.0.0.58',
                      payload => "2 1700000000000 $far 0 signed"));
 
+# an operator's ban made on A is one on B too (signed, kind 3): never
+# evicted there either, though a flood of automatic bans fills B's zone
+is($a->request(uri => '/admin/entries', method => 'POST', headers => [$soc],
+               body => '{"address":"127.0.0.57","kind":"ban","ttl":600,'
+                       . '"reason":"soc"}')->status,
+   201, "A: an operator's ban through the admin API");
+ok(wait_until(sub { get($b, '127.0.0.57')->status == 403 }, 2), 'B applies it');
+like($redis->command('HGET', 't86:entries', '127.0.0.57'),
+     qr/^egov1 \d{13} [A-Za-z0-9.-]+ [0-9a-f]{64} 3 \d{13} \d{13} 1 soc$/,
+     "Redis holds it signed, as an operator's ban (kind 3)");
+like($b->request(uri => '/admin/address?address=127.0.0.57', headers => [$soc])->body,
+     qr/"kind":"ban","origin":"fleet","operator":true/,
+     "B's admin API shows it from the fleet, an operator's");
+$redis->command('HSET', 't86:entries', '127.0.0.59',
+                sign(type => 'entry', where => 't86:entries', field => '127.0.0.59',
+                     payload => '1 ' . int(time * 1000) . " $far 1 learnt"));
+{
+    # a server with a small ban zone joins, reads both, and is flooded
+    (my $small = $http) =~ s/egov_ban_zone size=1m;/egov_ban_zone size=32k;/;
+    my $f = EgovTest::Nginx->new(workers => 1);
+    $f->start(http_config => $small, config => $config);
+    ok(wait_until(sub { get($f, '127.0.0.57')->status == 403
+                        && get($f, '127.0.0.59')->status == 403 }, 5),
+       'F learns both at its reconciliation');
+    my @flood = map { sprintf '127.3.%d.%d', int($_ / 250), 1 + $_ % 250 } 0 .. 399;
+    for my $addr (@flood) {
+        get($f, $addr, '/.env');
+        get($f, $addr, '/.git/config');
+    }
+    ok(counter($f, 'bans_evicted') > 100,
+       'F evicted automatic bans to make room (' . counter($f, 'bans_evicted') . ')');
+    is(get($f, '127.0.0.59')->status, 200,
+       "the fleet's automatic ban was one of them");
+    is(get($f, '127.0.0.57')->status, 403,
+       "the operator's ban learnt from the fleet holds");
+    $f->stop;
+    check_log_clean($f);
+}
+is($a->request(uri => '/admin/entries?address=127.0.0.57', method => 'DELETE',
+               headers => [$soc])->status, 200, "A: the operator's ban removed");
+ok(wait_until(sub { get($b, '127.0.0.57')->status == 200 }, 2), 'B too');
+
 # period keys: stored wrapped; a planted key is refused, the server keeps
 # its own; the fleet still agrees
 

@@ -35,7 +35,11 @@ main(void)
     ok(!msg("+ 0.0.0.0/0 2 1 0 0 all", &m), "a new /0: refused");
     ok(!msg("+ ::/0 2 1 0 0 all", &m), "a new IPv6 /0: refused");
     ok(!msg("+ 192.0.2.7/24 2 1 0 0 x", &m), "bits beyond the prefix");
-    ok(!msg("+ 192.0.2.1 3 1 0 0 x", &m), "an unknown kind");
+    ok(msg("+ 192.0.2.1 3 1 0 1 soc", &m) && m.kind == 1 && m.by_operator,
+       "kind 3: a ban an operator made");
+    ok(msg("+ 192.0.2.1 1 1 0 1 soc", &m) && m.kind == 1 && !m.by_operator,
+       "kind 1: an automatic one");
+    ok(!msg("+ 192.0.2.1 4 1 0 0 x", &m), "an unknown kind");
     ok(!msg("- 192.0.2.1 3", &m), "an unknown kind to remove");
     ok(!msg("- 192.0.2.1", &m), "a removal without a kind");
     ok(!msg("+ 192.0.2.1 2 1 0 1001 x", &m), "too many bans");
@@ -58,6 +62,11 @@ main(void)
     ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("1 5 6 2 scan"), &m)
        == NGX_EGOV_FLEET_OK && m.kind == 1 && m.bans == 2,
        "a hash field and value");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("3 5 6 2 soc"), &m)
+       == NGX_EGOV_FLEET_OK && m.kind == 1 && m.by_operator,
+       "an operator's ban in the hash");
+    ok(ngx_egov_fleet_entry_parse(S("192.0.2.0/24"), S("- 3 5 6"), &m)
+       != NGX_EGOV_FLEET_OK, "a removal's mark is of kind 1 or 2, not 3");
     ok(ngx_egov_fleet_entry_parse(S("0.0.0.0/0"), S("1 5 6 2 all"), &m)
        == NGX_EGOV_FLEET_BAD, "a /0 in the hash: refused");
     ok(ngx_egov_fleet_entry_parse(S("10.0.0.1\0"), S("1 5 6 2 x"), &m)
