@@ -112,8 +112,8 @@ enum {
 #define NGX_EGOV_SRC_SCHEME_MAX  32
 
 
-static const u_char *ngx_egov_html_skip(ngx_egov_html_t *h,
-    const u_char *lt, const u_char *end);
+static const u_char *ngx_egov_html_skip(const u_char *lt,
+    const u_char *end);
 static void ngx_egov_html_src(ngx_egov_html_t *h, u_char c);
 static int ngx_egov_html_tag_kind(ngx_egov_html_t *h);
 static int ngx_egov_html_reported(ngx_egov_html_t *h, unsigned flags);
@@ -175,18 +175,18 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
                     break;
                 }
 
-                q = ngx_egov_html_skip(h, q, end);
+                p = ngx_egov_html_skip(q, end);
 
-                if (q == NULL) {
-                    p = h->lt;
+                if (p == NULL) {
+                    /* the states read it */
+                    h->lt = q;
+                    p = q;
                     h->state = NGX_EGOV_S_TAG_OPEN;
                     break;
                 }
 
-                p = q + 1;
-
-                if (p == end) {
-                    p = q;
+                if (++p == end) {
+                    p--;
                     break;
                 }
             }
@@ -527,16 +527,17 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
  * The fast way through most tags: a tag whose name is none of ours, whole
  * in this range ("<p>", "</div>", "<a href=\"/x\" class=y>"), read as the
  * states read it but with nothing kept, none of its attributes being of
- * interest.  Returns its ">"; NULL leaves the tag to the states (h->lt
- * set), which read it the same way, byte by byte.
+ * interest, nor anything of it once it ends (the states set what they use
+ * of a tag when they begin one).  Returns its ">"; NULL leaves the tag to
+ * the states, which read it the same way, byte by byte.
  */
 
 static const u_char *
-ngx_egov_html_skip(ngx_egov_html_t *h, const u_char *lt, const u_char *end)
+ngx_egov_html_skip(const u_char *lt, const u_char *end)
 {
-    const u_char  *p, *name;
+    const u_char     *p, *name;
+    ngx_egov_html_t   t;
 
-    h->lt = lt;
     p = lt + 1;
 
     if (p < end && *p == '/') {
@@ -563,30 +564,21 @@ ngx_egov_html_skip(ngx_egov_html_t *h, const u_char *lt, const u_char *end)
     if (ngx_egov_html_may_be_ours(*name) && p - name <= 8) {
         /* none of ours is longer than 8 */
 
-        h->len = 0;
+        t.len = 0;
 
         while (name < p) {
-            ngx_egov_html_name(h, *name++);
+            ngx_egov_html_name(&t, *name++);
         }
 
-        if (ngx_egov_html_tag_kind(h) != NGX_EGOV_TAG_OTHER) {
+        if (ngx_egov_html_tag_kind(&t) != NGX_EGOV_TAG_OTHER) {
             return NULL;
         }
     }
 
     if (*p != '>') {
         /* "<br/>", "<a href=x>" */
-
         p = ngx_egov_html_skip_attrs(p, end);
-
-        if (p == NULL) {
-            return NULL;
-        }
     }
-
-    h->end_tag = (lt[1] == '/');
-    h->dropped = 0;
-    h->tag = NGX_EGOV_TAG_OTHER;
 
     return p;
 }
