@@ -1050,6 +1050,42 @@ ngx_egov_redis_prefix(void)
 }
 
 
+/*
+ * Which Redis and what in it, for what a server must not carry over to
+ * another (a reload that points it elsewhere): a CRC32 of the address, or
+ * Sentinel's master name, the database and "what"; 0 without Redis
+ */
+
+uint32_t
+ngx_egov_redis_identity(ngx_str_t *what)
+{
+    uint32_t                crc;
+    ngx_egov_redis_conf_t  *conf;
+
+    if (ngx_egov_redis == NULL) {
+        return 0;
+    }
+
+    conf = ngx_egov_redis->conf;
+
+    ngx_crc32_init(crc);
+
+    if (conf->use_sentinel) {
+        ngx_crc32_update(&crc, conf->master_name.data,
+                         conf->master_name.len);
+
+    } else {
+        ngx_crc32_update(&crc, conf->addr.text, conf->addr.text_len);
+    }
+
+    ngx_crc32_update(&crc, (u_char *) &conf->db, sizeof(ngx_int_t));
+    ngx_crc32_update(&crc, what->data, what->len);
+    ngx_crc32_final(crc);
+
+    return crc;
+}
+
+
 ngx_int_t
 ngx_egov_redis_key(ngx_pool_t *pool, ngx_str_t *name, ngx_str_t *key)
 {

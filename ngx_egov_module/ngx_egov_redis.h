@@ -192,6 +192,7 @@ ngx_uint_t ngx_egov_redis_ready(void);
 ngx_uint_t ngx_egov_redis_workers_up(ngx_uint_t *all);
 void ngx_egov_redis_info(ngx_egov_redis_info_t *info);
 ngx_str_t *ngx_egov_redis_prefix(void);
+uint32_t ngx_egov_redis_identity(ngx_str_t *what);
 ngx_int_t ngx_egov_redis_key(ngx_pool_t *pool, ngx_str_t *name,
     ngx_str_t *key);
 const char *ngx_egov_redis_status_text(ngx_egov_redis_status_e status);

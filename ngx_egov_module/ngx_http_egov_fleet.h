@@ -51,6 +51,8 @@ void ngx_http_egov_fleet_removals_reading(ngx_uint_t reading);
 ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool,
     ngx_uint_t *lost);
 void ngx_http_egov_fleet_removals_done(ngx_array_t *taken);
+ngx_uint_t ngx_http_egov_fleet_joined(uint32_t fleet);
+void ngx_http_egov_fleet_set_joined(uint32_t fleet);
 ngx_uint_t ngx_http_egov_fleet_unwritten(ngx_array_t *removals,
     ngx_http_egov_entry_t *e);
 ngx_uint_t ngx_http_egov_fleet_removed(ngx_array_t *removals,

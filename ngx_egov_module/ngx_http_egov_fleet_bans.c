@@ -167,8 +167,9 @@ static ngx_uint_t   ngx_http_egov_fleet_deferred;
 /*
  * Which entries made here Redis lacks because it was never told: every
  * change Redis was not told of is remembered (the "egov_fleet" zone), and
- * until this process has reconciled once, every entry made here counts
- * (the zone outlives a reload, and Redis may be new to it).  A time
+ * until this server has reconciled once with this Redis and key (the zone
+ * outlives a reload and says which: ngx_egov_redis_identity), every entry
+ * made here counts.  A time
  * cannot say it: a command connection back before the subscription, or
  * one worker's connection away while worker 0's is not, left entries out.
  */
@@ -738,11 +739,13 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     redisReply *reply, ngx_pool_t *pool)
 {
     size_t                        i;
+    uint32_t                      fleet;
     uint64_t                      now;
     ngx_str_t                     name, stored, text;
     ngx_uint_t                    n, applied, removed, written, invalid,
                                   unmade, absent, absent_changed,
-                                  trust_absence, late, deferred, lost;
+                                  trust_absence, late, deferred, lost,
+                                  joining;
     redisReply                   *field, *value;
     ngx_array_t                  *entries, *removals;
     ngx_egov_fleet_msg_t          m;
@@ -786,6 +789,16 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     deferred = 0;
 
     removals = ngx_http_egov_fleet_removals_take(pool, &lost);
+
+    /*
+     * a server new to this fleet brings what it holds; one reloaded, and
+     * so new to this process only, does not: what Redis lacks of it was
+     * removed elsewhere, maybe while it was not listening
+     */
+
+    fleet = ngx_egov_redis_identity(&fmcf->key);
+    joining = !ngx_http_egov_fleet_reconciled
+              && !ngx_http_egov_fleet_joined(fleet);
 
     if (lost) {
         /* a change forgotten may be why an entry is missing: kept */
@@ -915,8 +928,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
         }
 
         if (ngx_http_egov_fleet_unwritten(removals, l->entry)
-            || (l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
-                && !ngx_http_egov_fleet_reconciled))
+            || (l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET && joining))
         {
             ngx_http_egov_fleet_publish(fmcf, l->entry, 1);
             written++;
@@ -943,6 +955,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     }
 
     ngx_http_egov_fleet_reconciled = 1;
+    ngx_http_egov_fleet_set_joined(fleet);
     ngx_http_egov_fleet_removals_done(removals);
 
     /* read again at once, but once: then the periodic resync decides */

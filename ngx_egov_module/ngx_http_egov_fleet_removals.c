@@ -14,6 +14,12 @@
  * their way: a write is recorded before it is sent): the reconciliation
  * writes those, and takes the absence of any other entry made here for a
  * removal made elsewhere.
+ *
+ * And which Redis this server has reconciled with: a server that joins a
+ * fleet, by a start or by a reload that adds egov_redis or points it at
+ * another Redis, brings every entry it holds; a reload that changes
+ * nothing of that does not write back an entry removed elsewhere while
+ * it was not listening.
  */
 
 
@@ -29,6 +35,8 @@ typedef struct {
     ngx_uint_t                     dropped;  /* the oldest, when full */
     ngx_uint_t                     reading;  /* worker 0 reads the hash */
     uint64_t                       seq;      /* the last change's */
+    uint32_t                       fleet;    /* reconciled with, once */
+    ngx_uint_t                     joined;   /* (ngx_egov_redis_identity) */
     ngx_http_egov_fleet_removal_t  removal[NGX_HTTP_EGOV_FLEET_REMOVALS];
 } ngx_http_egov_fleet_sh_t;
 
@@ -481,4 +489,52 @@ ngx_http_egov_fleet_removal_cmp(const void *one, const void *two)
     }
 
     return ngx_memcmp(a->cidr.addr, b->cidr.addr, 16);
+}
+
+
+/* worker 0: has this server reconciled with this fleet (Redis and key) */
+
+ngx_uint_t
+ngx_http_egov_fleet_joined(uint32_t fleet)
+{
+    ngx_uint_t                 joined;
+    ngx_shm_zone_t            *zone;
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    zone = ngx_http_egov_fleet_removals_zone();
+    if (zone == NULL) {
+        return 0;
+    }
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    sh = zone->data;
+
+    ngx_shmtx_lock(&shpool->mutex);
+    joined = (sh->joined && sh->fleet == fleet);
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return joined;
+}
+
+
+void
+ngx_http_egov_fleet_set_joined(uint32_t fleet)
+{
+    ngx_shm_zone_t            *zone;
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    zone = ngx_http_egov_fleet_removals_zone();
+    if (zone == NULL) {
+        return;
+    }
+
+    shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    sh = zone->data;
+
+    ngx_shmtx_lock(&shpool->mutex);
+    sh->fleet = fleet;
+    sh->joined = 1;
+    ngx_shmtx_unlock(&shpool->mutex);
 }
