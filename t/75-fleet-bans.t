@@ -454,27 +454,27 @@ close $bf;
 chmod 0600, $bee_pw;
 (my $bee_http = $http) =~ s{(egov_redis 127\.0\.0\.1:$port )}{$1user=bee password=$bee_pw };
 is(admin($b, 'POST', 'entries',
-         '{"address":"127.0.0.29","kind":"block","reason":"soc"}')->status,
+         '{"address":"127.0.0.35","kind":"block","reason":"soc"}')->status,
    201, 'B: a block');
-ok(wait_until(sub { get($a, '127.0.0.29')->status == 403 }, 2), 'A applies it');
+ok(wait_until(sub { get($a, '127.0.0.35')->status == 403 }, 2), 'A applies it');
 $b->reload(http_config => $bee_http, config => $config);
 ok(wait_until(sub {
        grep { / user=bee / } split /\n/, $redis->command('CLIENT', 'LIST') }, 5),
    "B's new processes connect as that user");
-is(admin($a, 'DELETE', 'entries?address=127.0.0.29')->status, 200,
+is(admin($a, 'DELETE', 'entries?address=127.0.0.35')->status, 200,
    'A: the block removed');
-ok(wait_until(sub { !defined $redis->command('HGET', 't75:entries', '127.0.0.29') }, 2),
+ok(wait_until(sub { !defined $redis->command('HGET', 't75:entries', '127.0.0.35') }, 2),
    'Redis no longer holds it');
-is(get($b, '127.0.0.29')->status, 403, 'B missed the removal');
+is(get($b, '127.0.0.35')->status, 403, 'B missed the removal');
 $b->reload;
 is($redis->command('ACL', 'SETUSER', 'bee', 'allchannels'), 'OK',
    'B may subscribe again');
 ok(fleet_up($a, $b), 'both servers subscribed');
-ok(wait_until(sub { get($b, '127.0.0.29')->status == 200 }, 5),
+ok(wait_until(sub { get($b, '127.0.0.35')->status == 200 }, 5),
    "B's reconciliation takes the block for removed elsewhere");
-is($redis->command('HGET', 't75:entries', '127.0.0.29'), undef,
+is($redis->command('HGET', 't75:entries', '127.0.0.35'), undef,
    '... and does not write it back');
-is(get($a, '127.0.0.29')->status, 200, 'A serves the address');
+is(get($a, '127.0.0.35')->status, 200, 'A serves the address');
 
 # a server that joins the fleet (egov_redis added by a reload) brings the
 # entries it already holds: its first reconciliation writes them
