@@ -898,8 +898,12 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
                 continue;
             }
 
+            /* the same entry (and kept from eviction, or not, alike) */
+
             if (l->entry->kind == e.kind && l->entry->expires == e.expires
-                && l->entry->created == e.created)
+                && l->entry->created == e.created
+                && (l->entry->by_operator == e.by_operator
+                    || l->entry->origin != NGX_HTTP_EGOV_ORIGIN_FLEET))
             {
                 continue;
             }
@@ -1079,8 +1083,11 @@ ngx_http_egov_fleet_value(u_char *p, ngx_http_egov_entry_t *e)
 
     len = ngx_min(e->reason.len, NGX_HTTP_EGOV_REASON_LEN);
 
+    /* kind 3 only where it is believed (and understood: a fleet upgraded) */
+
     p = ngx_sprintf(p, "%ui %uL %uL %ui ",
-                    (e->kind == NGX_HTTP_EGOV_ENTRY_BAN && e->by_operator)
+                    (e->kind == NGX_HTTP_EGOV_ENTRY_BAN && e->by_operator
+                     && ngx_egov_redis_signed())
                     ? NGX_EGOV_FLEET_OPERATOR : e->kind,
                     e->created, e->expires, ngx_min(e->bans, 1000));
 

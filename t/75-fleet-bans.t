@@ -237,16 +237,25 @@ is(admin($b, 'DELETE', 'entries?address=127.0.0.90%2F31')->status, 200,
 ok(wait_until(sub { get($a, '127.0.0.91')->status == 200 }, 1),
    'A serves the prefix again within a second');
 
-# an operator's ban goes to the fleet as one (kind 3); without a fleet
-# secret anyone who can write to Redis could say so, so a server that
-# learns it does not keep it from eviction
+# an operator's ban goes to a fleet with a secret as one (kind 3, t/86);
+# without a secret anyone who can write to Redis could say so, so it goes
+# as an automatic one (kind 1, which servers of every version read), and
+# a server that learns it does not keep it from eviction
 is(admin($b, 'POST', 'entries',
          '{"address":"127.0.0.93","kind":"ban","ttl":600,"reason":"soc"}')
    ->status, 201, "B: an operator's ban");
 ok(wait_until(sub { get($a, '127.0.0.93')->status == 403 }, 1),
    'A refuses it within a second');
 like($redis->command('HGET', 't75:entries', '127.0.0.93'),
-     qr/^3 \d{13} \d{13} 1 soc$/, "Redis holds it as an operator's ban");
+     qr/^1 \d{13} \d{13} 1 soc$/, 'Redis holds it as a ban (kind 1)');
+$redis->command('PUBLISH', 't75:entries',
+                '+ 127.0.0.94/32 3 ' . int(time * 1000) . ' '
+                . int(time * 1000 + 600_000) . ' 1 forged');
+ok(wait_until(sub { get($a, '127.0.0.94')->status == 403 }, 2),
+   'a kind 3 published by anyone is applied (no secret: Redis is trusted)');
+like(admin($a, 'GET', 'address?address=127.0.0.94')->body,
+     qr/"kind":"ban","origin":"fleet","operator":false/,
+     '... as an automatic ban, evictable');
 like(admin($b, 'GET', 'address?address=127.0.0.93')->body,
      qr/"kind":"ban","origin":"admin","operator":true/,
      "B's admin API shows it as its operator's");
