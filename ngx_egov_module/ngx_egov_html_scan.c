@@ -30,7 +30,21 @@ enum {
     NGX_EGOV_S_BOGUS,
     NGX_EGOV_S_RAW,               /* inside <script> or <style> */
     NGX_EGOV_S_RAW_LT,
+    NGX_EGOV_S_RAW_BANG,          /* "<!" and dashes in a script */
+    NGX_EGOV_S_RAW_DOUBLE,        /* "<" and a name in escaped script */
     NGX_EGOV_S_RAW_END            /* "</" and part of the raw tag's name */
+};
+
+
+/*
+ * A script's text escaped by "<!--" (h->esc), as WHATWG's script data
+ * states read it: "-->" ends the escape; "<script" in it makes a
+ * "</script>" that follows end that inner one, not the script
+ */
+enum {
+    NGX_EGOV_ESC_NONE = 0,
+    NGX_EGOV_ESC_ONCE,
+    NGX_EGOV_ESC_TWICE
 };
 
 
@@ -100,6 +114,17 @@ static const uint8_t  ngx_egov_html_ends[256] = {
 #define NGX_EGOV_END_NAME    2
 #define NGX_EGOV_END_ATTR    4
 #define NGX_EGOV_END_VALUE   8
+
+/* where a comment is in its "-->" (h->dashes), as WHATWG's states */
+enum {
+    NGX_EGOV_C_TEXT = 0,
+    NGX_EGOV_C_END_DASH,          /* "-" */
+    NGX_EGOV_C_END,               /* "--" */
+    NGX_EGOV_C_END_BANG,          /* "--!" */
+    NGX_EGOV_C_START,             /* right after "<!--" */
+    NGX_EGOV_C_START_DASH         /* "<!---" */
+};
+
 
 /* what a src value's start says, read a byte at a time */
 enum {
@@ -400,9 +425,8 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 
         case NGX_EGOV_S_COMMENT_START:
             if (c == '-') {
-                /* "<!-->" and "<!--->" end at once, as browsers read them */
                 h->state = NGX_EGOV_S_COMMENT;
-                h->dashes = 2;
+                h->dashes = NGX_EGOV_C_START;
 
             } else {
                 h->state = (c == '>') ? NGX_EGOV_S_DATA : NGX_EGOV_S_BOGUS;
@@ -411,16 +435,68 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             break;
 
         case NGX_EGOV_S_COMMENT:
-            if (c == '-') {
-                if (h->dashes < 2) {
-                    h->dashes++;
+
+            /* WHATWG's comment states, by where the "-->" is (h->dashes) */
+
+            switch (h->dashes) {
+
+            case NGX_EGOV_C_START:
+            case NGX_EGOV_C_START_DASH:
+                /* "<!-->" and "<!--->" end at once, as browsers read them */
+
+                if (c == '>') {
+                    h->state = NGX_EGOV_S_DATA;
+
+                } else if (c != '-') {
+                    h->dashes = NGX_EGOV_C_TEXT;
+
+                } else {
+                    h->dashes = (h->dashes == NGX_EGOV_C_START)
+                                ? NGX_EGOV_C_START_DASH : NGX_EGOV_C_END;
                 }
 
-            } else if (c == '>' && h->dashes == 2) {
-                h->state = NGX_EGOV_S_DATA;
+                break;
 
-            } else {
-                h->dashes = 0;
+            case NGX_EGOV_C_TEXT:
+                q = memchr(p, '-', end - p);
+                if (q == NULL) {
+                    p = end - 1;
+                    break;
+                }
+
+                p = q;
+                h->dashes = NGX_EGOV_C_END_DASH;
+                break;
+
+            case NGX_EGOV_C_END_DASH:
+                h->dashes = (c == '-') ? NGX_EGOV_C_END : NGX_EGOV_C_TEXT;
+                break;
+
+            case NGX_EGOV_C_END:
+                /* "-->", and "--!>" too; "--->" */
+
+                if (c == '>') {
+                    h->state = NGX_EGOV_S_DATA;
+
+                } else if (c == '!') {
+                    h->dashes = NGX_EGOV_C_END_BANG;
+
+                } else if (c != '-') {
+                    h->dashes = NGX_EGOV_C_TEXT;
+                }
+
+                break;
+
+            default: /* NGX_EGOV_C_END_BANG */
+                if (c == '>') {
+                    h->state = NGX_EGOV_S_DATA;
+
+                } else {
+                    h->dashes = (c == '-') ? NGX_EGOV_C_END_DASH
+                                           : NGX_EGOV_C_TEXT;
+                }
+
+                break;
             }
 
             break;
@@ -437,27 +513,102 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
             break;
 
         case NGX_EGOV_S_RAW:
-            q = memchr(p, '<', end - p);
-            if (q == NULL) {
-                p = end - 1;
+            if (h->esc == NGX_EGOV_ESC_NONE) {
+                q = memchr(p, '<', end - p);
+                if (q == NULL) {
+                    p = end - 1;
+                    break;
+                }
+
+                p = q;
+                h->lt = q;
+                h->state = NGX_EGOV_S_RAW_LT;
                 break;
             }
 
-            p = q;
-            h->lt = q;
-            h->state = NGX_EGOV_S_RAW_LT;
+            /* escaped script text: "-->" ends the escape, "<" may matter */
+
+            if (c == '<') {
+                h->lt = p;
+                h->state = NGX_EGOV_S_RAW_LT;
+
+            } else if (c == '-') {
+                if (h->dashes < 2) {
+                    h->dashes++;
+                }
+
+            } else if (c == '>' && h->dashes == 2) {
+                h->esc = NGX_EGOV_ESC_NONE;
+
+            } else {
+                h->dashes = 0;
+            }
+
             break;
 
         case NGX_EGOV_S_RAW_LT:
+            h->dashes = 0;
+            h->len = 0;
+
             if (c == '/') {
                 h->state = NGX_EGOV_S_RAW_END;
-                h->len = 0;
+
+            } else if (h->raw == NGX_EGOV_TAG_SCRIPT
+                       && h->esc == NGX_EGOV_ESC_NONE && c == '!')
+            {
+                /* "<!--" escapes a script's text (WHATWG) */
+                h->state = NGX_EGOV_S_RAW_BANG;
+
+            } else if (h->raw == NGX_EGOV_TAG_SCRIPT
+                       && h->esc == NGX_EGOV_ESC_ONCE
+                       && ngx_egov_html_alpha(c))
+            {
+                /* "<script" in escaped text: "</script>" then ends none */
+                h->state = NGX_EGOV_S_RAW_DOUBLE;
+                p--;
 
             } else {
                 h->state = NGX_EGOV_S_RAW;
                 p--;
             }
 
+            break;
+
+        case NGX_EGOV_S_RAW_BANG:
+            if (c == '-' && ++h->len == 2) {
+                /* as after "--": "<!-->" ends the escape at once */
+                h->esc = NGX_EGOV_ESC_ONCE;
+                h->dashes = 2;
+                h->state = NGX_EGOV_S_RAW;
+
+            } else if (c != '-') {
+                h->state = NGX_EGOV_S_RAW;
+                p--;
+            }
+
+            break;
+
+        case NGX_EGOV_S_RAW_DOUBLE:
+            if (h->len < 6) {
+                if (ngx_egov_html_lower(c) == (u_char) "script"[h->len]) {
+                    h->len++;
+
+                } else {
+                    h->state = NGX_EGOV_S_RAW;
+                    p--;
+                }
+
+                break;
+            }
+
+            if (ngx_egov_html_space(c) || c == '/' || c == '>') {
+                h->esc = NGX_EGOV_ESC_TWICE;
+
+            } else {
+                p--;
+            }
+
+            h->state = NGX_EGOV_S_RAW;
             break;
 
         default: /* NGX_EGOV_S_RAW_END */
@@ -476,9 +627,17 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
                 break;
             }
 
-            if (ngx_egov_html_space(c) || c == '/' || c == '>') {
+            if ((ngx_egov_html_space(c) || c == '/' || c == '>')
+                && h->esc == NGX_EGOV_ESC_TWICE)
+            {
+                /* "</script>" of a "<script" in escaped text */
+                h->esc = NGX_EGOV_ESC_ONCE;
+                h->state = NGX_EGOV_S_RAW;
+
+            } else if (ngx_egov_html_space(c) || c == '/' || c == '>') {
                 /* the raw text's end tag */
                 h->raw = 0;
+                h->esc = NGX_EGOV_ESC_NONE;
                 h->end_tag = 1;
                 h->tag = NGX_EGOV_TAG_OTHER;
                 h->state = (c == '>') ? NGX_EGOV_S_DATA
@@ -746,6 +905,8 @@ ngx_egov_html_tag_end(ngx_egov_html_t *h, const u_char *q, unsigned flags,
 
     if (ngx_egov_html_raw_tag(h->tag)) {
         h->raw = h->tag;
+        h->esc = NGX_EGOV_ESC_NONE;
+        h->dashes = 0;
         h->state = NGX_EGOV_S_RAW;
     }
 

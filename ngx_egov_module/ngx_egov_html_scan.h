@@ -65,6 +65,7 @@ typedef struct {
     uint8_t         state;
     uint8_t         tag;           /* the tag being read */
     uint8_t         raw;           /* in the raw text of this tag */
+    uint8_t         esc;           /* a script's text escaped by "<!--" */
     uint8_t         end_tag;       /* the tag being read is an end tag */
     uint8_t         has_nonce;
     uint8_t         src;           /* reading the first src's value */
@@ -76,7 +77,7 @@ typedef struct {
     uint8_t         pending;       /* it ended at "name=>": what goes in
                                       before its ">" would be a value */
     uint8_t         len;           /* of name[] */
-    uint8_t         dashes;
+    uint8_t         dashes;        /* how far into a comment's end */
     u_char          name[20];      /* lower case, the first 20 bytes */
     const u_char   *lt;            /* the "<" of the tag, in this range */
 } ngx_egov_html_t;

@@ -123,6 +123,12 @@ main(void)
     T("<!--><script>", "n12 ", "\"<!-->\" ends the comment at once");
     T("<!---><script>", "n13 ", "so does \"<!--->\"");
     T("<!-- a -- b --><style>", "n21 ", "dashes inside a comment");
+    T("<!-- x --!><script>", "n18 ", "\"--!>\" ends a comment too");
+    T("<!--!><script>-->", "", "\"<!--!>\" does not");
+    T("<!-- --!-><script>-->", "", "nor \"--!->\"");
+    T("<!-- --!--><script>", "n18 ", "\"--!-->\" does");
+    T("<!-- ---><script>", "n16 ", "\"--->\" does");
+    T("<!-- -!-><script>-->", "", "\"-!->\" does not");
     T("<a title=\"<script>\" href='</body>'>x</a>", "",
       "nothing in attribute values");
     T("<script>document.write(\"<script></body>\")</script><style>",
@@ -132,6 +138,25 @@ main(void)
     T("<style>p{}</style><script/></body>", "n6 n26 ",
       "<script/> gets one, and is raw text on (as in browsers)");
     T("<script src=x/></script>", "n14 ", "an unquoted value then />");
+
+    /* a script's text escaped by "<!--" (WHATWG's script data states) */
+    T("<script><!--<script></script><script src=x></script>--></script>"
+      "<style>", "n7 n70 ",
+      "\"<script\" in escaped text: its \"</script>\" ends no script");
+    T("<script><!--<script></script>var s='<textarea>';</script><style>",
+      "n7 n63 ", "then the next \"</script>\" does");
+    T("<script><!--\ndocument.write('<script src=x></script>');\n//-->"
+      "</script><style>", "n7 n76 ", "a legacy escaped script");
+    T("<script><!--</script><style>", "n7 n27 ",
+      "escaped text ends at \"</script>\"");
+    T("<script><!--><script></script><style>", "n7 n36 ",
+      "\"<!-->\" ends the escape at once");
+    T("<script><!--<scriptx></script><style>", "n7 n36 ",
+      "\"<scriptx\" is not \"<script\"");
+    T("<script><!--<script>--></script><style>", "n7 n38 ",
+      "\"-->\" ends a double escape too");
+    T("<style><!--<script></style><style>", "n6 n33 ",
+      "only a script's text is escaped");
     T("<!DOCTYPE html><html><body><p>a < b</p></body></html>",
       "b39 ", "a doctype, a lone <");
     T("</bodyx></body\n>", "b8 ", "</bodyx is another tag");
