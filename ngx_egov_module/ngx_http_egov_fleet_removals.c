@@ -41,6 +41,8 @@ typedef struct {
 } ngx_http_egov_fleet_sh_t;
 
 
+static ngx_http_egov_fleet_sh_t *ngx_http_egov_fleet_lock(
+    ngx_slab_pool_t **shpool);
 static ngx_int_t ngx_http_egov_fleet_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_egov_fleet_removals_compact(
@@ -96,6 +98,25 @@ ngx_http_egov_fleet_removals_zone(void)
     }
 
     return fmcf->removals;
+}
+
+
+/* the running cycle's zone data, locked; NULL without one */
+
+static ngx_http_egov_fleet_sh_t *
+ngx_http_egov_fleet_lock(ngx_slab_pool_t **shpool)
+{
+    ngx_shm_zone_t  *zone;
+
+    zone = ngx_http_egov_fleet_removals_zone();
+    if (zone == NULL) {
+        return NULL;
+    }
+
+    *shpool = (ngx_slab_pool_t *) zone->shm.addr;
+    ngx_shmtx_lock(&(*shpool)->mutex);
+
+    return zone->data;
 }
 
 
@@ -248,19 +269,14 @@ ngx_http_egov_fleet_removal_forget(uint64_t seq)
 void
 ngx_http_egov_fleet_removals_reading(ngx_uint_t reading)
 {
-    ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
-    zone = ngx_http_egov_fleet_removals_zone();
-    if (zone == NULL) {
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
         return;
     }
 
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-    sh = zone->data;
-
-    ngx_shmtx_lock(&shpool->mutex);
     sh->reading = reading;
     ngx_shmtx_unlock(&shpool->mutex);
 }
@@ -498,19 +514,14 @@ ngx_uint_t
 ngx_http_egov_fleet_joined(uint32_t fleet)
 {
     ngx_uint_t                 joined;
-    ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
-    zone = ngx_http_egov_fleet_removals_zone();
-    if (zone == NULL) {
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
         return 0;
     }
 
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-    sh = zone->data;
-
-    ngx_shmtx_lock(&shpool->mutex);
     joined = (sh->joined && sh->fleet == fleet);
     ngx_shmtx_unlock(&shpool->mutex);
 
@@ -521,19 +532,14 @@ ngx_http_egov_fleet_joined(uint32_t fleet)
 void
 ngx_http_egov_fleet_set_joined(uint32_t fleet)
 {
-    ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
-    zone = ngx_http_egov_fleet_removals_zone();
-    if (zone == NULL) {
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
         return;
     }
 
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-    sh = zone->data;
-
-    ngx_shmtx_lock(&shpool->mutex);
     sh->fleet = fleet;
     sh->joined = 1;
     ngx_shmtx_unlock(&shpool->mutex);
