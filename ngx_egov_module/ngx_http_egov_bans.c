@@ -979,8 +979,11 @@ static void
 ngx_http_egov_ban_notify(ngx_http_egov_entry_event_e event,
     ngx_http_egov_entry_t *e)
 {
+    /* a removal learnt from the fleet too: the fleet layer keeps it */
+
     if (ngx_http_egov_entry_observer
-        && e->origin != NGX_HTTP_EGOV_ORIGIN_FLEET)
+        && (e->origin != NGX_HTTP_EGOV_ORIGIN_FLEET
+            || event == NGX_HTTP_EGOV_ENTRY_REMOVED))
     {
         ngx_http_egov_entry_observer(event, e);
     }

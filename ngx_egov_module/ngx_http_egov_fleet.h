@@ -47,6 +47,7 @@ ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
 uint64_t ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_uint_t added, uint64_t at);
 void ngx_http_egov_fleet_removal_forget(uint64_t seq);
+void ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e, uint64_t at);
 void ngx_http_egov_fleet_removals_reading(ngx_uint_t reading);
 ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool,
     ngx_uint_t *lost);

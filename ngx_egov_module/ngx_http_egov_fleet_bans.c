@@ -294,15 +294,23 @@ ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
         return;
     }
 
+    /* kept, so that an older signed value put back is not applied again */
+
+    if (event == NGX_HTTP_EGOV_ENTRY_REMOVED && ngx_egov_redis_signed()) {
+        ngx_http_egov_fleet_removal_keep(e, ngx_http_egov_now_ms());
+    }
+
+    if (e->origin == NGX_HTTP_EGOV_ORIGIN_FLEET) {
+        /* learnt from the fleet: not told back */
+        return;
+    }
+
     /*
      * while Redis is away, the change is remembered, and the
      * reconciliation makes it later
      */
 
     if (!ngx_egov_redis_ready()) {
-        if (e->origin == NGX_HTTP_EGOV_ORIGIN_FLEET) {
-            return;
-        }
 
         /*
          * an entry made is remembered too: this worker's connection may

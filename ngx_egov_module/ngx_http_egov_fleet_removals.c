@@ -15,6 +15,12 @@
  * writes those, and takes the absence of any other entry made here for a
  * removal made elsewhere.
  *
+ * With a fleet secret, the latest removals applied here (made here or
+ * elsewhere) are kept too, after Redis made them: someone who can write
+ * to Redis but has not the secret could put an entry's older signed value
+ * back over the signed mark its removal left, and the reconciliation
+ * would apply it again; it makes the removal again instead.
+ *
  * And which Redis this server has reconciled with: a server that joins a
  * fleet, by a start or by a reload that adds egov_redis or points it at
  * another Redis, brings every entry it holds; a reload that changes
@@ -27,6 +33,7 @@
 
 
 #define NGX_HTTP_EGOV_FLEET_REMOVALS  1024
+#define NGX_HTTP_EGOV_FLEET_REMOVED    512
 #define NGX_HTTP_EGOV_FLEET_SHM       (128 * 1024)
 
 
@@ -37,7 +44,11 @@ typedef struct {
     uint64_t                       seq;      /* the last change's */
     uint32_t                       fleet;    /* reconciled with, once */
     ngx_uint_t                     joined;   /* (ngx_egov_redis_identity) */
+    ngx_uint_t                     removed_next;
     ngx_http_egov_fleet_removal_t  removal[NGX_HTTP_EGOV_FLEET_REMOVALS];
+
+    /* the latest removals made in the fleet, kept (a ring) */
+    ngx_http_egov_fleet_removal_t  removed[NGX_HTTP_EGOV_FLEET_REMOVED];
 } ngx_http_egov_fleet_sh_t;
 
 
@@ -308,7 +319,9 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
     shpool = (ngx_slab_pool_t *) zone->shm.addr;
     sh = zone->data;
 
-    a = ngx_array_create(pool, NGX_HTTP_EGOV_FLEET_REMOVALS,
+    a = ngx_array_create(pool,
+                         NGX_HTTP_EGOV_FLEET_REMOVALS
+                         + NGX_HTTP_EGOV_FLEET_REMOVED,
                          sizeof(ngx_http_egov_fleet_removal_t));
     if (a == NULL) {
         return NULL;
@@ -321,6 +334,15 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
     for (i = 0; i < sh->n; i++) {
         if (!sh->removal[i].forgotten) {
             r[a->nelts++] = sh->removal[i];
+        }
+    }
+
+    /* and the latest removals, made or not (no sequence: none forgotten) */
+
+    for (i = 0; i < NGX_HTTP_EGOV_FLEET_REMOVED; i++) {
+        if (sh->removed[i].time) {
+            r[a->nelts] = sh->removed[i];
+            r[a->nelts++].seq = 0;
         }
     }
 
@@ -542,5 +564,34 @@ ngx_http_egov_fleet_set_joined(uint32_t fleet)
 
     sh->fleet = fleet;
     sh->joined = 1;
+    ngx_shmtx_unlock(&shpool->mutex);
+}
+
+
+/*
+ * any worker, with a fleet secret: a removal applied here (made here or
+ * elsewhere), kept among the latest whether Redis made it or not
+ */
+
+void
+ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e, uint64_t at)
+{
+    ngx_slab_pool_t                *shpool;
+    ngx_http_egov_fleet_sh_t       *sh;
+    ngx_http_egov_fleet_removal_t  *r;
+
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
+        return;
+    }
+
+    r = &sh->removed[sh->removed_next];
+    sh->removed_next = (sh->removed_next + 1) % NGX_HTTP_EGOV_FLEET_REMOVED;
+
+    ngx_memzero(r, sizeof(ngx_http_egov_fleet_removal_t));
+    r->cidr = e->cidr;
+    r->kind = e->kind;
+    r->time = at;
+
     ngx_shmtx_unlock(&shpool->mutex);
 }

@@ -170,8 +170,10 @@ typedef enum {
 } ngx_http_egov_entry_event_e;
 
 /*
- * Called after a change made on this server (not for changes whose origin
- * is NGX_HTTP_EGOV_ORIGIN_FLEET), so that the fleet layer can publish it.
+ * Called after a change made on this server, so that the fleet layer can
+ * publish it, and after a removal learnt from the fleet (origin
+ * NGX_HTTP_EGOV_ORIGIN_FLEET), so that it can remember it; not for an
+ * entry learnt from the fleet.
  */
 typedef void (*ngx_http_egov_entry_observer_pt)(
     ngx_http_egov_entry_event_e event, ngx_http_egov_entry_t *entry);

@@ -332,6 +332,7 @@ is($a->request(uri => '/admin/entries', method => 'POST', headers => [$soc],
                body => '{"address":"127.0.0.56","kind":"block","reason":"soc"}')
    ->status, 201, 'A: a block through the admin API');
 ok(wait_until(sub { get($b, '127.0.0.56')->status == 403 }, 2), 'B applies it');
+my $signed_block = $redis->command('HGET', 't86:entries', '127.0.0.56');
 is($a->request(uri => '/admin/entries?address=127.0.0.56', method => 'DELETE',
                headers => [$soc])->status, 200, 'A: removed through the admin API');
 ok(wait_until(sub { get($b, '127.0.0.56')->status == 200 }, 2), 'B too, at once');
@@ -340,6 +341,29 @@ like($redis->command('HGET', 't86:entries', '127.0.0.56'),
      'Redis holds a signed mark of the removal, not nothing');
 ok(resync(), 'a resync');
 is(get($b, '127.0.0.56')->status, 200, '... leaves it removed');
+
+# the block's older signed value put back over the mark (someone who can
+# write to Redis and read it before): neither server applies it again,
+# and the removal is made again.  B alone first (its subscriptions cut:
+# it reconciles when they are back), then both
+$redis->command('HSET', 't86:entries', '127.0.0.56', $signed_block);
+my $bmark = length $b->error_log;
+my %bpids = map { ($_ => 1) } $b->worker_pids;
+for my $line (split /\n/, $redis->command('CLIENT', 'LIST')) {
+    my ($id) = $line =~ /\bid=(\d+)/;
+    my ($pid) = $line =~ /\bname=egov-\S*-(\d+)\b/;
+    $redis->command('CLIENT', 'KILL', 'ID', $id)
+        if $pid && $bpids{$pid} && $line =~ /\bsub=[1-9]/;
+}
+ok(resynced([$b, $bmark]), 'B reconciled after its subscriptions came back');
+is(get($b, '127.0.0.56')->status, 200,
+   'B does not apply it (a removal it was told of)');
+ok(resync(), 'a resync of both');
+is(get($b, '127.0.0.56')->status, 200, 'B still serves it');
+is(get($a, '127.0.0.56')->status, 200, 'nor does A apply it (a removal made there)');
+ok(wait_until(sub { ($redis->command('HGET', 't86:entries', '127.0.0.56') // '')
+                    =~ /^egov1 \d{13} [A-Za-z0-9.-]+ [0-9a-f]{64} - 2 \d{13} \d{13}$/ }, 2),
+   'Redis holds a removal\'s mark again');
 $redis->command('HSET', 't86:entries', '127.0.0.58',
                 sign(type => 'entry', where => 't86:entries', field => '127.0.0.58',
                      payload => "2 1700000000000 $far 0 signed"));
