@@ -232,6 +232,10 @@ ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
                 h->len = 0;
                 ngx_egov_html_name(h, c);
 
+            } else if (c == '?') {
+                /* "<?xml ...>": a comment to the first ">", as browsers */
+                h->state = NGX_EGOV_S_BOGUS;
+
             } else {
                 h->state = NGX_EGOV_S_DATA;
                 p--;                              /* read it again */

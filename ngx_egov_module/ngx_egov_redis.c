@@ -1052,15 +1052,21 @@ ngx_egov_redis_prefix(void)
 
 /*
  * Which Redis and what in it, for what a server must not carry over to
- * another (a reload that points it elsewhere): a CRC32 of the address, or
- * Sentinel's master name, the database and "what"; 0 without Redis
+ * another (a reload that points it elsewhere, or that adds, changes or
+ * drops the fleet secret): a CRC32 of the address, or Sentinel's master
+ * name and Sentinels, the database, a MAC made with the secret (not the
+ * secret) and "what"; 0 without Redis
  */
 
 uint32_t
 ngx_egov_redis_identity(ngx_str_t *what)
 {
+    size_t                  n;
     uint32_t                crc;
+    ngx_uint_t              i;
+    ngx_egov_redis_addr_t  *s;
     ngx_egov_redis_conf_t  *conf;
+    u_char                  mac[NGX_EGOV_FLEET_AUTH_HEADER_MAX];
 
     if (ngx_egov_redis == NULL) {
         return 0;
@@ -1074,8 +1080,20 @@ ngx_egov_redis_identity(ngx_str_t *what)
         ngx_crc32_update(&crc, conf->master_name.data,
                          conf->master_name.len);
 
+        s = conf->sentinels ? conf->sentinels->elts : NULL;
+
+        for (i = 0; s && i < conf->sentinels->nelts; i++) {
+            ngx_crc32_update(&crc, s[i].text, s[i].text_len);
+        }
+
     } else {
         ngx_crc32_update(&crc, conf->addr.text, conf->addr.text_len);
+    }
+
+    if (conf->auth) {
+        n = ngx_egov_fleet_auth_sign(conf->auth, (u_char *) "identity", 8,
+                                     0, (u_char *) "", 0, mac, sizeof(mac));
+        ngx_crc32_update(&crc, mac, n);
     }
 
     ngx_crc32_update(&crc, (u_char *) &conf->db, sizeof(ngx_int_t));

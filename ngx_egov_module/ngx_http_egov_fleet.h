@@ -21,7 +21,8 @@ typedef struct {
     ngx_uint_t                  added;       /* an entry, not a removal */
     ngx_uint_t                  forgotten;   /* Redis made it since */
     uint64_t                    time;        /* epoch ms: the removal's;
-                                                "added": the entry's
+                                                "added", or a removal
+                                                kept: the entry's
                                                 creation */
     uint64_t                    seq;         /* in the order made */
 } ngx_http_egov_fleet_removal_t;
@@ -47,7 +48,8 @@ ngx_int_t ngx_http_egov_fleet_removals_init(ngx_conf_t *cf);
 uint64_t ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_uint_t added, uint64_t at);
 void ngx_http_egov_fleet_removal_forget(uint64_t seq);
-void ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e, uint64_t at);
+void ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e);
+void ngx_http_egov_fleet_removals_unkeep(void);
 void ngx_http_egov_fleet_removals_reading(ngx_uint_t reading);
 ngx_array_t *ngx_http_egov_fleet_removals_take(ngx_pool_t *pool,
     ngx_uint_t *lost);

@@ -297,7 +297,7 @@ ngx_http_egov_fleet_observe(ngx_http_egov_entry_event_e event,
     /* kept, so that an older signed value put back is not applied again */
 
     if (event == NGX_HTTP_EGOV_ENTRY_REMOVED && ngx_egov_redis_signed()) {
-        ngx_http_egov_fleet_removal_keep(e, ngx_http_egov_now_ms());
+        ngx_http_egov_fleet_removal_keep(e);
     }
 
     if (e->origin == NGX_HTTP_EGOV_ORIGIN_FLEET) {
@@ -796,17 +796,22 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     late = (ngx_http_egov_fleet_heard != ngx_http_egov_fleet_heard_at_read);
     deferred = 0;
 
-    removals = ngx_http_egov_fleet_removals_take(pool, &lost);
-
     /*
-     * a server new to this fleet brings what it holds; one reloaded, and
-     * so new to this process only, does not: what Redis lacks of it was
-     * removed elsewhere, maybe while it was not listening
+     * a server new to this fleet brings what it holds (and forgets the
+     * removals it kept of another); one reloaded, and so new to this
+     * process only, does not: what Redis lacks of it was removed
+     * elsewhere, maybe while it was not listening
      */
 
     fleet = ngx_egov_redis_identity(&fmcf->key);
     joining = !ngx_http_egov_fleet_reconciled
               && !ngx_http_egov_fleet_joined(fleet);
+
+    if (joining) {
+        ngx_http_egov_fleet_removals_unkeep();
+    }
+
+    removals = ngx_http_egov_fleet_removals_take(pool, &lost);
 
     if (lost) {
         /* a change forgotten may be why an entry is missing: kept */
@@ -878,8 +883,14 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
             continue;
         }
 
-        if (ngx_http_egov_fleet_removed(removals, &e)) {
-            /* removed here, after it was made: Redis was not told */
+        if (ngx_http_egov_fleet_removed(removals, &e)
+            && (l == NULL || l->entry->created <= e.created))
+        {
+            /*
+             * removed here, after it was made: Redis was not told, or
+             * this very value was put back over the removal's mark (an
+             * entry made again here since is newer: written below)
+             */
             if (!ngx_egov_redis_signed()) {
                 ngx_http_egov_fleet_unset(fmcf, field, value);
             }
@@ -967,7 +978,11 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     }
 
     ngx_http_egov_fleet_reconciled = 1;
-    ngx_http_egov_fleet_set_joined(fleet);
+
+    if (!ngx_exiting) {
+        /* an old worker 0 answered late after a reload: not its fleet */
+        ngx_http_egov_fleet_set_joined(fleet);
+    }
     ngx_http_egov_fleet_removals_done(removals);
 
     /* read again at once, but once: then the periodic resync decides */

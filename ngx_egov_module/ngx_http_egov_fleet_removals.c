@@ -570,11 +570,13 @@ ngx_http_egov_fleet_set_joined(uint32_t fleet)
 
 /*
  * any worker, with a fleet secret: a removal applied here (made here or
- * elsewhere), kept among the latest whether Redis made it or not
+ * elsewhere), kept among the latest whether Redis made it or not, as the
+ * removed entry's creation time: that value, or an older one, put back is
+ * stale; an entry made again since is newer, whatever the clocks say
  */
 
 void
-ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e, uint64_t at)
+ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e)
 {
     ngx_slab_pool_t                *shpool;
     ngx_http_egov_fleet_sh_t       *sh;
@@ -591,7 +593,27 @@ ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e, uint64_t at)
     ngx_memzero(r, sizeof(ngx_http_egov_fleet_removal_t));
     r->cidr = e->cidr;
     r->kind = e->kind;
-    r->time = at;
+    r->time = e->created;
+
+    ngx_shmtx_unlock(&shpool->mutex);
+}
+
+
+/* worker 0, joining a fleet: the removals kept of another are forgotten */
+
+void
+ngx_http_egov_fleet_removals_unkeep(void)
+{
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
+        return;
+    }
+
+    ngx_memzero(sh->removed, sizeof(sh->removed));
+    sh->removed_next = 0;
 
     ngx_shmtx_unlock(&shpool->mutex);
 }

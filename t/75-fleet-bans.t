@@ -501,6 +501,25 @@ ok(wait_until(sub { ($redis->command('HGET', 't75:entries', '127.0.0.27')
    'C joins the fleet: its first reconciliation writes the block');
 ok(wait_until(sub { get($b, '127.0.0.27')->status == 403 }, 2),
    'B refuses the address');
+
+# a reload that adds the fleet secret, or drops it, joins the fleet anew:
+# C writes its block again, signed, then unsigned, and keeps it
+my $secret_file = "$tokens_dir/fleet.secret";
+open my $sf, '>', $secret_file or die $!;
+print $sf "t75-fleet-secret-0123456789abcdefghijklmn\n";
+close $sf;
+chmod 0600, $secret_file;
+(my $signed_http = $http) =~ s{(egov_redis 127\.0\.0\.1:$port [^;]*);}{$1 secret=$secret_file;};
+$c->reload(http_config => $signed_http, config => $config);
+ok(wait_until(sub { ($redis->command('HGET', 't75:entries', '127.0.0.27')
+                     // '') =~ /^egov1 \S+ \S+ [0-9a-f]{64} 2 \d+ 0 \d+ soc$/ }, 5),
+   'C with a secret: its block written again, signed');
+is(get($c, '127.0.0.27')->status, 403, 'C still refuses the address');
+$c->reload(http_config => $http, config => $config);
+ok(wait_until(sub { ($redis->command('HGET', 't75:entries', '127.0.0.27')
+                     // '') =~ /^2 \d+ 0 \d+ soc$/ }, 5),
+   'C without it again: written again, unsigned');
+is(get($c, '127.0.0.27')->status, 403, '... and kept');
 $c->stop;
 check_log_clean($c);
 

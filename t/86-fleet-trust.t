@@ -361,6 +361,22 @@ is(get($b, '127.0.0.56')->status, 200,
 ok(resync(), 'a resync of both');
 is(get($b, '127.0.0.56')->status, 200, 'B still serves it');
 is(get($a, '127.0.0.56')->status, 200, 'nor does A apply it (a removal made there)');
+
+# the same once the block was made again: the older value put back over
+# the new one removes nothing, and the newer block is written back
+is($a->request(uri => '/admin/entries', method => 'POST', headers => [$soc],
+               body => '{"address":"127.0.0.56","kind":"block","reason":"again"}')
+   ->status, 201, 'A: the block made again');
+ok(wait_until(sub { get($b, '127.0.0.56')->status == 403 }, 2), 'B applies it');
+$redis->command('HSET', 't86:entries', '127.0.0.56', $signed_block);
+ok(resync(), 'a resync after the older value was put back over the new one');
+is(get($a, '127.0.0.56')->status, 403, 'A still refuses the address');
+is(get($b, '127.0.0.56')->status, 403, 'B too');
+ok(wait_until(sub { ($redis->command('HGET', 't86:entries', '127.0.0.56') // '')
+                    =~ / 2 \d{13} 0 0 again$/ }, 2),
+   'Redis holds the newer block again');
+is($a->request(uri => '/admin/entries?address=127.0.0.56', method => 'DELETE',
+               headers => [$soc])->status, 200, 'A: removed again');
 ok(wait_until(sub { ($redis->command('HGET', 't86:entries', '127.0.0.56') // '')
                     =~ /^egov1 \d{13} [A-Za-z0-9.-]+ [0-9a-f]{64} - 2 \d{13} \d{13}$/ }, 2),
    'Redis holds a removal\'s mark again');

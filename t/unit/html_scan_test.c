@@ -129,6 +129,8 @@ main(void)
     T("<!-- --!--><script>", "n18 ", "\"--!-->\" does");
     T("<!-- ---><script>", "n16 ", "\"--->\" does");
     T("<!-- -!-><script>-->", "", "\"-!->\" does not");
+    T("<p><?a<style></p><script>x</script>", "n24 ",
+      "\"<?\" begins a comment that ends at the first \">\"");
     T("<a title=\"<script>\" href='</body>'>x</a>", "",
       "nothing in attribute values");
     T("<script>document.write(\"<script></body>\")</script><style>",
