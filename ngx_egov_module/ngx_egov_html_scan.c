@@ -50,7 +50,7 @@ enum {
 
 
 #define ngx_egov_html_space(c)                                               \
-    ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || (c) == '\f')
+    (ngx_egov_html_ends[(u_char) (c)] & NGX_EGOV_END_SPACE)
 #define ngx_egov_html_alpha(c)                                               \
     (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z')
 #define ngx_egov_html_lower(c)                                               \

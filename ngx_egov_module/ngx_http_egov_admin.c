@@ -604,7 +604,6 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
 
     e.kind = kind;
     e.origin = NGX_HTTP_EGOV_ORIGIN_ADMIN;
-    e.by_operator = (kind == NGX_HTTP_EGOV_ENTRY_BAN);
     e.created = ngx_http_egov_now_ms();
     e.expires = ttl ? e.created + (uint64_t) ttl * 1000 : 0;
     e.bans = (kind == NGX_HTTP_EGOV_ENTRY_BAN) ? 1 : 0;

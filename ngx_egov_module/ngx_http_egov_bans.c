@@ -50,6 +50,14 @@
 /* how long at most a ban learnt from the fleet or the API is remembered */
 #define NGX_HTTP_EGOV_BAN_LEARNT_HISTORY  (7 * 86400000ULL)
 
+/*
+ * a ban an operator made: through this server's admin API, or learnt from
+ * a fleet with a secret as one (never evicted)
+ */
+#define ngx_http_egov_ban_by_operator(bn)                                    \
+    ((bn)->kind == NGX_HTTP_EGOV_ENTRY_BAN                                  \
+     && ((bn)->by_operator || (bn)->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN))
+
 /* the node family of keys' counts (4 and 6: addresses) */
 #define NGX_HTTP_EGOV_BAN_KEY_FAMILY  0
 
@@ -1278,9 +1286,7 @@ ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
     ngx_uint_t  kept;
 
     kept = bn->kind == NGX_HTTP_EGOV_ENTRY_BLOCK
-           || (bn->kind == NGX_HTTP_EGOV_ENTRY_BAN
-               && (bn->by_operator
-                   || bn->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN));
+           || ngx_http_egov_ban_by_operator(bn);
 
     ngx_queue_remove(&bn->queue);
 
@@ -1410,9 +1416,7 @@ ngx_http_egov_ban_export(ngx_http_egov_ban_node_t *bn,
     ngx_memcpy(e->cidr.addr, bn->addr, 16);
     e->kind = bn->kind;
     e->origin = bn->origin;
-    e->by_operator = (bn->kind == NGX_HTTP_EGOV_ENTRY_BAN
-                      && (bn->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN
-                          || bn->by_operator));
+    e->by_operator = ngx_http_egov_ban_by_operator(bn);
     e->created = bn->created;
     e->expires = bn->expires;
     e->bans = bn->bans;

@@ -21,11 +21,11 @@
  * back over the signed mark its removal left, and the reconciliation
  * would apply it again; it makes the removal again instead.
  *
- * And which Redis this server has reconciled with: a server that joins a
- * fleet, by a start or by a reload that adds egov_redis or points it at
- * another Redis, brings every entry it holds; a reload that changes
- * nothing of that does not write back an entry removed elsewhere while
- * it was not listening.
+ * And which fleet this server has reconciled with (ngx_egov_redis_identity:
+ * Redis, hash, secret): a server that joins one, by a start or by a reload
+ * that changes any of those, brings every entry it holds; a reload that
+ * changes none does not write back an entry removed elsewhere while it was
+ * not listening.
  */
 
 
@@ -168,19 +168,13 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_uint_t added, uint64_t at)
 {
     uint64_t                   seq;
-    ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
-    zone = ngx_http_egov_fleet_removals_zone();
-    if (zone == NULL) {
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
         return 0;
     }
-
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-    sh = zone->data;
-
-    ngx_shmtx_lock(&shpool->mutex);
 
     if (sh->n == NGX_HTTP_EGOV_FLEET_REMOVALS) {
         ngx_http_egov_fleet_removals_compact(sh);
@@ -237,19 +231,17 @@ void
 ngx_http_egov_fleet_removal_forget(uint64_t seq)
 {
     ngx_uint_t                 lo, hi, mid;
-    ngx_shm_zone_t            *zone;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
-    zone = ngx_http_egov_fleet_removals_zone();
-    if (zone == NULL || seq == 0) {
+    if (seq == 0) {
         return;
     }
 
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-    sh = zone->data;
-
-    ngx_shmtx_lock(&shpool->mutex);
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
+        return;
+    }
 
     /* in the order made */
 
@@ -305,19 +297,16 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
     ngx_uint_t                      i, dropped;
     ngx_array_t                    *a;
     ngx_http_egov_fleet_removal_t  *r;
-    ngx_shm_zone_t                 *zone;
     ngx_slab_pool_t                *shpool;
     ngx_http_egov_fleet_sh_t       *sh;
 
     *lost = 0;
 
-    zone = ngx_http_egov_fleet_removals_zone();
-    if (zone == NULL) {
+    if (ngx_http_egov_fleet_removals_zone() == NULL) {
         return NULL;
     }
 
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-    sh = zone->data;
+    /* allocated before the lock is taken: no worker waits on malloc() */
 
     a = ngx_array_create(pool,
                          NGX_HTTP_EGOV_FLEET_REMOVALS
@@ -327,7 +316,10 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
         return NULL;
     }
 
-    ngx_shmtx_lock(&shpool->mutex);
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
+        return NULL;
+    }
 
     r = a->elts;
 
@@ -375,17 +367,11 @@ ngx_http_egov_fleet_removals_done(ngx_array_t *taken)
 {
     uint64_t                        last;
     ngx_uint_t                      i, n;
-    ngx_shm_zone_t                 *zone;
     ngx_slab_pool_t                *shpool;
     ngx_http_egov_fleet_sh_t       *sh;
     ngx_http_egov_fleet_removal_t  *r;
 
     if (taken == NULL || taken->nelts == 0) {
-        return;
-    }
-
-    zone = ngx_http_egov_fleet_removals_zone();
-    if (zone == NULL) {
         return;
     }
 
@@ -398,10 +384,10 @@ ngx_http_egov_fleet_removals_done(ngx_array_t *taken)
         last = ngx_max(last, r[i].seq);
     }
 
-    shpool = (ngx_slab_pool_t *) zone->shm.addr;
-    sh = zone->data;
-
-    ngx_shmtx_lock(&shpool->mutex);
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
+        return;
+    }
 
     for (n = 0; n < sh->n && sh->removal[n].seq <= last; n++) {
         /* void */

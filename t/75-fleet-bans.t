@@ -456,11 +456,17 @@ ok(wait_until(sub { admin($b, 'GET', 'address?address=127.0.0.28')->body
 is($redis->command('ACL', 'SETUSER', 'bee', 'reset', 'on', '>bee-password-t75',
                    '~*', 'resetchannels', '+@all'), 'OK',
    'a Redis user for B that may not subscribe');
-my $bee_pw = "$tokens_dir/bee.password";
-open my $bf, '>', $bee_pw or die $!;
-print $bf "bee-password-t75\n";
-close $bf;
-chmod 0600, $bee_pw;
+# a file only its owner reads (nginx -t refuses others for secrets)
+sub private_file {
+    my ($name, $content) = @_;
+    open my $fh, '>', "$tokens_dir/$name" or die $!;
+    print $fh $content;
+    close $fh;
+    chmod 0600, "$tokens_dir/$name";
+    return "$tokens_dir/$name";
+}
+
+my $bee_pw = private_file('bee.password', "bee-password-t75\n");
 (my $bee_http = $http) =~ s{(egov_redis 127\.0\.0\.1:$port )}{$1user=bee password=$bee_pw };
 is(admin($b, 'POST', 'entries',
          '{"address":"127.0.0.35","kind":"block","reason":"soc"}')->status,
@@ -504,11 +510,8 @@ ok(wait_until(sub { get($b, '127.0.0.27')->status == 403 }, 2),
 
 # a reload that adds the fleet secret, or drops it, joins the fleet anew:
 # C writes its block again, signed, then unsigned, and keeps it
-my $secret_file = "$tokens_dir/fleet.secret";
-open my $sf, '>', $secret_file or die $!;
-print $sf "t75-fleet-secret-0123456789abcdefghijklmn\n";
-close $sf;
-chmod 0600, $secret_file;
+my $secret_file = private_file('fleet.secret',
+                               "t75-fleet-secret-0123456789abcdefghijklmn\n");
 (my $signed_http = $http) =~ s{(egov_redis 127\.0\.0\.1:$port [^;]*);}{$1 secret=$secret_file;};
 $c->reload(http_config => $signed_http, config => $config);
 ok(wait_until(sub { ($redis->command('HGET', 't75:entries', '127.0.0.27')
