@@ -70,7 +70,6 @@ static ngx_uint_t ngx_http_egov_value_needs_check(ngx_str_t *value);
 
 static ngx_int_t ngx_http_egov_nonce_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static void ngx_http_egov_nonce_tag(void *data);
 
 static char *ngx_http_egov_header(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -661,7 +660,7 @@ ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce)
     ngx_http_egov_nonce_state_t  *st;
     u_char                        bytes[NGX_HTTP_EGOV_NONCE_BYTES];
 
-    st = ngx_http_egov_request_state(r, ngx_http_egov_nonce_tag,
+    st = ngx_http_egov_request_state(r, NGX_HTTP_EGOV_STATE_NONCE,
                                      sizeof(ngx_http_egov_nonce_state_t));
     if (st == NULL) {
         return NGX_ERROR;
@@ -693,12 +692,6 @@ ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce)
     return NGX_OK;
 }
 
-
-static void
-ngx_http_egov_nonce_tag(void *data)
-{
-    /* only marks the nonce's state among the pool's cleanups */
-}
 
 
 static ngx_int_t

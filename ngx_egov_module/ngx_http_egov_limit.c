@@ -44,9 +44,10 @@ static ngx_http_egov_limit_node_t *ngx_http_egov_limit_alloc(ngx_log_t *log,
     ngx_http_egov_limit_zone_t *zone, size_t size, uint64_t now);
 static ngx_int_t ngx_http_egov_limit_key_variable(ngx_conf_t *cf,
     ngx_str_t *key, ngx_uint_t prefix, ngx_str_t *result);
+static ngx_int_t ngx_http_egov_binary_addr(ngx_http_request_t *r,
+    ngx_uint_t prefix, ngx_str_t *bytes);
 static ngx_int_t ngx_http_egov_binary_addr_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static void ngx_http_egov_limit_ctx_tag(void *data);
 
 
 static ngx_str_t  ngx_http_egov_methods[] = {
@@ -404,6 +405,15 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     zone->key_text = key;
 
+    /* the address alone, the usual key, is read without the script */
+
+    zone->addr_key = (key.len == sizeof("$binary_remote_addr") - 1
+                      && ngx_strncmp(key.data, "$binary_remote_addr",
+                                     key.len) == 0)
+                     || (key.len == sizeof("${binary_remote_addr}") - 1
+                         && ngx_strncmp(key.data, "${binary_remote_addr}",
+                                        key.len) == 0);
+
     /* $binary_remote_addr: IPv6 clients grouped by prefix */
 
     if (ngx_http_egov_limit_key_variable(cf, &key, zone->ipv6_prefix, &s)
@@ -696,7 +706,7 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
     *retry_after = 0;
     *rejected = NULL;
 
-    ctx = ngx_http_egov_request_state(r, ngx_http_egov_limit_ctx_tag,
+    ctx = ngx_http_egov_request_state(r, NGX_HTTP_EGOV_STATE_LIMIT,
                                       sizeof(ngx_http_egov_limit_ctx_t));
     if (ctx == NULL) {
         return NGX_ERROR;
@@ -749,9 +759,7 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
             return NGX_ABORT;
         }
 
-        if (ngx_http_complex_value(r, &limit[i].zone->key, &st->key)
-            != NGX_OK)
-        {
+        if (ngx_http_egov_limit_key(r, limit[i].zone, &st->key) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -851,7 +859,7 @@ ngx_http_egov_limit_headers(ngx_http_request_t *r,
     ngx_http_egov_limit_state_t  *st;
     ngx_http_egov_limit_zone_t   *zone;
 
-    ctx = ngx_http_egov_request_state(r, ngx_http_egov_limit_ctx_tag,
+    ctx = ngx_http_egov_request_state(r, NGX_HTTP_EGOV_STATE_LIMIT,
                                       sizeof(ngx_http_egov_limit_ctx_t));
     if (ctx == NULL || ctx->states == NULL) {
         return NGX_OK;
@@ -1463,35 +1471,68 @@ ngx_http_egov_limit_key_variable(ngx_conf_t *cf, ngx_str_t *key,
 }
 
 
-static ngx_int_t
-ngx_http_egov_binary_addr_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
+ngx_int_t
+ngx_http_egov_limit_key(ngx_http_request_t *r,
+    ngx_http_egov_limit_zone_t *zone, ngx_str_t *key)
 {
-    u_char           *p;
-    ngx_egov_cidr_t   addr;
+    if (zone->addr_key) {
+        return ngx_http_egov_binary_addr(r, zone->ipv6_prefix, key);
+    }
+
+    return ngx_http_complex_value(r, &zone->key, key);
+}
+
+
+/* the client's address as bytes, an IPv6 one cut to its prefix */
+
+static ngx_int_t
+ngx_http_egov_binary_addr(ngx_http_request_t *r, ngx_uint_t prefix,
+    ngx_str_t *bytes)
+{
+    ngx_egov_cidr_t  addr;
 
     if (ngx_egov_cidr_from_sockaddr(r->connection->sockaddr, &addr)
         != NGX_EGOV_CIDR_OK)
     {
         /* a unix-domain client: as $binary_remote_addr, no address */
-        v->not_found = 1;
+        ngx_str_null(bytes);
         return NGX_OK;
     }
 
     if (addr.family == AF_INET6) {
-        ngx_egov_cidr_mask(&addr, (unsigned) data);
+        ngx_egov_cidr_mask(&addr, (unsigned) prefix);
     }
 
-    v->len = (addr.family == AF_INET) ? 4 : 16;
+    bytes->len = (addr.family == AF_INET) ? 4 : 16;
 
-    p = ngx_pnalloc(r->pool, v->len);
-    if (p == NULL) {
+    bytes->data = ngx_pnalloc(r->pool, bytes->len);
+    if (bytes->data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(p, addr.addr, v->len);
+    ngx_memcpy(bytes->data, addr.addr, bytes->len);
 
-    v->data = p;
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_binary_addr_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  bytes;
+
+    if (ngx_http_egov_binary_addr(r, data, &bytes) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (bytes.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = bytes.len;
+    v->data = bytes.data;
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;
@@ -1499,12 +1540,6 @@ ngx_http_egov_binary_addr_variable(ngx_http_request_t *r,
     return NGX_OK;
 }
 
-
-static void
-ngx_http_egov_limit_ctx_tag(void *data)
-{
-    /* only marks the limit state among the pool's cleanups */
-}
 
 
 /* does a limit of these answer with a challenge (action=challenge) */

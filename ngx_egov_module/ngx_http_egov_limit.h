@@ -50,6 +50,7 @@ struct ngx_http_egov_limit_zone_s {
     ngx_str_t                   name;
     ngx_str_t                   key_text;    /* as configured */
     ngx_http_complex_value_t    key;
+    ngx_uint_t                  addr_key;    /* key is the address alone */
     uint64_t                    interval;    /* microseconds per request */
     ngx_uint_t                  rate;        /* requests ... */
     ngx_uint_t                  period;      /* ... per so many seconds */
@@ -70,6 +71,9 @@ struct ngx_http_egov_limit_zone_s {
 
 
 
+/* the zone's key for this request: its address without the script */
+ngx_int_t ngx_http_egov_limit_key(ngx_http_request_t *r,
+    ngx_http_egov_limit_zone_t *zone, ngx_str_t *key);
 ngx_http_egov_limit_node_t *ngx_http_egov_limit_lookup(
     ngx_http_egov_limit_zone_t *zone, ngx_str_t *key, uint32_t hash);
 ngx_int_t ngx_http_egov_limit_raise(ngx_log_t *log,

@@ -97,7 +97,6 @@ static ngx_int_t ngx_http_egov_limit_strict_resume(ngx_http_request_t *r,
     ngx_egov_redis_status_e status, redisReply *reply, void *data);
 static ngx_int_t ngx_http_egov_limit_strict_fallback(ngx_http_request_t *r,
     ngx_http_egov_limit_t *limit, ngx_str_t *key, uint64_t *wait);
-static void ngx_http_egov_limit_strict_tag(void *data);
 
 
 static ngx_http_egov_strict_batch_t  ngx_http_egov_strict_batch;
@@ -201,18 +200,27 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
     uint64_t                       wait;
     ngx_int_t                      rc;
     ngx_str_t                      key;
+    ngx_uint_t                     i;
     ngx_http_egov_limit_t         *limit;
     ngx_http_egov_limit_strict_t  *ctx;
 
     *result = NGX_HTTP_EGOV_STRICT_PASSED;
 
-    ctx = ngx_http_egov_request_state(r, ngx_http_egov_limit_strict_tag,
+    limit = limits->elts;
+
+    for (i = 0; i < limits->nelts && !limit[i].zone->strict; i++) {
+        /* void */
+    }
+
+    if (i == limits->nelts) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_egov_request_state(r, NGX_HTTP_EGOV_STATE_STRICT,
                                       sizeof(ngx_http_egov_limit_strict_t));
     if (ctx == NULL) {
         return NGX_ERROR;
     }
-
-    limit = limits->elts;
 
     for ( /* void */ ; ctx->next < limits->nelts; ctx->next++) {
 
@@ -223,7 +231,7 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
             continue;
         }
 
-        if (ngx_http_complex_value(r, &limit[ctx->next].zone->key, &key)
+        if (ngx_http_egov_limit_key(r, limit[ctx->next].zone, &key)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -739,9 +747,3 @@ ngx_http_egov_limit_strict_fallback(ngx_http_request_t *r,
     }
 }
 
-
-static void
-ngx_http_egov_limit_strict_tag(void *data)
-{
-    /* only marks the strict limits' state among the pool's cleanups */
-}

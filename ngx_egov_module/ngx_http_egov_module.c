@@ -16,6 +16,7 @@
 
 static ngx_int_t ngx_http_egov_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_egov_init_process(ngx_cycle_t *cycle);
+static void ngx_http_egov_request_states(void *data);
 static char *ngx_http_egov_positive_time(ngx_conf_t *cf, void *post,
     void *data);
 
@@ -95,28 +96,46 @@ ngx_http_egov_quiet_log(ngx_http_request_t *r)
 
 
 void *
-ngx_http_egov_request_state(ngx_http_request_t *r, ngx_pool_cleanup_pt tag,
-    size_t size)
+ngx_http_egov_request_state(ngx_http_request_t *r,
+    ngx_http_egov_state_e which, size_t size)
 {
-    ngx_pool_cleanup_t  *cln;
+    void                **states;
+    ngx_pool_cleanup_t   *cln;
 
     r = r->main;
+    states = NULL;
 
     for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == tag) {
-            return cln->data;
+        if (cln->handler == ngx_http_egov_request_states) {
+            states = cln->data;
+            break;
         }
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, size);
-    if (cln == NULL) {
-        return NULL;
+    if (states == NULL) {
+        cln = ngx_pool_cleanup_add(r->pool,
+                                   NGX_HTTP_EGOV_STATE_N * sizeof(void *));
+        if (cln == NULL) {
+            return NULL;
+        }
+
+        states = cln->data;
+        ngx_memzero(states, NGX_HTTP_EGOV_STATE_N * sizeof(void *));
+        cln->handler = ngx_http_egov_request_states;
     }
 
-    ngx_memzero(cln->data, size);
-    cln->handler = tag;
+    if (states[which] == NULL) {
+        states[which] = ngx_pcalloc(r->pool, size);
+    }
 
-    return cln->data;
+    return states[which];
+}
+
+
+static void
+ngx_http_egov_request_states(void *data)
+{
+    /* only marks the module's request state among the pool's cleanups */
 }
 
 

@@ -148,12 +148,21 @@ u_char *ngx_http_egov_status_charts(u_char *p);
 
 /*
  * Per-request state that must survive internal redirects (which zero
- * r->ctx).  Each feature passes its own tag function; the state lives in a
- * cleanup of the main request's pool, as the realip module keeps its own.
+ * r->ctx).  One cleanup of the main request's pool, as the realip module
+ * keeps its own, holds a slot for each feature's state, made zeroed when
+ * it is first asked for.
  */
 
+typedef enum {
+    NGX_HTTP_EGOV_STATE_PROTECT = 0,
+    NGX_HTTP_EGOV_STATE_LIMIT,
+    NGX_HTTP_EGOV_STATE_STRICT,
+    NGX_HTTP_EGOV_STATE_NONCE,
+    NGX_HTTP_EGOV_STATE_N
+} ngx_http_egov_state_e;
+
 void *ngx_http_egov_request_state(ngx_http_request_t *r,
-    ngx_pool_cleanup_pt tag, size_t size);
+    ngx_http_egov_state_e which, size_t size);
 
 /*
  * The request's log without what nginx adds to each line (the client's

@@ -69,7 +69,6 @@ static ngx_int_t ngx_http_egov_protect_limited(ngx_http_request_t *r,
 static void ngx_http_egov_protect_delay(ngx_http_request_t *r);
 static ngx_http_egov_protect_state_t *ngx_http_egov_protect_state(
     ngx_http_request_t *r);
-static void ngx_http_egov_protect_state_tag(void *data);
 
 static ngx_int_t ngx_http_egov_reason_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -929,16 +928,10 @@ ngx_http_egov_protect_log(ngx_http_request_t *r, ngx_uint_t level,
 static ngx_http_egov_protect_state_t *
 ngx_http_egov_protect_state(ngx_http_request_t *r)
 {
-    return ngx_http_egov_request_state(r, ngx_http_egov_protect_state_tag,
+    return ngx_http_egov_request_state(r, NGX_HTTP_EGOV_STATE_PROTECT,
                                     sizeof(ngx_http_egov_protect_state_t));
 }
 
-
-static void
-ngx_http_egov_protect_state_tag(void *data)
-{
-    /* only marks the protection state among the pool's cleanups */
-}
 
 
 static ngx_int_t
