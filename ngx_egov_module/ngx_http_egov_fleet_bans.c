@@ -712,6 +712,20 @@ ngx_http_egov_fleet_resync_reply(ngx_egov_redis_status_e status,
 
     ngx_http_egov_fleet_busy = 0;
 
+    /*
+     * after a reload: the new worker 0 reads and reconciles, and the
+     * zone's "reading" mark is its own; this read may predate changes the
+     * new workers made and saw answered, and clearing the mark would let
+     * them forget changes its read does not have
+     */
+
+    if (ngx_exiting) {
+        ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                      "egov fleet: exiting: the shared entries read "
+                      "are left to the new worker 0");
+        return;
+    }
+
     if (status != NGX_EGOV_REDIS_OK) {
         /* the next connection or tick tries again, or the one asked */
         ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
@@ -978,11 +992,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     }
 
     ngx_http_egov_fleet_reconciled = 1;
-
-    if (!ngx_exiting) {
-        /* an old worker 0 answered late after a reload: not its fleet */
-        ngx_http_egov_fleet_set_joined(fleet);
-    }
+    ngx_http_egov_fleet_set_joined(fleet);
     ngx_http_egov_fleet_removals_done(removals);
 
     /* read again at once, but once: then the periodic resync decides */

@@ -530,6 +530,37 @@ for my $n (@servers) {
     $n->stop;
     check_log_clean($n);
 }
+
+# a reload while worker 0's read of the hash waits on Redis: the old worker
+# 0, exiting, leaves that read to the new one.  The read may predate changes
+# the new workers made and saw answered; reconciling with it, or clearing
+# the zone's mark that a read is under way (the new worker 0's, while it
+# reads), could take them for removals made elsewhere.  D's commands wait
+# up to 5 s; Redis holds every client's commands for 1.5 s (CLIENT PAUSE),
+# just after D's worker has had the message that asks it to read.
+(my $slow_http = $http) =~ s/timeout=300ms prefix=t75:/timeout=5s prefix=t75d:/;
+my $d = EgovTest::Nginx->new(workers => 1);
+$d->start(http_config => $slow_http, config => $config);
+ok(wait_until(sub { $d->error_log =~ /egov fleet: \d+ shared entries/ }, 5),
+   'D reconciled once');
+my ($old_worker) = $d->worker_pids;
+my $d_mark = length $d->error_log;
+my $pause = $redis->client;
+print $pause EgovTest::Redis::encode('PUBLISH', 't75d:control', 'resync'),
+             EgovTest::Redis::encode('CLIENT', 'PAUSE', '1500', 'ALL');
+$d->reload;
+ok(wait_until(sub { substr($d->error_log, $d_mark)
+                        =~ /\[info\] $old_worker#\d+: egov fleet: exiting: the shared entries read are left to the new worker 0/ }, 5),
+   'D reloaded while its read waited: the old worker 0 leaves it');
+my $after = substr($d->error_log, $d_mark);
+ok($after !~ /$old_worker#\d+: egov fleet: (?:\d+ shared entries|reading the shared entries failed)/,
+   '... neither reconciles with it nor says it failed');
+ok(wait_until(sub { substr($d->error_log, $d_mark)
+                        =~ /\[info\] (?!$old_worker#)\d+#\d+: egov fleet: \d+ shared entries/ }, 5),
+   '... the new worker 0 reconciles');
+close $pause;
+$d->stop;
+check_log_clean($d);
 $redis->stop;
 
 done_testing();
