@@ -368,9 +368,20 @@ ngx_http_egov_challenge_redirect(ngx_http_request_t *r,
 {
     u_char           *p, *q, *last, *amp, *expires_at, *start;
     size_t            net_len, len;
+    ngx_int_t         rc;
     ngx_uint_t        first;
     ngx_table_elt_t  *cookie, *location;
     u_char            net[17];
+
+    /*
+     * a body sent with the answer is read and dropped: left on a kept
+     * connection, it would be read as the next request
+     */
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
 
     net_len = ngx_http_egov_challenge_net(r, net);
 

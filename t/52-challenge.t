@@ -57,6 +57,7 @@ END
         return 200 "ok\n";
     }
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
+    location = /smuggled { return 200 "SMUGGLED\n"; }
 END2
 my $sock = $n->prefix . '/challenge.sock';
 $n->reload(http_config => $n->{config}{http_config},
@@ -264,6 +265,20 @@ like($r->header('Location') // '', qr{/attack/p\?a=1$}, '... back without either
 $r = get('127.0.0.7', "/attack/p?EGOV_POW=$right&b=2");
 is($r->status, 303, 'the answer as EGOV_POW: 303');
 like($r->header('Location') // '', qr{/attack/p\?b=2$}, '... and taken out of the way back');
+
+# an answer sent with a body (a POST, or a GET with Content-Length) on a
+# kept-alive connection: the body is read and dropped, never answered as a
+# request of its own (request smuggling behind a proxy that reuses
+# connections)
+($token) = get('127.0.0.9', '/attack/', headers => $browser)->body =~ /data-token="([^"]+)"/;
+my $smuggled = "GET /smuggled HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+$r = $n->request(raw => "POST /attack/?egov_pow=$token." . solve($token, 8)
+                 . " HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+                 . length($smuggled) . "\r\n\r\n$smuggled",
+                 client_addr => '127.0.0.9', timeout => 2);
+is($r->status, 303, 'an answer with a body: 303');
+unlike($r->{raw}, qr/SMUGGLED/, '... its body is not answered as a request');
+is(() = $r->{raw} =~ m{^HTTP/1\.1 }mg, 1, '... one response on the connection');
 
 # the link of the page without JavaScript stays on this site too
 $r = $n->request(raw => "GET //evil.example/page HTTP/1.1\r\nHost: localhost\r\n"
