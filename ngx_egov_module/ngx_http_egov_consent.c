@@ -315,7 +315,8 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
     size_t                        nl, vl;
     uint64_t                      now;
     ngx_str_t                    *key, ck;
-    ngx_uint_t                    i, all;
+    ngx_str_t                     found[NGX_HTTP_EGOV_CONSENT_TRIES];
+    ngx_uint_t                    i, all, n_found;
     ngx_egov_consent_t            c;
     const u_char                 *pos, *end, *n, *v;
     ngx_table_elt_t              *h;
@@ -349,6 +350,8 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
         key = NULL;
     }
 
+    n_found = 0;
+
     for (i = 0; key && (h = ngx_http_egov_cookie_header(r, i)); i++) {
 
         pos = h->value.data;
@@ -362,38 +365,64 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
                 continue;
             }
 
-            /* invalid, tampered, expired or outdated: no decision yet */
-
-            if (ngx_egov_consent_parse(v, vl, ck.data, ck.len, &c)
-                != NGX_EGOV_CONSENT_OK)
-            {
-                ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                               "egov consent: invalid consent cookie");
-                continue;
+            if (n_found < NGX_HTTP_EGOV_CONSENT_TRIES) {
+                found[n_found].data = (u_char *) v;
+                found[n_found].len = vl;
             }
 
-            if (c.version != clcf->version
-                || c.time + clcf->max_age < now
-                || c.time > now + 86400)
-            {
-                continue;
-            }
+            n_found++;
+        }
+    }
 
-            /*
-             * Several valid ones: another site of the domain may have set
-             * one for all its subdomains, or for a longer path, which the
-             * browser sends first ("cookie tossing"; a __Host- name
-             * prevents it): the narrowest choice holds
-             */
+    /*
+     * each costs an HMAC, and cookie tossing needs a few: more is no
+     * choice to read (a tossed one beyond the bound could hide the
+     * visitor's): none is, nothing optional is granted, not even by
+     * implied consent, and the banner asks
+     */
 
-            if (!ctx->decided) {
-                ctx->decided = 1;
-                ctx->cookie = c;
-                ctx->granted = c.granted & all;
+    if (n_found > NGX_HTTP_EGOV_CONSENT_TRIES) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "egov consent: %ui consent cookies, none read",
+                       n_found);
+        ctx->crowded = 1;
+        n_found = 0;
+    }
 
-            } else {
-                ctx->granted &= c.granted;
-            }
+    for (i = 0; i < n_found; i++) {
+
+        /* invalid, tampered, expired or outdated: no decision yet */
+
+        if (ngx_egov_consent_parse(found[i].data, found[i].len, ck.data,
+                                   ck.len, &c)
+            != NGX_EGOV_CONSENT_OK)
+        {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "egov consent: invalid consent cookie");
+            continue;
+        }
+
+        if (c.version != clcf->version
+            || c.time + clcf->max_age < now
+            || c.time > now + 86400)
+        {
+            continue;
+        }
+
+        /*
+         * Several valid ones: another site of the domain may have set one
+         * for all its subdomains, or for a longer path, which the browser
+         * sends first ("cookie tossing"; a __Host- name prevents it): the
+         * narrowest choice holds
+         */
+
+        if (!ctx->decided) {
+            ctx->decided = 1;
+            ctx->cookie = c;
+            ctx->granted = c.granted & all;
+
+        } else {
+            ctx->granted &= c.granted;
         }
     }
 
@@ -419,7 +448,9 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
 
     /* implied consent: all until the visitor refuses (or signals) */
 
-    if (clcf->mode == NGX_HTTP_EGOV_CONSENT_NOTICE && !ctx->signal) {
+    if (clcf->mode == NGX_HTTP_EGOV_CONSENT_NOTICE && !ctx->signal
+        && !ctx->crowded)
+    {
         ctx->granted = all;
     }
 
@@ -510,8 +541,13 @@ ngx_http_egov_consent_classify_map(ngx_http_egov_consent_loc_conf_t *clcf,
 }
 
 
+/* the lower-case name of the module's own expiry lines: their mark */
+static u_char  ngx_http_egov_consent_expiry_key[] = "set-cookie";
+
+
 ngx_int_t
-ngx_http_egov_consent_add_cookie(ngx_http_request_t *r, ngx_str_t *value)
+ngx_http_egov_consent_add_cookie(ngx_http_request_t *r, ngx_str_t *value,
+    ngx_uint_t own)
 {
     ngx_table_elt_t  *h;
 
@@ -523,12 +559,20 @@ ngx_http_egov_consent_add_cookie(ngx_http_request_t *r, ngx_str_t *value)
     h->hash = 1;
     ngx_str_set(&h->key, "Set-Cookie");
     h->value = *value;
-    h->lowcase_key = (u_char *) "set-cookie";
+    h->lowcase_key = own ? ngx_http_egov_consent_expiry_key
+                         : (u_char *) "set-cookie";
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
 
     return NGX_OK;
+}
+
+
+ngx_uint_t
+ngx_http_egov_consent_own_expiry(ngx_table_elt_t *h)
+{
+    return h->lowcase_key == ngx_http_egov_consent_expiry_key;
 }
 
 

@@ -22,6 +22,9 @@
 #define NGX_HTTP_EGOV_CONSENT_OPT_IN  1
 #define NGX_HTTP_EGOV_CONSENT_NOTICE  2
 
+/* consent cookies read per request, at most (an HMAC each) */
+#define NGX_HTTP_EGOV_CONSENT_TRIES   8
+
 
 /* what the body filter inserts */
 #define NGX_HTTP_EGOV_INJECT_BANNER  0x01
@@ -141,6 +144,7 @@ typedef struct {
 typedef struct {
     unsigned                    resolved:1;
     unsigned                    decided:1;   /* a valid consent cookie */
+    unsigned                    crowded:1;   /* too many to read */
     unsigned                    signal:1;    /* Sec-GPC (or DNT) refused */
     unsigned                    own_page:1;  /* the settings page itself */
     unsigned                    expired:1;   /* refused cookies expired */
@@ -203,8 +207,13 @@ ngx_uint_t ngx_http_egov_consent_refused(ngx_http_request_t *r,
 ngx_int_t ngx_http_egov_consent_classify_map(
     ngx_http_egov_consent_loc_conf_t *clcf, u_char *name, size_t len,
     ngx_http_egov_cookie_map_t **found);
+/*
+ * own: the module's expiry of a cookie the request carried (its name is
+ * the visitor's, not one the portal sets: kept out of the inventory)
+ */
 ngx_int_t ngx_http_egov_consent_add_cookie(ngx_http_request_t *r,
-    ngx_str_t *value);
+    ngx_str_t *value, ngx_uint_t own);
+ngx_uint_t ngx_http_egov_consent_own_expiry(ngx_table_elt_t *h);
 ngx_int_t ngx_http_egov_consent_classify(
     ngx_http_egov_consent_loc_conf_t *clcf, u_char *name, size_t len);
 

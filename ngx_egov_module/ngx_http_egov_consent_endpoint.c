@@ -435,7 +435,7 @@ ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
 
     cookie.len = p - cookie.data;
 
-    return ngx_http_egov_consent_add_cookie(r, &cookie);
+    return ngx_http_egov_consent_add_cookie(r, &cookie, 0);
 }
 
 

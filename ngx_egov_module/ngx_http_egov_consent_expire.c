@@ -139,7 +139,7 @@ ngx_http_egov_consent_expire_one(ngx_http_request_t *r, const u_char *name,
 
     cookie.len = p - cookie.data;
 
-    return ngx_http_egov_consent_add_cookie(r, &cookie);
+    return ngx_http_egov_consent_add_cookie(r, &cookie, 1);
 }
 
 

@@ -177,7 +177,14 @@ ngx_http_egov_consent_gate(ngx_http_request_t *r,
             i = 0;
         }
 
+        /*
+         * the module's own expiry of a cookie the request carried: a
+         * removal, so allowed, and not in the inventory, which lists the
+         * cookies the portal sets, not the names visitors send
+         */
+
         if (h[i].hash == 0
+            || ngx_http_egov_consent_own_expiry(&h[i])
             || h[i].key.len != sizeof("Set-Cookie") - 1
             || ngx_strncasecmp(h[i].key.data, (u_char *) "Set-Cookie",
                                sizeof("Set-Cookie") - 1) != 0

@@ -23,6 +23,8 @@ $n->start(http_config => <<'END', config => <<'END2');
     egov_consent_cookie analytics ^_custom_ domain=.portal.example.om path=/app;
 END
     location / { return 200 "page"; }
+    location = /set { add_header Set-Cookie "_gid=GA1.2.3; Path=/"; return 200 "page"; }
+    location = /inventory { egov_consent_inventory; }
 END2
 
 my $cats = 'analytics marketing';
@@ -87,6 +89,26 @@ my $res = $n->request(method => 'POST', uri => '/.egov/consent',
 is($res->status, 303, 'withdrawn');
 is_deeply([ sort grep { /^_ga=/ } $res->headers_all('Set-Cookie') ],
           [ sort(lines('_ga', @parents)) ], '_ga expired everywhere, once');
+
+# the inventory lists the cookies the portal sets, not the names a visitor
+# sends: the module's own expiry lines (names from the request's Cookie
+# header, on any page and at the consent endpoint) are not recorded, so
+# made-up names cannot fill it and crowd out what the portal really sets
+for my $j (0 .. 24) {
+    my $made_up = join '; ', map { sprintf '_ga_X%02d%02d=1', $j, $_ } 0 .. 47;
+    $n->request(uri => '/', headers => [['Cookie', $made_up]]);
+    $n->request(uri => '/.egov/consent', method => 'POST', body => 'action=reject',
+                headers => [['Host', 'www.portal.example.om'],
+                            ['Origin', 'http://www.portal.example.om'],
+                            ['Cookie', $made_up]]);
+}
+$n->request(uri => '/set');
+my $inventory = $n->request(uri => '/inventory')->body;
+unlike($inventory, qr/_ga_X/, 'the inventory: no name only visitors sent');
+like($inventory, qr/"name":"_gid","category":"analytics","set":1,/,
+     '... the cookie the portal sets is there');
+like($inventory, qr/"names":2,"dropped":0\}$/,
+     '... with the consent cookie, the only names in it');
 
 my $t = EgovTest::Nginx->new;
 for my $c (['domain=Example.om', qr/egov_consent_cookie: invalid domain "domain=Example\.om"/],

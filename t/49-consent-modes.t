@@ -68,6 +68,12 @@ unlike($r->header('Content-Security-Policy'), qr/googletagmanager/, '... nor in 
 $r = get('/notice/index.html', ['Sec-GPC', '1']);
 is(sets_ga($r), 0, 'notice with GPC: held back');
 
+# more consent cookies than are read (t/57): the refusal among them may be
+# hidden, so nothing is implied either
+$r = get('/notice/index.html',
+         ['Cookie', join('; ', ("egov_consent=$refused") x 9)]);
+is(sets_ga($r), 0, 'notice, nine consent cookies: nothing implied, _ga held back');
+
 $r = $n->request(method => 'POST', uri => '/.egov/consent', body => 'action=accept',
                  headers => [['Host', 'www.portal.example.om'],
                              ['Origin', 'http://www.portal.example.om']]);

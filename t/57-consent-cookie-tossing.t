@@ -64,6 +64,19 @@ is(passed("egov_consent=$forged; egov_consent=$c{analytics}"), '_ga',
 is(passed("egov_consent=$c{all}; egov_consent=$c{all}"), '_fbp _ga',
    'the same choice twice: it holds');
 
+# each consent cookie costs an HMAC: at most 8 are read (tossing needs no
+# more).  More than that is no choice one can read: none is read, nothing
+# optional is granted, and the banner asks again (t/49: not even implied)
+my $eight = join '; ', ("egov_consent=$c{all}") x 8;
+is(passed($eight), '_fbp _ga', 'eight cookies of one choice: read, it holds');
+is(passed("$eight; egov_consent=$c{all}"), '',
+   'nine: none read, both held back');
+like($n->request(uri => '/index.html',
+                 headers => [['Cookie', "$eight; egov_consent=$c{all}"]])->body,
+     qr/id="egov-consent"/, '... and the banner asks');
+my $many = join '; ', ("egov_consent=$forged") x 400;
+is(passed($many), '', '400 forged ones: nothing granted');
+
 my $r = $n->request(uri => '/.egov/consent', headers => [
     ['Cookie', "egov_consent=$c{all}; egov_consent=$c{analytics}"],
     ['Accept', 'application/json']]);
