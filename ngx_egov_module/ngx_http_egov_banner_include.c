@@ -40,7 +40,11 @@ ngx_http_egov_banner_include(ngx_http_request_t *r, ngx_chain_t *in)
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
     mf = ctx ? ctx->filter : NULL;
 
-    if (mf == NULL || (!mf->markup && mf->nonce_attr.len == 0)) {
+    /* an include that is no HTML (a script's text, a style) is not read */
+
+    if (mf == NULL || (!mf->markup && mf->nonce_attr.len == 0)
+        || !ngx_http_egov_is_html(r))
+    {
         return ngx_http_egov_banner_next(r, in);
     }
 

@@ -179,6 +179,9 @@ ngx_int_t ngx_http_egov_consent_gate_init(ngx_conf_t *cf);
 /* ngx_http_egov_consent_variables.c */
 ngx_int_t ngx_http_egov_consent_add_variables(ngx_conf_t *cf);
 
+/* ngx_http_egov_consent_gate.c: will the filter change this 200 page */
+ngx_uint_t ngx_http_egov_consent_changes(ngx_http_request_t *r);
+
 /* ngx_http_egov_consent_expire.c */
 ngx_int_t ngx_http_egov_consent_expire(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_uint_t granted);

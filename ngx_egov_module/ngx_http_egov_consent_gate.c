@@ -112,7 +112,9 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
 
     /*
      * The body changes: its length is the banner's filter's to say, ranges
-     * do not apply, and a validator would let a 304 pair an old page with a
+     * do not apply (a Range header gets the whole changed page: a range of
+     * the file would be the page without its banner and gating, or,
+     * spliced with the changed page, neither), and a validator would let a 304 pair an old page with a
      * new nonce.  The page now depends on the visitor: no shared cache may
      * keep it.
      */
@@ -127,6 +129,7 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
 
     ngx_http_clear_content_length(r);
     ngx_http_clear_accept_ranges(r);
+    r->allow_ranges = 0;
     ngx_http_clear_last_modified(r);
     ngx_http_clear_etag(r);
 
@@ -256,6 +259,31 @@ ngx_http_egov_consent_cat_name(ngx_http_egov_consent_loc_conf_t *clcf,
 
 
 /*
+ * Before nginx's not_modified filter (ngx_http_egov_validators.c): will
+ * the filter change this page?  Then the file's validators are not its.
+ */
+
+ngx_uint_t
+ngx_http_egov_consent_changes(ngx_http_request_t *r)
+{
+    ngx_http_egov_consent_ctx_t       *ctx;
+    ngx_http_egov_consent_loc_conf_t  *clcf;
+
+    if (r != r->main || r->headers_out.status != NGX_HTTP_OK) {
+        return 0;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_consent_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_egov_consent_module);
+
+    return clcf->enable
+           && (ctx == NULL || !ctx->own_page)
+           && !ngx_http_egov_own_answer(r)
+           && ngx_http_egov_consent_injectable(r);
+}
+
+
+/*
  * Would the banner (or nonces) go into this response?  A HEAD is answered
  * as its GET would be, headers and all (RFC 9110, 9.3.2: the same
  * Content-Length, no validators, the same caching), with no body.
@@ -270,12 +298,6 @@ ngx_http_egov_consent_injectable(ngx_http_request_t *r)
         || r->headers_out.status == NGX_HTTP_PARTIAL_CONTENT
         || !ngx_http_egov_is_html(r))
     {
-        return 0;
-    }
-
-    /* a range request is left to the range filter, untouched */
-
-    if (r->headers_in.range) {
         return 0;
     }
 
