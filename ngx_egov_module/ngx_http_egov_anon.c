@@ -922,6 +922,21 @@ ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
     ngx_http_egov_anon_loc_conf_t   *alcf;
     ngx_http_egov_anon_xff_cache_t  *c;
 
+#if (NGX_HTTP_X_FORWARDED_FOR)
+
+    /* nginx keeps them (realip or geo built in): none, nothing to walk */
+
+#if (nginx_version >= 1023000)
+    if (r->headers_in.x_forwarded_for == NULL) {
+#else
+    if (r->headers_in.x_forwarded_for.nelts == 0) {
+#endif
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+#endif
+
     if (ngx_array_init(&values, r->pool, 2, sizeof(ngx_str_t)) != NGX_OK) {
         return NGX_ERROR;
     }
