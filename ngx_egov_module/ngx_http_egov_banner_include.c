@@ -40,10 +40,14 @@ ngx_http_egov_banner_include(ngx_http_request_t *r, ngx_chain_t *in)
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_egov_consent_module);
     mf = ctx ? ctx->filter : NULL;
 
-    /* an include that is no HTML (a script's text, a style) is not read */
+    /*
+     * an include of a script's text or a style is not read; any other is,
+     * whatever type its location gives it (fragments of HTML often go as
+     * default_type: text/plain, application/octet-stream)
+     */
 
     if (mf == NULL || (!mf->markup && mf->nonce_attr.len == 0)
-        || !ngx_http_egov_is_html(r))
+        || ngx_http_egov_is_script_or_style(r))
     {
         return ngx_http_egov_banner_next(r, in);
     }

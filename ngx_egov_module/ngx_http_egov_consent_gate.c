@@ -301,6 +301,16 @@ ngx_http_egov_consent_injectable(ngx_http_request_t *r)
         return 0;
     }
 
+    /*
+     * a Range the slice module serves: it fetched only the slices the
+     * range needs, so the response is no whole page to change; the range
+     * filter cuts it, as without the module
+     */
+
+    if (r->headers_in.range && r->subrequest_ranges) {
+        return 0;
+    }
+
     /* compressed by the upstream: not ours to rewrite */
 
     if (r->headers_out.content_encoding

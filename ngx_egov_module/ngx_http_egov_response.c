@@ -147,6 +147,43 @@ ngx_http_egov_is_html(ngx_http_request_t *r)
 }
 
 
+/* a script's text, a style or JSON: never markup, whatever it holds */
+
+ngx_uint_t
+ngx_http_egov_is_script_or_style(ngx_http_request_t *r)
+{
+    size_t       n;
+    ngx_str_t   *ct;
+    ngx_uint_t   i;
+
+    static ngx_str_t  types[] = {
+        ngx_string("application/javascript"),
+        ngx_string("text/javascript"),
+        ngx_string("application/x-javascript"),
+        ngx_string("application/ecmascript"),
+        ngx_string("text/ecmascript"),
+        ngx_string("text/css"),
+        ngx_string("application/json"),
+        ngx_null_string
+    };
+
+    ct = &r->headers_out.content_type;
+
+    for (i = 0; types[i].len; i++) {
+        n = types[i].len;
+
+        if (ct->len >= n
+            && ngx_strncasecmp(ct->data, types[i].data, n) == 0
+            && (ct->len == n || ct->data[n] == ';' || ct->data[n] == ' '))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 static ngx_uint_t
 ngx_http_egov_type_is_html(ngx_str_t *ct)
 {

@@ -25,18 +25,33 @@ my $page = "<!doctype html><html lang=\"en\"><head><title>p</title>\n"
 my $n = EgovTest::Nginx->new;
 $n->write_file('html/page.html', $page);
 $n->write_file('html/cfg.js', "var a = \"<style>b{}</style>\";\n");
+$n->write_file('html/header.inc', "<script data-egov-consent=\"marketing\" src=\"/m.js\"></script>\n<script>track();</script>\n");
+$n->write_file('html/inc.html', "<!doctype html><html><head><title>t</title><!--# include virtual=\"/inc/header.inc\" --></head><body><p>x</p></body></html>\n");
+$n->write_file('html/add.html', "<!doctype html><html><head><title>t</title></head><body><p>x</p></body></html>\n");
 $n->write_file('html/js.html', "<html><head><script><!--# include virtual=\"/inc/cfg.js\" --></script></head><body><p>x</p></body></html>\n");
-$n->start(http_config => <<'END', config => <<'END2');
+my $port2 = $n->port2;
+my $html = $n->prefix . '/html';
+my $http = <<"END";
     egov_consent on;
     egov_consent_categories analytics marketing;
     egov_consent_markup on;
     types { text/html html; application/javascript js; }
+    server { listen 127.0.0.1:$port2; root $html; egov_consent off; }
 END
+my $config = <<'END2';
     location / { }
     location /nonce/ { alias html/; egov_csp_nonce_inject on; }
     location /ssi/ { alias html/; ssi on; egov_csp_nonce_inject on; }
     location /inc/ { alias html/; }
+    location /add/ { alias html/; add_before_body /inc/header.inc; egov_csp_nonce_inject on; }
+    location /slice/ {
+        slice 16k;
+        proxy_set_header Range $slice_range;
+        proxy_pass http://127.0.0.1:%%PORT2%%/;
+    }
 END2
+$config =~ s/%%PORT2%%/$port2/;
+$n->start(http_config => $http, config => $config);
 
 # the page as everybody gets it
 my $full = $n->request(uri => '/page.html');
@@ -71,6 +86,28 @@ is($a, $b, 'a download resumed at 50000 is the page');
 # an SSI include of JavaScript inside <script>
 my $js = $n->request(uri => '/ssi/js.html')->body;
 like($js, qr{var a = "<style>b\{\}</style>";}, 'the included script is as written');
+
+# the slice module has fetched only the slices a range needs before any
+# filter sees the response: the range filter must cut it (a 206 of the
+# page as its upstream has it, as without the module), never a 200 of a
+# page cut at a slice's edge
+my $sliced = $n->request(uri => '/slice/page.html', headers => [['Range', 'bytes=50000-']]);
+is($sliced->status, 206, 'slice, a Range: 206');
+is($sliced->header('Content-Range'), 'bytes 50000-' . (length($page) - 1) . '/' . length($page),
+   '... of the page as its upstream has it');
+is($sliced->body, substr($page, 50000), '... its bytes');
+my $whole_sliced = $n->request(uri => '/slice/page.html');
+is($whole_sliced->status, 200, 'slice, no Range: 200');
+like($whole_sliced->body, qr/^<!doctype html>.*<div id="egov-consent"/s, '... the whole page, with the banner');
+
+# an include of HTML, whatever type its location gives it (default_type:
+# text/plain here, application/octet-stream in Debian's nginx.conf), is the
+# page's: its marked scripts are gated, its inline scripts get the nonce
+for my $u ('/ssi/inc.html', '/add/add.html') {
+    my $r = $n->request(uri => $u);
+    unlike($r->body, qr/<script data-egov-consent="marketing" src=/, "$u: the included marked script is inert");
+    like($r->body, qr/<script nonce="[^"]+">track/, "$u: the included inline script has the nonce");
+}
 
 # a browser that cached the page before the module was on revalidates it
 my @st = stat($n->prefix . '/html/page.html');

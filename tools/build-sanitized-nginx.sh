@@ -52,6 +52,7 @@ then
         --with-http_stub_status_module \
         --with-http_auth_request_module \
         --with-http_sub_module \
+        --with-http_slice_module \
         --with-http_addition_module \
         --with-http_gunzip_module \
         --with-cc-opt="-O1 -g -fno-omit-frame-pointer $san -DNGX_DEBUG_PALLOC=1" \
