@@ -6,14 +6,16 @@
  * Entries are keyed by prefix (one entry per address or network); a lookup
  * tries each prefix length in use.
  *
- * Two queues, each least recently used last.  "kept": what operators made
+ * Queues, each least recently used last.  "kept": what operators made
  * (the admin API's bans, every block-list entry), never evicted.  "queue":
  * what visitors' behaviour made, which an attacker with many addresses can
- * grow: violation counts, the history of expired bans, and automatic bans
- * (the escalator's, and the fleet's bans).  A full zone makes room from the
- * cold end of "queue" only, one node at a time, so an attacker's bans can
- * never crowd out an operator's entry, and no walk of the zone is made
- * under the lock.  Many /64 bans in one IPv6 /48 become a ban of the /48.
+ * grow: violation counts and the history of expired bans.  "banned":
+ * automatic bans in force (the escalator's, and the fleet's bans).  A full
+ * zone makes room from the cold end of "queue", one node at a time, and
+ * from "banned" only when "queue" is empty: an attacker's addresses can
+ * never crowd out an operator's entry, and their one-off violations never
+ * a ban in force; no walk of the zone is made under the lock.  Many /64
+ * bans in one IPv6 /48 become a ban of the /48.
  *
  * Violations of a key other than the address (egov_ban_on key=, such as an
  * account name) are counted in nodes of their own, in a third queue, "keys",
@@ -96,6 +98,8 @@ typedef struct {
     uint32_t                    plen[2][129];
     uint64_t                    full_reported;
     u_char                      secret[NGX_HTTP_EGOV_BAN_SECRET_LEN];
+    ngx_queue_t                 banned;      /* automatic bans, LRU last */
+    uint64_t                    evict_reported;
 } ngx_http_egov_ban_shctx_t;
 
 
@@ -874,7 +878,7 @@ ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
     uint64_t                   now;
     ngx_uint_t                 i;
     ngx_array_t               *list;
-    ngx_queue_t               *q, *queues[2];
+    ngx_queue_t               *q, *queues[3];
     ngx_http_egov_entry_t     *e;
     ngx_http_egov_ban_ctx_t   *ctx;
     ngx_http_egov_ban_node_t  *bn;
@@ -893,11 +897,12 @@ ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
     now = ngx_http_egov_now_ms();
 
     queues[0] = &ctx->sh->kept;
-    queues[1] = &ctx->sh->queue;
+    queues[1] = &ctx->sh->banned;
+    queues[2] = &ctx->sh->queue;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < 3; i++) {
 
         for (q = ngx_queue_head(queues[i]);
              q != ngx_queue_sentinel(queues[i]);
@@ -1057,6 +1062,7 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_queue_init(&ctx->sh->queue);
     ngx_queue_init(&ctx->sh->kept);
     ngx_queue_init(&ctx->sh->keys);
+    ngx_queue_init(&ctx->sh->banned);
 
     ctx->sh->keys_max = ngx_max(shm_zone->shm.size / 4
                                 / sizeof(ngx_http_egov_ban_node_t), 1);
@@ -1200,10 +1206,10 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t  *bn, *old;
 
     /*
-     * room is made from the cold end of what visitors' behaviour made
-     * (counts, history, automatic bans), a node at a time; never from
-     * operators' entries; a key's count, from the keys' queue only, which
-     * holds at most keys_max
+     * room is made from the cold end of what visitors' behaviour made, a
+     * node at a time: counts and history first, a ban in force only when
+     * none is left; never from operators' entries; a key's count, from
+     * the keys' queue only, which holds at most keys_max
      */
 
     key = (ngx_http_egov_ban_family(cidr) == NGX_HTTP_EGOV_BAN_KEY_FAMILY);
@@ -1220,6 +1226,11 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
         q = ngx_queue_last(from);
 
+        if (q == ngx_queue_sentinel(from) && from == &ctx->sh->queue) {
+            from = &ctx->sh->banned;
+            q = ngx_queue_last(from);
+        }
+
         if (q == ngx_queue_sentinel(from)) {
             break;
         }
@@ -1228,6 +1239,15 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
         if (ngx_http_egov_ban_active(old, now)) {
             ngx_http_egov_stat_inc(NGX_EGOV_STAT_BANS_EVICTED);
+
+            if (now - ctx->sh->evict_reported >= NGX_HTTP_EGOV_FULL_REPORT) {
+                ctx->sh->evict_reported = now;
+                ngx_log_error(NGX_LOG_WARN, log, 0,
+                              "egov_ban_zone: the oldest ban in force made "
+                              "room for a new entry, the zone holding no "
+                              "count or history left (more are counted in "
+                              "bans_evicted_total)");
+            }
         }
 
         ngx_http_egov_ban_delete(ctx, old);
@@ -1262,7 +1282,8 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
     bn->node.key = ngx_http_egov_ban_hash(cidr);
     ngx_rbtree_insert(&ctx->sh->rbtree, &bn->node);
-    ngx_queue_insert_head(from, &bn->queue);
+    ngx_queue_insert_head(key ? &ctx->sh->keys : &ctx->sh->queue,
+                          &bn->queue);
 
     if (key) {
         ctx->sh->keys_n++;
@@ -1275,8 +1296,8 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 /*
  * To the head of its queue: "kept" for operators' entries (the admin API's
  * bans, here or, with a fleet secret, learnt from the fleet; every block
- * entry), "queue" for the rest (counts, history, automatic bans: the
- * escalator's, here or elsewhere)
+ * entry), "banned" for automatic bans (the escalator's, here or
+ * elsewhere), "queue" for the rest (counts, history)
  */
 
 static void
@@ -1295,7 +1316,9 @@ ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
         return;
     }
 
-    ngx_queue_insert_head(kept ? &ctx->sh->kept : &ctx->sh->queue,
+    ngx_queue_insert_head(kept ? &ctx->sh->kept
+                          : (bn->kind == NGX_HTTP_EGOV_ENTRY_BAN)
+                            ? &ctx->sh->banned : &ctx->sh->queue,
                           &bn->queue);
 }
 
@@ -1364,6 +1387,20 @@ ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
     q = ngx_queue_last(&ctx->sh->kept);
 
     if (q != ngx_queue_sentinel(&ctx->sh->kept)) {
+        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+        if (!ngx_http_egov_ban_active(bn, now)) {
+            ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
+            ngx_queue_remove(&bn->queue);
+            ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
+        }
+    }
+
+    /* a ban ended becomes history: a look at the tail of bans in force */
+
+    q = ngx_queue_last(&ctx->sh->banned);
+
+    if (q != ngx_queue_sentinel(&ctx->sh->banned)) {
         bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
 
         if (!ngx_http_egov_ban_active(bn, now)) {

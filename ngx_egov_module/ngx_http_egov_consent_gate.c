@@ -114,9 +114,9 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
      * The body changes: its length is the banner's filter's to say, ranges
      * do not apply (a Range header gets the whole changed page: a range of
      * the file would be the page without its banner and gating, or,
-     * spliced with the changed page, neither), and a validator would let a 304 pair an old page with a
-     * new nonce.  The page now depends on the visitor: no shared cache may
-     * keep it.
+     * spliced with the changed page, neither), and a validator would let
+     * a 304 pair an old page with a new nonce.  The page now depends on
+     * the visitor: no shared cache may keep it.
      */
 
     length = r->headers_out.content_length_n;

@@ -979,6 +979,15 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
         /* refused: allowed again once TAT - tau comes */
         *wait = tat - tau - now;
         st->tat = tat;
+
+        if (node) {
+            /*
+             * a key refused is in use: never the least recently used, or
+             * new keys would evict it and its limit would start again
+             */
+            ngx_queue_remove(&node->queue);
+            ngx_queue_insert_head(&zone->sh->queue, &node->queue);
+        }
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_BUSY;
     }

@@ -133,6 +133,8 @@ END2
     is($f->request(uri => '/', client_addr => '127.1.0.3')->status, 403, '... and refuses');
     my $c = decode_json($f->request(uri => '/status')->body)->{counters};
     ok($c->{bans_evicted_total} > 300, "automatic bans evicted ($c->{bans_evicted_total})");
+    is(scalar(() = $f->error_log =~ /\[warn\] .*egov_ban_zone: the oldest ban in force made room for a new entry/g), 1,
+       '... a [warn] line says so, once a minute at most');
     is($c->{bans_total}, 400, 'every violation banned');
     is($c->{ban_zone_full_total}, 0, 'nothing refused for want of room');
 
