@@ -9,14 +9,22 @@
  * them, are never refused for it.
  *
  * The failures are kept in a small table in shared memory ("egov_admin"):
- * a few slots probed per address, the oldest reused when all are taken,
- * so a flood of addresses costs bounded memory and no walk of the table.
+ * a few slots probed per address, placed by an HMAC with the table's own
+ * random secret (no one can choose addresses that share another's
+ * slots), so a flood of addresses costs bounded memory and no walk of the
+ * table.  When all of an address's slots are taken, the one reused is an
+ * unused one, else one whose window ended, else the one with the fewest
+ * failures: an address refused keeps its slot while others still count.
  */
 
 
 #include "ngx_http_egov_admin_guard.h"
 #include "ngx_http_egov_protect.h"
 #include "ngx_http_egov_anon.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 
 #define NGX_HTTP_EGOV_GUARD_SLOTS     4096
@@ -34,14 +42,17 @@ typedef struct {
 
 typedef struct {
     ngx_http_egov_guard_slot_t  slot[NGX_HTTP_EGOV_GUARD_SLOTS];
+    u_char                      secret[32];  /* places the slots */
 } ngx_http_egov_guard_sh_t;
 
 
 static ngx_int_t ngx_http_egov_guard_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_http_egov_guard_slot_t *ngx_http_egov_guard_slot(
-    ngx_http_egov_guard_sh_t *sh, u_char *key, ngx_uint_t add,
-    uint64_t now);
+    ngx_http_egov_guard_sh_t *sh, u_char *key,
+    ngx_http_egov_admin_guard_conf_t *gc, ngx_uint_t add, uint64_t now);
+static ngx_uint_t ngx_http_egov_guard_rank(ngx_http_egov_guard_slot_t *s,
+    ngx_http_egov_admin_guard_conf_t *gc, uint64_t now);
 static ngx_int_t ngx_http_egov_guard_key(ngx_http_request_t *r,
     u_char *key);
 
@@ -69,7 +80,8 @@ ngx_http_egov_admin_guard_zone(ngx_conf_t *cf, void *tag)
 static ngx_int_t
 ngx_http_egov_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_slab_pool_t  *shpool;
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_guard_sh_t  *sh;
 
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
@@ -78,13 +90,19 @@ ngx_http_egov_guard_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
-    shm_zone->data = ngx_slab_calloc(shpool,
-                                     sizeof(ngx_http_egov_guard_sh_t));
-    if (shm_zone->data == NULL) {
+    sh = ngx_slab_calloc(shpool, sizeof(ngx_http_egov_guard_sh_t));
+    if (sh == NULL) {
         return NGX_ERROR;
     }
 
-    shpool->data = shm_zone->data;
+    if (RAND_bytes(sh->secret, sizeof(sh->secret)) != 1) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "egov_admin_guard: no random bytes for its secret");
+        return NGX_ERROR;
+    }
+
+    shm_zone->data = sh;
+    shpool->data = sh;
 
     return NGX_OK;
 }
@@ -114,7 +132,7 @@ ngx_http_egov_admin_guard_check(ngx_http_request_t *r, ngx_shm_zone_t *zone,
 
     ngx_shmtx_lock(&shpool->mutex);
 
-    s = ngx_http_egov_guard_slot(zone->data, key, 0, now);
+    s = ngx_http_egov_guard_slot(zone->data, key, gc, 0, now);
 
     if (s && s->failures >= gc->failures) {
         end = s->start + gc->window;
@@ -154,14 +172,16 @@ ngx_http_egov_admin_guard_failed(ngx_http_request_t *r, ngx_shm_zone_t *zone,
 
         ngx_shmtx_lock(&shpool->mutex);
 
-        s = ngx_http_egov_guard_slot(zone->data, key, 1, now);
+        s = ngx_http_egov_guard_slot(zone->data, key, gc, 1, now);
 
-        if (s->start + gc->window <= now) {
-            s->start = now;
-            s->failures = 0;
+        if (s) {
+            if (s->start + gc->window <= now) {
+                s->start = now;
+                s->failures = 0;
+            }
+
+            failures = ++s->failures;
         }
-
-        failures = ++s->failures;
 
         ngx_shmtx_unlock(&shpool->mutex);
     }
@@ -184,20 +204,29 @@ ngx_http_egov_admin_guard_failed(ngx_http_request_t *r, ngx_shm_zone_t *zone,
 
 
 /*
- * The slot of a key: found among its probes, or (add) an unused one or the
- * one whose window started first, whose count is then forgotten
+ * The slot of a key: found among its probes, or (add) the best of them to
+ * reuse, whose count is then forgotten; NULL when it has none
  */
 
 static ngx_http_egov_guard_slot_t *
 ngx_http_egov_guard_slot(ngx_http_egov_guard_sh_t *sh, u_char *key,
-    ngx_uint_t add, uint64_t now)
+    ngx_http_egov_admin_guard_conf_t *gc, ngx_uint_t add, uint64_t now)
 {
     uint32_t                     hash;
-    ngx_uint_t                   i;
+    ngx_uint_t                   i, rank, best;
+    unsigned int                 len;
     ngx_http_egov_guard_slot_t  *s, *victim;
+    u_char                       md[EVP_MAX_MD_SIZE];
 
-    hash = ngx_murmur_hash2(key, 16);
+    if (HMAC(EVP_sha256(), sh->secret, sizeof(sh->secret), key, 16, md, &len)
+        == NULL)
+    {
+        return NULL;
+    }
+
+    hash = (uint32_t) md[0] << 24 | md[1] << 16 | md[2] << 8 | md[3];
     victim = NULL;
+    best = 0;
 
     for (i = 0; i < NGX_HTTP_EGOV_GUARD_PROBES; i++) {
         s = &sh->slot[(hash + i) % NGX_HTTP_EGOV_GUARD_SLOTS];
@@ -206,10 +235,13 @@ ngx_http_egov_guard_slot(ngx_http_egov_guard_sh_t *sh, u_char *key,
             return s;
         }
 
-        if (victim == NULL || !s->used
-            || (victim->used && s->start < victim->start))
+        rank = ngx_http_egov_guard_rank(s, gc, now);
+
+        if (victim == NULL || rank < best
+            || (rank == best && s->start < victim->start))
         {
             victim = s;
+            best = rank;
         }
     }
 
@@ -223,6 +255,27 @@ ngx_http_egov_guard_slot(ngx_http_egov_guard_sh_t *sh, u_char *key,
     victim->failures = 0;
 
     return victim;
+}
+
+
+/*
+ * How much a slot's reuse would lose: nothing (unused, or its window
+ * ended), then its failures; an address refused, the most of all
+ */
+
+static ngx_uint_t
+ngx_http_egov_guard_rank(ngx_http_egov_guard_slot_t *s,
+    ngx_http_egov_admin_guard_conf_t *gc, uint64_t now)
+{
+    if (!s->used || s->start + gc->window <= now) {
+        return 0;
+    }
+
+    if (s->failures >= gc->failures) {
+        return NGX_MAX_UINT32_VALUE;
+    }
+
+    return s->failures;
 }
 
 

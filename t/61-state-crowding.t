@@ -2,7 +2,8 @@
 # State an attacker can grow never crowds out protection.  With many
 # addresses (here 127.0.0.0/8 sources): one-off violations never evict a
 # ban in force from the ban zone; new keys never evict the key a limit is
-# refusing (its limit would start again).
+# refusing (its limit would start again); the admin API's failed tokens
+# from thousands of addresses never end another address's lockout.
 
 use strict;
 use warnings;
@@ -73,6 +74,50 @@ for my $k (1 .. 600) {
 }
 is($passed, 0, 'a key refused again and again is never the one evicted: its limit holds through 600 new keys');
 ok(counter('limit_evictions_total') > 0, '... while new keys evicted others');
+
+$n->stop;
+check_log_clean($n);
+
+# --- the admin API's guard (4096 slots) ---------------------------------------
+
+$n = EgovTest::Nginx->new;
+$n->write_file('conf/admin.tokens', "alice:alice-token-0123456789abcdef\n");
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_admin_token admin.tokens;
+    egov_admin_guard failures=3 window=10m;
+END
+    location /egov-admin/ { egov_admin; }
+END2
+
+sub guessed {
+    my ($addr, $token) = @_;
+    return $n->request(uri => '/egov-admin/entries', client_addr => $addr,
+                       headers => [['Authorization', "Bearer $token"]])->status;
+}
+
+# eight addresses whose unkeyed murmur2 hash shares 127.0.0.5's probes
+# (the table hashes with a secret of its own now: they need not collide)
+$attacker = '127.0.0.5';
+my @colliding = qw(127.1.33.84 127.1.73.49 127.1.75.85 127.1.79.68
+                   127.1.83.144 127.1.93.74 127.1.138.254 127.1.141.144);
+guessed($attacker, "guess-$_") for 1 .. 3;
+is(guessed($attacker, 'guess-4'), 429, 'three wrong tokens: the address is locked out');
+guessed($_, 'guess') for @colliding;
+is(guessed($attacker, 'guess-5'), 429, '... and still is after one failure from each of eight colliding addresses');
+my $compared = 0;
+for my $round (1 .. 10) {
+    $compared += grep { guessed($_, "g$round") == 401 } $attacker, @colliding;
+}
+ok($compared <= 8 * 3, "nine addresses guessing for ten rounds: at most three tries each compared ($compared)");
+# one wrong token from each of 20,000 other addresses: the table holds
+# 4,096, so each of its slots is reused about four times
+for my $k (1 .. 20000) {
+    guessed(sprintf('127.2.%d.%d', int($k / 250), 1 + $k % 250), 'guess');
+}
+is(guessed($attacker, 'guess-5'), 429,
+   '... still locked out after one failure from each of 20,000 other addresses');
+is(guessed('127.3.0.1', 'alice-token-0123456789abcdef'), 200,
+   'a correct token from a new address is served');
 
 $n->stop;
 check_log_clean($n);
