@@ -197,6 +197,12 @@ typedef struct {
 /* X-Forwarded-For as a whole: behind a proxy every request has one */
 
 #define NGX_HTTP_EGOV_ANON_XFF_MAX   128
+
+/*
+ * addresses of one request's X-Forwarded-For written, at most: the last,
+ * nearest this server (each may cost an HMAC); those before make one "-"
+ */
+#define NGX_HTTP_EGOV_ANON_XFF_TOKENS  32
 #define NGX_HTTP_EGOV_ANON_XFF_OUT   192
 
 typedef struct {
@@ -911,7 +917,7 @@ ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
     u_char                          *p, *start, *s, *e, *out;
-    size_t                           tokens;
+    size_t                           tokens, skip;
     uint32_t                         hash;
     ngx_uint_t                       i, k;
     ngx_array_t                      values;
@@ -983,7 +989,11 @@ ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    out = ngx_pnalloc(r->pool, tokens * (NGX_SOCKADDR_STRLEN + 2));
+    skip = (tokens > NGX_HTTP_EGOV_ANON_XFF_TOKENS)
+           ? tokens - NGX_HTTP_EGOV_ANON_XFF_TOKENS : 0;
+    tokens -= skip;
+
+    out = ngx_pnalloc(r->pool, (tokens + 1) * (NGX_SOCKADDR_STRLEN + 2));
     if (out == NULL) {
         return NGX_ERROR;
     }
@@ -1015,6 +1025,10 @@ ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
 
     p = out;
 
+    if (skip) {
+        *p++ = '-';
+    }
+
     for (i = 0; i < values.nelts; i++) {
         start = value[i].data;
         e = start + value[i].len;
@@ -1022,12 +1036,17 @@ ngx_http_egov_anon_xff_variable(ngx_http_request_t *r,
         for ( ;; ) {
             for (s = start; s < e && *s != ','; s++) { /* void */ }
 
-            if (p != out) {
-                *p++ = ',';
-                *p++ = ' ';
-            }
+            if (skip) {
+                skip--;
 
-            p += ngx_http_egov_anon_xff_token(alcf, start, s - start, p);
+            } else {
+                if (p != out) {
+                    *p++ = ',';
+                    *p++ = ' ';
+                }
+
+                p += ngx_http_egov_anon_xff_token(alcf, start, s - start, p);
+            }
 
             if (s == e) {
                 break;

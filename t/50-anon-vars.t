@@ -135,6 +135,13 @@ is(common($p1, $p3), common('127.0.0.5', '127.9.0.5'),
                          . 'unknown,garbage<script>, ::ffff:192.0.2.1, 10.0.0.0/8']]);
 is($f[1], '203.0.113.0, 198.51.100.0, 2001:db8::, -, -, 192.0.2.0, -',
    'X-Forwarded-For: each address truncated, the rest "-"');
+# each address may cost an HMAC (egov_anon_addr hash): the 32 last, the
+# nearest to this server, are written; those before them make one "-"
+my @chain = map { "198.51.$_.1" } 0 .. 199;
+@f = fields(uri => '/', client_addr => '127.0.0.9',
+            headers => [['X-Forwarded-For', join(', ', @chain)]]);
+is($f[1], join(', ', '-', map { s/\.\d+$/.0/r } @chain[-32 .. -1]),
+   'X-Forwarded-For of 200 addresses: "-", then the last 32');
 # 6to4 carries an IPv4 address after 2002: cut as an IPv4 address is
 @f = fields(uri => '/', client_addr => '127.0.0.9',
             headers => [['X-Forwarded-For', '2002:c000:024d::1, 2001:db8:1:2::3']]);
