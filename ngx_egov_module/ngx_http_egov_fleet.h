@@ -20,6 +20,7 @@ typedef struct {
     ngx_uint_t                  kind;
     ngx_uint_t                  added;       /* an entry, not a removal */
     ngx_uint_t                  forgotten;   /* Redis made it since */
+    ngx_uint_t                  operator;    /* an operator's change */
     uint64_t                    time;        /* epoch ms: the removal's;
                                                 "added", or a removal
                                                 kept: the entry's

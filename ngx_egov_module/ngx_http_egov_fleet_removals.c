@@ -40,6 +40,7 @@
 typedef struct {
     ngx_uint_t                     n;
     ngx_uint_t                     dropped;  /* the oldest, when full */
+    ngx_uint_t                     dropped_operators;
     ngx_uint_t                     reading;  /* worker 0 reads the hash */
     uint64_t                       seq;      /* the last change's */
     uint32_t                       fleet;    /* reconciled with, once */
@@ -168,8 +169,12 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_uint_t added, uint64_t at)
 {
     uint64_t                   seq;
+    ngx_uint_t                 i, operator;
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
+
+    operator = e->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN || e->by_operator
+               || e->kind == NGX_HTTP_EGOV_ENTRY_BLOCK;
 
     sh = ngx_http_egov_fleet_lock(&shpool);
     if (sh == NULL) {
@@ -181,13 +186,30 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     }
 
     if (sh->n == NGX_HTTP_EGOV_FLEET_REMOVALS) {
-        ngx_memmove(&sh->removal[0], &sh->removal[1],
-                    (sh->n - 1) * sizeof(ngx_http_egov_fleet_removal_t));
+
+        /*
+         * the oldest automatic change goes (an attacker's addresses can
+         * make those by the thousand), an operator's only when nothing
+         * else is left
+         */
+
+        for (i = 0; i < sh->n && sh->removal[i].operator; i++) {
+            /* void */
+        }
+
+        if (i == sh->n) {
+            i = 0;
+            sh->dropped_operators++;
+        }
+
+        ngx_memmove(&sh->removal[i], &sh->removal[i + 1],
+                    (sh->n - i - 1) * sizeof(ngx_http_egov_fleet_removal_t));
         sh->n--;
         sh->dropped++;
     }
 
     sh->removal[sh->n].forgotten = 0;
+    sh->removal[sh->n].operator = operator;
     sh->removal[sh->n].cidr = e->cidr;
     sh->removal[sh->n].kind = e->kind;
     sh->removal[sh->n].added = added;
@@ -294,7 +316,7 @@ ngx_http_egov_fleet_removals_reading(ngx_uint_t reading)
 ngx_array_t *
 ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
 {
-    ngx_uint_t                      i, dropped;
+    ngx_uint_t                      i, dropped, operators;
     ngx_array_t                    *a;
     ngx_http_egov_fleet_removal_t  *r;
     ngx_slab_pool_t                *shpool;
@@ -339,7 +361,9 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
     }
 
     dropped = sh->dropped;
+    operators = sh->dropped_operators;
     sh->dropped = 0;
+    sh->dropped_operators = 0;
 
     ngx_shmtx_unlock(&shpool->mutex);
 
@@ -351,9 +375,9 @@ ngx_http_egov_fleet_removals_take(ngx_pool_t *pool, ngx_uint_t *lost)
 
         ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
                       "egov fleet: %ui more changes were left for Redis "
-                      "to make than could be remembered; entries missing "
-                      "from Redis are kept until the next reconciliation",
-                      dropped);
+                      "to make than could be remembered (%ui of them an "
+                      "operator's); entries missing from Redis are kept "
+                      "until the next reconciliation", dropped, operators);
     }
 
     return a;

@@ -561,6 +561,42 @@ ok(wait_until(sub { substr($d->error_log, $d_mark)
 close $pause;
 $d->stop;
 check_log_clean($d);
+
+# the changes Redis was not told of are remembered up to 1024: when more
+# are made (a flood of automatic bans while Redis refuses writes), those
+# of the escalator go first, never an operator's removal, which would then
+# be undone by the reconciliation (Redis still holding the block)
+my $e = EgovTest::Nginx->new(workers => 2);
+(my $flood_http = $http) =~ s/prefix=t75:/prefix=t75e:/;
+$flood_http =~ s/egov_ban_zone size=1m;/egov_ban_zone size=4m;/;
+$flood_http =~ s/egov_ban after=2 within=10s for=3s factor=2 max=1m;/egov_ban after=1 within=10s for=10m;/;
+(my $flood_config = $config) =~ s{location /health }{location /health };
+$e->start(http_config => $flood_http, config => $flood_config);
+ok(wait_until(sub { (health($e))[0] == 200 }), 'E up with Redis');
+my $unblocked = '127.0.0.30';
+is(admin($e, 'POST', 'entries', qq({"address":"$unblocked","kind":"block","reason":"soc"}))->status,
+   201, 'E: an operator\'s block');
+ok(wait_until(sub { defined $redis->command('HGET', 't75e:entries', $unblocked) }, 2),
+   '... Redis holds it');
+$redis->command('ACL', 'SETUSER', 'default', '-hset', '-hdel');
+is(admin($e, 'DELETE', "entries?address=$unblocked")->status, 200,
+   'E: the operator removes it while Redis refuses writes');
+for my $k (1 .. 1100) {
+    get($e, sprintf('127.3.%d.%d', int($k / 250), 1 + $k % 250), '/.env');
+}
+is(get($e, '127.3.4.100')->status, 403, '... 1,100 automatic bans made meanwhile');
+$redis->command('ACL', 'SETUSER', 'default', '+hset', '+hdel');
+my $e_mark = length $e->error_log;
+$redis->command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+ok(wait_until(sub { substr($e->error_log, $e_mark) =~ /egov fleet: \d+ shared entries/ }, 10),
+   'E reconciles when Redis takes writes again');
+is(get($e, $unblocked)->status, 200, '... the operator\'s removal holds');
+ok(wait_until(sub { !defined $redis->command('HGET', 't75e:entries', $unblocked) }, 5),
+   '... and Redis no longer holds the block');
+like($e->error_log, qr/more changes were left for Redis to make than could be remembered/,
+     '... the automatic bans beyond what is remembered are said');
+$e->stop;
+check_log_clean($e);
 $redis->stop;
 
 done_testing();
