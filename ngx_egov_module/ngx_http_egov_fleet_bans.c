@@ -61,6 +61,8 @@ typedef struct {
     ngx_egov_cidr_t             cidr;
     ngx_uint_t                  kind;
     ngx_uint_t                  added;
+    ngx_uint_t                  origin;      /* the change's */
+    ngx_uint_t                  by_operator;
     uint64_t                    time;        /* the entry's creation, or
                                                 the removal's time */
     uint64_t                    seq;         /* its record until then */
@@ -455,6 +457,8 @@ ngx_http_egov_fleet_store(int argc, const char **argv, const size_t *lens,
     st->cidr = e->cidr;
     st->kind = e->kind;
     st->added = added;
+    st->origin = e->origin;
+    st->by_operator = e->by_operator;
     st->time = time;
 
     /*
@@ -501,6 +505,8 @@ ngx_http_egov_fleet_stored(ngx_egov_redis_status_e status,
     ngx_memzero(&e, sizeof(ngx_http_egov_entry_t));
     e.cidr = st->cidr;
     e.kind = st->kind;
+    e.origin = st->origin;
+    e.by_operator = st->by_operator;
     e.created = st->time;
 
     ngx_http_egov_fleet_removal_forget(st->seq);

@@ -574,13 +574,19 @@ $flood_http =~ s/egov_ban after=2 within=10s for=3s factor=2 max=1m;/egov_ban af
 $e->start(http_config => $flood_http, config => $flood_config);
 ok(wait_until(sub { (health($e))[0] == 200 }), 'E up with Redis');
 my $unblocked = '127.0.0.30';
+my $unbanned = '127.0.0.31';
 is(admin($e, 'POST', 'entries', qq({"address":"$unblocked","kind":"block","reason":"soc"}))->status,
    201, 'E: an operator\'s block');
-ok(wait_until(sub { defined $redis->command('HGET', 't75e:entries', $unblocked) }, 2),
-   '... Redis holds it');
+is(admin($e, 'POST', 'entries', qq({"address":"$unbanned","kind":"ban","ttl":3600}))->status,
+   201, 'E: an operator\'s ban');
+ok(wait_until(sub { defined $redis->command('HGET', 't75e:entries', $unblocked)
+                    && defined $redis->command('HGET', 't75e:entries', $unbanned) }, 2),
+   '... Redis holds both');
 $redis->command('ACL', 'SETUSER', 'default', '-hset', '-hdel');
 is(admin($e, 'DELETE', "entries?address=$unblocked")->status, 200,
-   'E: the operator removes it while Redis refuses writes');
+   'E: the operator removes the block while Redis refuses writes');
+is(admin($e, 'DELETE', "entries?address=$unbanned")->status, 200,
+   '... and the ban');
 for my $k (1 .. 1100) {
     get($e, sprintf('127.3.%d.%d', int($k / 250), 1 + $k % 250), '/.env');
 }
@@ -590,9 +596,11 @@ my $e_mark = length $e->error_log;
 $redis->command('CLIENT', 'KILL', 'TYPE', 'pubsub');
 ok(wait_until(sub { substr($e->error_log, $e_mark) =~ /egov fleet: \d+ shared entries/ }, 10),
    'E reconciles when Redis takes writes again');
-is(get($e, $unblocked)->status, 200, '... the operator\'s removal holds');
-ok(wait_until(sub { !defined $redis->command('HGET', 't75e:entries', $unblocked) }, 5),
-   '... and Redis no longer holds the block');
+is(get($e, $unblocked)->status, 200, '... the operator\'s removals hold: the block\'s');
+is(get($e, $unbanned)->status, 200, '... the ban\'s (its record, made again when Redis refused it, is still an operator\'s)');
+ok(wait_until(sub { !defined $redis->command('HGET', 't75e:entries', $unblocked)
+                    && !defined $redis->command('HGET', 't75e:entries', $unbanned) }, 5),
+   '... and Redis no longer holds either');
 like($e->error_log, qr/more changes were left for Redis to make than could be remembered/,
      '... the automatic bans beyond what is remembered are said');
 $e->stop;
