@@ -126,6 +126,8 @@ static ngx_http_egov_ban_node_t *ngx_http_egov_ban_create(ngx_log_t *log,
     ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr, uint64_t now);
 static void ngx_http_egov_ban_delete(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn);
+static ngx_uint_t ngx_http_egov_ban_ended(ngx_http_egov_ban_ctx_t *ctx,
+    uint64_t now, ngx_uint_t looked);
 static void ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn);
 static ngx_uint_t ngx_http_egov_ban_counted(ngx_http_egov_ban_node_t *bn,
@@ -1226,10 +1228,16 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
         q = ngx_queue_last(from);
 
-        if (q == ngx_queue_sentinel(from) && from == &ctx->sh->queue) {
+        /* no count or history left: bans ended first, then one in force */
+
+        if (q == ngx_queue_sentinel(from) && from == &ctx->sh->queue
+            && ngx_http_egov_ban_ended(ctx, now, NGX_HTTP_EGOV_BAN_EVICT)
+               == 0)
+        {
             from = &ctx->sh->banned;
-            q = ngx_queue_last(from);
         }
+
+        q = ngx_queue_last(from);
 
         if (q == ngx_queue_sentinel(from)) {
             break;
@@ -1323,6 +1331,42 @@ ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
 }
 
 
+/*
+ * Bans ended among the last "looked" of those in force (bans of different
+ * lengths end out of the queue's order) become history, at the cold end
+ * of "queue"; how many did
+ */
+
+static ngx_uint_t
+ngx_http_egov_ban_ended(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
+    ngx_uint_t looked)
+{
+    ngx_uint_t                 n;
+    ngx_queue_t               *q, *prev;
+    ngx_http_egov_ban_node_t  *bn;
+
+    n = 0;
+    q = ngx_queue_last(&ctx->sh->banned);
+
+    while (looked-- && q != ngx_queue_sentinel(&ctx->sh->banned)) {
+
+        prev = ngx_queue_prev(q);
+        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+        if (!ngx_http_egov_ban_active(bn, now)) {
+            ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
+            ngx_queue_remove(&bn->queue);
+            ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
+            n++;
+        }
+
+        q = prev;
+    }
+
+    return n;
+}
+
+
 static void
 ngx_http_egov_ban_delete(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn)
@@ -1396,19 +1440,9 @@ ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
         }
     }
 
-    /* a ban ended becomes history: a look at the tail of bans in force */
+    /* bans ended become history: a look at the tail of bans in force */
 
-    q = ngx_queue_last(&ctx->sh->banned);
-
-    if (q != ngx_queue_sentinel(&ctx->sh->banned)) {
-        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
-
-        if (!ngx_http_egov_ban_active(bn, now)) {
-            ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
-            ngx_queue_remove(&bn->queue);
-            ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
-        }
-    }
+    (void) ngx_http_egov_ban_ended(ctx, now, 8);
 
     /* a key's count is forgotten with its window: a look at their tail */
 

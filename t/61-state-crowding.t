@@ -10,6 +10,7 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
+use Time::HiRes qw(sleep);
 use EgovTest;
 use EgovTest::Nginx;
 
@@ -51,6 +52,36 @@ for my $k (1 .. 400) {
 ok(!defined $lost, 'the ban holds through one-off violations of 400 addresses'
    . (defined $lost ? " (lost after $lost)" : ''));
 is(counter('bans_evicted_total'), 0, '... no ban in force evicted');
+
+$n->stop;
+check_log_clean($n);
+
+# --- bans ended are history: room is made from them before a ban in force
+
+$n = EgovTest::Nginx->new;
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_ban_zone size=32k;
+    egov_ban after=3 within=1m for=2s factor=100 max=1h;
+END
+    egov_signatures on;
+    location / { return 200 "ok"; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+END2
+
+my $long = '127.3.0.1';
+status_of($long, '/.env') for 1 .. 3;
+sleep 2.5;
+status_of($long, '/.env') for 1 .. 3;
+is(status_of($long), 403, 'banned twice: the second ban lasts 200 s');
+# 79 addresses banned for 2 s each fill the zone behind it
+for my $k (1 .. 79) {
+    my $addr = sprintf '127.4.%d.%d', int($k / 250), 1 + $k % 250;
+    status_of($addr, '/.env') for 1 .. 3;
+}
+sleep 2.5;
+status_of('127.5.0.1', '/.env');
+is(status_of($long), 403, 'their bans ended, a new address\'s violation: the ban in force holds');
+is(counter('bans_evicted_total'), 0, '... no ban in force evicted while ended ones were held');
 
 $n->stop;
 check_log_clean($n);
