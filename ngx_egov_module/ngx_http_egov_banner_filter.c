@@ -679,6 +679,14 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_uint_t     changed;
     const u_char  *pos, *seg, *at;
 
+    if (ngx_buf_size(b) == 0 && !b->in_file) {
+        /*
+         * flags only (flush, sync, the end of a slice): a tag held goes
+         * on with the next bytes, as the page's reading does
+         */
+        return ngx_http_egov_banner_pass(r, b, last);
+    }
+
     if (!ngx_buf_in_memory(b)) {
         return ngx_http_egov_banner_file(r, f, b, last);
     }

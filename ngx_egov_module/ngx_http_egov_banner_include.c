@@ -52,7 +52,14 @@ ngx_http_egov_banner_include(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_egov_banner_next(r, in);
     }
 
-    f = ngx_http_egov_banner_include_state(r, mf);
+    /*
+     * the slices of one response (the slice module's subrequests) are one
+     * page, in order: read with the page's own state, a tag going on from
+     * one slice to the next
+     */
+
+    f = r->main->subrequest_ranges ? mf
+                                   : ngx_http_egov_banner_include_state(r, mf);
     if (f == NULL) {
         return NGX_ERROR;
     }
@@ -76,7 +83,7 @@ ngx_http_egov_banner_include(ngx_http_request_t *r, ngx_chain_t *in)
             return NGX_ERROR;
         }
 
-        if (end && f->hold_len) {
+        if (end && f->hold_len && f != mf) {
             /* the include ended within what might have been a tag */
 
             if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, &last)

@@ -25,6 +25,12 @@ my $page = "<!doctype html><html lang=\"en\"><head><title>p</title>\n"
 my $n = EgovTest::Nginx->new;
 $n->write_file('html/page.html', $page);
 $n->write_file('html/cfg.js', "var a = \"<style>b{}</style>\";\n");
+# a marked script across the first 16 KiB slice's end
+my $head = "<!doctype html><html lang=\"en\"><head><title>p</title></head><body>";
+my $straddle = $head . ('y' x (16384 - length($head) - 20))
+             . "<script data-egov-consent=\"marketing\" src=\"/m.js\"></script>\n<script>var a=1;</script>"
+             . ("<p>Services online.</p>\n" x 1000) . "</body></html>\n";
+$n->write_file('html/straddle.html', $straddle);
 $n->write_file('html/header.inc', "<script data-egov-consent=\"marketing\" src=\"/m.js\"></script>\n<script>track();</script>\n");
 $n->write_file('html/inc.html', "<!doctype html><html><head><title>t</title><!--# include virtual=\"/inc/header.inc\" --></head><body><p>x</p></body></html>\n");
 $n->write_file('html/add.html', "<!doctype html><html><head><title>t</title></head><body><p>x</p></body></html>\n");
@@ -49,8 +55,18 @@ my $config = <<'END2';
         proxy_set_header Range $slice_range;
         proxy_pass http://127.0.0.1:%%PORT2%%/;
     }
+    location /slice-nonce/ {
+        slice 16k;
+        egov_csp_nonce_inject on;
+        proxy_set_header Range $slice_range;
+        proxy_pass http://127.0.0.1:%%PORT2%%/;
+    }
+    location /proxy-nonce/ {
+        egov_csp_nonce_inject on;
+        proxy_pass http://127.0.0.1:%%PORT2%%/;
+    }
 END2
-$config =~ s/%%PORT2%%/$port2/;
+$config =~ s/%%PORT2%%/$port2/g;
 $n->start(http_config => $http, config => $config);
 
 # the page as everybody gets it
@@ -99,6 +115,20 @@ is($sliced->body, substr($page, 50000), '... its bytes');
 my $whole_sliced = $n->request(uri => '/slice/page.html');
 is($whole_sliced->status, 200, 'slice, no Range: 200');
 like($whole_sliced->body, qr/^<!doctype html>.*<div id="egov-consent"/s, '... the whole page, with the banner');
+
+# the slices of one response are one page, read in order as one: a marked
+# script across a slice's end is gated, every script gets the nonce, as
+# from the same upstream without slices
+my @as = map {
+    (my $b = $n->request(uri => "/$_/straddle.html")->body) =~ s/nonce="[^"]+"/nonce="N"/g;
+    $b =~ s{/(?:proxy|slice)-nonce/}{/P/}g;
+    $b
+} 'proxy-nonce', 'slice-nonce';
+like($as[0], qr{<script type="text/plain" data-egov-consent="marketing" src="/m.js" nonce="N"></script>},
+     'proxied: the marked script inert');
+like($as[1], qr{<script type="text/plain" data-egov-consent="marketing" src="/m.js" nonce="N"></script>},
+     'in slices too, across the first slice\'s end');
+is($as[1], $as[0], 'in 16 KiB slices: the same page');
 
 # an include of HTML, whatever type its location gives it (default_type:
 # text/plain here, application/octet-stream in Debian's nginx.conf), is the
