@@ -53,13 +53,14 @@ ngx_http_egov_banner_include(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     /*
-     * the slices of one response (the slice module's subrequests) are one
-     * page, in order: read with the page's own state, a tag going on from
-     * one slice to the next
+     * the slices of one response (the slice module's subrequests, the
+     * only ones it marks with subrequest_ranges) are one page, in order:
+     * read with the page's own state, a tag going on from one slice to
+     * the next.  Any other subrequest (SSI, addition) is an include.
      */
 
-    f = r->main->subrequest_ranges ? mf
-                                   : ngx_http_egov_banner_include_state(r, mf);
+    f = (r->subrequest_ranges && r->parent == r->main)
+        ? mf : ngx_http_egov_banner_include_state(r, mf);
     if (f == NULL) {
         return NGX_ERROR;
     }

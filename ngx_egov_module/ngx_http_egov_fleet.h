@@ -59,6 +59,13 @@ ngx_uint_t ngx_http_egov_fleet_joined(uint32_t fleet);
 void ngx_http_egov_fleet_set_joined(uint32_t fleet);
 ngx_uint_t ngx_http_egov_fleet_unwritten(ngx_array_t *removals,
     ngx_http_egov_entry_t *e);
+/* a change an operator made (the admin API, a block) */
+#define ngx_http_egov_fleet_by_operator(e)                                   \
+    ((e)->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN || (e)->by_operator          \
+     || (e)->kind == NGX_HTTP_EGOV_ENTRY_BLOCK)
+
+#define NGX_HTTP_EGOV_FLEET_BY_OPERATOR  2
+
 ngx_uint_t ngx_http_egov_fleet_removed(ngx_array_t *removals,
     ngx_http_egov_entry_t *e);
 

@@ -773,7 +773,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     ngx_uint_t                    n, applied, removed, written, invalid,
                                   unmade, absent, absent_changed,
                                   trust_absence, late, deferred, lost,
-                                  joining;
+                                  joining, by;
     redisReply                   *field, *value;
     ngx_array_t                  *entries, *removals;
     ngx_egov_fleet_msg_t          m;
@@ -903,16 +903,21 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
             continue;
         }
 
-        if (ngx_http_egov_fleet_removed(removals, &e)
-            && (l == NULL || l->entry->created <= e.created))
-        {
+        by = ngx_http_egov_fleet_removed(removals, &e);
+
+        if (by && (l == NULL || l->entry->created <= e.created)) {
             /*
              * removed here, after it was made: Redis was not told, or
              * this very value was put back over the removal's mark (an
-             * entry made again here since is newer: written below)
+             * entry made again here since is newer: written below).  An
+             * operator's removal is still one when Redis refuses it again.
              */
             if (!ngx_egov_redis_signed()) {
                 ngx_http_egov_fleet_unset(fmcf, field, value);
+            }
+
+            if (by == NGX_HTTP_EGOV_FLEET_BY_OPERATOR) {
+                e.origin = NGX_HTTP_EGOV_ORIGIN_ADMIN;
             }
 
             ngx_http_egov_fleet_publish(fmcf, &e, 0);

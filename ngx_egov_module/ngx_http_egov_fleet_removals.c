@@ -173,8 +173,7 @@ ngx_http_egov_fleet_removal_record(ngx_http_egov_entry_t *e,
     ngx_slab_pool_t           *shpool;
     ngx_http_egov_fleet_sh_t  *sh;
 
-    operator = e->origin == NGX_HTTP_EGOV_ORIGIN_ADMIN || e->by_operator
-               || e->kind == NGX_HTTP_EGOV_ENTRY_BLOCK;
+    operator = ngx_http_egov_fleet_by_operator(e);
 
     sh = ngx_http_egov_fleet_lock(&shpool);
     if (sh == NULL) {
@@ -467,7 +466,10 @@ ngx_http_egov_fleet_removal_first(ngx_array_t *removals,
 }
 
 
-/* does a removal here, made after the entry was, name it? */
+/*
+ * does a removal here, made after the entry was, name it?  NGX_OK, or
+ * NGX_HTTP_EGOV_FLEET_BY_OPERATOR for an operator's; 0: none
+ */
 
 ngx_uint_t
 ngx_http_egov_fleet_removed(ngx_array_t *removals, ngx_http_egov_entry_t *e)
@@ -512,7 +514,7 @@ ngx_http_egov_fleet_named(ngx_array_t *removals, ngx_http_egov_entry_t *e,
         if (r->added == added && r->kind == e->kind
             && (added ? r->time == e->created : r->time >= e->created))
         {
-            return 1;
+            return r->operator ? NGX_HTTP_EGOV_FLEET_BY_OPERATOR : 1;
         }
     }
 
@@ -604,6 +606,7 @@ ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e)
     r->cidr = e->cidr;
     r->kind = e->kind;
     r->time = e->created;
+    r->operator = ngx_http_egov_fleet_by_operator(e);
 
     ngx_shmtx_unlock(&shpool->mutex);
 }

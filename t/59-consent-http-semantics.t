@@ -14,6 +14,7 @@ use lib 't/lib';
 use Test::More;
 use EgovTest;
 use EgovTest::Nginx;
+use EgovTest::Backend;
 use POSIX ();
 
 my $page = "<!doctype html><html lang=\"en\"><head><title>p</title>\n"
@@ -37,6 +38,25 @@ $n->write_file('html/add.html', "<!doctype html><html><head><title>t</title></he
 $n->write_file('html/js.html', "<html><head><script><!--# include virtual=\"/inc/cfg.js\" --></script></head><body><p>x</p></body></html>\n");
 my $port2 = $n->port2;
 my $html = $n->prefix . '/html';
+
+# a sliced page that comes in two reads, an SSI include and an
+# add_before_body part before a long inline script
+$SIG{PIPE} = 'IGNORE';
+my $bport = EgovTest::Nginx::free_port();
+my $rest = ('b' x 2000) . "';</script><p>x</p></body></html>\n";
+sub r206 {
+    my ($first) = @_;
+    my $len = length($first . $rest);
+    return ["HTTP/1.1 206 Partial Content\r\nContent-Type: text/html\r\n"
+            . "Content-Range: bytes 0-" . ($len - 1) . "/$len\r\n"
+            . "Content-Length: $len\r\nConnection: close\r\n\r\n$first", 0.3, $rest];
+}
+my $backend = EgovTest::Backend->new(port => $bport, routes => {
+    '/ssi.html' => r206("<!doctype html><html><head><title>t</title></head><body>"
+                        . "<!--# include virtual=\"/inc/header.inc\" --><script>var a='" . ('a' x 2000)),
+    '/add.html' => r206("<!doctype html><html><head><title>t</title><script>var a='" . ('a' x 2000)),
+});
+$backend->start;
 my $http = <<"END";
     egov_consent on;
     egov_consent_categories analytics marketing;
@@ -61,12 +81,27 @@ my $config = <<'END2';
         proxy_set_header Range $slice_range;
         proxy_pass http://127.0.0.1:%%PORT2%%/;
     }
+    location /ssi-sliced/ {
+        ssi on;
+        slice 16k;
+        proxy_set_header Range $slice_range;
+        proxy_buffering off;
+        proxy_pass http://127.0.0.1:%%BPORT%%/;
+    }
+    location /add-sliced/ {
+        add_before_body /inc/header.inc;
+        slice 16k;
+        proxy_set_header Range $slice_range;
+        proxy_buffering off;
+        proxy_pass http://127.0.0.1:%%BPORT%%/;
+    }
     location /proxy-nonce/ {
         egov_csp_nonce_inject on;
         proxy_pass http://127.0.0.1:%%PORT2%%/;
     }
 END2
 $config =~ s/%%PORT2%%/$port2/g;
+$config =~ s/%%BPORT%%/$bport/g;
 $n->start(http_config => $http, config => $config);
 
 # the page as everybody gets it
@@ -130,6 +165,16 @@ like($as[1], qr{<script type="text/plain" data-egov-consent="marketing" src="/m.
      'in slices too, across the first slice\'s end');
 is($as[1], $as[0], 'in 16 KiB slices: the same page');
 
+# the slice module's subrequests are the page's own bytes; an SSI include or
+# an addition's part of a sliced page is an include as any other, read from
+# between tags, wherever the page's reading has got to meanwhile
+for my $u ('/ssi-sliced/ssi.html', '/add-sliced/add.html') {
+    my $r = $n->request(uri => $u);
+    is($r->status, 200, "$u: 200");
+    like($r->body, qr{<script type="text/plain" data-egov-consent="marketing" src="/m.js"></script>},
+         "$u: the include's marked script is inert");
+}
+
 # an include of HTML, whatever type its location gives it (default_type:
 # text/plain here, application/octet-stream in Debian's nginx.conf), is the
 # page's: its marked scripts are gated, its inline scripts get the nonce
@@ -148,5 +193,6 @@ for my $h (['If-None-Match', $etag], ['If-Modified-Since', POSIX::strftime('%a, 
 }
 
 $n->stop;
+$backend->stop;
 check_log_clean($n);
 done_testing();

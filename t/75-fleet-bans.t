@@ -587,6 +587,12 @@ is(admin($e, 'DELETE', "entries?address=$unblocked")->status, 200,
    'E: the operator removes the block while Redis refuses writes');
 is(admin($e, 'DELETE', "entries?address=$unbanned")->status, 200,
    '... and the ban');
+# a reconciliation while Redis still refuses makes the removals again
+# (and Redis refuses them again): they are still an operator's after it
+my $e_first = length $e->error_log;
+$redis->command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+ok(wait_until(sub { substr($e->error_log, $e_first) =~ /egov fleet: \d+ shared entries: .* 2 removed from here/ }, 10),
+   'E reconciles while Redis still refuses: the two removals made again');
 for my $k (1 .. 1100) {
     get($e, sprintf('127.3.%d.%d', int($k / 250), 1 + $k % 250), '/.env');
 }
