@@ -467,8 +467,9 @@ ngx_http_egov_fleet_removal_first(ngx_array_t *removals,
 
 
 /*
- * does a removal here, made after the entry was, name it?  NGX_OK, or
- * NGX_HTTP_EGOV_FLEET_BY_OPERATOR for an operator's; 0: none
+ * does a removal here, made after the entry was, name it?  1, or
+ * NGX_HTTP_EGOV_FLEET_BY_OPERATOR for an operator's (the first found);
+ * 0: none
  */
 
 ngx_uint_t
@@ -478,7 +479,7 @@ ngx_http_egov_fleet_removed(ngx_array_t *removals, ngx_http_egov_entry_t *e)
 }
 
 
-/* is the entry held here one Redis could not be told of? */
+/* is the entry held here one Redis could not be told of?  (0: no) */
 
 ngx_uint_t
 ngx_http_egov_fleet_unwritten(ngx_array_t *removals, ngx_http_egov_entry_t *e)
