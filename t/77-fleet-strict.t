@@ -83,12 +83,16 @@ sub statuses {
 # exact across the fleet: burst 2 means three requests, whichever server
 
 # the next slot is 10 s after the first request; a loaded machine may take
-# a second or two to get here, and the answer counts down with it
+# a second or two to get here, and the answer counts down with it.  It is
+# rounded up to whole seconds from nginx's cached clock, read once per
+# event loop turn: on a loaded machine a turn that began a few
+# milliseconds before makes 10.00x s, said as 11 (seen once in CI's
+# reload mode)
 sub next_slot {
     my ($since, $value) = @_;
     my $elapsed = time - $since;
     return defined $value && $value =~ /^\d+$/
-           && $value <= 10 && $value >= int(10 - $elapsed);
+           && $value <= 11 && $value >= int(10 - $elapsed);
 }
 
 my $started = time;
