@@ -468,7 +468,7 @@ ngx_http_egov_fleet_removal_first(ngx_array_t *removals,
 
 /*
  * does a removal here, made after the entry was, name it?  1, or
- * NGX_HTTP_EGOV_FLEET_BY_OPERATOR for an operator's (the first found);
+ * NGX_HTTP_EGOV_FLEET_BY_OPERATOR when one of those is an operator's;
  * 0: none
  */
 
@@ -497,12 +497,15 @@ static ngx_uint_t
 ngx_http_egov_fleet_named(ngx_array_t *removals, ngx_http_egov_entry_t *e,
     ngx_uint_t added)
 {
+    ngx_uint_t                      found;
     ngx_http_egov_fleet_removal_t  *r, *last, key;
 
     r = ngx_http_egov_fleet_removal_first(removals, e);
     if (r == NULL) {
         return 0;
     }
+
+    found = 0;
 
     last = (ngx_http_egov_fleet_removal_t *) removals->elts
            + removals->nelts;
@@ -515,11 +518,20 @@ ngx_http_egov_fleet_named(ngx_array_t *removals, ngx_http_egov_entry_t *e,
         if (r->added == added && r->kind == e->kind
             && (added ? r->time == e->created : r->time >= e->created))
         {
-            return r->operator ? NGX_HTTP_EGOV_FLEET_BY_OPERATOR : 1;
+            /*
+             * an operator's among them wins, wherever the sort put it: a
+             * removal learnt from the fleet may come first
+             */
+
+            if (r->operator) {
+                return NGX_HTTP_EGOV_FLEET_BY_OPERATOR;
+            }
+
+            found = 1;
         }
     }
 
-    return 0;
+    return found;
 }
 
 
