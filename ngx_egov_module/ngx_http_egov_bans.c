@@ -100,6 +100,7 @@ typedef struct {
     u_char                      secret[NGX_HTTP_EGOV_BAN_SECRET_LEN];
     ngx_queue_t                 banned;      /* automatic bans, LRU last */
     uint64_t                    evict_reported;
+    ngx_atomic_t                changing;    /* changes being told */
 } ngx_http_egov_ban_shctx_t;
 
 
@@ -148,8 +149,12 @@ static void ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx,
     uint64_t now, ngx_uint_t n);
 static void ngx_http_egov_ban_export(ngx_http_egov_ban_node_t *bn,
     ngx_http_egov_entry_t *e);
-static void ngx_http_egov_ban_notify(ngx_http_egov_entry_event_e event,
-    ngx_http_egov_entry_t *e);
+static void ngx_http_egov_ban_notify(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_entry_event_e event, ngx_http_egov_entry_t *e);
+
+
+#define ngx_http_egov_ban_changing(ctx, n)                                   \
+    (void) ngx_atomic_fetch_add(&(ctx)->sh->changing, n)
 
 
 static ngx_str_t  ngx_http_egov_ban_zone_name = ngx_string("egov_bans");
@@ -563,10 +568,12 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
                                                policy, now, &wider)
                  : NGX_DECLINED;
 
+    ngx_http_egov_ban_changing(ctx, (aggregated == NGX_OK) ? 2 : 1);
+
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_BANS);
-    ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, banned);
+    ngx_http_egov_ban_notify(ctx, NGX_HTTP_EGOV_ENTRY_ADDED, banned);
 
     if (aggregated == NGX_OK) {
         ngx_http_egov_stat_inc(NGX_EGOV_STAT_BANS_AGGREGATED);
@@ -575,7 +582,7 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
                       "banned for as long", NGX_HTTP_EGOV_BAN_V6_AGGREGATE,
                       NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX,
                       NGX_HTTP_EGOV_BAN_V6_AGGREGATE_PREFIX);
-        ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, &wider);
+        ngx_http_egov_ban_notify(ctx, NGX_HTTP_EGOV_ENTRY_ADDED, &wider);
     }
 
     return NGX_OK;
@@ -815,12 +822,16 @@ ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e)
     ngx_http_egov_ban_touch(ctx, bn);
     ngx_http_egov_ban_export(bn, e);
 
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-
     /* the change's origin, not the entry's: an echo is not told again */
 
     if (origin != NGX_HTTP_EGOV_ORIGIN_FLEET) {
-        ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_ADDED, e);
+        ngx_http_egov_ban_changing(ctx, 1);
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (origin != NGX_HTTP_EGOV_ORIGIN_FLEET) {
+        ngx_http_egov_ban_notify(ctx, NGX_HTTP_EGOV_ENTRY_ADDED, e);
     }
 
     return NGX_OK;
@@ -863,10 +874,11 @@ ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
 
     /* removing forgives: the history goes too */
     ngx_http_egov_ban_delete(ctx, bn);
+    ngx_http_egov_ban_changing(ctx, 1);
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    ngx_http_egov_ban_notify(NGX_HTTP_EGOV_ENTRY_REMOVED, &e);
+    ngx_http_egov_ban_notify(ctx, NGX_HTTP_EGOV_ENTRY_REMOVED, &e);
 
     return NGX_OK;
 }
@@ -990,9 +1002,17 @@ ngx_http_egov_entry_set_observer(ngx_http_egov_entry_observer_pt observer)
 }
 
 
+/*
+ * A change made to the zone is told to the observer (the fleet layer
+ * records it for Redis) after the zone's lock is released: until it is,
+ * it is counted as being told, so that a reconciliation reading the zone
+ * meanwhile knows that a change it sees may not be recorded yet.  Counted
+ * with the lock held, by the caller, for each notify that follows.
+ */
+
 static void
-ngx_http_egov_ban_notify(ngx_http_egov_entry_event_e event,
-    ngx_http_egov_entry_t *e)
+ngx_http_egov_ban_notify(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_entry_event_e event, ngx_http_egov_entry_t *e)
 {
     /* a removal learnt from the fleet too: the fleet layer keeps it */
 
@@ -1002,6 +1022,21 @@ ngx_http_egov_ban_notify(ngx_http_egov_entry_event_e event,
     {
         ngx_http_egov_entry_observer(event, e);
     }
+
+    (void) ngx_atomic_fetch_add(&ctx->sh->changing, -1);
+}
+
+
+/* API: changes made to the zone and not yet told (0: none) */
+
+ngx_uint_t
+ngx_http_egov_entry_changing(void)
+{
+    ngx_http_egov_ban_ctx_t  *ctx;
+
+    ctx = ngx_http_egov_ban_ctx();
+
+    return (ctx == NULL) ? 0 : (ngx_uint_t) ctx->sh->changing;
 }
 
 

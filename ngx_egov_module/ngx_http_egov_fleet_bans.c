@@ -179,6 +179,12 @@ static ngx_uint_t   ngx_http_egov_fleet_reconciled;
 static ngx_uint_t   ngx_http_egov_fleet_reconciling;
 static ngx_uint_t   ngx_http_egov_fleet_absent;
 
+/*
+ * The last read was put off: another worker's change to the ban zone was
+ * being recorded (its record follows the zone's write by microseconds)
+ */
+static ngx_uint_t   ngx_http_egov_fleet_unsettled;
+
 
 static void *
 ngx_http_egov_fleet_create_main_conf(ngx_conf_t *cf)
@@ -773,7 +779,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     ngx_uint_t                    n, applied, removed, written, invalid,
                                   unmade, absent, absent_changed,
                                   trust_absence, late, deferred, lost,
-                                  joining, by;
+                                  joining, by, settled;
     redisReply                   *field, *value;
     ngx_array_t                  *entries, *removals;
     ngx_egov_fleet_msg_t          m;
@@ -784,6 +790,27 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     if (entries == NULL) {
         return;
     }
+
+    /*
+     * A change this list holds may not be recorded yet: an entry made and
+     * not recorded would be taken for one removed elsewhere, one removed
+     * for one added elsewhere.  The hash is read again, once; if changes
+     * are still being told then, what Redis lacks is kept this time.
+     */
+
+    settled = (ngx_http_egov_entry_changing() == 0);
+
+    if (!settled && !ngx_http_egov_fleet_unsettled) {
+        ngx_http_egov_fleet_unsettled = 1;
+        ngx_http_egov_fleet_again = 1;
+
+        ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+                      "egov fleet: entries are being changed here: the "
+                      "shared entries are read again");
+        return;
+    }
+
+    ngx_http_egov_fleet_unsettled = 0;
 
     n = entries->nelts;
     le = entries->elts;
@@ -810,7 +837,7 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
     absent = 0;
 
     /* without a fleet secret, an entry Redis lost was removed elsewhere */
-    trust_absence = !ngx_egov_redis_signed();
+    trust_absence = !ngx_egov_redis_signed() && settled;
 
     /* unless a message added it after this snapshot was taken */
     late = (ngx_http_egov_fleet_heard != ngx_http_egov_fleet_heard_at_read);
@@ -951,6 +978,11 @@ ngx_http_egov_fleet_reconcile(ngx_http_egov_fleet_main_conf_t *fmcf,
             {
                 continue;
             }
+        }
+
+        if (l == NULL && !settled) {
+            /* maybe removed here, not yet recorded: the next read decides */
+            continue;
         }
 
         if (ngx_http_egov_entry_add(ngx_cycle->log, &e) == NGX_OK) {

@@ -299,6 +299,7 @@ ngx_int_t ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e);
 ngx_int_t ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
     ngx_uint_t kind, ngx_uint_t origin);
 ngx_array_t *ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind);
+ngx_uint_t ngx_http_egov_entry_changing(void);
 ngx_int_t ngx_http_egov_addr_status(ngx_egov_cidr_t *addr,
     ngx_http_egov_addr_status_t *status);
 void ngx_http_egov_entry_set_observer(ngx_http_egov_entry_observer_pt obs);
