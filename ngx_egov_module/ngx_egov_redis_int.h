@@ -91,6 +91,9 @@ struct ngx_egov_redis_link_s {
     unsigned                        warned:1;
     unsigned                        writing:1;  /* in the write handler */
     unsigned                        too_large:1; /* a reply over the bound */
+    unsigned                        unexpected:1; /* a reply no one waits for */
+    unsigned                        pubsub:1;   /* the reply read is one */
+    unsigned                        unsubscribe:1; /* and says so */
 
     u_char                          error[160];
 };
@@ -159,6 +162,7 @@ void ngx_egov_redis_link_init(ngx_egov_redis_link_t *link, const char *role,
     ngx_log_t *log);
 void ngx_egov_redis_connect(ngx_egov_redis_link_t *link);
 void ngx_egov_redis_share(void);
+void ngx_egov_redis_printable(u_char *text);
 void ngx_egov_redis_close(ngx_egov_redis_link_t *link, const char *reason);
 void ngx_egov_redis_schedule(ngx_egov_redis_link_t *link, ngx_msec_t delay);
 ngx_msec_t ngx_egov_redis_backoff(ngx_egov_redis_link_t *link);

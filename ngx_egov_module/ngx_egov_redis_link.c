@@ -34,6 +34,8 @@ static void ngx_egov_redis_on_connect(const redisAsyncContext *ac,
     int status);
 static ngx_int_t ngx_egov_redis_reply_grow(const redisReadTask *task,
     size_t size);
+static ngx_int_t ngx_egov_redis_reply_expected(const redisReadTask *task,
+    int elements, const char *str, size_t len);
 static void *ngx_egov_redis_create_string(const redisReadTask *task,
     char *str, size_t len);
 static void *ngx_egov_redis_create_array(const redisReadTask *task,
@@ -112,6 +114,7 @@ ngx_egov_redis_connect(ngx_egov_redis_link_t *link)
 
     if (ac->err) {
         ngx_cpystrn(link->error, (u_char *) ac->errstr, sizeof(link->error));
+        ngx_egov_redis_printable(link->error);
         redisAsyncFree(ac);
         goto failed;
     }
@@ -135,6 +138,7 @@ ngx_egov_redis_connect(ngx_egov_redis_link_t *link)
     link->conn = c;
     link->closing = 0;
     link->too_large = 0;
+    link->unexpected = 0;
     link->reply_bytes = 0;
 
     if (ngx_egov_redis_hiredis_fns == NULL) {
@@ -168,6 +172,23 @@ failed:
 }
 
 
+/*
+ * Text from Redis (an error reply, hiredis's message about it) goes into
+ * the error log: a line end or an escape in it would forge lines there or
+ * act on the terminal that shows them
+ */
+
+void
+ngx_egov_redis_printable(u_char *text)
+{
+    for ( /* void */ ; *text; text++) {
+        if (*text < 0x20 || *text == 0x7f) {
+            *text = '?';
+        }
+    }
+}
+
+
 /* frees the context: now, or when the hiredis callback running returns */
 
 void
@@ -178,6 +199,7 @@ ngx_egov_redis_close(ngx_egov_redis_link_t *link, const char *reason)
     }
 
     ngx_cpystrn(link->error, (u_char *) reason, sizeof(link->error));
+    ngx_egov_redis_printable(link->error);
     link->closing = 1;
 
     redisAsyncFree(link->ac);
@@ -387,11 +409,118 @@ ngx_egov_redis_reply_grow(const redisReadTask *task, size_t size)
 }
 
 
+/*
+ * hiredis 0.14 gives a reply no command waits for to the pub/sub callbacks
+ * and asserts its shape there: a reply a link was not subscribed for, an
+ * array of fewer than 2 elements, a type or channel that is not a string,
+ * an unsubscribe without its count abort the worker (or read past the
+ * array).  A Redis, or whatever answers in its place, is refused such a
+ * reply as it is parsed: no object is made, and the link is closed.
+ */
+
+static ngx_int_t
+ngx_egov_redis_reply_expected(const redisReadTask *task, int elements,
+    const char *str, size_t len)
+{
+    redisAsyncContext      *ac;
+    ngx_egov_redis_link_t  *link;
+
+    link = task->privdata;
+
+    if (link == NULL || link->ac == NULL) {
+        return NGX_OK;
+    }
+
+    ac = link->ac;
+
+    if (task->parent == NULL) {
+        link->pubsub = 0;
+        link->unsubscribe = 0;
+
+        /* a command's reply, or an error hiredis closes the link for */
+
+        if (ac->replies.head != NULL || task->type == REDIS_REPLY_ERROR) {
+            return NGX_OK;
+        }
+
+        if (!(ac->c.flags & REDIS_SUBSCRIBED)) {
+            goto unexpected;
+        }
+
+        /* not an array: a command's sent while subscribed */
+
+        if (task->type != REDIS_REPLY_ARRAY) {
+            return NGX_OK;
+        }
+
+        if (elements < 2) {
+            goto unexpected;
+        }
+
+        link->pubsub = 1;
+        return NGX_OK;
+    }
+
+    if (!link->pubsub || task->parent->parent != NULL) {
+        return NGX_OK;
+    }
+
+    switch (task->idx) {
+
+    case 0:
+        if (task->type != REDIS_REPLY_STRING) {
+            goto unexpected;
+        }
+
+        if (len && (str[0] == 'p' || str[0] == 'P')) {
+            str++;
+            len--;
+        }
+
+        link->unsubscribe = (len == sizeof("unsubscribe") - 1
+                             && ngx_strncasecmp((u_char *) str,
+                                                (u_char *) "unsubscribe",
+                                                len)
+                                == 0);
+
+        if (link->unsubscribe && task->parent->elements < 3) {
+            goto unexpected;
+        }
+
+        break;
+
+    case 1:
+        if (task->type != REDIS_REPLY_STRING) {
+            goto unexpected;
+        }
+
+        break;
+
+    case 2:
+        if (link->unsubscribe && task->type != REDIS_REPLY_INTEGER) {
+            goto unexpected;
+        }
+
+        break;
+    }
+
+    return NGX_OK;
+
+unexpected:
+
+    link->unexpected = 1;
+
+    return NGX_ERROR;
+}
+
+
 static void *
 ngx_egov_redis_create_string(const redisReadTask *task, char *str,
     size_t len)
 {
-    if (ngx_egov_redis_reply_grow(task, len) != NGX_OK) {
+    if (ngx_egov_redis_reply_grow(task, len) != NGX_OK
+        || ngx_egov_redis_reply_expected(task, 0, str, len) != NGX_OK)
+    {
         return NULL;
     }
 
@@ -405,7 +534,8 @@ ngx_egov_redis_create_array(const redisReadTask *task, int elements)
     if (elements < 0
         || ngx_egov_redis_reply_grow(task,
                                      (size_t) elements * sizeof(redisReply *))
-           != NGX_OK)
+           != NGX_OK
+        || ngx_egov_redis_reply_expected(task, elements, NULL, 0) != NGX_OK)
     {
         return NULL;
     }
@@ -417,7 +547,9 @@ ngx_egov_redis_create_array(const redisReadTask *task, int elements)
 static void *
 ngx_egov_redis_create_integer(const redisReadTask *task, long long value)
 {
-    if (ngx_egov_redis_reply_grow(task, 0) != NGX_OK) {
+    if (ngx_egov_redis_reply_grow(task, 0) != NGX_OK
+        || ngx_egov_redis_reply_expected(task, 0, NULL, 0) != NGX_OK)
+    {
         return NULL;
     }
 
@@ -428,7 +560,9 @@ ngx_egov_redis_create_integer(const redisReadTask *task, long long value)
 static void *
 ngx_egov_redis_create_nil(const redisReadTask *task)
 {
-    if (ngx_egov_redis_reply_grow(task, 0) != NGX_OK) {
+    if (ngx_egov_redis_reply_grow(task, 0) != NGX_OK
+        || ngx_egov_redis_reply_expected(task, 0, NULL, 0) != NGX_OK)
+    {
         return NULL;
     }
 
@@ -563,12 +697,20 @@ ngx_egov_redis_cleanup(void *privdata)
                      "a reply larger than max_reply (%uz bytes)%Z",
                      ngx_egov_redis->conf->max_reply);
 
+    } else if (link->unexpected) {
+        ngx_http_egov_stat_inc(NGX_EGOV_STAT_REDIS_UNEXPECTED);
+        ngx_cpystrn(link->error,
+                    (u_char *) "a reply no command waits for, or a pub/sub "
+                    "reply not shaped as Redis sends them",
+                    sizeof(link->error));
+
     } else if (!link->closing) {
         /* hiredis gave up by itself: an I/O error, EOF, a protocol error */
         ngx_cpystrn(link->error,
                     (u_char *) ((ac && ac->err && ac->errstr)
                                 ? ac->errstr : "connection closed"),
                     sizeof(link->error));
+        ngx_egov_redis_printable(link->error);
     }
 
     if (c) {
@@ -735,16 +877,21 @@ ngx_egov_redis_script_loaded(redisAsyncContext *ac, void *r, void *privdata)
     redisReply               *reply = r;
     ngx_egov_redis_script_t  *script = privdata;
 
+    u_char                    text[201];
+
     if (reply == NULL || reply->type != REDIS_REPLY_ERROR) {
         return;
     }
 
     /* a script the module ships does not compile: a bug, said loudly */
 
+    ngx_cpystrn(text, (u_char *) reply->str,
+                ngx_min(reply->len + 1, sizeof(text)));
+    ngx_egov_redis_printable(text);
+
     ngx_log_error(NGX_LOG_ERR, ngx_egov_redis->log, 0,
-                  "egov redis: SCRIPT LOAD of script %*s failed: %*s",
-                  (size_t) 12, script->sha, ngx_min(reply->len, 200),
-                  reply->str);
+                  "egov redis: SCRIPT LOAD of script %*s failed: %s",
+                  (size_t) 12, script->sha, text);
 }
 
 

@@ -89,6 +89,7 @@ typedef enum {
     NGX_EGOV_STAT_CHALLENGES_SOLVED,   /* right answers: a pass given */
     NGX_EGOV_STAT_CHALLENGES_FAILED,   /* wrong, late or moved answers */
     NGX_EGOV_STAT_CHALLENGE_PASSED,    /* requests a pass let through */
+    NGX_EGOV_STAT_REDIS_UNEXPECTED,    /* replies no command waits for */
 
     NGX_EGOV_STAT_MAX
 } ngx_egov_stat_e;

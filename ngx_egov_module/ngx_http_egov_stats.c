@@ -156,6 +156,9 @@ static ngx_egov_stat_info_t  ngx_http_egov_stat_infos[NGX_EGOV_STAT_MAX] = {
     { ngx_string("challenge_passed_total"),
       ngx_string("Requests let through a limit or a challenge by a valid "
                  "pass") },
+    { ngx_string("redis_replies_unexpected_total"),
+      ngx_string("Redis links closed for a reply no command waits for, or "
+                 "a pub/sub reply not shaped as Redis sends them") },
 };
 
 
