@@ -100,6 +100,7 @@ static ngx_int_t ngx_http_egov_limit_strict_fallback(ngx_http_request_t *r,
 
 
 static ngx_http_egov_strict_batch_t  ngx_http_egov_strict_batch;
+static time_t                        ngx_http_egov_strict_invalid_logged;
 
 
 /*
@@ -124,14 +125,15 @@ static ngx_str_t  ngx_http_egov_limit_gcra_lua = ngx_string(
       "local k = KEYS[i] "
       "local tat = tats[k] "
       "if tat == nil then "
-        "tat = tonumber(redis.call('GET', k) or '0') "
+        "tat = tonumber(redis.call('GET', k) or '0') or 0 "
       "end "
       "local a, b, c = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i] "
       "local interval, tau, count = num[a], num[b], num[c] "
       "if interval == nil then interval = tonumber(a) num[a] = interval end "
       "if tau == nil then tau = tonumber(b) num[b] = tau end "
       "if count == nil then count = tonumber(c) num[c] = count end "
-      "if tat < now then tat = now end "
+      "if tat ~= tat or tat < now then tat = now end "
+      "if tat > now + tau + interval then tat = now + tau + interval end "
       "local passed = 0 "
       "while passed < count and tat - now <= tau do "
         "tat = tat + interval "
@@ -254,6 +256,16 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
         }
 
         ctx->answered = 0;
+
+        /*
+         * at most an interval: a TAT written into Redis by someone else
+         * (the script bounds it too) or an answer not from our script
+         * would hold the key back for as long as it says
+         */
+
+        ctx->wait = ngx_min(ctx->wait,
+                            limit[ctx->next].zone->interval
+                            * (limit[ctx->next].burst + 1));
         wait = ctx->wait;
 
         if (!ctx->failed && !ctx->held
@@ -607,13 +619,23 @@ ngx_http_egov_limit_strict_answers(ngx_egov_redis_status_e status,
     if (status == NGX_EGOV_REDIS_OK
         && !ngx_http_egov_limit_strict_valid(reply, sent))
     {
+        status = NGX_EGOV_REDIS_ERROR_REPLY;
+    }
+
+    /* at most a line a second: a Redis that answers so answers every call */
+
+    if (status == NGX_EGOV_REDIS_ERROR_REPLY && reply
+        && reply->type != REDIS_REPLY_ERROR
+        && ngx_http_egov_strict_invalid_logged != ngx_time())
+    {
+        ngx_http_egov_strict_invalid_logged = ngx_time();
+
         ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
-                      "egov limit: the strict script answered %ui "
-                      "questions in %ui slots with %uz values", sent->n,
-                      sent->slots,
+                      "egov limit: the strict script's answer is not "
+                      "valid (%ui questions in %ui slots, %uz values): "
+                      "on_redis_error decides", sent->n, sent->slots,
                       (size_t) (reply->type == REDIS_REPLY_ARRAY
                                 ? reply->elements : 0));
-        status = NGX_EGOV_REDIS_ERROR_REPLY;
     }
 
     ngx_memzero(&one, sizeof(redisReply));

@@ -304,6 +304,29 @@ sleep 0.4;
 $redis->thaw;
 ok(wait_until(sub { (health($a))[0] == 200 }, 6), 'and again');
 
+# what a strict key holds when someone else than the script wrote it
+# (found by a helper's review): "nan" made every answer invalid, so the
+# address got on_redis_error (deny: 503) for as long as the key lived; a
+# huge TAT refused it with a Retry-After of centuries, held here without
+# asking, and fed the escalator.  The script takes what it cannot use for
+# nothing, and bounds the rest by the limit (a 10 s interval, burst 2)
+my $planted = '127.0.0.79';
+is($a->request(uri => '/shut', client_addr => $planted)->status, 200,
+   'a first request makes the key');
+my ($key) = @{ $redis->command('KEYS', 't77:*shut*') };
+ok($key, 'the strict key in Redis');
+$redis->command('SET', $key, 'nan');
+is($a->request(uri => '/shut', client_addr => $planted)->status, 200,
+   '"nan" planted in it: taken for nothing, the request passes');
+cmp_ok($redis->command('GET', $key), '<=', (time + 31) * 1_000_000,
+       '... and the key holds a time again');
+$redis->command('SET', $key, '9000000000000000000');
+my $r = $a->request(uri => '/shut', client_addr => $planted);
+is($r->status, 429, 'a TAT of centuries planted: refused');
+cmp_ok($r->header('Retry-After'), '<=', 11,
+       '... for at most the interval (Retry-After ' . $r->header('Retry-After') . ')');
+$redis->command('DEL', $key);
+
 for my $n (@servers) {
     $n->stop;
     check_log_clean($n);
