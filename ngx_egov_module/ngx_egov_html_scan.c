@@ -157,6 +157,14 @@ ngx_egov_html_init(ngx_egov_html_t *h)
 }
 
 
+int
+ngx_egov_html_in_tag(const ngx_egov_html_t *h)
+{
+    return h->state >= NGX_EGOV_S_TAG_NAME
+           && h->state <= NGX_EGOV_S_VALUE_UNQ;
+}
+
+
 void
 ngx_egov_html_drop(ngx_egov_html_t *h)
 {

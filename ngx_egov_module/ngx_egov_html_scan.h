@@ -96,5 +96,11 @@ int ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 /* the start tag being read is too long to hold: not to be reported */
 void ngx_egov_html_drop(ngx_egov_html_t *h);
 
+/*
+ * Whether what was read ends inside a tag, its name begun: at the end of
+ * a page, browsers drop such a tag (WHATWG's "eof-in-tag")
+ */
+int ngx_egov_html_in_tag(const ngx_egov_html_t *h);
+
 
 #endif /* _NGX_EGOV_HTML_SCAN_H_INCLUDED_ */

@@ -296,7 +296,18 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             continue;
         }
 
-        /* the end and no </body>: what was held, then the banner */
+        /*
+         * the end and no </body>: what was held, then the banner; a tag
+         * the page ends in is dropped, as browsers drop it (a marked tag
+         * held whole would be made a live one by the banner's ">")
+         */
+
+        if (f->hold_len && f->scan && ngx_egov_html_in_tag(&f->html)) {
+            ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
+                          "egov consent: the page ends inside a tag: the "
+                          "tag dropped, as browsers do");
+            f->hold_len = 0;
+        }
 
         if (f->hold_len) {
             if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, &last)
@@ -761,6 +772,24 @@ ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
                 rc = ngx_http_egov_banner_tag(r, f, f->hold, f->hold_len, 1,
                                               last, NULL);
 
+            } else if (f->html.tag == NGX_EGOV_TAG_HTML) {
+
+                /*
+                 * an <html> tag too long to hold: as it is, and the
+                 * banner speaks the visitor's language (only marked tags
+                 * are made inert)
+                 */
+
+                f->html_lang = 0;
+
+                rc = ngx_http_egov_banner_link(r, f->hold, f->hold_len, last);
+
+                if (rc == NGX_OK) {
+                    view = ngx_http_egov_banner_view(r, f, b->pos, at + 1,
+                                                     last);
+                    rc = (view == NULL) ? NGX_ERROR : NGX_OK;
+                }
+
             } else {
                 /* too long to rewrite: inert, without its attributes */
 
@@ -984,7 +1013,10 @@ ngx_http_egov_banner_hold(ngx_http_request_t *r,
 
     if (len > f->hold_cap - f->hold_len) {
 
-        max = f->markup ? NGX_HTTP_EGOV_TAG_MAX : NGX_HTTP_EGOV_HOLD_MAX;
+        /* a marked tag, or the <html> tag whose lang is read */
+
+        max = (f->markup || f->html_lang) ? NGX_HTTP_EGOV_TAG_MAX
+                                          : NGX_HTTP_EGOV_HOLD_MAX;
 
         if (len > max - f->hold_len || f->hold_cap == max) {
             return NGX_DECLINED;

@@ -402,7 +402,12 @@ ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map, ngx_log_t *log)
         at = NULL;
         rc = ngx_egov_html_next(&h, &pos, end, NGX_HTTP_EGOV_MAP_FLAGS, &at);
 
-        if (rc == NGX_EGOV_HTML_END || rc == NGX_EGOV_HTML_PARTIAL) {
+        if (rc == NGX_EGOV_HTML_PARTIAL || ngx_egov_html_in_tag(&h)) {
+            /* it ends in a tag: the streaming filter drops it */
+            return NGX_DECLINED;
+        }
+
+        if (rc == NGX_EGOV_HTML_END) {
             return NGX_OK;
         }
 
