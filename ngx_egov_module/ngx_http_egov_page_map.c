@@ -402,7 +402,9 @@ ngx_http_egov_page_map_scan(ngx_http_egov_page_map_t *map, ngx_log_t *log)
         at = NULL;
         rc = ngx_egov_html_next(&h, &pos, end, NGX_HTTP_EGOV_MAP_FLAGS, &at);
 
-        if (rc == NGX_EGOV_HTML_PARTIAL || ngx_egov_html_in_tag(&h)) {
+        if (rc == NGX_EGOV_HTML_PARTIAL
+            || (rc == NGX_EGOV_HTML_END && ngx_egov_html_in_tag(&h)))
+        {
             /* it ends in a tag: the streaming filter drops it */
             return NGX_DECLINED;
         }
