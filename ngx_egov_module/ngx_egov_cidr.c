@@ -194,6 +194,14 @@ ngx_egov_cidr_parse_line(const u_char *p, size_t len, ngx_egov_cidr_t *cidr)
         return NGX_EGOV_CIDR_BAD;
     }
 
+    if (cidr->prefix == 0) {
+        return NGX_EGOV_CIDR_ALL;
+    }
+
+    if (ngx_egov_cidr_host_bits(token, p - token, cidr)) {
+        return NGX_EGOV_CIDR_HOST;
+    }
+
     return NGX_EGOV_CIDR_OK;
 }
 

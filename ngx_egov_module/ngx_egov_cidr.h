@@ -19,6 +19,8 @@
 #define NGX_EGOV_CIDR_OK      0
 #define NGX_EGOV_CIDR_EMPTY   1      /* blank line or comment */
 #define NGX_EGOV_CIDR_BAD    -1
+#define NGX_EGOV_CIDR_HOST   -2      /* a line: bits beyond its prefix */
+#define NGX_EGOV_CIDR_ALL    -3      /* a line: a /0, every address */
 
 /*
  * The widest prefixes the admin API adds without "force" (egovctl checks
@@ -63,7 +65,10 @@ int ngx_egov_cidr_host_bits(const u_char *p, size_t len,
  * One line of a list file: blank lines and comments ("#" or ";" to the end
  * of the line, as FireHOL .netset and Spamhaus DROP files have) give
  * NGX_EGOV_CIDR_EMPTY; one address or prefix, possibly followed by a
- * comment, gives NGX_EGOV_CIDR_OK; anything else NGX_EGOV_CIDR_BAD.
+ * comment, gives NGX_EGOV_CIDR_OK; a prefix with bits set beyond its
+ * length (a line cut short: 100.64.10.0/2 of a /24) NGX_EGOV_CIDR_HOST,
+ * a /0 NGX_EGOV_CIDR_ALL (cidr is filled for both); anything else
+ * NGX_EGOV_CIDR_BAD.
  */
 int ngx_egov_cidr_parse_line(const u_char *p, size_t len,
     ngx_egov_cidr_t *cidr);

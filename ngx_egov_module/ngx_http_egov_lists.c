@@ -656,8 +656,9 @@ ngx_http_egov_list_parse(ngx_conf_t *cf, ngx_http_egov_list_t *list,
 {
     int              rc;
     u_char          *p, *end, *nl;
-    size_t           shown;
+    size_t           i, shown;
     ngx_uint_t       line, bad;
+    u_char           text[65];
     ngx_msec_int_t   ms;
     struct timeval   start, done;
     ngx_egov_cidr_t  cidr;
@@ -683,7 +684,15 @@ ngx_http_egov_list_parse(ngx_conf_t *cf, ngx_http_egov_list_t *list,
             continue;
         }
 
-        if (rc == NGX_EGOV_CIDR_BAD) {
+        if (rc != NGX_EGOV_CIDR_OK) {
+
+            /*
+             * a line cut short (a /24 read as a /2) or a /0 would refuse,
+             * or let through, far more than the list meant: skipped, as a
+             * line that is not an address is; the line is shown with its
+             * bytes that are not printable escaped
+             */
+
             if (++bad <= NGX_HTTP_EGOV_LIST_REPORT) {
                 shown = ngx_min((size_t) (nl - p), 64);
 
@@ -691,10 +700,22 @@ ngx_http_egov_list_parse(ngx_conf_t *cf, ngx_http_egov_list_t *list,
                     shown--;
                 }
 
+                for (i = 0; i < shown; i++) {
+                    text[i] = (p[i] < 0x20 || p[i] >= 0x7f) ? '?' : p[i];
+                }
+
+                text[shown] = '\0';
+
                 ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                                   "%V:%ui: not an address or prefix: "
-                                   "\"%*s\", line skipped",
-                                   &list->path, line, shown, p);
+                                   "%V:%ui: %s: \"%s\", line skipped",
+                                   &list->path, line,
+                                   (rc == NGX_EGOV_CIDR_HOST)
+                                   ? "bits set beyond the prefix's length "
+                                     "(a line cut short?)"
+                                   : (rc == NGX_EGOV_CIDR_ALL)
+                                   ? "a /0 is every address (\"deny all\" "
+                                     "and \"allow all\" say so)"
+                                   : "not an address or prefix", text);
             }
 
             continue;

@@ -93,6 +93,36 @@ not-an-address
  qr{\[warn\] .*html/mixed\.netset: 3 invalid lines skipped},
  qr{egov: list "\S+html/mixed\.netset": 2 entries, 1 ranges}]
 
+=== TEST 4b: a line cut short (bits beyond its prefix) and a /0 are skipped, said (found by a helper's review: a truncated download's "100.64.10.0/2" refused a quarter of IPv4, a /0 everyone); bytes that are not printable are not written to the log
+--- user_files eval
+">>> cut.netset\n1.10.16.0/20 ; SBL256894\n100.64.10.0/2\n1.2.3.4/0\n::/0\n2a06:e480::/2\n\e]0;x\a1.2.3.4\n127.0.0.2\n"
+--- config
+    egov_blocklist ../html/cut.netset;
+    location / { return 200 "ok"; }
+--- config_ok
+--- error_log eval
+[qr{\[warn\] .*html/cut\.netset:2: bits set beyond the prefix's length \(a line cut short\?\): "100\.64\.10\.0/2", line skipped},
+ qr{\[warn\] .*html/cut\.netset:3: a /0 is every address \("deny all" and "allow all" say so\): "1\.2\.3\.4/0", line skipped},
+ qr{\[warn\] .*html/cut\.netset:4: a /0 is every address},
+ qr{\[warn\] .*html/cut\.netset:5: bits set beyond the prefix's length},
+ qr{\[warn\] .*html/cut\.netset:6: not an address or prefix: "\?\]0;x\?1\.2\.3\.4", line skipped},
+ qr{egov: list "\S+html/cut\.netset": 2 entries}]
+--- no_error_log eval
+[qr/\e/]
+
+=== TEST 4c: ... and the list's other lines still work, nobody else refused
+--- user_files eval
+">>> cut.netset\n100.64.10.0/2\n1.2.3.4/0\n::/0\n127.0.0.2\n"
+--- config
+    egov_blocklist ../html/cut.netset;
+    location / { return 200 "ok"; }
+--- request eval
+["GET /", "GET /", "GET /"]
+--- client_addr eval
+["127.0.0.1", "127.0.0.9", "127.0.0.2"]
+--- error_code eval
+[200, 200, 403]
+
 === TEST 5: ... and the good lines still work
 --- user_files
 >>> mixed.netset
@@ -263,8 +293,10 @@ GET /
 === TEST 15: a unix-socket client has no address to block
 --- user_files
 >>> all.netset
-0.0.0.0/0
-::/0
+0.0.0.0/1
+128.0.0.0/1
+::/1
+8000::/1
 --- config
     listen unix:$TEST_NGINX_PREFIX/tmp/egov.sock;
     egov_blocklist ../html/all.netset;

@@ -114,6 +114,17 @@ like($out, qr/^added 1, unchanged 0, invalid lines 0, some failed/m, 'the import
 like($out, qr/^would add 2, unchanged 1, invalid lines 0$/m, 'with --force: the wide ones would be added');
 ctl(@auth, 'unban', '0.0.0.0/8', '--kind', 'block');
 
+# a line cut short (bits beyond its prefix) and a /0: skipped, as the
+# server's own lists skip them (the API refuses both; import sent the
+# masked network, found by a helper's review)
+open $wfh, '>', "$p/conf/cut.netset" or die;
+print $wfh "198.51.100.77/24\n0.0.0.0/0\n";
+close $wfh;
+($rc, $out) = ctl(@auth, 'import', "$p/conf/cut.netset", '--dry-run', '--force');
+like($out, qr{cut\.netset:1: bits set beyond the prefix's length \(a line cut short\?\), skipped}, 'import: a line with bits beyond its prefix skipped');
+like($out, qr{cut\.netset:2: a /0 \(every address\), skipped}, '... a /0 too, even with --force');
+like($out, qr/^would add 0, unchanged 0, invalid lines 2$/m, '... nothing added');
+
 ($rc, $out) = ctl(@auth, 'unban', '127.0.0.70');
 is($rc, 0, 'unban: exit 0');
 is($out, "removed 127.0.0.70\n", 'unban: says so');
@@ -303,5 +314,39 @@ for my $c (qw(ban unban list status import stats)) {
 
 $n->stop;
 check_log_clean($n);
+
+# the Host header names the URL's server (found by a helper's review: it
+# was "egovctl", so an admin API on a name-based server went to the
+# port's default one, a portal's, which passed the token on to its
+# application); what the server sends is shown without control bytes
+my $v = EgovTest::Nginx->new;
+$v->write_file('conf/admin.tokens', "ops:ops-token-0123456789abcdef\n");
+$v->start(http_config => <<'END', config => "location / { return 200 \"ok\\n\"; }\n");
+    egov_ban_zone size=1m;
+    server {
+        listen 127.0.0.1:$TEST_NGINX_BACKEND_PORT default_server;
+        server_name portal.test;
+        location / { return 200 "the portal's application: $http_authorization\n"; }
+    }
+    server {
+        listen 127.0.0.1:$TEST_NGINX_BACKEND_PORT;
+        server_name localhost;
+        location /api/ { egov_admin; egov_admin_token admin.tokens; }
+        location /evil/ {
+            default_type application/json;
+            return 200 '{"entries":[{"address":"127.0.0.1","kind":"ban","expires":0,"origin":"admin","reason":"\u001b]0;owned\u0007\u001b[2Jfake\\r\\nline"}]}';
+        }
+    }
+END
+my $vurl = 'http://localhost:' . $v->port2 . '/api/';
+($rc, $out) = ctl('--url', $vurl, '--token-file', $v->prefix . '/conf/admin.tokens', 'list');
+is($rc, 0, 'an admin API on a name-based server: reached') or diag $out;
+unlike($out, qr/application/, '... never the default server');
+($rc, $out) = ctl('--url', 'http://localhost:' . $v->port2 . '/evil/',
+                  '--token-file', $v->prefix . '/conf/admin.tokens', 'list');
+unlike($out, qr/[\x00-\x08\x0b-\x1f\x7f]/, 'control bytes from the server are not written to the terminal');
+like($out, qr/\?\]0;owned\?\?\[2Jfake\?\?line/, '... they are shown as "?"');
+$v->stop;
+check_log_clean($v);
 
 done_testing();

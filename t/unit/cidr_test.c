@@ -71,7 +71,10 @@ main(void)
     /* lines */
     ok(parses_to("192.0.2.0/24", 0, "192.0.2.0/24"), "IPv4 prefix");
     ok(parses_to("192.0.2.7", 0, "192.0.2.7"), "IPv4 address");
-    ok(parses_to("192.0.2.7/24", 0, "192.0.2.0/24"), "host bits cleared");
+    ok(parses_to("192.0.2.7/24", NGX_EGOV_CIDR_HOST, ""), "host bits: a line cut short");
+    ok(parses_to("100.64.10.0/2", NGX_EGOV_CIDR_HOST, ""), "... a /24 cut to /2");
+    ok(parses_to("2a06:e480::/2", NGX_EGOV_CIDR_HOST, ""), "... a v6 /29 cut to /2");
+    ok(parses_to("192.0.2.7/32", 0, "192.0.2.7"), "an address with its /32");
     ok(parses_to("  10.0.0.0/8\t ; SBL123456\r", 0, "10.0.0.0/8"),
        "Spamhaus DROP line");
     ok(parses_to("1.2.3.0/24#note", 0, "1.2.3.0/24"), "comment right after");
@@ -84,9 +87,12 @@ main(void)
     ok(parses_to("::ffff:192.0.2.1", 0, "192.0.2.1"), "mapped IPv6 is IPv4");
     ok(parses_to("::ffff:192.0.2.0/120", 0, "192.0.2.0/24"),
        "mapped prefix is IPv4 prefix");
-    ok(parses_to("::ffff:0:0/95", 0, "::fffe:0:0/95"), "short mapped prefix stays IPv6");
-    ok(parses_to("0.0.0.0/0", 0, "0.0.0.0/0"), "everything v4");
-    ok(parses_to("::/0", 0, "::/0"), "everything v6");
+    ok(parses_to("::ffff:0:0/95", NGX_EGOV_CIDR_HOST, ""), "short mapped prefix stays IPv6, its bits beyond refused");
+    ok(parses_to("::fffe:0:0/95", 0, "::fffe:0:0/95"), "short mapped prefix stays IPv6");
+    ok(parses_to("0.0.0.0/0", NGX_EGOV_CIDR_ALL, ""), "everything v4: refused");
+    ok(parses_to("::/0", NGX_EGOV_CIDR_ALL, ""), "everything v6: refused");
+    ok(parses_to("1.2.3.4/0", NGX_EGOV_CIDR_ALL, ""), "a /0 with bits: every address");
+    ok(parses_to("0.0.0.0/1", 0, "0.0.0.0/1"), "half of v4");
     ok(parses_to("1.2.3.4/33", -1, ""), "prefix too long");
     ok(parses_to("2001:db8::/129", -1, ""), "v6 prefix too long");
     ok(parses_to("1.2.3.4/", -1, ""), "empty prefix");

@@ -49,6 +49,7 @@
 #define EXIT_SERVER     6
 
 #define MAX_NODES       65536
+#define MAX_ANSWER      (64 * 1024 * 1024)
 
 
 typedef struct {
@@ -74,6 +75,9 @@ typedef struct {
 
 
 static options_t  opt;
+
+/* the URL's host (and port) as written, for the Host header */
+static char      *authority = "localhost";
 
 
 static void
@@ -618,6 +622,22 @@ connect_api(char **path)
 
     check_url_path(*path);
 
+    /*
+     * the server block the URL names: name-based virtual hosts tell one
+     * from the other by Host (a token sent to another, a portal's default
+     * server, goes on to its application)
+     */
+
+    authority = slash ? strndup(host, slash - host) : xstrdup(host);
+
+    if (authority == NULL) {
+        die(EXIT_CONNECT, "out of memory");
+    }
+
+    if (authority[0] == '\0' || strpbrk(authority, " \t\r\n@") != NULL) {
+        die(EXIT_USAGE, "a bad host in the URL");
+    }
+
     if (slash) {
         *slash = '\0';
     }
@@ -704,13 +724,13 @@ call(const char *method, const char *route, const char *body)
     c = connect_api(&path);
 
     len = strlen(path);
-    if (asprintf(&req, "%s %s%s%s HTTP/1.0\r\nHost: egovctl\r\n"
+    if (asprintf(&req, "%s %s%s%s HTTP/1.0\r\nHost: %s\r\n"
                  "Authorization: Bearer %s\r\n"
                  "Accept: application/json\r\n"
                  "Content-Type: application/json\r\n"
                  "Content-Length: %zu\r\n\r\n%s",
                  method, path, (len && path[len - 1] == '/') ? "" : "/",
-                 route, opt.token, body ? strlen(body) : 0,
+                 route, authority, opt.token, body ? strlen(body) : 0,
                  body ? body : "") < 0)
     {
         die(EXIT_CONNECT, "out of memory");
@@ -726,6 +746,11 @@ call(const char *method, const char *route, const char *body)
 
     for ( ;; ) {
         if (len == cap) {
+            if (cap >= MAX_ANSWER) {
+                die(EXIT_SERVER, "the answer is larger than %d MiB",
+                    MAX_ANSWER / 1024 / 1024);
+            }
+
             cap *= 2;
             res.body = xrealloc(res.body, cap + 1);
         }
@@ -788,20 +813,54 @@ parse(response_t *res)
 static ngx_egov_json_t *
 parse_maybe(response_t *res)
 {
+    static size_t           room;
     static ngx_egov_json_t  json;
 
     if (json.nodes == NULL) {
-        json.nodes = xrealloc(NULL,
-                              MAX_NODES * sizeof(ngx_egov_json_node_t));
+        room = MAX_NODES;
+        json.nodes = xrealloc(NULL, room * sizeof(ngx_egov_json_node_t));
     }
 
-    json.max = MAX_NODES;
+    /*
+     * a long list has more values than the room: more, up to what the
+     * answer's length can hold (a value takes at least a byte and a comma)
+     */
 
-    if (ngx_egov_json_parse(&json, (u_char *) res->body, res->len) != 0) {
-        return NULL;
+    for ( ;; ) {
+        json.max = room;
+
+        if (ngx_egov_json_parse(&json, (u_char *) res->body, res->len) == 0) {
+            return &json;
+        }
+
+        if (json.n < room || room > res->len / 2 + 16) {
+            return NULL;
+        }
+
+        room *= 2;
+        json.nodes = xrealloc(json.nodes,
+                              room * sizeof(ngx_egov_json_node_t));
+    }
+}
+
+
+/*
+ * What the server sent, fit for a terminal: control bytes and bytes
+ * beyond ASCII (escape sequences, a forged line) are shown as "?"
+ */
+
+static char *
+shown(char *s)
+{
+    char  *p;
+
+    for (p = s; *p; p++) {
+        if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f) {
+            *p = '?';
+        }
     }
 
-    return &json;
+    return s;
 }
 
 
@@ -832,7 +891,7 @@ member(ngx_egov_json_t *json, size_t obj, const char *name)
 
     s[(long) n < 0 ? 0 : n] = '\0';
 
-    return s;
+    return shown(s);
 }
 
 
@@ -1232,8 +1291,12 @@ cmd_import(const char *file)
         }
 
         if (rc != NGX_EGOV_CIDR_OK) {
-            fprintf(stderr, "%s:%zu: not an address or prefix, skipped\n",
-                    file, lineno);
+            fprintf(stderr, "%s:%zu: %s, skipped\n", file, lineno,
+                    (rc == NGX_EGOV_CIDR_HOST)
+                    ? "bits set beyond the prefix's length (a line cut "
+                      "short?)"
+                    : (rc == NGX_EGOV_CIDR_ALL) ? "a /0 (every address)"
+                    : "not an address or prefix");
             bad++;
             continue;
         }
@@ -1304,6 +1367,7 @@ cmd_stats(void)
 {
     int               rc;
     long              v;
+    char             *name, *value;
     size_t            i, k;
     ngx_egov_json_t  *json;
 
@@ -1320,9 +1384,18 @@ cmd_stats(void)
     }
 
     for (i = v + 1, k = 0; k < json->nodes[v].size; k++) {
-        printf("%-36.*s %.*s\n", (int) json->nodes[i].len,
-               json->nodes[i].start, (int) json->nodes[i + 1].len,
-               json->nodes[i + 1].start);
+        name = shown(strndup((char *) json->nodes[i].start,
+                             json->nodes[i].len));
+        value = shown(strndup((char *) json->nodes[i + 1].start,
+                              json->nodes[i + 1].len));
+
+        if (name == NULL || value == NULL) {
+            die(EXIT_CONNECT, "out of memory");
+        }
+
+        printf("%-36s %s\n", name, value);
+        free(name);
+        free(value);
         i = json->nodes[i + 1].next;
     }
 
