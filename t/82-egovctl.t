@@ -114,6 +114,19 @@ like($out, qr/^added 1, unchanged 0, invalid lines 0, some failed/m, 'the import
 like($out, qr/^would add 2, unchanged 1, invalid lines 0$/m, 'with --force: the wide ones would be added');
 ctl(@auth, 'unban', '0.0.0.0/8', '--kind', 'block');
 
+# a list longer than 65,536 JSON values (17 an entry: about 3,850
+# entries) parses: "list" said it was not JSON (found by a helper's review)
+open $wfh, '>', "$p/conf/many.netset" or die;
+print $wfh join '', map { sprintf "10.%d.%d.0/24\n", $_ >> 8, $_ & 255 } 0 .. 3999;
+close $wfh;
+($rc, $out) = ctl(@auth, 'import', "$p/conf/many.netset");
+like($out, qr/^added 4000, /m, '4,000 entries imported');
+($rc, $out) = ctl(@auth, 'list', '--kind', 'block');
+is($rc, 0, '... listed: exit 0') or diag substr($out, 0, 300);
+is(scalar(() = $out =~ /^10\.\d+\.\d+\.0\/24 /mg), 4000, '... every one of them');
+($rc, $out) = ctl(@auth, 'import', "$p/conf/many.netset", '--dry-run');
+like($out, qr/^would add 0, unchanged 4000, /m, '... and import compares with all of them');
+
 # a line cut short (bits beyond its prefix) and a /0: skipped, as the
 # server's own lists skip them (the API refuses both; import sent the
 # masked network, found by a helper's review)
