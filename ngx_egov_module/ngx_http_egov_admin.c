@@ -1102,9 +1102,9 @@ ngx_http_egov_admin_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_egov_admin_loc_conf_t *alcf = conf;
 
-    u_char                       *p, *last, *nl, *colon, *end;
+    u_char                        c, *p, *last, *nl, *colon, *end;
     ngx_str_t                    *value, path, data;
-    ngx_uint_t                    line;
+    ngx_uint_t                    i, line;
     ngx_http_egov_admin_token_t  *t;
 
     if (alcf->tokens != NGX_CONF_UNSET_PTR) {
@@ -1182,6 +1182,29 @@ ngx_http_egov_admin_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                                "must have at least 16 characters and a name",
                                &path, line);
             return NGX_CONF_ERROR;
+        }
+
+        /*
+         * the name goes into the audit log's JSON and into log lines as it
+         * is: letters, digits, ".", "_", "@" and "-" only (a quote in it
+         * forged the audit record's "who")
+         */
+
+        for (i = 0; i < t->name.len; i++) {
+            c = t->name.data[i];
+
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                  || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                  || c == '@' || c == '-')
+                || t->name.len > 64)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "egov_admin_token \"%V\", line %ui: a "
+                                   "token's name is up to 64 letters, "
+                                   "digits, \".\", \"_\", \"@\" and \"-\"",
+                                   &path, line);
+                return NGX_CONF_ERROR;
+            }
         }
 
         SHA256(p, end - p, t->digest);

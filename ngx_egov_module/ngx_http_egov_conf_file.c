@@ -17,6 +17,46 @@
  * file and line, as "what \"PATH\": ...".
  */
 
+/*
+ * Who can change a secret file: anyone (others may write it: a token of
+ * their own, a key they know) is refused; its group, or an owner that is
+ * neither root nor the user reading the configuration, is warned about
+ */
+
+ngx_int_t
+ngx_http_egov_conf_file_writers(ngx_conf_t *cf, ngx_file_info_t *fi,
+    const char *what, u_char *path)
+{
+    if (fi->st_mode & S_IWOTH) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s \"%s\": others can write this secret "
+                           "(mode %ui%ui%ui): chmod o-w it", what, path,
+                           (ngx_uint_t) (fi->st_mode >> 6) & 7,
+                           (ngx_uint_t) (fi->st_mode >> 3) & 7,
+                           (ngx_uint_t) fi->st_mode & 7);
+        return NGX_ERROR;
+    }
+
+    if (fi->st_mode & S_IWGRP) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "%s \"%s\": its group can write this secret "
+                           "(mode %ui%ui%ui): chmod g-w it", what, path,
+                           (ngx_uint_t) (fi->st_mode >> 6) & 7,
+                           (ngx_uint_t) (fi->st_mode >> 3) & 7,
+                           (ngx_uint_t) fi->st_mode & 7);
+    }
+
+    if (fi->st_uid != 0 && fi->st_uid != geteuid()) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "%s \"%s\": owned by user %ui, who can change "
+                           "this secret: chown root it", what, path,
+                           (ngx_uint_t) fi->st_uid);
+    }
+
+    return NGX_OK;
+}
+
+
 char *
 ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
     size_t max, ngx_uint_t flags, const char *what, ngx_str_t *out)
@@ -61,6 +101,14 @@ ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
                            (ngx_uint_t) (fi.st_mode >> 6) & 7,
                            (ngx_uint_t) (fi.st_mode >> 3) & 7,
                            (ngx_uint_t) fi.st_mode & 7);
+    }
+
+    if ((flags & NGX_HTTP_EGOV_FILE_SECRET)
+        && ngx_http_egov_conf_file_writers(cf, &fi, what, path.data)
+           != NGX_OK)
+    {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
     }
 
     out->len = ngx_file_size(&fi);

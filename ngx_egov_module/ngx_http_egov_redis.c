@@ -621,16 +621,34 @@ ngx_http_egov_redis_secret(ngx_conf_t *cf, const char *directive,
         return NGX_ERROR;
     }
 
-    if (private) {
-        if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-            err = ngx_errno;
-            (void) ngx_close_file(fd);
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
-                               "%s: " ngx_fd_info_n " \"%s\" failed",
-                               directive, file.data);
-            return NGX_ERROR;
-        }
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        err = ngx_errno;
+        (void) ngx_close_file(fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
+                           "%s: " ngx_fd_info_n " \"%s\" failed",
+                           directive, file.data);
+        return NGX_ERROR;
+    }
 
+    /* a password others can read lets them into Redis: said */
+
+    if (!private && (fi.st_mode & S_IROTH)) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "%s: others can read the %s file \"%s\" (mode "
+                           "%ui%ui%ui): chmod o-r it", directive, what,
+                           file.data, (ngx_uint_t) (fi.st_mode >> 6) & 7,
+                           (ngx_uint_t) (fi.st_mode >> 3) & 7,
+                           (ngx_uint_t) fi.st_mode & 7);
+    }
+
+    if (ngx_http_egov_conf_file_writers(cf, &fi, directive, file.data)
+        != NGX_OK)
+    {
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    if (private) {
         if (fi.st_mode & (S_IROTH|S_IWOTH)) {
             (void) ngx_close_file(fd);
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -387,6 +387,63 @@ for my $case (@invalid) {
     chmod 0640, $t->prefix . '/conf/open.tokens';
     ($ok, $out) = $t->test_config(config => "location /a/ { egov_admin; egov_admin_token open.tokens; }\n");
     unlike($out, qr/others can read/, '... none once it is 640');
+
+    # one others can write (a token of their own): refused; one its group
+    # or another user can write: warned about (found by a helper's review)
+    chmod 0662, $t->prefix . '/conf/open.tokens';
+    ($ok, $out) = $t->test_config(config => "location /a/ { egov_admin; egov_admin_token open.tokens; }\n");
+    ok(!$ok, 'a token file others can write: refused');
+    like($out, qr/\[emerg\].*egov_admin_token "\S+open\.tokens": others can write this secret \(mode 662\): chmod o-w it in \S+nginx\.conf:\d+/,
+         '... saying why, with the file and line');
+    chmod 0660, $t->prefix . '/conf/open.tokens';
+    ($ok, $out) = $t->test_config(config => "location /a/ { egov_admin; egov_admin_token open.tokens; }\n");
+    ok($ok, 'its group can write it: accepted');
+    like($out, qr/\[warn\].*its group can write this secret \(mode 660\): chmod g-w it/, '... with a warning');
+    if ($> == 0) {
+        chmod 0600, $t->prefix . '/conf/open.tokens';
+        chown 65534, 65534, $t->prefix . '/conf/open.tokens';
+        ($ok, $out) = $t->test_config(config => "location /a/ { egov_admin; egov_admin_token open.tokens; }\n");
+        like($out, qr/\[warn\].*owned by user 65534, who can change this secret: chown root it/,
+             'owned by another user: a warning');
+    }
+}
+
+# a token's name goes into the audit log's JSON as it is: a quote in it
+# forged the record's "who" (found by a helper's review): refused
+{
+    my $t = EgovTest::Nginx->new;
+    $t->write_file('conf/bad.tokens', qq{bo"b:bob-token-0123456789abcdef00\n});
+    chmod 0600, $t->prefix . '/conf/bad.tokens';
+    my ($ok, $out) = $t->test_config(config => "location /a/ { egov_admin; egov_admin_token bad.tokens; }\n");
+    ok(!$ok, 'a token name with a quote: refused');
+    like($out, qr/egov_admin_token "\S+bad\.tokens", line 1: a token's name is up to 64 letters, digits, "\.", "_", "\@" and "-" in \S+nginx\.conf:\d+/,
+         '... saying which line and what a name may hold');
+    $t->write_file('conf/bad.tokens', "ops.team_1\@example-a:bob-token-0123456789abcdef00\n");
+    chmod 0600, $t->prefix . '/conf/bad.tokens';
+    ($ok, $out) = $t->test_config(config => "location /a/ { egov_admin; egov_admin_token bad.tokens; }\n");
+    ok($ok, 'letters, digits, ".", "_", "@" and "-": accepted') or diag $out;
+}
+
+# the same for the fleet's Redis password and secret files
+{
+    my $t = EgovTest::Nginx->new;
+    $t->write_file('conf/redis.password', "a-password\n");
+    $t->write_file('conf/fleet.secret', ('s' x 40) . "\n");
+    chmod 0604, $t->prefix . '/conf/redis.password';
+    chmod 0600, $t->prefix . '/conf/fleet.secret';
+    my ($ok, $out) = $t->test_config(http_config => "egov_redis 127.0.0.1:1 password=redis.password secret=fleet.secret;\n");
+    ok($ok, 'a Redis password others can read: accepted');
+    like($out, qr/\[warn\].*egov_redis: others can read the password file "\S+redis\.password" \(mode 604\): chmod o-r it/,
+         '... with a warning (it was not looked at)');
+    chmod 0602, $t->prefix . '/conf/redis.password';
+    ($ok, $out) = $t->test_config(http_config => "egov_redis 127.0.0.1:1 password=redis.password secret=fleet.secret;\n");
+    ok(!$ok, 'one others can write: refused');
+    like($out, qr/others can write this secret \(mode 602\)/, '... saying why');
+    chmod 0600, $t->prefix . '/conf/redis.password';
+    chmod 0620, $t->prefix . '/conf/fleet.secret';
+    ($ok, $out) = $t->test_config(http_config => "egov_redis 127.0.0.1:1 password=redis.password secret=fleet.secret;\n");
+    like($out, qr/\[warn\].*fleet\.secret": its group can write this secret \(mode 620\)/,
+         'a fleet secret its group can write: a warning');
 }
 
 done_testing();
