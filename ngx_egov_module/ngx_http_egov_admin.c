@@ -1261,6 +1261,7 @@ ngx_http_egov_admin_guard(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
     alcf->guard.window = NGX_CONF_UNSET_MSEC;
+    alcf->guard.loopback = NGX_CONF_UNSET;
 
     if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
         alcf->guard.failures = 0;
@@ -1299,10 +1300,17 @@ ngx_http_egov_admin_guard(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strcmp(value[i].data, "loopback=on") == 0
+            || ngx_strcmp(value[i].data, "loopback=off") == 0)
+        {
+            alcf->guard.loopback = (value[i].data[10] == 'n');
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "egov_admin_guard: invalid parameter \"%V\", "
-                           "expected failures=N, window=TIME or off",
-                           &value[i]);
+                           "expected failures=N, window=TIME, "
+                           "loopback=on|off or off", &value[i]);
         return NGX_CONF_ERROR;
     }
 
@@ -1338,6 +1346,7 @@ ngx_http_egov_admin_create_loc_conf(ngx_conf_t *cf)
     alcf->audit = NGX_CONF_UNSET_PTR;
     alcf->guard.failures = NGX_CONF_UNSET_UINT;
     alcf->guard.window = NGX_CONF_UNSET_MSEC;
+    alcf->guard.loopback = NGX_CONF_UNSET;
 
     return alcf;
 }
@@ -1364,6 +1373,7 @@ ngx_http_egov_admin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_EGOV_GUARD_FAILURES);
     ngx_conf_merge_msec_value(conf->guard.window, prev->guard.window,
                               NGX_HTTP_EGOV_GUARD_WINDOW);
+    ngx_conf_merge_value(conf->guard.loopback, prev->guard.loopback, 0);
 
     /*
      * the API's bodies (16 KiB at most) stay in memory: read from a

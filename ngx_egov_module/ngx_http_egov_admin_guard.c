@@ -54,7 +54,7 @@ static ngx_http_egov_guard_slot_t *ngx_http_egov_guard_slot(
 static ngx_uint_t ngx_http_egov_guard_rank(ngx_http_egov_guard_slot_t *s,
     ngx_http_egov_admin_guard_conf_t *gc, uint64_t now);
 static ngx_int_t ngx_http_egov_guard_key(ngx_http_request_t *r,
-    u_char *key);
+    ngx_http_egov_admin_guard_conf_t *gc, u_char *key);
 
 
 static ngx_str_t  ngx_http_egov_guard_zone_name = ngx_string("egov_admin");
@@ -121,7 +121,7 @@ ngx_http_egov_admin_guard_check(ngx_http_request_t *r, ngx_shm_zone_t *zone,
     ngx_http_egov_guard_slot_t  *s;
 
     if (zone == NULL || zone->data == NULL
-        || ngx_http_egov_guard_key(r, key) != NGX_OK)
+        || ngx_http_egov_guard_key(r, gc, key) != NGX_OK)
     {
         return NGX_OK;
     }
@@ -166,7 +166,7 @@ ngx_http_egov_admin_guard_failed(ngx_http_request_t *r, ngx_shm_zone_t *zone,
 
     failures = 0;
 
-    if (zone && zone->data && ngx_http_egov_guard_key(r, key) == NGX_OK) {
+    if (zone && zone->data && ngx_http_egov_guard_key(r, gc, key) == NGX_OK) {
         shpool = (ngx_slab_pool_t *) zone->shm.addr;
         now = ngx_http_egov_now_ms();
 
@@ -279,15 +279,32 @@ ngx_http_egov_guard_rank(ngx_http_egov_guard_slot_t *s,
 }
 
 
-/* the client's address (after realip), an IPv6 one cut to its /64 */
+/*
+ * The client's address (after realip), an IPv6 one cut to its /64.  None
+ * for a unix socket's client, nor, unless loopback=on, for a loopback
+ * address: every local process shares it, the security team's egovctl
+ * too, and any of them could keep the team out
+ */
 
 static ngx_int_t
-ngx_http_egov_guard_key(ngx_http_request_t *r, u_char *key)
+ngx_http_egov_guard_key(ngx_http_request_t *r,
+    ngx_http_egov_admin_guard_conf_t *gc, u_char *key)
 {
     ngx_egov_cidr_t  addr;
 
+    static u_char    v6_loopback[16] = { 0, 0, 0, 0, 0, 0, 0, 0,
+                                         0, 0, 0, 0, 0, 0, 0, 1 };
+
     if (ngx_egov_cidr_from_sockaddr(r->connection->sockaddr, &addr)
         != NGX_EGOV_CIDR_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (!gc->loopback
+        && ((addr.family == AF_INET && addr.addr[0] == 127)
+            || (addr.family == AF_INET6
+                && ngx_memcmp(addr.addr, v6_loopback, 16) == 0)))
     {
         return NGX_DECLINED;
     }

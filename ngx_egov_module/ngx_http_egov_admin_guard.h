@@ -19,6 +19,7 @@
 typedef struct {
     ngx_uint_t                  failures;    /* 0: off */
     ngx_msec_t                  window;
+    ngx_flag_t                  loopback;    /* loopback clients refused */
 } ngx_http_egov_admin_guard_conf_t;
 
 

@@ -115,7 +115,7 @@ $n = EgovTest::Nginx->new;
 $n->write_file('conf/admin.tokens', "alice:alice-token-0123456789abcdef\n");
 $n->start(http_config => <<'END', config => <<'END2');
     egov_admin_token admin.tokens;
-    egov_admin_guard failures=3 window=10m;
+    egov_admin_guard failures=3 window=10m loopback=on;
 END
     location /egov-admin/ { egov_admin; }
 END2
