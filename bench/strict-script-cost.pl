@@ -103,7 +103,7 @@ sub evalsha_instructions {
         my (@keys, @args);
         for (1 .. $slots) {
             push @keys, 'egov:limit:bench:client' . ($k++ % $pool);
-            push @args, 1000000, 1000000000, 1;
+            push @args, 1000000, 1000000000, 1, 1001000000;
         }
         $text .= resp('EVALSHA', $sha, scalar @keys, @keys, @args);
         if ($call % 100 == 0 || $call == $calls) {

@@ -61,6 +61,8 @@ struct ngx_http_egov_limit_zone_s {
     ngx_uint_t                  on_error;    /* on_redis_error= */
     ngx_uint_t                  max_burst;   /* the largest egov_limit's */
     void                       *script;      /* strict: the GCRA script */
+    ngx_str_t                   strict_bound; /* strict: the most a TAT
+                                               is ahead, as text */
     ngx_str_t                   redis_key;   /* "PREFIXlim:NAME:" */
     u_char                     *file;        /* where it is configured */
     ngx_uint_t                  line;
@@ -91,7 +93,8 @@ extern ngx_connection_t  ngx_http_egov_fleet_timer_conn;
 void ngx_http_egov_fleet_malformed(ngx_str_t *channel, ngx_str_t *message);
 
 /* ngx_http_egov_limit_strict.c */
-void *ngx_http_egov_limit_strict_script(ngx_conf_t *cf);
+void *ngx_http_egov_limit_strict_script(ngx_conf_t *cf,
+    ngx_http_egov_limit_zone_t *zone);
 ngx_int_t ngx_http_egov_limit_strict_args(ngx_conf_t *cf,
     ngx_http_egov_limit_t *limit);
 

@@ -34,7 +34,13 @@
 
 #define NGX_HTTP_EGOV_FLEET_BATCH    4096      /* keys per zone and sync */
 #define NGX_HTTP_EGOV_FLEET_TTL      60000     /* ms a silent key is kept */
-#define NGX_HTTP_EGOV_FLEET_MAX_OTHERS  1000000   /* keeps TAT sane */
+/*
+ * What the other servers can have accepted in a sync: each at most its
+ * burst and a sync's worth of the rate, for up to this many servers.
+ * Redis's count is believed no further: someone who can write it (INCRBY)
+ * would otherwise hold a key back for days and feed the escalator.
+ */
+#define NGX_HTTP_EGOV_FLEET_SERVERS_MAX  64
 #define NGX_HTTP_EGOV_OVER_MAX_KEY   256       /* longer keys: not told */
 #define NGX_HTTP_EGOV_OVER_MAX_AHEAD (3600 * 1000000ULL)  /* an hour, us */
 
@@ -118,7 +124,8 @@ ngx_http_egov_limit_fleet_init(ngx_conf_t *cf, ngx_array_t *zones)
         }
 
         if (zone[i]->strict) {
-            zone[i]->script = ngx_http_egov_limit_strict_script(cf);
+            zone[i]->script = ngx_http_egov_limit_strict_script(cf,
+                                                                zone[i]);
             if (zone[i]->script == NULL) {
                 return NGX_ERROR;
             }
@@ -358,7 +365,11 @@ ngx_http_egov_limit_total(ngx_egov_redis_status_e status, redisReply *reply,
 
         if (node->synced && total >= node->fleet_total + sent->count) {
             others = total - node->fleet_total - sent->count;
-            others = ngx_min(others, NGX_HTTP_EGOV_FLEET_MAX_OTHERS);
+            others = ngx_min(others,
+                             NGX_HTTP_EGOV_FLEET_SERVERS_MAX
+                             * (zone->max_burst + 2
+                                + (uint64_t) zone->sync * 1000
+                                  / zone->interval));
         }
 
         node->fleet_total = total;
@@ -385,7 +396,10 @@ ngx_http_egov_limit_total(ngx_egov_redis_status_e status, redisReply *reply,
             && node->tat > node->over_sent + slack)
         {
             node->over_sent = node->tat;
-            ahead = node->tat - now - slack;
+
+            /* more than an hour ahead is refused where it is read */
+            ahead = ngx_min(node->tat - now - slack,
+                            NGX_HTTP_EGOV_OVER_MAX_AHEAD);
         }
     }
 

@@ -23,6 +23,10 @@
 
 #define NGX_HTTP_EGOV_STRICT_BATCH  64     /* keys per script call */
 
+/* the most the zone's traffic puts a key's TAT ahead of now, us */
+#define ngx_http_egov_strict_bound(zone)                                     \
+    ((uint64_t) ((zone)->max_burst + 1) * (zone)->interval)
+
 
 /* a request's way through its strict limits, one round trip each */
 typedef struct {
@@ -105,10 +109,13 @@ static time_t                        ngx_http_egov_strict_invalid_logged;
 
 /*
  * GCRA on Redis's clock, microseconds.  A batch comes as slots: KEYS[i] a
- * key's TAT, ARGV[3i-2] its interval, ARGV[3i-1] its burst tolerance,
- * ARGV[3i] how many requests asked in a row (a flood from one address, or
+ * key's TAT, ARGV[4i-3] its interval, ARGV[4i-2] its burst tolerance,
+ * ARGV[4i-1] how many requests asked in a row (a flood from one address, or
  * many visitors behind one address, ask the same key many times in one
- * turn).  Slots are decided in order, each request of a slot in turn, as if
+ * turn), ARGV[4i] the most the zone's traffic puts a TAT ahead of now (its
+ * largest burst's tolerance and an interval): a TAT read from Redis that
+ * is further ahead, or not a number, was not written by this script (it
+ * is planted) and counts for nothing.  Slots are decided in order, each request of a slot in turn, as if
  * they had come one by one: the first requests of a slot pass, the others
  * are refused.  Returns {passed1, wait1, passed2, wait2, ...}, the wait
  * being for the refused ones.  A key is read and written once per call, a
@@ -123,17 +130,19 @@ static ngx_str_t  ngx_http_egov_limit_gcra_lua = ngx_string(
     "local out, tats, changed, num = {}, {}, {}, {} "
     "for i = 1, #KEYS do "
       "local k = KEYS[i] "
-      "local tat = tats[k] "
-      "if tat == nil then "
-        "tat = tonumber(redis.call('GET', k) or '0') or 0 "
-      "end "
-      "local a, b, c = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i] "
-      "local interval, tau, count = num[a], num[b], num[c] "
+      "local a, b, c, d = ARGV[4 * i - 3], ARGV[4 * i - 2], "
+                         "ARGV[4 * i - 1], ARGV[4 * i] "
+      "local interval, tau, count, bound = num[a], num[b], num[c], num[d] "
       "if interval == nil then interval = tonumber(a) num[a] = interval end "
       "if tau == nil then tau = tonumber(b) num[b] = tau end "
       "if count == nil then count = tonumber(c) num[c] = count end "
-      "if tat ~= tat or tat < now then tat = now end "
-      "if tat > now + tau + interval then tat = now + tau + interval end "
+      "if bound == nil then bound = tonumber(d) num[d] = bound end "
+      "local tat = tats[k] "
+      "if tat == nil then "
+        "tat = tonumber(redis.call('GET', k) or '0') or 0 "
+        "if tat ~= tat or tat > now + bound then tat = 0 end "
+      "end "
+      "if tat < now then tat = now end "
       "local passed = 0 "
       "while passed < count and tat - now <= tau do "
         "tat = tat + interval "
@@ -158,8 +167,23 @@ static ngx_str_t  ngx_http_egov_limit_gcra_lua = ngx_string(
 /* postconfiguration, for each strict zone: the script, loaded once */
 
 void *
-ngx_http_egov_limit_strict_script(ngx_conf_t *cf)
+ngx_http_egov_limit_strict_script(ngx_conf_t *cf,
+    ngx_http_egov_limit_zone_t *zone)
 {
+    u_char  *p;
+
+    /* every egov_limit of the zone is known: its largest burst too */
+
+    p = ngx_pnalloc(cf->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    zone->strict_bound.data = p;
+    zone->strict_bound.len = ngx_sprintf(p, "%uL",
+                                         ngx_http_egov_strict_bound(zone))
+                             - p;
+
     return ngx_egov_redis_script_add(cf, &ngx_http_egov_limit_gcra_lua);
 }
 
@@ -258,14 +282,13 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
         ctx->answered = 0;
 
         /*
-         * at most an interval: a TAT written into Redis by someone else
-         * (the script bounds it too) or an answer not from our script
-         * would hold the key back for as long as it says
+         * at most what the zone's traffic makes: an answer not from our
+         * script (the script takes a planted TAT for nothing) would hold
+         * the key back for as long as it says
          */
 
         ctx->wait = ngx_min(ctx->wait,
-                            limit[ctx->next].zone->interval
-                            * (limit[ctx->next].burst + 1));
+                            ngx_http_egov_strict_bound(limit[ctx->next].zone));
         wait = ctx->wait;
 
         if (!ctx->failed && !ctx->held
@@ -465,10 +488,10 @@ static void
 ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
 {
     u_char                           *counts, *c;
-    size_t                            lens[4 * NGX_HTTP_EGOV_STRICT_BATCH];
+    size_t                            lens[5 * NGX_HTTP_EGOV_STRICT_BATCH];
     ngx_int_t                         rc;
     ngx_uint_t                        i, n, s, a, rank;
-    const char                       *argv[4 * NGX_HTTP_EGOV_STRICT_BATCH];
+    const char                       *argv[5 * NGX_HTTP_EGOV_STRICT_BATCH];
     ngx_http_egov_strict_sent_t      *sent;
     ngx_http_egov_strict_batch_t     *b;
     ngx_http_egov_strict_question_t  *q, *first;
@@ -537,7 +560,7 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
         /* the last request of its slot: the slot's arguments */
 
         q = &b->question[i];
-        a = s + 3 * sent->asker[i].slot;
+        a = s + 4 * sent->asker[i].slot;
 
         argv[a] = (const char *) q->limit->strict_interval.data;
         lens[a] = q->limit->strict_interval.len;
@@ -548,6 +571,9 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
         argv[a + 2] = (const char *) counts;
         lens[a + 2] = c - counts;
         counts = c;
+
+        argv[a + 3] = (const char *) q->limit->zone->strict_bound.data;
+        lens[a + 3] = q->limit->zone->strict_bound.len;
     }
 
     sent->n = n;
@@ -558,7 +584,7 @@ ngx_http_egov_limit_strict_flush(ngx_event_t *ev)
 
     rc = ngx_egov_redis_script_call(b->script, 0,
                                     ngx_http_egov_limit_strict_answers,
-                                    sent, (int) s, (int) (4 * s), argv, lens);
+                                    sent, (int) s, (int) (5 * s), argv, lens);
 
     /* the command is formatted: the text is free for the next batch */
 

@@ -158,6 +158,27 @@ unlike(substr($d->error_log, $mark), qr/7f00002/, 'without their content');
 is($d->request(uri => '/other', client_addr => '127.0.0.46')->status, 200,
    'nothing applied');
 
+# a count written into Redis by someone else (INCRBY of a million, found
+# by a helper's review) held the key back for days (Retry-After 500000)
+# and made an over mark every server refused: the others' count a sync is
+# believed up to what 64 servers could have accepted
+is($c->request(uri => '/mark', client_addr => '127.0.0.61')->status, 200,
+   'a first request: the key is counted in Redis');
+my $key = 't76:lim:mark:' . pack('C4', 127, 0, 0, 61);
+ok(wait_until(sub { defined $redis->command('GET', $key) }, 2), 'the key in Redis');
+$redis->command('INCRBY', $key, 1_000_000);
+my $applied = counter($d, 'fleet_limit_over_applied');
+sleep 1.1;    # the key's own burst back
+is($c->request(uri => '/mark', client_addr => '127.0.0.61')->status, 200,
+   'a million more in Redis: the next request passes, and its sync reads them');
+sleep 0.4;    # the sync (100ms)
+my $r = $c->request(uri => '/mark', client_addr => '127.0.0.61');
+is($r->status, 429, '... then the key is refused');
+cmp_ok($r->header('Retry-After'), '<=', 200,
+       '... for minutes, not days (Retry-After ' . ($r->header('Retry-After') // '') . ')');
+ok(wait_until(sub { counter($d, 'fleet_limit_over_applied') > $applied }, 2),
+   '... and the others apply its over mark (over an hour ahead, they refused it)');
+
 for my $n ($c, $d) {
     $n->stop;
     check_log_clean($n);
