@@ -51,13 +51,22 @@ ngx_egov_fleet_msg_parse(const u_char *p, size_t len, ngx_egov_fleet_msg_t *m)
         return ngx_egov_fleet_value(q + 1, last, m);
     }
 
-    if (ngx_egov_fleet_number(q + 1, last, &kind) != last
-        || kind > NGX_EGOV_FLEET_BLOCK)
-    {
+    q = ngx_egov_fleet_number(q + 1, last, &kind);
+
+    if (q == NULL || kind > NGX_EGOV_FLEET_BLOCK) {
         return NGX_EGOV_FLEET_BAD;
     }
 
     m->kind = (unsigned) kind;
+
+    /* the removed entry's creation time, when the sender says it */
+
+    if (q < last
+        && (ngx_egov_fleet_number(q + 1, last, &m->created) != last
+            || m->created == 0))
+    {
+        return NGX_EGOV_FLEET_BAD;
+    }
 
     return NGX_EGOV_FLEET_OK;
 }

@@ -2,7 +2,8 @@
 /*
  * The fleet's messages about bans and block-list entries, and the values
  * of its Redis hash, as a server reads them: "+ CIDR KIND CREATED EXPIRES
- * BANS REASON" (an entry), "- CIDR KIND" (a removal), and a hash value
+ * BANS REASON" (an entry), "- CIDR KIND [CREATED]" (a removal, of the
+ * entry created then if it says: created 0 when not), and a hash value
  * "KIND CREATED EXPIRES BANS REASON" or "- KIND REMOVED EXPIRES" (a
  * removal's mark, with a fleet secret).  An entry's KIND 3 is a ban (1)
  * that an operator made, kept from eviction where it is learnt.  Every

@@ -79,6 +79,7 @@ static ngx_int_t ngx_http_egov_admin_handler(ngx_http_request_t *r);
 static ngx_str_t *ngx_http_egov_admin_auth(ngx_http_request_t *r,
     ngx_http_egov_admin_loc_conf_t *alcf);
 static void ngx_http_egov_admin_body(ngx_http_request_t *r);
+static uint64_t ngx_http_egov_admin_created(ngx_egov_cidr_t *cidr);
 static ngx_int_t ngx_http_egov_admin_add(ngx_http_request_t *r,
     ngx_str_t *who);
 static const char *ngx_http_egov_admin_members(ngx_egov_json_t *json,
@@ -414,6 +415,47 @@ ngx_http_egov_admin_body(ngx_http_request_t *r)
 }
 
 
+/*
+ * An operator's entry's creation time: the clock's, unless this worker
+ * made one of the same prefix within that millisecond (nginx's clock is
+ * cached per event loop turn, or per timer_resolution): then a
+ * millisecond after it, so that an entry made again right after its
+ * removal is told from the one removed, by the fleet's removals kept and
+ * by a removal's message
+ */
+
+static uint64_t
+ngx_http_egov_admin_created(ngx_egov_cidr_t *cidr)
+{
+    uint32_t           hash;
+    uint64_t           now;
+    ngx_uint_t         i;
+
+    static ngx_uint_t  next;
+    static struct {
+        uint64_t       at;
+        uint32_t       hash;
+    }                  last[16];
+
+    now = ngx_http_egov_now_ms();
+    hash = ngx_crc32_short((u_char *) cidr->addr, sizeof(cidr->addr))
+           ^ (uint32_t) cidr->prefix;
+
+    for (i = 0; i < 16; i++) {
+        if (last[i].hash == hash && last[i].at >= now) {
+            now = last[i].at + 1;
+            i = (ngx_uint_t) -1;
+        }
+    }
+
+    last[next].hash = hash;
+    last[next].at = now;
+    next = (next + 1) % 16;
+
+    return now;
+}
+
+
 static ngx_int_t
 ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
 {
@@ -604,7 +646,7 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
 
     e.kind = kind;
     e.origin = NGX_HTTP_EGOV_ORIGIN_ADMIN;
-    e.created = ngx_http_egov_now_ms();
+    e.created = ngx_http_egov_admin_created(&e.cidr);
     e.expires = ttl ? e.created + (uint64_t) ttl * 1000 : 0;
     e.bans = (kind == NGX_HTTP_EGOV_ENTRY_BAN) ? 1 : 0;
     e.reason.data = e.reason_data;

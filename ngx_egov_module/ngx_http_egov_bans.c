@@ -884,6 +884,39 @@ ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
 }
 
 
+/* API: when the entry of a prefix (and kind, 0: any) was made; 0: none */
+
+uint64_t
+ngx_http_egov_entry_created(ngx_egov_cidr_t *cidr, ngx_uint_t kind)
+{
+    uint64_t                   created;
+    ngx_egov_cidr_t            net;
+    ngx_http_egov_ban_ctx_t   *ctx;
+    ngx_http_egov_ban_node_t  *bn;
+
+    ctx = ngx_http_egov_ban_ctx();
+
+    if (ctx == NULL) {
+        return 0;
+    }
+
+    net = *cidr;
+    ngx_egov_cidr_mask(&net, net.prefix);
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    bn = ngx_http_egov_ban_lookup(ctx, &net, ngx_http_egov_ban_hash(&net));
+
+    created = (bn == NULL || bn->kind == NGX_HTTP_EGOV_TRACK
+               || (kind && bn->kind != kind))
+              ? 0 : bn->created;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return created;
+}
+
+
 /* API: the active entries of a kind (0: all), copied out */
 
 ngx_array_t *

@@ -392,7 +392,8 @@ ngx_http_egov_fleet_publish(ngx_http_egov_fleet_main_conf_t *fmcf,
         ngx_http_egov_fleet_store(4, argv, lens, e, 1);
 
     } else {
-        p = ngx_sprintf(p, "%ui", e->kind);
+        /* the entry removed: not a newer one of the prefix, made since */
+        p = ngx_sprintf(p, "%ui %uL", e->kind, e->created);
 
         if (ngx_egov_redis_signed()) {
             /* a signed mark: only it removes the entry at a resync */
@@ -613,6 +614,18 @@ ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
     }
 
     if (!m.add) {
+        /*
+         * the entry removed, or any older one; a newer one of the prefix
+         * was made since (the removal's message may come after it, or be
+         * made again by a reconciliation) and stays
+         */
+
+        if (m.created
+            && ngx_http_egov_entry_created(&m.cidr, m.kind) > m.created)
+        {
+            return;
+        }
+
         if (ngx_http_egov_entry_remove(ngx_cycle->log, &m.cidr, m.kind,
                                        NGX_HTTP_EGOV_ORIGIN_FLEET)
             == NGX_OK)

@@ -253,7 +253,7 @@ like($out, qr/^egovctl \d+\.\d+\.\d+ \(ngx_egov_module\)$/, '--version: the vers
 for my $d (['90', 90], ['90s', 90], ['15m', 900], ['1h30m', 5400], ['7d', 604800]) {
     ($rc, $out) = ctl(@auth, '--json', 'ban', '127.0.0.80', '--ttl', $d->[0]);
     my $left = eval { decode_json($out)->{expires} - time } // -1;
-    ok($left > $d->[1] - 20 && $left <= $d->[1] + 1, "--ttl $d->[0]: $d->[1] seconds");
+    ok($left > $d->[1] - 20 && $left <= $d->[1] + 1, "--ttl $d->[0]: $d->[1] seconds") or diag $out;
 }
 ctl(@auth, 'unban', '127.0.0.80');
 for my $bad (qw(1x h 1h- 400d)) {

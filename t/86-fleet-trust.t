@@ -224,6 +224,24 @@ $redis->command('PUBLISH', 't86:entries',
                      payload => '- 127.0.0.49/32 2'));
 ok(wait_until(sub { get($b, '127.0.0.49')->status == 200 }, 2),
    '... then its signed removal');
+# a removal's message names the entry it removed (its creation time): an
+# older one's (sent late, or made again by a reconciliation) leaves a newer
+# entry of the prefix alone
+my $now_ms = int(time * 1000);
+$redis->command('PUBLISH', 't86:entries',
+                sign(type => 'message', where => 't86:entries',
+                     payload => "+ 127.0.0.50/32 2 $now_ms $far 0 newer"));
+ok(wait_until(sub { get($b, '127.0.0.50')->status == 403 }, 2), 'an entry made now');
+$redis->command('PUBLISH', 't86:entries',
+                sign(type => 'message', where => 't86:entries',
+                     payload => '- 127.0.0.50/32 2 ' . ($now_ms - 5000)));
+sleep 0.3;
+is(get($b, '127.0.0.50')->status, 403, '... the removal of one made 5 s earlier leaves it');
+$redis->command('PUBLISH', 't86:entries',
+                sign(type => 'message', where => 't86:entries',
+                     payload => "- 127.0.0.50/32 2 $now_ms"));
+ok(wait_until(sub { get($b, '127.0.0.50')->status == 200 }, 2), '... its own removal removes it');
+
 $stale0 = counter($b, 'fleet_stale');
 $mark = length $b->error_log;
 $redis->command('PUBLISH', 't86:entries', $added);
@@ -534,4 +552,50 @@ is_deeply($redis->command('ACL', 'LOG'), [], 'Redis denied D nothing (ACL LOG is
 
 $_->stop for $a, $b, $c, $d;
 check_log_clean($_) for $a, $b, $c, $d;
+
+# an operator's block, its removal and the block again within one of
+# nginx's cached milliseconds (timer_resolution 1s on E): the two adds'
+# messages were the same bytes, and the other server dropped the second as
+# replayed (found by a helper's review of the replay cache); and the
+# removal kept, of an entry made in that millisecond, undid the second at
+# the next reconciliation; and the first removal's message, which reached
+# E after the second block, removed that block (a removal's message did
+# not say which entry it removed).  An operator's entry made again in the
+# millisecond of its removal is now created a millisecond later, and a
+# removal's message names the entry's creation time.
+my $tokens = secret_file('admin.tokens', "soc:soc-token-0123456789abcdef\n", 0600);
+(my $e_http = "    egov_redis 127.0.0.1:$port timeout=300ms prefix=t86e: secret=$fleet_secret;\n"
+            . "    egov_ban_zone size=1m;\n");
+my $e_config = <<"END";
+    location /admin/ { egov_allowlist 127.0.0.1; egov_admin; egov_admin_token $tokens; }
+    location /health { egov_allowlist 127.0.0.1; egov_redis_health; }
+    location / { return 200 "ok\\n"; }
+END
+my $e = EgovTest::Nginx->new(workers => 1);
+my $f = EgovTest::Nginx->new(workers => 1);
+$e->start(http_config => $e_http, config => $e_config, main_config => 'timer_resolution 1s;');
+$f->start(http_config => $e_http, config => $e_config);
+ok(fleet_up($e, $f), 'E (timer_resolution 1s) and F up with Redis');
+sleep 1.2;    # E's clock just moved: the three calls fall in one of its ms
+my @soc = (headers => [['Authorization', 'Bearer soc-token-0123456789abcdef']]);
+my @calls = (
+    $e->request(uri => '/admin/entries', method => 'POST', @soc,
+                body => '{"address":"127.0.0.60","kind":"block","reason":"soc"}')->status,
+    $e->request(uri => '/admin/entries?address=127.0.0.60', method => 'DELETE', @soc)->status,
+    $e->request(uri => '/admin/entries', method => 'POST', @soc,
+                body => '{"address":"127.0.0.60","kind":"block","reason":"soc"}')->status);
+is("@calls", '201 200 201', 'E: block, unblock, block again');
+ok(wait_until(sub { get($f, '127.0.0.60')->status == 403 }, 2),
+   'F applies the second block too: it is not taken for a replay');
+is(counter($f, 'fleet_stale'), 0, '... nothing dropped as stale');
+$redis->command('PUBLISH', 't86e:control', sign(type => 'message', where => 't86e:control', payload => 'resync'));
+ok(wait_until(sub { $e->error_log =~ /egov fleet: \d+ shared entries/ && $f->error_log =~ /egov fleet: \d+ shared entries/ }, 3),
+   'both reconcile');
+sleep 0.3;
+diag join "\n", grep { /egov fleet|egov admin/ && !/debug/ } split /\n/, $e->error_log;
+
+is(get($e, '127.0.0.60')->status, 403, '... and the block holds on E');
+is(get($f, '127.0.0.60')->status, 403, '... and on F');
+$_->stop for $e, $f;
+check_log_clean($_) for $e, $f;
 done_testing();

@@ -42,6 +42,13 @@ main(void)
     ok(!msg("+ 192.0.2.1 4 1 0 0 x", &m), "an unknown kind");
     ok(!msg("- 192.0.2.1 3", &m), "an unknown kind to remove");
     ok(!msg("- 192.0.2.1", &m), "a removal without a kind");
+    ok(msg("- 192.0.2.0/24 2 1700000000000", &m) && !m.add && m.kind == 2
+       && m.created == 1700000000000ULL, "a removal of the entry made then");
+    ok(msg("- 192.0.2.0/24 2", &m) && m.created == 0, "... or of any (no time)");
+    ok(!msg("- 192.0.2.0/24 2 0", &m), "a removal's time of 0");
+    ok(!msg("- 192.0.2.0/24 2 17x", &m), "a removal's time that is not a number");
+    ok(!msg("- 192.0.2.0/24 2 1 2", &m), "a removal with two times");
+    ok(!msg("- 192.0.2.0/24 2 ", &m), "a removal with a space and no time");
     ok(!msg("+ 192.0.2.1 2 1 0 1001 x", &m), "too many bans");
     ok(!msg("+ 192.0.2.1 2 1 99999999999999999999 0 x", &m),
        "a number too large");
