@@ -101,6 +101,7 @@ typedef struct {
     ngx_queue_t                 banned;      /* automatic bans, LRU last */
     uint64_t                    evict_reported;
     ngx_atomic_t                changing;    /* changes being told */
+    ngx_msec_t                  changing_at; /* the last one began */
 } ngx_http_egov_ban_shctx_t;
 
 
@@ -151,10 +152,13 @@ static void ngx_http_egov_ban_export(ngx_http_egov_ban_node_t *bn,
     ngx_http_egov_entry_t *e);
 static void ngx_http_egov_ban_notify(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_entry_event_e event, ngx_http_egov_entry_t *e);
+static void ngx_http_egov_ban_changing(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_uint_t n);
 
 
-#define ngx_http_egov_ban_changing(ctx, n)                                   \
-    (void) ngx_atomic_fetch_add(&(ctx)->sh->changing, n)
+
+/* a change told for longer than this was not: its worker died meanwhile */
+#define NGX_HTTP_EGOV_BAN_TELLING_MAX  1000
 
 
 static ngx_str_t  ngx_http_egov_ban_zone_name = ngx_string("egov_bans");
@@ -1035,6 +1039,16 @@ ngx_http_egov_entry_set_observer(ngx_http_egov_entry_observer_pt observer)
 }
 
 
+/* the lock held: n changes made, to be told (ngx_http_egov_ban_notify) */
+
+static void
+ngx_http_egov_ban_changing(ngx_http_egov_ban_ctx_t *ctx, ngx_uint_t n)
+{
+    (void) ngx_atomic_fetch_add(&ctx->sh->changing, n);
+    ctx->sh->changing_at = ngx_current_msec;
+}
+
+
 /*
  * A change made to the zone is told to the observer (the fleet layer
  * records it for Redis) after the zone's lock is released: until it is,
@@ -1060,16 +1074,47 @@ ngx_http_egov_ban_notify(ngx_http_egov_ban_ctx_t *ctx,
 }
 
 
-/* API: changes made to the zone and not yet told (0: none) */
+/*
+ * API: changes made to the zone and not yet told (0: none).  Telling one
+ * takes microseconds: one that began more than a second ago never will be
+ * (its worker died, between the zone's write and its record), and would
+ * keep every reconciliation from trusting Redis until a restart: it is
+ * forgotten, and said.
+ */
 
 ngx_uint_t
 ngx_http_egov_entry_changing(void)
 {
+    ngx_uint_t                changing;
     ngx_http_egov_ban_ctx_t  *ctx;
 
     ctx = ngx_http_egov_ban_ctx();
 
-    return (ctx == NULL) ? 0 : (ngx_uint_t) ctx->sh->changing;
+    if (ctx == NULL) {
+        return 0;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    changing = (ngx_uint_t) ctx->sh->changing;
+
+    if (changing
+        && (ngx_msec_int_t) (ngx_current_msec - ctx->sh->changing_at)
+           > NGX_HTTP_EGOV_BAN_TELLING_MAX)
+    {
+        ctx->sh->changing = 0;
+        changing = 0;
+
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "egov: a change to the ban zone was not told to the "
+                      "fleet within a second (its worker died while making "
+                      "it?): forgotten; the next reconciliation makes it "
+                      "good");
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return changing;
 }
 
 
