@@ -160,8 +160,12 @@ ngx_egov_html_init(ngx_egov_html_t *h)
 int
 ngx_egov_html_in_tag(const ngx_egov_html_t *h)
 {
-    return h->state >= NGX_EGOV_S_TAG_NAME
-           && h->state <= NGX_EGOV_S_VALUE_UNQ;
+    if (h->state == NGX_EGOV_S_TAG_NAME) {
+        return 1;
+    }
+
+    return (h->state > NGX_EGOV_S_TAG_NAME
+            && h->state <= NGX_EGOV_S_VALUE_UNQ) ? 2 : 0;
 }
 
 

@@ -97,8 +97,9 @@ int ngx_egov_html_next(ngx_egov_html_t *h, const u_char **pos,
 void ngx_egov_html_drop(ngx_egov_html_t *h);
 
 /*
- * Whether what was read ends inside a tag, its name begun: at the end of
- * a page, browsers drop such a tag (WHATWG's "eof-in-tag")
+ * Whether what was read ends inside a tag: 0 no, 1 in its name, 2 past it
+ * (its attributes).  At the end of a page, browsers drop such a tag
+ * (WHATWG's "eof-in-tag").
  */
 int ngx_egov_html_in_tag(const ngx_egov_html_t *h);
 

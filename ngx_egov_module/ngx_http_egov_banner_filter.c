@@ -1075,8 +1075,11 @@ ngx_http_egov_banner_cut(ngx_http_request_t *r,
     inert = (f->html.tag == NGX_EGOV_TAG_SCRIPT) ? script : iframe;
 
     ngx_log_error(NGX_LOG_WARN, ngx_http_egov_quiet_log(r), 0,
-                  "egov consent: a <%s> tag longer than %uz bytes, cut by "
-                  "the end of a buffer, was served inert",
+                  (b == NULL)
+                  ? "egov consent: an include ends inside a <%s> tag, "
+                    "which what follows it may end: served inert"
+                  : "egov consent: a <%s> tag longer than %uz bytes, cut "
+                    "by the end of a buffer, was served inert",
                   (f->html.tag == NGX_EGOV_TAG_SCRIPT) ? "script" : "iframe",
                   (size_t) NGX_HTTP_EGOV_TAG_MAX);
 
@@ -1201,6 +1204,39 @@ ngx_http_egov_banner_tag(ngx_http_request_t *r,
     b->last = p;
 
     return ngx_http_egov_banner_pass(r, b, last);
+}
+
+
+/*
+ * An include ends with bytes held: what follows it (the page's) may end a
+ * marked <script> or <iframe> tag it began, and the tag would be live
+ * without its reading; it goes on inert, as a tag too long to hold does.
+ * Anything else held goes on as it is.
+ */
+
+ngx_int_t
+ngx_http_egov_banner_include_end(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last)
+{
+    ngx_int_t  rc;
+
+    if (f->markup && !f->html.end_tag
+        && ngx_egov_html_in_tag(&f->html) == 2
+        && (f->html.tag == NGX_EGOV_TAG_SCRIPT
+            || f->html.tag == NGX_EGOV_TAG_IFRAME))
+    {
+        /* its name is whole in what is held: no buffer is looked at */
+        rc = ngx_http_egov_banner_cut(r, f, f->hold, f->hold_len, NULL, NULL,
+                                      last, NULL);
+
+    } else {
+        rc = ngx_http_egov_banner_link(r, f->hold, f->hold_len, last);
+    }
+
+    f->hold_len = 0;
+    ngx_egov_html_drop(&f->html);
+
+    return rc;
 }
 
 

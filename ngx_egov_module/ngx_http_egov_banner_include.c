@@ -87,14 +87,9 @@ ngx_http_egov_banner_include(ngx_http_request_t *r, ngx_chain_t *in)
         if (end && f->hold_len && f != mf) {
             /* the include ended within what might have been a tag */
 
-            if (ngx_http_egov_banner_link(r, f->hold, f->hold_len, &last)
-                != NGX_OK)
-            {
+            if (ngx_http_egov_banner_include_end(r, f, &last) != NGX_OK) {
                 return NGX_ERROR;
             }
-
-            f->hold_len = 0;
-            ngx_egov_html_drop(&f->html);
         }
     }
 

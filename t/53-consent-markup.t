@@ -406,6 +406,22 @@ for my $file (sort keys %eof) {
     }
 }
 
+# an include (SSI) that ends inside a marked tag, the page going on with
+# the tag's ">" (found by a helper's review): the include is read with its
+# own state, so the page's bytes that end the tag are not read with it; it
+# goes on inert, never live
+$n->write_file('html/inc-tag.html', '<p>x</p><script data-egov-consent="analytics" src="/t.js"');
+$n->write_file('html/ssi-tag.html', '<!doctype html><html><body><!--# include virtual="/inc-tag.html" -->><p>b</p></body></html>' . "\n");
+my $ssi = $n->request(uri => '/ssi/ssi-tag.html')->body;
+unlike($ssi, qr/<script data-egov-consent="analytics" src="\/t\.js">/,
+       'an include ending inside a marked script: never live')
+    or diag $ssi;
+like($ssi, qr/<p>x<\/p><script type="text\/plain" data-egov-cut="" data-egov-consent="analytics" src="\/t\.js">/,
+     '... it goes on inert');
+
+like($n->error_log, qr/\[warn\] .*egov consent: an include ends inside a <script> tag, which what follows it may end: served inert/,
+     '... and says so');
+
 $n->stop;
 is_deeply([$n->log_problems], [], 'no alerts, no sanitizer reports');
 
