@@ -65,8 +65,6 @@ static ngx_int_t ngx_http_egov_banner_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_egov_buf_cut(ngx_buf_t *b, u_char *at);
 static void ngx_http_egov_buf_consume(ngx_buf_t *b);
-static ngx_int_t ngx_http_egov_banner_split(ngx_http_request_t *r,
-    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 
 static ngx_int_t ngx_http_egov_banner_consumed(ngx_http_request_t *r,
     ngx_buf_t *b, ngx_chain_t ***last);
@@ -425,7 +423,7 @@ ngx_http_egov_banner_resume(ngx_http_request_t *r,
  * buffers before its last NGX_HTTP_EGOV_TAIL bytes go on unread.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_egov_banner_split(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last)
 {

@@ -61,6 +61,8 @@ ngx_int_t ngx_http_egov_banner_pass(ngx_http_request_t *r,
 void ngx_http_egov_banner_cork(ngx_http_request_t *r);
 ngx_int_t ngx_http_egov_banner_rewrite(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
+ngx_int_t ngx_http_egov_banner_split(ngx_http_request_t *r,
+    ngx_http_egov_banner_filter_t *f, ngx_buf_t *b, ngx_chain_t ***last);
 ngx_int_t ngx_http_egov_banner_include_end(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last);
 ngx_int_t ngx_http_egov_banner_link(ngx_http_request_t *r,

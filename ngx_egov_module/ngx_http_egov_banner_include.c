@@ -41,6 +41,34 @@ ngx_http_egov_banner_include(ngx_http_request_t *r, ngx_chain_t *in)
     mf = ctx ? ctx->filter : NULL;
 
     /*
+     * the banner alone, in a sliced page (the slice module's subrequests
+     * are the page's own bytes, in order): its last bytes are searched for
+     * </body> as the page's are; else the banner went after </html>
+     */
+
+    if (mf && !mf->scan && !mf->inserted && r->subrequest_ranges
+        && r->parent == r->main)
+    {
+        out = NULL;
+        last = &out;
+
+        for (cl = in; cl; cl = cl->next) {
+
+            /* a slice from a cache's file is not read (no worker waits) */
+
+            rc = (ngx_buf_in_memory(cl->buf) || ngx_buf_size(cl->buf) == 0)
+                 ? ngx_http_egov_banner_split(r, mf, cl->buf, &last)
+                 : ngx_http_egov_banner_pass(r, cl->buf, &last);
+
+            if (rc != NGX_OK) {
+                return NGX_ERROR;
+            }
+        }
+
+        return ngx_http_egov_banner_next(r, out);
+    }
+
+    /*
      * an include of a script's text or a style is not read; any other is,
      * whatever type its location gives it (fragments of HTML often go as
      * default_type: text/plain, application/octet-stream)

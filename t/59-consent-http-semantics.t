@@ -75,6 +75,12 @@ my $config = <<'END2';
         proxy_set_header Range $slice_range;
         proxy_pass http://127.0.0.1:%%PORT2%%/;
     }
+    location /slice-banner/ {
+        slice 16k;
+        egov_consent_markup off;
+        proxy_set_header Range $slice_range;
+        proxy_pass http://127.0.0.1:%%PORT2%%/;
+    }
     location /slice-nonce/ {
         slice 16k;
         egov_csp_nonce_inject on;
@@ -150,6 +156,15 @@ is($sliced->body, substr($page, 50000), '... its bytes');
 my $whole_sliced = $n->request(uri => '/slice/page.html');
 is($whole_sliced->status, 200, 'slice, no Range: 200');
 like($whole_sliced->body, qr/^<!doctype html>.*<div id="egov-consent"/s, '... the whole page, with the banner');
+
+# the banner alone (no nonce, no markup): the slices' last bytes are
+# searched for </body> as the page's are (found by a helper's differential
+# test: the slices were not read, and the banner went after </html>)
+my $banner_sliced = $n->request(uri => '/slice-banner/page.html')->body;
+like($banner_sliced, qr{</main><div id="egov-consent".*</div>\n</body></html>\n$}s,
+     'slice, the banner alone: before </body>, as without slices');
+(my $unbannered = $banner_sliced) =~ s{<div id="egov-consent".*</div>\n(?=</body>)}{}s;
+is($unbannered, $page, '... the page\'s own bytes around it, each once');
 
 # the slices of one response are one page, read in order as one: a marked
 # script across a slice's end is gated, every script gets the nonce, as
