@@ -554,6 +554,15 @@ ngx_egov_redis_synced(void)
 }
 
 
+/* is the resync under way one asked for (not a link made again)? */
+
+ngx_uint_t
+ngx_egov_redis_resync_requested(void)
+{
+    return ngx_egov_redis && ngx_egov_redis->requested;
+}
+
+
 /* commands */
 
 ngx_int_t

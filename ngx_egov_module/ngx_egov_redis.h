@@ -189,6 +189,7 @@ ngx_int_t ngx_egov_redis_script_call(ngx_egov_redis_script_t *script,
     int nkeys, int argc, const char **argv, const size_t *argvlen);
 
 ngx_uint_t ngx_egov_redis_ready(void);
+ngx_uint_t ngx_egov_redis_resync_requested(void);
 ngx_uint_t ngx_egov_redis_workers_up(ngx_uint_t *all);
 void ngx_egov_redis_info(ngx_egov_redis_info_t *info);
 ngx_str_t *ngx_egov_redis_prefix(void);

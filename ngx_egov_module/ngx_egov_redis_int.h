@@ -134,6 +134,7 @@ typedef struct {
     time_t                          since;
     ngx_uint_t                      stalled;
     ngx_uint_t                      synced;
+    ngx_uint_t                      requested;  /* a resync asked for */
     ngx_uint_t                      exiting;
     ngx_msec_t                      last_reply;
     ngx_uint_t                      rtt_us;

@@ -311,7 +311,9 @@ ngx_egov_redis_control(ngx_str_t *channel, ngx_str_t *message, void *data)
                       "egov redis: resync requested on \"%V\"", channel);
 
         w->synced = 0;
+        w->requested = 1;
         ngx_egov_redis_synced();
+        w->requested = 0;
         return;
     }
 

@@ -158,6 +158,15 @@ static ngx_uint_t   ngx_http_egov_fleet_busy;
 static ngx_uint_t   ngx_http_egov_fleet_again;   /* asked while busy */
 
 /*
+ * The read a connection asks for, at most one a tick: a Redis that kills
+ * the links again and again (CLIENT KILL) made worker 0 read and
+ * reconcile the whole hash as often; one asked for sooner waits for the
+ * tick
+ */
+static ngx_msec_t   ngx_http_egov_fleet_connected_read;
+static ngx_uint_t   ngx_http_egov_fleet_connected_pending;
+
+/*
  * Entries added from messages, and their count when the last resync's read
  * was sent: a read's reply may be handled after a message Redis sent later
  * (two connections), so its snapshot can lack what that message added
@@ -674,6 +683,16 @@ ngx_http_egov_fleet_connected(void *data)
         return;
     }
 
+    if (!ngx_egov_redis_resync_requested()
+        && ngx_http_egov_fleet_connected_read
+        && ngx_current_msec - ngx_http_egov_fleet_connected_read
+           < NGX_HTTP_EGOV_FLEET_TICK)
+    {
+        ngx_http_egov_fleet_connected_pending = 1;
+        return;
+    }
+
+    ngx_http_egov_fleet_connected_read = ngx_current_msec;
     ngx_http_egov_fleet_resync(fmcf);
 }
 
@@ -688,9 +707,12 @@ ngx_http_egov_fleet_tick(ngx_event_t *ev)
     }
 
     if (ngx_egov_redis_ready()
-        && ++ngx_http_egov_fleet_ticks >= NGX_HTTP_EGOV_FLEET_RESYNC)
+        && (++ngx_http_egov_fleet_ticks >= NGX_HTTP_EGOV_FLEET_RESYNC
+            || ngx_http_egov_fleet_connected_pending))
     {
         ngx_http_egov_fleet_ticks = 0;
+        ngx_http_egov_fleet_connected_pending = 0;
+        ngx_http_egov_fleet_connected_read = ngx_current_msec;
         ngx_http_egov_fleet_resync(fmcf);
     }
 

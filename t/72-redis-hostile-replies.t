@@ -94,6 +94,18 @@ unlike($n->error_log, qr/^\S+ \S+ \[warn\] 1#1: injected/m, '... no line forged'
 ok(wait_until(sub { (health($n))[0] == 200 && subscribed() }, 10),
    '... the link made again');
 
+# a Redis that kills the links again and again (CLIENT KILL every 50 ms,
+# found by a helper's review): each new connection read and reconciled the
+# whole hash at once, 35 reads in 5 s; at most one a second now
+my $reads = () = $n->error_log =~ /egov fleet: \d+ shared entries/g;
+for (1 .. 40) {
+    $redis->command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    sleep 0.05;
+}
+my $storm = (() = $n->error_log =~ /egov fleet: \d+ shared entries/g) - $reads;
+ok($storm >= 1 && $storm <= 4, "links killed 40 times in 2 s: the hash read $storm times");
+ok(wait_until(sub { (health($n))[0] == 200 && subscribed() }, 10), '... the links made again');
+
 # the real thing still works through the same links
 $redis->command('PUBLISH', 't72h:control', 'resync');
 ok(wait_until(sub { $n->error_log =~ /egov fleet: \d+ shared entries/ }, 5),

@@ -563,7 +563,7 @@ check_log_clean($_) for $a, $b, $c, $d;
 # not say which entry it removed).  An operator's entry made again in the
 # millisecond of its removal is now created a millisecond later, and a
 # removal's message names the entry's creation time.
-my $tokens = secret_file('admin.tokens', "soc:soc-token-0123456789abcdef\n", 0600);
+# (the token file made above)
 (my $e_http = "    egov_redis 127.0.0.1:$port timeout=300ms prefix=t86e: secret=$fleet_secret;\n"
             . "    egov_ban_zone size=1m;\n");
 my $e_config = <<"END";
