@@ -1216,16 +1216,50 @@ ngx_int_t
 ngx_http_egov_banner_include_end(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last)
 {
+    int        in_tag;
     ngx_int_t  rc;
 
-    if (f->markup && !f->html.end_tag
-        && ngx_egov_html_in_tag(&f->html) == 2
+    static ngx_str_t  script = ngx_string(" type=\"text/plain\" "
+                                          "data-egov-cut=\"\"");
+    static ngx_str_t  iframe = ngx_string(" hidden=\"\" srcdoc=\"\" "
+                                          "data-egov-cut=\"\"");
+
+    in_tag = f->markup && !f->html.end_tag ? ngx_egov_html_in_tag(&f->html)
+                                           : 0;
+
+    if (in_tag == 2
         && (f->html.tag == NGX_EGOV_TAG_SCRIPT
             || f->html.tag == NGX_EGOV_TAG_IFRAME))
     {
         /* its name is whole in what is held: no buffer is looked at */
         rc = ngx_http_egov_banner_cut(r, f, f->hold, f->hold_len, NULL, NULL,
                                       last, NULL);
+
+    } else if (in_tag == 1 && f->html.len >= 3
+               && (ngx_strncmp(f->html.name, "script", f->html.len) == 0
+                   || ngx_strncmp(f->html.name, "iframe", f->html.len) == 0)
+               && f->html.len <= 6)
+    {
+        /*
+         * within its name ("<script", "<scr"): the page may go on with
+         * the rest of it and the marking; the inert attributes go after
+         * what is held (with the rest of a name after them, it is another
+         * element, unknown and harmless)
+         */
+
+        ngx_log_error(NGX_LOG_WARN, ngx_http_egov_quiet_log(r), 0,
+                      "egov consent: an include ends inside a <%*s tag's "
+                      "name, which what follows it may end: served inert",
+                      (size_t) f->html.len, f->html.name);
+
+        rc = ngx_http_egov_banner_link(r, f->hold, f->hold_len, last);
+
+        if (rc == NGX_OK) {
+            rc = (f->html.name[0] == 's')
+                 ? ngx_http_egov_banner_link(r, script.data, script.len, last)
+                 : ngx_http_egov_banner_link(r, iframe.data, iframe.len,
+                                             last);
+        }
 
     } else {
         rc = ngx_http_egov_banner_link(r, f->hold, f->hold_len, last);
