@@ -157,8 +157,12 @@ static void ngx_http_egov_ban_changing(ngx_http_egov_ban_ctx_t *ctx,
 
 
 
-/* a change told for longer than this was not: its worker died meanwhile */
-#define NGX_HTTP_EGOV_BAN_TELLING_MAX  1000
+/*
+ * a change told for longer than this was not: its worker died meanwhile
+ * (a worker paused that long, by a starved CPU or a debugger, is taken for
+ * dead too: its change is then judged by Redis, as before the count)
+ */
+#define NGX_HTTP_EGOV_BAN_TELLING_MAX  5000
 
 
 static ngx_str_t  ngx_http_egov_ban_zone_name = ngx_string("egov_bans");
@@ -1061,6 +1065,8 @@ static void
 ngx_http_egov_ban_notify(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_entry_event_e event, ngx_http_egov_entry_t *e)
 {
+    ngx_atomic_uint_t  n;
+
     /* a removal learnt from the fleet too: the fleet layer keeps it */
 
     if (ngx_http_egov_entry_observer
@@ -1070,7 +1076,15 @@ ngx_http_egov_ban_notify(ngx_http_egov_ban_ctx_t *ctx,
         ngx_http_egov_entry_observer(event, e);
     }
 
-    (void) ngx_atomic_fetch_add(&ctx->sh->changing, -1);
+    /* never below 0: a count forgotten (its worker taken for dead) */
+
+    for ( ;; ) {
+        n = ctx->sh->changing;
+
+        if (n == 0 || ngx_atomic_cmp_set(&ctx->sh->changing, n, n - 1)) {
+            break;
+        }
+    }
 }
 
 
@@ -1107,7 +1121,7 @@ ngx_http_egov_entry_changing(void)
 
         ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
                       "egov: a change to the ban zone was not told to the "
-                      "fleet within a second (its worker died while making "
+                      "fleet within 5 seconds (its worker died while making "
                       "it?): forgotten; the next reconciliation makes it "
                       "good");
     }
