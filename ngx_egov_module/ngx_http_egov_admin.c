@@ -1072,9 +1072,12 @@ ngx_http_egov_admin_audit(ngx_http_request_t *r, ngx_str_t *who,
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_egov_admin_module);
 
-    p = ngx_snprintf(line, 512, "{\"time\":\"%V\",\"who\":\"%V\","
-                     "\"action\":\"%s\",\"address\":\"",
-                     &ngx_cached_http_log_iso8601, who, action);
+    /* a token's name as any text is: escaped (a quote forged "who") */
+
+    p = ngx_snprintf(line, 512, "{\"time\":\"%V\",\"who\":\"",
+                     &ngx_cached_http_log_iso8601);
+    p = (u_char *) ngx_escape_json(p, who->data, who->len);
+    p = ngx_sprintf(p, "\",\"action\":\"%s\",\"address\":\"", action);
     p += ngx_egov_cidr_format(cidr, p, NGX_EGOV_CIDR_TEXT_LEN + 1);
     p = ngx_sprintf(p, "\",\"kind\":\"%s\",\"ttl\":%ui,\"reason\":\"",
                     ngx_http_egov_admin_kinds[kind < 3 ? kind : 0], ttl);
@@ -1227,24 +1230,18 @@ ngx_http_egov_admin_token(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         /*
-         * the name goes into the audit log's JSON and into log lines as it
-         * is: letters, digits, ".", "_", "@" and "-" only (a quote in it
-         * forged the audit record's "who")
+         * the name goes into the audit log (JSON-escaped there): any text,
+         * Arabic too, up to 64 bytes, but no control character
          */
 
         for (i = 0; i < t->name.len; i++) {
             c = t->name.data[i];
 
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                  || (c >= '0' && c <= '9') || c == '.' || c == '_'
-                  || c == '@' || c == '-')
-                || t->name.len > 64)
-            {
+            if (c < 0x20 || c == 0x7f || t->name.len > 64) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "egov_admin_token \"%V\", line %ui: a "
-                                   "token's name is up to 64 letters, "
-                                   "digits, \".\", \"_\", \"@\" and \"-\"",
-                                   &path, line);
+                                   "token's name is up to 64 bytes, without "
+                                   "control characters", &path, line);
                 return NGX_CONF_ERROR;
             }
         }
