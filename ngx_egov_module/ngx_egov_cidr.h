@@ -21,6 +21,7 @@
 #define NGX_EGOV_CIDR_BAD    -1
 #define NGX_EGOV_CIDR_HOST   -2      /* a line: bits beyond its prefix */
 #define NGX_EGOV_CIDR_ALL    -3      /* a line: a /0, every address */
+#define NGX_EGOV_CIDR_CUT    -4      /* a list's wide last line, no end */
 
 /*
  * The widest prefixes the admin API adds without "force" (egovctl checks

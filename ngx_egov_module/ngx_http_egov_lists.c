@@ -684,6 +684,20 @@ ngx_http_egov_list_parse(ngx_conf_t *cf, ngx_http_egov_list_t *list,
             continue;
         }
 
+        /*
+         * the last line, without its line end, and wider than the admin
+         * API takes without "force": a download cut short may have left
+         * "64.0.0.0/2" of "64.0.0.0/24", which parses
+         */
+
+        if (rc == NGX_EGOV_CIDR_OK && nl == end
+            && cidr.prefix < ((cidr.family == AF_INET)
+                              ? NGX_EGOV_CIDR_V4_WIDEST
+                              : NGX_EGOV_CIDR_V6_WIDEST))
+        {
+            rc = NGX_EGOV_CIDR_CUT;
+        }
+
         if (rc != NGX_EGOV_CIDR_OK) {
 
             /*
@@ -709,7 +723,11 @@ ngx_http_egov_list_parse(ngx_conf_t *cf, ngx_http_egov_list_t *list,
                 ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                                    "%V:%ui: %s: \"%s\", line skipped",
                                    &list->path, line,
-                                   (rc == NGX_EGOV_CIDR_HOST)
+                                   (rc == NGX_EGOV_CIDR_CUT)
+                                   ? "the last line, without its line end, "
+                                     "is a prefix wider than /8 or /16 (a "
+                                     "download cut short?)"
+                                   : (rc == NGX_EGOV_CIDR_HOST)
                                    ? "bits set beyond the prefix's length "
                                      "(a line cut short?)"
                                    : (rc == NGX_EGOV_CIDR_ALL)

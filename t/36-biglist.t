@@ -67,4 +67,20 @@ is($n->request(uri => '/', ipv6 => 1)->status, 403, 'listed IPv6 address refused
 
 $n->stop;
 check_log_clean($n);
+
+# the last line without its line end, wider than a /8 (or /16): a
+# download cut short may leave "10.0.0.0/7" of "10.0.0.0/24", which parses
+# (found by a second review): skipped and said; a narrower one is taken
+my $t = EgovTest::Nginx->new;
+$t->write_file('html/tail.netset', "1.10.16.0/20\n10.0.0.0/7");
+$t->write_file('html/tail2.netset', "1.10.16.0/20\n127.0.0.0/24");
+my ($ok, $out) = $t->test_config(config => "egov_blocklist ../html/tail.netset;\n");
+ok($ok, 'a wide last line without its line end: nginx -t passes');
+like($out, qr{\[warn\] .*html/tail\.netset:2: the last line, without its line end, is a prefix wider than /8 or /16 \(a download cut short\?\): "10\.0\.0\.0/7", line skipped},
+     '... the line skipped, said');
+like($out, qr{egov: list "\S+html/tail\.netset": 1 entries}, '... the others taken');
+($ok, $out) = $t->test_config(config => "egov_blocklist ../html/tail2.netset;\n");
+like($out, qr{egov: list "\S+html/tail2\.netset": 2 entries}, 'a /24 last line without its line end: taken');
+unlike($out, qr/line skipped/, '... nothing said');
+
 done_testing();
