@@ -28,6 +28,7 @@
 
 #include "ngx_http_egov_protect.h"
 #include "ngx_http_egov_admin_guard.h"
+#include "ngx_http_egov_fleet.h"
 #include "ngx_egov_json.h"
 #include "ngx_egov_query.h"
 
@@ -428,7 +429,7 @@ static uint64_t
 ngx_http_egov_admin_created(ngx_egov_cidr_t *cidr)
 {
     uint32_t           hash;
-    uint64_t           now;
+    uint64_t           now, removed;
     ngx_uint_t         i;
 
     static ngx_uint_t  next;
@@ -438,6 +439,16 @@ ngx_http_egov_admin_created(ngx_egov_cidr_t *cidr)
     }                  last[16];
 
     now = ngx_http_egov_now_ms();
+
+    /* removed in this millisecond, by another worker too (a fleet secret
+       keeps the removals) */
+
+    removed = ngx_http_egov_fleet_removed_created(cidr);
+
+    if (removed >= now) {
+        now = removed + 1;
+    }
+
     hash = ngx_crc32_short((u_char *) cidr->addr, sizeof(cidr->addr))
            ^ (uint32_t) cidr->prefix;
 

@@ -66,6 +66,7 @@ ngx_uint_t ngx_http_egov_fleet_unwritten(ngx_array_t *removals,
 
 #define NGX_HTTP_EGOV_FLEET_BY_OPERATOR  2
 
+uint64_t ngx_http_egov_fleet_removed_created(ngx_egov_cidr_t *cidr);
 ngx_uint_t ngx_http_egov_fleet_removed(ngx_array_t *removals,
     ngx_http_egov_entry_t *e);
 

@@ -625,6 +625,47 @@ ngx_http_egov_fleet_removal_keep(ngx_http_egov_entry_t *e)
 }
 
 
+/*
+ * any worker: the creation time of the latest entry of the prefix that
+ * was removed here and is kept (0: none), so that one made again in the
+ * same millisecond, in any worker, can be made a millisecond later
+ */
+
+uint64_t
+ngx_http_egov_fleet_removed_created(ngx_egov_cidr_t *cidr)
+{
+    uint64_t                   latest;
+    ngx_uint_t                 i;
+    ngx_slab_pool_t           *shpool;
+    ngx_http_egov_fleet_sh_t  *sh;
+
+    if (ngx_http_egov_fleet_removals_zone() == NULL) {
+        return 0;
+    }
+
+    sh = ngx_http_egov_fleet_lock(&shpool);
+    if (sh == NULL) {
+        return 0;
+    }
+
+    latest = 0;
+
+    for (i = 0; i < NGX_HTTP_EGOV_FLEET_REMOVED; i++) {
+        if (sh->removed[i].time > latest
+            && sh->removed[i].cidr.family == cidr->family
+            && sh->removed[i].cidr.prefix == cidr->prefix
+            && ngx_memcmp(sh->removed[i].cidr.addr, cidr->addr, 16) == 0)
+        {
+            latest = sh->removed[i].time;
+        }
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return latest;
+}
+
+
 /* worker 0, joining a fleet: the removals kept of another are forgotten */
 
 void
