@@ -157,7 +157,7 @@ ngx_http_egov_admin_guard_failed(ngx_http_request_t *r, ngx_shm_zone_t *zone,
     size_t                          len;
     uint64_t                        now;
     ngx_log_t                       log;
-    ngx_uint_t                      failures;
+    ngx_uint_t                      failures, counted;
     ngx_slab_pool_t                *shpool;
     ngx_http_egov_guard_slot_t     *s;
     ngx_http_egov_anon_loc_conf_t  *alcf;
@@ -165,8 +165,10 @@ ngx_http_egov_admin_guard_failed(ngx_http_request_t *r, ngx_shm_zone_t *zone,
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_ADMIN_AUTH_FAILED);
 
     failures = 0;
+    counted = (zone && zone->data
+               && ngx_http_egov_guard_key(r, gc, key) == NGX_OK);
 
-    if (zone && zone->data && ngx_http_egov_guard_key(r, gc, key) == NGX_OK) {
+    if (counted) {
         shpool = (ngx_slab_pool_t *) zone->shm.addr;
         now = ngx_http_egov_now_ms();
 
@@ -194,6 +196,14 @@ ngx_http_egov_admin_guard_failed(ngx_http_request_t *r, ngx_shm_zone_t *zone,
     log = *r->connection->log;
     log.handler = NULL;
     log.data = NULL;
+
+    if (!counted) {
+        ngx_log_error(NGX_LOG_WARN, &log, 0,
+                      "egov admin: no valid bearer token from %*s (a "
+                      "loopback or unix-socket client, or no guard: never "
+                      "refused for it)", len, text);
+        return;
+    }
 
     ngx_log_error(NGX_LOG_WARN, &log, 0,
                   "egov admin: no valid bearer token from %*s (%ui in this "

@@ -349,6 +349,8 @@ is(guessed('/local-admin/entries', '127.0.0.1', $alice)->status, 200,
    '... and the team\'s token from the same address is served');
 is(guessed('/local-admin/entries', '127.0.0.9', $alice)->status, 200,
    '... from any loopback address');
+like($g->error_log, qr/\[warn\] .*egov admin: no valid bearer token from 127\.0\.0\.0 \(a loopback or unix-socket client, or no guard: never refused for it\)/,
+     '... each failure said, as never refused');
 my $st = decode_json($g->request(uri => '/status')->body);
 is($st->{counters}{admin_auth_failed_total}, 31, 'failures counted');
 is($st->{counters}{admin_auth_refused_total}, 2, 'refusals counted');
