@@ -49,6 +49,7 @@
 #define EXIT_SERVER     6
 
 #define MAX_NODES       65536
+#define MAX_NODES_GROWN (4 * 1024 * 1024)   /* about 240,000 entries */
 #define MAX_ANSWER      (64 * 1024 * 1024)
 
 
@@ -833,7 +834,9 @@ parse_maybe(response_t *res)
             return &json;
         }
 
-        if (json.n < room || room > res->len / 2 + 16) {
+        if (json.n < room || room > res->len / 2 + 16
+            || room >= MAX_NODES_GROWN)
+        {
             return NULL;
         }
 
