@@ -852,6 +852,19 @@ ngx_int_t
 ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
     ngx_uint_t kind, ngx_uint_t origin)
 {
+    return ngx_http_egov_entry_remove_older(log, cidr, kind, 0, origin);
+}
+
+
+/*
+ * API: the same, only if the entry was made at "created" or before (0:
+ * whenever): a newer one, made since the removal was, stays
+ */
+
+ngx_int_t
+ngx_http_egov_entry_remove_older(ngx_log_t *log, ngx_egov_cidr_t *cidr,
+    ngx_uint_t kind, uint64_t created, ngx_uint_t origin)
+{
     ngx_egov_cidr_t            net;
     ngx_http_egov_entry_t      e;
     ngx_http_egov_ban_ctx_t   *ctx;
@@ -871,7 +884,8 @@ ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
     bn = ngx_http_egov_ban_lookup(ctx, &net, ngx_http_egov_ban_hash(&net));
 
     if (bn == NULL || bn->kind == NGX_HTTP_EGOV_TRACK
-        || (kind && bn->kind != kind))
+        || (kind && bn->kind != kind)
+        || (created && bn->created > created))
     {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
         return NGX_DECLINED;
@@ -889,39 +903,6 @@ ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
     ngx_http_egov_ban_notify(ctx, NGX_HTTP_EGOV_ENTRY_REMOVED, &e);
 
     return NGX_OK;
-}
-
-
-/* API: when the entry of a prefix (and kind, 0: any) was made; 0: none */
-
-uint64_t
-ngx_http_egov_entry_created(ngx_egov_cidr_t *cidr, ngx_uint_t kind)
-{
-    uint64_t                   created;
-    ngx_egov_cidr_t            net;
-    ngx_http_egov_ban_ctx_t   *ctx;
-    ngx_http_egov_ban_node_t  *bn;
-
-    ctx = ngx_http_egov_ban_ctx();
-
-    if (ctx == NULL) {
-        return 0;
-    }
-
-    net = *cidr;
-    ngx_egov_cidr_mask(&net, net.prefix);
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    bn = ngx_http_egov_ban_lookup(ctx, &net, ngx_http_egov_ban_hash(&net));
-
-    created = (bn == NULL || bn->kind == NGX_HTTP_EGOV_TRACK
-               || (kind && bn->kind != kind))
-              ? 0 : bn->created;
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
-
-    return created;
 }
 
 

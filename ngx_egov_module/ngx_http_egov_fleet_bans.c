@@ -629,14 +629,9 @@ ngx_http_egov_fleet_message(ngx_str_t *channel, ngx_str_t *message,
          * made again by a reconciliation) and stays
          */
 
-        if (m.created
-            && ngx_http_egov_entry_created(&m.cidr, m.kind) > m.created)
-        {
-            return;
-        }
-
-        if (ngx_http_egov_entry_remove(ngx_cycle->log, &m.cidr, m.kind,
-                                       NGX_HTTP_EGOV_ORIGIN_FLEET)
+        if (ngx_http_egov_entry_remove_older(ngx_cycle->log, &m.cidr,
+                                             m.kind, m.created,
+                                             NGX_HTTP_EGOV_ORIGIN_FLEET)
             == NGX_OK)
         {
             ngx_http_egov_stat_inc(NGX_EGOV_STAT_FLEET_APPLIED);

@@ -300,7 +300,9 @@ ngx_int_t ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
     ngx_uint_t kind, ngx_uint_t origin);
 ngx_array_t *ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind);
 ngx_uint_t ngx_http_egov_entry_changing(void);
-uint64_t ngx_http_egov_entry_created(ngx_egov_cidr_t *cidr, ngx_uint_t kind);
+ngx_int_t ngx_http_egov_entry_remove_older(ngx_log_t *log,
+    ngx_egov_cidr_t *cidr, ngx_uint_t kind, uint64_t created,
+    ngx_uint_t origin);
 ngx_int_t ngx_http_egov_addr_status(ngx_egov_cidr_t *addr,
     ngx_http_egov_addr_status_t *status);
 void ngx_http_egov_entry_set_observer(ngx_http_egov_entry_observer_pt obs);
