@@ -592,7 +592,6 @@ $redis->command('PUBLISH', 't86e:control', sign(type => 'message', where => 't86
 ok(wait_until(sub { $e->error_log =~ /egov fleet: \d+ shared entries/ && $f->error_log =~ /egov fleet: \d+ shared entries/ }, 3),
    'both reconcile');
 sleep 0.3;
-diag join "\n", grep { /egov fleet|egov admin/ && !/debug/ } split /\n/, $e->error_log;
 
 is(get($e, '127.0.0.60')->status, 403, '... and the block holds on E');
 is(get($f, '127.0.0.60')->status, 403, '... and on F');
