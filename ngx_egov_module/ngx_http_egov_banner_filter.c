@@ -115,6 +115,16 @@ static int  ngx_http_egov_banner_find_level;
 
 static u_char  ngx_http_egov_close_body[] = "</body";
 
+/*
+ * What makes a <script> or <iframe> start tag inert when it cannot be
+ * rewritten whole: put right after its name (browsers keep the first of
+ * two attributes of one name)
+ */
+static ngx_str_t  ngx_http_egov_inert_script =
+    ngx_string(" type=\"text/plain\" data-egov-cut=\"\"");
+static ngx_str_t  ngx_http_egov_inert_iframe =
+    ngx_string(" hidden=\"\" srcdoc=\"\" data-egov-cut=\"\"");
+
 
 /* called by the header filter when something is to be inserted */
 
@@ -1055,10 +1065,6 @@ ngx_http_egov_banner_cut(ngx_http_request_t *r,
     ngx_uint_t     in_held;
     const u_char  *p, *start, *end;
 
-    static ngx_str_t  script = ngx_string(" type=\"text/plain\" "
-                                          "data-egov-cut=\"\"");
-    static ngx_str_t  iframe = ngx_string(" hidden=\"\" srcdoc=\"\" "
-                                          "data-egov-cut=\"\"");
 
     if (!f->markup || f->html.end_tag
         || (f->html.tag != NGX_EGOV_TAG_SCRIPT
@@ -1070,7 +1076,8 @@ ngx_http_egov_banner_cut(ngx_http_request_t *r,
                                            last);
     }
 
-    inert = (f->html.tag == NGX_EGOV_TAG_SCRIPT) ? script : iframe;
+    inert = (f->html.tag == NGX_EGOV_TAG_SCRIPT)
+            ? ngx_http_egov_inert_script : ngx_http_egov_inert_iframe;
 
     ngx_log_error(NGX_LOG_WARN, ngx_http_egov_quiet_log(r), 0,
                   (b == NULL)
@@ -1216,13 +1223,10 @@ ngx_int_t
 ngx_http_egov_banner_include_end(ngx_http_request_t *r,
     ngx_http_egov_banner_filter_t *f, ngx_chain_t ***last)
 {
-    int        in_tag;
-    ngx_int_t  rc;
+    int         in_tag;
+    ngx_int_t   rc;
+    ngx_str_t  *inert;
 
-    static ngx_str_t  script = ngx_string(" type=\"text/plain\" "
-                                          "data-egov-cut=\"\"");
-    static ngx_str_t  iframe = ngx_string(" hidden=\"\" srcdoc=\"\" "
-                                          "data-egov-cut=\"\"");
 
     in_tag = f->markup && !f->html.end_tag ? ngx_egov_html_in_tag(&f->html)
                                            : 0;
@@ -1235,10 +1239,9 @@ ngx_http_egov_banner_include_end(ngx_http_request_t *r,
         rc = ngx_http_egov_banner_cut(r, f, f->hold, f->hold_len, NULL, NULL,
                                       last, NULL);
 
-    } else if (in_tag == 1 && f->html.len >= 3
+    } else if (in_tag == 1 && f->html.len >= 3 && f->html.len <= 6
                && (ngx_strncmp(f->html.name, "script", f->html.len) == 0
-                   || ngx_strncmp(f->html.name, "iframe", f->html.len) == 0)
-               && f->html.len <= 6)
+                   || ngx_strncmp(f->html.name, "iframe", f->html.len) == 0))
     {
         /*
          * within its name ("<script", "<scr"): the page may go on with
@@ -1255,10 +1258,9 @@ ngx_http_egov_banner_include_end(ngx_http_request_t *r,
         rc = ngx_http_egov_banner_link(r, f->hold, f->hold_len, last);
 
         if (rc == NGX_OK) {
-            rc = (f->html.name[0] == 's')
-                 ? ngx_http_egov_banner_link(r, script.data, script.len, last)
-                 : ngx_http_egov_banner_link(r, iframe.data, iframe.len,
-                                             last);
+            inert = (f->html.name[0] == 's') ? &ngx_http_egov_inert_script
+                                             : &ngx_http_egov_inert_iframe;
+            rc = ngx_http_egov_banner_link(r, inert->data, inert->len, last);
         }
 
     } else {
