@@ -129,7 +129,6 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
 
     ngx_http_clear_content_length(r);
     ngx_http_clear_accept_ranges(r);
-    r->allow_ranges = 0;
     ngx_http_clear_last_modified(r);
     ngx_http_clear_etag(r);
 

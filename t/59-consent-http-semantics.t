@@ -67,6 +67,7 @@ END
 my $config = <<'END2';
     location / { }
     location /nonce/ { alias html/; egov_csp_nonce_inject on; }
+    location /banner/ { alias html/; egov_consent_markup off; }
     location /ssi/ { alias html/; ssi on; egov_csp_nonce_inject on; }
     location /inc/ { alias html/; }
     location /add/ { alias html/; add_before_body /inc/header.inc; egov_csp_nonce_inject on; }
@@ -125,6 +126,18 @@ for my $range ('bytes=0-', 'bytes=0-99,100-', 'garbage') {
            "Range: $range: the marked script is not live");
     ok(!defined $r->header('ETag'), "Range: $range: no strong ETag of the unchanged file");
 }
+
+# the banner alone: the page keeps a Content-Length (the file's and the
+# banner's), which the range filter would cut a range of
+my $banner_full = $n->request(uri => '/banner/page.html');
+is($banner_full->header('Content-Length'), length($banner_full->body),
+   'the banner alone: a Content-Length, the changed page\'s');
+my $banner_range = $n->request(uri => '/banner/page.html',
+                               headers => [['Range', 'bytes=0-99']]);
+is($banner_range->status, 200, 'the banner alone, a Range: 200');
+is(length($banner_range->body), length($banner_full->body), '... the whole changed page');
+like($banner_range->body, qr{<div id="egov-consent".*</body></html>\n$}s, '... with its banner');
+ok(!defined $banner_range->header('Content-Range'), '... no Content-Range');
 
 my $r = $n->request(uri => '/page.html',
                     headers => [['Range', 'bytes=0-9'], ['If-Range', '"x"']]);
