@@ -13,10 +13,9 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use EgovTest;
 use EgovTest::Nginx;
+use EgovTest::Gdb;
 
-my $gdb = '/usr/bin/gdb';
--x $gdb or plan skip_all => 'gdb is not installed';
-$> == 0 or plan skip_all => 'gdb attaches to the worker as root';
+EgovTest::Gdb::require_gdb();
 !EgovTest::Nginx::sanitized()
     or plan skip_all => 'the thread race is played on the dynamic module';
 
@@ -45,8 +44,7 @@ my $p = $n->prefix;
 
 # the second call of the file's filter is the resume after the thread's
 # read: there the file changes in place, then gdb lets the worker go on
-$n->write_file('gdb.cmd', <<"END");
-set pagination off
+my $pid = EgovTest::Gdb::attach($n, $worker, <<"END");
 break ngx_http_egov_banner_file
 ignore 1 1
 commands 1
@@ -55,20 +53,7 @@ commands 1
   detach
   quit
 end
-echo attached\\n
-continue
 END
-
-my $pid = fork // die "fork: $!";
-if ($pid == 0) {
-    exec "$gdb -q -batch -p $worker -x $p/gdb.cmd > $p/gdb.out 2>&1";
-    exit 1;
-}
-
-my $until = time + 20;
-sleep 0.1 while time < $until && $n->read_file('gdb.out') !~ /attached/;
-like($n->read_file('gdb.out'), qr/attached/, 'gdb holds the worker')
-    or diag $n->read_file('gdb.out');
 
 my $r = $n->request(uri => '/t.html', timeout => 30);
 like($r->body, qr/Version ONE/, 'the first response: the bytes read before the change');

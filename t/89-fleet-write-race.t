@@ -18,10 +18,9 @@ use EgovTest;
 use EgovTest::Fleet;
 use EgovTest::Nginx;
 use EgovTest::Redis;
+use EgovTest::Gdb;
 
-my $gdb = '/usr/bin/gdb';
--x $gdb or plan skip_all => 'gdb is not installed';
-$> == 0 or plan skip_all => 'gdb attaches to the worker as root';
+EgovTest::Gdb::require_gdb();
 
 my $redis = EgovTest::Redis->new;
 $redis->start;
@@ -85,8 +84,7 @@ open \$f, '>', '$p/during' or die \$!;
 print \$f \$status // 'none';
 close \$f;
 END
-$n->write_file('gdb.cmd', <<"END");
-set pagination off
+my $hold_script = <<"END";
 break ngx_http_egov_fleet_observe
 commands 1
   shell perl $p/resync.pl
@@ -94,8 +92,6 @@ commands 1
   detach
   quit
 end
-echo attached\\n
-continue
 END
 
 # sends the admin request for each address in turn until worker 1 takes
@@ -104,17 +100,9 @@ END
 # address held and the held request's answer
 sub hold_worker1 {
     my ($method, $uri, $body, $others, @addrs) = @_;
-    unlink "$p/gdb.out", "$p/during";
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        exec "$gdb -q -batch -p $worker1 -x $p/gdb.cmd > $p/gdb.out 2>&1";
-        exit 1;
-    }
-    my $until = time + 30;
-    sleep 0.1 while time < $until
-                    && ($n->read_file('gdb.out') // '') !~ /attached/;
-    like($n->read_file('gdb.out'), qr/attached/, 'gdb holds worker 1')
-        or diag $n->read_file('gdb.out');
+    unlink "$p/during";
+    my $pid = EgovTest::Gdb::attach($n, $worker1, $hold_script,
+                                    name => 'gdb holds worker 1');
 
     my ($held, $socket);
     for my $addr (@addrs) {
@@ -216,25 +204,14 @@ ok(wait_until(sub { !defined $redis->command('HGET', 't89:entries', $held) }, 2)
 # helper's review): its change was counted as being told for good, and
 # every reconciliation read twice and trusted nothing until a restart.  One
 # told for over 5 seconds is forgotten, and said.
-$n->write_file('gdb-kill.cmd', <<"END");
-set pagination off
+($worker1) = grep { $_ != $worker0 } $n->worker_pids;
+my $gpid = EgovTest::Gdb::attach($n, $worker1, <<"END", name => 'gdb holds worker 1');
 break ngx_http_egov_fleet_observe
 commands 1
   kill
   quit
 end
-echo attached\\n
-continue
 END
-($worker1) = grep { $_ != $worker0 } $n->worker_pids;
-unlink "$p/gdb.out";
-my $gpid = fork // die "fork: $!";
-if ($gpid == 0) {
-    exec "$gdb -q -batch -p $worker1 -x $p/gdb-kill.cmd > $p/gdb.out 2>&1";
-    exit 1;
-}
-my $t_until = time + 30;
-sleep 0.1 while time < $t_until && ($n->read_file('gdb.out') // '') !~ /attached/;
 my $killed;
 for my $i (81 .. 120) {
     my $addr = "127.0.0.$i";

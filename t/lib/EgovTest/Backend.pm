@@ -6,6 +6,7 @@ package EgovTest::Backend;
 
 use strict;
 use warnings;
+use parent 'EgovTest::Child';
 
 use IO::Socket::IP;
 use POSIX ();
@@ -84,20 +85,6 @@ sub serve {
             syswrite $c, $item;
         }
     }
-}
-
-sub stop {
-    my ($self) = @_;
-    return unless $self->{pid};
-    kill 'TERM', $self->{pid};
-    waitpid $self->{pid}, 0;
-    delete $self->{pid};
-}
-
-sub DESTROY {
-    my ($self) = @_;
-    local ($?, $!, $@);
-    $self->stop;
 }
 
 1;

@@ -13,6 +13,7 @@ package EgovTest::RedisProxy;
 
 use strict;
 use warnings;
+use parent 'EgovTest::Child';
 use IO::Socket::IP;
 use IO::Select;
 use IO::Handle;
@@ -53,16 +54,6 @@ sub inject {
     my ($self, $kind, $bytes) = @_;
     print { $self->{w} } "$kind " . unpack('H*', $bytes) . "\n";
 }
-
-sub stop {
-    my ($self) = @_;
-    return unless $self->{pid};
-    kill 'TERM', $self->{pid};
-    waitpid $self->{pid}, 0;
-    delete $self->{pid};
-}
-
-sub DESTROY { $_[0]->stop }
 
 sub _serve {
     my ($listen, $control, $upstream) = @_;
