@@ -9,6 +9,7 @@ use warnings;
 sub stop {
     my ($self) = @_;
     return unless $self->{pid};
+    kill 'CONT', $self->{pid};                 # a frozen one too
     kill 'TERM', $self->{pid};
     waitpid $self->{pid}, 0;
     delete $self->{pid};

@@ -18,6 +18,7 @@ package EgovTest::Redis;
 
 use strict;
 use warnings;
+use parent 'EgovTest::Child';
 
 use File::Temp qw(tempdir);
 use IO::Socket::IP;
@@ -187,17 +188,7 @@ sub read_reply {
 sub stop {
     my ($self) = @_;
     close $_ for @{ delete $self->{pending} || [] };
-    return unless $self->{pid};
-    kill 'CONT', $self->{pid};
-    kill 'TERM', $self->{pid};
-    waitpid $self->{pid}, 0;
-    delete $self->{pid};
-}
-
-sub DESTROY {
-    my ($self) = @_;
-    local ($?, $!, $@);
-    $self->stop;
+    $self->SUPER::stop;
 }
 
 1;
