@@ -1,4 +1,4 @@
-/* sources: ngx_egov_module/ngx_egov_consent_cookie.c libs: -lcrypto */
+/* sources: ngx_egov_module/ngx_egov_consent_cookie.c ngx_egov_module/ngx_egov_hmac.c libs: -lcrypto */
 
 /*
  * One input through every parser that sees visitors' bytes: the consent
@@ -11,7 +11,9 @@
 #include <string.h>
 #include "ngx_egov_consent_cookie.h"
 
-static const u_char  key[] = "fuzzing key, 32 bytes long......";
+static const u_char         key_bytes[] = "fuzzing key, 32 bytes long......";
+static ngx_egov_hmac_key_t  key;
+static int                  key_ready;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -21,12 +23,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const u_char       *pos, *cn, *cv;
     ngx_egov_consent_t  c;
 
+    if (!key_ready) {
+        ngx_egov_hmac_key(&key, key_bytes, 32);
+        key_ready = 1;
+    }
+
     copy = malloc(size ? size : 1);
     buf = malloc(size ? size : 1);
     memcpy(copy, data, size);
 
-    if (ngx_egov_consent_parse(copy, size, key, 32, &c) == 0) {
-        len = ngx_egov_consent_format(&c, key, 32, out, sizeof(out));
+    if (ngx_egov_consent_parse(copy, size, &key, &c) == 0) {
+        len = ngx_egov_consent_format(&c, &key, out, sizeof(out));
         if (len != size || memcmp(out, copy, size) != 0) {
             abort();
         }

@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 
 static const char  ngx_egov_b64url[] =
@@ -20,7 +18,7 @@ static const char  ngx_egov_b64url[] =
 
 
 static int ngx_egov_consent_mac(const u_char *data, size_t len,
-    const u_char *key, size_t key_len, u_char *mac);
+    const ngx_egov_hmac_key_t *key, u_char *mac);
 static int ngx_egov_consent_number(const u_char **p, const u_char *end,
     int base, uint64_t max, uint64_t *n);
 static int ngx_egov_hex(u_char c);
@@ -28,8 +26,8 @@ static int ngx_egov_cookie_space(u_char c);
 
 
 size_t
-ngx_egov_consent_format(const ngx_egov_consent_t *c, const u_char *key,
-    size_t key_len, u_char *buf, size_t size)
+ngx_egov_consent_format(const ngx_egov_consent_t *c,
+    const ngx_egov_hmac_key_t *key, u_char *buf, size_t size)
 {
     int  n;
 
@@ -49,7 +47,7 @@ ngx_egov_consent_format(const ngx_egov_consent_t *c, const u_char *key,
 
     /* the MAC covers everything before it, the final dot included */
 
-    if (ngx_egov_consent_mac(buf, n, key, key_len, buf + n)
+    if (ngx_egov_consent_mac(buf, n, key, buf + n)
         != NGX_EGOV_CONSENT_OK)
     {
         return 0;
@@ -62,8 +60,8 @@ ngx_egov_consent_format(const ngx_egov_consent_t *c, const u_char *key,
 
 
 int
-ngx_egov_consent_parse(const u_char *p, size_t len, const u_char *key,
-    size_t key_len, ngx_egov_consent_t *c)
+ngx_egov_consent_parse(const u_char *p, size_t len,
+    const ngx_egov_hmac_key_t *key, ngx_egov_consent_t *c)
 {
     size_t          i, signed_len;
     uint64_t        n;
@@ -122,7 +120,7 @@ ngx_egov_consent_parse(const u_char *p, size_t len, const u_char *key,
     p += NGX_EGOV_CONSENT_RECEIPT_LEN + 1;
     signed_len = p - start;
 
-    if (ngx_egov_consent_mac(start, signed_len, key, key_len, mac)
+    if (ngx_egov_consent_mac(start, signed_len, key, mac)
         != NGX_EGOV_CONSENT_OK)
     {
         return NGX_EGOV_CONSENT_BAD;
@@ -137,19 +135,14 @@ ngx_egov_consent_parse(const u_char *p, size_t len, const u_char *key,
 
 
 static int
-ngx_egov_consent_mac(const u_char *data, size_t len, const u_char *key,
-    size_t key_len, u_char *mac)
+ngx_egov_consent_mac(const u_char *data, size_t len,
+    const ngx_egov_hmac_key_t *key, u_char *mac)
 {
-    size_t        i;
-    uint32_t      v;
-    unsigned int  md_len;
-    u_char        md[EVP_MAX_MD_SIZE];
+    size_t    i;
+    uint32_t  v;
+    u_char    md[NGX_EGOV_HMAC_LEN];
 
-    if (HMAC(EVP_sha256(), key, (int) key_len, data, len, md, &md_len)
-        == NULL || md_len < 16)
-    {
-        return NGX_EGOV_CONSENT_BAD;
-    }
+    ngx_egov_hmac(key, data, len, md);
 
     /* 16 bytes as 22 base64url characters, without padding */
 

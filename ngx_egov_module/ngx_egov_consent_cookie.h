@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ngx_egov_hmac.h"
+
 
 #define NGX_EGOV_CONSENT_OK        0
 #define NGX_EGOV_CONSENT_BAD      -1
@@ -43,11 +45,11 @@ typedef struct {
  * before it, in base64url.  Returns the length written, 0 on error.
  */
 size_t ngx_egov_consent_format(const ngx_egov_consent_t *c,
-    const u_char *key, size_t key_len, u_char *buf, size_t size);
+    const ngx_egov_hmac_key_t *key, u_char *buf, size_t size);
 
 /* NGX_EGOV_CONSENT_OK only for a well-formed value with a valid MAC */
-int ngx_egov_consent_parse(const u_char *p, size_t len, const u_char *key,
-    size_t key_len, ngx_egov_consent_t *c);
+int ngx_egov_consent_parse(const u_char *p, size_t len,
+    const ngx_egov_hmac_key_t *key, ngx_egov_consent_t *c);
 
 
 /*

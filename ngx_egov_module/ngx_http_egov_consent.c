@@ -314,7 +314,8 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
 {
     size_t                        nl, vl;
     uint64_t                      now;
-    ngx_str_t                    *key, ck;
+    ngx_str_t                    *key;
+    const ngx_egov_hmac_key_t    *ck;
     ngx_str_t                     found[NGX_HTTP_EGOV_CONSENT_TRIES];
     ngx_uint_t                    i, all, n_found;
     ngx_egov_consent_t            c;
@@ -393,8 +394,7 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
 
         /* invalid, tampered, expired or outdated: no decision yet */
 
-        if (ngx_egov_consent_parse(found[i].data, found[i].len, ck.data,
-                                   ck.len, &c)
+        if (ngx_egov_consent_parse(found[i].data, found[i].len, ck, &c)
             != NGX_EGOV_CONSENT_OK)
         {
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -613,12 +613,13 @@ ngx_http_egov_consent_key(void)
 
 ngx_int_t
 ngx_http_egov_consent_cookie_key(ngx_http_egov_consent_loc_conf_t *clcf,
-    ngx_str_t *out)
+    const ngx_egov_hmac_key_t **out)
 {
+    u_char                     md[NGX_EGOV_HMAC_LEN];
     ngx_str_t                 *key;
     ngx_uint_t                 i;
-    unsigned int               len;
-    HMAC_CTX                  *hmac;
+    ngx_egov_hmac_t            h;
+    ngx_egov_hmac_key_t        consent_key;
     ngx_http_egov_category_t  *cat;
 
     key = ngx_http_egov_consent_key();
@@ -626,47 +627,30 @@ ngx_http_egov_consent_cookie_key(ngx_http_egov_consent_loc_conf_t *clcf,
         return NGX_ERROR;
     }
 
-    out->data = clcf->cookie_key;
-    out->len = sizeof(clcf->cookie_key);
+    *out = &clcf->cookie_key;
 
     if (clcf->cookie_key_of == key->data) {
         return NGX_OK;
     }
 
-    hmac = HMAC_CTX_new();
-    if (hmac == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (HMAC_Init_ex(hmac, key->data, (int) key->len, EVP_sha256(), NULL)
-        != 1
-        || HMAC_Update(hmac, (u_char *) "egov-consent-categories:",
-                       sizeof("egov-consent-categories:") - 1)
-           != 1)
-    {
-        HMAC_CTX_free(hmac);
-        return NGX_ERROR;
-    }
+    ngx_egov_hmac_key(&consent_key, key->data, key->len);
+    ngx_egov_hmac_start(&h, &consent_key);
+    ngx_egov_hmac_update(&h, "egov-consent-categories:",
+                         sizeof("egov-consent-categories:") - 1);
 
     cat = clcf->categories ? clcf->categories->elts : NULL;
 
     for (i = 0; cat && i < clcf->categories->nelts; i++) {
-        if (HMAC_Update(hmac, cat[i].name.data, cat[i].name.len) != 1
-            || HMAC_Update(hmac, (u_char *) " ", 1) != 1)
-        {
-            HMAC_CTX_free(hmac);
-            return NGX_ERROR;
-        }
+        ngx_egov_hmac_update(&h, cat[i].name.data, cat[i].name.len);
+        ngx_egov_hmac_update(&h, " ", 1);
     }
 
-    len = sizeof(clcf->cookie_key);
+    ngx_egov_hmac_final(&h, md);
+    ngx_egov_hmac_key_clear(&consent_key);
 
-    if (HMAC_Final(hmac, clcf->cookie_key, &len) != 1) {
-        HMAC_CTX_free(hmac);
-        return NGX_ERROR;
-    }
+    ngx_egov_hmac_key(&clcf->cookie_key, md, sizeof(md));
+    ngx_explicit_memzero(md, sizeof(md));
 
-    HMAC_CTX_free(hmac);
     clcf->cookie_key_of = key->data;
 
     return NGX_OK;

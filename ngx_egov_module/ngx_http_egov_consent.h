@@ -96,7 +96,7 @@ typedef struct {
 typedef struct {
     ngx_flag_t                  enable;
     ngx_array_t                *categories;  /* ngx_http_egov_category_t */
-    u_char                      cookie_key[32];  /* bound to categories */
+    ngx_egov_hmac_key_t         cookie_key;  /* bound to categories */
     u_char                     *cookie_key_of;   /* the key it is from */
     ngx_uint_t                  version;
     ngx_str_t                   cookie_name;
@@ -171,7 +171,7 @@ ngx_int_t ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
 
 /* ngx_http_egov_consent.c */
 ngx_int_t ngx_http_egov_consent_cookie_key(
-    ngx_http_egov_consent_loc_conf_t *clcf, ngx_str_t *key);
+    ngx_http_egov_consent_loc_conf_t *clcf, const ngx_egov_hmac_key_t **key);
 
 /* ngx_http_egov_consent_gate.c */
 ngx_int_t ngx_http_egov_consent_gate_init(ngx_conf_t *cf);

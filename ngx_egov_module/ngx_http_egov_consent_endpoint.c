@@ -384,10 +384,11 @@ static ngx_int_t
 ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
     ngx_http_egov_consent_loc_conf_t *clcf, ngx_egov_consent_t *c)
 {
-    u_char      *p;
-    size_t       len;
-    ngx_str_t    key, cookie;
-    ngx_uint_t   secure;
+    u_char                     *p;
+    size_t                      len;
+    ngx_str_t                   cookie;
+    ngx_uint_t                  secure;
+    const ngx_egov_hmac_key_t  *key;
 
     if (ngx_http_egov_consent_cookie_key(clcf, &key) != NGX_OK) {
         return NGX_ERROR;
@@ -417,8 +418,7 @@ ngx_http_egov_consent_set_cookie(ngx_http_request_t *r,
                    clcf->cookie_name.len);
     *p++ = '=';
 
-    len = ngx_egov_consent_format(c, key.data, key.len, p,
-                                  NGX_EGOV_CONSENT_VALUE_LEN + 1);
+    len = ngx_egov_consent_format(c, key, p, NGX_EGOV_CONSENT_VALUE_LEN + 1);
     if (len == 0) {
         return NGX_ERROR;
     }

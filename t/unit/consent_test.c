@@ -1,4 +1,4 @@
-/* sources: ngx_egov_module/ngx_egov_consent_cookie.c libs: -lcrypto */
+/* sources: ngx_egov_module/ngx_egov_consent_cookie.c ngx_egov_module/ngx_egov_hmac.c libs: -lcrypto */
 
 #include <stdlib.h>
 #include "tap.h"
@@ -6,13 +6,15 @@
 
 #define S(s)  (const u_char *) (s), sizeof(s) - 1
 
-static const u_char  key[] = "0123456789abcdef0123456789abcdef";
+static const u_char         key_bytes[] = "0123456789abcdef0123456789abcdef";
+static ngx_egov_hmac_key_t  key_store, other_store;
+static ngx_egov_hmac_key_t *key = &key_store;
 
 
 static int
 parses(const char *v, ngx_egov_consent_t *c)
 {
-    return ngx_egov_consent_parse((const u_char *) v, strlen(v), key, 32, c)
+    return ngx_egov_consent_parse((const u_char *) v, strlen(v), key, c)
            == NGX_EGOV_CONSENT_OK;
 }
 
@@ -75,18 +77,21 @@ main(void)
     size_t              nl;
     ngx_egov_consent_t  c, back;
 
+    ngx_egov_hmac_key(&key_store, key_bytes, 32);
+    ngx_egov_hmac_key(&other_store, (const u_char *) "other key", 9);
+
     memset(&c, 0, sizeof(c));
     c.version = 3;
     c.time = 1795000000;
     c.granted = 0x5;
     memcpy(c.receipt, "7K2M9QX4PDAB", 12);
 
-    len = ngx_egov_consent_format(&c, key, 32, buf, sizeof(buf));
+    len = ngx_egov_consent_format(&c, key, buf, sizeof(buf));
     ok(len > 0, "formats: %s", buf);
     ok(strncmp((char *) buf, "1.3.1795000000.5.7K2M9QX4PDAB.", 30) == 0,
        "readable fields before the MAC");
     is_int(len, 30 + NGX_EGOV_CONSENT_MAC_LEN, "MAC is 22 characters");
-    ok(ngx_egov_consent_parse(buf, len, key, 32, &back) == 0,
+    ok(ngx_egov_consent_parse(buf, len, key, &back) == 0,
        "parses back");
     ok(back.version == 3 && back.time == 1795000000 && back.granted == 5
        && memcmp(back.receipt, c.receipt, 12) == 0, "same values");
@@ -99,7 +104,7 @@ main(void)
         for (i = 0; i < len; i++) {
             memcpy(bad, buf, len);
             bad[i] = (bad[i] == 'A') ? 'B' : 'A';
-            if (ngx_egov_consent_parse(bad, len, key, 32, &back) == 0) {
+            if (ngx_egov_consent_parse(bad, len, key, &back) == 0) {
                 accepted++;
             }
         }
@@ -108,8 +113,8 @@ main(void)
 
     ok(!parses("1.3.1795000000.7.7K2M9QX4PDAB.AAAAAAAAAAAAAAAAAAAAAA", &back),
        "granting more with an old MAC fails");
-    ok(ngx_egov_consent_parse(buf, len, (const u_char *) "other key", 9,
-                              &back) != 0, "another key fails");
+    ok(ngx_egov_consent_parse(buf, len, &other_store, &back) != 0,
+       "another key fails");
     ok(!parses("", &back), "empty");
     ok(!parses("1.", &back), "truncated");
     ok(!parses("2.3.1795000000.5.7K2M9QX4PDAB.AAAAAAAAAAAAAAAAAAAAAA", &back),
@@ -130,7 +135,7 @@ main(void)
        "negative time");
     ok(!parses("1...5.7K2M9QX4PDAB.AAAAAAAAAAAAAAAAAAAAAA", &back),
        "empty fields");
-    ok(ngx_egov_consent_format(&c, key, 32, buf, 40) == 0,
+    ok(ngx_egov_consent_format(&c, key, buf, 40) == 0,
        "a too small buffer is refused");
 
     /* Cookie headers */
