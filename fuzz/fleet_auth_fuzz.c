@@ -1,4 +1,4 @@
-/* sources: ngx_egov_module/ngx_egov_fleet_auth.c libs: -lcrypto */
+/* sources: ngx_egov_module/ngx_egov_fleet_auth.c ngx_egov_module/ngx_egov_hmac.c libs: -lcrypto */
 
 /*
  * Signed texts and wrapped keys from Redis, whoever wrote them: checking

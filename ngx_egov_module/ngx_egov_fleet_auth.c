@@ -46,8 +46,9 @@ ngx_egov_fleet_auth_init(ngx_egov_fleet_auth_t *a,
     const unsigned char *secret, size_t secret_len, const char *sender,
     size_t sender_len)
 {
-    size_t        i;
-    unsigned int  len;
+    size_t         i;
+    unsigned int   len;
+    unsigned char  mac_key[NGX_EGOV_FLEET_AUTH_KEY_LEN];
 
     memset(a, 0, sizeof(ngx_egov_fleet_auth_t));
 
@@ -57,7 +58,7 @@ ngx_egov_fleet_auth_init(ngx_egov_fleet_auth_t *a,
 
     if (HMAC(EVP_sha256(), secret, (int) secret_len,
              (const unsigned char *) ngx_egov_fleet_auth_mac_label,
-             sizeof(ngx_egov_fleet_auth_mac_label) - 1, a->mac_key, &len)
+             sizeof(ngx_egov_fleet_auth_mac_label) - 1, mac_key, &len)
         == NULL
         || len != NGX_EGOV_FLEET_AUTH_KEY_LEN
         || HMAC(EVP_sha256(), secret, (int) secret_len,
@@ -68,8 +69,12 @@ ngx_egov_fleet_auth_init(ngx_egov_fleet_auth_t *a,
         || len != NGX_EGOV_FLEET_AUTH_KEY_LEN)
     {
         OPENSSL_cleanse(a, sizeof(ngx_egov_fleet_auth_t));
+        OPENSSL_cleanse(mac_key, sizeof(mac_key));
         return -1;
     }
+
+    ngx_egov_hmac_key(&a->mac, mac_key, sizeof(mac_key));
+    OPENSSL_cleanse(mac_key, sizeof(mac_key));
 
     for (i = 0; i < sender_len && a->sender_len < sizeof(a->sender); i++) {
         if ((sender[i] >= 'a' && sender[i] <= 'z')
@@ -312,10 +317,8 @@ ngx_egov_fleet_auth_mac(const ngx_egov_fleet_auth_t *a,
     size_t head_len, const unsigned char *payload, size_t payload_len,
     unsigned char *hex)
 {
-    size_t         n;
-    unsigned int   md_len;
-    unsigned char  md[EVP_MAX_MD_SIZE];
-    unsigned char  input[NGX_EGOV_FLEET_AUTH_INPUT_MAX];
+    unsigned char    len[4], md[NGX_EGOV_HMAC_LEN];
+    ngx_egov_hmac_t  h;
 
     if (ctx_len > NGX_EGOV_FLEET_AUTH_INPUT_MAX
         || head_len > NGX_EGOV_FLEET_AUTH_INPUT_MAX
@@ -326,26 +329,17 @@ ngx_egov_fleet_auth_mac(const ngx_egov_fleet_auth_t *a,
         return -1;
     }
 
-    input[0] = (unsigned char) (ctx_len >> 24);
-    input[1] = (unsigned char) (ctx_len >> 16);
-    input[2] = (unsigned char) (ctx_len >> 8);
-    input[3] = (unsigned char) ctx_len;
-    n = 4;
+    len[0] = (unsigned char) (ctx_len >> 24);
+    len[1] = (unsigned char) (ctx_len >> 16);
+    len[2] = (unsigned char) (ctx_len >> 8);
+    len[3] = (unsigned char) ctx_len;
 
-    memcpy(input + n, ctx, ctx_len);
-    n += ctx_len;
-    memcpy(input + n, head, head_len);
-    n += head_len;
-    memcpy(input + n, payload, payload_len);
-    n += payload_len;
-
-    if (HMAC(EVP_sha256(), a->mac_key, NGX_EGOV_FLEET_AUTH_KEY_LEN, input, n,
-             md, &md_len)
-        == NULL
-        || md_len != 32)
-    {
-        return -1;
-    }
+    ngx_egov_hmac_start(&h, &a->mac);
+    ngx_egov_hmac_update(&h, len, sizeof(len));
+    ngx_egov_hmac_update(&h, ctx, ctx_len);
+    ngx_egov_hmac_update(&h, head, head_len);
+    ngx_egov_hmac_update(&h, payload, payload_len);
+    ngx_egov_hmac_final(&h, md);
 
     ngx_egov_fleet_auth_hex(hex, md, 32);
 

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ngx_egov_hmac.h"
+
 
 #define NGX_EGOV_FLEET_AUTH_SECRET_MIN  32
 #define NGX_EGOV_FLEET_AUTH_KEY_LEN     32
@@ -45,10 +47,10 @@
 
 
 typedef struct {
-    unsigned char     mac_key[NGX_EGOV_FLEET_AUTH_KEY_LEN];
-    unsigned char     wrap_key[NGX_EGOV_FLEET_AUTH_KEY_LEN];
-    char              sender[NGX_EGOV_FLEET_AUTH_SENDER_MAX];
-    size_t            sender_len;
+    ngx_egov_hmac_key_t  mac;
+    unsigned char        wrap_key[NGX_EGOV_FLEET_AUTH_KEY_LEN];
+    char                 sender[NGX_EGOV_FLEET_AUTH_SENDER_MAX];
+    size_t               sender_len;
 } ngx_egov_fleet_auth_t;
 
 

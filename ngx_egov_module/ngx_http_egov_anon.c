@@ -17,6 +17,7 @@
 
 #include "ngx_http_egov_anon.h"
 #include "ngx_egov_cidr.h"
+#include "ngx_egov_hmac.h"
 
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -28,6 +29,7 @@ typedef struct {
     ngx_atomic_uint_t           generation;
     ngx_uint_t                  ready;
     u_char                      key[NGX_HTTP_EGOV_ANON_KEY_LEN];
+    ngx_egov_hmac_key_t         hash_key;    /* "hash": the key, ready */
     ngx_egov_cryptopan_t        cryptopan;
 } ngx_http_egov_anon_keys_t;
 
@@ -737,6 +739,7 @@ ngx_http_egov_anon_keys(void)
         }
     }
 
+    ngx_egov_hmac_key(&c->hash_key, c->key, NGX_HTTP_EGOV_ANON_KEY_LEN);
     ngx_egov_cryptopan_free(&c->cryptopan);
 
     if (ngx_egov_cryptopan_init(&c->cryptopan, c->key) != 0) {
@@ -822,7 +825,7 @@ ngx_http_egov_anon_compute(ngx_http_egov_anon_loc_conf_t *alcf,
     ngx_egov_cidr_t *addr, u_char *out)
 {
     int                         rc;
-    u_char                      data[17], mac[EVP_MAX_MD_SIZE];
+    u_char                      data[17], mac[NGX_EGOV_HMAC_LEN];
     ngx_uint_t                  bits;
     ngx_http_egov_anon_keys_t  *keys;
 
@@ -839,12 +842,8 @@ ngx_http_egov_anon_compute(ngx_http_egov_anon_loc_conf_t *alcf,
         data[0] = (u_char) addr->family;
         ngx_memcpy(data + 1, addr->addr, 16);
 
-        if (HMAC(EVP_sha256(), keys->key, NGX_HTTP_EGOV_ANON_KEY_LEN, data,
-                 (addr->family == AF_INET) ? 5 : 17, mac, NULL)
-            == NULL)
-        {
-            return ngx_cpymem(out, "-", 1) - out;
-        }
+        ngx_egov_hmac(&keys->hash_key, data,
+                      (addr->family == AF_INET) ? 5 : 17, mac);
 
         return ngx_hex_dump(out, mac, NGX_HTTP_EGOV_ANON_HASH_LEN) - out;
 

@@ -28,9 +28,8 @@
 
 
 #include "ngx_http_egov_protect.h"
+#include "ngx_egov_hmac.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 
@@ -108,6 +107,7 @@ typedef struct {
 typedef struct {
     ngx_http_egov_ban_shctx_t  *sh;
     ngx_slab_pool_t            *shpool;
+    ngx_egov_hmac_key_t         key_ids;     /* the zone's secret, ready */
 } ngx_http_egov_ban_ctx_t;
 
 
@@ -623,15 +623,9 @@ static ngx_int_t
 ngx_http_egov_ban_key_id(ngx_http_egov_ban_ctx_t *ctx, ngx_str_t *key,
     ngx_egov_cidr_t *id)
 {
-    u_char        md[EVP_MAX_MD_SIZE];
-    unsigned int  md_len;
+    u_char  md[NGX_EGOV_HMAC_LEN];
 
-    if (HMAC(EVP_sha256(), ctx->sh->secret, NGX_HTTP_EGOV_BAN_SECRET_LEN,
-             key->data, (int) key->len, md, &md_len)
-        == NULL)
-    {
-        return NGX_ERROR;
-    }
+    ngx_egov_hmac(&ctx->key_ids, key->data, key->len, md);
 
     id->family = AF_UNSPEC;
     id->prefix = 0;
@@ -1143,6 +1137,7 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         /* a reload: the bans stay */
         ctx->sh = octx->sh;
         ctx->shpool = octx->shpool;
+        ctx->key_ids = octx->key_ids;
         return NGX_OK;
     }
 
@@ -1150,6 +1145,8 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     if (shm_zone->shm.exists) {
         ctx->sh = ctx->shpool->data;
+        ngx_egov_hmac_key(&ctx->key_ids, ctx->sh->secret,
+                          NGX_HTTP_EGOV_BAN_SECRET_LEN);
         return NGX_OK;
     }
 
@@ -1166,6 +1163,9 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                       "egov_ban_zone: no random bytes for its secret");
         return NGX_ERROR;
     }
+
+    ngx_egov_hmac_key(&ctx->key_ids, ctx->sh->secret,
+                      NGX_HTTP_EGOV_BAN_SECRET_LEN);
 
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
                     ngx_http_egov_ban_rbtree_insert);

@@ -123,6 +123,7 @@ is(get('127.0.0.52', '/account?user=SALMA')->status, 401, '... "SALMA"');
 is(get('127.0.0.52')->status, 200, '... two failures on it');
 is(get('127.0.0.53', '/account?user=%73alma')->status, 401, '... "%73alma"');
 is(get('127.0.0.53')->status, 403, '... one account: the third failure bans');
+
 $r = get('127.0.0.54', '/sso?user=layla');
 is($r->status, 401, 'a failure the application names the account of (a header)');
 ok(!defined $r->header('X-Account'), '... hidden from the client');
@@ -144,6 +145,14 @@ like($n->error_log, qr/\[notice\] .*egov: a client was banned for 60 s \(ban num
 my @bans = grep { /egov: a client was banned/ } split /\n/, $n->error_log;
 is(scalar @bans, 10, 'ten bans made (.31, .34, .35, .37, .43, .44, .46, .47, .53, .56): none of the allowlisted address, whose requests pass anyway');
 unlike(join("\n", @bans), qr/127\.0\.0\.3/, '... never the address');
+
+# a key's count is found again after a reload: its node id is an HMAC
+# with the zone's secret, which the zone keeps
+is(get("127.0.1.$_", '/account?user=huda')->status, 401,
+   "a failure on an account from address 1.$_") for 1 .. 2;
+$n->reload;
+is(get('127.0.1.3', '/account?user=huda')->status, 401, 'after a reload, the third failure');
+is(get('127.0.1.3')->status, 403, '... bans: the count before the reload is the same one');
 
 # keys never crowd out a ban: one address makes up 600 accounts (its own
 # after= is high) in the smallest zone; the ban made before stays
