@@ -664,7 +664,7 @@ ngx_http_egov_admin_add(ngx_http_request_t *r, ngx_str_t *who)
     e.reason.len = reason.len;
     ngx_memcpy(e.reason_data, reason.data, reason.len);
 
-    if (ngx_http_egov_entry_add(r->connection->log, &e) != NGX_OK) {
+    if (ngx_http_egov_entry_add(ngx_http_egov_quiet_log(r), &e) != NGX_OK) {
         ngx_http_egov_admin_audit(r, who, "add", &e.cidr, kind, ttl,
                                   &reason, "failed");
         return ngx_http_egov_admin_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -818,7 +818,7 @@ ngx_http_egov_admin_remove(ngx_http_request_t *r, ngx_str_t *who)
                                          "\"block\"");
     }
 
-    if (ngx_http_egov_entry_remove(r->connection->log, &cidr, kind,
+    if (ngx_http_egov_entry_remove(ngx_http_egov_quiet_log(r), &cidr, kind,
                                    NGX_HTTP_EGOV_ORIGIN_ADMIN)
         != NGX_OK)
     {

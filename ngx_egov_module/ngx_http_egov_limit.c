@@ -780,7 +780,8 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
         st->applies = 1;
         st->hash = ngx_crc32_short(st->key.data, st->key.len);
 
-        rc = ngx_http_egov_limit_account(r->connection->log, st, now, &wait);
+        rc = ngx_http_egov_limit_account(ngx_http_egov_quiet_log(r), st, now,
+                                         &wait);
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
@@ -1029,7 +1030,7 @@ ngx_http_egov_limit_local(ngx_http_request_t *r, ngx_http_egov_limit_t *limit,
     st.hash = ngx_crc32_short(key->data, key->len);
     st.applies = 1;
 
-    return ngx_http_egov_limit_account(r->connection->log, &st,
+    return ngx_http_egov_limit_account(ngx_http_egov_quiet_log(r), &st,
                                        (uint64_t) ngx_current_msec * 1000,
                                        wait);
 }

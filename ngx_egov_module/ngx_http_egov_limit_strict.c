@@ -368,8 +368,8 @@ ngx_http_egov_limit_strict_keep(ngx_http_request_t *r,
 
     tau = (uint64_t) limit->burst * limit->zone->interval;
 
-    (void) ngx_http_egov_limit_raise(r->connection->log, limit->zone, key,
-                                     ctx->asked + ctx->wait + tau);
+    (void) ngx_http_egov_limit_raise(ngx_http_egov_quiet_log(r), limit->zone,
+                                     key, ctx->asked + ctx->wait + tau);
 }
 
 

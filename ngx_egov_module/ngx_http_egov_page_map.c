@@ -267,6 +267,8 @@ void
 ngx_http_egov_page_map_done(ngx_http_request_t *r,
     ngx_http_egov_page_map_t *map)
 {
+    ngx_log_t  *log;
+
     map->recording = 0;
 
     if (map->failed || map->len != (size_t) map->version.size) {
@@ -275,8 +277,10 @@ ngx_http_egov_page_map_done(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_egov_page_map_scan(map, r->connection->log) != NGX_OK
-        || ngx_http_egov_page_map_marks(map, r->connection->log) != NGX_OK)
+    log = ngx_http_egov_quiet_log(r);
+
+    if (ngx_http_egov_page_map_scan(map, log) != NGX_OK
+        || ngx_http_egov_page_map_marks(map, log) != NGX_OK)
     {
         /* this version is not recorded again on every request */
         map->unmappable = 1;
@@ -288,7 +292,7 @@ ngx_http_egov_page_map_done(ngx_http_request_t *r,
 
     map->used = 1;
 
-    ngx_http_egov_page_map_seal(map, r->connection->log);
+    ngx_http_egov_page_map_seal(map, log);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "egov consent: page recorded: %uz bytes, %ui places",

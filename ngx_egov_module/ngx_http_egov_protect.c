@@ -876,7 +876,8 @@ ngx_http_egov_protect_ban(ngx_http_request_t *r,
     ngx_msec_t              left;
     ngx_http_egov_entry_t   banned;
 
-    if (ngx_http_egov_bans_violation(r->connection->log, policy, addr, key,
+    if (ngx_http_egov_bans_violation(ngx_http_egov_quiet_log(r), policy, addr,
+                                     key,
                                      &banned)
         != NGX_OK)
     {

@@ -286,7 +286,8 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
             continue;
         }
 
-        rc = ngx_http_egov_sig_test(&sig[i], &value, r->connection->log);
+        rc = ngx_http_egov_sig_test(&sig[i], &value,
+                                    ngx_http_egov_quiet_log(r));
 
         /*
          * an input that makes a signature give up is taken as a hit: it
@@ -378,7 +379,7 @@ ngx_http_egov_sig_ua_match(ngx_http_request_t *r, ngx_http_egov_sigset_t *set,
             continue;
         }
 
-        rc = ngx_http_egov_sig_test(&sig[i], ua, r->connection->log);
+        rc = ngx_http_egov_sig_test(&sig[i], ua, ngx_http_egov_quiet_log(r));
 
         /* gave up: taken as a hit, as for the other fields */
 
