@@ -112,6 +112,12 @@ ngx_http_egov_methods_parse(ngx_conf_t *cf, ngx_str_t *value,
         return NGX_ERROR;
     }
 
+    /* as limit_except: GET covers HEAD, which does a GET's work */
+
+    if (*methods & NGX_HTTP_GET) {
+        *methods |= NGX_HTTP_HEAD;
+    }
+
     return NGX_OK;
 }
 
@@ -746,7 +752,13 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
                 continue;
             }
 
-            /* "deny": refused while the fleet's count is unknown */
+            /* "deny": refused while the fleet's count is unknown; a dry
+               run only says it would be */
+
+            if (limit[i].dry_run) {
+                *status = NGX_HTTP_EGOV_LIMIT_REJECTED_DRY_RUN;
+                continue;
+            }
 
             for (j = 0; j < i; j++) {
                 ngx_http_egov_limit_rollback(&ctx->states[j]);

@@ -309,6 +309,11 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
                 return NGX_ERROR;
             }
 
+            if (rc == NGX_DECLINED && limit[ctx->next].dry_run) {
+                ctx->dry_run = 1;
+                continue;
+            }
+
             if (rc == NGX_DECLINED) {
                 *result = NGX_HTTP_EGOV_STRICT_UNAVAILABLE;
                 *retry_after = 1000;

@@ -113,6 +113,16 @@ Accept: application/json
 --- error_code eval
 [200, 200, 200, 200, 429, 429, 200]
 
+=== TEST 7b: methods=GET covers HEAD, as nginx's limit_except does
+--- http_config
+    egov_limit_zone name=pages key=$binary_remote_addr rate=1r/m size=1m;
+--- config
+    location / { egov_limit zone=pages methods=GET; return 200 "ok"; }
+--- request eval
+["HEAD /", "HEAD /", "GET /", "POST /"]
+--- error_code eval
+[200, 429, 429, 200]
+
 === TEST 8: dry run: counted and logged, never refused
 --- http_config
     egov_limit_zone name=one key=$binary_remote_addr rate=1r/m size=1m;

@@ -65,6 +65,8 @@ my $config = <<'END';
         egov_limit zone=login burst=2 dry_run;
         return 200 "dry\n";
     }
+    location /shut-dry { egov_limit zone=shut burst=2 dry_run; return 200 "dry\n"; }
+    location /synced-dry { egov_limit zone=synced burst=100 dry_run; return 200 "dry\n"; }
 END
 
 my @servers = start_fleet($http, $config);
@@ -269,6 +271,13 @@ like($res->body, qr/الخدمة غير متاحة مؤقتاً/, 'the page in A
 like($res->body, qr/Service temporarily unavailable/, 'and in English');
 is($a->request(uri => '/synced', client_addr => '127.0.0.56')->status, 503,
    'a sync=TIME zone with on_redis_error=deny: 503 too');
+# a dry run never refuses, Redis away and "deny" too: it says it would
+# (found by a helper's review: a rule rolled out in dry run answered 503)
+for my $uri ('/shut-dry', '/synced-dry') {
+    $res = $a->request(uri => $uri, client_addr => '127.0.0.55');
+    is($res->status, 200, "$uri: a dry run while Redis is away: 200");
+    is($res->header('X-Limit'), 'REJECTED_DRY_RUN', '... said as a refusal it would make');
+}
 
 # Redis frozen: the request waits at most the timeout, then the fallback
 
