@@ -25,6 +25,10 @@ typedef struct {
 typedef struct {
     ngx_http_egov_limit_state_t *states;
     ngx_uint_t                   n;
+
+    /* counted in a location before an internal redirect: not again */
+    ngx_http_egov_limit_zone_t  *counted[NGX_HTTP_EGOV_LIMIT_COUNTED];
+    ngx_uint_t                   ncounted;
 } ngx_http_egov_limit_ctx_t;
 
 
@@ -718,6 +722,16 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
         return NGX_ERROR;
     }
 
+    /* an internal redirect: the zones the last location counted */
+
+    for (i = 0; ctx->states && i < ctx->n; i++) {
+        if (ctx->states[i].applies
+            && ctx->ncounted < NGX_HTTP_EGOV_LIMIT_COUNTED)
+        {
+            ctx->counted[ctx->ncounted++] = ctx->states[i].limit->zone;
+        }
+    }
+
     ctx->states = ngx_pcalloc(r->pool, limits->nelts
                                        * sizeof(ngx_http_egov_limit_state_t));
     if (ctx->states == NULL) {
@@ -741,6 +755,16 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
         /* sync=strict: decided by Redis, ngx_http_egov_limits_strict() */
 
         if (limit[i].zone->strict) {
+            continue;
+        }
+
+        for (j = 0; j < ctx->ncounted; j++) {
+            if (ctx->counted[j] == limit[i].zone) {
+                break;
+            }
+        }
+
+        if (j < ctx->ncounted) {
             continue;
         }
 

@@ -15,6 +15,9 @@
 
 #define NGX_HTTP_EGOV_LIMIT_MAX_KEY  65535
 
+/* zones a request is remembered as counted in, across internal redirects */
+#define NGX_HTTP_EGOV_LIMIT_COUNTED  32
+
 /* on_redis_error= */
 #define NGX_HTTP_EGOV_ON_ERROR_LOCAL  0
 #define NGX_HTTP_EGOV_ON_ERROR_ALLOW  1

@@ -38,6 +38,11 @@ typedef struct {
     ngx_uint_t                  held;        /* refused with no question */
     uint64_t                    asked;       /* us, ngx_current_msec's */
     uint64_t                    wait;        /* us until allowed again */
+    ngx_array_t                *limits;      /* the location's, asked */
+
+    /* asked in a location before an internal redirect: not again */
+    ngx_http_egov_limit_zone_t *counted[NGX_HTTP_EGOV_LIMIT_COUNTED];
+    ngx_uint_t                  ncounted;
 } ngx_http_egov_limit_strict_t;
 
 
@@ -81,6 +86,8 @@ typedef struct {
 } ngx_http_egov_strict_sent_t;
 
 
+static void ngx_http_egov_limit_strict_counted(ngx_http_request_t *r,
+    ngx_http_egov_limit_strict_t *ctx);
 static void ngx_http_egov_limit_strict_keep(ngx_http_request_t *r,
     ngx_http_egov_limit_t *limit, ngx_str_t *key,
     ngx_http_egov_limit_strict_t *ctx);
@@ -248,12 +255,29 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
         return NGX_ERROR;
     }
 
+    if (ctx->limits != limits) {
+        ngx_http_egov_limit_strict_counted(r, ctx);
+        ctx->limits = limits;
+        ctx->next = 0;
+        ctx->answered = 0;
+    }
+
     for ( /* void */ ; ctx->next < limits->nelts; ctx->next++) {
 
         if (!limit[ctx->next].zone->strict
             || (limit[ctx->next].methods
                 && !(limit[ctx->next].methods & r->method)))
         {
+            continue;
+        }
+
+        for (i = 0; i < ctx->ncounted; i++) {
+            if (ctx->counted[i] == limit[ctx->next].zone) {
+                break;
+            }
+        }
+
+        if (i < ctx->ncounted) {
             continue;
         }
 
@@ -352,6 +376,35 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * An internal redirect to another location: the strict zones the last one
+ * asked about (it let the request through all of them) are not asked again
+ */
+
+static void
+ngx_http_egov_limit_strict_counted(ngx_http_request_t *r,
+    ngx_http_egov_limit_strict_t *ctx)
+{
+    ngx_uint_t              i;
+    ngx_http_egov_limit_t  *limit;
+
+    if (ctx->limits == NULL) {
+        return;
+    }
+
+    limit = ctx->limits->elts;
+
+    for (i = 0; i < ctx->limits->nelts; i++) {
+        if (limit[i].zone->strict
+            && (limit[i].methods == 0 || (limit[i].methods & r->method))
+            && ctx->ncounted < NGX_HTTP_EGOV_LIMIT_COUNTED)
+        {
+            ctx->counted[ctx->ncounted++] = limit[i].zone;
+        }
+    }
 }
 
 

@@ -6,9 +6,10 @@
  * Everything runs in NGX_HTTP_REWRITE_PHASE, once the location is known
  * (so its allowlist can win over everything) and before the location's own
  * "rewrite" and "return" (so locations answered by "return" are protected,
- * which nginx's limit_req, in the preaccess phase, cannot do).  What ran
- * once is not repeated after an internal redirect or "rewrite ... last".
- * See docs/protection.md.
+ * which nginx's limit_req, in the preaccess phase, cannot do).  After an
+ * internal redirect or "rewrite ... last" to another location, that
+ * location's checks run too (a limit zone already counted for the request
+ * is not counted again).  See docs/protection.md.
  */
 
 
@@ -24,6 +25,7 @@ typedef struct {
     ngx_http_egov_limit_status_e    limit_status;
     ngx_str_t                       reason;
     u_char                          incident[NGX_HTTP_EGOV_INCIDENT_LEN];
+    void                           *checked;     /* the location's conf */
     unsigned                        has_incident:1;
     unsigned                        allowlisted:1;
     unsigned                        done:1;
@@ -344,7 +346,16 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (st->allowlisted || (st->done && !st->waiting)) {
+    /*
+     * Checked in this location already (a delayed request resumed, a
+     * "rewrite ... last" to itself); another location's checks run as
+     * well: the front controller that try_files or error_page leads to
+     * has its own (found by a helper's review: they were skipped)
+     */
+
+    if (st->allowlisted
+        || (st->done && !st->waiting && st->checked == plcf))
+    {
         return NGX_DECLINED;
     }
 
@@ -360,6 +371,7 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
     }
 
     st->done = 1;
+    st->checked = plcf;
 
     if (has_addr) {
         rc = ngx_http_egov_protect_addr(r, plcf, st, &addr);

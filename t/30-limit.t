@@ -228,6 +228,29 @@ Accept: application/json
 --- error_code eval
 [200, 200, 429]
 
+=== TEST 14b: the location an internal redirect leads to applies its own checks
+A front controller (try_files to /index.php) has its own limit and
+signature; they were skipped for a request that came through "location /"
+(found by a helper's review). The server's zone is counted once.
+--- http_config
+    egov_limit_zone name=site key=$binary_remote_addr rate=1r/m size=1m;
+    egov_limit_zone name=login key=$binary_remote_addr rate=1r/m size=1m;
+--- config
+    egov_limit zone=site burst=3 nodelay;
+    location / { try_files $uri /index.php?$args; }
+    location ~ \.php$ {
+        egov_limit zone=site burst=3 nodelay;
+        egov_limit zone=login burst=1 nodelay;
+        egov_signature sqli args "union.+select";
+        return 200 "php $egov_limit_status";
+    }
+--- request eval
+["GET /a", "GET /b?q=union+select", "GET /c", "GET /d"]
+--- error_code eval
+[200, 403, 200, 429]
+--- response_body eval
+["php PASSED", undef, "php PASSED", undef]
+
 === TEST 15: the module's 429 carries the security headers
 --- http_config
     egov_limit_zone name=one key=$binary_remote_addr rate=1r/m size=1m;

@@ -66,6 +66,12 @@ my $config = <<'END';
         return 200 "dry\n";
     }
     location /shut-dry { egov_limit zone=shut burst=2 dry_run; return 200 "dry\n"; }
+    location /redirected {
+        egov_limit zone=login burst=2;
+        error_page 404 = /redirected-to;
+        return 404;
+    }
+    location = /redirected-to { egov_limit zone=login burst=2; return 200 "to\n"; }
     location /synced-dry { egov_limit zone=synced burst=100 dry_run; return 200 "dry\n"; }
 END
 
@@ -111,6 +117,9 @@ like($tat, qr/^\d{16}$/, "Redis holds the key's arrival time, in microseconds");
 my $pttl = $redis->command('PTTL', 't77:lim:login:' . pack('C4', 127, 0, 0, 51));
 ok($pttl > 20_000 && $pttl <= 31_000, "and expires when it is no use ($pttl ms)");
 is(statuses('/login', '127.0.0.52', 1), '200', 'another address has its own');
+# an internal redirect to a location with the same strict zone: asked once
+is(statuses('/redirected', '127.0.0.60', 4), '200 200 200 429',
+   'through an internal redirect, each request is counted once');
 
 $r = $a->request(uri => '/dry', client_addr => '127.0.0.51');
 is($r->status, 200, 'a dry-run strict limit lets the request through');
