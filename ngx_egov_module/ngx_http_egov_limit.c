@@ -19,6 +19,7 @@ typedef struct {
     uint64_t                    tat;         /* after this request */
     unsigned                    committed:1;
     unsigned                    applies:1;
+    unsigned                    pass:1;      /* a solved challenge's */
 } ngx_http_egov_limit_state_t;
 
 
@@ -29,6 +30,8 @@ typedef struct {
     /* counted in a location before an internal redirect: not again */
     ngx_http_egov_limit_zone_t  *counted[NGX_HTTP_EGOV_LIMIT_COUNTED];
     ngx_uint_t                   ncounted;
+
+    ngx_uint_t                   pass_spent;
 } ngx_http_egov_limit_ctx_t;
 
 
@@ -830,10 +833,28 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
                 continue;
             }
 
-            /* a solved challenge passes this limit, and only this one */
+            /*
+             * a solved challenge lets this limit, and only this one, go
+             * on to its higher ceiling, never over its rate, and without
+             * delay: a pass is no licence for unlimited traffic (found by
+             * a helper's review: one proof of work let a client through
+             * for as long as the pass lasted)
+             */
 
             if (limit[i].challenge && ngx_http_egov_challenge_passed(r)) {
-                continue;
+                st->pass = 1;
+
+                rc = ngx_http_egov_limit_account(ngx_http_egov_quiet_log(r),
+                                                 st, now, &wait);
+                if (rc == NGX_ERROR) {
+                    return NGX_ERROR;
+                }
+
+                if (rc == NGX_OK) {
+                    continue;
+                }
+
+                ctx->pass_spent = 1;
             }
 
             for (j = 0; j < i; j++) {
@@ -998,7 +1019,14 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
     ngx_http_egov_limit_node_t  *node;
 
     zone = st->limit->zone;
-    tau = (uint64_t) st->limit->burst * zone->interval;
+
+    if (st->pass) {
+        tau = ((uint64_t) st->limit->burst + 1) * zone->interval
+              * NGX_HTTP_EGOV_LIMIT_PASS_BURSTS - zone->interval;
+
+    } else {
+        tau = (uint64_t) st->limit->burst * zone->interval;
+    }
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
@@ -1055,7 +1083,7 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
 
 ngx_int_t
 ngx_http_egov_limit_local(ngx_http_request_t *r, ngx_http_egov_limit_t *limit,
-    ngx_str_t *key, uint64_t *wait)
+    ngx_str_t *key, ngx_uint_t pass, uint64_t *wait)
 {
     ngx_http_egov_limit_state_t  st;
 
@@ -1065,10 +1093,36 @@ ngx_http_egov_limit_local(ngx_http_request_t *r, ngx_http_egov_limit_t *limit,
     st.key = *key;
     st.hash = ngx_crc32_short(key->data, key->len);
     st.applies = 1;
+    st.pass = pass ? 1 : 0;
 
     return ngx_http_egov_limit_account(ngx_http_egov_quiet_log(r), &st,
                                        (uint64_t) ngx_current_msec * 1000,
                                        wait);
+}
+
+
+void
+ngx_http_egov_limit_pass_spent(ngx_http_request_t *r)
+{
+    ngx_http_egov_limit_ctx_t  *ctx;
+
+    ctx = ngx_http_egov_request_state(r, NGX_HTTP_EGOV_STATE_LIMIT,
+                                      sizeof(ngx_http_egov_limit_ctx_t));
+    if (ctx) {
+        ctx->pass_spent = 1;
+    }
+}
+
+
+ngx_uint_t
+ngx_http_egov_limit_pass_is_spent(ngx_http_request_t *r)
+{
+    ngx_http_egov_limit_ctx_t  *ctx;
+
+    ctx = ngx_http_egov_request_state(r, NGX_HTTP_EGOV_STATE_LIMIT,
+                                      sizeof(ngx_http_egov_limit_ctx_t));
+
+    return ctx ? ctx->pass_spent : 0;
 }
 
 

@@ -15,6 +15,12 @@
 
 #define NGX_HTTP_EGOV_LIMIT_MAX_KEY  65535
 
+/*
+ * A solved challenge lets a key go on to this many times its limit's
+ * burst (plus one), never over its rate
+ */
+#define NGX_HTTP_EGOV_LIMIT_PASS_BURSTS  10
+
 /* zones a request is remembered as counted in, across internal redirects */
 #define NGX_HTTP_EGOV_LIMIT_COUNTED  32
 
@@ -86,9 +92,17 @@ ngx_int_t ngx_http_egov_limit_raise(ngx_log_t *log,
 uint64_t ngx_http_egov_limit_floor(ngx_http_egov_limit_zone_t *zone,
     ngx_str_t *key);
 
-/* one limit by the server's own zone (a strict zone's fallback) */
+/*
+ * one limit by the server's own zone (a strict zone's fallback; "pass": a
+ * solved challenge's higher ceiling, NGX_HTTP_EGOV_LIMIT_PASS_BURSTS)
+ */
 ngx_int_t ngx_http_egov_limit_local(ngx_http_request_t *r,
-    ngx_http_egov_limit_t *limit, ngx_str_t *key, uint64_t *wait);
+    ngx_http_egov_limit_t *limit, ngx_str_t *key, ngx_uint_t pass,
+    uint64_t *wait);
+
+/* a solved challenge was spent: over even its ceiling, no page again */
+void ngx_http_egov_limit_pass_spent(ngx_http_request_t *r);
+ngx_uint_t ngx_http_egov_limit_pass_is_spent(ngx_http_request_t *r);
 
 /* ngx_http_egov_fleet_bans.c: what our timers' ev->data points at, and
  * what is done with a malformed message on a fleet channel */

@@ -356,12 +356,26 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
                 continue;
             }
 
-            /* a solved challenge passes this limit, and only this one */
+            /*
+             * a solved challenge: this limit, and only this one, goes on
+             * to the pass's higher ceiling, counted by this server's own
+             * zone (Redis knows nothing of passes), never over its rate
+             */
 
             if (limit[ctx->next].challenge
                 && ngx_http_egov_challenge_passed(r))
             {
-                continue;
+                rc = ngx_http_egov_limit_local(r, &limit[ctx->next], &key, 1,
+                                               &wait);
+                if (rc == NGX_ERROR) {
+                    return NGX_ERROR;
+                }
+
+                if (rc == NGX_OK) {
+                    continue;
+                }
+
+                ngx_http_egov_limit_pass_spent(r);
             }
 
             *result = NGX_HTTP_EGOV_STRICT_REFUSED;
@@ -849,7 +863,7 @@ ngx_http_egov_limit_strict_fallback(ngx_http_request_t *r,
         return NGX_DECLINED;
 
     default: /* NGX_HTTP_EGOV_ON_ERROR_LOCAL */
-        return ngx_http_egov_limit_local(r, limit, key, wait);
+        return ngx_http_egov_limit_local(r, limit, key, 0, wait);
     }
 }
 

@@ -632,9 +632,14 @@ ngx_http_egov_protect_limited(ngx_http_request_t *r,
                                             (retry_after + 999) / 1000);
     }
 
-    /* action=challenge: a pass lets through, a browser gets the page */
+    /*
+     * action=challenge: a browser gets the page; a pass over even its
+     * higher ceiling is refused as any request
+     */
 
-    if (rejected && rejected->challenge) {
+    if (rejected && rejected->challenge
+        && !ngx_http_egov_limit_pass_is_spent(r))
+    {
         switch (ngx_http_egov_challenge(r, plcf->limit_status,
                                         (retry_after + 999) / 1000, &rc)) {
 

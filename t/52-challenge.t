@@ -167,6 +167,20 @@ is(get('127.0.0.9', '/limited/page', headers => $browser, cookie => "egov_pass=$
    200, '... over the limit, with the pass of its /24: served');
 is(counter('challenge_passed'), $passed0 + 4, 'counted as passed');
 
+# a pass is no licence for unlimited traffic (found by a helper's review):
+# with it a key goes on to ten times its burst (plus one), then is refused
+# as any client, with the 429 and no page to solve again
+is(get('127.0.0.4', '/limited/page', headers => $browser)->status, 200,
+   'a fresh address of the pass\'s /24: its own first request');
+my @with_pass = map {
+    get('127.0.0.4', '/limited/page', headers => $browser, cookie => "egov_pass=$pass")
+} 1 .. 10;
+is(join(' ', map { $_->status } @with_pass), join(' ', ('200') x 9, '429'),
+   '... with the pass: nine more at once (burst 0: ten in all), then 429');
+unlike($with_pass[-1]->body, qr/egov-challenge/, '... the refusal is no challenge to solve again');
+like($with_pass[-1]->header('Retry-After') // '', qr/^(59|60|61)$/,
+     '... Retry-After: when the key is under the ceiling again (one interval)');
+
 # --- passes that fail ------------------------------------------------------------
 
 (my $forged = $pass) =~ s/\.(.)/'.' . ($1 eq 'a' ? 'b' : 'a')/e;

@@ -56,6 +56,10 @@ my $config = <<'END';
     location /fast { egov_limit zone=fast; return 200 "ok\n"; }
     location /fast-wide { egov_limit zone=fast burst=9; return 200 "ok\n"; }
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
+    location /strict-ch-only/ {
+        egov_limit zone=strictch action=challenge;
+        return 200 "ok\n";
+    }
     location /strict-ch/ {
         egov_limit zone=strictch action=challenge;
         egov_limit zone=after nodelay;
@@ -251,6 +255,18 @@ my ($pass) = ($r->header('Set-Cookie') // '') =~ /^(egov_pass=[^;]+)/;
 $r = ch_get('/strict-ch/', $pass);
 is($r->status, 429, '... with the pass, past the strict limit, the local one after it refuses');
 unlike($r->body, qr/egov-challenge/, '... with its refusal, not a challenge');
+
+# the pass's ceiling: ten times the burst (plus one), counted by this
+# server's zone (Redis knows nothing of passes)
+is($a->request(uri => '/strict-ch-only/', client_addr => '127.0.0.91')->status, 200,
+   'another address of the /24: its first request');
+my @with_pass = map {
+    $a->request(uri => '/strict-ch-only/', client_addr => '127.0.0.91',
+                headers => "$html\nCookie: $pass")
+} 1 .. 11;
+is(join(' ', map { $_->status } @with_pass), join(' ', ('200') x 10, '429'),
+   '... with the pass: ten more by this server\'s own count (Redis refused them), then 429');
+unlike($with_pass[-1]->body, qr/egov-challenge/, '... not a challenge to solve again');
 
 # Redis gone: on_redis_error decides at once (the circuit is open)
 
