@@ -21,8 +21,15 @@ static int ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
 static int ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
     u_char *scratch);
 static size_t ngx_egov_anon_fold(u_char *p, size_t len);
+static int ngx_egov_anon_thing_name(const u_char *p, size_t len);
+static int ngx_egov_anon_encoded(const u_char *p, size_t len);
 static int ngx_egov_anon_has_email(const u_char *p, size_t len);
+static int ngx_egov_anon_has_ipv4(const u_char *p, size_t len);
 static int ngx_egov_anon_has_digits(const u_char *p, size_t len);
+#define ngx_egov_anon_digit(c)  ((c) >= '0' && (c) <= '9')
+#define ngx_egov_anon_hex(c)                                                 \
+    (((c) >= '0' && (c) <= '9') || (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'f'))
+
 /* where a word of the text ends, for the token and address finders */
 #define ngx_egov_anon_word_end(c)                                            \
     ((c) <= ' ' || (c) == '/' || (c) == '=' || (c) == '&' || (c) == ','      \
@@ -70,6 +77,7 @@ static ngx_egov_anon_word_t  ngx_egov_anon_names[] = {
     S("accountnumber"), S("card"), S("cardnumber"), S("cc"), S("ccnumber"),
     S("cvv"), S("cvc"), S("dob"), S("dateofbirth"), S("birthdate"),
     S("birthday"), S("name"), S("firstname"), S("lastname"), S("fullname"),
+    S("fname"), S("lname"), S("mname"),
     S("surname"), S("username"), S("user"), S("login"), S("address"),
     S("street"), S("jwt"), S("ticket"), S("sig"), S("signature"),
     S("nonce"), S("assertion"), S("samlresponse"), S("samlrequest"),
@@ -92,6 +100,19 @@ static ngx_egov_anon_word_t  ngx_egov_anon_words[] = {
     S("password"), S("passwd"), S("token"), S("secret"), S("email"),
     S("phone"), S("mobile"), S("passport"), S("national"), S("civil"),
     S("apikey"), S("session"), S("signature"), S("ticket"), S("jwt"),
+    S("name"), { NULL, 0 }
+};
+
+/*
+ * "name" is in many names of things, not people: a name holding one of
+ * these before "name" ("filename", "hostname") is not sensitive for it
+ */
+
+static ngx_egov_anon_word_t  ngx_egov_anon_thing_names[] = {
+    S("filename"), S("hostname"), S("pathname"), S("classname"),
+    S("typename"), S("servername"), S("domainname"), S("tagname"),
+    S("fieldname"), S("columnname"), S("tablename"), S("eventname"),
+    S("appname"), S("fontname"), S("sortname"), S("pagename"),
     { NULL, 0 }
 };
 
@@ -395,6 +416,25 @@ ngx_egov_anon_decode(const u_char *src, size_t len, u_char *dst)
 }
 
 
+/* still percent-encoded after NGX_EGOV_ANON_DECODES passes */
+
+static int
+ngx_egov_anon_encoded(const u_char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i + 2 < len; i++) {
+        if (p[i] == '%' && ngx_egov_anon_hex(p[i + 1])
+            && ngx_egov_anon_hex(p[i + 2]))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* once: the built-in names ordered by length (none is longer than 32) */
 
 static void
@@ -426,6 +466,13 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
     size_t  i, k, n, w;
 
     n = ngx_egov_anon_decode(name, len, scratch);
+
+    /* encoded more times than any form does: what it hides is unknown */
+
+    if (ngx_egov_anon_encoded(scratch, n)) {
+        return 2;
+    }
+
     n = ngx_egov_anon_fold(scratch, n);
 
     /* the name itself may be an address: "?me@example.com=1" */
@@ -483,17 +530,56 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
 
     /* names shorter than every word need no search */
 
-    for (i = 0; n > 4 && ngx_egov_anon_words[i].data; i++) {
+    for (i = 0; n > 3 && ngx_egov_anon_words[i].data; i++) {
         w = ngx_egov_anon_words[i].len;
 
         if (w <= n
-            && memmem(scratch, n, ngx_egov_anon_words[i].data, w) != NULL)
+            && memmem(scratch, n, ngx_egov_anon_words[i].data, w) != NULL
+            && !(w == 4 && memcmp(ngx_egov_anon_words[i].data, "name", 4) == 0
+                 && ngx_egov_anon_thing_name(scratch, n)))
         {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/* every "name" in the normalized name is the end of a thing's name */
+
+static int
+ngx_egov_anon_thing_name(const u_char *p, size_t len)
+{
+    size_t         i, k, w;
+    const u_char  *at;
+
+    for (i = 0; i + 4 <= len; i++) {
+        at = memmem(p + i, len - i, "name", 4);
+        if (at == NULL) {
+            return 1;
+        }
+
+        i = at - p;
+
+        for (k = 0; ngx_egov_anon_thing_names[k].data; k++) {
+            w = ngx_egov_anon_thing_names[k].len;
+
+            if (i + 4 >= w
+                && memcmp(p + i + 4 - w, ngx_egov_anon_thing_names[k].data,
+                          w)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (ngx_egov_anon_thing_names[k].data == NULL) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -504,6 +590,11 @@ ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
     size_t  n;
 
     n = ngx_egov_anon_decode(value, len, scratch);
+
+    if (ngx_egov_anon_encoded(scratch, n)) {
+        return 1;
+    }
+
     n = ngx_egov_anon_fold(scratch, n);
 
     return ngx_egov_anon_has_email(scratch, n)
@@ -513,35 +604,77 @@ ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
 
 
 /*
- * In place: what a reader sees as "@" becomes "@" (the full-width and
- * the small commercial at), and invisible characters go (zero-width
- * spaces and joiners, the word joiner, the byte order mark), so that
- * neither hides an address or a number.
+ * In place: what a reader sees as "@", "." or a digit becomes one (the
+ * full-width and small commercial at, the full-width digits, the
+ * full-width, small and ideographic full stops), and invisible characters
+ * go (zero-width spaces and joiners, the word joiner, the byte order
+ * mark, the soft hyphen, the direction marks, embeddings and isolates
+ * that Arabic input puts between digits), so that none hides an address
+ * or a number.
  */
 
 static size_t
 ngx_egov_anon_fold(u_char *p, size_t len)
 {
     size_t  i, n;
+    u_char  c, d;
 
     for (i = 0, n = 0; i < len; i++) {
 
-        if (p[i] == 0xef && i + 2 < len
-            && ((p[i + 1] == 0xbc && p[i + 2] == 0xa0)
-                || (p[i + 1] == 0xb9 && p[i + 2] == 0xab)))
+        if (i + 2 < len && p[i] == 0xef) {
+            c = p[i + 1];
+            d = p[i + 2];
+
+            if ((c == 0xbc && d == 0xa0) || (c == 0xb9 && d == 0xab)) {
+                p[n++] = '@';
+                i += 2;
+                continue;
+            }
+
+            if (c == 0xbc && d >= 0x90 && d <= 0x99) {
+                p[n++] = (u_char) ('0' + (d - 0x90));
+                i += 2;
+                continue;
+            }
+
+            if ((c == 0xbc && d == 0x8e) || (c == 0xb9 && d == 0x92)) {
+                p[n++] = '.';
+                i += 2;
+                continue;
+            }
+
+            if (c == 0xbb && d == 0xbf) {
+                i += 2;
+                continue;
+            }
+        }
+
+        if (i + 2 < len && p[i] == 0xe2) {
+            c = p[i + 1];
+            d = p[i + 2];
+
+            if ((c == 0x80 && ((d >= 0x8b && d <= 0x8f)
+                               || (d >= 0xaa && d <= 0xae)))
+                || (c == 0x81 && (d == 0xa0 || (d >= 0xa6 && d <= 0xa9))))
+            {
+                i += 2;
+                continue;
+            }
+        }
+
+        if (i + 2 < len && p[i] == 0xe3 && p[i + 1] == 0x80
+            && p[i + 2] == 0x82)
         {
-            p[n++] = '@';
+            p[n++] = '.';
             i += 2;
             continue;
         }
 
-        if (i + 2 < len
-            && ((p[i] == 0xe2 && p[i + 1] == 0x80
-                 && p[i + 2] >= 0x8b && p[i + 2] <= 0x8d)
-                || (p[i] == 0xe2 && p[i + 1] == 0x81 && p[i + 2] == 0xa0)
-                || (p[i] == 0xef && p[i + 1] == 0xbb && p[i + 2] == 0xbf)))
+        if (i + 1 < len
+            && ((p[i] == 0xc2 && p[i + 1] == 0xad)
+                || (p[i] == 0xd8 && p[i + 1] == 0x9c)))
         {
-            i += 2;
+            i += 1;
             continue;
         }
 
@@ -590,7 +723,7 @@ ngx_egov_anon_has_email(const u_char *p, size_t len)
 
 /*
  * A run of NGX_EGOV_ANON_DIGITS digits, up to three spaces, dashes, dots,
- * slashes or parentheses between them ("+968 9123 - 4567", "(968)
+ * slashes, parentheses, underscores, commas or tabs between them ("+968 9123 - 4567", "(968)
  * 91234567"); Arabic-Indic digits count as digits.  A date alone
  * ("2024-11-24": a year, a month, a day) is not one.
  */
@@ -643,7 +776,7 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
 
         if (digits && sep < NGX_EGOV_ANON_SEPARATORS
             && (c == ' ' || c == '-' || c == '.' || c == '/' || c == '('
-                || c == ')'))
+                || c == ')' || c == '_' || c == ',' || c == '\t'))
         {
             sep++;
             continue;
@@ -679,6 +812,10 @@ ngx_egov_anon_has_token(const u_char *p, size_t len)
     size_t  i, start;
     u_char  c;
 
+    if (ngx_egov_anon_has_ipv4(p, len)) {
+        return 1;
+    }
+
     start = 0;
 
     for (i = 0; i <= len; i++) {
@@ -696,6 +833,61 @@ ngx_egov_anon_has_token(const u_char *p, size_t len)
         }
 
         start = i + 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * A dotted IPv4 address within a word too ("ip:10.1.2.3", "host-10.0.0.5",
+ * "10.1.2.3." ending a sentence): four groups of one to three digits with
+ * no digit, and no dot and digit, on either side ("1.2.3" and "1.2.3.4.5"
+ * are versions)
+ */
+
+static int
+ngx_egov_anon_has_ipv4(const u_char *p, size_t len)
+{
+    size_t  i, j, groups, run;
+
+    for (i = 0; i < len; i++) {
+
+        if (!ngx_egov_anon_digit(p[i])
+            || (i && (ngx_egov_anon_digit(p[i - 1]) || p[i - 1] == '.')))
+        {
+            continue;
+        }
+
+        groups = 0;
+        run = 0;
+
+        for (j = i; j < len; j++) {
+
+            if (ngx_egov_anon_digit(p[j])) {
+                if (++run > 3) {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (p[j] == '.' && run && groups < 3 && j + 1 < len
+                && ngx_egov_anon_digit(p[j + 1]))
+            {
+                groups++;
+                run = 0;
+                continue;
+            }
+
+            break;
+        }
+
+        if (groups == 3 && run >= 1 && run <= 3
+            && !(j + 1 < len && p[j] == '.' && ngx_egov_anon_digit(p[j + 1])))
+        {
+            return 1;
+        }
     }
 
     return 0;

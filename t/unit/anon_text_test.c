@@ -130,6 +130,37 @@ main(void)
        "an address encoded three times");
     ok(query_is("e=alice%EF%BC%A0example.com", "e=[redacted]"),
        "an address with a full-width at");
+    /* found by a helper's review: each of these was kept */
+    ok(query_is("q=someone%2525252540example.com", "q=[redacted]")
+       && query_is("%2525252570assword=x&a=1", "[redacted]&a=1"),
+       "encoded more times than the decoder goes: hidden");
+    ok(query_is("q=%EF%BC%99%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95"
+                "%EF%BC%96%EF%BC%97", "q=[redacted]")
+       && query_is("q=a@b%E3%80%82om", "q=[redacted]")
+       && query_is("q=a@b%EF%BC%8Eom", "q=[redacted]"),
+       "full-width digits, ideographic and full-width full stops");
+    ok(query_is("q=9123%E2%80%8F4567", "q=[redacted]")
+       && query_is("q=9123%E2%80%8E4567", "q=[redacted]")
+       && query_is("q=9123%D8%9C4567", "q=[redacted]")
+       && query_is("q=9123%E2%81%A64567", "q=[redacted]")
+       && query_is("q=9123%C2%AD4567", "q=[redacted]"),
+       "direction marks, isolates and the soft hyphen between digits");
+    ok(query_is("q=9123_4567", "q=[redacted]")
+       && query_is("q=9123,4567", "q=[redacted]")
+       && query_is("q=9123%094567", "q=[redacted]"),
+       "underscores, commas and tabs between digits");
+    ok(query_is("msg=from+10.1.2.3.", "msg=[redacted]")
+       && query_is("note=ip:10.1.2.3", "note=[redacted]")
+       && query_is("q=host-10.0.0.5", "q=[redacted]")
+       && path_is("/users/10.1.2.3.", "/users/[redacted]"),
+       "an IPv4 address within a word, or ending a sentence");
+    ok(query_is("given_name=Ahmed&customer_name=A&nameAr=%D8%A3&fname=A&lname=B",
+                "given_name=[redacted]&customer_name=[redacted]"
+                "&nameAr=[redacted]&fname=[redacted]&lname=[redacted]"),
+       "names of people's names");
+    ok(query_is("filename=report.pdf&hostname=www&sort_name=asc&v=1.2.3.4.5",
+                "filename=report.pdf&hostname=www&sort_name=asc&v=1.2.3.4.5"),
+       "names of things' names, and a five-part version, stay");
     ok(query_is("v=1.2.3&t=12:30:45&d=2024-11-24&n=std::vector&page=2",
                 "v=1.2.3&t=12:30:45&d=2024-11-24&n=std::vector&page=2")
        && path_is("/annual-report-2024-final-version-for-citizens",
