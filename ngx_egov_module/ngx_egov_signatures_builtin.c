@@ -13,6 +13,13 @@
 #include "ngx_egov_signatures_builtin.h"
 
 
+/* a name's end: the path's, a ";" or ":", or trailing dots */
+#define NGX_EGOV_SIG_END  "(?:$|[;:]|\\.(?:$|[.;:]))"
+
+/* a dot in any encoding */
+#define NGX_EGOV_SIG_DOT  "(?:\\.|%2e|%252e|%c0%ae|%e0%80%ae|%u002e)"
+
+
 const ngx_egov_sig_builtin_t  ngx_egov_sig_builtins[] = {
 
     /* tools that scan sites for weaknesses, by their own User-Agent */
@@ -22,28 +29,43 @@ const ngx_egov_sig_builtin_t  ngx_egov_sig_builtins[] = {
       "fuzz faster u fool|feroxbuster|wfuzz|netsparker|arachni|skipfish|"
       "jaeles|commix|havij|zmeu|joomscan|whatweb|morfeus" },
 
-    /* files and consoles that only a probe asks a portal for */
+    /*
+     * files and consoles that only a probe asks a portal for; a name ends
+     * the path, or goes on as servers that strip what follows it read it:
+     * a ";" parameter (Tomcat, Spring), ":" (an NTFS stream, "::$DATA"),
+     * trailing dots (Windows), "/" (PATH_INFO) where it runs a script
+     */
     { "probe-path", NGX_EGOV_SIG_URI,
       "/\\.(?:env|git|svn|hg|bzr|aws|ssh|docker|htpasswd|htaccess|DS_Store"
-      "|bash_history|npmrc|vscode|idea)(?:[/.]|$)"
-      "|/id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?$|/sftp-config\\.json$"
-      "|/web\\.config$|\\.(?:php|aspx?|jsp)(?:~|\\.(?:bak|old|orig|save|swp))$"
-      "|/(?:backup|dump|database|db|wwwroot)"
-      "\\.(?:sql|sql\\.gz|zip|rar|7z|tar|tar\\.gz|tgz)$"
-      "|/wp-(?:login|config)\\.php|/xmlrpc\\.php|/wp-admin(?:/|$)"
-      "|/php-?my-?admin|/pma/|/myadmin/|/eval-stdin\\.php(?:/|$)"
-      "|/phpinfo\\.php$|/_ignition/execute-solution|/remote/fgt_lang"
-      "|/cgi-bin/luci|/boaform/|/HNAP1(?:/|$)|/actuator/(?:env|heapdump)"
+      "|bash_history|npmrc|vscode|idea)(?:[/.;:]|$)"
+      "|/id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?" NGX_EGOV_SIG_END
+      "|/sftp-config\\.json" NGX_EGOV_SIG_END
+      "|/web\\.config" NGX_EGOV_SIG_END
+      "|\\.(?:php|aspx?|jsp)(?:~|\\.(?:bak|old|orig|save|swp))"
+      NGX_EGOV_SIG_END
+      "|^/(?:backup|dump|database|db|wwwroot)"
+      "\\.(?:sql|sql\\.gz|zip|rar|7z|tar|tar\\.gz|tgz)" NGX_EGOV_SIG_END
+      "|/wp-(?:login|config)\\.php|/xmlrpc\\.php|/wp-admin(?:[/;]|$)"
+      "|/php-?my-?admin|^/pma/|^/myadmin/|/eval-stdin\\.php(?:[/;]|$)"
+      "|/phpinfo\\.php(?:/|" NGX_EGOV_SIG_END ")"
+      "|/_ignition/execute-solution|/remote/fgt_lang"
+      "|/cgi-bin/luci|/boaform/|/HNAP1(?:[/;]|$)"
+      "|/actuator(?:;[^/]{0,256})?/(?:;[^/]{0,256}/)?(?:env|heapdump)"
       "|/etc/(?:passwd|shadow)|/proc/self/" },
 
-    /* ../ in any encoding, in the path or the query string */
+    /*
+     * ../ in any encoding, in the path or the query string: percent-encoded
+     * once or twice, mixed, overlong UTF-8, %u; a backslash or a ";" after
+     * it (Tomcat reads "..;/" as "../")
+     */
     { "path-traversal", NGX_EGOV_SIG_RAW,
-      "(?:\\.\\.|%2e%2e|%2e\\.|\\.%2e|%252e%252e)(?:/|\\\\|%2f|%5c|%252f)" },
+      NGX_EGOV_SIG_DOT NGX_EGOV_SIG_DOT
+      "(?:/|\\\\|;|%2f|%5c|%3b|%252f|%255c|%c0%af|%c1%9c|%u002f|%u005c)" },
 
-    /* system files named in the query string */
+    /* system files named in the query string (matched decoded too) */
     { "sensitive-file", NGX_EGOV_SIG_ARGS,
-      "etc(?:/|%2f)(?:passwd|shadow)|proc(?:/|%2f)self(?:/|%2f)environ"
-      "|win\\.ini|boot\\.ini" },
+      "etc(?:/|%2f|\\./)+(?:passwd|shadow)"
+      "|proc(?:/|%2f)+self(?:/|%2f)+environ|win\\.ini|boot\\.ini" },
 
     { NULL, 0, NULL }
 };

@@ -48,11 +48,21 @@ static ngx_int_t ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set);
 static ngx_int_t ngx_http_egov_sig_ua_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set, ngx_str_t *ua, ngx_uint_t *gave_up);
+static ngx_uint_t ngx_http_egov_sig_hit(ngx_http_request_t *r,
+    ngx_http_egov_sig_t *sig, ngx_str_t *value);
+static void ngx_http_egov_sig_unescape(u_char **dst, u_char *src,
+    size_t len);
 static ngx_int_t ngx_http_egov_sig_test(ngx_http_egov_sig_t *sig,
     ngx_str_t *value, ngx_log_t *log);
 static ngx_int_t ngx_http_egov_sig_compile(ngx_conf_t *cf,
     ngx_http_egov_sig_t *sig, ngx_str_t *regex);
 static ngx_http_egov_sigset_t *ngx_http_egov_sig_builtin(ngx_conf_t *cf);
+
+
+#define ngx_http_egov_sig_hex(c)                                             \
+    (u_char) (((c) >= '0' && (c) <= '9') ? (c) - '0'                          \
+              : (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'f')                  \
+                ? ((c) | 0x20) - 'a' + 10 : 16)
 
 
 static ngx_http_egov_sig_ua_cache_t  *ngx_http_egov_sig_ua_cache;
@@ -236,9 +246,11 @@ ngx_str_t *
 ngx_http_egov_signatures_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set)
 {
-    ngx_int_t             rc, ua_hit;
+    u_char               *dst;
+    ngx_int_t             ua_hit;
     ngx_str_t             value;
-    ngx_uint_t            i;
+    ngx_uint_t            i, k;
+    ngx_list_part_t      *part;
     ngx_table_elt_t      *h;
     ngx_http_egov_sig_t  *sig;
 
@@ -269,37 +281,119 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
             break;
 
         case NGX_EGOV_SIG_ARGS:
-            value = r->args;
-            break;
 
-        default: /* NGX_EGOV_SIG_HEADER */
-            h = ngx_http_egov_header_in(r, sig[i].header.data,
-                                        sig[i].header.len);
-            if (h == NULL) {
+            /*
+             * as sent, then decoded once ("pass%77d", "win%2eini"; a
+             * second encoding is left to the pattern's own "%2f")
+             */
+
+            if (ngx_http_egov_sig_hit(r, &sig[i], &r->args)) {
+                return &sig[i].name;
+            }
+
+            if (ngx_strlchr(r->args.data, r->args.data + r->args.len, '%')
+                == NULL)
+            {
                 continue;
             }
-            value = h->value;
-            break;
-        }
 
-        if (value.len == 0) {
+            value.data = ngx_pnalloc(r->pool, r->args.len);
+            if (value.data == NULL) {
+                continue;
+            }
+
+            dst = value.data;
+            ngx_http_egov_sig_unescape(&dst, r->args.data, r->args.len);
+            value.len = dst - value.data;
+            break;
+
+        default: /* NGX_EGOV_SIG_HEADER: each one of that name */
+
+            part = &r->headers_in.headers.part;
+            h = part->elts;
+
+            for (k = 0; /* void */ ; k++) {
+
+                if (k >= part->nelts) {
+                    if (part->next == NULL) {
+                        break;
+                    }
+
+                    part = part->next;
+                    h = part->elts;
+                    k = 0;
+                }
+
+                if (h[k].key.len == sig[i].header.len
+                    && ngx_strncmp(h[k].lowcase_key, sig[i].header.data,
+                                   sig[i].header.len)
+                       == 0
+                    && ngx_http_egov_sig_hit(r, &sig[i], &h[k].value))
+                {
+                    return &sig[i].name;
+                }
+            }
+
             continue;
         }
 
-        rc = ngx_http_egov_sig_test(&sig[i], &value,
-                                    ngx_http_egov_quiet_log(r));
-
-        /*
-         * an input that makes a signature give up is taken as a hit: it
-         * was made to be expensive, and the mode (on or dry run) decides
-         */
-
-        if (rc == NGX_OK || rc == NGX_BUSY) {
+        if (ngx_http_egov_sig_hit(r, &sig[i], &value)) {
             return &sig[i].name;
         }
     }
 
     return NULL;
+}
+
+
+/*
+ * An input that makes a signature give up is taken as a hit: it was made
+ * to be expensive, and the mode (on or dry run) decides
+ */
+
+static ngx_uint_t
+ngx_http_egov_sig_hit(ngx_http_request_t *r, ngx_http_egov_sig_t *sig,
+    ngx_str_t *value)
+{
+    ngx_int_t  rc;
+
+    if (value->len == 0) {
+        return 0;
+    }
+
+    rc = ngx_http_egov_sig_test(sig, value, ngx_http_egov_quiet_log(r));
+
+    return (rc == NGX_OK || rc == NGX_BUSY);
+}
+
+
+/* percent-decoding, once; a malformed "%" stays */
+
+static void
+ngx_http_egov_sig_unescape(u_char **dst, u_char *src, size_t len)
+{
+    u_char  *d, *end, h, l;
+
+    d = *dst;
+    end = src + len;
+
+    while (src < end) {
+
+        if (*src == '%' && end - src >= 3) {
+            h = ngx_http_egov_sig_hex(src[1]);
+            l = ngx_http_egov_sig_hex(src[2]);
+
+            if (h < 16 && l < 16) {
+                *d++ = (u_char) (h * 16 + l);
+                src += 3;
+                continue;
+            }
+        }
+
+        *d++ = *src++;
+    }
+
+    *dst = d;
 }
 
 

@@ -123,6 +123,46 @@ __DATA__
 ["X-Reason: signature:path-traversal", undef, undef, undef, undef,
  "X-Reason: signature:sensitive-file", "!X-Reason", "!X-Reason"]
 
+=== TEST 3b: what servers behind nginx read as a probe, in the forms that got past (a helper's review)
+Tomcat's and Spring's ";" parameters, PATH_INFO, NTFS streams and trailing
+dots, and traversal encoded twice, mixed, overlong or as %u; and archives
+of open data below the root are no probe.
+--- config
+    egov_signatures on;
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request eval
+["GET /public/..;/manager/html", "GET /actuator;/env", "GET /actuator/;/env",
+ "GET /.git;/config", "GET /phpinfo.php/x", "GET /web.config.", "GET /web.config::\$DATA",
+ "GET /backup.sql.", "GET /home/id_rsa.", "GET /a/%252e%252e%255cwin",
+ "GET /a/.%252e/b", "GET /a/%252e./b", "GET /a/%c0%ae%c0%ae/b", "GET /a/..%c0%afb",
+ "GET /a?x=%u002e%u002e/", "GET /r?f=/etc/pass%77d", "GET /r?f=/etc//passwd",
+ "GET /r?f=/etc/./passwd", "GET /r?f=/etc%252fpasswd", "GET /r?f=win%2eini",
+ "GET /open-data/database.zip", "GET /downloads/db.zip", "GET /files/dump.tar.gz",
+ "GET /docs/pma/guide", "GET /docs/web.config.html", "GET /guide/id_rsa.html",
+ "GET /files/report.v1..final.pdf"]
+--- error_code eval
+[(403) x 20, (200) x 7]
+
+=== TEST 3c: a header sent twice is checked in each copy
+--- config
+    egov_signatures on;
+    egov_signature api-traversal header:X-Api-Version "\.\./";
+    location / {
+        add_header X-Reason $egov_block_reason always;
+        return 200 "ok";
+    }
+--- request eval
+["GET /", "GET /"]
+--- more_headers eval
+["X-Api-Version: 1", "X-Api-Version: 1\nX-Api-Version: ../../etc"]
+--- error_code eval
+[200, 403]
+--- response_headers eval
+["!X-Reason", "X-Reason: signature:api-traversal"]
+
 === TEST 4: dry run logs and lets through
 --- config
     egov_signatures dry_run;
