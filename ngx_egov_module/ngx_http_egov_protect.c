@@ -60,6 +60,7 @@ static ngx_int_t ngx_http_egov_protect_note(ngx_http_request_t *r,
     ngx_uint_t dry_run);
 static void ngx_http_egov_protect_violation(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr);
+static ngx_uint_t ngx_http_egov_protect_embedded(ngx_http_request_t *r);
 static void ngx_http_egov_protect_log(ngx_http_request_t *r,
     ngx_uint_t level, const char *fmt, ngx_str_t *reason,
     ngx_http_egov_protect_state_t *st);
@@ -882,6 +883,44 @@ ngx_http_egov_protect_violation(ngx_http_request_t *r,
 
 
 /*
+ * A browser's request that another site's page made: Sec-Fetch-Site says
+ * "cross-site" or "same-site" and it is no page the visitor went to
+ * (Sec-Fetch-Dest other than "document").  A client that is not a browser
+ * can send these too; its requests are refused all the same.
+ */
+
+static ngx_uint_t
+ngx_http_egov_protect_embedded(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *site, *dest;
+
+    site = ngx_http_egov_header_in(r, (u_char *) "sec-fetch-site",
+                                   sizeof("sec-fetch-site") - 1);
+
+    if (site == NULL
+        || !((site->value.len == sizeof("cross-site") - 1
+              && ngx_strncasecmp(site->value.data, (u_char *) "cross-site",
+                                 site->value.len)
+                 == 0)
+             || (site->value.len == sizeof("same-site") - 1
+                 && ngx_strncasecmp(site->value.data, (u_char *) "same-site",
+                                    site->value.len)
+                    == 0)))
+    {
+        return 0;
+    }
+
+    dest = ngx_http_egov_header_in(r, (u_char *) "sec-fetch-dest",
+                                   sizeof("sec-fetch-dest") - 1);
+
+    return !(dest && dest->value.len == sizeof("document") - 1
+             && ngx_strncasecmp(dest->value.data, (u_char *) "document",
+                                dest->value.len)
+                == 0);
+}
+
+
+/*
  * one more violation of a ban policy by an address, or by a key made by
  * that address (egov_ban_on key=); said when it bans
  */
@@ -892,6 +931,21 @@ ngx_http_egov_protect_ban(ngx_http_request_t *r,
 {
     ngx_msec_t              left;
     ngx_http_egov_entry_t   banned;
+
+    /*
+     * what another site's page made the browser fetch (an image, a script,
+     * a frame) is refused as any request, but counts towards no ban: any
+     * page on the web could otherwise get its visitors banned here (found
+     * by a helper's review)
+     */
+
+    if (ngx_http_egov_protect_embedded(r)) {
+        ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
+                      "egov: a violation by what another site's page "
+                      "embeds (Sec-Fetch-Site, Sec-Fetch-Dest): not "
+                      "counted towards a ban");
+        return;
+    }
 
     if (ngx_http_egov_bans_violation(ngx_http_egov_quiet_log(r), policy, addr,
                                      key,

@@ -46,6 +46,22 @@ is($r->header('X-Reason'), 'ban', '$egov_block_reason says ban');
 is(get('/limited', $a)->status, 403, 'the ban holds in every location');
 is(get('/', '127.0.0.6')->status, 200, 'another address is not banned');
 
+# what another site's page embeds is refused, but bans nobody (found by a
+# helper's review: <img src=".../.env"> on any page banned its visitors);
+# a page the visitor goes to, from anywhere, counts
+my %embedded = ('Sec-Fetch-Site' => 'cross-site', 'Sec-Fetch-Mode' => 'no-cors',
+                'Sec-Fetch-Dest' => 'image', 'Referer' => 'https://attacker.example/');
+is(get('/.env', '127.0.0.20', %embedded)->status, 403, 'an image another site embeds: refused') for 1 .. 5;
+is(get('/', '127.0.0.20')->status, 200, '... but it bans nobody');
+is(get('/.env', '127.0.0.21', %embedded, 'Sec-Fetch-Site' => 'same-site',
+       'Sec-Fetch-Dest' => 'iframe')->status, 403, 'a frame from a sibling site: refused') for 1 .. 3;
+is(get('/', '127.0.0.21')->status, 200, '... bans nobody either');
+is(get('/.env', '127.0.0.22', %embedded, 'Sec-Fetch-Dest' => 'document')->status, 403,
+   'a page visited from another site: refused') for 1 .. 2;
+is(get('/', '127.0.0.22')->status, 403, '... counts: banned');
+like($n->error_log, qr/\[info\] .*egov: a violation by what another site's page embeds/,
+     'not counting is said at info');
+
 my $log = $n->error_log;
 like($log, qr/\[notice\] .*egov: a client was banned for 1 s \(ban number 1 of that address\) after repeated violations/,
      'the ban is logged');
