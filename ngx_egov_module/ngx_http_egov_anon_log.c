@@ -33,6 +33,13 @@ static u_char *ngx_http_egov_anon_log_request(ngx_http_request_t *r,
 static u_char *ngx_http_egov_anon_log_uri(u_char *buf, size_t len,
     const char *fmt, ngx_str_t *pre, ngx_str_t *line,
     ngx_http_egov_anon_loc_conf_t *alcf);
+static ngx_uint_t ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s,
+    u_char *sp);
+static ngx_uint_t ngx_http_egov_anon_host_plain(ngx_str_t *host);
+
+
+static ngx_str_t  ngx_http_egov_anon_marker =
+    ngx_string(NGX_EGOV_ANON_MARKER);
 
 
 static ngx_connection_handler_pt  ngx_http_egov_anon_orig_init;
@@ -328,9 +335,15 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
         }
     }
 
+    /* a host name as DNS has them, or an address; anything else is the
+       client's text ("Host: me@example.om") */
+
     if (r->headers_in.host) {
         p = ngx_snprintf(buf, len, ", host: \"%V\"",
-                         &r->headers_in.host->value);
+                         ngx_http_egov_anon_host_plain(
+                             &r->headers_in.host->value)
+                         ? &r->headers_in.host->value
+                         : &ngx_http_egov_anon_marker);
         len -= p - buf;
         buf = p;
     }
@@ -365,6 +378,7 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
 {
     u_char                *s, *q, *end, *sp, *out, *scratch, *p;
     size_t                 n, nextra;
+    ngx_str_t              method;
     ngx_uint_t             plain;
     ngx_egov_anon_name_t  *extra;
 
@@ -375,6 +389,27 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
     }
 
     for (sp = s; sp < end && *sp != ' '; sp++) { /* void */ }
+
+    /*
+     * a request line nginx refused may be anything ("GET /a b=me@x.om
+     * HTTP/1.1", "GET me@x.om/x HTTP/1.1"): unless it is a method, one
+     * space, the target and a version, only its method goes out
+     */
+
+    if (pre->len == 0 && line->data != s
+        && !ngx_http_egov_anon_line_clean(line, s, sp))
+    {
+        for (p = line->data; p < s && *p >= 'A' && *p <= 'Z'; p++) {
+            /* void */
+        }
+
+        method.data = line->data;
+        method.len = p - line->data;
+
+        return ngx_snprintf(buf, len, fmt, &method,
+                            sizeof(" " NGX_EGOV_ANON_MARKER) - 1,
+                            " " NGX_EGOV_ANON_MARKER);
+    }
 
     q = ngx_strlchr(s, sp, '?');
     plain = ngx_egov_anon_path_plain(s, (q ? q : sp) - s);
@@ -426,4 +461,49 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
     ngx_free(scratch);
 
     return buf;
+}
+
+
+/* "METHOD /target" and nothing or " HTTP/d.d" after the target */
+
+static ngx_uint_t
+ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
+{
+    u_char  *p, *end;
+
+    end = line->data + line->len;
+
+    for (p = line->data; p < s && *p >= 'A' && *p <= 'Z'; p++) {
+        /* void */
+    }
+
+    if (p == line->data || p + 1 != s || *p != ' ') {
+        return 0;
+    }
+
+    return sp == end
+           || (end - sp == sizeof(" HTTP/1.1") - 1
+               && ngx_strncmp(sp, " HTTP/", sizeof(" HTTP/") - 1) == 0
+               && sp[6] >= '0' && sp[6] <= '9' && sp[7] == '.'
+               && sp[8] >= '0' && sp[8] <= '9');
+}
+
+
+static ngx_uint_t
+ngx_http_egov_anon_host_plain(ngx_str_t *host)
+{
+    u_char  c;
+    size_t  i;
+
+    for (i = 0; i < host->len; i++) {
+        c = host->data[i] | 0x20;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
+              || c == '-' || c == ':' || c == '[' || c == ']' || c == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }

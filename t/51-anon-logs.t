@@ -84,7 +84,11 @@ is($n->request(uri => '/up?mail=a%40b.cc', client_addr => '127.9.9.6',
 is($n->request(uri => '/up/me%40example.org/96891234567?x=1',
                client_addr => '127.9.9.5')->status, 502,
    'an upstream error for a path with personal data');
-push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6', '127.9.9.5';
+# a Host that is no host name (found by a helper's review: it went out
+# as the client wrote it)
+is($n->request(uri => '/missing/host', headers => [['Host', 'someone\@example.om']],
+               client_addr => '127.9.9.4')->status, 404, 'a 404 for a Host with an e-mail address');
+push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6', '127.9.9.5', '127.9.9.4';
 
 sleep 1;
 my $access = $n->read_file('logs/anon.log');
@@ -122,6 +126,9 @@ like($error, qr/connect\(\) failed \(111: Connection refused\) while connecting 
      'an upstream error: address, request line, upstream URI and referrer cleaned');
 like($error, qr/request: "GET \/up\/\[redacted\]\/\[redacted\]\?x=1 HTTP\/1\.1", upstream: "http:\/\/127\.0\.0\.1:1\/up\/\[redacted\]\/\[redacted\]\?x=1"/,
      'the path redacted in the request line and the upstream URI');
+like($error, qr/missing\/host" failed .*, host: "\[redacted\]"/,
+     'a Host that is no host name: redacted');
+unlike($error, qr/someone\@example/, '... nowhere in the error log');
 @leaks = grep { index($error, $_) >= 0 } @raw;
 is(scalar @leaks, 0, 'error log: none of the raw client addresses') or diag "@leaks";
 unlike($error, qr/%40|a\@b|example\.org|968912345|my\+name/, 'error log: no personal data of requests');
@@ -161,6 +168,12 @@ $e->start(http_config => 'egov_anon_error_log on;',
           config => 'location / { return 200; }');
 for my $raw ("GET ?email=me%40example.com HTTP/1.1\r\nHost: x\r\n\r\n",
              "GET /x?email=me%40example.com HTTP/1.1\r\nHost: x\r\nBad\x01: y\r\n\r\n",
+             # lines nginx refuses that are no method, target and version
+             # (found by a helper's review: what followed a space, or
+             # came before the first "/", went out as it was)
+             "GET /a b=someone\@example.om HTTP/1.1\r\nHost: x\r\n\r\n",
+             "GET /x?a=1 email=someone\@example.om HTTP/1.1\r\nHost: x\r\n\r\n",
+             "GET someone\@example.om/x HTTP/1.1\r\nHost: x\r\n\r\n",
              '') {
     $e->request(raw => $raw, client_addr => '127.7.7.7', timeout => 2);
 }
@@ -172,7 +185,9 @@ like($error, qr/client sent invalid header line: .* client: 127\.7\.7\.0, server
      'a refused header: the same');
 like($error, qr/client closed connection while waiting for request, client: 127\.7\.7\.0/,
      'a client gone before its request: the address truncated');
-unlike($error, qr/127\.7\.7\.7|%40/, 'no raw address, no e-mail address');
+my $refused_lines = () = $error =~ /request: "GET \[redacted\]"/g;
+is($refused_lines, 3, 'request lines that are no method, target and version: the method alone');
+unlike($error, qr/127\.7\.7\.7|%40|someone/, 'no raw address, no e-mail address');
 $e->stop;
 
 done_testing();
