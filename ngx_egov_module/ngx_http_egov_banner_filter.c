@@ -234,7 +234,7 @@ ngx_http_egov_banner_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     if (f->scan && !f->decided) {
         /* "config" places ngx_http_egov_page_map_module's filter first */
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_ALERT, ngx_http_egov_quiet_log(r), 0,
                       "egov consent: the page map's filter did not run");
         return NGX_ERROR;
     }

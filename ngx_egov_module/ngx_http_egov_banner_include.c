@@ -100,7 +100,7 @@ ngx_http_egov_banner_include(ngx_http_request_t *r, ngx_chain_t *in)
 
         if (ngx_buf_size(cl->buf) && !ngx_buf_in_memory(cl->buf)) {
             /* ngx_http_egov_banner_early asked for memory */
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+            ngx_log_error(NGX_LOG_ALERT, ngx_http_egov_quiet_log(r), 0,
                           "egov consent: an include's response is not in "
                           "memory");
             return NGX_ERROR;

@@ -213,7 +213,11 @@ ngx_http_egov_challenge(ngx_http_request_t *r, ngx_uint_t status,
 
 /*
  * The last "egov_pow=" of the query (in any case): an earlier one, a stale
- * answer or a link's, must not keep the visitor solving for ever
+ * answer or a link's, must not keep the visitor solving for ever.  The
+ * query as the browser sent it: an internal redirect to the location that
+ * challenges ("try_files $uri /index.php") may have left it behind (found
+ * by a helper's review: the answer was never seen, the browser solved for
+ * ever)
  */
 
 static ngx_int_t
@@ -224,8 +228,14 @@ ngx_http_egov_challenge_pow(ngx_http_request_t *r, ngx_str_t *value)
     value->data = NULL;
     value->len = 0;
 
-    p = r->args.data;
-    last = p + r->args.len;
+    last = r->unparsed_uri.data + r->unparsed_uri.len;
+    p = ngx_strlchr(r->unparsed_uri.data, last, '?');
+
+    if (p == NULL) {
+        return NGX_DECLINED;
+    }
+
+    p++;
 
     while (p < last) {
         amp = ngx_strlchr(p, last, '&');
@@ -525,7 +535,8 @@ ngx_http_egov_challenge_page(ngx_http_request_t *r,
 
     net_len = ngx_http_egov_challenge_net(r, net);
 
-    if (ngx_http_egov_random(r->connection->log, rand, sizeof(rand))
+    if (ngx_http_egov_random(ngx_http_egov_quiet_log(r), rand,
+                                 sizeof(rand))
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

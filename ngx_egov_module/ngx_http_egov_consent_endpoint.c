@@ -275,7 +275,8 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
     c.time = ngx_time();
     c.granted = (unsigned) granted;
 
-    if (ngx_http_egov_random(r->connection->log, random, sizeof(random))
+    if (ngx_http_egov_random(ngx_http_egov_quiet_log(r), random,
+                                 sizeof(random))
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

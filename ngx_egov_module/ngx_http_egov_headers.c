@@ -668,7 +668,8 @@ ngx_http_egov_csp_nonce(ngx_http_request_t *r, ngx_str_t *nonce)
 
     if (st->nonce.len == 0) {
 
-        if (ngx_http_egov_random(r->connection->log, bytes, sizeof(bytes))
+        if (ngx_http_egov_random(ngx_http_egov_quiet_log(r), bytes,
+                                     sizeof(bytes))
             != NGX_OK)
         {
             return NGX_ERROR;

@@ -835,10 +835,11 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
 
             /*
              * a solved challenge lets this limit, and only this one, go
-             * on to its higher ceiling, never over its rate, and without
-             * delay: a pass is no licence for unlimited traffic (found by
-             * a helper's review: one proof of work let a client through
-             * for as long as the pass lasted)
+             * on to its higher ceiling, never over its rate: a pass is no
+             * licence for unlimited traffic (found by a helper's review:
+             * one proof of work let a client through for as long as the
+             * pass lasted).  Such a request is delayed as the last one
+             * within the burst is, not more
              */
 
             if (limit[i].challenge && ngx_http_egov_challenge_passed(r)) {
@@ -851,21 +852,25 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
                 }
 
                 if (rc == NGX_OK) {
-                    continue;
+                    wait = ngx_min(wait, (uint64_t) limit[i].burst
+                                         * limit[i].zone->interval);
+
+                } else {
+                    ctx->pass_spent = 1;
+                }
+            }
+
+            if (rc == NGX_BUSY) {
+                for (j = 0; j < i; j++) {
+                    ngx_http_egov_limit_rollback(&ctx->states[j]);
                 }
 
-                ctx->pass_spent = 1;
+                *status = NGX_HTTP_EGOV_LIMIT_REJECTED;
+                *retry_after = (ngx_msec_t) ((wait + 999) / 1000);
+                *rejected = &limit[i];
+
+                return NGX_BUSY;
             }
-
-            for (j = 0; j < i; j++) {
-                ngx_http_egov_limit_rollback(&ctx->states[j]);
-            }
-
-            *status = NGX_HTTP_EGOV_LIMIT_REJECTED;
-            *retry_after = (ngx_msec_t) ((wait + 999) / 1000);
-            *rejected = &limit[i];
-
-            return NGX_BUSY;
         }
 
         /* NGX_OK: wait is how long this request's slot is away */

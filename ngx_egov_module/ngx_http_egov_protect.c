@@ -19,13 +19,18 @@
 
 #define NGX_HTTP_EGOV_INCIDENT_ALPHABET  "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
+/* the locations a request is remembered as checked in (nginx allows 10
+   internal redirects, NGX_HTTP_MAX_URI_CHANGES) */
+#define NGX_HTTP_EGOV_CHECKED  12
+
 
 typedef struct {
     ngx_http_egov_decision_e        decision;
     ngx_http_egov_limit_status_e    limit_status;
     ngx_str_t                       reason;
     u_char                          incident[NGX_HTTP_EGOV_INCIDENT_LEN];
-    void                           *checked;     /* the location's conf */
+    void                           *checked[NGX_HTTP_EGOV_CHECKED];
+    ngx_uint_t                      nchecked;    /* locations checked */
     unsigned                        has_incident:1;
     unsigned                        allowlisted:1;
     unsigned                        done:1;
@@ -61,6 +66,9 @@ static ngx_int_t ngx_http_egov_protect_note(ngx_http_request_t *r,
 static void ngx_http_egov_protect_violation(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr);
 static ngx_uint_t ngx_http_egov_protect_embedded(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_egov_protect_checked(
+    ngx_http_egov_protect_state_t *st,
+    ngx_http_egov_protect_loc_conf_t *plcf);
 static void ngx_http_egov_protect_log(ngx_http_request_t *r,
     ngx_uint_t level, const char *fmt, ngx_str_t *reason,
     ngx_http_egov_protect_state_t *st);
@@ -94,6 +102,16 @@ static ngx_int_t ngx_http_egov_protect_init(ngx_conf_t *cf);
 static char *ngx_http_egov_protect_init_main_conf(ngx_conf_t *cf,
     void *conf);
 
+
+/* how much each status says, by ngx_http_egov_limit_status_e */
+static ngx_uint_t  ngx_http_egov_limit_status_rank[] = {
+    0,      /* none */
+    1,      /* PASSED */
+    4,      /* DELAYED */
+    5,      /* REJECTED */
+    2,      /* DELAYED_DRY_RUN */
+    3       /* REJECTED_DRY_RUN */
+};
 
 static ngx_str_t  ngx_http_egov_limit_status_names[] = {
     ngx_null_string,
@@ -355,7 +373,8 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
      */
 
     if (st->allowlisted
-        || (st->done && !st->waiting && st->checked == plcf))
+        || (st->done && !st->waiting
+            && ngx_http_egov_protect_checked(st, plcf)))
     {
         return NGX_DECLINED;
     }
@@ -372,7 +391,10 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
     }
 
     st->done = 1;
-    st->checked = plcf;
+
+    if (st->nchecked < NGX_HTTP_EGOV_CHECKED) {
+        st->checked[st->nchecked++] = plcf;
+    }
 
     if (has_addr) {
         rc = ngx_http_egov_protect_addr(r, plcf, st, &addr);
@@ -403,6 +425,24 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
     }
 
     return ngx_http_egov_protect_limits(r, plcf, st, &addr, has_addr);
+}
+
+
+/* this location's checks ran for the request already */
+
+static ngx_uint_t
+ngx_http_egov_protect_checked(ngx_http_egov_protect_state_t *st,
+    ngx_http_egov_protect_loc_conf_t *plcf)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < st->nchecked; i++) {
+        if (st->checked[i] == plcf) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -563,7 +603,18 @@ ngx_http_egov_protect_limits(ngx_http_request_t *r,
         status = NGX_HTTP_EGOV_LIMIT_REJECTED_DRY_RUN;
     }
 
-    st->limit_status = status;
+    /*
+     * after an internal redirect, the status the request had says more
+     * when it is worse: a refusal, then a delay, then what a dry run
+     * would have done (found by a helper's review: a front controller's
+     * PASSED hid the first location's REJECTED_DRY_RUN)
+     */
+
+    if (ngx_http_egov_limit_status_rank[status]
+        > ngx_http_egov_limit_status_rank[st->limit_status])
+    {
+        st->limit_status = status;
+    }
 
     if (rc == NGX_BUSY || rc == NGX_ABORT) {
         return ngx_http_egov_protect_limited(r, plcf, st, addr, has_addr,
@@ -806,11 +857,23 @@ ngx_http_egov_protect_dry_run(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
     ngx_str_t *what, ngx_str_t *name)
 {
-    ngx_http_egov_stat_inc(NGX_EGOV_STAT_DRY_RUN);
+    ngx_str_t  said;
+
+    said = st->reason;
 
     if (ngx_http_egov_protect_note(r, st, what, name, 1) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    /* said and counted already, by a location before an internal redirect */
+
+    if (said.len == st->reason.len
+        && ngx_strncmp(said.data, st->reason.data, said.len) == 0)
+    {
+        return NGX_OK;
+    }
+
+    ngx_http_egov_stat_inc(NGX_EGOV_STAT_DRY_RUN);
 
     ngx_http_egov_protect_log(r, plcf->log_level,
                               "dry run, would have refused", &st->reason, st);
@@ -856,7 +919,8 @@ ngx_http_egov_protect_note(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ngx_http_egov_random(r->connection->log, random, sizeof(random))
+    if (ngx_http_egov_random(ngx_http_egov_quiet_log(r), random,
+                                 sizeof(random))
         != NGX_OK)
     {
         return NGX_ERROR;

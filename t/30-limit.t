@@ -251,6 +251,22 @@ signature; they were skipped for a request that came through "location /"
 --- response_body eval
 ["php PASSED", undef, "php PASSED", undef]
 
+=== TEST 14c: after an internal redirect, $egov_limit_status keeps what the first location said
+A dry run's refusal in the first location stays REJECTED_DRY_RUN though
+the front controller passes (found by a helper's review: PASSED hid it).
+--- http_config
+    egov_limit_zone name=site key=$binary_remote_addr rate=1r/m size=1m;
+--- config
+    egov_limit zone=site dry_run;
+    location / { try_files $uri /index.php?$args; }
+    location ~ \.php$ { return 200 "$egov_limit_status"; }
+--- request eval
+["GET /a", "GET /b"]
+--- error_code eval
+[200, 200]
+--- response_body eval
+["PASSED", "REJECTED_DRY_RUN"]
+
 === TEST 15: the module's 429 carries the security headers
 --- http_config
     egov_limit_zone name=one key=$binary_remote_addr rate=1r/m size=1m;

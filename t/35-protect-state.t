@@ -88,4 +88,27 @@ is($n->request(uri => '/x')->status, 429, 'nginx still answers after a delayed c
 
 $n->stop;
 check_log_clean($n);
+
+# a request through several locations (try_files, a named location that
+# rewrites back to the first) is checked once in each: one dry run said
+# and counted once (found by a helper's review: three lines, counted
+# three times, A checked again after B)
+my $m = EgovTest::Nginx->new;
+$m->write_file('html/index.php', "php\n");
+$m->start(http_config => '', config => <<'END');
+    egov_signatures dry_run;
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+    location ~ \.php$ { try_files $uri @rw; }
+    location @rw { rewrite ^ /index.php last; }
+END
+my $before = () = $m->error_log =~ /dry run, would have refused/g;
+my $r = $m->request(uri => '/x.php', headers => [['User-Agent', 'sqlmap/1.7']]);
+is($r->status, 200, 'a dry run through three locations: served');
+my $said = () = $m->error_log =~ /dry run, would have refused \(dry_run:signature:scanner-ua\)/g;
+is($said - $before, 1, '... said once');
+like($m->request(uri => '/status?format=prometheus')->body, qr/^egov_dry_run_total 1$/m,
+     '... counted once');
+$m->stop;
+check_log_clean($m);
+
 done_testing();
