@@ -98,6 +98,7 @@ typedef struct {
     uint64_t                    full_reported;
     u_char                      secret[NGX_HTTP_EGOV_BAN_SECRET_LEN];
     ngx_queue_t                 banned;      /* automatic bans, LRU last */
+    ngx_queue_t                 history;     /* bans ended, LRU last */
     uint64_t                    evict_reported;
     ngx_atomic_t                changing;    /* changes being told */
     ngx_msec_t                  changing_at; /* the last one began */
@@ -126,6 +127,8 @@ static ngx_http_egov_ban_node_t *ngx_http_egov_ban_lookup(
     ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr, uint32_t hash);
 static ngx_http_egov_ban_node_t *ngx_http_egov_ban_create(ngx_log_t *log,
     ngx_http_egov_ban_ctx_t *ctx, ngx_egov_cidr_t *cidr, uint64_t now);
+static ngx_queue_t *ngx_http_egov_ban_track_queue(
+    ngx_http_egov_ban_ctx_t *ctx, ngx_http_egov_ban_node_t *bn);
 static void ngx_http_egov_ban_delete(ngx_http_egov_ban_ctx_t *ctx,
     ngx_http_egov_ban_node_t *bn);
 static ngx_uint_t ngx_http_egov_ban_ended(ngx_http_egov_ban_ctx_t *ctx,
@@ -467,7 +470,8 @@ ngx_http_egov_bans_find(ngx_egov_cidr_t *addr, ngx_http_egov_entry_t *found)
             /* an expired ban: keep its history, stop refusing */
             ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
             ngx_queue_remove(&bn->queue);
-            ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
+            ngx_queue_insert_tail(ngx_http_egov_ban_track_queue(ctx, bn),
+                                  &bn->queue);
             continue;
         }
 
@@ -1173,6 +1177,7 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_queue_init(&ctx->sh->kept);
     ngx_queue_init(&ctx->sh->keys);
     ngx_queue_init(&ctx->sh->banned);
+    ngx_queue_init(&ctx->sh->history);
 
     ctx->sh->keys_max = ngx_max(shm_zone->shm.size / 4
                                 / sizeof(ngx_http_egov_ban_node_t), 1);
@@ -1336,9 +1341,14 @@ ngx_http_egov_ban_create(ngx_log_t *log, ngx_http_egov_ban_ctx_t *ctx,
 
         q = ngx_queue_last(from);
 
-        /* no count or history left: bans ended first, then one in force */
+        /* no count left: history, then bans ended, then one in force */
 
-        if (q == ngx_queue_sentinel(from) && from == &ctx->sh->queue
+        if (q == ngx_queue_sentinel(from) && from == &ctx->sh->queue) {
+            from = &ctx->sh->history;
+            q = ngx_queue_last(from);
+        }
+
+        if (q == ngx_queue_sentinel(from) && from == &ctx->sh->history
             && ngx_http_egov_ban_ended(ctx, now, NGX_HTTP_EGOV_BAN_EVICT)
                == 0)
         {
@@ -1434,7 +1444,8 @@ ngx_http_egov_ban_touch(ngx_http_egov_ban_ctx_t *ctx,
 
     ngx_queue_insert_head(kept ? &ctx->sh->kept
                           : (bn->kind == NGX_HTTP_EGOV_ENTRY_BAN)
-                            ? &ctx->sh->banned : &ctx->sh->queue,
+                            ? &ctx->sh->banned
+                            : ngx_http_egov_ban_track_queue(ctx, bn),
                           &bn->queue);
 }
 
@@ -1464,7 +1475,8 @@ ngx_http_egov_ban_ended(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
         if (!ngx_http_egov_ban_active(bn, now)) {
             ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
             ngx_queue_remove(&bn->queue);
-            ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
+            ngx_queue_insert_tail(ngx_http_egov_ban_track_queue(ctx, bn),
+                                  &bn->queue);
             n++;
         }
 
@@ -1544,7 +1556,8 @@ ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
         if (!ngx_http_egov_ban_active(bn, now)) {
             ngx_http_egov_ban_set_kind(ctx, bn, NGX_HTTP_EGOV_TRACK);
             ngx_queue_remove(&bn->queue);
-            ngx_queue_insert_tail(&ctx->sh->queue, &bn->queue);
+            ngx_queue_insert_tail(ngx_http_egov_ban_track_queue(ctx, bn),
+                                  &bn->queue);
         }
     }
 
@@ -1557,6 +1570,18 @@ ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
     q = ngx_queue_last(&ctx->sh->keys);
 
     if (q != ngx_queue_sentinel(&ctx->sh->keys)) {
+        bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+        if (bn->forget <= now) {
+            ngx_http_egov_ban_delete(ctx, bn);
+        }
+    }
+
+    /* history is forgotten in its time: a look at its tail */
+
+    q = ngx_queue_last(&ctx->sh->history);
+
+    if (q != ngx_queue_sentinel(&ctx->sh->history)) {
         bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
 
         if (bn->forget <= now) {
@@ -1581,6 +1606,21 @@ ngx_http_egov_ban_expire(ngx_http_egov_ban_ctx_t *ctx, uint64_t now,
 
         q = prev;
     }
+}
+
+
+/*
+ * Where a node that refuses nothing goes: one with bans behind it keeps
+ * the escalation's memory and is evicted only when no plain count is left
+ * (found by a helper's review: one-off violations from many addresses
+ * evicted it, and the next ban of that address was a first one again)
+ */
+
+static ngx_queue_t *
+ngx_http_egov_ban_track_queue(ngx_http_egov_ban_ctx_t *ctx,
+    ngx_http_egov_ban_node_t *bn)
+{
+    return bn->bans ? &ctx->sh->history : &ctx->sh->queue;
 }
 
 

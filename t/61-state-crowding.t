@@ -86,6 +86,37 @@ is(counter('bans_evicted_total'), 0, '... no ban in force evicted while ended on
 $n->stop;
 check_log_clean($n);
 
+# --- an address's ban history outlives one-off violations of others --------
+# (found by a helper's review: 400 one-off probes from other addresses
+# evicted the history, and the address's next ban was a first one again)
+
+$n = EgovTest::Nginx->new;
+$n->start(http_config => <<'END', config => <<'END2');
+    egov_ban_zone size=32k;
+    egov_ban after=3 within=1m for=2s factor=100 max=1d;
+END
+    egov_signatures on;
+    location / { return 200 "ok"; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
+END2
+
+my $again = '127.3.0.1';
+status_of($again, '/.env') for 1 .. 3;
+is(status_of($again), 403, 'a first ban (2 s)');
+sleep 2.5;
+is(status_of($again), 200, '... over');
+for my $k (1 .. 400) {
+    status_of(sprintf('127.1.%d.%d', int($k / 250), 1 + $k % 250), '/.env');
+}
+status_of($again, '/.env') for 1 .. 3;
+is(status_of($again), 403, 'after 400 one-off probes from others, banned again');
+sleep 2.5;
+is(status_of($again), 403, '... for 200 s: the history escalated it');
+like($n->error_log, qr/ban number 2 of that address/, '... said as the second ban');
+
+$n->stop;
+check_log_clean($n);
+
 # --- a limit zone (32 KiB), on a server without bans ------------------------
 
 $n = EgovTest::Nginx->new;
