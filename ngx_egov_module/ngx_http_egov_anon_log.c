@@ -155,19 +155,44 @@ ngx_http_egov_anon_init_connection(ngx_connection_t *c)
 static u_char *
 ngx_http_egov_anon_log_error(ngx_log_t *log, u_char *buf, size_t len)
 {
+    ngx_connection_t          *conn;
     ngx_http_request_t        *r;
     ngx_http_log_ctx_t        *ctx;
     ngx_http_egov_anon_ctx_t  *actx;
 
     ctx = log->data;
     r = ctx->request;
+    actx = r ? ngx_http_get_module_ctx(r, ngx_http_egov_anon_module) : NULL;
 
-    if (r && r->log_handler != ngx_http_egov_anon_log_request) {
-        actx = ngx_http_get_module_ctx(r, ngx_http_egov_anon_module);
+    if (r && r->log_handler != ngx_http_egov_anon_log_request
+        && (actx == NULL || !actx->log_off))
+    {
+        ngx_http_egov_anon_orig_log = r->log_handler;
+        r->log_handler = ngx_http_egov_anon_log_request;
+    }
 
-        if (actx == NULL || !actx->log_off) {
-            ngx_http_egov_anon_orig_log = r->log_handler;
-            r->log_handler = ngx_http_egov_anon_log_request;
+    /*
+     * A line of no request in a location that says "off": the address as
+     * the http level says, though the context holds it as it is (found
+     * by a helper's review): an HTTP/2 stream's own connection (no shadow
+     * yet; a shadow has no pool of its own), or a keep-alive connection's
+     * next request after a location that said "off"
+     */
+
+    conn = ctx->connection;
+
+    if (ngx_http_egov_anon_http_conf
+        && ngx_http_egov_anon_http_conf->error_log
+        && (actx == NULL || !actx->log_off))
+    {
+        if (conn->pool) {
+            ngx_http_egov_anon_shadow(conn, ngx_http_egov_anon_http_conf, 1);
+
+        } else if (conn->addr_text.data != (u_char *) (conn + 1)
+                   && conn->data)
+        {
+            ngx_http_egov_anon_shadow(conn->data,
+                                      ngx_http_egov_anon_http_conf, 1);
         }
     }
 
@@ -207,6 +232,7 @@ ngx_http_egov_anon_shadow(ngx_connection_t *c,
         }
 
         shadow->listening = c->listening;
+        shadow->data = c;
         shadow->addr_text.data = (u_char *) (shadow + 1);
         ctx->connection = shadow;
     }

@@ -21,6 +21,8 @@ for what in "$@"; do
         pkgs="$pkgs libnginx-mod-http-modsecurity"
         # t/43-consent-static-thread-race: gdb holds the worker mid-read
         pkgs="$pkgs gdb"
+        # t/51: an HTTP/2 stream (curl --http2-prior-knowledge)
+        pkgs="$pkgs curl"
         # t/83 builds and checks the package
         pkgs="$pkgs dpkg-dev debhelper lintian"
         ;;
