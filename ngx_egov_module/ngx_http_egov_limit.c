@@ -27,8 +27,9 @@ typedef struct {
     ngx_http_egov_limit_state_t *states;
     ngx_uint_t                   n;
 
-    /* counted in a location before an internal redirect: not again */
-    ngx_http_egov_limit_zone_t  *counted[NGX_HTTP_EGOV_LIMIT_COUNTED];
+    /* counted in a location before an internal redirect: not again
+       (NGX_HTTP_EGOV_LIMIT_COUNTED, made at the first redirect) */
+    ngx_http_egov_limit_zone_t **counted;
     ngx_uint_t                   ncounted;
 
     ngx_uint_t                   pass_spent;
@@ -726,6 +727,14 @@ ngx_http_egov_limits_check(ngx_http_request_t *r, ngx_array_t *limits,
     }
 
     /* an internal redirect: the zones the last location counted */
+
+    if (ctx->states && ctx->counted == NULL) {
+        ctx->counted = ngx_palloc(r->pool, NGX_HTTP_EGOV_LIMIT_COUNTED
+                                  * sizeof(ngx_http_egov_limit_zone_t *));
+        if (ctx->counted == NULL) {
+            return NGX_ERROR;
+        }
+    }
 
     for (i = 0; ctx->states && i < ctx->n; i++) {
         if (ctx->states[i].applies

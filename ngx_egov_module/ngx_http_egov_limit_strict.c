@@ -40,8 +40,9 @@ typedef struct {
     uint64_t                    wait;        /* us until allowed again */
     ngx_array_t                *limits;      /* the location's, asked */
 
-    /* asked in a location before an internal redirect: not again */
-    ngx_http_egov_limit_zone_t *counted[NGX_HTTP_EGOV_LIMIT_COUNTED];
+    /* asked in a location before an internal redirect: not again
+       (NGX_HTTP_EGOV_LIMIT_COUNTED, made at the first redirect) */
+    ngx_http_egov_limit_zone_t **counted;
     ngx_uint_t                  ncounted;
 } ngx_http_egov_limit_strict_t;
 
@@ -86,7 +87,7 @@ typedef struct {
 } ngx_http_egov_strict_sent_t;
 
 
-static void ngx_http_egov_limit_strict_counted(ngx_http_request_t *r,
+static ngx_int_t ngx_http_egov_limit_strict_counted(ngx_http_request_t *r,
     ngx_http_egov_limit_strict_t *ctx);
 static void ngx_http_egov_limit_strict_keep(ngx_http_request_t *r,
     ngx_http_egov_limit_t *limit, ngx_str_t *key,
@@ -256,7 +257,10 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
     }
 
     if (ctx->limits != limits) {
-        ngx_http_egov_limit_strict_counted(r, ctx);
+        if (ngx_http_egov_limit_strict_counted(r, ctx) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         ctx->limits = limits;
         ctx->next = 0;
         ctx->answered = 0;
@@ -398,7 +402,7 @@ ngx_http_egov_limits_strict(ngx_http_request_t *r, ngx_array_t *limits,
  * asked about (it let the request through all of them) are not asked again
  */
 
-static void
+static ngx_int_t
 ngx_http_egov_limit_strict_counted(ngx_http_request_t *r,
     ngx_http_egov_limit_strict_t *ctx)
 {
@@ -406,7 +410,15 @@ ngx_http_egov_limit_strict_counted(ngx_http_request_t *r,
     ngx_http_egov_limit_t  *limit;
 
     if (ctx->limits == NULL) {
-        return;
+        return NGX_OK;
+    }
+
+    if (ctx->counted == NULL) {
+        ctx->counted = ngx_palloc(r->pool, NGX_HTTP_EGOV_LIMIT_COUNTED
+                                  * sizeof(ngx_http_egov_limit_zone_t *));
+        if (ctx->counted == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     limit = ctx->limits->elts;
@@ -419,6 +431,8 @@ ngx_http_egov_limit_strict_counted(ngx_http_request_t *r,
             ctx->counted[ctx->ncounted++] = limit[i].zone;
         }
     }
+
+    return NGX_OK;
 }
 
 

@@ -19,8 +19,8 @@
 
 #define NGX_HTTP_EGOV_INCIDENT_ALPHABET  "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-/* the locations a request is remembered as checked in (nginx allows 10
-   internal redirects, NGX_HTTP_MAX_URI_CHANGES) */
+/* the other locations a request is remembered as checked in (nginx allows
+   10 internal redirects, NGX_HTTP_MAX_URI_CHANGES) */
 #define NGX_HTTP_EGOV_CHECKED  12
 
 
@@ -29,8 +29,9 @@ typedef struct {
     ngx_http_egov_limit_status_e    limit_status;
     ngx_str_t                       reason;
     u_char                          incident[NGX_HTTP_EGOV_INCIDENT_LEN];
-    void                           *checked[NGX_HTTP_EGOV_CHECKED];
-    ngx_uint_t                      nchecked;    /* locations checked */
+    void                           *checked;     /* the location's conf */
+    void                          **others;      /* after redirects */
+    ngx_uint_t                      nothers;
     unsigned                        has_incident:1;
     unsigned                        allowlisted:1;
     unsigned                        done:1;
@@ -390,11 +391,26 @@ ngx_http_egov_protect_handler(ngx_http_request_t *r)
         return ngx_http_egov_protect_limits(r, plcf, st, &addr, has_addr);
     }
 
-    st->done = 1;
+    if (!st->done) {
+        st->checked = plcf;
 
-    if (st->nchecked < NGX_HTTP_EGOV_CHECKED) {
-        st->checked[st->nchecked++] = plcf;
+    } else {
+        /* an internal redirect: the set is made at the first */
+
+        if (st->others == NULL) {
+            st->others = ngx_palloc(r->pool,
+                                    NGX_HTTP_EGOV_CHECKED * sizeof(void *));
+            if (st->others == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+
+        if (st->nothers < NGX_HTTP_EGOV_CHECKED) {
+            st->others[st->nothers++] = plcf;
+        }
     }
+
+    st->done = 1;
 
     if (has_addr) {
         rc = ngx_http_egov_protect_addr(r, plcf, st, &addr);
@@ -436,8 +452,12 @@ ngx_http_egov_protect_checked(ngx_http_egov_protect_state_t *st,
 {
     ngx_uint_t  i;
 
-    for (i = 0; i < st->nchecked; i++) {
-        if (st->checked[i] == plcf) {
+    if (st->checked == plcf) {
+        return 1;
+    }
+
+    for (i = 0; i < st->nothers; i++) {
+        if (st->others[i] == plcf) {
             return 1;
         }
     }

@@ -48,8 +48,8 @@ static ngx_int_t ngx_http_egov_sig_ua_verdict(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set);
 static ngx_int_t ngx_http_egov_sig_ua_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set, ngx_str_t *ua, ngx_uint_t *gave_up);
-static ngx_uint_t ngx_http_egov_sig_hit(ngx_http_request_t *r,
-    ngx_http_egov_sig_t *sig, ngx_str_t *value);
+static ngx_uint_t ngx_http_egov_sig_hit(ngx_log_t **log,
+    ngx_http_request_t *r, ngx_http_egov_sig_t *sig, ngx_str_t *value);
 static void ngx_http_egov_sig_unescape(u_char **dst, u_char *src,
     size_t len);
 static ngx_int_t ngx_http_egov_sig_test(ngx_http_egov_sig_t *sig,
@@ -249,12 +249,14 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
     u_char               *dst;
     ngx_int_t             ua_hit;
     ngx_str_t             value;
+    ngx_log_t            *log;
     ngx_uint_t            i, k;
     ngx_list_part_t      *part;
     ngx_table_elt_t      *h;
     ngx_http_egov_sig_t  *sig;
 
     sig = set->sigs.elts;
+    log = NULL;
     ua_hit = NGX_HTTP_EGOV_SIG_UNKNOWN;
 
     for (i = 0; i < set->sigs.nelts; i++) {
@@ -287,7 +289,7 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
              * second encoding is left to the pattern's own "%2f")
              */
 
-            if (ngx_http_egov_sig_hit(r, &sig[i], &r->args)) {
+            if (ngx_http_egov_sig_hit(&log, r, &sig[i], &r->args)) {
                 return &sig[i].name;
             }
 
@@ -328,7 +330,7 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
                     && ngx_strncmp(h[k].lowcase_key, sig[i].header.data,
                                    sig[i].header.len)
                        == 0
-                    && ngx_http_egov_sig_hit(r, &sig[i], &h[k].value))
+                    && ngx_http_egov_sig_hit(&log, r, &sig[i], &h[k].value))
                 {
                     return &sig[i].name;
                 }
@@ -337,7 +339,7 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
             continue;
         }
 
-        if (ngx_http_egov_sig_hit(r, &sig[i], &value)) {
+        if (ngx_http_egov_sig_hit(&log, r, &sig[i], &value)) {
             return &sig[i].name;
         }
     }
@@ -352,8 +354,8 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
  */
 
 static ngx_uint_t
-ngx_http_egov_sig_hit(ngx_http_request_t *r, ngx_http_egov_sig_t *sig,
-    ngx_str_t *value)
+ngx_http_egov_sig_hit(ngx_log_t **log, ngx_http_request_t *r,
+    ngx_http_egov_sig_t *sig, ngx_str_t *value)
 {
     ngx_int_t  rc;
 
@@ -361,7 +363,13 @@ ngx_http_egov_sig_hit(ngx_http_request_t *r, ngx_http_egov_sig_t *sig,
         return 0;
     }
 
-    rc = ngx_http_egov_sig_test(sig, value, ngx_http_egov_quiet_log(r));
+    /* the request's log without its context, made once per request */
+
+    if (*log == NULL) {
+        *log = ngx_http_egov_quiet_log(r);
+    }
+
+    rc = ngx_http_egov_sig_test(sig, value, *log);
 
     return (rc == NGX_OK || rc == NGX_BUSY);
 }
