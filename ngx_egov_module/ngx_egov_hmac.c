@@ -100,7 +100,4 @@ ngx_egov_hmac_final(ngx_egov_hmac_t *h, unsigned char *md)
     h->sha = h->key->outer;
     SHA256_Update(&h->sha, inner, NGX_EGOV_HMAC_LEN);
     SHA256_Final(md, &h->sha);
-
-    OPENSSL_cleanse(inner, sizeof(inner));
-    OPENSSL_cleanse(&h->sha, sizeof(SHA256_CTX));
 }

@@ -394,7 +394,8 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
 
         /* invalid, tampered, expired or outdated: no decision yet */
 
-        if (ngx_egov_consent_parse(found[i].data, found[i].len, ck, &c)
+        if (ngx_http_egov_consent_check(clcf, ck, found[i].data,
+                                        found[i].len, &c)
             != NGX_EGOV_CONSENT_OK)
         {
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

@@ -173,6 +173,11 @@ ngx_int_t ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
 ngx_int_t ngx_http_egov_consent_cookie_key(
     ngx_http_egov_consent_loc_conf_t *clcf, const ngx_egov_hmac_key_t **key);
 
+/* ngx_http_egov_consent_memo.c: a consent cookie checked, remembered */
+int ngx_http_egov_consent_check(ngx_http_egov_consent_loc_conf_t *clcf,
+    const ngx_egov_hmac_key_t *key, const u_char *value, size_t len,
+    ngx_egov_consent_t *c);
+
 /* ngx_http_egov_consent_gate.c */
 ngx_int_t ngx_http_egov_consent_gate_init(ngx_conf_t *cf);
 

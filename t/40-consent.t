@@ -10,6 +10,7 @@ no warnings 'once';    # $main::* are read by the blocks' eval sections
 use lib 't/lib';
 use EgovTest;
 use EgovTest::Consent qw(consent_cookie $KEY);
+use EgovTest::Murmur ();
 
 $main::good = consent_cookie(granted => 1);          # analytics
 $main::only = consent_cookie(granted => 1, categories => 'analytics');
@@ -22,6 +23,25 @@ $main::future = consent_cookie(granted => 1, time => time + 7 * 86400);
 ($main::tampered = $main::good) =~ s/^1\.1\.(\d+)\.1\./1.1.$1.7./;
 $main::forged = consent_cookie(granted => 7, key => 'not the key, but 32 bytes long!!');
 $main::key = $KEY;
+($main::good_mac_changed = $main::good) =~ s/(.)$/$1 eq 'A' ? 'B' : 'A'/e;
+# the same value with its last two MAC characters changed so that it falls
+# in the remembered one's slot (the slot is ngx_murmur_hash2's low 8 bits,
+# XORed with the location key's address: the same for both)
+{
+    my @c = ('A' .. 'Z', 'a' .. 'z', '0' .. '9', '-', '_');
+    my $slot = EgovTest::Murmur::murmur2($main::good) & 0xff;
+    SEARCH: for my $x (@c) {
+        for my $y (@c) {
+            (my $v = $main::good) =~ s/..$/$x$y/;
+            next if $v eq $main::good;
+            if ((EgovTest::Murmur::murmur2($v) & 0xff) == $slot) {
+                $main::good_same_slot = $v;
+                last SEARCH;
+            }
+        }
+    }
+    die 'no variant in the same slot' unless $main::good_same_slot;
+}
 
 run_tests();
 
@@ -57,6 +77,28 @@ GET /
  "Cookie: egov_consent=\"$main::none\""]
 --- response_body eval
 ["analytics a=1 m=0", "analytics,preferences,marketing a=1 m=1", "none a=0 m=0"]
+
+=== TEST 2b: a cookie checked once is remembered for its exact bytes and its location's key only
+The worker remembers the cookies whose MAC was right (a returning
+visitor's HMAC is checked once): the same value with one MAC character
+changed, or in a location whose categories bind another key, is checked
+again and refused.
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics preferences marketing;
+    egov_consent_key ../html/consent.key;
+--- config
+    location / { return 200 "$egov_consent"; }
+    location /other { egov_consent_categories analytics; return 200 "$egov_consent"; }
+--- request eval
+["GET /", "GET /", "GET /", "GET /other", "GET /", "GET /other"]
+--- more_headers eval
+["Cookie: egov_consent=$main::good", "Cookie: egov_consent=$main::good_mac_changed",
+ "Cookie: egov_consent=$main::good_same_slot",
+ "Cookie: egov_consent=$main::good", "Cookie: egov_consent=$main::good",
+ "Cookie: egov_consent=$main::only"]
+--- response_body eval
+["analytics", "unset", "unset", "unset", "analytics", "analytics"]
 
 === TEST 3: tampered, forged, outdated, expired or future cookies are no decision
 --- http_config

@@ -16,7 +16,10 @@ package EgovBenchAllOn;
 
 use strict;
 use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../t/lib";
 use EgovBenchLists;
+use EgovTest::Consent ();
 
 our @BROWSER = (
     'sec-ch-ua: "Chromium";v="120", "Not(A:Brand";v="24", '
@@ -122,9 +125,9 @@ my %OWN = map { $_ => 1 } qw(server date content-type content-length
 # the baseline that sends what the module sent: ask the module's nginx with
 # the browser's headers, and write its headers and its body for plain nginx
 sub same_bytes {
-    my ($module, $path) = @_;
+    my ($module, $path, $headers) = @_;
     my $r = $module->request(uri => $path,
-                             headers => join("\n", @BROWSER));
+                             headers => join("\n", @$headers));
     die "module answered $r->{status} for $path\n" if $r->{status} != 200;
     my $adds = '';
     for my $h (@{ $r->{headers} }) {
@@ -241,22 +244,40 @@ sub features_curve {
 }
 
 # a scenario: URL root|small|page20, against same-bytes|plain|stock
+# "returning": a visitor who chose before, with a consent cookie that
+# grants every category (the module checks its HMAC on each request)
 sub scenario {
-    my ($url, $against, $target) = @_;
+    my ($url, $against, $target, $returning) = @_;
     my $u = $URL{$url} or die "no url $url";
+    my @headers = @BROWSER;
+    my ($http, $setup) = ($module_http, \&setup_module);
+    if ($returning) {
+        push @headers, 'Cookie: egov_consent='
+                       . EgovTest::Consent::consent_cookie(granted => 7);
+        $http .= "    egov_consent_key ../html/consent.key;\n";
+        $setup = sub {
+            my ($n) = @_;
+            setup_module($n);
+            $n->write_file('html/consent.key', $EgovTest::Consent::KEY);
+        };
+    }
     my $s = {
-        title   => "everything on, $u->{title}, against $against",
+        title   => "everything on, $u->{title}, "
+                   . ($returning ? 'a returning visitor, ' : '')
+                   . "against $against",
         target  => $target,
         path    => $u->{path},
-        headers => [@BROWSER],
+        headers => \@headers,
         connections => 50,                   # as the issue measured
         http_config => "sendfile on;\n",    # as Debian's nginx.conf
-        http_module => $module_http,
+        http_module => $http,
         module  => $module_server,
-        setup_module => \&setup_module,
+        setup_module => $setup,
     };
     if ($against eq 'same-bytes') {
-        $s->{derive_baseline} = sub { same_bytes($_[0], $u->{path}) };
+        $s->{derive_baseline} = sub {
+            same_bytes($_[0], $u->{path}, \@headers);
+        };
     } elsif ($against eq 'stock') {
         my $b = stock();
         $s->{baseline} = $b->{config};
