@@ -66,7 +66,9 @@ static ngx_int_t ngx_http_egov_protect_note(ngx_http_request_t *r,
     ngx_uint_t dry_run);
 static void ngx_http_egov_protect_violation(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr);
-static ngx_uint_t ngx_http_egov_protect_embedded(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_egov_protect_unasked(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_egov_header_is(ngx_table_elt_t *h,
+    const char *value);
 static ngx_uint_t ngx_http_egov_protect_checked(
     ngx_http_egov_protect_state_t *st,
     ngx_http_egov_protect_loc_conf_t *plcf);
@@ -960,47 +962,93 @@ static void
 ngx_http_egov_protect_violation(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr)
 {
-    if (plcf->ban) {
-        ngx_http_egov_protect_ban(r, plcf->ban, addr, NULL);
+    if (plcf->ban == NULL) {
+        return;
     }
+
+    /*
+     * a refusal of what a browser fetched without its visitor asking (an
+     * image, a script, a frame, a prefetch, a page another site opened
+     * on its own) counts towards no ban: any page on the web could
+     * otherwise get its visitors banned here (found by helpers' reviews).
+     * The application's own answers (egov_ban_on) count whatever the
+     * headers say, or two headers would switch off a login's lockout
+     */
+
+    if (ngx_http_egov_protect_unasked(r)) {
+        ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
+                      "egov: a refusal of what a browser fetched without "
+                      "its visitor asking (Sec-Fetch-*, Sec-Purpose): not "
+                      "counted towards a ban");
+        return;
+    }
+
+    ngx_http_egov_protect_ban(r, plcf->ban, addr, NULL);
 }
 
 
 /*
- * A browser's request that another site's page made: Sec-Fetch-Site says
- * "cross-site" or "same-site" and it is no page the visitor went to
- * (Sec-Fetch-Dest other than "document").  A client that is not a browser
- * can send these too; its requests are refused all the same.
+ * What a browser fetched without its visitor asking for it: a prefetch
+ * (Sec-Purpose or Purpose), anything but a page (Sec-Fetch-Dest other
+ * than "document": an image, a script, a frame), or a page another site
+ * or a sibling opened without the visitor's click (Sec-Fetch-Site
+ * "cross-site" or "same-site" without Sec-Fetch-User "?1").  A client
+ * that is no browser can send these too; its requests are refused all the
+ * same.
  */
 
 static ngx_uint_t
-ngx_http_egov_protect_embedded(ngx_http_request_t *r)
+ngx_http_egov_protect_unasked(ngx_http_request_t *r)
 {
-    ngx_table_elt_t  *site, *dest;
+    ngx_table_elt_t  *h;
 
-    site = ngx_http_egov_header_in(r, (u_char *) "sec-fetch-site",
-                                   sizeof("sec-fetch-site") - 1);
+    h = ngx_http_egov_header_in(r, (u_char *) "sec-purpose",
+                                sizeof("sec-purpose") - 1);
+    if (h == NULL) {
+        h = ngx_http_egov_header_in(r, (u_char *) "purpose",
+                                    sizeof("purpose") - 1);
+    }
 
-    if (site == NULL
-        || !((site->value.len == sizeof("cross-site") - 1
-              && ngx_strncasecmp(site->value.data, (u_char *) "cross-site",
-                                 site->value.len)
-                 == 0)
-             || (site->value.len == sizeof("same-site") - 1
-                 && ngx_strncasecmp(site->value.data, (u_char *) "same-site",
-                                    site->value.len)
-                    == 0)))
+    if (h && ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
+                              (u_char *) "prefetch", sizeof("prefetch") - 2)
+             != NULL)
+    {
+        return 1;
+    }
+
+    h = ngx_http_egov_header_in(r, (u_char *) "sec-fetch-dest",
+                                sizeof("sec-fetch-dest") - 1);
+
+    if (h && !ngx_http_egov_header_is(h, "document")) {
+        return 1;
+    }
+
+    h = ngx_http_egov_header_in(r, (u_char *) "sec-fetch-site",
+                                sizeof("sec-fetch-site") - 1);
+
+    if (h == NULL
+        || !(ngx_http_egov_header_is(h, "cross-site")
+             || ngx_http_egov_header_is(h, "same-site")))
     {
         return 0;
     }
 
-    dest = ngx_http_egov_header_in(r, (u_char *) "sec-fetch-dest",
-                                   sizeof("sec-fetch-dest") - 1);
+    h = ngx_http_egov_header_in(r, (u_char *) "sec-fetch-user",
+                                sizeof("sec-fetch-user") - 1);
 
-    return !(dest && dest->value.len == sizeof("document") - 1
-             && ngx_strncasecmp(dest->value.data, (u_char *) "document",
-                                dest->value.len)
-                == 0);
+    return !(h && ngx_http_egov_header_is(h, "?1"));
+}
+
+
+static ngx_uint_t
+ngx_http_egov_header_is(ngx_table_elt_t *h, const char *value)
+{
+    size_t  len;
+
+    len = ngx_strlen(value);
+
+    return h->value.len == len
+           && ngx_strncasecmp(h->value.data, (u_char *) value, len) == 0;
 }
 
 
@@ -1015,21 +1063,6 @@ ngx_http_egov_protect_ban(ngx_http_request_t *r,
 {
     ngx_msec_t              left;
     ngx_http_egov_entry_t   banned;
-
-    /*
-     * what another site's page made the browser fetch (an image, a script,
-     * a frame) is refused as any request, but counts towards no ban: any
-     * page on the web could otherwise get its visitors banned here (found
-     * by a helper's review)
-     */
-
-    if (ngx_http_egov_protect_embedded(r)) {
-        ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
-                      "egov: a violation by what another site's page "
-                      "embeds (Sec-Fetch-Site, Sec-Fetch-Dest): not "
-                      "counted towards a ban");
-        return;
-    }
 
     if (ngx_http_egov_bans_violation(ngx_http_egov_quiet_log(r), policy, addr,
                                      key,

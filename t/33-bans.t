@@ -46,20 +46,29 @@ is($r->header('X-Reason'), 'ban', '$egov_block_reason says ban');
 is(get('/limited', $a)->status, 403, 'the ban holds in every location');
 is(get('/', '127.0.0.6')->status, 200, 'another address is not banned');
 
-# what another site's page embeds is refused, but bans nobody (found by a
-# helper's review: <img src=".../.env"> on any page banned its visitors);
-# a page the visitor goes to, from anywhere, counts
+# what a browser fetched without its visitor asking is refused, but bans
+# nobody (found by helpers' reviews: <img src=".../.env"> on any page, a
+# speculation-rules prefetch, a page another site opened by script banned
+# its visitors); a page the visitor went to, from anywhere, counts
 my %embedded = ('Sec-Fetch-Site' => 'cross-site', 'Sec-Fetch-Mode' => 'no-cors',
                 'Sec-Fetch-Dest' => 'image', 'Referer' => 'https://attacker.example/');
 is(get('/.env', '127.0.0.20', %embedded)->status, 403, 'an image another site embeds: refused') for 1 .. 5;
 is(get('/', '127.0.0.20')->status, 200, '... but it bans nobody');
-is(get('/.env', '127.0.0.21', %embedded, 'Sec-Fetch-Site' => 'same-site',
-       'Sec-Fetch-Dest' => 'iframe')->status, 403, 'a frame from a sibling site: refused') for 1 .. 3;
+is(get('/.env', '127.0.0.21', %embedded, 'Sec-Fetch-Site' => 'same-origin',
+       'Sec-Fetch-Dest' => 'iframe')->status, 403, 'a frame, even of this site\'s own page: refused') for 1 .. 3;
 is(get('/', '127.0.0.21')->status, 200, '... bans nobody either');
-is(get('/.env', '127.0.0.22', %embedded, 'Sec-Fetch-Dest' => 'document')->status, 403,
-   'a page visited from another site: refused') for 1 .. 2;
+my %navigate = ('Sec-Fetch-Site' => 'cross-site', 'Sec-Fetch-Mode' => 'navigate',
+                'Sec-Fetch-Dest' => 'document');
+is(get('/.env', '127.0.0.23', %navigate)->status, 403,
+   'a page another site opened by script (no Sec-Fetch-User): refused') for 1 .. 3;
+is(get('/', '127.0.0.23')->status, 200, '... bans nobody');
+is(get('/.env', '127.0.0.24', %navigate, 'Sec-Fetch-Site' => 'none',
+       'Sec-Purpose' => 'prefetch')->status, 403, 'a prefetch (speculation rules): refused') for 1 .. 3;
+is(get('/', '127.0.0.24')->status, 200, '... bans nobody');
+is(get('/.env', '127.0.0.22', %navigate, 'Sec-Fetch-User' => '?1')->status, 403,
+   'a link the visitor clicked on another site: refused') for 1 .. 2;
 is(get('/', '127.0.0.22')->status, 403, '... counts: banned');
-like($n->error_log, qr/\[info\] .*egov: a violation by what another site's page embeds/,
+like($n->error_log, qr/\[info\] .*egov: a refusal of what a browser fetched without its visitor asking/,
      'not counting is said at info');
 
 my $log = $n->error_log;

@@ -146,6 +146,14 @@ my @bans = grep { /egov: a client was banned/ } split /\n/, $n->error_log;
 is(scalar @bans, 10, 'ten bans made (.31, .34, .35, .37, .43, .44, .46, .47, .53, .56): none of the allowlisted address, whose requests pass anyway');
 unlike(join("\n", @bans), qr/127\.0\.0\.3/, '... never the address');
 
+# the application's own answers count whatever a request's Sec-Fetch
+# headers say (found by a helper's review: two headers kept a login's
+# brute force from ever being banned)
+is($n->request(uri => '/login', client_addr => '127.0.1.9',
+               headers => [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Dest', 'empty']])->status,
+   401, 'a failed login with a cross-site fetch\'s headers') for 1 .. 3;
+is(get('127.0.1.9')->status, 403, '... counts: banned');
+
 # a key's count is found again after a reload: its node id is an HMAC
 # with the zone's secret, which the zone keeps
 is(get("127.0.1.$_", '/account?user=huda')->status, 401,
