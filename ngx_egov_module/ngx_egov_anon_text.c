@@ -112,8 +112,11 @@ static ngx_egov_anon_word_t  ngx_egov_anon_thing_names[] = {
     S("filename"), S("hostname"), S("pathname"), S("classname"),
     S("typename"), S("servername"), S("domainname"), S("tagname"),
     S("fieldname"), S("columnname"), S("tablename"), S("eventname"),
-    S("appname"), S("fontname"), S("sortname"), S("pagename"),
-    { NULL, 0 }
+    S("appname"), S("fontname"), S("pagename"), S("servicename"),
+    S("categoryname"), S("productname"), S("itemname"), S("brandname"),
+    S("modelname"), S("projectname"), S("groupname"), S("rolename"),
+    S("departmentname"), S("cityname"), S("countryname"),
+    S("regionname"), { NULL, 0 }
 };
 
 #undef S
@@ -546,7 +549,10 @@ ngx_egov_anon_name_sensitive(const u_char *name, size_t len,
 }
 
 
-/* every "name" in the normalized name is the end of a thing's name */
+/*
+ * the normalized name ends in a thing's name, and holds "name" nowhere
+ * else ("filename"; not "filenameowner", "hostnameofuser")
+ */
 
 static int
 ngx_egov_anon_thing_name(const u_char *p, size_t len)
@@ -561,6 +567,10 @@ ngx_egov_anon_thing_name(const u_char *p, size_t len)
         }
 
         i = at - p;
+
+        if (i + 4 != len) {
+            return 0;
+        }
 
         for (k = 0; ngx_egov_anon_thing_names[k].data; k++) {
             w = ngx_egov_anon_thing_names[k].len;
@@ -604,13 +614,16 @@ ngx_egov_anon_value_sensitive(const u_char *value, size_t len,
 
 
 /*
- * In place: what a reader sees as "@", "." or a digit becomes one (the
- * full-width and small commercial at, the full-width digits, the
- * full-width, small and ideographic full stops), and invisible characters
- * go (zero-width spaces and joiners, the word joiner, the byte order
- * mark, the soft hyphen, the direction marks, embeddings and isolates
- * that Arabic input puts between digits), so that none hides an address
- * or a number.
+ * In place: what a reader sees as "@", ".", "-", a space or a digit
+ * becomes one (the full-width and small commercial at and an overlong
+ * "@"; the full-width and mathematical digits; the full-width, small,
+ * halfwidth ideographic and ideographic full stops and the one dot
+ * leader; hyphens, dashes and the minus sign; the no-break, narrow,
+ * typographic and ideographic spaces), and invisible characters go
+ * (zero-width spaces and joiners, the word joiner, the byte order mark,
+ * the soft hyphen, the direction marks, embeddings and isolates that
+ * Arabic input puts between digits, invisible operators, the combining
+ * grapheme joiner), so that none hides an address or a number.
  */
 
 static size_t
@@ -621,12 +634,34 @@ ngx_egov_anon_fold(u_char *p, size_t len)
 
     for (i = 0, n = 0; i < len; i++) {
 
+        /* mathematical digits, U+1D7CE..1D7FF: five styles of 0-9 */
+
+        if (i + 3 < len && p[i] == 0xf0 && p[i + 1] == 0x9d
+            && p[i + 2] == 0x9f && p[i + 3] >= 0x8e && p[i + 3] <= 0xbf)
+        {
+            p[n++] = (u_char) ('0' + (p[i + 3] - 0x8e) % 10);
+            i += 3;
+            continue;
+        }
+
         if (i + 2 < len && p[i] == 0xef) {
             c = p[i + 1];
             d = p[i + 2];
 
             if ((c == 0xbc && d == 0xa0) || (c == 0xb9 && d == 0xab)) {
                 p[n++] = '@';
+                i += 2;
+                continue;
+            }
+
+            if ((c == 0xbc && d == 0x8d) || (c == 0xb9 && d == 0xa3)) {
+                p[n++] = '-';
+                i += 2;
+                continue;
+            }
+
+            if (c == 0xbd && d == 0xa1) {
+                p[n++] = '.';
                 i += 2;
                 continue;
             }
@@ -653,29 +688,80 @@ ngx_egov_anon_fold(u_char *p, size_t len)
             c = p[i + 1];
             d = p[i + 2];
 
+            /* invisible: zero-width, direction marks, embeddings,
+               isolates, invisible operators */
+
             if ((c == 0x80 && ((d >= 0x8b && d <= 0x8f)
                                || (d >= 0xaa && d <= 0xae)))
-                || (c == 0x81 && (d == 0xa0 || (d >= 0xa6 && d <= 0xa9))))
+                || (c == 0x81 && (d == 0xa0 || (d >= 0xa1 && d <= 0xa4)
+                                  || (d >= 0xa6 && d <= 0xa9))))
             {
+                i += 2;
+                continue;
+            }
+
+            /* spaces: en quad to hair space, narrow no-break space */
+
+            if (c == 0x80 && ((d >= 0x80 && d <= 0x8a) || d == 0xaf)) {
+                p[n++] = ' ';
+                i += 2;
+                continue;
+            }
+
+            /* hyphens and dashes, the minus sign */
+
+            if ((c == 0x80 && d >= 0x90 && d <= 0x95)
+                || (c == 0x88 && d == 0x92))
+            {
+                p[n++] = '-';
+                i += 2;
+                continue;
+            }
+
+            /* the one dot leader */
+
+            if (c == 0x80 && d == 0xa4) {
+                p[n++] = '.';
                 i += 2;
                 continue;
             }
         }
 
         if (i + 2 < len && p[i] == 0xe3 && p[i + 1] == 0x80
-            && p[i + 2] == 0x82)
+            && (p[i + 2] == 0x82 || p[i + 2] == 0x80))
         {
-            p[n++] = '.';
+            p[n++] = (p[i + 2] == 0x82) ? '.' : ' ';
             i += 2;
             continue;
         }
 
-        if (i + 1 < len
-            && ((p[i] == 0xc2 && p[i + 1] == 0xad)
-                || (p[i] == 0xd8 && p[i + 1] == 0x9c)))
-        {
-            i += 1;
-            continue;
+        if (i + 1 < len) {
+            c = p[i];
+            d = p[i + 1];
+
+            /* the soft hyphen, the Arabic letter mark, the combining
+               grapheme joiner: invisible */
+
+            if ((c == 0xc2 && d == 0xad) || (c == 0xd8 && d == 0x9c)
+                || (c == 0xcd && d == 0x8f))
+            {
+                i += 1;
+                continue;
+            }
+
+            /* the no-break space; "@" written as two bytes (overlong) */
+
+            if (c == 0xc2 && d == 0xa0) {
+                p[n++] = ' ';
+                i += 1;
+                continue;
+            }
+
+            if (c == 0xc1 && d == 0x80) {
+                p[n++] = '@';
+                i += 1;
+                continue;
+            }
         }
 
         p[n++] = p[i];
@@ -723,7 +809,8 @@ ngx_egov_anon_has_email(const u_char *p, size_t len)
 
 /*
  * A run of NGX_EGOV_ANON_DIGITS digits, up to three spaces, dashes, dots,
- * slashes, parentheses, underscores, commas or tabs between them ("+968 9123 - 4567", "(968)
+ * slashes, parentheses or tabs between them (not commas nor underscores:
+ * prices, coordinates, lists of ids and date ranges use them) ("+968 9123 - 4567", "(968)
  * 91234567"); Arabic-Indic digits count as digits.  A date alone
  * ("2024-11-24": a year, a month, a day) is not one.
  */
@@ -776,7 +863,7 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
 
         if (digits && sep < NGX_EGOV_ANON_SEPARATORS
             && (c == ' ' || c == '-' || c == '.' || c == '/' || c == '('
-                || c == ')' || c == '_' || c == ',' || c == '\t'))
+                || c == ')' || c == '\t'))
         {
             sep++;
             continue;
@@ -849,7 +936,8 @@ ngx_egov_anon_has_token(const u_char *p, size_t len)
 static int
 ngx_egov_anon_has_ipv4(const u_char *p, size_t len)
 {
-    size_t  i, j, groups, run;
+    size_t  i, j, groups, run, wide;
+    u_char  c;
 
     for (i = 0; i < len; i++) {
 
@@ -861,6 +949,7 @@ ngx_egov_anon_has_ipv4(const u_char *p, size_t len)
 
         groups = 0;
         run = 0;
+        wide = 0;
 
         for (j = i; j < len; j++) {
 
@@ -869,6 +958,7 @@ ngx_egov_anon_has_ipv4(const u_char *p, size_t len)
                     break;
                 }
 
+                wide |= (run > 1);
                 continue;
             }
 
@@ -883,8 +973,26 @@ ngx_egov_anon_has_ipv4(const u_char *p, size_t len)
             break;
         }
 
-        if (groups == 3 && run >= 1 && run <= 3
-            && !(j + 1 < len && p[j] == '.' && ngx_egov_anon_digit(p[j + 1])))
+        if (groups != 3 || run < 1 || run > 3) {
+            continue;
+        }
+
+        /* a version or a file's ("1.2.3.4.5", "guide-1.2.0.1.pdf") */
+
+        if (j + 1 < len && p[j] == '.'
+            && (ngx_egov_anon_digit(p[j + 1])
+                || ((p[j + 1] | 0x20) >= 'a' && (p[j + 1] | 0x20) <= 'z')))
+        {
+            continue;
+        }
+
+        /* within a word, only with a group of two digits or more
+           ("host-10.0.0.5", not "article-3.1.2.4") */
+
+        c = i ? p[i - 1] : ' ';
+
+        if (wide || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                      || c == '-' || c == '_'))
         {
             return 1;
         }
