@@ -32,10 +32,9 @@ static u_char *ngx_http_egov_anon_log_request(ngx_http_request_t *r,
     ngx_http_request_t *sr, u_char *buf, size_t len);
 static u_char *ngx_http_egov_anon_log_uri(u_char *buf, size_t len,
     const char *fmt, ngx_str_t *pre, ngx_str_t *line,
-    ngx_http_egov_anon_loc_conf_t *alcf);
+    ngx_http_egov_anon_loc_conf_t *alcf, ngx_uint_t request_line);
 static ngx_uint_t ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s,
     u_char *sp);
-static ngx_uint_t ngx_http_egov_anon_host_plain(ngx_str_t *host);
 
 
 static ngx_str_t  ngx_http_egov_anon_marker =
@@ -329,7 +328,7 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
     if (r->request_line.len) {
         pre.len = 0;
         p = ngx_http_egov_anon_log_uri(buf, len, ", request: \"%V%*s\"", &pre,
-                                       &r->request_line, alcf);
+                                       &r->request_line, alcf, 1);
         len -= p - buf;
         buf = p;
     }
@@ -337,7 +336,7 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
     if (r != sr) {
         pre.len = 0;
         p = ngx_http_egov_anon_log_uri(buf, len, ", subrequest: \"%V%*s\"",
-                                       &pre, &sr->uri, alcf);
+                                       &pre, &sr->uri, alcf, 0);
         len -= p - buf;
         buf = p;
     }
@@ -355,7 +354,7 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
                       - o;
 
             p = ngx_http_egov_anon_log_uri(buf, len, ", upstream: \"%V%*s\"",
-                                           &pre, &u->uri, alcf);
+                                           &pre, &u->uri, alcf, 0);
             len -= p - buf;
             buf = p;
         }
@@ -400,7 +399,8 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
 
 static u_char *
 ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
-    ngx_str_t *pre, ngx_str_t *line, ngx_http_egov_anon_loc_conf_t *alcf)
+    ngx_str_t *pre, ngx_str_t *line, ngx_http_egov_anon_loc_conf_t *alcf,
+    ngx_uint_t request_line)
 {
     u_char                *s, *q, *end, *sp, *out, *scratch, *p;
     size_t                 n, nextra;
@@ -422,9 +422,7 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
      * space, the target and a version, only its method goes out
      */
 
-    if (pre->len == 0 && line->data != s
-        && !ngx_http_egov_anon_line_clean(line, s, sp))
-    {
+    if (request_line && !ngx_http_egov_anon_line_clean(line, s, sp)) {
         for (p = line->data; p < s && *p >= 'A' && *p <= 'Z'; p++) {
             /* void */
         }
@@ -490,7 +488,10 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
 }
 
 
-/* "METHOD /target" and nothing or " HTTP/d.d" after the target */
+/*
+ * "METHOD /target" or "METHOD http://host/target" (an absolute URI), and
+ * nothing or " HTTP/d.d" after the target
+ */
 
 static ngx_uint_t
 ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
@@ -503,7 +504,14 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
         /* void */
     }
 
-    if (p == line->data || p + 1 != s || *p != ' ') {
+    if (p == line->data || p == s || *p++ != ' ') {
+        return 0;
+    }
+
+    if (p != s
+        && !(s - p == 5 && ngx_strncasecmp(p, (u_char *) "http:", 5) == 0)
+        && !(s - p == 6 && ngx_strncasecmp(p, (u_char *) "https:", 6) == 0))
+    {
         return 0;
     }
 
@@ -515,21 +523,35 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
 }
 
 
-static ngx_uint_t
+/*
+ * A host name as DNS has them, or an address: letters, digits, ".", "-",
+ * "_", and ":" and brackets for IPv6; not digits alone ("Host:
+ * 96891234567"); anything else is the client's text ("me@example.om")
+ */
+
+ngx_uint_t
 ngx_http_egov_anon_host_plain(ngx_str_t *host)
 {
-    u_char  c;
-    size_t  i;
+    u_char      c;
+    size_t      i;
+    ngx_uint_t  named;
+
+    named = 0;
 
     for (i = 0; i < host->len; i++) {
         c = host->data[i] | 0x20;
 
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
-              || c == '-' || c == ':' || c == '[' || c == ']' || c == '_'))
+        if ((c >= 'a' && c <= 'z') || c == '.' || c == ':') {
+            named = 1;
+            continue;
+        }
+
+        if (!((c >= '0' && c <= '9') || c == '-' || c == '[' || c == ']'
+              || c == '_'))
         {
             return 0;
         }
     }
 
-    return 1;
+    return named;
 }

@@ -15,6 +15,7 @@
 
 #include "ngx_http_egov_protect.h"
 #include "ngx_http_egov_limit.h"
+#include "ngx_http_egov_anon.h"
 
 
 #define NGX_HTTP_EGOV_INCIDENT_ALPHABET  "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -1101,11 +1102,16 @@ ngx_http_egov_protect_log(ngx_http_request_t *r, ngx_uint_t level,
     log.handler = NULL;
     log.data = NULL;
 
-    if (r->headers_in.server.len) {
+    /* the client's Host is its text: only a host name goes to the log */
+
+    if (r->headers_in.server.len == 0) {
+        ngx_str_set(&host, "-");
+
+    } else if (ngx_http_egov_anon_host_plain(&r->headers_in.server)) {
         host = r->headers_in.server;
 
     } else {
-        ngx_str_set(&host, "-");
+        ngx_str_set(&host, "[redacted]");
     }
 
     ngx_log_error(level, &log, 0, "egov: %s (%V), incident %*s, host: %V",

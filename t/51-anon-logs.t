@@ -84,11 +84,19 @@ is($n->request(uri => '/up?mail=a%40b.cc', client_addr => '127.9.9.6',
 is($n->request(uri => '/up/me%40example.org/96891234567?x=1',
                client_addr => '127.9.9.5')->status, 502,
    'an upstream error for a path with personal data');
+# an absolute URI keeps its path, redacted (a second review: it became
+# "GET [redacted]"); a Host of digits alone is no host name
+is($n->request(raw => "GET http://localhost/missing/abs?email=me%40example.com HTTP/1.1\r\n"
+                      . "Host: localhost\r\nConnection: close\r\n\r\n",
+               client_addr => '127.9.9.3')->status, 404, 'an absolute URI: a 404');
+is($n->request(uri => '/missing/digits', headers => [['Host', '96891234567']],
+               client_addr => '127.9.9.3')->status, 404, 'a Host of digits: a 404');
 # a Host that is no host name (found by a helper's review: it went out
 # as the client wrote it)
 is($n->request(uri => '/missing/host', headers => [['Host', 'someone\@example.om']],
                client_addr => '127.9.9.4')->status, 404, 'a 404 for a Host with an e-mail address');
-push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6', '127.9.9.5', '127.9.9.4';
+push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6', '127.9.9.5', '127.9.9.4',
+           '127.9.9.3';
 
 sleep 1;
 my $access = $n->read_file('logs/anon.log');
@@ -128,6 +136,11 @@ like($error, qr/request: "GET \/up\/\[redacted\]\/\[redacted\]\?x=1 HTTP\/1\.1",
      'the path redacted in the request line and the upstream URI');
 like($error, qr/missing\/host" failed .*, host: "\[redacted\]"/,
      'a Host that is no host name: redacted');
+like($error, qr/request: "GET http:\/\/localhost\/missing\/abs\?email=\[redacted\] HTTP\/1\.1"/,
+     'an absolute URI: its path and query, redacted');
+like($error, qr/missing\/digits" failed .*, host: "\[redacted\]"/,
+     'a Host of digits alone: redacted');
+unlike($error, qr/96891234567/, '... nowhere');
 unlike($error, qr/someone\@example/, '... nowhere in the error log');
 @leaks = grep { index($error, $_) >= 0 } @raw;
 is(scalar @leaks, 0, 'error log: none of the raw client addresses') or diag "@leaks";
@@ -192,6 +205,8 @@ for my $raw ("GET ?email=me%40example.com HTTP/1.1\r\nHost: x\r\n\r\n",
              "GET /a b=someone\@example.om HTTP/1.1\r\nHost: x\r\n\r\n",
              "GET /x?a=1 email=someone\@example.om HTTP/1.1\r\nHost: x\r\n\r\n",
              "GET someone\@example.om/x HTTP/1.1\r\nHost: x\r\n\r\n",
+             # a line with no method (a second review)
+             "/x someone\@example.om 91234567 HTTP/1.1\r\nHost: x\r\n\r\n",
              '') {
     $e->request(raw => $raw, client_addr => '127.7.7.7', timeout => 2);
 }
@@ -203,8 +218,8 @@ like($error, qr/client sent invalid header line: .* client: 127\.7\.7\.0, server
      'a refused header: the same');
 like($error, qr/client closed connection while waiting for request, client: 127\.7\.7\.0/,
      'a client gone before its request: the address truncated');
-my $refused_lines = () = $error =~ /request: "GET \[redacted\]"/g;
-is($refused_lines, 3, 'request lines that are no method, target and version: the method alone');
+my $refused_lines = () = $error =~ /request: "(?:GET)? \[redacted\]"/g;
+is($refused_lines, 4, 'request lines that are no method, target and version: the method alone');
 unlike($error, qr/127\.7\.7\.7|%40|someone/, 'no raw address, no e-mail address');
 SKIP: {
     skip 'no curl', 2 unless $have_curl;

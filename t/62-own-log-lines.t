@@ -43,10 +43,17 @@ for my $i (1 .. 3000) {
 }
 like($n->error_log, qr/egov_limit_zone "z" is full/, 'a limit zone full: said');
 
+# a refusal's own line names the host, and the client's Host is its text
+# (a second review: "host: me@x.om")
+$n->request(uri => '/.env', headers => [['Host', 'someone@example.om'],
+                                        ['X-Forwarded-For', '198.51.100.24']]);
+like($n->error_log, qr/egov: refused \(signature:probe-path\), incident \w+, host: \[redacted\]/,
+     'a refusal for a Host that is no host name: [redacted]');
+
 my @own = grep { /egov/ && !/\[debug\]/ } split /\n/, $n->error_log;
 ok(@own >= 3, scalar(@own) . ' lines of the module');
 for my $line (@own) {
-    unlike($line, qr/client: |request: |198\.51\.100\.23|2001:db8|203\.0\.113\.77|someone|12345678|96891234567/,
+    unlike($line, qr/client: |request: |198\.51\.100\.2[34]|2001:db8|203\.0\.113\.77|someone|12345678|96891234567/,
            'no address, request or query: ' . substr($line, 0, 90));
 }
 
