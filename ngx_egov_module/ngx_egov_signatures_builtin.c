@@ -13,11 +13,15 @@
 #include "ngx_egov_signatures_builtin.h"
 
 
-/* a name's end: the path's, a ";" or ":", or trailing dots */
-#define NGX_EGOV_SIG_END  "(?:$|[;:]|\\.(?:$|[.;:]))"
+/*
+ * a name's end: the path's, a ";" or ":", or trailing dots and spaces
+ * (Windows strips both)
+ */
+#define NGX_EGOV_SIG_END  "(?:$|[;: ]|[. ](?:$|[. ;:]))"
 
 /* a dot in any encoding */
-#define NGX_EGOV_SIG_DOT  "(?:\\.|%2e|%252e|%c0%ae|%e0%80%ae|%u002e)"
+#define NGX_EGOV_SIG_DOT                                                     \
+    "(?:\\.|%2e|%252e|%25252e|%c0%ae|%e0%80%ae|%u002e)"
 
 
 const ngx_egov_sig_builtin_t  ngx_egov_sig_builtins[] = {
@@ -37,7 +41,7 @@ const ngx_egov_sig_builtin_t  ngx_egov_sig_builtins[] = {
      */
     { "probe-path", NGX_EGOV_SIG_URI,
       "/\\.(?:env|git|svn|hg|bzr|aws|ssh|docker|htpasswd|htaccess|DS_Store"
-      "|bash_history|npmrc|vscode|idea)(?:[/.;:]|$)"
+      "|bash_history|npmrc|vscode|idea)(?:[/.;: \\\\]|$)"
       "|/id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?" NGX_EGOV_SIG_END
       "|/sftp-config\\.json" NGX_EGOV_SIG_END
       "|/web\\.config" NGX_EGOV_SIG_END
@@ -50,22 +54,27 @@ const ngx_egov_sig_builtin_t  ngx_egov_sig_builtins[] = {
       "|/phpinfo\\.php(?:/|" NGX_EGOV_SIG_END ")"
       "|/_ignition/execute-solution|/remote/fgt_lang"
       "|/cgi-bin/luci|/boaform/|/HNAP1(?:[/;]|$)"
-      "|/actuator(?:;[^/]{0,256})?/(?:;[^/]{0,256}/)?(?:env|heapdump)"
+      "|/actuator(?:;[^/]{0,256})?/(?:;[^/]{0,256}/){0,8}(?:env|heapdump)"
+      "|/\\.\\.;"
       "|/etc/(?:passwd|shadow)|/proc/self/" },
 
     /*
      * ../ in any encoding, in the path or the query string: percent-encoded
-     * once or twice, mixed, overlong UTF-8, %u; a backslash or a ";" after
-     * it (Tomcat reads "..;/" as "../")
+     * once, twice or three times, mixed, overlong UTF-8, %u; a backslash
+     * after it; not a third dot before it ("Loading.../more").  Tomcat's
+     * "..;/" is a probe-path, in the decoded path only: a query's "...;)"
+     * is a smile
      */
     { "path-traversal", NGX_EGOV_SIG_RAW,
-      NGX_EGOV_SIG_DOT NGX_EGOV_SIG_DOT
-      "(?:/|\\\\|;|%2f|%5c|%3b|%252f|%255c|%c0%af|%c1%9c|%u002f|%u005c)" },
+      "(?<![.])" NGX_EGOV_SIG_DOT NGX_EGOV_SIG_DOT
+      "(?:/|\\\\|%2f|%5c|%252f|%255c|%25252f|%c0%af|%e0%80%af|%c1%9c"
+      "|%u002f|%u005c)" },
 
     /* system files named in the query string (matched decoded too) */
     { "sensitive-file", NGX_EGOV_SIG_ARGS,
       "etc(?:/|%2f|\\./)+(?:passwd|shadow)"
-      "|proc(?:/|%2f)+self(?:/|%2f)+environ|win\\.ini|boot\\.ini" },
+      "|proc(?:/|%2f)+self(?:/|%2f)+environ"
+      "|(?<![a-z0-9_])(?:win|boot)\\.ini(?![a-z0-9_])" },
 
     { NULL, 0, NULL }
 };

@@ -248,7 +248,7 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
 {
     u_char               *dst;
     ngx_int_t             ua_hit;
-    ngx_str_t             value;
+    ngx_str_t             value, decoded;
     ngx_log_t            *log;
     ngx_uint_t            i, k;
     ngx_list_part_t      *part;
@@ -257,6 +257,7 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
 
     sig = set->sigs.elts;
     log = NULL;
+    ngx_str_null(&decoded);
     ua_hit = NGX_HTTP_EGOV_SIG_UNKNOWN;
 
     for (i = 0; i < set->sigs.nelts; i++) {
@@ -299,14 +300,20 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
                 continue;
             }
 
-            value.data = ngx_pnalloc(r->pool, r->args.len);
-            if (value.data == NULL) {
-                continue;
+            /* decoded once for all the signatures of the query */
+
+            if (decoded.data == NULL) {
+                decoded.data = ngx_pnalloc(r->pool, r->args.len);
+                if (decoded.data == NULL) {
+                    continue;
+                }
+
+                dst = decoded.data;
+                ngx_http_egov_sig_unescape(&dst, r->args.data, r->args.len);
+                decoded.len = dst - decoded.data;
             }
 
-            dst = value.data;
-            ngx_http_egov_sig_unescape(&dst, r->args.data, r->args.len);
-            value.len = dst - value.data;
+            value = decoded;
             break;
 
         default: /* NGX_EGOV_SIG_HEADER: each one of that name */

@@ -142,9 +142,14 @@ of open data below the root are no probe.
  "GET /r?f=/etc/./passwd", "GET /r?f=/etc%252fpasswd", "GET /r?f=win%2eini",
  "GET /open-data/database.zip", "GET /downloads/db.zip", "GET /files/dump.tar.gz",
  "GET /docs/pma/guide", "GET /docs/web.config.html", "GET /guide/id_rsa.html",
- "GET /files/report.v1..final.pdf"]
+ "GET /files/report.v1..final.pdf",
+ "GET /.env%20", "GET /web.config%20", "GET /web.config.%20", "GET /index.php.bak%20",
+ "GET /home/id_rsa%20", "GET /.git%5Cconfig", "GET /actuator/;a/;b/env",
+ "GET /a/..%e0%80%afb", "GET /a/%25252e%25252e%25252fb",
+ "GET /search?q=hmm...;)", "GET /s?q=edwin.initiative", "GET /s?q=Loading.../more",
+ "GET /s?f=c:/windows/win.ini"]
 --- error_code eval
-[(403) x 20, (200) x 7]
+[(403) x 20, (200) x 7, (403) x 9, (200) x 3, 403]
 
 === TEST 3c: a header sent twice is checked in each copy
 --- config

@@ -151,6 +151,17 @@ literals(pcre2_code *re, pcre2_match_data *md, pcre2_match_context *mc,
         n = len;
 
         for (q = alt; q < e && n < MAX_LIT; /* void */) {
+
+            /* a lookaround matches no text: past it */
+
+            if (q[0] == '(' && q[1] == '?'
+                && (q[2] == '=' || q[2] == '!'
+                    || (q[2] == '<' && (q[3] == '=' || q[3] == '!'))))
+            {
+                q = closing(q, e) + 1;
+                continue;
+            }
+
             if (*q == '(') {
                 g = closing(q, e);
                 if (g + 1 < e && strchr("?*+{", g[1])) {
