@@ -24,6 +24,9 @@
    10 internal redirects, NGX_HTTP_MAX_URI_CHANGES) */
 #define NGX_HTTP_EGOV_CHECKED  12
 
+/* the dry runs a request is remembered as having said */
+#define NGX_HTTP_EGOV_SAID     8
+
 
 typedef struct {
     ngx_http_egov_decision_e        decision;
@@ -33,6 +36,8 @@ typedef struct {
     void                           *checked;     /* the location's conf */
     void                          **others;      /* after redirects */
     ngx_uint_t                      nothers;
+    ngx_str_t                      *said;        /* dry runs said */
+    ngx_uint_t                      nsaid;
     unsigned                        has_incident:1;
     unsigned                        allowlisted:1;
     unsigned                        done:1;
@@ -880,9 +885,7 @@ ngx_http_egov_protect_dry_run(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_http_egov_protect_state_t *st,
     ngx_str_t *what, ngx_str_t *name)
 {
-    ngx_str_t  said;
-
-    said = st->reason;
+    ngx_uint_t  i;
 
     if (ngx_http_egov_protect_note(r, st, what, name, 1) != NGX_OK) {
         return NGX_ERROR;
@@ -890,10 +893,25 @@ ngx_http_egov_protect_dry_run(ngx_http_request_t *r,
 
     /* said and counted already, by a location before an internal redirect */
 
-    if (said.len == st->reason.len
-        && ngx_strncmp(said.data, st->reason.data, said.len) == 0)
-    {
-        return NGX_OK;
+    for (i = 0; i < st->nsaid; i++) {
+        if (st->said[i].len == st->reason.len
+            && ngx_strncmp(st->said[i].data, st->reason.data,
+                           st->reason.len)
+               == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    if (st->said == NULL) {
+        st->said = ngx_palloc(r->pool, NGX_HTTP_EGOV_SAID * sizeof(ngx_str_t));
+        if (st->said == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (st->nsaid < NGX_HTTP_EGOV_SAID) {
+        st->said[st->nsaid++] = st->reason;
     }
 
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_DRY_RUN);

@@ -95,11 +95,16 @@ check_log_clean($n);
 # three times, A checked again after B)
 my $m = EgovTest::Nginx->new;
 $m->write_file('html/index.php', "php\n");
-$m->start(http_config => '', config => <<'END');
+$m->start(http_config => 'egov_limit_zone name=dry key=$binary_remote_addr rate=1r/m size=1m;',
+          config => <<'END');
     egov_signatures dry_run;
     location = /status { egov_status; egov_allowlist 127.0.0.1; }
     location ~ \.php$ { try_files $uri @rw; }
     location @rw { rewrite ^ /index.php last; }
+    location /fc/ {
+        egov_limit zone=dry dry_run;
+        try_files $uri /index.php?$args;
+    }
 END
 my $before = () = $m->error_log =~ /dry run, would have refused/g;
 my $r = $m->request(uri => '/x.php', headers => [['User-Agent', 'sqlmap/1.7']]);
@@ -108,6 +113,13 @@ my $said = () = $m->error_log =~ /dry run, would have refused \(dry_run:signatur
 is($said - $before, 1, '... said once');
 like($m->request(uri => '/status?format=prometheus')->body, qr/^egov_dry_run_total 1$/m,
      '... counted once');
+# two dry runs in the first location (a signature's, a limit's), the
+# front controller says the signature's again: each said once
+$m->request(uri => '/fc/a') for 1 .. 2;
+$before = () = $m->error_log =~ /dry run, would have refused/g;
+$m->request(uri => '/fc/b', headers => [['User-Agent', 'sqlmap/1.7']]);
+my $now = () = $m->error_log =~ /dry run, would have refused/g;
+is($now - $before, 2, 'two dry runs, then one of them again after a redirect: said twice, not three times');
 $m->stop;
 check_log_clean($m);
 
