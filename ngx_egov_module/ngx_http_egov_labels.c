@@ -104,6 +104,13 @@ ngx_http_egov_label_inc(ngx_uint_t family, ngx_str_t *name)
     }
 
     len = ngx_min(name->len, NGX_HTTP_EGOV_LABEL_LEN);
+
+    /* cut at a character's start: a name is UTF-8 ("قائمة.netset") */
+
+    while (len < name->len && len && (name->data[len] & 0xc0) == 0x80) {
+        len--;
+    }
+
     hash = ngx_crc32_short(name->data, len) + (uint32_t) family;
 
     for (k = 0; k < NGX_HTTP_EGOV_LABELS_MAX; k++) {

@@ -755,14 +755,37 @@ ngx_http_egov_stat_family(ngx_egov_stat_info_t *info, const char *family,
 }
 
 
-/* a label value, escaped as the exposition format asks: \\, \", \n */
+/*
+ * a label value, escaped as the exposition format asks: \\, \", \n; and
+ * UTF-8, as it must be: a byte that begins no character is "?" (one bad
+ * byte made Prometheus refuse the whole scrape)
+ */
 
 static u_char *
 ngx_http_egov_label(u_char *p, ngx_str_t *value)
 {
-    size_t  i;
+    size_t    i;
+    u_char   *c, *end;
+    uint32_t  u;
+
+    end = value->data + value->len;
 
     for (i = 0; i < value->len; i++) {
+
+        if (value->data[i] >= 0x80) {
+            c = value->data + i;
+            u = ngx_utf8_decode(&c, end - c);
+
+            if (u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)) {
+                *p++ = '?';
+                continue;
+            }
+
+            p = ngx_cpymem(p, value->data + i, c - (value->data + i));
+            i = c - value->data - 1;
+            continue;
+        }
+
         switch (value->data[i]) {
         case '\\':
             *p++ = '\\';
