@@ -302,7 +302,15 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
 
     ngx_http_egov_stat_inc(NGX_EGOV_STAT_RESPONSES);
 
-    skip = ngx_http_egov_is_html(r) ? 0 : NGX_HTTP_EGOV_HDR_HTML;
+    /*
+     * a 304 carries no page: a proxied one may keep its Content-Type, and
+     * a fresh nonce would be merged into the cached page's headers (found
+     * by a helper's review)
+     */
+
+    skip = (ngx_http_egov_is_document(r)
+            && r->headers_out.status != NGX_HTTP_NOT_MODIFIED)
+           ? 0 : NGX_HTTP_EGOV_HDR_HTML;
 
     skip |= ngx_http_egov_https(r) ? NGX_HTTP_EGOV_HDR_PLAIN
                                    : NGX_HTTP_EGOV_HDR_HTTPS;
@@ -326,6 +334,12 @@ ngx_http_egov_headers_filter(ngx_http_request_t *r)
                    != NGX_OK)
         {
             return NGX_ERROR;
+        }
+
+        /* an empty value is no header, as with add_header */
+
+        if (value.len == 0) {
+            continue;
         }
 
         if ((hdr[i].flags & NGX_HTTP_EGOV_HDR_CHECK)
@@ -1036,7 +1050,7 @@ ngx_http_egov_headers_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_egov_headers_loc_conf_t *prev = parent;
     ngx_http_egov_headers_loc_conf_t *conf = child;
 
-    ngx_uint_t                          i, n;
+    ngx_uint_t                          i, n, own_ro;
     ngx_array_t                        *base, *inherited;
     ngx_http_egov_header_t             *hdr;
     ngx_http_egov_headers_main_conf_t  *hmcf;
@@ -1082,8 +1096,33 @@ ngx_http_egov_headers_merge_loc_conf(ngx_conf_t *cf, void *parent,
     hdr = conf->effective->elts;
     n = 0;
 
+    /*
+     * report-only with the operator's own report-only policy: theirs is
+     * sent, once (the module's renamed one made it twice)
+     */
+
+    own_ro = 0;
+
+    for (i = 0; conf->report_only && i < conf->effective->nelts; i++) {
+        own_ro |= (hdr[i].value != NULL
+                   && hdr[i].lowcase.len == ngx_http_egov_csp_ro_name.len
+                   && ngx_strncasecmp(hdr[i].lowcase.data,
+                                      ngx_http_egov_csp_ro_name.data,
+                                      ngx_http_egov_csp_ro_name.len)
+                      == 0);
+    }
+
     for (i = 0; i < conf->effective->nelts; i++) {
         if (hdr[i].value == NULL) {
+            continue;
+        }
+
+        if (own_ro
+            && hdr[i].lowcase.len == ngx_http_egov_csp_name.len
+            && ngx_strncasecmp(hdr[i].lowcase.data,
+                               ngx_http_egov_csp_name.data,
+                               ngx_http_egov_csp_name.len) == 0)
+        {
             continue;
         }
 

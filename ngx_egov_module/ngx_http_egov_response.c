@@ -29,6 +29,9 @@ typedef struct {
 
 
 static ngx_uint_t ngx_http_egov_type_is_html(ngx_str_t *ct);
+static ngx_uint_t ngx_http_egov_type_is_document(ngx_str_t *ct);
+static ngx_uint_t ngx_http_egov_type_essence(ngx_str_t *ct, const char *type,
+    size_t len);
 static ngx_uint_t ngx_http_egov_memo_hit(ngx_http_egov_memo_t *memo,
     ngx_str_t *value, ngx_uint_t arg);
 static void ngx_http_egov_memo_keep(ngx_http_egov_memo_t *memo,
@@ -38,6 +41,7 @@ static void ngx_http_egov_memo_keep(ngx_http_egov_memo_t *memo,
 static ngx_http_egov_memo_t  ngx_http_egov_lang_memo;
 static ngx_http_egov_memo_t  ngx_http_egov_ua_memo;
 static ngx_http_egov_memo_t  ngx_http_egov_html_memo;
+static ngx_http_egov_memo_t  ngx_http_egov_document_memo;
 
 
 ngx_uint_t
@@ -147,6 +151,29 @@ ngx_http_egov_is_html(ngx_http_request_t *r)
 }
 
 
+/*
+ * A document a browser may render and run a script in: HTML, and the XML
+ * kinds (SVG, XHTML, any XML), which the headers that guard a page (CSP,
+ * frame options) must guard too (found by a helper's review: an uploaded
+ * SVG ran its script under no CSP)
+ */
+
+ngx_uint_t
+ngx_http_egov_is_document(ngx_http_request_t *r)
+{
+    ngx_str_t  *ct;
+
+    ct = &r->headers_out.content_type;
+
+    if (!ngx_http_egov_memo_hit(&ngx_http_egov_document_memo, ct, 0)) {
+        ngx_http_egov_memo_keep(&ngx_http_egov_document_memo, ct, 0,
+                                ngx_http_egov_type_is_document(ct));
+    }
+
+    return ngx_http_egov_document_memo.answer;
+}
+
+
 /* a script's text, a style or JSON: never markup, whatever it holds */
 
 ngx_uint_t
@@ -187,24 +214,69 @@ ngx_http_egov_is_script_or_style(ngx_http_request_t *r)
 static ngx_uint_t
 ngx_http_egov_type_is_html(ngx_str_t *ct)
 {
-    if (ct->len >= sizeof("text/html") - 1
-        && ngx_strncasecmp(ct->data, (u_char *) "text/html",
-                           sizeof("text/html") - 1) == 0
-        && (ct->len == sizeof("text/html") - 1
-            || ct->data[sizeof("text/html") - 1] == ';'
-            || ct->data[sizeof("text/html") - 1] == ' '))
+    return ngx_http_egov_type_essence(ct, "text/html",
+                                      sizeof("text/html") - 1)
+           || ngx_http_egov_type_essence(ct, "application/xhtml+xml",
+                                         sizeof("application/xhtml+xml") - 1);
+}
+
+
+static ngx_uint_t
+ngx_http_egov_type_is_document(ngx_str_t *ct)
+{
+    u_char  *p, *end;
+
+    if (ngx_http_egov_type_is_html(ct)
+        || ngx_http_egov_type_essence(ct, "image/svg+xml",
+                                      sizeof("image/svg+xml") - 1)
+        || ngx_http_egov_type_essence(ct, "text/xml", sizeof("text/xml") - 1)
+        || ngx_http_egov_type_essence(ct, "application/xml",
+                                      sizeof("application/xml") - 1))
     {
         return 1;
     }
 
-    if (ct->len >= sizeof("application/xhtml+xml") - 1
-        && ngx_strncasecmp(ct->data, (u_char *) "application/xhtml+xml",
-                           sizeof("application/xhtml+xml") - 1) == 0)
-    {
-        return 1;
+    /* any "+xml" type */
+
+    end = ngx_strlchr(ct->data, ct->data + ct->len, ';');
+    if (end == NULL) {
+        end = ct->data + ct->len;
     }
 
-    return 0;
+    while (end > ct->data && (end[-1] == ' ' || end[-1] == '\t')) {
+        end--;
+    }
+
+    p = ct->data;
+
+    return end - p >= 4 && ngx_strncasecmp(end - 4, (u_char *) "+xml", 4) == 0;
+}
+
+
+/*
+ * The type's essence is "type": the type, then nothing, or spaces and tabs
+ * and ";" and its parameters ("text/html\t;charset=utf-8" is HTML to a
+ * browser)
+ */
+
+static ngx_uint_t
+ngx_http_egov_type_essence(ngx_str_t *ct, const char *type, size_t len)
+{
+    u_char  *p, *end;
+
+    if (ct->len < len
+        || ngx_strncasecmp(ct->data, (u_char *) type, len) != 0)
+    {
+        return 0;
+    }
+
+    end = ct->data + ct->len;
+
+    for (p = ct->data + len; p < end && (*p == ' ' || *p == '\t'); p++) {
+        /* void */
+    }
+
+    return p == end || *p == ';';
 }
 
 

@@ -459,6 +459,51 @@ line2";
 --- error_log eval
 [qr/duplicate egov_header "x-a" in \S+nginx.conf:\d+/]
 
+=== TEST 25b: documents a browser runs scripts in, not only text/html, get the page's headers (a helper's review)
+An SVG, XML and a Content-Type with a tab before its parameters get the
+CSP and the frame options; a proxied 304 that keeps its Content-Type gets
+none of the page's headers (no fresh nonce merged into a cached page).
+--- http_config
+    upstream app { server 127.0.0.1:$TEST_NGINX_BACKEND_PORT; }
+--- config
+    egov_security_headers on;
+    location /svg { default_type image/svg+xml; return 200 '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'; }
+    location /xml { default_type text/xml; return 200 '<html xmlns="http://www.w3.org/1999/xhtml"/>'; }
+    location /atom { default_type application/atom+xml; return 200 '<feed/>'; }
+    location /png { default_type image/png; return 200 'x'; }
+    location / { proxy_pass http://app; }
+--- backend eval
+{ '/tab' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\t;charset=utf-8\r\nConnection: close\r\n\r\n<p>x</p>"],
+  '/304' => ["HTTP/1.1 304 Not Modified\r\nContent-Type: text/html; charset=utf-8\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n"] }
+--- request eval
+["GET /svg", "GET /xml", "GET /atom", "GET /tab", "GET /png", "GET /304"]
+--- more_headers eval
+["", "", "", "", "", "If-None-Match: \"v1\""]
+--- error_code eval
+[200, 200, 200, 200, 200, 304]
+--- response_headers_like eval
+["Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
+ "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
+ "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
+ "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
+ "X-Content-Type-Options: nosniff", "X-Content-Type-Options: nosniff"]
+--- response_headers eval
+["", "", "", "", "!Content-Security-Policy", "!Content-Security-Policy\n!X-Frame-Options"]
+
+=== TEST 25c: the operator's own report-only policy with egov_csp_report_only: sent once; an empty value is no header
+--- config
+    egov_security_headers on;
+    egov_csp_report_only on;
+    location / { default_type text/html;
+        egov_header Content-Security-Policy-Report-Only "default-src 'self'; report-uri /r";
+        egov_header X-Frame-Options "";
+        return 200 "ok"; }
+--- request
+GET /
+--- response_headers
+Content-Security-Policy-Report-Only: default-src 'self'; report-uri /r
+!X-Frame-Options
+
 === TEST 26: wrong number of arguments
 --- config
     egov_header X-A;
