@@ -43,10 +43,37 @@ static ngx_int_t ngx_http_egov_consent_csp_parse(ngx_str_t *value,
     ngx_array_t *dirs);
 static ngx_http_egov_csp_directive_t *ngx_http_egov_consent_csp_find(
     ngx_array_t *dirs, ngx_str_t *name);
+static ngx_http_egov_csp_directive_t *ngx_http_egov_consent_csp_fallback(
+    ngx_array_t *dirs, ngx_str_t *name);
 
 
 static ngx_str_t  ngx_http_egov_consent_default_src =
     ngx_string("default-src");
+
+
+/*
+ * CSP 3's fallbacks: a directive the policy lacks is governed by the
+ * first of these it has, then by default-src (found by a helper's review:
+ * a script-src-elem made from default-src blocked the page's own scripts
+ * that script-src allowed)
+ */
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   chain[3];
+} ngx_http_egov_csp_fallback_t;
+
+
+static ngx_http_egov_csp_fallback_t  ngx_http_egov_csp_fallbacks[] = {
+    { ngx_string("script-src-elem"), { ngx_string("script-src") } },
+    { ngx_string("script-src-attr"), { ngx_string("script-src") } },
+    { ngx_string("style-src-elem"), { ngx_string("style-src") } },
+    { ngx_string("style-src-attr"), { ngx_string("style-src") } },
+    { ngx_string("worker-src"), { ngx_string("child-src"),
+                                  ngx_string("script-src") } },
+    { ngx_string("frame-src"), { ngx_string("child-src") } },
+    { ngx_null_string, { ngx_null_string } }
+};
 
 
 /* the fetch directives a category's sources may go into */
@@ -294,7 +321,8 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
 {
     u_char                            *p;
     size_t                             len;
-    ngx_uint_t                         i, k, granted, added;
+    ngx_str_t                          list;
+    ngx_uint_t                         i, k, granted, added, none;
     ngx_array_t                        dirs;
     ngx_http_egov_consent_ctx_t       *ctx;
     ngx_http_egov_csp_directive_t     *d, *def;
@@ -332,8 +360,6 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
         return NGX_ERROR;
     }
 
-    def = ngx_http_egov_consent_csp_find(&dirs,
-                                         &ngx_http_egov_consent_default_src);
     s = clcf->sources->elts;
     added = 0;
 
@@ -348,23 +374,24 @@ ngx_http_egov_consent_csp(ngx_http_request_t *r, ngx_str_t *value)
         d = ngx_http_egov_consent_csp_find(&dirs, &s[i].directive);
 
         if (d == NULL) {
+            def = ngx_http_egov_consent_csp_fallback(&dirs, &s[i].directive);
+
             if (def == NULL) {
-                /* no default-src: the directive allows everything */
+                /* nothing it falls back to: it allows everything */
                 continue;
             }
+
+            list = def->list;
+            none = def->none;
 
             d = ngx_array_push(&dirs);
             if (d == NULL) {
                 return NGX_ERROR;
             }
 
-            /* the array may have moved */
-            def = ngx_http_egov_consent_csp_find(&dirs,
-                                          &ngx_http_egov_consent_default_src);
-
             d->name = s[i].directive;
-            d->list = def->list;
-            d->none = def->none;
+            d->list = list;
+            d->none = none;
             d->add = 0;
         }
 
@@ -493,6 +520,42 @@ ngx_http_egov_consent_csp_parse(ngx_str_t *value, ngx_array_t *dirs)
     }
 
     return NGX_OK;
+}
+
+
+/* the directive that governs "name" when the policy lacks it, or NULL */
+
+static ngx_http_egov_csp_directive_t *
+ngx_http_egov_consent_csp_fallback(ngx_array_t *dirs, ngx_str_t *name)
+{
+    ngx_uint_t                      i, k;
+    ngx_http_egov_csp_directive_t  *d;
+
+    for (i = 0; ngx_http_egov_csp_fallbacks[i].name.len; i++) {
+
+        if (ngx_http_egov_csp_fallbacks[i].name.len != name->len
+            || ngx_strncasecmp(ngx_http_egov_csp_fallbacks[i].name.data,
+                               name->data, name->len)
+               != 0)
+        {
+            continue;
+        }
+
+        for (k = 0; k < 3 && ngx_http_egov_csp_fallbacks[i].chain[k].len;
+             k++)
+        {
+            d = ngx_http_egov_consent_csp_find(dirs,
+                                     &ngx_http_egov_csp_fallbacks[i].chain[k]);
+            if (d) {
+                return d;
+            }
+        }
+
+        break;
+    }
+
+    return ngx_http_egov_consent_csp_find(dirs,
+                                          &ngx_http_egov_consent_default_src);
 }
 
 

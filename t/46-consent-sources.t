@@ -138,4 +138,45 @@ for my $c (
 
 $n->stop;
 check_log_clean($n);
+
+# a directive the policy lacks is made from the one CSP 3 falls back to,
+# not from default-src (found by a helper's review: script-src-elem from
+# default-src blocked the page's own nonce'd scripts; worker-src was
+# widened to default-src's 'self' though script-src governed workers)
+my $f = EgovTest::Nginx->new;
+$f->write_file('html/index.html', "<!doctype html><p>x</p>\n");
+$f->write_file('html/consent.key', $KEY);
+$f->start(http_config => <<'END', config => <<'END2');
+    egov_security_headers on;
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_consent_key ../html/consent.key;
+END
+    location /elem/ { alias html/;
+        egov_consent_source analytics script-src-elem https://www.googletagmanager.com; }
+    location /worker/ { alias html/;
+        egov_header Content-Security-Policy "default-src 'self'; script-src 'nonce-$egov_csp_nonce'";
+        egov_consent_source analytics worker-src https://w.example; }
+    location /frame/ { alias html/;
+        egov_header Content-Security-Policy "default-src 'self'; child-src https://maps.example";
+        egov_consent_source analytics frame-src https://video.example; }
+END2
+my $fc = consent_cookie(granted => 1, categories => 'analytics');
+sub csp_of {
+    my ($uri) = @_;
+    return $f->request(uri => $uri, headers => [['Cookie', "egov_consent=$fc"]])
+             ->header('Content-Security-Policy') // '';
+}
+my ($script_src) = csp_of('/elem/index.html') =~ /(?:^|; )script-src ([^;]*)/;
+$script_src =~ s/'nonce-[^']+'/'nonce-N'/;
+(my $elem = csp_of('/elem/index.html')) =~ s/'nonce-[^']+'/'nonce-N'/g;
+like($elem, qr/script-src-elem \Q$script_src\E https:\/\/www\.googletagmanager\.com/,
+     'script-src-elem: script-src\'s sources (the nonce, \'self\') and the granted one');
+like(csp_of('/worker/index.html'), qr/worker-src 'nonce-[^']+' https:\/\/w\.example(?:;|$)/,
+     'worker-src: from script-src (no child-src), not default-src');
+like(csp_of('/frame/index.html'), qr/frame-src https:\/\/maps\.example https:\/\/video\.example(?:;|$)/,
+     'frame-src: from child-src');
+$f->stop;
+check_log_clean($f);
+
 done_testing();
