@@ -299,6 +299,7 @@ ngx_int_t ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e);
 ngx_int_t ngx_http_egov_entry_remove(ngx_log_t *log, ngx_egov_cidr_t *cidr,
     ngx_uint_t kind, ngx_uint_t origin);
 ngx_array_t *ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind);
+void ngx_http_egov_entry_count(ngx_uint_t *bans, ngx_uint_t *blocks);
 ngx_uint_t ngx_http_egov_entry_changing(void);
 ngx_int_t ngx_http_egov_entry_remove_older(ngx_log_t *log,
     ngx_egov_cidr_t *cidr, ngx_uint_t kind, uint64_t created,

@@ -232,28 +232,11 @@ ngx_http_egov_status_format(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_egov_status_gather(ngx_http_request_t *r, ngx_http_egov_status_t *st)
 {
-    ngx_uint_t                          i;
-    ngx_array_t                        *entries;
-    ngx_http_egov_entry_t              *e;
     ngx_http_egov_protect_main_conf_t  *pmcf;
 
     ngx_memzero(st, sizeof(ngx_http_egov_status_t));
 
-    entries = ngx_http_egov_entry_list(r->pool, 0);
-    if (entries == NULL) {
-        return NGX_ERROR;
-    }
-
-    e = entries->elts;
-
-    for (i = 0; i < entries->nelts; i++) {
-        if (e[i].kind == NGX_HTTP_EGOV_ENTRY_BAN) {
-            st->bans++;
-
-        } else {
-            st->blocks++;
-        }
-    }
+    ngx_http_egov_entry_count(&st->bans, &st->blocks);
 
     ngx_egov_redis_info(&st->redis);
 

@@ -24,6 +24,7 @@ END
     location / { return 200 "ok"; }
     location /limited { egov_limit zone=one; return 200 "limited ok"; }
     location /partners { egov_allowlist 127.0.0.9; return 200 "partner"; }
+    location = /status { egov_status; egov_allowlist 127.0.0.1; }
 END2
 
 sub get {
@@ -70,6 +71,12 @@ is(get('/.env', '127.0.0.22', %navigate, 'Sec-Fetch-User' => '?1')->status, 403,
 is(get('/', '127.0.0.22')->status, 403, '... counts: banned');
 like($n->error_log, qr/\[info\] .*egov: a refusal of what a browser fetched without its visitor asking/,
      'not counting is said at info');
+
+# the status page counts the bans in force (.5's and .22's), from the
+# bans alone, not the zone's counts and history
+my $bans = JSON::PP::decode_json($n->request(uri => '/status')->body)->{bans};
+is_deeply($bans, { active => 2, blocked => 0 }, 'the status page: two bans in force, no block')
+    or diag explain $bans;
 
 my $log = $n->error_log;
 like($log, qr/\[notice\] .*egov: a client was banned for 1 s \(ban number 1 of that address\) after repeated violations/,
