@@ -904,28 +904,28 @@ ngx_http_egov_entry_remove_older(ngx_log_t *log, ngx_egov_cidr_t *cidr,
 }
 
 
-/* API: the active entries of a kind (0: all), copied out */
+/*
+ * Each active entry of a kind (0: all) in the first "n" queues: operators'
+ * entries, automatic bans, then what else visitors' behaviour made
+ */
 
-ngx_array_t *
-ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
+typedef ngx_int_t (*ngx_http_egov_entry_pt)(ngx_http_egov_ban_node_t *bn,
+    void *data);
+
+static ngx_int_t
+ngx_http_egov_entries_each(ngx_uint_t n, ngx_uint_t kind,
+    ngx_http_egov_entry_pt handler, void *data)
 {
     uint64_t                   now;
     ngx_uint_t                 i;
-    ngx_array_t               *list;
     ngx_queue_t               *q, *queues[3];
-    ngx_http_egov_entry_t     *e;
     ngx_http_egov_ban_ctx_t   *ctx;
     ngx_http_egov_ban_node_t  *bn;
-
-    list = ngx_array_create(pool, 16, sizeof(ngx_http_egov_entry_t));
-    if (list == NULL) {
-        return NULL;
-    }
 
     ctx = ngx_http_egov_ban_ctx();
 
     if (ctx == NULL) {
-        return list;
+        return NGX_OK;
     }
 
     now = ngx_http_egov_now_ms();
@@ -936,7 +936,7 @@ ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < n && i < 3; i++) {
 
         for (q = ngx_queue_head(queues[i]);
              q != ngx_queue_sentinel(queues[i]);
@@ -951,17 +951,64 @@ ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
                 continue;
             }
 
-            e = ngx_array_push(list);
-            if (e == NULL) {
+            if (handler(bn, data) != NGX_OK) {
                 ngx_shmtx_unlock(&ctx->shpool->mutex);
-                return NULL;
+                return NGX_ERROR;
             }
-
-            ngx_http_egov_ban_export(bn, e);
         }
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_entry_copy(ngx_http_egov_ban_node_t *bn, void *data)
+{
+    ngx_array_t            *list = data;
+    ngx_http_egov_entry_t  *e;
+
+    e = ngx_array_push(list);
+    if (e == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_egov_ban_export(bn, e);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_egov_entry_tally(ngx_http_egov_ban_node_t *bn, void *data)
+{
+    ngx_uint_t  *n = data;
+
+    n[bn->kind == NGX_HTTP_EGOV_ENTRY_BAN ? 0 : 1]++;
+
+    return NGX_OK;
+}
+
+
+/* API: the active entries of a kind (0: all), copied out */
+
+ngx_array_t *
+ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
+{
+    ngx_array_t  *list;
+
+    list = ngx_array_create(pool, 16, sizeof(ngx_http_egov_entry_t));
+    if (list == NULL) {
+        return NULL;
+    }
+
+    if (ngx_http_egov_entries_each(3, kind, ngx_http_egov_entry_copy, list)
+        != NGX_OK)
+    {
+        return NULL;
+    }
 
     return list;
 }
@@ -977,52 +1024,15 @@ ngx_http_egov_entry_list(ngx_pool_t *pool, ngx_uint_t kind)
 void
 ngx_http_egov_entry_count(ngx_uint_t *bans, ngx_uint_t *blocks)
 {
-    uint64_t                   now;
-    ngx_uint_t                 i;
-    ngx_queue_t               *q, *queues[2];
-    ngx_http_egov_ban_ctx_t   *ctx;
-    ngx_http_egov_ban_node_t  *bn;
+    ngx_uint_t  n[2];
 
-    *bans = 0;
-    *blocks = 0;
+    n[0] = 0;
+    n[1] = 0;
 
-    ctx = ngx_http_egov_ban_ctx();
+    (void) ngx_http_egov_entries_each(2, 0, ngx_http_egov_entry_tally, n);
 
-    if (ctx == NULL) {
-        return;
-    }
-
-    now = ngx_http_egov_now_ms();
-
-    queues[0] = &ctx->sh->kept;
-    queues[1] = &ctx->sh->banned;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    for (i = 0; i < 2; i++) {
-
-        for (q = ngx_queue_head(queues[i]);
-             q != ngx_queue_sentinel(queues[i]);
-             q = ngx_queue_next(q))
-        {
-            bn = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
-
-            if (bn->kind == NGX_HTTP_EGOV_TRACK
-                || !ngx_http_egov_ban_active(bn, now))
-            {
-                continue;
-            }
-
-            if (bn->kind == NGX_HTTP_EGOV_ENTRY_BAN) {
-                (*bans)++;
-
-            } else {
-                (*blocks)++;
-            }
-        }
-    }
-
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    *bans = n[0];
+    *blocks = n[1];
 }
 
 
