@@ -981,28 +981,9 @@ static void
 ngx_http_egov_protect_violation(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr)
 {
-    if (plcf->ban == NULL) {
-        return;
+    if (plcf->ban) {
+        ngx_http_egov_protect_ban(r, plcf->ban, addr, NULL);
     }
-
-    /*
-     * a refusal of what a browser fetched without its visitor asking (an
-     * image, a script, a frame, a prefetch, a page another site opened
-     * on its own) counts towards no ban: any page on the web could
-     * otherwise get its visitors banned here (found by helpers' reviews).
-     * The application's own answers (egov_ban_on) count whatever the
-     * headers say, or two headers would switch off a login's lockout
-     */
-
-    if (ngx_http_egov_protect_unasked(r)) {
-        ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
-                      "egov: a refusal of what a browser fetched without "
-                      "its visitor asking (Sec-Fetch-*, Sec-Purpose): not "
-                      "counted towards a ban");
-        return;
-    }
-
-    ngx_http_egov_protect_ban(r, plcf->ban, addr, NULL);
 }
 
 
@@ -1082,6 +1063,25 @@ ngx_http_egov_protect_ban(ngx_http_request_t *r,
 {
     ngx_msec_t              left;
     ngx_http_egov_entry_t   banned;
+
+    /*
+     * what a browser fetched without its visitor asking (an image, a
+     * script, a frame, a form another site posts into one, a prefetch, a
+     * page another site opened on its own) counts towards no ban, neither
+     * a refusal of ours nor the application's 401 or 404 (egov_ban_on):
+     * any page on the web could otherwise get its visitors, and everyone
+     * behind their address, banned here (found by helpers' reviews).  A
+     * client that is no browser can send these headers too: its requests
+     * are still refused and limited, it is only not banned
+     */
+
+    if (ngx_http_egov_protect_unasked(r)) {
+        ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
+                      "egov: what a browser fetched without its visitor "
+                      "asking (Sec-Fetch-*, Sec-Purpose): not counted "
+                      "towards a ban");
+        return;
+    }
 
     if (ngx_http_egov_bans_violation(ngx_http_egov_quiet_log(r), policy, addr,
                                      key,

@@ -69,7 +69,7 @@ is(get('/', '127.0.0.24')->status, 200, '... bans nobody');
 is(get('/.env', '127.0.0.22', %navigate, 'Sec-Fetch-User' => '?1')->status, 403,
    'a link the visitor clicked on another site: refused') for 1 .. 2;
 is(get('/', '127.0.0.22')->status, 403, '... counts: banned');
-like($n->error_log, qr/\[info\] .*egov: a refusal of what a browser fetched without its visitor asking/,
+like($n->error_log, qr/\[info\] .*egov: what a browser fetched without its visitor asking/,
      'not counting is said at info');
 
 # the status page counts the bans in force (.5's and .22's), from the
