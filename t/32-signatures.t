@@ -147,9 +147,13 @@ of open data below the root are no probe.
  "GET /home/id_rsa%20", "GET /.git%5Cconfig", "GET /actuator/;a/;b/env",
  "GET /a/..%e0%80%afb", "GET /a/%25252e%25252e%25252fb",
  "GET /search?q=hmm...;)", "GET /s?q=edwin.initiative", "GET /s?q=Loading.../more",
- "GET /s?f=c:/windows/win.ini"]
+ "GET /s?f=c:/windows/win.ini",
+ "GET /download?file=..././..././app/config/database.yml",
+ "GET /download?file=....//....//app/config/database.yml",
+ "GET /download?file=...\\.\\...\\.\\web.config",
+ "GET /docs/web.config%20transforms.pdf"]
 --- error_code eval
-[(403) x 20, (200) x 7, (403) x 9, (200) x 3, 403]
+[(403) x 20, (200) x 7, (403) x 9, (200) x 3, 403, 403, 403, 403, 200]
 
 === TEST 3c: a header sent twice is checked in each copy
 --- config
