@@ -496,7 +496,8 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
 static ngx_uint_t
 ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
 {
-    u_char  *p, *end;
+    u_char     *p, *end;
+    ngx_str_t   authority;
 
     end = line->data + line->len;
 
@@ -508,11 +509,27 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
         return 0;
     }
 
-    if (p != s
-        && !(s - p == 5 && ngx_strncasecmp(p, (u_char *) "http:", 5) == 0)
-        && !(s - p == 6 && ngx_strncasecmp(p, (u_char *) "https:", 6) == 0))
-    {
-        return 0;
+    if (p != s) {
+        if (!(s - p == 5 && ngx_strncasecmp(p, (u_char *) "http:", 5) == 0)
+            && !(s - p == 6
+                 && ngx_strncasecmp(p, (u_char *) "https:", 6) == 0))
+        {
+            return 0;
+        }
+
+        /* the authority: a host, no "user:password@" (a third review) */
+
+        if (sp - s < 2 || s[1] != '/') {
+            return 0;
+        }
+
+        authority.data = s + 2;
+        p = ngx_strlchr(authority.data, sp, '/');
+        authority.len = (p ? p : sp) - authority.data;
+
+        if (!ngx_http_egov_anon_host_plain(&authority)) {
+            return 0;
+        }
     }
 
     return sp == end
@@ -525,8 +542,9 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
 
 /*
  * A host name as DNS has them, or an address: letters, digits, ".", "-",
- * "_", and ":" and brackets for IPv6; not digits alone ("Host:
- * 96891234567"); anything else is the client's text ("me@example.om")
+ * "_", and ":" and brackets for IPv6; digits and dots only as an IPv4
+ * address ("Host: 96891234567", "9123.4567" are no host names); anything
+ * else is the client's text ("me@example.om")
  */
 
 ngx_uint_t
@@ -534,24 +552,39 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
 {
     u_char      c;
     size_t      i;
-    ngx_uint_t  named;
+    ngx_uint_t  named, dots, run, ipv4;
 
     named = 0;
+    dots = 0;
+    run = 0;
+    ipv4 = 1;
 
     for (i = 0; i < host->len; i++) {
         c = host->data[i] | 0x20;
 
-        if ((c >= 'a' && c <= 'z') || c == '.' || c == ':') {
+        if ((c >= 'a' && c <= 'z') || c == ':') {
             named = 1;
             continue;
         }
 
-        if (!((c >= '0' && c <= '9') || c == '-' || c == '[' || c == ']'
-              || c == '_'))
-        {
+        if (c >= '0' && c <= '9') {
+            run++;
+            continue;
+        }
+
+        if (c == '.') {
+            dots++;
+            ipv4 &= (run >= 1 && run <= 3);
+            run = 0;
+            continue;
+        }
+
+        if (!(c == '-' || c == '[' || c == ']' || c == '_')) {
             return 0;
         }
     }
 
-    return named;
+    /* digits alone are an IPv4 address or nothing ("9123.4567") */
+
+    return named || (ipv4 && dots == 3 && run >= 1 && run <= 3);
 }

@@ -650,7 +650,10 @@ ngx_http_egov_consent_cookie_key(ngx_http_egov_consent_loc_conf_t *clcf,
     ngx_egov_hmac_key_clear(&consent_key);
 
     ngx_egov_hmac_key(&clcf->cookie_key, md, sizeof(md));
+
+    /* the digest is a key here: neither it nor the state holding it stays */
     ngx_explicit_memzero(md, sizeof(md));
+    ngx_explicit_memzero(&h, sizeof(h));
 
     clcf->cookie_key_of = key->data;
 

@@ -91,6 +91,11 @@ is($n->request(raw => "GET http://localhost/missing/abs?email=me%40example.com H
                client_addr => '127.9.9.3')->status, 404, 'an absolute URI: a 404');
 is($n->request(uri => '/missing/digits', headers => [['Host', '96891234567']],
                client_addr => '127.9.9.3')->status, 404, 'a Host of digits: a 404');
+is($n->request(uri => '/missing/dotted', headers => [['Host', '9123.45.67.89']],
+               client_addr => '127.9.9.3')->status, 404, 'a Host of digits and a dot: a 404');
+is($n->request(raw => "GET http://ahmed:Passw0rd\@localhost/missing/cred HTTP/1.1\r\n"
+                      . "Host: localhost\r\nConnection: close\r\n\r\n",
+               client_addr => '127.9.9.3')->status, 400, 'an absolute URI with credentials: refused by nginx');
 # a Host that is no host name (found by a helper's review: it went out
 # as the client wrote it)
 is($n->request(uri => '/missing/host', headers => [['Host', 'someone\@example.om']],
@@ -140,7 +145,10 @@ like($error, qr/request: "GET http:\/\/localhost\/missing\/abs\?email=\[redacted
      'an absolute URI: its path and query, redacted');
 like($error, qr/missing\/digits" failed .*, host: "\[redacted\]"/,
      'a Host of digits alone: redacted');
-unlike($error, qr/96891234567/, '... nowhere');
+unlike($error, qr/96891234567|9123\.45\.67/, '... nowhere');
+like($error, qr/client sent invalid request while reading client request line, .*request: "GET \[redacted\]"/,
+     'an absolute URI with credentials: the method alone (a third review)');
+unlike($error, qr/Passw0rd/, '... the password nowhere');
 unlike($error, qr/someone\@example/, '... nowhere in the error log');
 @leaks = grep { index($error, $_) >= 0 } @raw;
 is(scalar @leaks, 0, 'error log: none of the raw client addresses') or diag "@leaks";
