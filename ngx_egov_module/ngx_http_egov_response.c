@@ -32,6 +32,7 @@ static ngx_uint_t ngx_http_egov_type_is_html(ngx_str_t *ct);
 static ngx_uint_t ngx_http_egov_type_is_document(ngx_str_t *ct);
 static ngx_uint_t ngx_http_egov_type_essence(ngx_str_t *ct, const char *type,
     size_t len);
+static void ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last);
 static ngx_uint_t ngx_http_egov_memo_hit(ngx_http_egov_memo_t *memo,
     ngx_str_t *value, ngx_uint_t arg);
 static void ngx_http_egov_memo_keep(ngx_http_egov_memo_t *memo,
@@ -214,9 +215,13 @@ ngx_http_egov_is_script_or_style(ngx_http_request_t *r)
 static ngx_uint_t
 ngx_http_egov_type_is_html(ngx_str_t *ct)
 {
-    return ngx_http_egov_type_essence(ct, "text/html",
+    ngx_str_t  last;
+
+    ngx_http_egov_type_last(ct, &last);
+
+    return ngx_http_egov_type_essence(&last, "text/html",
                                       sizeof("text/html") - 1)
-           || ngx_http_egov_type_essence(ct, "application/xhtml+xml",
+           || ngx_http_egov_type_essence(&last, "application/xhtml+xml",
                                          sizeof("application/xhtml+xml") - 1);
 }
 
@@ -224,13 +229,19 @@ ngx_http_egov_type_is_html(ngx_str_t *ct)
 static ngx_uint_t
 ngx_http_egov_type_is_document(ngx_str_t *ct)
 {
-    u_char  *p, *end;
+    u_char     *p, *end;
+    ngx_str_t   last;
+
+    ngx_http_egov_type_last(ct, &last);
 
     if (ngx_http_egov_type_is_html(ct)
-        || ngx_http_egov_type_essence(ct, "image/svg+xml",
+        || ngx_http_egov_type_essence(&last, "image/svg+xml",
                                       sizeof("image/svg+xml") - 1)
-        || ngx_http_egov_type_essence(ct, "text/xml", sizeof("text/xml") - 1)
-        || ngx_http_egov_type_essence(ct, "application/xml",
+        || ngx_http_egov_type_essence(&last, "text/xml",
+                                      sizeof("text/xml") - 1)
+        || ngx_http_egov_type_essence(&last, "text/xsl",
+                                      sizeof("text/xsl") - 1)
+        || ngx_http_egov_type_essence(&last, "application/xml",
                                       sizeof("application/xml") - 1))
     {
         return 1;
@@ -238,18 +249,43 @@ ngx_http_egov_type_is_document(ngx_str_t *ct)
 
     /* any "+xml" type */
 
-    end = ngx_strlchr(ct->data, ct->data + ct->len, ';');
+    end = ngx_strlchr(last.data, last.data + last.len, ';');
     if (end == NULL) {
-        end = ct->data + ct->len;
+        end = last.data + last.len;
     }
 
-    while (end > ct->data && (end[-1] == ' ' || end[-1] == '\t')) {
+    while (end > last.data && (end[-1] == ' ' || end[-1] == '\t')) {
         end--;
     }
 
-    p = ct->data;
+    p = last.data;
 
     return end - p >= 4 && ngx_strncasecmp(end - 4, (u_char *) "+xml", 4) == 0;
+}
+
+
+/*
+ * A Content-Type that is a list ("text/plain, text/html") is its last
+ * type to a browser (Fetch's "extract a MIME type"; a third review)
+ */
+
+static void
+ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last)
+{
+    u_char  *p, *end;
+
+    end = ct->data + ct->len;
+
+    for (p = end; p > ct->data && p[-1] != ','; p--) {
+        /* void */
+    }
+
+    while (p < end && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    last->data = p;
+    last->len = end - p;
 }
 
 

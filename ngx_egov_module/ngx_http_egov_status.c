@@ -47,6 +47,7 @@ static ngx_uint_t ngx_http_egov_zone_use(ngx_http_egov_limit_zone_t *zone);
 static ngx_atomic_uint_t ngx_http_egov_zone_refused(
     ngx_http_egov_limit_zone_t *zone);
 static u_char *ngx_http_egov_label(u_char *p, ngx_str_t *value);
+static size_t ngx_http_egov_utf8_len(u_char *p, u_char *end);
 static ngx_uint_t ngx_http_egov_stat_family(ngx_egov_stat_info_t *info,
     const char *family, ngx_str_t *label);
 static u_char *ngx_http_egov_refused_by(u_char *p, ngx_http_egov_status_t *st,
@@ -739,6 +740,57 @@ ngx_http_egov_stat_family(ngx_egov_stat_info_t *info, const char *family,
 
 
 /*
+ * The length of the UTF-8 character at "p", or 0 when none begins there:
+ * no stray continuation, no overlong form, no surrogate, nothing beyond
+ * U+10FFFF (nginx's ngx_utf8_decode() lets some through: a third review)
+ */
+
+static size_t
+ngx_http_egov_utf8_len(u_char *p, u_char *end)
+{
+    size_t  i, n;
+    u_char  c, lo, hi;
+
+    c = p[0];
+    lo = 0x80;
+    hi = 0xbf;
+
+    if (c < 0x80) {
+        return 1;
+    }
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        lo = (c == 0xe0) ? 0xa0 : 0x80;
+        hi = (c == 0xed) ? 0x9f : 0xbf;
+
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        lo = (c == 0xf0) ? 0x90 : 0x80;
+        hi = (c == 0xf4) ? 0x8f : 0xbf;
+
+    } else {
+        return 0;
+    }
+
+    if ((size_t) (end - p) < n || p[1] < lo || p[1] > hi) {
+        return 0;
+    }
+
+    for (i = 2; i < n; i++) {
+        if (p[i] < 0x80 || p[i] > 0xbf) {
+            return 0;
+        }
+    }
+
+    return n;
+}
+
+
+/*
  * a label value, escaped as the exposition format asks: \\, \", \n; and
  * UTF-8, as it must be: a byte that begins no character is "?" (one bad
  * byte made Prometheus refuse the whole scrape)
@@ -747,25 +799,23 @@ ngx_http_egov_stat_family(ngx_egov_stat_info_t *info, const char *family,
 static u_char *
 ngx_http_egov_label(u_char *p, ngx_str_t *value)
 {
-    size_t    i;
-    u_char   *c, *end;
-    uint32_t  u;
+    size_t   i, n;
+    u_char  *end;
 
     end = value->data + value->len;
 
     for (i = 0; i < value->len; i++) {
 
         if (value->data[i] >= 0x80) {
-            c = value->data + i;
-            u = ngx_utf8_decode(&c, end - c);
+            n = ngx_http_egov_utf8_len(value->data + i, end);
 
-            if (u > 0x10ffff || (u >= 0xd800 && u <= 0xdfff)) {
+            if (n == 0) {
                 *p++ = '?';
                 continue;
             }
 
-            p = ngx_cpymem(p, value->data + i, c - (value->data + i));
-            i = c - value->data - 1;
+            p = ngx_cpymem(p, value->data + i, n);
+            i += n - 1;
             continue;
         }
 

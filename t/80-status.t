@@ -274,6 +274,25 @@ check_log_clean($n);
     check_log_clean($u);
 }
 
+# names whose bytes are no UTF-8 at all (a stray lead byte, a lead byte no
+# character has, an overlong form): each such byte is "?" (a third review:
+# nginx's decoder let them through)
+{
+    my $u = EgovTest::Nginx->new;
+    my @names = ("l\xe9\xe9\xe9s", "x\xf8\x90\x80\x80y", "a\xc3\xc3b", "o\xc0\xafv");
+    my $i = 0;
+    $u->write_file("html/$_.netset", '127.0.0.' . (61 + $i++) . "\n") for @names;
+    $u->start(config => join('', map { "egov_blocklist ../html/$_.netset;\n" } @names)
+                        . "location = /status { egov_status; egov_allowlist 127.0.0.1; }\n");
+    is($u->request(uri => '/', client_addr => '127.0.0.' . (61 + $_))->status, 403,
+       "a list named by bytes that are no UTF-8 ($_)") for 0 .. $#names;
+    my $body = $u->request(uri => '/status?format=prometheus')->body;
+    ok(prometheus_ok($body, 'labels of bytes that are no UTF-8'), '... its samples');
+    like($body, qr/list="l\?\?\?s"/, '... a stray lead byte is "?"');
+    $u->stop;
+    check_log_clean($u);
+}
+
 # egov_status takes no argument and only in locations
 my $t = EgovTest::Nginx->new;
 my ($ok, $out) = $t->test_config(config => 'location /s { egov_status on; }');

@@ -7,7 +7,11 @@
 set -eu
 
 cd t/browser
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+# a node_modules left empty or part-installed is installed again
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] \
+   || [ ! -d node_modules/user-agents ] \
+   || [ ! -d node_modules/top-user-agents ] \
+   || [ package-lock.json -nt node_modules ]; then
     npm ci --no-audit --no-fund --loglevel=error
     touch node_modules
 fi
