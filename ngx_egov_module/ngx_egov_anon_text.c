@@ -26,6 +26,7 @@ static int ngx_egov_anon_encoded(const u_char *p, size_t len);
 static int ngx_egov_anon_has_email(const u_char *p, size_t len);
 static int ngx_egov_anon_has_ipv4(const u_char *p, size_t len);
 static int ngx_egov_anon_has_digits(const u_char *p, size_t len);
+static int ngx_egov_anon_dates(size_t groups, size_t *group, size_t *value);
 #define ngx_egov_anon_digit(c)  ((c) >= '0' && (c) <= '9')
 #define ngx_egov_anon_hex(c)                                                 \
     (((c) >= '0' && (c) <= '9') || (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'f'))
@@ -820,7 +821,7 @@ ngx_egov_anon_has_email(const u_char *p, size_t len)
 static int
 ngx_egov_anon_has_digits(const u_char *p, size_t len)
 {
-    size_t  i, w, digits, groups, sep, group[3], value[3];
+    size_t  i, w, digits, groups, sep, group[6], value[6];
     u_char  c;
 
     digits = 0;
@@ -843,7 +844,7 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
 
         if (c >= '0' && c <= '9') {
             if (digits == 0 || sep) {
-                if (groups < 3) {
+                if (groups < 6) {
                     group[groups] = 0;
                     value[groups] = 0;
                 }
@@ -851,7 +852,7 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
                 groups++;
             }
 
-            if (groups <= 3) {
+            if (groups <= 6) {
                 group[groups - 1]++;
                 value[groups - 1] = value[groups - 1] * 10 + (c - '0');
             }
@@ -872,9 +873,7 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
         /* the run ends */
 
         if (digits >= NGX_EGOV_ANON_DIGITS
-            && !(groups == 3 && group[0] == 4 && group[1] == 2
-                 && group[2] == 2 && value[1] >= 1 && value[1] <= 12
-                 && value[2] >= 1 && value[2] <= 31))
+            && !ngx_egov_anon_dates(groups, group, value))
         {
             return 1;
         }
@@ -885,6 +884,40 @@ ngx_egov_anon_has_digits(const u_char *p, size_t len)
     }
 
     return 0;
+}
+
+
+/*
+ * A run that is dates, not a number: a date ("2024-11-24": a year, a
+ * month and a day that can be), two of them ("2024-01-01..2024-12-31",
+ * "2024-01-01/2024-12-31"), or two years ("2023-2024")
+ */
+
+static int
+ngx_egov_anon_dates(size_t groups, size_t *group, size_t *value)
+{
+    size_t  k;
+
+    if (groups == 2) {
+        return group[0] == 4 && group[1] == 4
+               && value[0] >= 1900 && value[0] <= 2199
+               && value[1] >= 1900 && value[1] <= 2199;
+    }
+
+    if (groups != 3 && groups != 6) {
+        return 0;
+    }
+
+    for (k = 0; k < groups; k += 3) {
+        if (!(group[k] == 4 && group[k + 1] == 2 && group[k + 2] == 2
+              && value[k + 1] >= 1 && value[k + 1] <= 12
+              && value[k + 2] >= 1 && value[k + 2] <= 31))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

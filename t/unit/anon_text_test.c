@@ -177,6 +177,11 @@ main(void)
                    "range=2024-11-01,2024-11-30&d=2024-11-01_2024-11-30"),
        "prices, coordinates, lists of ids and date ranges stay "
        "(commas and underscores separate no phone number)");
+    ok(query_is("year=2023-2024&r=2024-01-01..2024-12-31&s=2024-01-01/2024-12-31",
+                "year=2023-2024&r=2024-01-01..2024-12-31&s=2024-01-01/2024-12-31")
+       && query_is("q=2023-9123", "q=[redacted]")
+       && query_is("q=2024-13-01..2024-12-31", "q=[redacted]"),
+       "academic years and date ranges stay; numbers that only look so go");
     ok(path_is("/downloads/app-1.2.0.1.apk", "/downloads/app-1.2.0.1.apk")
        && path_is("/laws/article-3.1.2.4", "/laws/article-3.1.2.4")
        && query_is("doc=guide-1.2.0.1.pdf", "doc=guide-1.2.0.1.pdf"),
