@@ -33,6 +33,8 @@ static ngx_uint_t ngx_http_egov_type_is_document(ngx_str_t *ct);
 static ngx_uint_t ngx_http_egov_type_essence(ngx_str_t *ct, const char *type,
     size_t len);
 static void ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last);
+static ngx_uint_t ngx_http_egov_type_memo(ngx_http_egov_memo_t *memo,
+    ngx_str_t *ct, ngx_uint_t (*is)(ngx_str_t *ct));
 static ngx_uint_t ngx_http_egov_memo_hit(ngx_http_egov_memo_t *memo,
     ngx_str_t *value, ngx_uint_t arg);
 static void ngx_http_egov_memo_keep(ngx_http_egov_memo_t *memo,
@@ -139,16 +141,9 @@ ngx_http_egov_send_cached(ngx_http_request_t *r, ngx_uint_t status,
 ngx_uint_t
 ngx_http_egov_is_html(ngx_http_request_t *r)
 {
-    ngx_str_t  *ct;
-
-    ct = &r->headers_out.content_type;
-
-    if (!ngx_http_egov_memo_hit(&ngx_http_egov_html_memo, ct, 0)) {
-        ngx_http_egov_memo_keep(&ngx_http_egov_html_memo, ct, 0,
-                                ngx_http_egov_type_is_html(ct));
-    }
-
-    return ngx_http_egov_html_memo.answer;
+    return ngx_http_egov_type_memo(&ngx_http_egov_html_memo,
+                                   &r->headers_out.content_type,
+                                   ngx_http_egov_type_is_html);
 }
 
 
@@ -162,16 +157,23 @@ ngx_http_egov_is_html(ngx_http_request_t *r)
 ngx_uint_t
 ngx_http_egov_is_document(ngx_http_request_t *r)
 {
-    ngx_str_t  *ct;
+    return ngx_http_egov_type_memo(&ngx_http_egov_document_memo,
+                                   &r->headers_out.content_type,
+                                   ngx_http_egov_type_is_document);
+}
 
-    ct = &r->headers_out.content_type;
 
-    if (!ngx_http_egov_memo_hit(&ngx_http_egov_document_memo, ct, 0)) {
-        ngx_http_egov_memo_keep(&ngx_http_egov_document_memo, ct, 0,
-                                ngx_http_egov_type_is_document(ct));
+/* a content type's answer, remembered for the next response of that type */
+
+static ngx_uint_t
+ngx_http_egov_type_memo(ngx_http_egov_memo_t *memo, ngx_str_t *ct,
+    ngx_uint_t (*is)(ngx_str_t *ct))
+{
+    if (!ngx_http_egov_memo_hit(memo, ct, 0)) {
+        ngx_http_egov_memo_keep(memo, ct, 0, is(ct));
     }
 
-    return ngx_http_egov_document_memo.answer;
+    return memo->answer;
 }
 
 
