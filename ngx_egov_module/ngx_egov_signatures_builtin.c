@@ -17,7 +17,7 @@
  * a name's end: the path's, a ";" or ":", or trailing dots and spaces
  * (Windows strips both)
  */
-#define NGX_EGOV_SIG_END  "(?:$|[;:]|[. ](?:$|[. ;:]))"
+#define NGX_EGOV_SIG_END  "(?:$|[;:]|[. ](?:$|[/\\\\. ;:]))"
 
 /* a dot in any encoding */
 #define NGX_EGOV_SIG_DOT                                                     \
@@ -41,7 +41,7 @@ const ngx_egov_sig_builtin_t  ngx_egov_sig_builtins[] = {
      */
     { "probe-path", NGX_EGOV_SIG_URI,
       "/\\.(?:env|git|svn|hg|bzr|aws|ssh|docker|htpasswd|htaccess|DS_Store"
-      "|bash_history|npmrc|vscode|idea)(?:[/.;:\\\\]|[ ](?:$|[. ;:])|$)"
+      "|bash_history|npmrc|vscode|idea)(?:[/.;:\\\\]|[ ](?:$|[/\\\\. ;:])|$)"
       "|/id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?" NGX_EGOV_SIG_END
       "|/sftp-config\\.json" NGX_EGOV_SIG_END
       "|/web\\.config" NGX_EGOV_SIG_END
@@ -68,7 +68,7 @@ const ngx_egov_sig_builtin_t  ngx_egov_sig_builtins[] = {
      * is a smile
      */
     { "path-traversal", NGX_EGOV_SIG_RAW,
-      "(?<![a-z0-9]\\.)" NGX_EGOV_SIG_DOT NGX_EGOV_SIG_DOT
+      "(?<![a-z0-9\\x80-\\xff!?)]\\.)" NGX_EGOV_SIG_DOT NGX_EGOV_SIG_DOT
       "(?:/|\\\\|%2f|%5c|%252f|%255c|%25252f|%c0%af|%e0%80%af|%c1%9c"
       "|%u002f|%u005c)" },
 

@@ -550,19 +550,61 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
 ngx_uint_t
 ngx_http_egov_anon_host_plain(ngx_str_t *host)
 {
-    u_char      c;
-    size_t      i;
+    u_char      c, *p, *end, *colon;
     ngx_uint_t  named, dots, run, ipv4;
+
+    p = host->data;
+    end = host->data + host->len;
+
+    /* a port is judged apart: ":" and digits (a fourth review) */
+
+    for (colon = end; colon > p && colon[-1] >= '0' && colon[-1] <= '9';
+         colon--)
+    {
+        /* void */
+    }
+
+    if (colon > p && colon < end && colon[-1] == ':'
+        && (colon - 1 == p || colon[-2] == ']'
+            || ngx_strlchr(p, colon - 1, ':') == NULL))
+    {
+        end = colon - 1;
+    }
+
+    if (p == end) {
+        return 0;
+    }
+
+    /* an IPv6 literal: hex digits, ":" and "." within brackets */
+
+    if (*p == '[') {
+        if (end - p < 3 || end[-1] != ']') {
+            return 0;
+        }
+
+        for (p++; p < end - 1; p++) {
+            c = *p;
+
+            if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a'
+                                             && (c | 0x20) <= 'f')
+                  || c == ':' || c == '.'))
+            {
+                return 0;
+            }
+        }
+
+        return 1;
+    }
 
     named = 0;
     dots = 0;
     run = 0;
     ipv4 = 1;
 
-    for (i = 0; i < host->len; i++) {
-        c = host->data[i] | 0x20;
+    for ( /* void */ ; p < end; p++) {
+        c = *p;
 
-        if ((c >= 'a' && c <= 'z') || c == ':') {
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
             named = 1;
             continue;
         }
@@ -579,7 +621,7 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
             continue;
         }
 
-        if (!(c == '-' || c == '[' || c == ']' || c == '_')) {
+        if (c != '-' && c != '_') {
             return 0;
         }
     }

@@ -1072,10 +1072,13 @@ ngx_http_egov_protect_ban(ngx_http_request_t *r,
      * any page on the web could otherwise get its visitors, and everyone
      * behind their address, banned here (found by helpers' reviews).  A
      * client that is no browser can send these headers too: its requests
-     * are still refused and limited, it is only not banned
+     * are still refused and limited, it is only not banned.  An account's
+     * failures (egov_ban_on key=) count whatever the headers say: that
+     * lockout is what stops a botnet spread over one account, which one
+     * header must not switch off (a fourth review)
      */
 
-    if (ngx_http_egov_protect_unasked(r)) {
+    if (key == NULL && ngx_http_egov_protect_unasked(r)) {
         ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
                       "egov: what a browser fetched without its visitor "
                       "asking (Sec-Fetch-*, Sec-Purpose): not counted "

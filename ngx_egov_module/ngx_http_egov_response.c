@@ -268,26 +268,56 @@ ngx_http_egov_type_is_document(ngx_str_t *ct)
 
 /*
  * A Content-Type that is a list ("text/plain, text/html") is its last
- * type to a browser (Fetch's "extract a MIME type"; a third review)
+ * type to a browser (Fetch's "extract a MIME type"; a third review): the
+ * last part, commas within quotes not counted, that is a type and not
+ * "*\/\*" (a fourth review: "text/html, *\/\*" is HTML; a quoted
+ * parameter's comma splits nothing)
  */
 
 static void
 ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last)
 {
-    u_char  *p, *end;
+    u_char      *p, *end, *part, *q;
+    ngx_uint_t   quoted;
+
+    *last = *ct;
 
     end = ct->data + ct->len;
+    part = ct->data;
+    quoted = 0;
 
-    for (p = end; p > ct->data && p[-1] != ','; p--) {
-        /* void */
+    for (p = ct->data; p <= end; p++) {
+
+        if (p < end && *p == '"') {
+            quoted = !quoted;
+            continue;
+        }
+
+        if (p < end && (*p != ',' || quoted)) {
+            continue;
+        }
+
+        /* a part ends: a type if it holds "/" before any ";" */
+
+        while (part < p && (*part == ' ' || *part == '\t')) {
+            part++;
+        }
+
+        q = part;
+
+        while (q < p && *q != ';' && *q != '/') {
+            q++;
+        }
+
+        if (q < p && *q == '/' && q > part
+            && !(q - part == 1 && *part == '*'))
+        {
+            last->data = part;
+            last->len = p - part;
+        }
+
+        part = p + 1;
     }
-
-    while (p < end && (*p == ' ' || *p == '\t')) {
-        p++;
-    }
-
-    last->data = p;
-    last->len = end - p;
 }
 
 

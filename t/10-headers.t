@@ -476,13 +476,17 @@ none of the page's headers (no fresh nonce merged into a cached page).
 { '/tab' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html\t;charset=utf-8\r\nConnection: close\r\n\r\n<p>x</p>"],
   '/list' => ["HTTP/1.1 200 OK\r\nContent-Type: text/plain, text/html\r\nConnection: close\r\n\r\n<p>x</p>"],
   '/xsl' => ["HTTP/1.1 200 OK\r\nContent-Type: text/xsl\r\nConnection: close\r\n\r\n<x/>"],
+  '/anylist' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html, */*\r\nConnection: close\r\n\r\n<p>x</p>"],
+  '/quoted' => ["HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=\"utf-8,x\"\r\nConnection: close\r\n\r\n<p>x</p>"],
+  '/plainq' => ["HTTP/1.1 200 OK\r\nContent-Type: text/plain;x=\",text/html;\"\r\nConnection: close\r\n\r\n<p>x</p>"],
   '/304' => ["HTTP/1.1 304 Not Modified\r\nContent-Type: text/html; charset=utf-8\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n"] }
 --- request eval
-["GET /svg", "GET /xml", "GET /atom", "GET /tab", "GET /png", "GET /304", "GET /list", "GET /xsl"]
+["GET /svg", "GET /xml", "GET /atom", "GET /tab", "GET /png", "GET /304", "GET /list", "GET /xsl",
+ "GET /anylist", "GET /quoted", "GET /plainq"]
 --- more_headers eval
-["", "", "", "", "", "If-None-Match: \"v1\"", "", ""]
+["", "", "", "", "", "If-None-Match: \"v1\"", "", "", "", "", ""]
 --- error_code eval
-[200, 200, 200, 200, 200, 304, 200, 200]
+[200, 200, 200, 200, 200, 304, 200, 200, 200, 200, 200]
 --- response_headers_like eval
 ["Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
  "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
@@ -490,9 +494,13 @@ none of the page's headers (no fresh nonce merged into a cached page).
  "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
  "X-Content-Type-Options: nosniff", "X-Content-Type-Options: nosniff",
  "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
- "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY"]
+ "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
+ "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
+ "Content-Security-Policy: default-src 'none'.*\nX-Frame-Options: DENY",
+ "X-Content-Type-Options: nosniff"]
 --- response_headers eval
-["", "", "", "", "!Content-Security-Policy", "!Content-Security-Policy\n!X-Frame-Options", "", ""]
+["", "", "", "", "!Content-Security-Policy", "!Content-Security-Policy\n!X-Frame-Options", "", "", "", "",
+ "!Content-Security-Policy"]
 
 === TEST 25c: the operator's own report-only policy with egov_csp_report_only: sent once; an empty value is no header
 --- config

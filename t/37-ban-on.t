@@ -161,6 +161,14 @@ is($n->request(uri => '/login', client_addr => '127.0.1.8',
    401, 'a failed login the visitor sent from the portal\'s own page') for 1 .. 3;
 is(get('127.0.1.8')->status, 403, '... counts: banned');
 
+# an account's failures (key=) count whatever the headers say: one header
+# must not switch off the lockout of a botnet spread over one account (a
+# fourth review)
+is($n->request(uri => '/account?user=noor', client_addr => "127.0.2.$_",
+               headers => [['Sec-Fetch-Dest', 'x']])->status,
+   401, "a failure on an account with an unasked request's header, from address 2.$_") for 1 .. 3;
+is(get('127.0.2.3')->status, 403, '... the account\'s count bans the third');
+
 # a key's count is found again after a reload: its node id is an HMAC
 # with the zone's secret, which the zone keeps
 is(get("127.0.1.$_", '/account?user=huda')->status, 401,

@@ -91,6 +91,10 @@ is($n->request(raw => "GET http://localhost/missing/abs?email=me%40example.com H
                client_addr => '127.9.9.3')->status, 404, 'an absolute URI: a 404');
 is($n->request(uri => '/missing/digits', headers => [['Host', '96891234567']],
                client_addr => '127.9.9.3')->status, 404, 'a Host of digits: a 404');
+is($n->request(uri => '/missing/ported', headers => [['Host', '96891234567:80']],
+               client_addr => '127.9.9.3')->status, 404, 'a Host of digits with a port: a 404');
+is($n->request(uri => '/missing/v6', headers => [['Host', '[::1]:8080']],
+               client_addr => '127.9.9.3')->status, 404, 'an IPv6 literal Host with a port: a 404');
 is($n->request(uri => '/missing/dotted', headers => [['Host', '9123.45.67.89']],
                client_addr => '127.9.9.3')->status, 404, 'a Host of digits and a dot: a 404');
 is($n->request(raw => "GET http://ahmed:Passw0rd\@localhost/missing/cred HTTP/1.1\r\n"
@@ -146,6 +150,10 @@ like($error, qr/request: "GET http:\/\/localhost\/missing\/abs\?email=\[redacted
 like($error, qr/missing\/digits" failed .*, host: "\[redacted\]"/,
      'a Host of digits alone: redacted');
 unlike($error, qr/96891234567|9123\.45\.67/, '... nowhere');
+like($error, qr/missing\/ported" failed .*, host: "\[redacted\]"/,
+     'a Host of digits with a port: redacted (a fourth review)');
+like($error, qr/missing\/v6" failed .*, host: "\[::1\]:8080"/,
+     'an IPv6 literal Host with a port: kept');
 like($error, qr/client sent invalid request while reading client request line, .*request: "GET \[redacted\]"/,
      'an absolute URI with credentials: the method alone (a third review)');
 unlike($error, qr/Passw0rd/, '... the password nowhere');
