@@ -12,7 +12,6 @@
 #include "ngx_egov_signatures_builtin.h"
 
 
-
 struct ngx_http_egov_sigset_s {
     ngx_array_t                 sigs;        /* ngx_http_egov_sig_t */
     ngx_uint_t                  dry_run;
@@ -50,8 +49,6 @@ static ngx_int_t ngx_http_egov_sig_ua_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set, ngx_str_t *ua, ngx_uint_t *gave_up);
 static ngx_uint_t ngx_http_egov_sig_hit(ngx_log_t **log,
     ngx_http_request_t *r, ngx_http_egov_sig_t *sig, ngx_str_t *value);
-static void ngx_http_egov_sig_unescape(u_char **dst, u_char *src,
-    size_t len);
 static ngx_int_t ngx_http_egov_sig_test(ngx_http_egov_sig_t *sig,
     ngx_str_t *value, ngx_log_t *log);
 static ngx_int_t ngx_http_egov_sig_compile(ngx_conf_t *cf,
@@ -59,16 +56,8 @@ static ngx_int_t ngx_http_egov_sig_compile(ngx_conf_t *cf,
 static ngx_http_egov_sigset_t *ngx_http_egov_sig_builtin(ngx_conf_t *cf);
 
 
-#define ngx_http_egov_sig_hex(c)                                             \
-    (u_char) (((c) >= '0' && (c) <= '9') ? (c) - '0'                          \
-              : (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'f')                  \
-                ? ((c) | 0x20) - 'a' + 10 : 16)
-
-
 static ngx_http_egov_sig_ua_cache_t  *ngx_http_egov_sig_ua_cache;
 static ngx_uint_t                     ngx_http_egov_sig_ua_cache_failed;
-
-
 
 
 char *
@@ -246,7 +235,7 @@ ngx_str_t *
 ngx_http_egov_signatures_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set)
 {
-    u_char               *dst;
+    u_char               *dst, *src;
     ngx_int_t             ua_hit;
     ngx_str_t             value, decoded;
     ngx_log_t            *log;
@@ -309,7 +298,8 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
                 }
 
                 dst = decoded.data;
-                ngx_http_egov_sig_unescape(&dst, r->args.data, r->args.len);
+                src = r->args.data;
+                ngx_unescape_uri(&dst, &src, r->args.len, 0);
                 decoded.len = dst - decoded.data;
             }
 
@@ -379,36 +369,6 @@ ngx_http_egov_sig_hit(ngx_log_t **log, ngx_http_request_t *r,
     rc = ngx_http_egov_sig_test(sig, value, *log);
 
     return (rc == NGX_OK || rc == NGX_BUSY);
-}
-
-
-/* percent-decoding, once; a malformed "%" stays */
-
-static void
-ngx_http_egov_sig_unescape(u_char **dst, u_char *src, size_t len)
-{
-    u_char  *d, *end, h, l;
-
-    d = *dst;
-    end = src + len;
-
-    while (src < end) {
-
-        if (*src == '%' && end - src >= 3) {
-            h = ngx_http_egov_sig_hex(src[1]);
-            l = ngx_http_egov_sig_hex(src[2]);
-
-            if (h < 16 && l < 16) {
-                *d++ = (u_char) (h * 16 + l);
-                src += 3;
-                continue;
-            }
-        }
-
-        *d++ = *src++;
-    }
-
-    *dst = d;
 }
 
 
