@@ -7,7 +7,7 @@
 # bench.pl's worker CPU per request has it.  Never pass/fail.
 #
 # usage: bench/instructions.pl [--requests N] [--keep DIR] [SCENARIO ...]
-# (the scenarios of bench/scenarios/; curves are skipped).  --keep copies
+# (the scenarios of bench/scenarios/; a curve gives a row per variant).  --keep copies
 # each run's worker profile to DIR/SCENARIO.SIDE.COUNT.out, for
 # callgrind_annotate (the difference of the two runs of a side is where
 # its requests went).
@@ -64,16 +64,37 @@ for my $name (@names) {
     my $s = do "$FindBin::Bin/scenarios/$name.pl" or die "scenario $name: $@ $!";
     $s->{name} = $name;
     if ($s->{variants}) {
-        printf "%-36s %s\n", $name, '(a curve: skipped)';
+        curve($s);
         next;
     }
-    my %i;
-    for my $which (qw(baseline module)) {
-        my @t = map { run_side($s, $which, $_) } 10, 10 + $requests;
-        $i{$which} = ($t[1] - $t[0]) / $requests;
-    }
+    my %i = map { $_ => per_request($s, $_) } qw(baseline module);
     printf "%-36s %12.0f %12.0f %8.3f\n", $name, $i{baseline}, $i{module},
         $i{module} ? $i{baseline} / $i{module} : 0;
+}
+
+# a curve: the baseline once, then each variant as the module's side,
+# one row each (a curve whose baseline is derived from a variant's
+# answer is skipped)
+sub curve {
+    my ($s) = @_;
+    if ($s->{derive_baseline}) {
+        printf "%-36s %s\n", $s->{name}, '(a derived curve: skipped)';
+        return;
+    }
+    printf "%s\n", $s->{name};
+    my $base = per_request($s, 'baseline');
+    for my $v (@{ $s->{variants} }) {
+        my %side = (%$s, %$v);
+        my $i = per_request(\%side, 'module');
+        printf "  %-34s %12.0f %12.0f %8.3f\n", $v->{label}, $base, $i,
+            $i ? $base / $i : 0;
+    }
+}
+
+sub per_request {
+    my ($s, $which) = @_;
+    my @t = map { run_side($s, $which, $_) } 10, 10 + $requests;
+    return ($t[1] - $t[0]) / $requests;
 }
 
 # one side started, $count requests sent, stopped: its worker's total
