@@ -7,8 +7,8 @@
 # bench.pl's worker CPU per request has it.  Never pass/fail.
 #
 # usage: bench/instructions.pl [--requests N] [--keep DIR] [SCENARIO ...]
-# (the scenarios of bench/scenarios/; a curve gives a row per variant).  --keep copies
-# each run's worker profile to DIR/SCENARIO.SIDE.COUNT.out, for
+# (the scenarios of bench/scenarios/; a curve gives a row per variant).
+# --keep copies each run's worker profile to DIR/SCENARIO.SIDE.COUNT.out, for
 # callgrind_annotate (the difference of the two runs of a side is where
 # its requests went).
 #
