@@ -67,4 +67,39 @@ is($a, $b, 'two uses in one request give one value');
 
 $n->stop;
 check_log_clean($n);
+
+# a value whose only variable is the nonce is built from its parts around
+# it (not by nginx's script engine): every spelling of the variable, at
+# either end, twice, and next to another variable (the script then)
+my $t = EgovTest::Nginx->new;
+$t->start(http_config => <<'HTTP', config => <<'END');
+    map $uri $egov_csp_nonce2 { default "two"; }
+    map $uri $egov_csp_nonceX { default "ex"; }
+HTTP
+    default_type text/html;
+    location / {
+        egov_header X-A "$egov_csp_nonce";
+        egov_header X-B "a ${egov_csp_nonce}b $egov_csp_nonce";
+        egov_header X-C "'nonce-$egov_csp_nonce' $egov_csp_nonce.x;";
+        egov_header X-D "$egov_csp_nonce-$request_method-$egov_csp_nonce";
+        egov_header X-E "${egov_csp_nonce}${egov_csp_nonce}";
+        egov_header X-F "$egov_csp_nonce2 $egov_csp_nonce";
+        egov_header X-G "$egov_csp_nonce ${egov_csp_nonceX}";
+        return 200 "$egov_csp_nonce";
+    }
+END
+$r = $t->request(uri => '/');
+my $nonce = $r->body;
+like($nonce, qr{^[A-Za-z0-9+/]{22}==$}, 'a nonce');
+is($r->header('X-A'), $nonce, 'the nonce alone');
+is($r->header('X-B'), "a ${nonce}b $nonce", 'in braces, and at the end');
+is($r->header('X-C'), "'nonce-$nonce' $nonce.x;",
+   'within quotes, followed by a dot');
+is($r->header('X-D'), "$nonce-GET-$nonce", 'next to another variable');
+is($r->header('X-E'), "$nonce$nonce", 'twice in a row');
+is($r->header('X-F'), "two $nonce", 'a variable whose name begins alike');
+is($r->header('X-G'), "$nonce ex", 'one in braces');
+$t->stop;
+check_log_clean($t);
+
 done_testing();
