@@ -169,6 +169,20 @@ is($n->request(uri => '/account?user=noor', client_addr => "127.0.2.$_",
    401, "a failure on an account with an unasked request's header, from address 2.$_") for 1 .. 3;
 is(get('127.0.2.3')->status, 403, '... the account\'s count bans the third');
 
+# ... but such requests count for the account only, never for the address
+# (a fifth review: a form another site posted into frames with a fresh
+# account each time banned its visitors by their address's count)
+is($n->request(uri => "/account?user=fresh$_", client_addr => '127.0.2.9',
+               headers => [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Dest', 'iframe']])->status,
+   401, "a form posted into a frame from another site, account $_") for 1 .. 4;
+is(get('127.0.2.9')->status, 200, '... no account is hot, the address counts nothing: served');
+is($n->request(uri => '/account?user=fresh1', client_addr => "127.0.2.1$_")->status,
+   401, "account 1's failures from address 2.1$_, asked") for 1 .. 2;
+is($n->request(uri => '/account?user=fresh1', client_addr => '127.0.2.20',
+               headers => [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Dest', 'iframe']])->status,
+   401, '... and from a frame once more: the account is hot');
+is(get('127.0.2.20')->status, 403, '... a hot account bans whoever fails on it');
+
 # a key's count is found again after a reload: its node id is an HMAC
 # with the zone's secret, which the zone keeps
 is(get("127.0.1.$_", '/account?user=huda')->status, 401,
