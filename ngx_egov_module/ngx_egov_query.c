@@ -2,7 +2,7 @@
 /*
  * A query string's argument for the admin API, decoded in one pass into a
  * bounded buffer: a request can neither overrun it nor have a longer value
- * cut silently (too long is said).
+ * cut silently (too long is said); a query string decoded for signatures.
  */
 
 
@@ -62,6 +62,30 @@ ngx_egov_query_arg(const u_char *args, size_t args_len, const char *name,
     }
 
     return NGX_EGOV_QUERY_ABSENT;
+}
+
+
+u_char *
+ngx_egov_query_unescape(u_char *dst, const u_char *src, size_t len)
+{
+    int            hi, lo;
+    const u_char  *end;
+
+    for (end = src + len; src < end; src++) {
+
+        if (*src == '%' && end - src >= 3
+            && (hi = ngx_egov_query_hex(src[1])) >= 0
+            && (lo = ngx_egov_query_hex(src[2])) >= 0)
+        {
+            *dst++ = (u_char) (hi << 4 | lo);
+            src += 2;
+            continue;
+        }
+
+        *dst++ = *src;
+    }
+
+    return dst;
 }
 
 

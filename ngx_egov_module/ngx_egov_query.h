@@ -2,7 +2,8 @@
 /*
  * One argument of a query string, as the admin API reads "address" and
  * "kind": the first "name=value" pair of that name (names compared as
- * sent), its value percent-decoded.  Plain C over (pointer, length):
+ * sent), its value percent-decoded; and a whole query string decoded, as
+ * signatures read it.  Plain C over (pointer, length):
  * unit-tested and fuzzed.
  */
 
@@ -27,6 +28,14 @@
  */
 int ngx_egov_query_arg(const u_char *args, size_t args_len,
     const char *name, u_char *out, size_t size, size_t *len);
+
+/*
+ * src[0 .. len) percent-decoded once into dst (room for len bytes), as
+ * backends decode (PHP, Python, Java): a "%" not followed by two hex
+ * digits is kept as it is (nginx's ngx_unescape_uri() drops it, and what
+ * it hid would reach the backend unseen).  Returns the end of dst.
+ */
+u_char *ngx_egov_query_unescape(u_char *dst, const u_char *src, size_t len);
 
 
 #endif /* _NGX_EGOV_QUERY_H_INCLUDED_ */

@@ -10,6 +10,7 @@
 
 #include "ngx_http_egov_signatures.h"
 #include "ngx_egov_signatures_builtin.h"
+#include "ngx_egov_query.h"
 
 
 struct ngx_http_egov_sigset_s {
@@ -235,7 +236,7 @@ ngx_str_t *
 ngx_http_egov_signatures_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set)
 {
-    u_char               *dst, *src;
+    u_char               *dst;
     ngx_int_t             ua_hit;
     ngx_str_t             value, decoded;
     ngx_log_t            *log;
@@ -297,9 +298,8 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
                     continue;
                 }
 
-                dst = decoded.data;
-                src = r->args.data;
-                ngx_unescape_uri(&dst, &src, r->args.len, 0);
+                dst = ngx_egov_query_unescape(decoded.data, r->args.data,
+                                              r->args.len);
                 decoded.len = dst - decoded.data;
             }
 

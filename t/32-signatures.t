@@ -225,6 +225,17 @@ X-Reason: dry_run:signature:probe-path
 ["X-Reason: signature:old-api", undef, "X-Reason: signature:spam-bot", undef,
  "X-Reason: signature:dump", undef, undef, undef, undef]
 
+=== TEST 6a: an args signature sees the query decoded once, a malformed "%" kept as sent, as backends decode it (a fifth review: nginx's own decoder drops it, and "%%3Cscript" hid "<script")
+--- config
+    egov_signature xss args "<script";
+    location / { return 200 "ok"; }
+--- request eval
+["GET /?q=%3Cscript%3E", "GET /?q=%%3Cscript%3E", "GET /?q=%4%3Cscript%3E",
+ "GET /?q=%4G%3Cscript", "GET /?q=%%3", "GET /?q=%", "GET /?q=%253Cscript",
+ "GET /?q=<scr%69pt"]
+--- error_code eval
+[403, 403, 403, 403, 200, 200, 200, 403]
+
 === TEST 7: off switches the site-specific ones off too
 --- config
     egov_signatures off;
