@@ -32,6 +32,8 @@ static ngx_uint_t ngx_http_egov_type_is_html(ngx_str_t *ct);
 static ngx_uint_t ngx_http_egov_type_is_document(ngx_str_t *ct);
 static ngx_uint_t ngx_http_egov_type_essence(ngx_str_t *ct, const char *type,
     size_t len);
+static ngx_uint_t ngx_http_egov_type_valid(u_char *p, u_char *end);
+static ngx_uint_t ngx_http_egov_token_char(u_char c);
 static void ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last);
 static ngx_uint_t ngx_http_egov_type_memo(ngx_http_egov_memo_t *memo,
     ngx_str_t *ct, ngx_uint_t (*is)(ngx_str_t *ct));
@@ -269,15 +271,16 @@ ngx_http_egov_type_is_document(ngx_str_t *ct)
 /*
  * A Content-Type that is a list ("text/plain, text/html") is its last
  * type to a browser (Fetch's "extract a MIME type"; a third review): the
- * last part, commas within quotes not counted, that is a type and not
- * "*\/\*" (a fourth review: "text/html, *\/\*" is HTML; a quoted
- * parameter's comma splits nothing)
+ * last part, commas within quoted strings (and their backslash-escaped
+ * quotes) not counted, that is a valid type and not "*\/\*" (a fourth
+ * and a fifth review: "text/html, *\/\*" is HTML, and so is
+ * "text/html;a=\"\\\",text/plain\"" and "text/html, text/")
  */
 
 static void
 ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last)
 {
-    u_char      *p, *end, *part, *q;
+    u_char      *p, *end, *part;
     ngx_uint_t   quoted;
 
     *last = *ct;
@@ -288,6 +291,11 @@ ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last)
 
     for (p = ct->data; p <= end; p++) {
 
+        if (p < end && quoted && *p == '\\') {
+            p += (p + 1 < end);
+            continue;
+        }
+
         if (p < end && *p == '"') {
             quoted = !quoted;
             continue;
@@ -297,27 +305,72 @@ ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last)
             continue;
         }
 
-        /* a part ends: a type if it holds "/" before any ";" */
+        if (ngx_http_egov_type_valid(part, p)) {
+            while (*part == ' ' || *part == '\t') {
+                part++;
+            }
 
-        while (part < p && (*part == ' ' || *part == '\t')) {
-            part++;
-        }
-
-        q = part;
-
-        while (q < p && *q != ';' && *q != '/') {
-            q++;
-        }
-
-        if (q < p && *q == '/' && q > part
-            && !(q - part == 1 && *part == '*'))
-        {
             last->data = part;
             last->len = p - part;
         }
 
         part = p + 1;
     }
+}
+
+
+/*
+ * A part of a list is a type when it is spaces, a token, "/", a token,
+ * spaces, and nothing else before ";" (Fetch's "parse a MIME type"), and
+ * is not "*\/\*"
+ */
+
+static ngx_uint_t
+ngx_http_egov_type_valid(u_char *p, u_char *end)
+{
+    u_char  *type, *subtype;
+
+    while (p < end && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    for (type = p; p < end && ngx_http_egov_token_char(*p); p++) {
+        /* void */
+    }
+
+    if (p == type || p == end || *p != '/') {
+        return 0;
+    }
+
+    for (subtype = ++p; p < end && ngx_http_egov_token_char(*p); p++) {
+        /* void */
+    }
+
+    if (p == subtype) {
+        return 0;
+    }
+
+    if (subtype - type == 2 && *type == '*' && p - subtype == 1
+        && *subtype == '*')
+    {
+        return 0;
+    }
+
+    while (p < end && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    return p == end || *p == ';';
+}
+
+
+static ngx_uint_t
+ngx_http_egov_token_char(u_char c)
+{
+    static const char  specials[] = "!#$%&'*+-.^_`|~";
+
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+           || (c != '\0' && ngx_strchr(specials, c) != NULL);
 }
 
 
