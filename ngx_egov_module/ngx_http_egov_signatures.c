@@ -236,9 +236,9 @@ ngx_str_t *
 ngx_http_egov_signatures_match(ngx_http_request_t *r,
     ngx_http_egov_sigset_t *set)
 {
-    u_char               *dst;
+    u_char               *dst, *q;
     ngx_int_t             ua_hit;
-    ngx_str_t             value, decoded;
+    ngx_str_t             value, decoded, query;
     ngx_log_t            *log;
     ngx_uint_t            i, k;
     ngx_list_part_t      *part;
@@ -270,7 +270,26 @@ ngx_http_egov_signatures_match(ngx_http_request_t *r,
             break;
 
         case NGX_EGOV_SIG_RAW:
+
+            /*
+             * the path and the query apart: the query's "?" is then no
+             * character before its dots ("?..././" is traversal, a fifth
+             * review; "Why?.../" within a query is an ellipsis)
+             */
+
             value = r->unparsed_uri;
+            q = ngx_strlchr(value.data, value.data + value.len, '?');
+
+            if (q != NULL) {
+                query.data = q + 1;
+                query.len = value.data + value.len - query.data;
+                value.len = q - value.data;
+
+                if (ngx_http_egov_sig_hit(&log, r, &sig[i], &query)) {
+                    return &sig[i].name;
+                }
+            }
+
             break;
 
         case NGX_EGOV_SIG_ARGS:

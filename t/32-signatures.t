@@ -153,9 +153,11 @@ of open data below the root are no probe.
  "GET /download?file=...\\.\\...\\.\\web.config",
  "GET /docs/web.config%20transforms.pdf",
  "GET /.git%20/config", "GET /web.config%20/x", "GET /?q=Wait!.../more",
- "GET /?q=%D9%83%D9%84%D9%85%D8%A9.../x"]
+ "GET /?q=%D9%83%D9%84%D9%85%D8%A9.../x", "GET /dl?..././secret", "GET /dl?....//secret",
+ "GET /?q=Why?.../more", "GET /a/...?x=1"]
 --- error_code eval
-[(403) x 20, (200) x 7, (403) x 9, (200) x 3, 403, 403, 403, 403, 200, 403, 403, 200, 200]
+[(403) x 20, (200) x 7, (403) x 9, (200) x 3, 403, 403, 403, 403, 200, 403, 403, 200, 200,
+ 403, 403, 200, 200]
 
 === TEST 3c: a header sent twice is checked in each copy
 --- config
