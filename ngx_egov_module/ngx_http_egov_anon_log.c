@@ -542,16 +542,22 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
 
 /*
  * A host name as DNS has them, or an address: letters, digits, ".", "-",
- * "_", and ":" and brackets for IPv6; digits and dots only as an IPv4
- * address ("Host: 96891234567", "9123.4567" are no host names); anything
- * else is the client's text ("me@example.om")
+ * "_", with no run of more than six digits; digits and dots only as an
+ * IPv4 address ("Host: 96891234567", "9123.4567" are no host names); an
+ * IPv6 address within brackets; then a port of at most five digits, up to
+ * 65535 (a fifth review: "[96891234567]", "x96891234567" and
+ * "localhost:96891234567" went out); anything else is the client's text
+ * ("me@example.om")
  */
 
 ngx_uint_t
 ngx_http_egov_anon_host_plain(ngx_str_t *host)
 {
-    u_char      c, *p, *end, *colon;
-    ngx_uint_t  named, dots, run, ipv4;
+    u_char      c, *p, *q, *end, *colon;
+    ngx_uint_t  named, dots, run, ipv4, port;
+#if (NGX_HAVE_INET6)
+    u_char      addr[16];
+#endif
 
     p = host->data;
     end = host->data + host->len;
@@ -568,6 +574,20 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
         && (colon - 1 == p || colon[-2] == ']'
             || ngx_strlchr(p, colon - 1, ':') == NULL))
     {
+        if (end - colon > 5) {
+            return 0;
+        }
+
+        port = 0;
+
+        for (q = colon; q < end; q++) {
+            port = port * 10 + (*q - '0');
+        }
+
+        if (port > 65535) {
+            return 0;
+        }
+
         end = colon - 1;
     }
 
@@ -575,25 +595,15 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
         return 0;
     }
 
-    /* an IPv6 literal: hex digits, ":" and "." within brackets */
+    /* an IPv6 literal: an address nginx reads as one */
 
     if (*p == '[') {
-        if (end - p < 3 || end[-1] != ']') {
-            return 0;
-        }
-
-        for (p++; p < end - 1; p++) {
-            c = *p;
-
-            if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a'
-                                             && (c | 0x20) <= 'f')
-                  || c == ':' || c == '.'))
-            {
-                return 0;
-            }
-        }
-
-        return 1;
+#if (NGX_HAVE_INET6)
+        return end - p >= 4 && end[-1] == ']'
+               && ngx_inet6_addr(p + 1, end - p - 2, addr) == NGX_OK;
+#else
+        return 0;
+#endif
     }
 
     named = 0;
@@ -610,7 +620,10 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
         }
 
         if (c >= '0' && c <= '9') {
-            run++;
+            if (++run > 6) {
+                return 0;
+            }
+
             continue;
         }
 

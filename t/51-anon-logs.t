@@ -104,6 +104,16 @@ is($n->request(raw => "GET http://ahmed:Passw0rd\@localhost/missing/cred HTTP/1.
 # as the client wrote it)
 is($n->request(uri => '/missing/host', headers => [['Host', 'someone\@example.om']],
                client_addr => '127.9.9.4')->status, 404, 'a 404 for a Host with an e-mail address');
+# a bracketed Host that is no IPv6 address, a port that is no port, digits
+# within a name (a fifth review: each went out as written)
+my %odd = (v6digits => '[96891234567]', v6port => '[96891234567]:80',
+           v6groups => '[9689:1234:567]', port => 'localhost:96891234567',
+           named => 'x96891234567', domain => '96891234567.om',
+           bigport => 'localhost:70000', wrapport => 'localhost:18446744073709551696');
+for my $k (sort keys %odd) {
+    is($n->request(uri => "/missing/odd-$k", headers => [['Host', $odd{$k}]],
+                   client_addr => '127.9.9.3')->status, 404, "a Host '$odd{$k}': a 404");
+}
 push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6', '127.9.9.5', '127.9.9.4',
            '127.9.9.3';
 
@@ -154,6 +164,11 @@ like($error, qr/missing\/ported" failed .*, host: "\[redacted\]"/,
      'a Host of digits with a port: redacted (a fourth review)');
 like($error, qr/missing\/v6" failed .*, host: "\[::1\]:8080"/,
      'an IPv6 literal Host with a port: kept');
+for my $k (sort keys %odd) {
+    like($error, qr/missing\/odd-$k" failed .*, host: "\[redacted\]"/,
+         "a Host '$odd{$k}': redacted");
+}
+unlike($error, qr/968912345|70000|1844674407/, '... nowhere');
 like($error, qr/client sent invalid request while reading client request line, .*request: "GET \[redacted\]"/,
      'an absolute URI with credentials: the method alone (a third review)');
 unlike($error, qr/Passw0rd/, '... the password nowhere');
