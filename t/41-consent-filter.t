@@ -170,6 +170,34 @@ GET /
 Set-Cookie: egov_consent=old; Path=/
 Set-Cookie: _ga=; Path=/; Max-Age=0
 
+=== TEST 3b: a cookie nginx's userid module sets is held back as any other (a fifth review: its filter ran after ours)
+--- user_files
+>>> consent.key
+test-key-0123456789abcdef-0123456
+--- http_config
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_consent_key ../html/consent.key;
+    egov_consent_cookie analytics ^uid$;
+--- config
+    location / {
+        userid on;
+        userid_name uid;
+        userid_expires 365d;
+        return 200 "ok";
+    }
+    location /missing { userid on; userid_name uid; }
+--- request eval
+["GET /", "GET /missing", "GET /"]
+--- more_headers eval
+["", "", "Cookie: egov_consent=$main::only"]
+--- error_code eval
+[200, 404, 200]
+--- response_headers eval
+["!Set-Cookie", "!Set-Cookie", ""]
+--- response_headers_like eval
+["", "", "Set-Cookie: uid=\\S+; expires="]
+
 === TEST 4: the banner goes before </body>, once, in a static page
 --- user_files
 >>> page.html
