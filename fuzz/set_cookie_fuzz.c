@@ -119,6 +119,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
+    /* a deletion to every reader is a deletion to RFC 6265's */
+
+    if (ngx_egov_set_cookie_deletes(data, size, NOW)
+        && ngx_egov_set_cookie_lifetime(data, size, NOW)
+           != NGX_EGOV_SET_COOKIE_DELETES)
+    {
+        abort();
+    }
+
     d = ngx_egov_cookie_date(data, size);
 
     if (d != -1) {

@@ -29,11 +29,17 @@ typedef struct {
     int       max_age_seen;
     int64_t   expires;      /* epoch seconds of the last valid Expires */
     int       expires_seen;
+    time_t    now;
+    int       doubtful;     /* an attribute that alone deletes nothing */
 } ngx_egov_set_cookie_attrs_t;
 
 
+static int ngx_egov_set_cookie_read(const u_char *p, size_t len, time_t now,
+    ngx_egov_set_cookie_attrs_t *a);
 static void ngx_egov_set_cookie_attr(const u_char *p, const u_char *end,
     ngx_egov_set_cookie_attrs_t *a);
+static int ngx_egov_digit_run(const u_char *p, const u_char *end,
+    size_t max);
 static int ngx_egov_name_is(const u_char *p, size_t len, const char *name);
 static int ngx_egov_max_age(const u_char *p, size_t len, int64_t *seconds);
 static size_t ngx_egov_date_digits(const u_char *p, size_t len, size_t min,
@@ -44,6 +50,35 @@ static int64_t ngx_egov_days_from_civil(int64_t y, int m, int d);
 int
 ngx_egov_set_cookie_lifetime(const u_char *p, size_t len, time_t now)
 {
+    ngx_egov_set_cookie_attrs_t  a;
+
+    return ngx_egov_set_cookie_read(p, len, now, &a);
+}
+
+
+/*
+ * Browsers read attributes their own ways (Chromium keeps the last
+ * Max-Age even when it is no number, takes "+", and 5-digit years): a
+ * header that would be a deletion to one reader and a cookie to another
+ * is no deletion here (a fifth review: "Max-Age=0; Max-Age=abc" stored a
+ * session cookie in Chromium, "Expires=... 20990 1970 ..." a 400-day one)
+ */
+
+int
+ngx_egov_set_cookie_deletes(const u_char *p, size_t len, time_t now)
+{
+    ngx_egov_set_cookie_attrs_t  a;
+
+    return ngx_egov_set_cookie_read(p, len, now, &a)
+               == NGX_EGOV_SET_COOKIE_DELETES
+           && !a.doubtful;
+}
+
+
+static int
+ngx_egov_set_cookie_read(const u_char *p, size_t len, time_t now,
+    ngx_egov_set_cookie_attrs_t *attrs)
+{
     const u_char                 *end, *semi;
     ngx_egov_set_cookie_attrs_t   a;
 
@@ -51,6 +86,8 @@ ngx_egov_set_cookie_lifetime(const u_char *p, size_t len, time_t now)
     a.max_age_seen = 0;
     a.expires = 0;
     a.expires_seen = 0;
+    a.now = now;
+    a.doubtful = 0;
 
     end = p + len;
 
@@ -65,6 +102,8 @@ ngx_egov_set_cookie_lifetime(const u_char *p, size_t len, time_t now)
 
         ngx_egov_set_cookie_attr(p, semi, &a);
     }
+
+    *attrs = a;
 
     if (a.max_age_seen) {
         return a.max_age <= 0 ? NGX_EGOV_SET_COOKIE_DELETES
@@ -116,6 +155,10 @@ ngx_egov_set_cookie_attr(const u_char *p, const u_char *end,
         if (ngx_egov_max_age(value, value_end - value, &v)) {
             a->max_age = v;
             a->max_age_seen = 1;
+            a->doubtful |= (v > 0);
+
+        } else {
+            a->doubtful = 1;
         }
 
         return;
@@ -127,8 +170,32 @@ ngx_egov_set_cookie_attr(const u_char *p, const u_char *end,
         if (v != -1) {
             a->expires = v;
             a->expires_seen = 1;
+            a->doubtful |= (v > (int64_t) a->now
+                            || ngx_egov_digit_run(value, value_end, 4));
+
+        } else {
+            a->doubtful = 1;
         }
     }
+}
+
+
+/* does p .. end hold a run of more than "max" digits */
+
+static int
+ngx_egov_digit_run(const u_char *p, const u_char *end, size_t max)
+{
+    size_t  run;
+
+    for (run = 0; p < end; p++) {
+        run = ngx_egov_digit(*p) ? run + 1 : 0;
+
+        if (run > max) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

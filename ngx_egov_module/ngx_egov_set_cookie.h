@@ -27,6 +27,13 @@
 int ngx_egov_set_cookie_lifetime(const u_char *p, size_t len, time_t now);
 
 /*
+ * Is the header a deletion to every reader: a deletion by RFC 6265, and
+ * each of its Max-Age and Expires attributes valid, and a deletion by
+ * itself (no year of five digits)
+ */
+int ngx_egov_set_cookie_deletes(const u_char *p, size_t len, time_t now);
+
+/*
  * A cookie-date (RFC 6265 5.1.1) as seconds since the epoch; -1 when it
  * does not parse (the attribute is then ignored).
  */

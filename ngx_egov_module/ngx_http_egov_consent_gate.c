@@ -199,11 +199,10 @@ ngx_http_egov_consent_gate(ngx_http_request_t *r,
         cat = ngx_http_egov_consent_classify(clcf, (u_char *) n, nl);
 
         if (cat == NGX_HTTP_EGOV_CONSENT_NECESSARY
-            || ngx_egov_set_cookie_lifetime(h[i].value.data, h[i].value.len,
-                                            ngx_time())
-               == NGX_EGOV_SET_COOKIE_DELETES)
+            || ngx_egov_set_cookie_deletes(h[i].value.data, h[i].value.len,
+                                           ngx_time()))
         {
-            /* removing a cookie never needs consent: "removing" as the
+            /* removing a cookie never needs consent: "removing" as every
              * browser reads the attributes, the last Max-Age first */
             allowed = 1;
 

@@ -85,7 +85,7 @@ GET /inventory
 Content-Type: application/json
 --- response_body_like: ^\{"cookies":\[\{"name":"JSESSIONID","category":"unclassified","set":3,"held_back":0\},\{"name":"_clck","category":"analytics","set":3,"held_back":1\},.*\{"name":"_fbp","category":"marketing","set":3,"held_back":2\},.*\{"name":"csrf_token","category":"necessary","set":3,"held_back":0\},\{"name":"ui_lang","category":"preferences","set":3,"held_back":2\}\],"names":10,"dropped":0\}$
 
-=== TEST 2b: a deletion is what the browser reads as one (RFC 6265 5.2), nothing else
+=== TEST 2b: a deletion is what every browser reads as one (RFC 6265 5.2, and Chromium's ways), nothing else
 --- http_config
     egov_consent on;
     egov_consent_categories analytics preferences marketing;
@@ -99,6 +99,11 @@ Content-Type: application/json
         add_header Set-Cookie "_fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
         add_header Set-Cookie "_clck=; path=/; MAX-AGE = -1";
         add_header Set-Cookie "_pk_id.1=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60";
+        add_header Set-Cookie "_ga_B=B; Max-Age=0; Max-Age=abc";
+        add_header Set-Cookie "_gat_D=D; Max-Age=0; Max-Age=";
+        add_header Set-Cookie "_pk_ses.1=C; Max-Age=+63072000; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+        add_header Set-Cookie "_pk_ref.1=X; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires=soon";
+        add_header Set-Cookie "_ga_H=G; Expires=Thu, 01 Jan 20990 1970 00:00:00 GMT";
         return 200 "ok";
     }
 --- request eval
@@ -110,7 +115,8 @@ Content-Type: application/json
  "Set-Cookie: _fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT\nSet-Cookie: _clck=; path=/; MAX-AGE = -1"]
 --- error_log eval
 [qr/held back cookie "_ga"/, qr/held back cookie "_gid"/, qr/held back cookie "_gat"/,
- qr/held back cookie "_pk_id.1"/]
+ qr/held back cookie "_pk_id.1"/, qr/held back cookie "_ga_B"/, qr/held back cookie "_gat_D"/,
+ qr/held back cookie "_pk_ses.1"/, qr/held back cookie "_pk_ref.1"/, qr/held back cookie "_ga_H"/]
 
 === TEST 2c: a visitor who granted only marketing gets marketing's cookies, not analytics'
 --- http_config

@@ -18,6 +18,13 @@ lifetime(const char *h)
 }
 
 
+static int
+deletes(const char *h)
+{
+    return ngx_egov_set_cookie_deletes((const u_char *) h, strlen(h), NOW);
+}
+
+
 static long
 date(const char *d)
 {
@@ -77,6 +84,32 @@ main(void)
            "the last Expires wins");
     is_int(lifetime(""), SESSION, "empty");
     is_int(lifetime(";;;;"), SESSION, "only separators");
+
+    /* a deletion to every reader (Chromium keeps the last Max-Age even
+     * when it is no number, takes "+" and five-digit years) */
+    is_int(deletes("a=; Max-Age=0"), 1, "Max-Age=0 deletes surely");
+    is_int(deletes("a=; Max-Age=-1; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+           1, "... with an Expires in the past");
+    is_int(deletes("a=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"), 1,
+           "an Expires in 1970 alone");
+    is_int(deletes("a=B; Max-Age=0; Max-Age=abc"), 0,
+           "a later Max-Age that is no number: doubtful");
+    is_int(deletes("a=D; Max-Age=0; Max-Age="), 0, "... an empty one");
+    is_int(deletes("a=Y; Max-Age=-1; Max-Age=1 0"), 0,
+           "... one with a space within");
+    is_int(deletes("a=C; Max-Age=+63072000; "
+                   "Expires=Thu, 01 Jan 1970 00:00:00 GMT"), 0,
+           "a Max-Age with '+'");
+    is_int(deletes("a=X; Expires=Thu, 01 Jan 1970 00:00:00 GMT; "
+                   "Expires=soon"), 0, "an Expires that is no date");
+    is_int(deletes("a=G; Expires=Thu, 01 Jan 20990 1970 00:00:00 GMT"), 0,
+           "a year of five digits");
+    is_int(deletes("a=; Max-Age=0; Expires=Fri, 01 Jan 2038 00:00:00 GMT"),
+           0, "an Expires ahead, even after Max-Age=0");
+    is_int(deletes("a=; Max-Age=60; Max-Age=0"), 0,
+           "a Max-Age ahead before Max-Age=0: doubtful");
+    is_int(deletes("a=b; Max-Age=60"), 0, "no deletion at all");
+    is_int(deletes("a=b"), 0, "no attribute");
 
     /* cookie-dates */
     is_int(date("Thu, 01 Jan 1970 00:00:00 GMT"), 0, "the epoch");
