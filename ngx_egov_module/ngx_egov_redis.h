@@ -66,6 +66,9 @@
 /* a signed message older or newer than this is a replay: dropped */
 #define NGX_EGOV_REDIS_REPLAY_WINDOW  30000
 
+/* the most arguments a script call takes (keys and values) */
+#define NGX_EGOV_REDIS_SCRIPT_ARGS    320
+
 
 typedef enum {
     NGX_EGOV_REDIS_OK = 0,             /* a reply, not an error */

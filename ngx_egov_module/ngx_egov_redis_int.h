@@ -41,7 +41,6 @@ typedef struct {
 } ngx_egov_redis_shared_t;
 #define NGX_EGOV_REDIS_PING_EVERY    10000
 #define NGX_EGOV_REDIS_FREE_MAX      64
-#define NGX_EGOV_REDIS_SCRIPT_ARGS   256
 
 /* what a handshake reply answers */
 #define NGX_EGOV_REDIS_STEP_AUTH     1
