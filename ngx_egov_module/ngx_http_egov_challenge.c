@@ -37,7 +37,6 @@
     (NGX_TIME_T_LEN + 1 + 2 * NGX_HTTP_EGOV_CHALLENGE_RAND_LEN + 1           \
      + 2 * NGX_HTTP_EGOV_CHALLENGE_MAC_LEN)
 
-#define NGX_HTTP_EGOV_PASS_COOKIE          "egov_pass"
 
 /* egov_pass cookies of a request looked at, at most */
 #define NGX_HTTP_EGOV_PASS_TRIES           2

@@ -513,8 +513,12 @@ ngx_http_egov_consent_classify_map(ngx_http_egov_consent_loc_conf_t *clcf,
 
     *found = NULL;
 
-    if (len == clcf->cookie_name.len
-        && ngx_strncmp(name, clcf->cookie_name.data, len) == 0)
+    /* the module's own: the consent cookie, the challenge's pass */
+
+    if ((len == clcf->cookie_name.len
+         && ngx_strncmp(name, clcf->cookie_name.data, len) == 0)
+        || (len == sizeof(NGX_HTTP_EGOV_PASS_COOKIE) - 1
+            && ngx_strncmp(name, NGX_HTTP_EGOV_PASS_COOKIE, len) == 0))
     {
         return NGX_HTTP_EGOV_CONSENT_NECESSARY;
     }

@@ -18,6 +18,9 @@
 
 #define NGX_HTTP_EGOV_VERSION  "0.1.0"
 
+/* the challenge's pass: the module's own cookie, necessary to consent */
+#define NGX_HTTP_EGOV_PASS_COOKIE  "egov_pass"
+
 
 /*
  * Counters shared by all workers (one shared memory zone, "egov_stats").

@@ -451,6 +451,33 @@ like($out, qr/egov_challenge_key "\S+open\.key": others can read this secret/, '
                               config => 'location / { egov_limit zone=z action=maybe; return 200; }');
 ok(!$ok && $out =~ /egov_limit: invalid parameter "action=maybe"/, 'egov_limit: an unknown action');
 
+# the pass is the module's own cookie: necessary, whatever the consent
+# policy says of cookies it does not know (a fifth review: with
+# egov_consent_unknown deny the pass was held back, and expired when sent,
+# and visitors solved the challenge for ever)
+my $u = EgovTest::Nginx->new;
+$u->write_file('conf/challenge.key', $key_text, 0600);
+$u->start(http_config => <<'END', config => <<'END2');
+    egov_challenge_difficulty 8;
+    egov_challenge_key challenge.key;
+    egov_consent on;
+    egov_consent_categories analytics;
+    egov_consent_unknown deny;
+END
+    location /attack/ { egov_challenge on; return 200 "attack page\n"; }
+END2
+($token) = $u->request(uri => '/attack/', headers => [['Accept', 'text/html']])->body
+    =~ /data-token="([^"]+)"/;
+$r = $u->request(uri => "/attack/?egov_pow=$token." . solve($token, 8));
+is($r->status, 303, 'egov_consent_unknown deny: the answer, 303');
+($pass) = ($r->header('Set-Cookie') // '') =~ /^egov_pass=([^;]+)/;
+ok($pass, '... with its pass');
+$r = $u->request(uri => "/attack/", headers => [["Cookie", "egov_pass=$pass"]]);
+is($r->status, 200, "... which lets the visitor in") or diag $r->{raw};
+unlike($r->header('Set-Cookie') // '', qr/egov_pass=;/, '... and is not expired');
+$u->stop;
+check_log_clean($u);
+
 $n->stop;
 check_log_clean($n);
 done_testing();
