@@ -20,9 +20,16 @@
 #define NGX_HTTP_EGOV_EXPIRE_MAX      48     /* Set-Cookie lines */
 #define NGX_HTTP_EGOV_EXPIRE_LABELS   8      /* parent domains at most */
 
+#define NGX_HTTP_EGOV_PREFIX_NONE     0
+#define NGX_HTTP_EGOV_PREFIX_SECURE   1      /* "__Secure-" */
+#define NGX_HTTP_EGOV_PREFIX_HOST     2      /* "__Host-" */
 
+
+static ngx_uint_t ngx_http_egov_consent_prefix(const u_char *name,
+    size_t len);
 static ngx_int_t ngx_http_egov_consent_expire_one(ngx_http_request_t *r,
-    const u_char *name, size_t len, ngx_str_t *domain, ngx_str_t *path);
+    const u_char *name, size_t len, ngx_str_t *domain, ngx_str_t *path,
+    ngx_uint_t prefix);
 static ngx_uint_t ngx_http_egov_consent_domains(ngx_http_request_t *r,
     ngx_str_t *domains);
 
@@ -38,7 +45,7 @@ ngx_http_egov_consent_expire(ngx_http_request_t *r,
     ngx_int_t                    cat;
     ngx_str_t                    domains[NGX_HTTP_EGOV_EXPIRE_LABELS + 1];
     ngx_str_t                   *path;
-    ngx_uint_t                   i, j, nd, lines, per;
+    ngx_uint_t                   i, j, nd, lines, per, prefix;
     const u_char                *pos, *end, *n, *v;
     ngx_table_elt_t             *h;
     ngx_http_egov_cookie_map_t  *map;
@@ -73,7 +80,12 @@ ngx_http_egov_consent_expire(ngx_http_request_t *r,
 
             /* host-only, each parent domain, the mapping's own domain */
 
-            per = 1 + (nd - 1) + ((map && map->domain.len) ? 1 : 0);
+            prefix = ngx_http_egov_consent_prefix(n, nl);
+
+            /* "__Host-": host-only on "/" is all a browser takes */
+
+            per = (prefix == NGX_HTTP_EGOV_PREFIX_HOST)
+                  ? 1 : 1 + (nd - 1) + ((map && map->domain.len) ? 1 : 0);
 
             if (lines + per > NGX_HTTP_EGOV_EXPIRE_MAX) {
                 ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
@@ -86,10 +98,23 @@ ngx_http_egov_consent_expire(ngx_http_request_t *r,
 
             lines += per;
 
+            if (prefix == NGX_HTTP_EGOV_PREFIX_HOST) {
+                if (ngx_http_egov_consent_expire_one(r, n, nl, NULL,
+                                                 &ngx_http_egov_consent_root,
+                                                 prefix)
+                    != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+
+                ngx_http_egov_stat_inc(NGX_EGOV_STAT_CONSENT_EXPIRED);
+                continue;
+            }
+
             for (j = 0; j < nd; j++) {
                 if (ngx_http_egov_consent_expire_one(r, n, nl,
                                                      j ? &domains[j] : NULL,
-                                                     path)
+                                                     path, prefix)
                     != NGX_OK)
                 {
                     return NGX_ERROR;
@@ -98,7 +123,7 @@ ngx_http_egov_consent_expire(ngx_http_request_t *r,
 
             if (map && map->domain.len
                 && ngx_http_egov_consent_expire_one(r, n, nl, &map->domain,
-                                                    path)
+                                                    path, prefix)
                    != NGX_OK)
             {
                 return NGX_ERROR;
@@ -112,15 +137,45 @@ ngx_http_egov_consent_expire(ngx_http_request_t *r,
 }
 
 
+/*
+ * A name's prefix, read without case as browsers read it: a "__Secure-"
+ * or "__Host-" cookie is only taken, a deletion too, with Secure (a fifth
+ * review: Chromium kept both when their expiry lines had none)
+ */
+
+static ngx_uint_t
+ngx_http_egov_consent_prefix(const u_char *name, size_t len)
+{
+    if (len >= sizeof("__Secure-") - 1
+        && ngx_strncasecmp((u_char *) name, (u_char *) "__Secure-",
+                           sizeof("__Secure-") - 1)
+           == 0)
+    {
+        return NGX_HTTP_EGOV_PREFIX_SECURE;
+    }
+
+    if (len >= sizeof("__Host-") - 1
+        && ngx_strncasecmp((u_char *) name, (u_char *) "__Host-",
+                           sizeof("__Host-") - 1)
+           == 0)
+    {
+        return NGX_HTTP_EGOV_PREFIX_HOST;
+    }
+
+    return NGX_HTTP_EGOV_PREFIX_NONE;
+}
+
+
 static ngx_int_t
 ngx_http_egov_consent_expire_one(ngx_http_request_t *r, const u_char *name,
-    size_t len, ngx_str_t *domain, ngx_str_t *path)
+    size_t len, ngx_str_t *domain, ngx_str_t *path, ngx_uint_t prefix)
 {
     u_char     *p;
     ngx_str_t   cookie;
 
     cookie.len = len + sizeof("=; Domain=; Path=; Max-Age=0; "
-                              "Expires=Thu, 01 Jan 1970 00:00:00 GMT") - 1
+                              "Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+                              "; Secure") - 1
                  + (domain ? domain->len : 0) + path->len;
 
     cookie.data = ngx_pnalloc(r->pool, cookie.len);
@@ -136,6 +191,10 @@ ngx_http_egov_consent_expire_one(ngx_http_request_t *r, const u_char *name,
 
     p = ngx_sprintf(p, "; Path=%V; Max-Age=0; "
                     "Expires=Thu, 01 Jan 1970 00:00:00 GMT", path);
+
+    if (prefix != NGX_HTTP_EGOV_PREFIX_NONE) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
 
     cookie.len = p - cookie.data;
 

@@ -21,6 +21,7 @@ $n->start(http_config => <<'END', config => <<'END2');
     egov_consent_categories analytics marketing;
     egov_consent_key ../html/consent.key;
     egov_consent_cookie analytics ^_custom_ domain=.portal.example.om path=/app;
+    egov_consent_cookie analytics ^__Secure-trk$ ^__Host-trk$ ^__host-trk2$;
 END
     location / { return 200 "page"; }
     location = /set { add_header Set-Cookie "_gid=GA1.2.3; Path=/"; return 200 "page"; }
@@ -72,6 +73,16 @@ is_deeply(expiries('127.0.0.1', "egov_consent=$refused; _ga=1"),
           [ lines('_ga') ], 'an address: host-only only');
 is_deeply(expiries('localhost', "egov_consent=$refused; _ga=1"),
           [ lines('_ga') ], 'a single label: host-only only');
+
+# a prefixed name is deleted as browsers take it: __Secure- with Secure,
+# __Host- host-only on "/" with Secure (a fifth review: Chromium rejected
+# the lines without Secure, and kept both cookies)
+is_deeply(expiries('www.portal.example.om', "egov_consent=$refused; __Secure-trk=1; __Host-trk=2"),
+          [ sort((map { "$_; Secure" } lines('__Secure-trk', @parents)),
+                 "__Host-trk=; Path=/; $end; Secure") ],
+          'prefixed names: __Secure- with Secure everywhere, __Host- host-only with Secure');
+is_deeply(expiries('www.portal.example.om', "egov_consent=$refused; __host-trk2=2"),
+          [ "__host-trk2=; Path=/; $end; Secure" ], '... the prefix read without case');
 
 my $many = join '; ', map { "_ga_$_=1" } 1 .. 100;
 my $mark = length $n->error_log;
