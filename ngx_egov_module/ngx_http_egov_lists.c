@@ -36,6 +36,8 @@ static ngx_uint_t ngx_http_egov_looks_like_address(ngx_str_t *s);
 static ngx_int_t ngx_http_egov_list_check_empty(ngx_conf_t *cf,
     ngx_http_egov_list_t *list, ngx_uint_t empty_ok);
 static ngx_uint_t ngx_http_egov_is_empty_ok(ngx_str_t *arg);
+static ngx_int_t ngx_http_egov_inline_prefix_check(ngx_conf_t *cf,
+    ngx_str_t *text, ngx_egov_cidr_t *cidr);
 
 
 char *
@@ -194,6 +196,52 @@ ngx_http_egov_looks_like_address(ngx_str_t *s)
 
 /* "egov_allowlist 10.0.0.0/8 ::1 /etc/nginx/allow.txt;" */
 
+
+/*
+ * An address or prefix written in the configuration is held to what a
+ * list file's line is: a /0 (every address, IPv4-mapped included) and a
+ * prefix with bits beyond its length (10.0.0.1/8) are refused, not
+ * widened (a fifth review: an allowlisted 0.0.0.0/0 switched every check
+ * off without a word)
+ */
+
+static ngx_int_t
+ngx_http_egov_inline_prefix_check(ngx_conf_t *cf, ngx_str_t *text,
+    ngx_egov_cidr_t *cidr)
+{
+    u_char     *slash;
+    size_t      n;
+    ngx_str_t  *name;
+    u_char      net[NGX_SOCKADDR_STRLEN + 4];
+
+    name = cf->args->elts;
+
+    if (cidr->prefix == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V: \"%V\" is every address (a /0)",
+                           &name[0], text);
+        return NGX_ERROR;
+    }
+
+    if (!ngx_egov_cidr_host_bits(text->data, text->len, cidr)) {
+        return NGX_OK;
+    }
+
+    slash = ngx_strlchr(text->data, text->data + text->len, '/');
+    n = ngx_egov_cidr_format(cidr, net, sizeof(net));
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "%V: \"%V\" has bits set beyond the prefix's length "
+                       "(%*s/%d, or %*s?)",
+                       &name[0], text,
+                       slash ? (size_t) (slash - text->data) : text->len,
+                       text->data,
+                       (cidr->family == AF_INET) ? 32 : 128, n, net);
+
+    return NGX_ERROR;
+}
+
+
 char *
 ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -233,6 +281,12 @@ ngx_http_egov_allowlist(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (ngx_egov_cidr_parse(value[i].data, value[i].len, &cidr)
             == NGX_EGOV_CIDR_OK)
         {
+            if (ngx_http_egov_inline_prefix_check(cf, &value[i], &cidr)
+                != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
             if (inline_set == NULL) {
                 inline_set = ngx_http_egov_ipset_new(cf);
                 if (inline_set == NULL) {

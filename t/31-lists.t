@@ -355,6 +355,34 @@ GET /
 --- error_log eval
 [qr/egov_allowlist: "2001:db8::\/200" is not a valid address or prefix in \S+nginx\.conf:\d+/]
 
+=== TEST 19c2: an inline /0, IPv4 or IPv6 or IPv4-mapped, is every address: refused as in a list file (a fifth review: it switched every check off without a word)
+--- config
+    egov_allowlist 127.0.0.1 0.0.0.0/0;
+--- must_die
+--- error_log eval
+[qr/egov_allowlist: "0\.0\.0\.0\/0" is every address \(a \/0\) in \S+nginx\.conf:\d+/]
+
+=== TEST 19c3: ... IPv6
+--- config
+    egov_allowlist ::/0;
+--- must_die
+--- error_log eval
+[qr/egov_allowlist: "::\/0" is every address \(a \/0\) in \S+nginx\.conf:\d+/]
+
+=== TEST 19c4: ... every IPv4 address written as IPv4-mapped IPv6
+--- config
+    egov_allowlist ::ffff:0:0/96;
+--- must_die
+--- error_log eval
+[qr/egov_allowlist: "::ffff:0:0\/96" is every address \(a \/0\) in \S+nginx\.conf:\d+/]
+
+=== TEST 19c5: an inline prefix with bits set beyond its length is refused, not widened
+--- config
+    egov_allowlist 10.0.0.1/8;
+--- must_die
+--- error_log eval
+[qr/egov_allowlist: "10\.0\.0\.1\/8" has bits set beyond the prefix's length \(10\.0\.0\.1\/32, or 10\.0\.0\.0\/8\?\) in \S+nginx\.conf:\d+/]
+
 === TEST 19d: an empty list file is refused (a failed download would take the protection away)
 --- user_files
 >>> empty.netset
