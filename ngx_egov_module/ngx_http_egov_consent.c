@@ -63,6 +63,18 @@ static char *ngx_http_egov_consent_cookie_domain(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_egov_consent_map(ngx_conf_t *cf,
     ngx_array_t *maps, ngx_str_t *regex, ngx_int_t category);
+static char *ngx_http_egov_consent_cookie_name(ngx_conf_t *cf, void *post,
+    void *data);
+
+
+static ngx_conf_post_t  ngx_http_egov_consent_cookie_name_post = {
+    ngx_http_egov_consent_cookie_name
+};
+
+/* the consent cookie holds the version as a 32-bit number */
+static ngx_conf_num_bounds_t  ngx_http_egov_consent_version_bounds = {
+    ngx_conf_check_num_bounds, 1, 4294967295
+};
 
 static void *ngx_http_egov_consent_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_egov_consent_init_main_conf(ngx_conf_t *cf,
@@ -122,14 +134,14 @@ static ngx_command_t  ngx_http_egov_consent_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_egov_consent_loc_conf_t, version),
-      NULL },
+      &ngx_http_egov_consent_version_bounds },
 
     { ngx_string("egov_consent_cookie_name"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_egov_consent_loc_conf_t, cookie_name),
-      NULL },
+      &ngx_http_egov_consent_cookie_name_post },
 
     { ngx_string("egov_consent_max_age"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -290,6 +302,51 @@ ngx_module_t  ngx_http_egov_consent_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+/*
+ * A cookie name (RFC 6265's token) of 1 to 64 bytes, and not the
+ * challenge's pass (a fifth review: "a; Domain=evil.example; x" went into
+ * the Set-Cookie line as attributes)
+ */
+
+static char *
+ngx_http_egov_consent_cookie_name(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *name = data;
+
+    u_char  *p;
+
+    static u_char  specials[] = "!#$%&'*+-.^_`|~";
+
+    for (p = name->data; p < name->data + name->len; p++) {
+        if (!((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a'
+                                           && (*p | 0x20) <= 'z')
+              || ngx_strlchr(specials, specials + sizeof(specials) - 1, *p)))
+        {
+            break;
+        }
+    }
+
+    if (name->len == 0 || name->len > 64 || p < name->data + name->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_cookie_name \"%V\": a cookie name "
+                           "is 1 to 64 letters, digits and %s", name,
+                           specials);
+        return NGX_CONF_ERROR;
+    }
+
+    if (name->len == sizeof(NGX_HTTP_EGOV_PASS_COOKIE) - 1
+        && ngx_strncmp(name->data, NGX_HTTP_EGOV_PASS_COOKIE, name->len) == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "egov_consent_cookie_name \"%V\": the "
+                           "challenge's pass is named so", name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
 
 
 /* does a cookie's name begin with a prefix browsers give a meaning to */

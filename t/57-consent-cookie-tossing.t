@@ -108,6 +108,28 @@ ok(!$ok, 'a __Secure- name with egov_consent_secure off: refused');
 like($out, qr/egov_consent_cookie_name "__Secure-egov_consent": browsers keep such a cookie only with Secure/,
      '... saying why');
 
+# a name that is no cookie name, or the module's other cookie, fails
+# nginx -t (a fifth review: "a; Domain=evil.example; x" went into the
+# Set-Cookie line as attributes; an empty name, a line break and
+# egov_pass were taken)
+for my $c (['"a; Domain=evil.example; x"', 'a; Domain=evil.example; x'],
+           ['""', ''], ['"a b"', 'a b'], ['"a=b"', 'a=b'], ['egov_pass', 'egov_pass'],
+           ['' . ('c' x 65), 'c' x 65]) {
+    ($ok, $out) = $h->test_config(http_config => $conf
+        . "egov_consent_cookie_name $c->[0];\n");
+    ok(!$ok, "egov_consent_cookie_name $c->[0]: refused");
+    like($out, qr/egov_consent_cookie_name "\Q$c->[1]\E": (?:a cookie name is 1 to 64 letters, digits and !#\$%&'\*\+\-\.\^_`\|~|the challenge's pass is named so)/,
+         '... saying why');
+}
+for my $v ('0', '4294967296') {
+    ($ok, $out) = $h->test_config(http_config => $conf . "egov_consent_version $v;\n");
+    ok(!$ok, "egov_consent_version $v: refused") or diag $out;
+    like($out, qr/must be between 1 and 4294967295/,
+         '... saying why');
+}
+($ok, $out) = $h->test_config(http_config => $conf . "egov_consent_version 4294967295;\n");
+ok($ok, 'egov_consent_version 4294967295: taken') or diag $out;
+
 $n->stop;
 is_deeply([$n->log_problems], [], 'no alerts, no sanitizer reports');
 
