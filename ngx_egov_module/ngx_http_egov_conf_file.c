@@ -18,6 +18,49 @@
  */
 
 /*
+ * Any file a directive names is opened so that nothing can hold nginx -t
+ * or a reload: without blocking (a FIFO waited for a writer for ever; a
+ * fifth review), and only a regular file is read (a FIFO, a directory, a
+ * device is said to be none).  NGX_DECLINED: open() failed, its errno
+ * kept for the caller to say; NGX_ERROR: said here.
+ */
+
+ngx_int_t
+ngx_http_egov_conf_open(ngx_conf_t *cf, u_char *path, ngx_fd_t *fd,
+    ngx_file_info_t *fi)
+{
+    ngx_str_t  *directive;
+
+    directive = cf->args->elts;
+
+    *fd = ngx_open_file(path, NGX_FILE_RDONLY|NGX_FILE_NONBLOCK,
+                        NGX_FILE_OPEN, 0);
+
+    if (*fd == NGX_INVALID_FILE) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_fd_info(*fd, fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "%V \"%s\": " ngx_fd_info_n " failed",
+                           &directive[0], path);
+        ngx_close_file(*fd);
+        return NGX_ERROR;
+    }
+
+    if (!ngx_is_file(fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V \"%s\": not a regular file", &directive[0],
+                           path);
+        ngx_close_file(*fd);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * Who can change a secret file: anyone (others may write it: a token of
  * their own, a key they know) is refused; its group, or an owner that is
  * neither root nor the user reading the configuration, is warned about
@@ -62,6 +105,7 @@ ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
     size_t max, ngx_uint_t flags, const char *what, ngx_str_t *out)
 {
     ssize_t           n;
+    ngx_int_t         rc;
     ngx_str_t         path;
     ngx_file_t        file;
     ngx_file_info_t   fi;
@@ -76,15 +120,19 @@ ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,
     file.name = path;
     file.log = cf->log;
 
-    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (file.fd == NGX_INVALID_FILE) {
+    rc = ngx_http_egov_conf_open(cf, path.data, &file.fd, &fi);
+
+    if (rc == NGX_DECLINED) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            ngx_open_file_n " \"%V\" failed", &path);
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
-        || (size_t) ngx_file_size(&fi) < min
+    if (rc != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if ((size_t) ngx_file_size(&fi) < min
         || (size_t) ngx_file_size(&fi) > max)
     {
         ngx_close_file(file.fd);

@@ -658,20 +658,19 @@ ngx_http_egov_list_read(ngx_conf_t *cf, u_char *path, u_char **data,
     ssize_t          n;
     size_t           done;
     ngx_fd_t         fd;
+    ngx_int_t        rc;
     ngx_file_info_t  fi;
 
-    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    rc = ngx_http_egov_conf_open(cf, path, &fd, &fi);
 
-    if (fd == NGX_INVALID_FILE) {
+    if (rc == NGX_DECLINED) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            ngx_open_file_n " \"%s\" failed", path);
         return NGX_ERROR;
     }
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%s\" failed", path);
-        goto failed;
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
     }
 
     *size = ngx_file_size(&fi);

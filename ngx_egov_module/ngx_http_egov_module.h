@@ -217,6 +217,8 @@ extern ngx_conf_post_t  ngx_http_egov_post_positive_time;
 #define NGX_HTTP_EGOV_FILE_TRIM    0x01   /* a trailing newline dropped */
 #define NGX_HTTP_EGOV_FILE_SECRET  0x02   /* warned about if others read it */
 
+ngx_int_t ngx_http_egov_conf_open(ngx_conf_t *cf, u_char *path,
+    ngx_fd_t *fd, ngx_file_info_t *fi);
 ngx_int_t ngx_http_egov_conf_file_writers(ngx_conf_t *cf,
     ngx_file_info_t *fi, const char *what, u_char *path);
 char *ngx_http_egov_conf_file(ngx_conf_t *cf, ngx_str_t *name, size_t min,

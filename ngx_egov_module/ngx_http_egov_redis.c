@@ -595,6 +595,7 @@ ngx_http_egov_redis_secret(ngx_conf_t *cf, const char *directive,
     u_char           buf[NGX_EGOV_REDIS_SECRET_MAX + 8];
     ssize_t          n, len;
     ngx_fd_t         fd;
+    ngx_int_t        rc;
     ngx_err_t        err;
     ngx_str_t        file;
     ngx_file_info_t  fi;
@@ -612,21 +613,16 @@ ngx_http_egov_redis_secret(ngx_conf_t *cf, const char *directive,
         return NGX_ERROR;
     }
 
-    fd = ngx_open_file(file.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    rc = ngx_http_egov_conf_open(cf, file.data, &fd, &fi);
 
-    if (fd == NGX_INVALID_FILE) {
+    if (rc == NGX_DECLINED) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            "%s: cannot open the %s file \"%s\"",
                            directive, what, file.data);
         return NGX_ERROR;
     }
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        err = ngx_errno;
-        (void) ngx_close_file(fd);
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
-                           "%s: " ngx_fd_info_n " \"%s\" failed",
-                           directive, file.data);
+    if (rc != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -208,6 +208,7 @@ ngx_http_egov_data_file(ngx_conf_t *cf, ngx_str_t *path,
     u_char           *text, *p, *q, *last, *start, *end, *eol, *next;
     size_t           *lens;
     ssize_t           n;
+    ngx_int_t         rc;
     ngx_err_t         err;
     ngx_uint_t        line, phrases;
     ngx_file_t        file;
@@ -218,9 +219,9 @@ ngx_http_egov_data_file(ngx_conf_t *cf, ngx_str_t *path,
     file.name = *path;
     file.log = cf->log;
 
-    file.fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    rc = ngx_http_egov_conf_open(cf, path->data, &file.fd, &fi);
 
-    if (file.fd == NGX_INVALID_FILE) {
+    if (rc == NGX_DECLINED) {
         err = ngx_errno;
 
         if (err == NGX_ENOENT) {
@@ -232,9 +233,11 @@ ngx_http_egov_data_file(ngx_conf_t *cf, ngx_str_t *path,
         return NGX_ERROR;
     }
 
-    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > NGX_HTTP_EGOV_DATA_FILE_MAX)
-    {
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_file_size(&fi) > NGX_HTTP_EGOV_DATA_FILE_MAX) {
         ngx_close_file(file.fd);
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "egov_signatures_data \"%V\": not a file of "

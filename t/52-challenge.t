@@ -443,6 +443,34 @@ for my $c (['egov_challenge_difficulty 40;', qr/egov_challenge_difficulty: "40" 
     ok(!$ok, "nginx -t refuses: $c->[0]");
     like($out, $c->[1], '... saying why');
 }
+# a FIFO (or a directory) named as a file: refused at once, nginx -t and a
+# reload never wait for a writer (a fifth review: both hung)
+use POSIX qw(mkfifo);
+mkfifo($t->prefix . '/conf/fifo.key', 0600) or die "mkfifo: $!";
+mkfifo($t->prefix . '/conf/fifo.netset', 0600) or die "mkfifo: $!";
+mkdir $t->prefix . '/conf/dir.key';
+for my $c (['egov_challenge_key fifo.key;', qr/egov_challenge_key "\S+fifo\.key": not a regular file/],
+           ['egov_challenge_key dir.key;', qr/egov_challenge_key "\S+dir\.key": not a regular file/],
+           ['egov_blocklist fifo.netset;', qr/egov_blocklist "\S+fifo\.netset": not a regular file/]) {
+    # a writer comes after 5 s: a blocked open returns then, and says so
+    my $writer = fork // die "fork: $!";
+    if (!$writer) {
+        sleep 5;
+        for my $f ('fifo.key', 'fifo.netset') {
+            my $w;
+            close $w if sysopen($w, $t->prefix . "/conf/$f", POSIX::O_WRONLY() | POSIX::O_NONBLOCK());
+        }
+        POSIX::_exit(0);
+    }
+    my $took = time;
+    my ($ok, $out) = $t->test_config(http_config => $c->[0], config => 'location / { return 200; }');
+    $took = time - $took;
+    kill 'KILL', $writer;
+    waitpid $writer, 0;
+    ok(!$ok && $took < 4, "nginx -t refuses at once: $c->[0] (${took} s)");
+    like($out, $c->[1], '... saying why');
+}
+
 my ($ok, $out) = $t->test_config(http_config => 'egov_challenge_key open.key;',
                                  config => 'location / { return 200; }');
 ok($ok, 'a key others can read: nginx -t passes');
