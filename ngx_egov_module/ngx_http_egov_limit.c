@@ -50,6 +50,7 @@ static ngx_http_egov_limit_node_t *ngx_http_egov_limit_keep(ngx_log_t *log,
     ngx_str_t *key, uint32_t hash, uint64_t now);
 static ngx_http_egov_limit_node_t *ngx_http_egov_limit_alloc(ngx_log_t *log,
     ngx_http_egov_limit_zone_t *zone, size_t size, uint64_t now);
+static ngx_int_t ngx_http_egov_limit_count(ngx_str_t *arg, size_t skip);
 static ngx_int_t ngx_http_egov_limit_key_variable(ngx_conf_t *cf,
     ngx_str_t *key, ngx_uint_t prefix, ngx_str_t *result);
 static ngx_int_t ngx_http_egov_binary_addr(ngx_http_request_t *r,
@@ -486,6 +487,38 @@ ngx_http_egov_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
  *            [methods=GET,POST,...] [dry_run];
  */
 
+
+/*
+ * The number after "burst=" or "delay=": NGX_ERROR when it is none,
+ * NGX_DECLINED when it is over NGX_HTTP_EGOV_LIMIT_BURST_MAX (digits that
+ * overflow too)
+ */
+
+static ngx_int_t
+ngx_http_egov_limit_count(ngx_str_t *arg, size_t skip)
+{
+    u_char     *p;
+    ngx_int_t   n;
+
+    if (arg->len == skip) {
+        return NGX_ERROR;
+    }
+
+    for (p = arg->data + skip; p < arg->data + arg->len; p++) {
+        if (*p < '0' || *p > '9') {
+            return NGX_ERROR;
+        }
+    }
+
+    n = ngx_atoi(arg->data + skip, arg->len - skip);
+
+    if (n == NGX_ERROR || n > NGX_HTTP_EGOV_LIMIT_BURST_MAX) {
+        return NGX_DECLINED;
+    }
+
+    return n;
+}
+
 char *
 ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -529,18 +562,24 @@ ngx_http_egov_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
-            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
-            if (n < 0) {
+            n = ngx_http_egov_limit_count(&value[i], 6);
+            if (n == NGX_ERROR) {
                 goto invalid;
+            }
+            if (n == NGX_DECLINED) {
+                goto too_many;
             }
             limit->burst = n;
             continue;
         }
 
         if (ngx_strncmp(value[i].data, "delay=", 6) == 0) {
-            n = ngx_atoi(value[i].data + 6, value[i].len - 6);
-            if (n < 0) {
+            n = ngx_http_egov_limit_count(&value[i], 6);
+            if (n == NGX_ERROR) {
                 goto invalid;
+            }
+            if (n == NGX_DECLINED) {
+                goto too_many;
             }
             limit->delay = n;
             continue;
@@ -618,6 +657,19 @@ invalid:
                        "egov_limit: invalid parameter \"%V\", expected "
                        "zone=NAME, burst=N, nodelay, delay=N, methods=LIST",
                        &value[i]);
+    return NGX_CONF_ERROR;
+
+too_many:
+
+    /*
+     * the time a burst stands for is burst times the interval, ten times
+     * that with a challenge's pass, in microseconds: a burst far larger
+     * wrapped that arithmetic (a fifth review)
+     */
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "egov_limit: \"%V\" must be from 0 to %d",
+                       &value[i], NGX_HTTP_EGOV_LIMIT_BURST_MAX);
     return NGX_CONF_ERROR;
 }
 

@@ -21,6 +21,9 @@
  */
 #define NGX_HTTP_EGOV_LIMIT_PASS_BURSTS  10
 
+/* burst= and delay= at most: their time in microseconds fits 64 bits */
+#define NGX_HTTP_EGOV_LIMIT_BURST_MAX  1000000
+
 /* zones a request is remembered as counted in, across internal redirects */
 #define NGX_HTTP_EGOV_LIMIT_COUNTED  32
 

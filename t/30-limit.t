@@ -447,6 +447,34 @@ the front controller passes (found by a helper's review: PASSED hid it).
 --- error_log eval
 [qr/egov_limit: invalid parameter "burst=-1", expected zone=NAME, burst=N, nodelay, delay=N, methods=LIST in \S+nginx.conf:\d+/]
 
+=== TEST 28b: a burst beyond a million is refused (a fifth review: burst=18446744073710 wrapped the arithmetic, and every request after the first was refused)
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m;
+--- config
+    egov_limit zone=one burst=18446744073710 nodelay;
+--- must_die
+--- error_log eval
+[qr/egov_limit: "burst=18446744073710" must be from 0 to 1000000 in \S+nginx.conf:\d+/]
+
+=== TEST 28c: ... and a delay
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m;
+--- config
+    egov_limit zone=one burst=10 delay=1000001;
+--- must_die
+--- error_log eval
+[qr/egov_limit: "delay=1000001" must be from 0 to 1000000 in \S+nginx.conf:\d+/]
+
+=== TEST 28d: a million is taken
+--- http_config
+    egov_limit_zone name=one key=$binary_remote_addr rate=1r/h size=1m;
+--- config
+    location / { egov_limit zone=one burst=1000000 nodelay; return 200 "ok"; }
+--- request eval
+["GET /", "GET /", "GET /"]
+--- error_code eval
+[200, 200, 200]
+
 === TEST 29: the same zone twice at one level
 --- http_config
     egov_limit_zone name=one key=$binary_remote_addr rate=1r/s size=1m;
