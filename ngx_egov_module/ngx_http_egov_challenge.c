@@ -778,8 +778,9 @@ ngx_http_egov_challenge_difficulty(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_egov_protect_main_conf_t *pmcf = conf;
 
-    ngx_int_t   n;
-    ngx_str_t  *value;
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_uint_t   secs;
 
     if (pmcf->challenge_bits != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
@@ -797,6 +798,23 @@ ngx_http_egov_challenge_difficulty(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     pmcf->challenge_bits = n;
+
+    /*
+     * 16 bits take about a second on a mid-range phone, each bit doubles
+     * it, and one visitor in twenty needs three times the average: past
+     * the token's life, visitors may solve for ever (a fifth review)
+     */
+
+    secs = (ngx_uint_t) 1 << (n > 16 ? n - 16 : 0);
+
+    if (3 * secs > NGX_HTTP_EGOV_CHALLENGE_TOKEN_TTL) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "egov_challenge_difficulty %i: a mid-range phone "
+                           "needs about %ui s on average, %ui s for one "
+                           "visitor in twenty; a challenge's token lasts "
+                           "%d s", n, secs, 3 * secs,
+                           NGX_HTTP_EGOV_CHALLENGE_TOKEN_TTL);
+    }
 
     return NGX_CONF_OK;
 }

@@ -471,7 +471,19 @@ for my $c (['egov_challenge_key fifo.key;', qr/egov_challenge_key "\S+fifo\.key"
     like($out, $c->[1], '... saying why');
 }
 
-my ($ok, $out) = $t->test_config(http_config => 'egov_challenge_key open.key;',
+# a difficulty a phone cannot solve while its token lasts: said (a fifth
+# review: 32 bits passed nginx -t without a word, a lockout that looks
+# like protection)
+my ($ok, $out) = $t->test_config(http_config => 'egov_challenge_difficulty 23;',
+                                 config => 'location / { return 200; }');
+ok($ok, 'egov_challenge_difficulty 23: nginx -t passes');
+like($out, qr/\[warn\] .*egov_challenge_difficulty 23: a mid-range phone needs about 128 s on average, 384 s for one visitor in twenty; a challenge's token lasts 300 s/,
+     '... and warns');
+($ok, $out) = $t->test_config(http_config => 'egov_challenge_difficulty 22;',
+                              config => 'location / { return 200; }');
+unlike($out, qr/\[warn\]/, 'egov_challenge_difficulty 22: no warning');
+
+($ok, $out) = $t->test_config(http_config => 'egov_challenge_key open.key;',
                                  config => 'location / { return 200; }');
 ok($ok, 'a key others can read: nginx -t passes');
 like($out, qr/egov_challenge_key "\S+open\.key": others can read this secret/, '... and warns');
