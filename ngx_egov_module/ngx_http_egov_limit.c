@@ -1114,10 +1114,12 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
         if (node) {
             /*
              * a key refused is in use: never the least recently used, or
-             * new keys would evict it and its limit would start again
+             * new keys would evict it and its limit would start again;
+             * marked, for eviction to pass it over while it owes time
              */
             ngx_queue_remove(&node->queue);
             ngx_queue_insert_head(&zone->sh->queue, &node->queue);
+            node->refused = 1;
         }
         ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_BUSY;
@@ -1132,6 +1134,7 @@ ngx_http_egov_limit_account(ngx_log_t *log, ngx_http_egov_limit_state_t *st,
     }
 
     node->tat = own + zone->interval;
+    node->refused = 0;
     st->tat = ngx_max(node->tat, node->over_tat);
     st->committed = 1;
 
@@ -1253,6 +1256,7 @@ ngx_http_egov_limit_keep(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
     node->over_tat = 0;
     node->pending = 0;
     node->synced = 0;
+    node->refused = 0;
     node->fleet_total = 0;
     node->over_sent = 0;
     node->len = (u_short) key->len;
@@ -1342,7 +1346,7 @@ static ngx_http_egov_limit_node_t *
 ngx_http_egov_limit_alloc(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
     size_t size, uint64_t now)
 {
-    ngx_uint_t                   n, evicted;
+    ngx_uint_t                   n, evicted, passed;
     ngx_queue_t                 *q;
     ngx_http_egov_limit_node_t  *old, *node;
 
@@ -1358,6 +1362,7 @@ ngx_http_egov_limit_alloc(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
     }
 
     evicted = 0;
+    passed = 0;
 
     for ( ;; ) {
         node = ngx_slab_alloc_locked(zone->shpool, size);
@@ -1368,6 +1373,24 @@ ngx_http_egov_limit_alloc(ngx_log_t *log, ngx_http_egov_limit_zone_t *zone,
 
         q = ngx_queue_last(&zone->sh->queue);
         old = ngx_queue_data(q, ngx_http_egov_limit_node_t, queue);
+
+        /*
+         * a key refused and still owing time is passed over (a fifth
+         * review: refused once, then left alone while new keys came, it
+         * was evicted and its limit started again); a few at most, then
+         * the least recently used goes whatever it owes, so that new keys
+         * still get in: a flood must then be refused itself, burst + 2
+         * requests a key, to evict a refused one
+         */
+
+        if (old->refused && passed < 16
+            && ngx_max(old->tat, old->over_tat) > now)
+        {
+            ngx_queue_remove(q);
+            ngx_queue_insert_head(&zone->sh->queue, q);
+            passed++;
+            continue;
+        }
 
         ngx_http_egov_limit_free(zone, old);
 

@@ -43,6 +43,7 @@ typedef struct {
     uint64_t                    over_tat;    /* the fleet's "over" mark */
     uint32_t                    pending;     /* accepted since last sync */
     unsigned                    synced:1;    /* fleet_total is known */
+    unsigned                    refused:1;   /* its last request was */
     u_short                     len;
     u_char                      data[1];
 } ngx_http_egov_limit_node_t;

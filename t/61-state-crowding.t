@@ -137,6 +137,13 @@ for my $k (1 .. 600) {
 is($passed, 0, 'a key refused again and again is never the one evicted: its limit holds through 600 new keys');
 ok(counter('limit_evictions_total') > 0, '... while new keys evicted others');
 
+# ... nor a key refused once and then left alone while new keys come (a
+# fifth review: the flood evicted it, and its limit started again)
+is(status_of($attacker = '127.0.0.7', '/limited/'), 200, 'another limited key: its first request');
+is(status_of($attacker, '/limited/'), 429, '... the next refused');
+status_of(sprintf('127.2.%d.%d', int($_ / 250), 1 + $_ % 250), '/limited/') for 1 .. 600;
+is(status_of($attacker, '/limited/'), 429, '... still refused after 600 new keys it sent nothing during');
+
 $n->stop;
 check_log_clean($n);
 
