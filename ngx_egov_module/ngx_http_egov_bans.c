@@ -113,6 +113,8 @@ typedef struct {
 
 
 static ngx_http_egov_ban_ctx_t *ngx_http_egov_ban_ctx(void);
+static void ngx_http_egov_ban_carry_over(ngx_shm_zone_t *shm_zone,
+    ngx_http_egov_ban_ctx_t *ctx);
 static ngx_int_t ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_egov_ban_rbtree_insert(ngx_rbtree_node_t *temp,
@@ -1272,7 +1274,118 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx->shpool->log_nomem = 0;
 
+    ngx_http_egov_ban_carry_over(shm_zone, ctx);
+
     return NGX_OK;
+}
+
+
+/*
+ * A size changed at a reload makes nginx a new zone: what is in force and
+ * what escalation remembers go into it from the old zone, still mapped
+ * while the new cycle starts (a fifth review: sizing the zone during an
+ * attack freed every banned address).  Operators' entries first, then
+ * automatic bans, then history, each in its order; counts start again.
+ */
+
+static void
+ngx_http_egov_ban_carry_over(ngx_shm_zone_t *shm_zone,
+    ngx_http_egov_ban_ctx_t *ctx)
+{
+    ngx_uint_t                 i, k, n, lost;
+    ngx_queue_t               *q, *from[3], *to[3];
+    ngx_shm_zone_t            *zone;
+    ngx_list_part_t           *part;
+    ngx_http_egov_ban_ctx_t   *octx;
+    ngx_http_egov_ban_node_t  *bn, *old;
+
+    /* ngx_cycle is the old cycle until the new one has started */
+
+    octx = NULL;
+    part = (ngx_list_part_t *) &ngx_cycle->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].tag == shm_zone->tag
+            && zone[i].shm.name.len == shm_zone->shm.name.len
+            && ngx_strncmp(zone[i].shm.name.data, shm_zone->shm.name.data,
+                           shm_zone->shm.name.len)
+               == 0)
+        {
+            octx = zone[i].data;
+            break;
+        }
+    }
+
+    if (octx == NULL || octx->sh == NULL) {
+        return;
+    }
+
+    ngx_memcpy(ctx->sh->secret, octx->sh->secret,
+               NGX_HTTP_EGOV_BAN_SECRET_LEN);
+    ngx_egov_hmac_key(&ctx->key_ids, ctx->sh->secret,
+                      NGX_HTTP_EGOV_BAN_SECRET_LEN);
+
+    from[0] = &octx->sh->kept;
+    to[0] = &ctx->sh->kept;
+    from[1] = &octx->sh->banned;
+    to[1] = &ctx->sh->banned;
+    from[2] = &octx->sh->history;
+    to[2] = &ctx->sh->history;
+
+    n = 0;
+    lost = 0;
+
+    for (k = 0; k < 3; k++) {
+
+        for (q = ngx_queue_head(from[k]);
+             q != ngx_queue_sentinel(from[k]);
+             q = ngx_queue_next(q))
+        {
+            old = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
+
+            bn = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_egov_ban_node_t));
+            if (bn == NULL) {
+                lost++;
+                continue;
+            }
+
+            ngx_memcpy(bn, old, sizeof(ngx_http_egov_ban_node_t));
+
+            ngx_rbtree_insert(&ctx->sh->rbtree, &bn->node);
+            ngx_queue_insert_tail(to[k], &bn->queue);
+
+            if (bn->kind != NGX_HTTP_EGOV_TRACK) {
+                ctx->sh->plen[(bn->family == 4) ? 0 : 1][bn->prefix]++;
+                ctx->sh->blocking++;
+            }
+
+            n++;
+        }
+    }
+
+    if (lost) {
+        ngx_log_error(NGX_LOG_WARN, shm_zone->shm.log, 0,
+                      "egov_ban_zone: its size changed: %ui entries carried "
+                      "over, %ui lost (the zone is too small for them)",
+                      n, lost);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
+                  "egov_ban_zone: its size changed: %ui entries carried over",
+                  n);
 }
 
 
