@@ -584,7 +584,8 @@ ngx_http_egov_consent_json(ngx_http_request_t *r,
                         ctx->cookie.receipt);
     }
 
-    p = ngx_sprintf(p, ",\"gpc\":%s}", ctx->signal ? "true" : "false");
+    p = ngx_sprintf(p, ",\"gpc\":%s}",
+                    ngx_http_egov_consent_refused(r, ctx) ? "true" : "false");
 
     body.len = p - body.data;
 
@@ -632,7 +633,7 @@ ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
 {
     u_char                    *p;
     size_t                     len;
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, granted;
     ngx_http_egov_category_t  *cat;
 
     if (!ctx->decided && !ctx->signal) {
@@ -640,7 +641,9 @@ ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ctx->granted == 0) {
+    granted = ngx_http_egov_consent_granted(r, ctx);
+
+    if (granted == 0) {
         ngx_str_set(out, "none");
         return NGX_OK;
     }
@@ -660,7 +663,7 @@ ngx_http_egov_consent_granted_str(ngx_http_request_t *r,
     p = out->data;
 
     for (i = 0; i < clcf->categories->nelts; i++) {
-        if (ctx->granted & (1u << i)) {
+        if (granted & (1u << i)) {
             if (p != out->data) {
                 *p++ = ',';
             }

@@ -80,7 +80,10 @@ ngx_http_egov_consent_header_filter(ngx_http_request_t *r)
     if (!ctx->expired) {
         ctx->expired = 1;
 
-        if (ngx_http_egov_consent_expire(r, clcf, ctx->granted) != NGX_OK) {
+        if (ngx_http_egov_consent_expire(r, clcf,
+                                         ngx_http_egov_consent_granted(r, ctx))
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }
@@ -156,13 +159,17 @@ ngx_http_egov_consent_gate(ngx_http_request_t *r,
 {
     size_t                              nl;
     ngx_int_t                           cat;
-    ngx_uint_t                          i, allowed;
+    ngx_uint_t                          i, allowed, granted;
     const u_char                       *n;
     ngx_list_part_t                    *part;
     ngx_table_elt_t                    *h;
     ngx_http_egov_consent_main_conf_t  *cmcf;
 
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_egov_consent_module);
+
+    /* GPC refuses what the visitor chose before, as the CSP does */
+
+    granted = ngx_http_egov_consent_granted(r, ctx);
 
     part = &r->headers_out.headers.part;
     h = part->elts;
@@ -210,7 +217,7 @@ ngx_http_egov_consent_gate(ngx_http_request_t *r,
             allowed = clcf->unknown_allow;
 
         } else {
-            allowed = (ctx->granted & (1u << cat)) != 0;
+            allowed = (granted & (1u << cat)) != 0;
         }
 
         ngx_http_egov_inventory_record(cmcf, (u_char *) n, nl,

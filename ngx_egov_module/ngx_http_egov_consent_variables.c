@@ -92,7 +92,7 @@ ngx_http_egov_consent_category_variable(ngx_http_request_t *r,
         for (i = 0; i < clcf->categories->nelts; i++) {
             if (c[i].name.len == cat.len
                 && ngx_strncmp(c[i].name.data, cat.data, cat.len) == 0
-                && (ctx->granted & (1u << i)))
+                && (ngx_http_egov_consent_granted(r, ctx) & (1u << i)))
             {
                 v->data = (u_char *) "1";
             }
