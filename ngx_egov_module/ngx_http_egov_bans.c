@@ -496,15 +496,14 @@ ngx_http_egov_bans_find(ngx_egov_cidr_t *addr, ngx_http_egov_entry_t *found)
  * One more violation by an address (a limit refusal, a signature hit),
  * and, with "key", of that key too (egov_ban_on key=): once the key has had
  * enough within the window, each of its violations until the window ends
- * bans the address that made it.  Without "count_addr" (what a browser
- * fetched without its visitor asking) the key's count alone is raised and
- * can ban.  Returns NGX_OK and fills "banned" when it was one too many.
+ * bans the address that made it.  Returns NGX_OK and fills "banned" when it
+ * was one too many.
  */
 
 ngx_int_t
 ngx_http_egov_bans_violation(ngx_log_t *log,
     ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr,
-    ngx_str_t *key, ngx_uint_t count_addr, ngx_http_egov_entry_t *banned)
+    ngx_str_t *key, ngx_http_egov_entry_t *banned)
 {
     uint64_t                   now, duration;
     ngx_int_t                  aggregated;
@@ -546,11 +545,6 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
                                                policy->after));
     }
 
-    if (!count_addr && !hot) {
-        ngx_shmtx_unlock(&ctx->shpool->mutex);
-        return NGX_DECLINED;
-    }
-
     bn = ngx_http_egov_ban_node(log, ctx, &net, now);
     if (bn == NULL) {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -563,10 +557,7 @@ ngx_http_egov_bans_violation(ngx_log_t *log,
         return NGX_DECLINED;
     }
 
-    if (!hot
-        && !(count_addr
-             && ngx_http_egov_ban_counted(bn, policy, now, policy->after)))
-    {
+    if (!ngx_http_egov_ban_counted(bn, policy, now, policy->after) && !hot) {
         ngx_shmtx_unlock(&ctx->shpool->mutex);
         return NGX_DECLINED;
     }

@@ -1061,7 +1061,6 @@ void
 ngx_http_egov_protect_ban(ngx_http_request_t *r,
     ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr, ngx_str_t *key)
 {
-    ngx_uint_t              unasked;
     ngx_msec_t              left;
     ngx_http_egov_entry_t   banned;
 
@@ -1074,28 +1073,23 @@ ngx_http_egov_protect_ban(ngx_http_request_t *r,
      * behind their address, banned here (found by helpers' reviews).  A
      * client that is no browser can send these headers too: its requests
      * are still refused and limited, it is only not banned.  An account's
-     * failures (egov_ban_on key=) count for the account whatever the
-     * headers say: that lockout is what stops a botnet spread over one
-     * account, which one header must not switch off (a fourth review); but
-     * not for the address (a fifth: a fresh account in each framed form
-     * banned the visitor by the address's own count)
+     * failures (egov_ban_on key=) too: counted for the account, they let
+     * a page elsewhere post for one account until it was "under attack"
+     * and then ban each visitor it framed (a fifth review); a brute force
+     * spread over one account is left to an egov_limit keyed by the
+     * account, which refuses whatever the headers say
      */
 
-    unasked = ngx_http_egov_protect_unasked(r);
-
-    if (unasked) {
+    if (ngx_http_egov_protect_unasked(r)) {
         ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
                       "egov: what a browser fetched without its visitor "
                       "asking (Sec-Fetch-*, Sec-Purpose): not counted "
-                      "towards a ban of its address");
-
-        if (key == NULL) {
-            return;
-        }
+                      "towards a ban");
+        return;
     }
 
     if (ngx_http_egov_bans_violation(ngx_http_egov_quiet_log(r), policy, addr,
-                                     key, !unasked, &banned)
+                                     key, &banned)
         != NGX_OK)
     {
         return;

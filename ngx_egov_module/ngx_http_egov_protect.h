@@ -292,7 +292,7 @@ void ngx_http_egov_protect_ban(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_egov_bans_violation(ngx_log_t *log,
     ngx_http_egov_ban_policy_t *policy, ngx_egov_cidr_t *addr,
-    ngx_str_t *key, ngx_uint_t count_addr, ngx_http_egov_entry_t *banned);
+    ngx_str_t *key, ngx_http_egov_entry_t *banned);
 
 /* API */
 ngx_int_t ngx_http_egov_entry_add(ngx_log_t *log, ngx_http_egov_entry_t *e);
