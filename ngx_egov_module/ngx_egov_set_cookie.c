@@ -30,7 +30,8 @@ typedef struct {
     int64_t   expires;      /* epoch seconds of the last valid Expires */
     int       expires_seen;
     time_t    now;
-    int       doubtful;     /* an attribute that alone deletes nothing */
+    int       doubtful;     /* a Max-Age that alone deletes nothing */
+    int       expires_doubtful;   /* an Expires that alone deletes nothing */
 } ngx_egov_set_cookie_attrs_t;
 
 
@@ -69,9 +70,17 @@ ngx_egov_set_cookie_deletes(const u_char *p, size_t len, time_t now)
 {
     ngx_egov_set_cookie_attrs_t  a;
 
+    /*
+     * every browser reads a valid last Max-Age before any Expires: an
+     * Expires counts only without one (a sixth review: "Max-Age=0;
+     * Expires=<the backend's now>", as Werkzeug and Express write a
+     * removal, was held back when the backend's clock was ahead)
+     */
+
     return ngx_egov_set_cookie_read(p, len, now, &a)
                == NGX_EGOV_SET_COOKIE_DELETES
-           && !a.doubtful;
+           && !a.doubtful
+           && (a.max_age_seen || !a.expires_doubtful);
 }
 
 
@@ -88,6 +97,7 @@ ngx_egov_set_cookie_read(const u_char *p, size_t len, time_t now,
     a.expires_seen = 0;
     a.now = now;
     a.doubtful = 0;
+    a.expires_doubtful = 0;
 
     end = p + len;
 
@@ -170,11 +180,12 @@ ngx_egov_set_cookie_attr(const u_char *p, const u_char *end,
         if (v != -1) {
             a->expires = v;
             a->expires_seen = 1;
-            a->doubtful |= (v > (int64_t) a->now
-                            || ngx_egov_digit_run(value, value_end, 4));
+            a->expires_doubtful |= (v > (int64_t) a->now
+                                    || ngx_egov_digit_run(value, value_end,
+                                                          4));
 
         } else {
-            a->doubtful = 1;
+            a->expires_doubtful = 1;
         }
     }
 }

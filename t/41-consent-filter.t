@@ -104,6 +104,7 @@ Content-Type: application/json
         add_header Set-Cookie "_pk_ses.1=C; Max-Age=+63072000; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
         add_header Set-Cookie "_pk_ref.1=X; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires=soon";
         add_header Set-Cookie "_ga_H=G; Expires=Thu, 01 Jan 20990 1970 00:00:00 GMT";
+        add_header Set-Cookie "_ga_W=; Max-Age=0; Expires=Fri, 01 Jan 2038 00:00:00 GMT; Path=/";
         return 200 "ok";
     }
 --- request eval
@@ -111,8 +112,8 @@ Content-Type: application/json
 --- more_headers eval
 ["", "Cookie: egov_consent=$main::marketing"]
 --- response_headers eval
-["Set-Cookie: _fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT\nSet-Cookie: _clck=; path=/; MAX-AGE = -1",
- "Set-Cookie: _fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT\nSet-Cookie: _clck=; path=/; MAX-AGE = -1"]
+["Set-Cookie: _fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT\nSet-Cookie: _clck=; path=/; MAX-AGE = -1\nSet-Cookie: _ga_W=; Max-Age=0; Expires=Fri, 01 Jan 2038 00:00:00 GMT; Path=/",
+ "Set-Cookie: _fbp=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT\nSet-Cookie: _clck=; path=/; MAX-AGE = -1\nSet-Cookie: _ga_W=; Max-Age=0; Expires=Fri, 01 Jan 2038 00:00:00 GMT; Path=/"]
 --- error_log eval
 [qr/held back cookie "_ga"/, qr/held back cookie "_gid"/, qr/held back cookie "_gat"/,
  qr/held back cookie "_pk_id.1"/, qr/held back cookie "_ga_B"/, qr/held back cookie "_gat_D"/,

@@ -105,7 +105,13 @@ main(void)
     is_int(deletes("a=G; Expires=Thu, 01 Jan 20990 1970 00:00:00 GMT"), 0,
            "a year of five digits");
     is_int(deletes("a=; Max-Age=0; Expires=Fri, 01 Jan 2038 00:00:00 GMT"),
-           0, "an Expires ahead, even after Max-Age=0");
+           1, "an Expires ahead after a valid Max-Age=0: every browser reads "
+           "the Max-Age");
+    is_int(deletes("a=; Max-Age=0; Expires=0"), 1,
+           "... an Expires that is no date too");
+    is_int(deletes("a=; Expires=Fri, 01 Jan 2038 00:00:00 GMT; "
+                   "Expires=Thu, 01 Jan 1970 00:00:00 GMT"), 0,
+           "without Max-Age, an Expires ahead before one in the past: doubtful");
     is_int(deletes("a=; Max-Age=60; Max-Age=0"), 0,
            "a Max-Age ahead before Max-Age=0: doubtful");
     is_int(deletes("a=b; Max-Age=60"), 0, "no deletion at all");
