@@ -554,7 +554,7 @@ ngx_uint_t
 ngx_http_egov_anon_host_plain(ngx_str_t *host)
 {
     u_char      c, *p, *q, *end, *colon;
-    ngx_uint_t  named, dots, run, ipv4, port;
+    ngx_uint_t  named, dots, run, digits, ipv4, port;
 #if (NGX_HAVE_INET6)
     u_char      addr[16];
 #endif
@@ -609,21 +609,27 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
     named = 0;
     dots = 0;
     run = 0;
+    digits = 0;
     ipv4 = 1;
 
     for ( /* void */ ; p < end; p++) {
         c = *p;
 
-        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
-            named = 1;
-            continue;
-        }
+        /* digits in a row: a run of more than six is a number, no name */
 
         if (c >= '0' && c <= '9') {
-            if (++run > 6) {
+            if (++digits > 6) {
                 return 0;
             }
 
+            run++;
+            continue;
+        }
+
+        digits = 0;
+
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+            named = 1;
             continue;
         }
 

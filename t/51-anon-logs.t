@@ -114,6 +114,14 @@ for my $k (sort keys %odd) {
     is($n->request(uri => "/missing/odd-$k", headers => [['Host', $odd{$k}]],
                    client_addr => '127.9.9.3')->status, 404, "a Host '$odd{$k}': a 404");
 }
+# ... but names with digits here and there are names (a sixth review: the
+# digits of a whole label were counted as one run)
+my %names = (ec2 => 'ip-172-31-20-123.ec2.internal', aws => 'ec2-54-123-45-67.compute-1.amazonaws.com',
+             web => 'web01-2024-1.example.com', hex => 'a1b2c3d4e5f6g7.example.com');
+for my $k (sort keys %names) {
+    is($n->request(uri => "/missing/name-$k", headers => [['Host', $names{$k}]],
+                   client_addr => '127.9.9.3')->status, 404, "a Host '$names{$k}': a 404");
+}
 push @raw, '127.9.9.9', '127.9.9.8', '127.9.9.7', '127.9.9.6', '127.9.9.5', '127.9.9.4',
            '127.9.9.3';
 
@@ -169,6 +177,10 @@ for my $k (sort keys %odd) {
          "a Host '$odd{$k}': redacted");
 }
 unlike($error, qr/968912345|70000|1844674407/, '... nowhere');
+for my $k (sort keys %names) {
+    like($error, qr/missing\/name-$k" failed .*, host: "\Q$names{$k}\E"/,
+         "a Host '$names{$k}': kept");
+}
 like($error, qr/client sent invalid request while reading client request line, .*request: "GET \[redacted\]"/,
      'an absolute URI with credentials: the method alone (a third review)');
 unlike($error, qr/Passw0rd/, '... the password nowhere');
