@@ -21,7 +21,7 @@
  * Any file a directive names is opened so that nothing can hold nginx -t
  * or a reload: without blocking (a FIFO waited for a writer for ever; a
  * fifth review), and only a regular file is read (a FIFO, a directory, a
- * device is said to be none).  NGX_DECLINED: open() failed, its errno
+ * device is said to be none; /dev/null is taken, as an empty file).  NGX_DECLINED: open() failed, its errno
  * kept for the caller to say; NGX_ERROR: said here.
  */
 
@@ -48,7 +48,12 @@ ngx_http_egov_conf_open(ngx_conf_t *cf, u_char *path, ngx_fd_t *fd,
         return NGX_ERROR;
     }
 
-    if (!ngx_is_file(fi)) {
+    /* /dev/null: an empty list kept in place of a real one */
+
+    if (!ngx_is_file(fi)
+        && !(S_ISCHR(fi->st_mode)
+             && ngx_strcmp(path, "/dev/null") == 0))
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "%V \"%s\": not a regular file", &directive[0],
                            path);

@@ -383,6 +383,14 @@ GET /
 --- error_log eval
 [qr/egov_allowlist: "10\.0\.0\.1\/8" has bits set beyond the prefix's length \(10\.0\.0\.1\/32, or 10\.0\.0\.0\/8\?\) in \S+nginx\.conf:\d+/]
 
+=== TEST 19c6: /dev/null stands for an empty list where empty=ok says so (a sixth review: refused as no regular file)
+--- config
+    egov_blocklist /dev/null empty=ok;
+    location / { return 200 "ok"; }
+--- request
+GET /
+--- error_code: 200
+
 === TEST 19d: an empty list file is refused (a failed download would take the protection away)
 --- user_files
 >>> empty.netset
