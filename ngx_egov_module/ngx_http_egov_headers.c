@@ -1084,8 +1084,6 @@ ngx_http_egov_headers_rename(ngx_conf_t *cf, ngx_http_egov_header_t *hdr,
     ngx_str_t *name)
 {
     hdr->name = *name;
-    hdr->parts = NULL;
-    hdr->nparts = 0;
     hdr->lowcase.len = name->len;
     hdr->lowcase.data = ngx_pnalloc(cf->pool, name->len);
     if (hdr->lowcase.data == NULL) {
