@@ -547,8 +547,16 @@ static ngx_int_t
 ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
     ngx_str_t *regex)
 {
-    ngx_str_t  err;
-    u_char     errstr[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t   err;
+    ngx_uint_t  i;
+    u_char      errstr[NGX_MAX_CONF_ERRSTR];
+
+    static ngx_str_t  samples[] = {
+        ngx_null_string,
+        ngx_string("/"),
+        ngx_string("q"),
+        ngx_string("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36")
+    };
 
     err.len = NGX_MAX_CONF_ERRSTR;
     err.data = errstr;
@@ -565,7 +573,26 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
         return NGX_ERROR;
     }
 
-    return NGX_OK;
+    /*
+     * one that matches an empty value, a slash, a letter and a browser's
+     * User-Agent alike matches every request: a typo ("", ".*", "a?")
+     * that would refuse the whole site (a fifth review)
+     */
+
+    for (i = 0; i < sizeof(samples) / sizeof(ngx_str_t); i++) {
+        if (ngx_http_egov_regex_match(sig->regex, &samples[i], cf->log)
+            != NGX_OK)
+        {
+            return NGX_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "egov_signature \"%V\": \"%V\" matches every value "
+                       "(an empty one too), so every request",
+                       &sig->name, regex);
+
+    return NGX_ERROR;
 }
 
 

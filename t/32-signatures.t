@@ -315,6 +315,31 @@ runs without PCRE2's JIT
 --- error_log eval
 [qr/egov_signature "broken": pcre2_compile\(\) failed: numbers out of order in \{\} quantifier in "\^\/a\{2,1\}\/admin" at "\}\/admin" in \S+nginx\.conf:\d+/]
 
+=== TEST 8b: a signature that matches every value (an empty one too) fails: it would refuse the whole site (a fifth review)
+--- config
+    egov_signature oops ua ".*";
+--- must_die
+--- error_log eval
+[qr/egov_signature "oops": "\.\*" matches every value \(an empty one too\), so every request in \S+nginx\.conf:\d+/]
+
+=== TEST 8c: ... an empty one
+--- config
+    egov_signature oops header:X-A "";
+--- must_die
+--- error_log eval
+[qr/egov_signature "oops": "" matches every value/]
+
+=== TEST 8d: ... but one for an empty value only is a signature
+--- config
+    egov_signature no-ua ua "^$";
+    location / { return 200 "ok"; }
+--- request eval
+["GET /"]
+--- more_headers eval
+["User-Agent: Mozilla/5.0"]
+--- error_code eval
+[200]
+
 === TEST 9: an unknown field
 --- config
     egov_signature odd body "x";
