@@ -324,21 +324,22 @@ runs without PCRE2's JIT
 
 === TEST 8c: ... an empty one
 --- config
-    egov_signature oops header:X-A "";
+    egov_signature oops args "";
 --- must_die
 --- error_log eval
 [qr/egov_signature "oops": "" matches every value/]
 
-=== TEST 8d: ... but one for an empty value only is a signature
+=== TEST 8d: ... but one for an empty value only is a signature, and a header's that matches any value refuses those that send the header
 --- config
     egov_signature no-ua ua "^$";
+    egov_signature debug header:X-Debug "";
     location / { return 200 "ok"; }
 --- request eval
-["GET /"]
+["GET /", "GET /"]
 --- more_headers eval
-["User-Agent: Mozilla/5.0"]
+["User-Agent: Mozilla/5.0", "User-Agent: Mozilla/5.0\nX-Debug: 1"]
 --- error_code eval
-[200]
+[200, 403]
 
 === TEST 9: an unknown field
 --- config
