@@ -484,17 +484,17 @@ ngx_http_egov_consent_resolve(ngx_http_request_t *r,
         }
     }
 
+    /* Global Privacy Control, looked up once (and DNT if asked) */
+
+    h = ngx_http_egov_header_in(r, (u_char *) "sec-gpc", 7);
+
+    ctx->gpc = (h && h->value.len == 1 && h->value.data[0] == '1');
+
     if (ctx->decided) {
         return ctx;
     }
 
-    /* Global Privacy Control (and Do Not Track if asked): refuse all */
-
-    h = ngx_http_egov_header_in(r, (u_char *) "sec-gpc", 7);
-
-    if (h && h->value.len == 1 && h->value.data[0] == '1') {
-        ctx->signal = 1;
-    }
+    ctx->signal = ctx->gpc;
 
     if (clcf->dnt) {
         h = ngx_http_egov_header_in(r, (u_char *) "dnt", 3);
@@ -536,15 +536,7 @@ ngx_uint_t
 ngx_http_egov_consent_refused(ngx_http_request_t *r,
     ngx_http_egov_consent_ctx_t *ctx)
 {
-    ngx_table_elt_t  *gpc;
-
-    if (ctx->signal) {
-        return 1;
-    }
-
-    gpc = ngx_http_egov_header_in(r, (u_char *) "sec-gpc", 7);
-
-    return gpc && gpc->value.len == 1 && gpc->value.data[0] == '1';
+    return ctx->signal || ctx->gpc;
 }
 
 

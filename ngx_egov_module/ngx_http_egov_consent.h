@@ -146,6 +146,7 @@ typedef struct {
     unsigned                    decided:1;   /* a valid consent cookie */
     unsigned                    crowded:1;   /* too many to read */
     unsigned                    signal:1;    /* Sec-GPC (or DNT) refused */
+    unsigned                    gpc:1;       /* "Sec-GPC: 1", decided or not */
     unsigned                    own_page:1;  /* the settings page itself */
     unsigned                    expired:1;   /* refused cookies expired */
     unsigned                    lang_pending:1;  /* <html lang> may say */
