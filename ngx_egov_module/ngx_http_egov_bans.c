@@ -1283,7 +1283,7 @@ static void
 ngx_http_egov_ban_carry_over(ngx_shm_zone_t *shm_zone,
     ngx_http_egov_ban_ctx_t *ctx)
 {
-    ngx_uint_t                 i, k, n, lost;
+    ngx_uint_t                 i, k, n, lost, most;
     ngx_queue_t               *q, *from[3], *to[3];
     ngx_shm_zone_t            *zone;
     ngx_list_part_t           *part;
@@ -1338,10 +1338,23 @@ ngx_http_egov_ban_carry_over(ngx_shm_zone_t *shm_zone,
     n = 0;
     lost = 0;
 
+    /*
+     * the old cycle's workers still run and move nodes between these
+     * queues: the walk holds their lock (a sixth review: a ban ending
+     * during the walk led it into another queue's sentinel, and the
+     * master went round for ever); and it takes no more nodes than the
+     * old zone can hold, whatever it finds
+     */
+
+    most = octx->shpool->end - (u_char *) octx->shpool;
+    most /= sizeof(ngx_http_egov_ban_node_t);
+
+    ngx_shmtx_lock(&octx->shpool->mutex);
+
     for (k = 0; k < 3; k++) {
 
         for (q = ngx_queue_head(from[k]);
-             q != ngx_queue_sentinel(from[k]);
+             q != ngx_queue_sentinel(from[k]) && n + lost < most;
              q = ngx_queue_next(q))
         {
             old = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
@@ -1365,6 +1378,8 @@ ngx_http_egov_ban_carry_over(ngx_shm_zone_t *shm_zone,
             n++;
         }
     }
+
+    ngx_shmtx_unlock(&octx->shpool->mutex);
 
     if (lost) {
         ngx_log_error(NGX_LOG_WARN, shm_zone->shm.log, 0,
