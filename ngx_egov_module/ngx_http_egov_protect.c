@@ -72,7 +72,8 @@ static ngx_int_t ngx_http_egov_protect_note(ngx_http_request_t *r,
     ngx_uint_t dry_run);
 static void ngx_http_egov_protect_violation(ngx_http_request_t *r,
     ngx_http_egov_protect_loc_conf_t *plcf, ngx_egov_cidr_t *addr);
-static ngx_uint_t ngx_http_egov_protect_unasked(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_egov_protect_unasked(ngx_http_request_t *r,
+    ngx_uint_t account);
 static ngx_uint_t ngx_http_egov_header_is(ngx_table_elt_t *h,
     const char *value);
 static ngx_uint_t ngx_http_egov_protect_checked(
@@ -998,7 +999,7 @@ ngx_http_egov_protect_violation(ngx_http_request_t *r,
  */
 
 static ngx_uint_t
-ngx_http_egov_protect_unasked(ngx_http_request_t *r)
+ngx_http_egov_protect_unasked(ngx_http_request_t *r, ngx_uint_t account)
 {
     ngx_table_elt_t  *h;
 
@@ -1031,6 +1032,16 @@ ngx_http_egov_protect_unasked(ngx_http_request_t *r)
              || ngx_http_egov_header_is(h, "same-site")))
     {
         return 0;
+    }
+
+    /*
+     * an account's login is never sent from another site, even by a
+     * click there (a sixth review: one click on another site's button
+     * banned the visitor of an account under attack)
+     */
+
+    if (account) {
+        return 1;
     }
 
     h = ngx_http_egov_header_in(r, (u_char *) "sec-fetch-user",
@@ -1080,7 +1091,7 @@ ngx_http_egov_protect_ban(ngx_http_request_t *r,
      * account, which refuses whatever the headers say
      */
 
-    if (ngx_http_egov_protect_unasked(r)) {
+    if (ngx_http_egov_protect_unasked(r, key != NULL)) {
         ngx_log_error(NGX_LOG_INFO, ngx_http_egov_quiet_log(r), 0,
                       "egov: what a browser fetched without its visitor "
                       "asking (Sec-Fetch-*, Sec-Purpose): not counted "

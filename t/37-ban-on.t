@@ -191,6 +191,14 @@ is(get('127.0.2.12')->status, 200, '... not banned by the address\'s count eithe
 is(get("127.0.2.2$_", '/account?user=noor')->status, 401,
    "failures on one account, asked, from address 2.2$_") for 1 .. 3;
 is(get('127.0.2.23')->status, 403, '... the third bans: the lockout works for asked requests');
+# ... but a form on another site the visitor clicked posts for that account
+# too: an account's login is never sent from another site (a sixth review:
+# one click on another site's button banned the visitor of a hot account)
+is($n->request(uri => '/account?user=noor', client_addr => '127.0.2.24',
+               headers => [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Mode', 'navigate'],
+                           ['Sec-Fetch-Dest', 'document'], ['Sec-Fetch-User', '?1']])->status,
+   401, 'a visitor clicks a button on another site that posts for the hot account');
+is(get('127.0.2.24')->status, 200, '... and is not banned');
 is($n->request(uri => '/account-limited?user=noor', client_addr => "127.0.2.3$_",
                headers => [['Sec-Fetch-Dest', 'x']])->status,
    $_ <= 2 ? 401 : 429, "a botnet sending an unasked request's header, address 2.3$_, meets the account's limit")
