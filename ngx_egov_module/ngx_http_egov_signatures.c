@@ -552,7 +552,6 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
     u_char      errstr[NGX_MAX_CONF_ERRSTR];
 
     static ngx_str_t  samples[] = {
-        ngx_null_string,
         ngx_string("/"),
         ngx_string("q"),
         ngx_string("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36")
@@ -574,14 +573,15 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
     }
 
     /*
-     * one that matches an empty value, a slash, a letter and a browser's
-     * User-Agent alike matches every request: a typo ("", ".*", "a?")
-     * that would refuse the whole site (a fifth review); a header's
-     * matches only the requests that send the header ("" for "any
-     * X-Debug"), which is meant
+     * a path's or a User-Agent's that matches a slash, a letter and a
+     * browser's User-Agent alike matches every request: a typo ("",
+     * ".*", "a?", ".") that would refuse the whole site (a fifth review);
+     * a header's or a query's matches only the requests that send one
+     * ("" for "any X-Debug", ".*" for "any Proxy"), which is meant; an
+     * empty value is never matched (a sixth review)
      */
 
-    if (sig->field == NGX_EGOV_SIG_HEADER) {
+    if (sig->field != NGX_EGOV_SIG_URI && sig->field != NGX_EGOV_SIG_UA) {
         return NGX_OK;
     }
 
@@ -594,8 +594,8 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
     }
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "egov_signature \"%V\": \"%V\" matches every value "
-                       "(an empty one too), so every request",
+                       "egov_signature \"%V\": \"%V\" matches every value, "
+                       "so every request",
                        &sig->name, regex);
 
     return NGX_ERROR;

@@ -315,31 +315,32 @@ runs without PCRE2's JIT
 --- error_log eval
 [qr/egov_signature "broken": pcre2_compile\(\) failed: numbers out of order in \{\} quantifier in "\^\/a\{2,1\}\/admin" at "\}\/admin" in \S+nginx\.conf:\d+/]
 
-=== TEST 8b: a signature that matches every value (an empty one too) fails: it would refuse the whole site (a fifth review)
+=== TEST 8b: a User-Agent or path signature that matches every value fails: it would refuse the whole site (a fifth review)
 --- config
     egov_signature oops ua ".*";
 --- must_die
 --- error_log eval
-[qr/egov_signature "oops": "\.\*" matches every value \(an empty one too\), so every request in \S+nginx\.conf:\d+/]
+[qr/egov_signature "oops": "\.\*" matches every value, so every request in \S+nginx\.conf:\d+/]
 
-=== TEST 8c: ... an empty one
+=== TEST 8c: ... a path's "." (a sixth review: it passed, and refused every request)
 --- config
-    egov_signature oops args "";
+    egov_signature oops uri ".";
 --- must_die
 --- error_log eval
-[qr/egov_signature "oops": "" matches every value/]
+[qr/egov_signature "oops": "\." matches every value/]
 
-=== TEST 8d: ... but one for an empty value only is a signature, and a header's that matches any value refuses those that send the header
+=== TEST 8d: ... but a header's or a query's that matches any value refuses those that send one (an httpoxy block: "Proxy" sent at all)
 --- config
-    egov_signature no-ua ua "^$";
     egov_signature debug header:X-Debug "";
+    egov_signature httpoxy header:Proxy ".*";
+    egov_signature noquery args ".*";
     location / { return 200 "ok"; }
 --- request eval
-["GET /", "GET /"]
+["GET /", "GET /", "GET /", "GET /?a=1"]
 --- more_headers eval
-["User-Agent: Mozilla/5.0", "User-Agent: Mozilla/5.0\nX-Debug: 1"]
+["User-Agent: Mozilla/5.0", "User-Agent: Mozilla/5.0\nX-Debug: 1", "Proxy: http://evil", ""]
 --- error_code eval
-[200, 403]
+[200, 403, 403, 403]
 
 === TEST 9: an unknown field
 --- config
