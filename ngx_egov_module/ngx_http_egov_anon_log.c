@@ -542,7 +542,8 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
 
 /*
  * A host name as DNS has them, or an address: letters, digits, ".", "-",
- * "_", with no run of more than six digits; digits and dots only as an
+ * "_", with no run of more than six digits nor more than ten digits in a
+ * label ("96891-234567"); digits and dots only as an
  * IPv4 address ("Host: 96891234567", "9123.4567" are no host names); an
  * IPv6 address within brackets; then a port of at most five digits, up to
  * 65535 (a fifth review: "[96891234567]", "x96891234567" and
@@ -554,7 +555,7 @@ ngx_uint_t
 ngx_http_egov_anon_host_plain(ngx_str_t *host)
 {
     u_char      c, *p, *q, *end, *colon;
-    ngx_uint_t  named, dots, run, digits, ipv4, port;
+    ngx_uint_t  named, dots, run, digits, label, ipv4, port;
 #if (NGX_HAVE_INET6)
     u_char      addr[16];
 #endif
@@ -610,6 +611,7 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
     dots = 0;
     run = 0;
     digits = 0;
+    label = 0;
     ipv4 = 1;
 
     for ( /* void */ ; p < end; p++) {
@@ -618,7 +620,7 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
         /* digits in a row: a run of more than six is a number, no name */
 
         if (c >= '0' && c <= '9') {
-            if (++digits > 6) {
+            if (++digits > 6 || ++label > 10) {
                 return 0;
             }
 
@@ -634,6 +636,7 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
         }
 
         if (c == '.') {
+            label = 0;
             dots++;
             ipv4 &= (run >= 1 && run <= 3);
             run = 0;
