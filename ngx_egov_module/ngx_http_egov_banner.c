@@ -508,7 +508,7 @@ ngx_http_egov_render(ngx_http_request_t *r,
     size_t                     len, nonce_at[NGX_HTTP_EGOV_MEMO_NONCES];
     ngx_int_t                  rc;
     ngx_str_t                  nonce, ret, ret_q, cats, current, ev[4];
-    ngx_uint_t                 i, k, skip, nonces;
+    ngx_uint_t                 i, k, skip, nonces, granted;
     ngx_http_egov_memo_key_t   key;
     ngx_http_egov_tpl_part_t  *part;
 
@@ -555,7 +555,11 @@ ngx_http_egov_render(ngx_http_request_t *r,
 
     /* as one rendered before, but for the nonce: a copy */
 
-    key.granted = ctx->granted;
+    /* what is in force: under GPC, nothing optional (a sixth review) */
+
+    granted = ngx_http_egov_consent_granted(r, ctx);
+
+    key.granted = granted;
     key.state = ctx->decided | (ctx->signal << 1);
     key.nonce_len = nonce.len;
     key.ret = ret;
@@ -605,7 +609,7 @@ ngx_http_egov_render(ngx_http_request_t *r,
         case NGX_HTTP_EGOV_TPL_CATEGORIES:
             if (cats.data == NULL
                 && ngx_http_egov_categories_html(r->pool, clcf, ctx->lang,
-                                                 ctx->granted, &cats)
+                                                 granted, &cats)
                    != NGX_OK)
             {
                 return NGX_ERROR;
@@ -938,7 +942,7 @@ ngx_http_egov_current_html(ngx_http_request_t *r,
 {
     u_char                         *p;
     size_t                          len;
-    ngx_uint_t                      i;
+    ngx_uint_t                      i, granted;
     ngx_http_egov_category_t       *cat;
     ngx_http_egov_consent_texts_t  *t;
 
@@ -949,7 +953,9 @@ ngx_http_egov_current_html(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ctx->granted == 0) {
+    granted = ngx_http_egov_consent_granted(r, ctx);
+
+    if (granted == 0) {
         *out = t->words[3];
         return NGX_OK;
     }
@@ -969,7 +975,7 @@ ngx_http_egov_current_html(ngx_http_request_t *r,
     p = out->data;
 
     for (i = 0; i < clcf->categories->nelts; i++) {
-        if (ctx->granted & (1u << i)) {
+        if (granted & (1u << i)) {
             if (p != out->data) {
                 p = ngx_cpymem(p, ctx->lang == NGX_EGOV_LANG_AR ? "، " : ", ",
                                ctx->lang == NGX_EGOV_LANG_AR ? 3 : 2);

@@ -318,7 +318,7 @@ Set-Cookie: ^_fbp=; Path=/; Max-Age=0;
 Set-Cookie: ^lang_pref=
 Set-Cookie: ^sid=
 
-=== TEST 13: the settings page, with the current choice ticked
+=== TEST 13: the settings page, with the current choice ticked (under GPC, what is in force: nothing optional, a sixth review)
 --- http_config
     egov_consent on;
     egov_consent_categories analytics preferences marketing;
@@ -327,14 +327,16 @@ Set-Cookie: ^sid=
 --- config
     location / { return 404; }
 --- request eval
-["GET /.egov/consent?return=%2Fservices", "GET /.egov/consent?lang=ar"]
+["GET /.egov/consent?return=%2Fservices", "GET /.egov/consent?lang=ar", "GET /.egov/consent"]
 --- more_headers eval
-["Cookie: egov_consent=$main::good\nAccept-Language: en", ""]
+["Cookie: egov_consent=$main::good\nAccept-Language: en", "",
+ "Cookie: egov_consent=$main::good\nAccept-Language: en\nSec-GPC: 1"]
 --- error_code eval
-[200, 200]
+[200, 200, 200]
 --- response_body_like eval
 [qr{<html lang="en" dir="ltr">.*<title>Cookie settings</title>.*Your current choice: <strong>Analytics</strong>.*<input type="hidden" name="return" value="/services">.*<input type="checkbox" name="c" value="analytics" id="egov-c-analytics" checked>.*<input type="checkbox" name="c" value="marketing" id="egov-c-marketing">.*<a href="/privacy.html">Read the privacy policy</a>.*<a href="/services">Back(?!.*egov-consent-link)}s,
- qr{<html lang="ar" dir="rtl">.*<title>إعدادات ملفات تعريف الارتباط</title>.*اختيارك الحالي: <strong>لم تختر بعد</strong>}s]
+ qr{<html lang="ar" dir="rtl">.*<title>إعدادات ملفات تعريف الارتباط</title>.*اختيارك الحالي: <strong>لم تختر بعد</strong>}s,
+ qr{Your current choice: <strong>(?!Analytics)[^<]+</strong>.*<input type="checkbox" name="c" value="analytics" id="egov-c-analytics">}s]
 
 === TEST 14: the endpoint in JSON tells the state
 --- http_config
