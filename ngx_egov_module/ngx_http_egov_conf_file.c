@@ -21,8 +21,9 @@
  * Any file a directive names is opened so that nothing can hold nginx -t
  * or a reload: without blocking (a FIFO waited for a writer for ever; a
  * fifth review), and only a regular file is read (a FIFO, a directory, a
- * device is said to be none; /dev/null is taken, as an empty file).  NGX_DECLINED: open() failed, its errno
- * kept for the caller to say; NGX_ERROR: said here.
+ * device is said to be none; /dev/null is taken, as an empty file).
+ * NGX_DECLINED: open() failed, its errno kept for the caller to say;
+ * NGX_ERROR: said here.
  */
 
 ngx_int_t
