@@ -115,6 +115,9 @@ typedef struct {
 static ngx_http_egov_ban_ctx_t *ngx_http_egov_ban_ctx(void);
 static void ngx_http_egov_ban_carry_over(ngx_shm_zone_t *shm_zone,
     ngx_http_egov_ban_ctx_t *ctx);
+static ngx_int_t ngx_http_egov_ban_lock_old(ngx_shm_zone_t *shm_zone,
+    ngx_http_egov_ban_ctx_t *octx);
+static ngx_uint_t ngx_http_egov_ban_gone(ngx_pid_t pid);
 static ngx_int_t ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_egov_ban_rbtree_insert(ngx_rbtree_node_t *temp,
@@ -1272,6 +1275,92 @@ ngx_http_egov_ban_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
 
 /*
+ * The old zone's lock, for the carry-over: a worker killed while it held
+ * it is not reaped while the master starts a cycle (SIGCHLD waits), so a
+ * plain lock could wait for ever (a seventh review).  Tried for a second:
+ * a holder that is gone (or a zombie) is unlocked, as nginx does when it
+ * reaps one; a lock still held then leaves the old entries where they
+ * are, said.
+ */
+
+static ngx_uint_t
+ngx_http_egov_ban_gone(ngx_pid_t pid)
+{
+#if (NGX_LINUX)
+    int      fd;
+    char    *p;
+    ssize_t  n;
+    char     path[64], stat[128];
+#endif
+
+    if (kill(pid, 0) == -1 && ngx_errno == NGX_ESRCH) {
+        return 1;
+    }
+
+#if (NGX_LINUX)
+
+    /* a worker killed and not yet reaped: a zombie, "Z" after "(name)" */
+
+    ngx_sprintf((u_char *) path, "/proc/%P/stat%Z", pid);
+
+    fd = open(path, O_RDONLY);
+    if (fd == -1) {
+        return 0;
+    }
+
+    n = read(fd, stat, sizeof(stat) - 1);
+    close(fd);
+
+    if (n <= 0) {
+        return 0;
+    }
+
+    stat[n] = '\0';
+    p = strrchr(stat, ')');
+
+    return p && p[1] == ' ' && p[2] == 'Z';
+
+#else
+    return 0;
+#endif
+}
+
+
+static ngx_int_t
+ngx_http_egov_ban_lock_old(ngx_shm_zone_t *shm_zone,
+    ngx_http_egov_ban_ctx_t *octx)
+{
+    ngx_uint_t     tries;
+    ngx_pid_t      pid;
+    ngx_shmtx_t   *mtx;
+
+    mtx = &octx->shpool->mutex;
+
+    for (tries = 0; tries < 1000; tries++) {
+
+        if (ngx_shmtx_trylock(mtx)) {
+            return NGX_OK;
+        }
+
+        pid = (ngx_pid_t) *mtx->lock;
+
+        if (pid > 0 && ngx_http_egov_ban_gone(pid)) {
+            (void) ngx_shmtx_force_unlock(mtx, pid);
+            continue;
+        }
+
+        ngx_msleep(1);
+    }
+
+    ngx_log_error(NGX_LOG_WARN, shm_zone->shm.log, 0,
+                  "egov_ban_zone: its size changed, but the old zone "
+                  "stayed locked: its entries were not carried over");
+
+    return NGX_ERROR;
+}
+
+
+/*
  * A size changed at a reload makes nginx a new zone: what is in force and
  * what escalation remembers go into it from the old zone, still mapped
  * while the new cycle starts (a fifth review: sizing the zone during an
@@ -1349,7 +1438,9 @@ ngx_http_egov_ban_carry_over(ngx_shm_zone_t *shm_zone,
     most = octx->shpool->end - (u_char *) octx->shpool;
     most /= sizeof(ngx_http_egov_ban_node_t);
 
-    ngx_shmtx_lock(&octx->shpool->mutex);
+    if (ngx_http_egov_ban_lock_old(shm_zone, octx) != NGX_OK) {
+        return;
+    }
 
     for (k = 0; k < 3; k++) {
 

@@ -9,6 +9,7 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use JSON::PP;
+use POSIX ();
 use EgovTest;
 use EgovTest::Nginx;
 
@@ -72,7 +73,7 @@ check_log_clean($n);
 # ever, and the reload never ended); the master is held by gdb inside the
 # walk while such a request comes
 SKIP: {
-    skip 'gdb attaches as root only', 4 unless -x '/usr/bin/gdb' && $> == 0;
+    skip 'gdb attaches as root only', 8 unless -x '/usr/bin/gdb' && $> == 0;
     require EgovTest::Gdb;
 
     my $g = EgovTest::Nginx->new;
@@ -118,6 +119,45 @@ END
     waitpid $gdb, 0;
     kill 'KILL', $g->pid, $g->worker_pids unless $ended;    # a master that spins
     $g->stop;
+
+    # a worker killed while it holds the old zone's lock, as the master
+    # starts the new cycle: the master does not reap it then, and waited
+    # on the lock for ever (a seventh review); a dead holder is unlocked
+    my $k = EgovTest::Nginx->new;
+    my $conf = "    egov_signatures on;\n    location / { return 200 \"ok\\n\"; }\n";
+    $k->start(http_config => "    egov_ban_zone size=1m;\n    egov_ban after=2 within=1m for=10m;\n",
+              config => $conf);
+    $k->request(uri => '/.env', client_addr => '127.0.0.80') for 1 .. 2;
+    is($k->request(uri => '/', client_addr => '127.0.0.80')->status, 403, 'a ban in force');
+    my ($worker) = $k->worker_pids;
+    my $master = $k->pid;
+    $k->write_config(http_config => "    egov_ban_zone size=2m;\n    egov_ban after=2 within=1m for=10m;\n",
+                     config => $conf);
+    $k->write_file('hup.sh', "kill -HUP $master\nsleep 0.3\n");
+    my $gdb2 = EgovTest::Gdb::attach($k, $worker, <<"END", name => 'gdb holds the worker');
+break ngx_http_egov_ban_lookup
+commands 1
+  shell sh @{[ $k->prefix ]}/hup.sh
+  kill
+  quit
+end
+END
+    my $mark2 = length $k->error_log;
+    my $asker = fork // die "fork: $!";
+    if (!$asker) {
+        eval { $k->request(uri => '/', client_addr => '127.0.0.81') };
+        POSIX::_exit(0);
+    }
+    my $until2 = time + 15;
+    sleep 0.2 while time < $until2 && substr($k->error_log, $mark2) !~ /carried over|stayed locked/;
+    my $done = like(substr($k->error_log, $mark2), qr/its size changed: 1 entries carried over/,
+                    'a worker killed holding the lock: the reload ends, the ban carried');
+    waitpid $gdb2, 0;
+    waitpid $asker, 0;
+    kill 'KILL', $k->pid, $k->worker_pids unless $done;
+    is($k->request(uri => '/', client_addr => '127.0.0.80')->status, 403, '... and in force')
+        if $done;
+    $k->stop;
 }
 
 done_testing();
