@@ -547,14 +547,22 @@ static ngx_int_t
 ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
     ngx_str_t *regex)
 {
-    ngx_str_t   err;
+    ngx_str_t   err, *samples;
     ngx_uint_t  i;
     u_char      errstr[NGX_MAX_CONF_ERRSTR];
 
-    static ngx_str_t  samples[] = {
+    /* a site's paths, and its clients' User-Agents (a seventh review) */
+
+    static ngx_str_t  paths[] = {
         ngx_string("/"),
-        ngx_string("q"),
-        ngx_string("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36")
+        ngx_string("/q"),
+        ngx_string("/x-9_Z.html")
+    };
+
+    static ngx_str_t  agents[] = {
+        ngx_string("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"),
+        ngx_string("curl/8.0"),
+        ngx_string("q")
     };
 
     err.len = NGX_MAX_CONF_ERRSTR;
@@ -573,9 +581,10 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
     }
 
     /*
-     * a path's or a User-Agent's that matches a slash, a letter and a
-     * browser's User-Agent alike matches every request: a typo ("",
-     * ".*", "a?", ".") that would refuse the whole site (a fifth review);
+     * a path's that matches three unlike paths, or a User-Agent's that
+     * matches a browser's, curl's and a letter, matches every request: a
+     * typo ("", ".*", ".", "/") that would refuse the whole site (a fifth
+     * review);
      * a header's or a query's matches only the requests that send one
      * ("" for "any X-Debug", ".*" for "any Proxy"), which is meant; an
      * empty value is never matched (a sixth review)
@@ -585,7 +594,9 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
         return NGX_OK;
     }
 
-    for (i = 0; i < sizeof(samples) / sizeof(ngx_str_t); i++) {
+    samples = (sig->field == NGX_EGOV_SIG_URI) ? paths : agents;
+
+    for (i = 0; i < 3; i++) {
         if (ngx_http_egov_regex_match(sig->regex, &samples[i], cf->log)
             != NGX_OK)
         {

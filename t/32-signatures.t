@@ -329,6 +329,28 @@ runs without PCRE2's JIT
 --- error_log eval
 [qr/egov_signature "oops": "\." matches every value/]
 
+=== TEST 8c2: ... a path's "/" (a seventh review: it passed, as the samples held no path)
+--- config
+    egov_signature oops uri "^/";
+--- must_die
+--- error_log eval
+[qr/egov_signature "oops": "\^\/" matches every value/]
+
+=== TEST 8c3: ... a User-Agent's "\w"
+--- config
+    egov_signature oops ua "\w";
+--- must_die
+--- error_log eval
+[qr/egov_signature "oops": "\\w" matches every value/]
+
+=== TEST 8c4: ... while these are signatures
+--- config
+    egov_signature a uri "^/$";
+    egov_signature b uri "^/admin";
+    egov_signature c ua "(?i)curl";
+    egov_signature d ua "Mozilla";
+--- config_ok
+
 === TEST 8d: ... but a header's or a query's that matches any value refuses those that send one (an httpoxy block: "Proxy" sent at all)
 --- config
     egov_signature debug header:X-Debug "";
