@@ -1037,10 +1037,11 @@ ngx_http_egov_protect_unasked(ngx_http_request_t *r, ngx_uint_t account)
     /*
      * an account's login is never sent from another site, even by a
      * click there (a sixth review: one click on another site's button
-     * banned the visitor of an account under attack)
+     * banned the visitor of an account under attack); a sibling's may be
+     * (a single sign-on form on www. posting to sso.)
      */
 
-    if (account) {
+    if (account && ngx_http_egov_header_is(h, "cross-site")) {
         return 1;
     }
 

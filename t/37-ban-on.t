@@ -199,6 +199,16 @@ is($n->request(uri => '/account?user=noor', client_addr => '127.0.2.24',
                            ['Sec-Fetch-Dest', 'document'], ['Sec-Fetch-User', '?1']])->status,
    401, 'a visitor clicks a button on another site that posts for the hot account');
 is(get('127.0.2.24')->status, 200, '... and is not banned');
+is($n->request(uri => '/account?user=noor', client_addr => '127.0.2.25',
+               headers => [['Sec-Fetch-Site', 'same-site'], ['Sec-Fetch-Mode', 'navigate'],
+                           ['Sec-Fetch-Dest', 'document'], ['Sec-Fetch-User', '?1']])->status,
+   401, 'a sibling\'s form the visitor sent (a single sign-on on www. posting here) fails on the hot account');
+is(get('127.0.2.25')->status, 403, '... counts: banned');
+is($n->request(uri => '/account-limited?user=noor2', client_addr => "127.0.2.4$_",
+               headers => [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Mode', 'navigate'],
+                           ['Sec-Fetch-Dest', 'document'], ['Sec-Fetch-User', '?1']])->status,
+   $_ <= 2 ? 401 : 429, "a botnet sending another site's click headers, address 2.4$_, meets the account's limit")
+    for 1 .. 4;
 is($n->request(uri => '/account-limited?user=noor', client_addr => "127.0.2.3$_",
                headers => [['Sec-Fetch-Dest', 'x']])->status,
    $_ <= 2 ? 401 : 429, "a botnet sending an unasked request's header, address 2.3$_, meets the account's limit")
