@@ -286,14 +286,6 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
         c.receipt[i] = NGX_HTTP_EGOV_RECEIPT_ALPHABET[random[i] & 31];
     }
 
-    if (ngx_http_egov_consent_set_cookie(r, clcf, &c) != NGX_OK
-        || ngx_http_egov_consent_expire(r, clcf, granted) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_http_egov_consent_proof(r, clcf, &c, &how);
-
     /* the new choice applies to this response already */
 
     ctx = ngx_http_egov_consent_resolve(r, clcf);
@@ -306,6 +298,18 @@ ngx_http_egov_consent_decide(ngx_http_request_t *r,
     ctx->decided = 1;
     ctx->granted = granted;
     ctx->cookie = c;
+
+    /* expired as GPC says: an "accept" under it grants nothing in force */
+
+    if (ngx_http_egov_consent_set_cookie(r, clcf, &c) != NGX_OK
+        || ngx_http_egov_consent_expire(r, clcf,
+                                        ngx_http_egov_consent_granted(r, ctx))
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_egov_consent_proof(r, clcf, &c, &how);
 
     if (ngx_http_egov_prefers_json(r)) {
         return ngx_http_egov_consent_json(r, clcf, ctx);

@@ -101,6 +101,18 @@ is($res->status, 303, 'withdrawn');
 is_deeply([ sort grep { /^_ga=/ } $res->headers_all('Set-Cookie') ],
           [ sort(lines('_ga', @parents)) ], '_ga expired everywhere, once');
 
+# an "accept" sent under GPC: the choice is recorded, but nothing optional
+# is in force, so the carried cookies are expired at once (a seventh review)
+$res = $n->request(method => 'POST', uri => '/.egov/consent',
+                   body => 'action=accept',
+                   headers => [['Host', 'www.portal.example.om'],
+                               ['Origin', 'http://www.portal.example.om'],
+                               ['Sec-GPC', '1'],
+                               ['Cookie', "_ga=GA1.1.1"]]);
+is($res->status, 303, 'accepted under GPC');
+is_deeply([ sort grep { /^_ga=/ } $res->headers_all('Set-Cookie') ],
+          [ sort(lines('_ga', @parents)) ], '... _ga expired all the same');
+
 # the inventory lists the cookies the portal sets, not the names a visitor
 # sends: the module's own expiry lines (names from the request's Cookie
 # header, on any page and at the consent endpoint) are not recorded, so
