@@ -87,7 +87,8 @@ ngx_uint_t ngx_http_egov_anon_has_period_key(time_t period);
 /* ngx_http_egov_anon_log.c: error_log lines */
 ngx_int_t ngx_http_egov_anon_log_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_egov_anon_log_listening(ngx_cycle_t *cycle);
-ngx_uint_t ngx_http_egov_anon_host_plain(ngx_str_t *host);
+ngx_uint_t ngx_http_egov_anon_host_plain(ngx_http_request_t *r,
+    ngx_str_t *host);
 
 /* ngx_http_egov_anon.c, for the error_log side */
 size_t ngx_http_egov_anon_addr(ngx_http_egov_anon_loc_conf_t *alcf,

@@ -32,9 +32,11 @@ static u_char *ngx_http_egov_anon_log_request(ngx_http_request_t *r,
     ngx_http_request_t *sr, u_char *buf, size_t len);
 static u_char *ngx_http_egov_anon_log_uri(u_char *buf, size_t len,
     const char *fmt, ngx_str_t *pre, ngx_str_t *line,
-    ngx_http_egov_anon_loc_conf_t *alcf, ngx_uint_t request_line);
-static ngx_uint_t ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s,
-    u_char *sp);
+    ngx_http_egov_anon_loc_conf_t *alcf, ngx_http_request_t *request_line);
+static ngx_uint_t ngx_http_egov_anon_line_clean(ngx_http_request_t *r,
+    ngx_str_t *line, u_char *s, u_char *sp);
+static ngx_uint_t ngx_http_egov_anon_server_name(ngx_http_request_t *r,
+    u_char *host, size_t len);
 
 
 static ngx_str_t  ngx_http_egov_anon_marker =
@@ -328,7 +330,7 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
     if (r->request_line.len) {
         pre.len = 0;
         p = ngx_http_egov_anon_log_uri(buf, len, ", request: \"%V%*s\"", &pre,
-                                       &r->request_line, alcf, 1);
+                                       &r->request_line, alcf, r);
         len -= p - buf;
         buf = p;
     }
@@ -336,7 +338,7 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
     if (r != sr) {
         pre.len = 0;
         p = ngx_http_egov_anon_log_uri(buf, len, ", subrequest: \"%V%*s\"",
-                                       &pre, &sr->uri, alcf, 0);
+                                       &pre, &sr->uri, alcf, NULL);
         len -= p - buf;
         buf = p;
     }
@@ -354,7 +356,7 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
                       - o;
 
             p = ngx_http_egov_anon_log_uri(buf, len, ", upstream: \"%V%*s\"",
-                                           &pre, &u->uri, alcf, 0);
+                                           &pre, &u->uri, alcf, NULL);
             len -= p - buf;
             buf = p;
         }
@@ -366,7 +368,7 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
     if (r->headers_in.host) {
         p = ngx_snprintf(buf, len, ", host: \"%V\"",
                          ngx_http_egov_anon_host_plain(
-                             &r->headers_in.host->value)
+                             r, &r->headers_in.host->value)
                          ? &r->headers_in.host->value
                          : &ngx_http_egov_anon_marker);
         len -= p - buf;
@@ -400,7 +402,7 @@ ngx_http_egov_anon_log_request(ngx_http_request_t *r, ngx_http_request_t *sr,
 static u_char *
 ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
     ngx_str_t *pre, ngx_str_t *line, ngx_http_egov_anon_loc_conf_t *alcf,
-    ngx_uint_t request_line)
+    ngx_http_request_t *request_line)
 {
     u_char                *s, *q, *end, *sp, *out, *scratch, *p;
     size_t                 n, nextra;
@@ -422,7 +424,9 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
      * space, the target and a version, only its method goes out
      */
 
-    if (request_line && !ngx_http_egov_anon_line_clean(line, s, sp)) {
+    if (request_line
+        && !ngx_http_egov_anon_line_clean(request_line, line, s, sp))
+    {
         for (p = line->data; p < s && *p >= 'A' && *p <= 'Z'; p++) {
             /* void */
         }
@@ -494,7 +498,8 @@ ngx_http_egov_anon_log_uri(u_char *buf, size_t len, const char *fmt,
  */
 
 static ngx_uint_t
-ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
+ngx_http_egov_anon_line_clean(ngx_http_request_t *r, ngx_str_t *line,
+    u_char *s, u_char *sp)
 {
     u_char     *p, *end;
     ngx_str_t   authority;
@@ -527,7 +532,7 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
         p = ngx_strlchr(authority.data, sp, '/');
         authority.len = (p ? p : sp) - authority.data;
 
-        if (!ngx_http_egov_anon_host_plain(&authority)) {
+        if (!ngx_http_egov_anon_host_plain(r, &authority)) {
             return 0;
         }
     }
@@ -541,21 +546,21 @@ ngx_http_egov_anon_line_clean(ngx_str_t *line, u_char *s, u_char *sp)
 
 
 /*
- * A host name as DNS has them, or an address: letters, digits, ".", "-",
- * "_", with no run of more than six digits nor more than ten digits in a
- * label ("96891-234567"); digits and dots only as an
- * IPv4 address ("Host: 96891234567", "9123.4567" are no host names); an
- * IPv6 address within brackets; then a port of at most five digits, up to
- * 65535 (a fifth review: "[96891234567]", "x96891234567" and
- * "localhost:96891234567" went out); anything else is the client's text
- * ("me@example.om")
+ * A Host that may go to the log: one of the server's own names
+ * (server_name: exact, wildcard or regular expression), an IPv4 address,
+ * or an IPv6 address within brackets; then a port of at most five digits,
+ * up to 65535.  Anything else is the client's text ("me@example.om",
+ * "96891234567", "x-968-9123-4567.om"): a seventh review found that no
+ * rule on the shape of a name told phone numbers from cloud host names
+ * ("ec2-203-113-145-210..."), while the server's names are what a browser
+ * sends
  */
 
 ngx_uint_t
-ngx_http_egov_anon_host_plain(ngx_str_t *host)
+ngx_http_egov_anon_host_plain(ngx_http_request_t *r, ngx_str_t *host)
 {
-    u_char      c, *p, *q, *end, *colon;
-    ngx_uint_t  named, dots, run, digits, label, ipv4, port;
+    u_char      c, *p, *q, *end, *colon, *start;
+    ngx_uint_t  named, dots, run, ipv4, port;
 #if (NGX_HAVE_INET6)
     u_char      addr[16];
 #endif
@@ -607,28 +612,19 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
 #endif
     }
 
+    start = p;
     named = 0;
     dots = 0;
     run = 0;
-    digits = 0;
-    label = 0;
     ipv4 = 1;
 
     for ( /* void */ ; p < end; p++) {
         c = *p;
 
-        /* digits in a row: a run of more than six is a number, no name */
-
         if (c >= '0' && c <= '9') {
-            if (++digits > 6 || ++label > 10) {
-                return 0;
-            }
-
             run++;
             continue;
         }
-
-        digits = 0;
 
         if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
             named = 1;
@@ -636,7 +632,6 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
         }
 
         if (c == '.') {
-            label = 0;
             dots++;
             ipv4 &= (run >= 1 && run <= 3);
             run = 0;
@@ -648,7 +643,76 @@ ngx_http_egov_anon_host_plain(ngx_str_t *host)
         }
     }
 
-    /* digits alone are an IPv4 address or nothing ("9123.4567") */
+    if (!named) {
+        /* digits alone are an IPv4 address or nothing ("9123.4567") */
+        return ipv4 && dots == 3 && run >= 1 && run <= 3;
+    }
 
-    return named || (ipv4 && dots == 3 && run >= 1 && run <= 3);
+    return ngx_http_egov_anon_server_name(r, start, end - start);
+}
+
+
+/*
+ * Is the name one of the request's server's names: found for that server
+ * as nginx finds a server by its name (the names hash, wildcards,
+ * regular expressions, without their captures), or, where a port has one
+ * server and so no names hash, its first name
+ */
+
+static ngx_uint_t
+ngx_http_egov_anon_server_name(ngx_http_request_t *r, u_char *host,
+    size_t len)
+{
+    u_char                    *name;
+    ngx_str_t                  s;
+    ngx_uint_t                 i;
+    ngx_http_connection_t     *hc;
+    ngx_http_server_name_t    *sn;
+    ngx_http_virtual_names_t  *vn;
+    ngx_http_core_srv_conf_t  *cscf, *found;
+
+    name = ngx_pnalloc(r->pool, len);
+    if (name == NULL) {
+        return 0;
+    }
+
+    ngx_strlow(name, host, len);
+
+    /* a fully qualified name's dot */
+
+    if (len > 1 && name[len - 1] == '.') {
+        len--;
+    }
+
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+    hc = r->http_connection;
+
+    vn = (hc && hc->addr_conf) ? hc->addr_conf->virtual_names : NULL;
+
+    if (vn == NULL) {
+        return cscf->server_name.len == len
+               && ngx_strncmp(cscf->server_name.data, name, len) == 0;
+    }
+
+    found = ngx_hash_find_combined(&vn->names, ngx_hash_key(name, len),
+                                   name, len);
+    if (found) {
+        return found == cscf;
+    }
+
+#if (NGX_PCRE)
+    s.data = name;
+    s.len = len;
+    sn = vn->regex;
+
+    for (i = 0; i < vn->nregex; i++) {
+        if (sn[i].server == cscf
+            && ngx_regex_exec(sn[i].regex->regex, &s, NULL, 0) >= 0)
+        {
+            return 1;
+        }
+    }
+#endif
+
+    return 0;
 }

@@ -1141,7 +1141,7 @@ ngx_http_egov_protect_log(ngx_http_request_t *r, ngx_uint_t level,
     if (r->headers_in.server.len == 0) {
         ngx_str_set(&host, "-");
 
-    } else if (ngx_http_egov_anon_host_plain(&r->headers_in.server)) {
+    } else if (ngx_http_egov_anon_host_plain(r, &r->headers_in.server)) {
         host = r->headers_in.server;
 
     } else {

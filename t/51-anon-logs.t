@@ -16,7 +16,7 @@ use EgovTest;
 use EgovTest::Nginx;
 
 my $n = EgovTest::Nginx->new(log_level => 'info');
-$n->start(http_config => <<'END', config => <<'END2');
+$n->start(default_server => 1, http_config => <<'END', config => <<'END2');
     log_format egov_anonymized '$egov_anon_addr - [$time_local] '
                                '"$request_method $egov_anon_uri" $status '
                                '"$egov_anon_referer" "$egov_anon_ua" '
@@ -27,8 +27,16 @@ $n->start(http_config => <<'END', config => <<'END2');
     real_ip_header X-Forwarded-For;
     limit_req_zone $binary_remote_addr zone=nginx_limit:1m rate=1r/m;
     egov_limit_zone name=egov key=$binary_remote_addr rate=1r/m size=1m;
+    # another server on the port: nginx then finds servers by their names
+    server {
+        listen 127.0.0.1:$TEST_NGINX_PORT;
+        server_name other-server.example;
+        return 444;
+    }
 END
     access_log logs/anon.log egov_anonymized;
+    server_name *.ec2.internal web01-2024-1.example.com .amazonaws.com
+                "~^[a-z0-9]+\.example\.com$" www.portal.*;
     location / { return 200 "ok\n"; }
     location /missing { root html/nothing-here; }
     location /nginx-limited { limit_req zone=nginx_limit; try_files $uri =204; }
@@ -115,10 +123,17 @@ for my $k (sort keys %odd) {
     is($n->request(uri => "/missing/odd-$k", headers => [['Host', $odd{$k}]],
                    client_addr => '127.9.9.3')->status, 404, "a Host '$odd{$k}': a 404");
 }
-# ... but names with digits here and there are names (a sixth review: the
-# digits of a whole label were counted as one run)
-my %names = (ec2 => 'ip-172-31-20-123.ec2.internal', aws => 'ec2-54-123-45-67.compute-1.amazonaws.com',
-             web => 'web01-2024-1.example.com', hex => 'a1b2c3d4e5f6g7.example.com');
+# ... but the server's own names are kept, whatever digits they hold
+# (server_name: exact, wildcards, a regular expression; a seventh review:
+# no rule on a name's shape told phone numbers from cloud host names)
+my %names = (ec2 => 'ip-172-31-20-123.ec2.internal', aws => 'ec2-203-113-145-210.compute-1.amazonaws.com',
+             web => 'web01-2024-1.example.com', hex => 'a1b2c3d4e5f6g7.example.com',
+             tail => 'www.portal.om', dot => 'WWW.Portal.OM.');
+# and a name the server does not answer to is the client's text
+$odd{other} = 'other-host.example.net';
+$odd{tel} = 'x-555-123-4567.om';
+is($n->request(uri => "/missing/odd-$_", headers => [['Host', $odd{$_}]],
+               client_addr => '127.9.9.3')->status, 404, "a Host '$odd{$_}': a 404") for qw(other tel);
 for my $k (sort keys %names) {
     is($n->request(uri => "/missing/name-$k", headers => [['Host', $names{$k}]],
                    client_addr => '127.9.9.3')->status, 404, "a Host '$names{$k}': a 404");

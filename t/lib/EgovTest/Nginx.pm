@@ -164,8 +164,11 @@ sub make_config {
     my $level = $self->{log_level} || 'debug';
     my $p = $self->{prefix};
 
-    my $listen = "        listen       127.0.0.1:$self->{port};\n";
-    $listen .= "        listen       [::1]:$self->{port};\n" if have_ipv6();
+    # default_server: the test's server stays the port's default when
+    # the http section adds others on it
+    my $ds = $c{default_server} ? ' default_server' : '';
+    my $listen = "        listen       127.0.0.1:$self->{port}$ds;\n";
+    $listen .= "        listen       [::1]:$self->{port}$ds;\n" if have_ipv6();
 
     if ($c{ssl}) {
         my ($crt, $key) = $self->ssl_certificate;
