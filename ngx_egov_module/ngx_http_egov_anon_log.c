@@ -663,16 +663,17 @@ static ngx_uint_t
 ngx_http_egov_anon_server_name(ngx_http_request_t *r, u_char *host,
     size_t len)
 {
-    u_char                    *name;
     ngx_str_t                  s;
     ngx_uint_t                 i;
     ngx_http_connection_t     *hc;
     ngx_http_server_name_t    *sn;
     ngx_http_virtual_names_t  *vn;
     ngx_http_core_srv_conf_t  *cscf, *found;
+    u_char                     name[256];
 
-    name = ngx_pnalloc(r->pool, len);
-    if (name == NULL) {
+    /* no allocation: a log handler may run while the request ends */
+
+    if (len > sizeof(name)) {
         return 0;
     }
 
