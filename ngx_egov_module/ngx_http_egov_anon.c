@@ -36,6 +36,7 @@ typedef struct {
 
 static ngx_int_t ngx_http_egov_anon_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_egov_anon_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_egov_anon_create_srv_conf(ngx_conf_t *cf);
 static void *ngx_http_egov_anon_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_egov_anon_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_egov_anon_create_loc_conf(ngx_conf_t *cf);
@@ -122,7 +123,7 @@ static ngx_http_module_t  ngx_http_egov_anon_module_ctx = {
     ngx_http_egov_anon_create_main_conf,   /* create main configuration */
     ngx_http_egov_anon_init_main_conf,     /* init main configuration */
 
-    NULL,                                  /* create server configuration */
+    ngx_http_egov_anon_create_srv_conf,    /* create server configuration */
     NULL,                                  /* merge server configuration */
 
     ngx_http_egov_anon_create_loc_conf,    /* create location configuration */
@@ -245,6 +246,13 @@ ngx_http_egov_anon_postconfiguration(ngx_conf_t *cf)
     }
 
     return ngx_http_egov_anon_fleet_init(cf);
+}
+
+
+static void *
+ngx_http_egov_anon_create_srv_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_egov_anon_srv_conf_t));
 }
 
 

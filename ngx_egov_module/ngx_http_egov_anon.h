@@ -31,6 +31,14 @@ typedef struct {
 } ngx_http_egov_anon_loc_conf_t;
 
 
+/* a server's names (server_name), kept past the configuration's
+ * temporary pool, for the error log's Host */
+typedef struct {
+    ngx_http_server_name_t     *names;
+    ngx_uint_t                  nnames;
+} ngx_http_egov_anon_srv_conf_t;
+
+
 /* a request's: its redacted URI and query, made once for both variables;
  * a location's "egov_anon_error_log off" seen by the phases */
 typedef struct {

@@ -54,20 +54,45 @@ static ngx_http_egov_anon_loc_conf_t  *ngx_http_egov_anon_http_conf;
 ngx_int_t
 ngx_http_egov_anon_log_init(ngx_conf_t *cf)
 {
-    ngx_uint_t                  i;
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_uint_t                      i;
+    ngx_http_handler_pt            *h;
+    ngx_http_core_srv_conf_t      **cscfp;
+    ngx_http_core_main_conf_t      *cmcf;
+    ngx_http_egov_anon_srv_conf_t  *ascf;
 
     static ngx_uint_t  phases[] = {
         NGX_HTTP_POST_READ_PHASE, NGX_HTTP_REWRITE_PHASE,
         NGX_HTTP_ACCESS_PHASE
     };
 
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * each server's names, for the Host: server_names lives in the
+     * configuration's temporary pool, gone once the cycle runs; the names
+     * and their regular expressions themselves are in its pool
+     */
+
+    cscfp = cmcf->servers.elts;
+
+    for (i = 0; i < cmcf->servers.nelts; i++) {
+        ascf = cscfp[i]->ctx->srv_conf[ngx_http_egov_anon_module.ctx_index];
+
+        ascf->nnames = cscfp[i]->server_names.nelts;
+        ascf->names = ngx_palloc(cf->pool, ascf->nnames
+                                           * sizeof(ngx_http_server_name_t)
+                                           + 1);
+        if (ascf->names == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(ascf->names, cscfp[i]->server_names.elts,
+                   ascf->nnames * sizeof(ngx_http_server_name_t));
+    }
+
     if (!ngx_http_egov_anon_error_log_used) {
         return NGX_OK;
     }
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
         h = ngx_array_push(&cmcf->phases[phases[i]].handlers);
@@ -560,7 +585,7 @@ ngx_uint_t
 ngx_http_egov_anon_host_plain(ngx_http_request_t *r, ngx_str_t *host)
 {
     u_char      c, *p, *q, *end, *colon, *start;
-    ngx_uint_t  named, dots, run, ipv4, port;
+    ngx_uint_t  named, port;
 #if (NGX_HAVE_INET6)
     u_char      addr[16];
 #endif
@@ -614,27 +639,16 @@ ngx_http_egov_anon_host_plain(ngx_http_request_t *r, ngx_str_t *host)
 
     start = p;
     named = 0;
-    dots = 0;
-    run = 0;
-    ipv4 = 1;
 
     for ( /* void */ ; p < end; p++) {
         c = *p;
 
-        if (c >= '0' && c <= '9') {
-            run++;
+        if ((c >= '0' && c <= '9') || c == '.') {
             continue;
         }
 
         if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
             named = 1;
-            continue;
-        }
-
-        if (c == '.') {
-            dots++;
-            ipv4 &= (run >= 1 && run <= 3);
-            run = 0;
             continue;
         }
 
@@ -644,8 +658,12 @@ ngx_http_egov_anon_host_plain(ngx_http_request_t *r, ngx_str_t *host)
     }
 
     if (!named) {
-        /* digits alone are an IPv4 address or nothing ("9123.4567") */
-        return ipv4 && dots == 3 && run >= 1 && run <= 3;
+        /*
+         * digits alone are an IPv4 address or nothing ("9123.4567"), its
+         * parts up to 255 ("968.912.345.67" is a phone number; a seventh
+         * review)
+         */
+        return ngx_inet_addr(start, end - start) != INADDR_NONE;
     }
 
     return ngx_http_egov_anon_server_name(r, start, end - start);
@@ -653,23 +671,23 @@ ngx_http_egov_anon_host_plain(ngx_http_request_t *r, ngx_str_t *host)
 
 
 /*
- * Is the name one of the request's server's names: found for that server
- * as nginx finds a server by its name (the names hash, wildcards,
- * regular expressions, without their captures), or, where a port has one
- * server and so no names hash, its first name
+ * Is the name one of the request's server's names (server_name): exact,
+ * "*.example.om" (a name below it), ".example.om" (it and those below),
+ * "www.example.*" (a name after it), or a regular expression (matched
+ * without its captures: no variable changes)
  */
 
 static ngx_uint_t
 ngx_http_egov_anon_server_name(ngx_http_request_t *r, u_char *host,
     size_t len)
 {
-    ngx_str_t                  s;
-    ngx_uint_t                 i;
-    ngx_http_connection_t     *hc;
-    ngx_http_server_name_t    *sn;
-    ngx_http_virtual_names_t  *vn;
-    ngx_http_core_srv_conf_t  *cscf, *found;
-    u_char                     name[256];
+    size_t                          n;
+    u_char                         *d;
+    ngx_str_t                       s;
+    ngx_uint_t                      i;
+    ngx_http_server_name_t         *sn;
+    ngx_http_egov_anon_srv_conf_t  *ascf;
+    u_char                          name[256];
 
     /* no allocation: a log handler may run while the request ends */
 
@@ -685,35 +703,54 @@ ngx_http_egov_anon_server_name(ngx_http_request_t *r, u_char *host,
         len--;
     }
 
-    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
-    hc = r->http_connection;
+    ascf = ngx_http_get_module_srv_conf(r, ngx_http_egov_anon_module);
+    sn = ascf->names;
 
-    vn = (hc && hc->addr_conf) ? hc->addr_conf->virtual_names : NULL;
-
-    if (vn == NULL) {
-        return cscf->server_name.len == len
-               && ngx_strncmp(cscf->server_name.data, name, len) == 0;
-    }
-
-    found = ngx_hash_find_combined(&vn->names, ngx_hash_key(name, len),
-                                   name, len);
-    if (found) {
-        return found == cscf;
-    }
+    for (i = 0; i < ascf->nnames; i++) {
 
 #if (NGX_PCRE)
-    s.data = name;
-    s.len = len;
-    sn = vn->regex;
+        if (sn[i].regex) {
+            s.data = name;
+            s.len = len;
 
-    for (i = 0; i < vn->nregex; i++) {
-        if (sn[i].server == cscf
-            && ngx_regex_exec(sn[i].regex->regex, &s, NULL, 0) >= 0)
+            if (ngx_regex_exec(sn[i].regex->regex, &s, NULL, 0) >= 0) {
+                return 1;
+            }
+
+            continue;
+        }
+#endif
+
+        d = sn[i].name.data;
+        n = sn[i].name.len;
+
+        if (n == len && ngx_strncmp(d, name, len) == 0) {
+            return 1;
+        }
+
+        if (n < 2) {
+            continue;
+        }
+
+        if (d[0] == '*' && d[1] == '.' && len > n - 1
+            && ngx_strncmp(name + len - (n - 1), d + 1, n - 1) == 0)
+        {
+            return 1;
+        }
+
+        if (d[0] == '.'
+            && ((len == n - 1 && ngx_strncmp(name, d + 1, len) == 0)
+                || (len > n && ngx_strncmp(name + len - n, d, n) == 0)))
+        {
+            return 1;
+        }
+
+        if (d[n - 1] == '*' && d[n - 2] == '.' && len > n - 1
+            && ngx_strncmp(name, d, n - 1) == 0)
         {
             return 1;
         }
     }
-#endif
 
     return 0;
 }
