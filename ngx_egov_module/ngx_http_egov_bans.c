@@ -1342,12 +1342,18 @@ ngx_http_egov_ban_lock_old(ngx_shm_zone_t *shm_zone,
             return NGX_OK;
         }
 
+#if (NGX_HAVE_ATOMIC_OPS)
+
+        /* fcntl() locks die with their holder; these hold its pid */
+
         pid = (ngx_pid_t) *mtx->lock;
 
         if (pid > 0 && ngx_http_egov_ban_gone(pid)) {
             (void) ngx_shmtx_force_unlock(mtx, pid);
             continue;
         }
+
+#endif
 
         ngx_msleep(1);
     }
@@ -1448,6 +1454,23 @@ ngx_http_egov_ban_carry_over(ngx_shm_zone_t *shm_zone,
              q != ngx_queue_sentinel(from[k]) && n + lost < most;
              q = ngx_queue_next(q))
         {
+            /*
+             * a holder killed within its change may have left a queue
+             * half made: only what lies in the old zone and links back
+             * is read (the walk stops there, said)
+             */
+
+            if ((u_char *) q < (u_char *) octx->shpool
+                || (u_char *) q >= octx->shpool->end
+                    - sizeof(ngx_http_egov_ban_node_t)
+                || (u_char *) q->next < (u_char *) octx->shpool
+                || (u_char *) q->next >= octx->shpool->end
+                || q->next->prev != q)
+            {
+                lost++;
+                break;
+            }
+
             old = ngx_queue_data(q, ngx_http_egov_ban_node_t, queue);
 
             bn = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_egov_ban_node_t));
