@@ -559,6 +559,7 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
         ngx_string("/x-9_Z.html")
     };
 
+    /* as many as paths: one count for both */
     static ngx_str_t  agents[] = {
         ngx_string("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"),
         ngx_string("curl/8.0"),
@@ -596,7 +597,7 @@ ngx_http_egov_sig_compile(ngx_conf_t *cf, ngx_http_egov_sig_t *sig,
 
     samples = (sig->field == NGX_EGOV_SIG_URI) ? paths : agents;
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         if (ngx_http_egov_regex_match(sig->regex, &samples[i], cf->log)
             != NGX_OK)
         {
