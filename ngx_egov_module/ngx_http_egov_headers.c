@@ -988,6 +988,10 @@ ngx_http_egov_nonce_value(ngx_http_request_t *r, ngx_http_egov_header_t *hdr,
     value->data = p;
     value->len = len;
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "egov header \"%V\": its parts around the nonce",
+                   &hdr->name);
+
     for (i = 0; /* void */; i++) {
         p = ngx_cpymem(p, part[i].data, part[i].len);
 

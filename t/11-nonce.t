@@ -99,7 +99,27 @@ is($r->header('X-D'), "$nonce-GET-$nonce", 'next to another variable');
 is($r->header('X-E'), "$nonce$nonce", 'twice in a row');
 is($r->header('X-F'), "two $nonce", 'a variable whose name begins alike');
 is($r->header('X-G'), "$nonce ex", 'one in braces');
+# the value from its parts, not the script engine: the default CSP, and
+# the same renamed for report-only (a sixth review: the rename dropped its
+# parts)
+like($t->error_log, qr/egov header "X-B": its parts around the nonce/,
+     'a value from its parts (debug log)');
 $t->stop;
 check_log_clean($t);
+
+my $ro = EgovTest::Nginx->new;
+$ro->start(config => <<'END');
+    egov_security_headers on;
+    egov_csp_report_only on;
+    default_type text/html;
+    location / { return 200 "ok"; }
+END
+$r = $ro->request(uri => '/');
+like($r->header('Content-Security-Policy-Report-Only') // '', qr/'nonce-[A-Za-z0-9+\/]{22}=='/,
+     'report-only: the nonce in the policy');
+like($ro->error_log, qr/egov header "Content-Security-Policy-Report-Only": its parts around the nonce/,
+     '... from its parts');
+$ro->stop;
+check_log_clean($ro);
 
 done_testing();
