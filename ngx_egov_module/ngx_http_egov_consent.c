@@ -317,13 +317,8 @@ ngx_http_egov_consent_cookie_name(ngx_conf_t *cf, void *post, void *data)
 
     u_char  *p;
 
-    static u_char  specials[] = "!#$%&'*+-.^_`|~";
-
     for (p = name->data; p < name->data + name->len; p++) {
-        if (!((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a'
-                                           && (*p | 0x20) <= 'z')
-              || ngx_strlchr(specials, specials + sizeof(specials) - 1, *p)))
-        {
+        if (!ngx_http_egov_token_char(*p)) {
             break;
         }
     }
@@ -331,8 +326,8 @@ ngx_http_egov_consent_cookie_name(ngx_conf_t *cf, void *post, void *data)
     if (name->len == 0 || name->len > 64 || p < name->data + name->len) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "egov_consent_cookie_name \"%V\": a cookie name "
-                           "is 1 to 64 letters, digits and %s", name,
-                           specials);
+                           "is 1 to 64 letters, digits and "
+                           "!#$%%&'*+-.^_`|~", name);
         return NGX_CONF_ERROR;
     }
 

@@ -793,8 +793,6 @@ ngx_http_egov_header_init(ngx_conf_t *cf, ngx_http_egov_header_t *hdr,
     ngx_str_t                         *reserved;
     ngx_http_compile_complex_value_t   ccv;
 
-    static u_char  token[] = "!#$%&'*+-.^_`|~";
-
     if (name->len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "egov_header: empty header name");
@@ -802,10 +800,7 @@ ngx_http_egov_header_init(ngx_conf_t *cf, ngx_http_egov_header_t *hdr,
     }
 
     for (p = name->data; p < name->data + name->len; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-              || (*p >= '0' && *p <= '9')
-              || ngx_strlchr(token, token + sizeof(token) - 1, *p)))
-        {
+        if (!ngx_http_egov_token_char(*p)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "egov_header: invalid character in header "
                                "name \"%V\"", name);

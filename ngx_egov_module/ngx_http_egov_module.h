@@ -187,6 +187,7 @@ ngx_int_t ngx_http_egov_send_cached(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, ngx_str_t *body, ngx_str_t *cache_control);
 ngx_uint_t ngx_http_egov_is_html(ngx_http_request_t *r);
 ngx_uint_t ngx_http_egov_is_document(ngx_http_request_t *r);
+ngx_uint_t ngx_http_egov_token_char(u_char c);
 ngx_uint_t ngx_http_egov_is_script_or_style(ngx_http_request_t *r);
 ngx_uint_t ngx_http_egov_prefers_json(ngx_http_request_t *r);
 ngx_uint_t ngx_http_egov_accepts_html(ngx_http_request_t *r);

@@ -33,7 +33,6 @@ static ngx_uint_t ngx_http_egov_type_is_document(ngx_str_t *ct);
 static ngx_uint_t ngx_http_egov_type_essence(ngx_str_t *ct, const char *type,
     size_t len);
 static ngx_uint_t ngx_http_egov_type_valid(u_char *p, u_char *end);
-static ngx_uint_t ngx_http_egov_token_char(u_char c);
 static void ngx_http_egov_type_last(ngx_str_t *ct, ngx_str_t *last);
 static ngx_uint_t ngx_http_egov_type_memo(ngx_http_egov_memo_t *memo,
     ngx_str_t *ct, ngx_uint_t (*is)(ngx_str_t *ct));
@@ -364,7 +363,9 @@ ngx_http_egov_type_valid(u_char *p, u_char *end)
 }
 
 
-static ngx_uint_t
+/* HTTP's token (RFC 9110): header names, types, cookie names */
+
+ngx_uint_t
 ngx_http_egov_token_char(u_char c)
 {
     static const char  specials[] = "!#$%&'*+-.^_`|~";
